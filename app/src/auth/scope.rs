@@ -1,0 +1,80 @@
+//! The only way services read owned records: `visible::<E>(&actor.scope())` turns the domain's
+//! visibility rule into a query filter. A test below keeps raw `find()` calls on owned entities
+//! out of the rest of the code.
+use crate::domain::visibility::Scope;
+use crate::entities::user;
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
+
+/// A table whose rows belong to a user (the owner) and so fall under the visibility rule.
+pub trait Owned: EntityTrait {
+    fn owner_column() -> Self::Column;
+}
+
+/// Users are visible like records they own: themselves.
+impl Owned for user::Entity {
+    fn owner_column() -> user::Column {
+        user::Column::Id
+    }
+}
+
+pub fn visible<E: Owned>(scope: &Scope) -> Select<E> {
+    let owner = E::owner_column();
+    match scope {
+        Scope::Everything => E::find(),
+        Scope::OwnRecords { user_id } => E::find().filter(owner.eq(*user_id)),
+        Scope::Teams { team_ids, own_user_id } => {
+            let team_members = Query::select()
+                .column(user::Column::Id)
+                .from(user::Entity)
+                .and_where(user::Column::TeamId.is_in(team_ids.iter().copied()))
+                .to_owned();
+            E::find().filter(Condition::any().add(owner.eq(*own_user_id)).add(owner.in_subquery(team_members)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Files allowed to look up users without a scope, and why.
+    const UNSCOPED_USER_LOOKUPS: &[(&str, &str)] = &[
+        ("auth/scope.rs", "builds the scoped queries"),
+        ("auth/service.rs", "sign-in finds the account before anyone is known"),
+        ("org/service.rs", "the admin-only settings check the role first and need id lookups for edits"),
+        ("seed.rs", "the demo seed runs from the command line, not for a user"),
+    ];
+
+    fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn owned_records_are_only_read_through_the_scope() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        rust_files(&root, &mut files);
+        let mut offenders = Vec::new();
+        for file in files {
+            let relative = file.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+            if relative.starts_with("entities/") || UNSCOPED_USER_LOOKUPS.iter().any(|(allowed, _)| *allowed == relative) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).unwrap();
+            for needle in ["user::Entity::find", "users::Entity::find"] {
+                if text.contains(needle) {
+                    offenders.push(format!("{relative}: {needle}"));
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "read owned records through auth::scope::visible: {offenders:?}");
+    }
+}

@@ -1,0 +1,201 @@
+//! Translations. Each locale is one file (`zh_cn.rs`, `en.rs`) filling the same [`Texts`] struct,
+//! so a missing translation is a compile error rather than a blank on screen.
+mod en;
+mod zh_cn;
+
+use crate::domain::format::Locale;
+use crate::domain::forms::ErrorCode;
+use crate::domain::visibility::Role;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+pub const LOCALE_COOKIE: &str = "jx_locale";
+
+pub struct Texts {
+    pub app_name: &'static str,
+    pub tagline: &'static str,
+    pub loading: &'static str,
+    pub language: &'static str,
+    pub nav_dashboard: &'static str,
+    pub nav_customers: &'static str,
+    pub nav_pipeline: &'static str,
+    pub nav_targets: &'static str,
+    pub nav_analytics: &'static str,
+    pub nav_fieldwork: &'static str,
+    pub nav_settings: &'static str,
+    pub logout: &'static str,
+    pub role_admin: &'static str,
+    pub role_director: &'static str,
+    pub role_manager: &'static str,
+    pub role_rep: &'static str,
+    pub login_title: &'static str,
+    pub username: &'static str,
+    pub password: &'static str,
+    pub sign_in: &'static str,
+    pub first_run_title: &'static str,
+    pub first_run_body: &'static str,
+    pub welcome: fn(&str) -> String,
+    pub no_team: &'static str,
+    pub dashboard_empty_title: &'static str,
+    pub dashboard_empty_body: &'static str,
+    pub people_you_see: &'static str,
+    pub people_you_see_hint: &'static str,
+    pub section_empty_title: &'static str,
+    pub customers_intro: &'static str,
+    pub pipeline_intro: &'static str,
+    pub targets_intro: &'static str,
+    pub analytics_intro: &'static str,
+    pub fieldwork_intro: &'static str,
+    pub settings_title: &'static str,
+    pub users: &'static str,
+    pub teams: &'static str,
+    pub departments: &'static str,
+    pub new_user: &'static str,
+    pub edit_user: &'static str,
+    pub display_name: &'static str,
+    pub role: &'static str,
+    pub team: &'static str,
+    pub department: &'static str,
+    pub manager: &'static str,
+    pub members: &'static str,
+    pub status: &'static str,
+    pub actions: &'static str,
+    pub active: &'static str,
+    pub inactive: &'static str,
+    pub deactivate: &'static str,
+    pub reactivate: &'static str,
+    pub edit: &'static str,
+    pub save: &'static str,
+    pub saved: &'static str,
+    pub cancel: &'static str,
+    pub none_option: &'static str,
+    pub new_password_hint: &'static str,
+    pub new_team: &'static str,
+    pub edit_team: &'static str,
+    pub team_name: &'static str,
+    pub new_department: &'static str,
+    pub department_name: &'static str,
+    pub forbidden_title: &'static str,
+    pub forbidden_body: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_body: &'static str,
+    pub back_to_dashboard: &'static str,
+    pub err_required: &'static str,
+    pub err_too_short: fn(usize) -> String,
+    pub err_too_long: fn(usize) -> String,
+    pub err_username_characters: &'static str,
+    pub err_taken: &'static str,
+    pub err_unknown_choice: &'static str,
+    pub err_bad_credentials: &'static str,
+    pub err_stale: &'static str,
+    pub err_own_account: &'static str,
+    pub err_unauthorized: &'static str,
+    pub err_forbidden: &'static str,
+    pub err_not_found: &'static str,
+    pub err_conflict: &'static str,
+    pub err_rate_limited: fn(i64) -> String,
+    pub err_internal: &'static str,
+    pub err_transport: &'static str,
+    pub err_form: &'static str,
+}
+
+pub fn texts(locale: Locale) -> &'static Texts {
+    match locale {
+        Locale::ZhCn => &zh_cn::TEXTS,
+        Locale::En => &en::TEXTS,
+    }
+}
+
+impl Texts {
+    pub fn role(&self, role: Role) -> &'static str {
+        match role {
+            Role::Admin => self.role_admin,
+            Role::Director => self.role_director,
+            Role::Manager => self.role_manager,
+            Role::Rep => self.role_rep,
+        }
+    }
+
+    pub fn field_error(&self, code: &ErrorCode) -> String {
+        match code {
+            ErrorCode::Required => self.err_required.to_string(),
+            ErrorCode::TooShort { min } => (self.err_too_short)(*min),
+            ErrorCode::TooLong { max } => (self.err_too_long)(*max),
+            ErrorCode::UsernameCharacters => self.err_username_characters.to_string(),
+            ErrorCode::Taken => self.err_taken.to_string(),
+            ErrorCode::UnknownChoice => self.err_unknown_choice.to_string(),
+            ErrorCode::BadCredentials => self.err_bad_credentials.to_string(),
+            ErrorCode::Stale => self.err_stale.to_string(),
+            ErrorCode::OwnAccount => self.err_own_account.to_string(),
+        }
+    }
+
+    /// The message for an error as a whole (field errors are shown at their fields instead).
+    pub fn error(&self, error: &AppError) -> String {
+        match error {
+            AppError::Unauthorized => self.err_unauthorized.to_string(),
+            AppError::Forbidden => self.err_forbidden.to_string(),
+            AppError::NotFound => self.err_not_found.to_string(),
+            AppError::Validation(_) => self.err_form.to_string(),
+            AppError::Conflict => self.err_conflict.to_string(),
+            AppError::RateLimited { retry_after_minutes } => (self.err_rate_limited)(*retry_after_minutes),
+            AppError::Internal => self.err_internal.to_string(),
+            AppError::Transport => self.err_transport.to_string(),
+        }
+    }
+}
+
+/// The current locale, shared by every component through context.
+#[derive(Clone, Copy)]
+pub struct I18n {
+    pub locale: RwSignal<Locale>,
+}
+
+impl I18n {
+    /// Tracked read: views that call it re-render when the language changes.
+    pub fn t(&self) -> &'static Texts {
+        texts(self.locale.get())
+    }
+}
+
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}
+
+pub fn provide_i18n() -> I18n {
+    let i18n = I18n { locale: RwSignal::new(initial_locale()) };
+    provide_context(i18n);
+    i18n
+}
+
+/// The locale the server rendered with: the cookie, else the browser's `Accept-Language`.
+#[cfg(feature = "ssr")]
+pub fn request_locale() -> Locale {
+    let Some(parts) = use_context::<http::request::Parts>() else { return Locale::default() };
+    let cookie = parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|header| header.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(LOCALE_COOKIE)?.strip_prefix('=').map(Locale::from_tag));
+    cookie.unwrap_or_else(|| {
+        parts
+            .headers
+            .get(http::header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+            .map(Locale::from_accept_language)
+            .unwrap_or_default()
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn initial_locale() -> Locale {
+    request_locale()
+}
+
+/// In the browser, `<html lang>` holds what the server rendered, so hydration starts identical.
+#[cfg(not(feature = "ssr"))]
+fn initial_locale() -> Locale {
+    document().document_element().and_then(|root| root.get_attribute("lang")).map(|tag| Locale::from_tag(&tag)).unwrap_or_default()
+}

@@ -1,0 +1,84 @@
+//! Jingxi: the application shared by the server (SSR) and the browser (hydration).
+#![recursion_limit = "256"]
+pub mod auth;
+pub mod dashboard;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod org;
+pub mod sections;
+pub mod shell;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod entities;
+#[cfg(feature = "ssr")]
+pub mod seed;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The HTML document around the app (server only).
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::MetaTags;
+    let lang = i18n::request_locale().tag();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="theme-color" content="#1f4e8c" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let i18n = i18n::provide_i18n();
+    // Keep `<html lang>` in step with the language switch (screen readers, fonts).
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let tag = i18n.locale.get().tag();
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", tag);
+        }
+    });
+
+    let section = |section: sections::Section| move || view! { <sections::SectionPage section /> };
+    view! {
+        <Stylesheet id="leptos" href="/pkg/jingxi.css" />
+        <Title text=move || i18n.t().app_name />
+        <Router>
+            <Routes fallback=|| view! { <ui::NotFound /> }>
+                <Route path=path!("/login") view=auth::page::LoginPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=shell::Shell ssr=SsrMode::Async>
+                    <Route path=path!("") view=|| view! { <Redirect path="/dashboard" /> } ssr=SsrMode::Async />
+                    <Route path=path!("dashboard") view=dashboard::DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("customers") view=section(sections::Section::Customers) ssr=SsrMode::Async />
+                    <Route path=path!("pipeline") view=section(sections::Section::Pipeline) ssr=SsrMode::Async />
+                    <Route path=path!("targets") view=section(sections::Section::Targets) ssr=SsrMode::Async />
+                    <Route path=path!("analytics") view=section(sections::Section::Analytics) ssr=SsrMode::Async />
+                    <Route path=path!("fieldwork") view=section(sections::Section::Fieldwork) ssr=SsrMode::Async />
+                    <Route path=path!("settings") view=org::page::SettingsPage ssr=SsrMode::Async />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,316 @@
+//! Settings: users, teams and departments (administrators only).
+use super::api::{load_org, CreateDepartment, SaveTeam, SaveUser, SetUserActive};
+use super::{OrgOverview, TeamRow, UserRow};
+use crate::auth::CurrentUser;
+use crate::domain::visibility::Role;
+use crate::error::AppError;
+use crate::i18n::use_i18n;
+use crate::ui::{action_error, invalid, ErrorPanel, FieldMessage, Forbidden, FormMessage, Loading, PageHeader};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+/// Bumps `reload` and clears the edit selection whenever `action` succeeds.
+fn reload_on_success<S, T>(action: ServerAction<S>, reload: RwSignal<u32>)
+where
+    S: leptos::server_fn::ServerFn<Output = T, Error = AppError> + Clone + Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            reload.update(|n| *n += 1);
+            navigate("/settings", Default::default());
+        }
+    });
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let user = expect_context::<CurrentUser>();
+    if user.role != Role::Admin {
+        return view! { <Forbidden /> }.into_any();
+    }
+    let reload = RwSignal::new(0u32);
+    let save_user = ServerAction::<SaveUser>::new();
+    let set_active = ServerAction::<SetUserActive>::new();
+    let save_team = ServerAction::<SaveTeam>::new();
+    let create_department = ServerAction::<CreateDepartment>::new();
+    reload_on_success(save_user, reload);
+    reload_on_success(set_active, reload);
+    reload_on_success(save_team, reload);
+    reload_on_success(create_department, reload);
+    let overview = Resource::new(move || reload.get(), |_| load_org());
+    let query = use_query_map();
+    let editing = |key: &'static str| Memo::new(move |_| query.read().get(key).and_then(|v| v.parse::<i64>().ok()));
+    let editing_user = editing("user");
+    let editing_team = editing("team");
+
+    view! {
+        <PageHeader title=Signal::derive(move || i18n.t().settings_title.to_string()) />
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(org) => {
+                        let org = StoredValue::new(org);
+                        view! {
+                            <section class="card" id="users">
+                                <h2>{move || i18n.t().users}</h2>
+                                <UsersTable users=org.with_value(|o| o.users.clone()) set_active />
+                                {move || {
+                                    let user = editing_user.get().and_then(|id| org.with_value(|o| o.users.iter().find(|u| u.id == id).cloned()));
+                                    view! { <UserFormPanel org=org.get_value() user action=save_user /> }
+                                }}
+                            </section>
+                            <section class="card" id="teams">
+                                <h2>{move || i18n.t().teams}</h2>
+                                <TeamsTable teams=org.with_value(|o| o.teams.clone()) />
+                                {move || {
+                                    let team = editing_team.get().and_then(|id| org.with_value(|o| o.teams.iter().find(|t| t.id == id).cloned()));
+                                    view! { <TeamFormPanel org=org.get_value() team action=save_team /> }
+                                }}
+                            </section>
+                            <section class="card" id="departments">
+                                <h2>{move || i18n.t().departments}</h2>
+                                <ul class="plain-list">
+                                    {org.with_value(|o| o.departments.clone()).into_iter().map(|d| view! {
+                                        <li>{d.name}<span class="muted">{format!(" · {} ", d.team_count)}{move || i18n.t().teams}</span></li>
+                                    }).collect_view()}
+                                </ul>
+                                <DepartmentForm action=create_department />
+                            </section>
+                        }.into_any()
+                    }
+                    Err(AppError::Forbidden) => view! { <Forbidden /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn UsersTable(users: Vec<UserRow>, set_active: ServerAction<SetUserActive>) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = action_error(set_active);
+    view! {
+        <FormMessage error />
+        <div class="table-wrap">
+            <table class="table" data-testid="users-table">
+                <thead>
+                    <tr>
+                        <th>{move || i18n.t().display_name}</th>
+                        <th>{move || i18n.t().username}</th>
+                        <th>{move || i18n.t().role}</th>
+                        <th>{move || i18n.t().team}</th>
+                        <th>{move || i18n.t().status}</th>
+                        <th>{move || i18n.t().actions}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {users.into_iter().map(|user| {
+                        let role = user.role;
+                        let active = user.active;
+                        view! {
+                            <tr class:inactive=!active>
+                                <td>{user.display_name}</td>
+                                <td class="mono">{user.username.clone()}</td>
+                                <td>{move || i18n.t().role(role)}</td>
+                                <td>{user.team_name.unwrap_or_default()}</td>
+                                <td>
+                                    <span class="badge" class:off=!active>
+                                        {move || if active { i18n.t().active } else { i18n.t().inactive }}
+                                    </span>
+                                </td>
+                                <td class="row-actions">
+                                    <a class="button small" href=format!("/settings?user={}#user-form", user.id)>{move || i18n.t().edit}</a>
+                                    <ActionForm action=set_active attr:class="inline-form">
+                                        <input type="hidden" name="id" value=user.id />
+                                        <input type="hidden" name="active" value=(!active).to_string() />
+                                        <input type="hidden" name="version" value=user.version />
+                                        <button type="submit" class="button small subtle" data-username=user.username>
+                                            {move || if active { i18n.t().deactivate } else { i18n.t().reactivate }}
+                                        </button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// `<option>`s for a reference, with "(none)" first.
+fn options(choices: Vec<(i64, String)>, selected: Option<i64>, none_label: &'static str) -> impl IntoView {
+    view! {
+        <option value="" selected=selected.is_none()>{none_label}</option>
+        {choices.into_iter().map(|(id, name)| view! { <option value=id selected=selected == Some(id)>{name}</option> }).collect_view()}
+    }
+}
+
+#[component]
+fn UserFormPanel(org: OrgOverview, user: Option<UserRow>, action: ServerAction<SaveUser>) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = action_error(action);
+    let t = i18n.t();
+    let editing = user.is_some();
+    let user = user.unwrap_or(UserRow {
+        id: 0,
+        username: String::new(),
+        display_name: String::new(),
+        role: Role::Rep,
+        team_id: None,
+        team_name: None,
+        department_id: None,
+        active: true,
+        version: 0,
+    });
+    let teams: Vec<(i64, String)> = org.teams.iter().map(|t| (t.id, t.name.clone())).collect();
+    let departments: Vec<(i64, String)> = org.departments.iter().map(|d| (d.id, d.name.clone())).collect();
+    view! {
+        <ActionForm action attr:class="form grid-form" attr:id="user-form" attr:novalidate=true>
+            <h3>{if editing { t.edit_user } else { t.new_user }}</h3>
+            <input type="hidden" name="form[id]" value=if editing { user.id.to_string() } else { String::new() } />
+            <input type="hidden" name="form[version]" value=user.version />
+            <label class="field">
+                <span>{t.username}</span>
+                <input name="form[username]" value=user.username autocapitalize="none" aria-invalid=invalid(error, "username") />
+                <FieldMessage error field="username" />
+            </label>
+            <label class="field">
+                <span>{t.display_name}</span>
+                <input name="form[display_name]" value=user.display_name aria-invalid=invalid(error, "display_name") />
+                <FieldMessage error field="display_name" />
+            </label>
+            <label class="field">
+                <span>{t.role}</span>
+                <select name="form[role]" aria-invalid=invalid(error, "role")>
+                    {Role::ALL.into_iter().map(|role| view! {
+                        <option value=role.as_str() selected=role == user.role>{t.role(role)}</option>
+                    }).collect_view()}
+                </select>
+                <FieldMessage error field="role" />
+            </label>
+            <label class="field">
+                <span>{t.team}</span>
+                <select name="form[team_id]" aria-invalid=invalid(error, "team_id")>{options(teams, user.team_id, t.none_option)}</select>
+                <FieldMessage error field="team_id" />
+            </label>
+            <label class="field">
+                <span>{t.department}</span>
+                <select name="form[department_id]" aria-invalid=invalid(error, "department_id")>
+                    {options(departments, user.department_id, t.none_option)}
+                </select>
+                <FieldMessage error field="department_id" />
+            </label>
+            <label class="field">
+                <span>{t.password}</span>
+                <input name="form[password]" type="password" autocomplete="new-password" aria-invalid=invalid(error, "password")
+                    placeholder=if editing { t.new_password_hint } else { "" } />
+                <FieldMessage error field="password" />
+            </label>
+            <FormMessage error fields=&["username", "display_name", "role", "team_id", "department_id", "password"] />
+            <div class="form-actions">
+                <button type="submit" class="button primary" disabled=move || action.pending().get()>{t.save}</button>
+                {editing.then(|| view! { <a class="button subtle" href="/settings">{t.cancel}</a> })}
+            </div>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn TeamsTable(teams: Vec<TeamRow>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="table-wrap">
+            <table class="table" data-testid="teams-table">
+                <thead>
+                    <tr>
+                        <th>{move || i18n.t().team_name}</th>
+                        <th>{move || i18n.t().department}</th>
+                        <th>{move || i18n.t().manager}</th>
+                        <th class="num">{move || i18n.t().members}</th>
+                        <th>{move || i18n.t().actions}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {teams.into_iter().map(|team| view! {
+                        <tr>
+                            <td>{team.name}</td>
+                            <td>{team.department_name.unwrap_or_default()}</td>
+                            <td>{team.manager_name.unwrap_or_default()}</td>
+                            <td class="num">{team.member_count}</td>
+                            <td><a class="button small" href=format!("/settings?team={}#team-form", team.id)>{move || i18n.t().edit}</a></td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn TeamFormPanel(org: OrgOverview, team: Option<TeamRow>, action: ServerAction<SaveTeam>) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = action_error(action);
+    let t = i18n.t();
+    let editing = team.is_some();
+    let (id, version, name, department_id, manager_id) = match team {
+        Some(team) => (team.id.to_string(), team.version, team.name, team.department_id, team.manager_id),
+        None => (String::new(), 0, String::new(), None, None),
+    };
+    let departments: Vec<(i64, String)> = org.departments.iter().map(|d| (d.id, d.name.clone())).collect();
+    let leaders: Vec<(i64, String)> = org
+        .users
+        .iter()
+        .filter(|u| u.active && u.role != Role::Rep)
+        .map(|u| (u.id, u.display_name.clone()))
+        .collect();
+    view! {
+        <ActionForm action attr:class="form grid-form" attr:id="team-form" attr:novalidate=true>
+            <h3>{if editing { t.edit_team } else { t.new_team }}</h3>
+            <input type="hidden" name="form[id]" value=id />
+            <input type="hidden" name="form[version]" value=version />
+            <label class="field">
+                <span>{t.team_name}</span>
+                <input name="form[name]" value=name aria-invalid=invalid(error, "name") />
+                <FieldMessage error field="name" />
+            </label>
+            <label class="field">
+                <span>{t.department}</span>
+                <select name="form[department_id]">{options(departments, department_id, t.none_option)}</select>
+                <FieldMessage error field="department_id" />
+            </label>
+            <label class="field">
+                <span>{t.manager}</span>
+                <select name="form[manager_id]">{options(leaders, manager_id, t.none_option)}</select>
+                <FieldMessage error field="manager_id" />
+            </label>
+            <FormMessage error fields=&["name", "department_id", "manager_id"] />
+            <div class="form-actions">
+                <button type="submit" class="button primary" disabled=move || action.pending().get()>{t.save}</button>
+                {editing.then(|| view! { <a class="button subtle" href="/settings">{t.cancel}</a> })}
+            </div>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn DepartmentForm(action: ServerAction<CreateDepartment>) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = action_error(action);
+    view! {
+        <ActionForm action attr:class="form inline-row" attr:novalidate=true>
+            <label class="field">
+                <span>{move || i18n.t().department_name}</span>
+                <input name="name" aria-invalid=invalid(error, "name") />
+                <FieldMessage error field="name" />
+            </label>
+            <button type="submit" class="button">{move || i18n.t().new_department}</button>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,271 @@
+//! Organisation administration. Everything here except `visible_people` is for admins only.
+use super::{DepartmentRow, OrgOverview, PersonRow, TeamForm, TeamRow, UserForm, UserRow};
+use crate::auth::scope::visible;
+use crate::auth::service::{hash_password, Actor};
+use crate::auth::session_store::DbSessionStore;
+use crate::db::{taken_or_internal, update_versioned};
+use crate::domain::forms::{self, Checks, ErrorCode};
+use crate::domain::visibility::Role;
+use crate::entities::{department, team, user};
+use crate::error::{AppError, AppResult};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionSession, TransactionTrait,
+};
+use std::collections::HashMap;
+
+pub async fn overview(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<OrgOverview> {
+    actor.require(&[Role::Admin])?;
+    let departments = department::Entity::find().order_by_asc(department::Column::Name).all(db).await?;
+    let teams = team::Entity::find().order_by_asc(team::Column::Name).all(db).await?;
+    let users = visible::<user::Entity>(&actor.scope())
+        .order_by_asc(user::Column::TeamId)
+        .order_by_asc(user::Column::Username)
+        .all(db)
+        .await?;
+
+    let department_names: HashMap<i64, &str> = departments.iter().map(|d| (d.id, d.name.as_str())).collect();
+    let team_names: HashMap<i64, &str> = teams.iter().map(|t| (t.id, t.name.as_str())).collect();
+    let user_names: HashMap<i64, &str> = users.iter().map(|u| (u.id, u.display_name.as_str())).collect();
+    let mut members: HashMap<i64, u64> = HashMap::new();
+    for team_id in users.iter().filter(|u| u.active).filter_map(|u| u.team_id) {
+        *members.entry(team_id).or_default() += 1;
+    }
+    let mut teams_per_department: HashMap<i64, u64> = HashMap::new();
+    for department_id in teams.iter().filter_map(|t| t.department_id) {
+        *teams_per_department.entry(department_id).or_default() += 1;
+    }
+
+    Ok(OrgOverview {
+        departments: departments
+            .iter()
+            .map(|d| DepartmentRow { id: d.id, name: d.name.clone(), team_count: teams_per_department.get(&d.id).copied().unwrap_or(0) })
+            .collect(),
+        teams: teams
+            .iter()
+            .map(|t| TeamRow {
+                id: t.id,
+                name: t.name.clone(),
+                department_id: t.department_id,
+                department_name: t.department_id.and_then(|id| department_names.get(&id)).map(|s| s.to_string()),
+                manager_id: t.manager_id,
+                manager_name: t.manager_id.and_then(|id| user_names.get(&id)).map(|s| s.to_string()),
+                member_count: members.get(&t.id).copied().unwrap_or(0),
+                version: t.version,
+            })
+            .collect(),
+        users: users
+            .iter()
+            .map(|u| UserRow {
+                id: u.id,
+                username: u.username.clone(),
+                display_name: u.display_name.clone(),
+                role: u.role(),
+                team_id: u.team_id,
+                team_name: u.team_id.and_then(|id| team_names.get(&id)).map(|s| s.to_string()),
+                department_id: u.department_id,
+                active: u.active,
+                version: u.version,
+            })
+            .collect(),
+    })
+}
+
+/// The active people the actor may see, by the visibility rule.
+pub async fn visible_people(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Vec<PersonRow>> {
+    let people = visible::<user::Entity>(&actor.scope())
+        .filter(user::Column::Active.eq(true))
+        .order_by_asc(user::Column::TeamId)
+        .order_by_asc(user::Column::DisplayName)
+        .all(db)
+        .await?;
+    let teams: HashMap<i64, String> = team::Entity::find().all(db).await?.into_iter().map(|t| (t.id, t.name)).collect();
+    Ok(people
+        .into_iter()
+        .map(|u| PersonRow {
+            id: u.id,
+            role: u.role(),
+            team_name: u.team_id.and_then(|id| teams.get(&id).cloned()),
+            display_name: u.display_name,
+        })
+        .collect())
+}
+
+/// A checked new user, as the settings form, the command line and the demo seed create them.
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub team_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub password: String,
+}
+
+impl NewUser {
+    pub fn parse(username: &str, display_name: &str, role: Role, password: &str) -> Result<NewUser, AppError> {
+        let mut checks = Checks::default();
+        let username = checks.check("username", forms::parse_username(username));
+        let display_name = checks.check("display_name", forms::parse_name(display_name));
+        let password = checks.check("password", forms::parse_new_password(password));
+        checks.into_result().map_err(AppError::Validation)?;
+        Ok(NewUser {
+            username: username.unwrap_or_default(),
+            display_name: display_name.unwrap_or_default(),
+            role,
+            team_id: None,
+            department_id: None,
+            password: password.unwrap_or_default(),
+        })
+    }
+}
+
+pub async fn insert_user(db: &impl ConnectionTrait, new: NewUser) -> AppResult<user::Model> {
+    let now = Utc::now();
+    let hash = hash_password(&new.password);
+    user::ActiveModel {
+        username: Set(new.username),
+        display_name: Set(new.display_name),
+        password_hash: Set(hash),
+        role: Set(new.role.as_str().to_string()),
+        team_id: Set(new.team_id),
+        department_id: Set(new.department_id),
+        locale: Set(crate::domain::format::Locale::default().tag().to_string()),
+        active: Set(true),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| taken_or_internal(e, "username"))
+}
+
+async fn check_reference<E: EntityTrait>(db: &impl ConnectionTrait, checks: &mut Checks, field: &str, id: Option<i64>) -> AppResult<()>
+where
+    E::PrimaryKey: sea_orm::PrimaryKeyTrait<ValueType = i64>,
+{
+    if let Some(id) = id {
+        if E::find_by_id(id).one(db).await?.is_none() {
+            checks.0.push(forms::FieldError::new(field, ErrorCode::UnknownChoice));
+        }
+    }
+    Ok(())
+}
+
+fn parse_version(raw: &str) -> AppResult<i32> {
+    raw.trim().parse().map_err(|_| AppError::field("version", ErrorCode::Stale))
+}
+
+pub async fn save_user(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, form: UserForm) -> AppResult<i64> {
+    actor.require(&[Role::Admin])?;
+    let id = forms::parse_optional_id(&form.id).map_err(|_| AppError::NotFound)?;
+    let mut checks = Checks::default();
+    let username = checks.check("username", forms::parse_username(&form.username));
+    let display_name = checks.check("display_name", forms::parse_name(&form.display_name));
+    let role = checks.check("role", forms::parse_role(&form.role));
+    let team_id = checks.check("team_id", forms::parse_optional_id(&form.team_id)).flatten();
+    let department_id = checks.check("department_id", forms::parse_optional_id(&form.department_id)).flatten();
+    let password = match (id, form.password.is_empty()) {
+        (Some(_), true) => None,
+        _ => checks.check("password", forms::parse_new_password(&form.password)),
+    };
+    if id == Some(actor.user.id) && role.is_some_and(|r| r != Role::Admin) {
+        checks.0.push(forms::FieldError::new("role", ErrorCode::OwnAccount));
+    }
+    check_reference::<team::Entity>(db, &mut checks, "team_id", team_id).await?;
+    check_reference::<department::Entity>(db, &mut checks, "department_id", department_id).await?;
+    checks.into_result().map_err(AppError::Validation)?;
+    let (username, display_name, role) = (username.unwrap_or_default(), display_name.unwrap_or_default(), role.unwrap_or(Role::Rep));
+
+    match id {
+        None => {
+            let new = NewUser { username, display_name, role, team_id, department_id, password: password.unwrap_or_default() };
+            Ok(insert_user(db, new).await?.id)
+        }
+        Some(id) => {
+            let version = parse_version(&form.version)?;
+            let mut changes = user::ActiveModel {
+                username: Set(username),
+                display_name: Set(display_name),
+                role: Set(role.as_str().to_string()),
+                team_id: Set(team_id),
+                department_id: Set(department_id),
+                updated_at: Set(Utc::now()),
+                ..Default::default()
+            };
+            let password_changed = password.is_some();
+            if let Some(password) = password {
+                changes.password_hash = Set(hash_password(&password));
+            }
+            let txn = db.begin().await?;
+            update_versioned::<user::Entity>(&txn, changes, (user::Column::Id, id), (user::Column::Version, version), "username").await?;
+            if password_changed {
+                DbSessionStore::delete_for_user(&txn, id).await?;
+            }
+            txn.commit().await?;
+            Ok(id)
+        }
+    }
+}
+
+pub async fn set_user_active(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, id: i64, active: bool, version: i32) -> AppResult<()> {
+    actor.require(&[Role::Admin])?;
+    if id == actor.user.id && !active {
+        return Err(AppError::field("active", ErrorCode::OwnAccount));
+    }
+    let changes = user::ActiveModel { active: Set(active), updated_at: Set(Utc::now()), ..Default::default() };
+    let txn = db.begin().await?;
+    update_versioned::<user::Entity>(&txn, changes, (user::Column::Id, id), (user::Column::Version, version), "active").await?;
+    if !active {
+        DbSessionStore::delete_for_user(&txn, id).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn save_team(db: &impl ConnectionTrait, actor: &Actor, form: TeamForm) -> AppResult<i64> {
+    actor.require(&[Role::Admin])?;
+    let id = forms::parse_optional_id(&form.id).map_err(|_| AppError::NotFound)?;
+    let mut checks = Checks::default();
+    let name = checks.check("name", forms::parse_name(&form.name));
+    let department_id = checks.check("department_id", forms::parse_optional_id(&form.department_id)).flatten();
+    let manager_id = checks.check("manager_id", forms::parse_optional_id(&form.manager_id)).flatten();
+    check_reference::<department::Entity>(db, &mut checks, "department_id", department_id).await?;
+    check_reference::<user::Entity>(db, &mut checks, "manager_id", manager_id).await?;
+    checks.into_result().map_err(AppError::Validation)?;
+    let name = name.unwrap_or_default();
+    match id {
+        None => {
+            let row = team::ActiveModel {
+                name: Set(name),
+                department_id: Set(department_id),
+                manager_id: Set(manager_id),
+                version: Set(1),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(db)
+            .await
+            .map_err(|e| taken_or_internal(e, "name"))?;
+            Ok(row.id)
+        }
+        Some(id) => {
+            let version = parse_version(&form.version)?;
+            let changes = team::ActiveModel { name: Set(name), department_id: Set(department_id), manager_id: Set(manager_id), ..Default::default() };
+            update_versioned::<team::Entity>(db, changes, (team::Column::Id, id), (team::Column::Version, version), "name").await?;
+            Ok(id)
+        }
+    }
+}
+
+pub async fn create_department(db: &impl ConnectionTrait, actor: &Actor, name: &str) -> AppResult<i64> {
+    actor.require(&[Role::Admin])?;
+    let name = forms::parse_name(name).map_err(|code| AppError::field("name", code))?;
+    let row = department::ActiveModel { name: Set(name), created_at: Set(Utc::now()), ..Default::default() }
+        .insert(db)
+        .await
+        .map_err(|e| taken_or_internal(e, "name"))?;
+    Ok(row.id)
+}

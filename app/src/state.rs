@@ -1,0 +1,28 @@
+//! Server state handed to every server function through context.
+use crate::error::{AppError, AppResult};
+use leptos::prelude::*;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// `JINGXI_ENV=production`: demo accounts are refused.
+    pub production: bool,
+    /// Mark cookies `Secure` (the site is served over https).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a known proxy).
+    pub trust_proxy: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+}
+
+pub fn app_state() -> AppResult<AppState> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the server function context");
+        AppError::Internal
+    })
+}

@@ -1,0 +1,122 @@
+//! The design system: layout pieces, states and form helpers. No server functions here.
+use crate::error::AppError;
+use crate::i18n::use_i18n;
+use leptos::prelude::*;
+
+/// Sets the HTTP status of the server-rendered page (no effect in the browser).
+pub fn set_status(_code: u16) {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::from_u16(_code).unwrap_or(http::StatusCode::OK));
+    }
+}
+
+#[component]
+pub fn PageHeader(#[prop(into)] title: Signal<String>, #[prop(optional, into)] subtitle: Option<Signal<String>>) -> impl IntoView {
+    view! {
+        <header class="page-header">
+            <h1>{title}</h1>
+            {subtitle.map(|s| view! { <p class="page-subtitle">{s}</p> })}
+        </header>
+    }
+}
+
+/// An honest empty state: what will be here and why it is empty now.
+#[component]
+pub fn EmptyState(#[prop(into)] title: Signal<String>, #[prop(into)] body: Signal<String>) -> impl IntoView {
+    view! {
+        <section class="empty-state" aria-live="polite">
+            <div class="empty-state-mark" aria-hidden="true"></div>
+            <h2>{title}</h2>
+            <p>{body}</p>
+        </section>
+    }
+}
+
+#[component]
+pub fn Loading() -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <p class="loading" role="status">{move || i18n.t().loading}</p> }
+}
+
+/// A whole-page error message, translated.
+#[component]
+pub fn ErrorPanel(error: AppError) -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <p class="error-panel" role="alert">{move || i18n.t().error(&error)}</p> }
+}
+
+#[component]
+pub fn Forbidden() -> impl IntoView {
+    set_status(403);
+    let i18n = use_i18n();
+    view! {
+        <section class="status-page" data-status="403">
+            <h1>{move || i18n.t().forbidden_title}</h1>
+            <p>{move || i18n.t().forbidden_body}</p>
+            <a class="button" href="/dashboard">{move || i18n.t().back_to_dashboard}</a>
+        </section>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    set_status(404);
+    let i18n = use_i18n();
+    view! {
+        <main class="status-page standalone" data-status="404">
+            <h1>{move || i18n.t().not_found_title}</h1>
+            <p>{move || i18n.t().not_found_body}</p>
+            <a class="button" href="/dashboard">{move || i18n.t().back_to_dashboard}</a>
+        </main>
+    }
+}
+
+/// The last error of a server action, for the form that dispatched it.
+pub fn action_error<S, T>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: leptos::server_fn::ServerFn<Output = T, Error = AppError> + Clone + Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(|result| result.err()))
+}
+
+/// The message for one field, shown right below it.
+#[component]
+pub fn FieldMessage(error: Signal<Option<AppError>>, field: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        error.get().and_then(|error| {
+            error.field_errors().iter().find(|e| e.field == field).map(|e| {
+                let message = i18n.t().field_error(&e.code);
+                view! { <p class="field-error" role="alert" data-field=field>{message}</p> }
+            })
+        })
+    }
+}
+
+/// The form-level message: "correct the marked fields", a conflict, or a server error.
+#[component]
+pub fn FormMessage(error: Signal<Option<AppError>>, #[prop(optional)] fields: &'static [&'static str]) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        error.get().map(|error| {
+            // Field errors for fields this form does not show are spelled out here.
+            let unshown: Vec<String> = error
+                .field_errors()
+                .iter()
+                .filter(|e| !fields.contains(&e.field.as_str()))
+                .map(|e| i18n.t().field_error(&e.code))
+                .collect();
+            let text = if unshown.is_empty() { i18n.t().error(&error) } else { unshown.join("；") };
+            view! { <p class="form-error" role="alert">{text}</p> }
+        })
+    }
+}
+
+/// `aria-invalid` for an input whose field has an error.
+pub fn invalid(error: Signal<Option<AppError>>, field: &'static str) -> impl Fn() -> &'static str + Send + Sync + Copy {
+    move || {
+        if error.with(|e| e.as_ref().is_some_and(|e| e.field_errors().iter().any(|f| f.field == field))) { "true" } else { "false" }
+    }
+}

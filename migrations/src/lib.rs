@@ -1,0 +1,14 @@
+//! Schema migrations, one file per change. A landed migration is never edited; entities are not
+//! imported here, so old migrations keep compiling as the entities evolve.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_organisation_and_auth;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_organisation_and_auth::Migration)]
+    }
+}

@@ -1,0 +1,62 @@
+//! Configuration from the environment (and flags in `main.rs`).
+use app::state::Settings;
+use leptos::config::LeptosOptions;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub site_addr: SocketAddr,
+    /// Where the built site (pkg/, favicon) lives: `LEPTOS_SITE_ROOT`.
+    pub site_root: String,
+    pub settings: Settings,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn env_flag(name: &str) -> bool {
+    env(name).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
+}
+
+pub const DEFAULT_SQLITE_DIR: &str = "data";
+
+impl Config {
+    pub fn from_env() -> Result<Config, String> {
+        let database_url = match env("DATABASE_URL") {
+            Some(url) => url,
+            None => {
+                std::fs::create_dir_all(DEFAULT_SQLITE_DIR)
+                    .map_err(|e| format!("cannot create ./{DEFAULT_SQLITE_DIR}: {e}"))?;
+                let path = PathBuf::from(DEFAULT_SQLITE_DIR).join("jingxi.db");
+                format!("sqlite://{}?mode=rwc", path.display())
+            }
+        };
+        let site_addr = env("LEPTOS_SITE_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".to_string())
+            .parse()
+            .map_err(|e| format!("LEPTOS_SITE_ADDR: {e}"))?;
+        let production = env("JINGXI_ENV").is_some_and(|v| v.eq_ignore_ascii_case("production"));
+        Ok(Config {
+            database_url,
+            site_addr,
+            site_root: env("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_string()),
+            settings: Settings {
+                production,
+                secure_cookies: env_flag("JINGXI_SECURE_COOKIES"),
+                trust_proxy: env_flag("JINGXI_TRUST_PROXY"),
+            },
+        })
+    }
+
+    pub fn leptos_options(&self) -> LeptosOptions {
+        LeptosOptions::builder()
+            .output_name(env("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "jingxi".to_string()))
+            .site_root(self.site_root.clone())
+            .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".to_string()))
+            .site_addr(self.site_addr)
+            .build()
+    }
+}

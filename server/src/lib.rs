@@ -1,0 +1,121 @@
+//! The Jingxi server: configuration, database, HTTP router. `main.rs` is only the CLI.
+pub mod config;
+pub mod security;
+
+use app::auth::service::Backend;
+use app::auth::session_store::DbSessionStore;
+use app::state::AppState;
+use axum::Router;
+use axum_login::tower_sessions::cookie::SameSite;
+use axum_login::tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
+use axum_login::AuthManagerLayerBuilder;
+use config::Config;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use std::time::Duration;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+
+/// Requests larger than this are refused (the import route will get its own, larger limit).
+const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+
+pub async fn connect(database_url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(database_url.to_owned());
+    options
+        .max_connections(if database_url.starts_with("sqlite") { 8 } else { 32 })
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        // WAL lets readers proceed while one writer commits; FULL sync because these are
+        // business records a power cut must not lose.
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
+    Database::connect(options).await
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// The whole HTTP application: pages, server functions, static files, sessions.
+pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
+    let session_store = DbSessionStore::new(state.db.clone());
+    let sweeper = session_store.clone();
+    tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            hourly.tick().await;
+            if let Err(error) = sweeper.delete_expired().await {
+                tracing::warn!(%error, "could not delete expired sessions");
+            }
+        }
+    });
+    let session_layer = SessionManagerLayer::new(session_store)
+        .with_name("jx_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.settings.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
+    let auth_layer = AuthManagerLayerBuilder::new(Backend { db: state.db.clone() }, session_layer).build();
+
+    let routes = generate_route_list(app::App);
+    let context_state = state.clone();
+    Router::new()
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            move || provide_context(context_state.clone()),
+            {
+                let options = leptos_options.clone();
+                move || app::shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context(move || provide_context(state.clone()), app::shell))
+        .layer(axum::middleware::from_fn(security::reject_cross_site_writes))
+        .layer(auth_layer)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(CompressionLayer::new())
+        .with_state(leptos_options)
+}
+
+/// Binds, logs the address and serves until Ctrl-C / SIGTERM.
+pub async fn serve(config: &Config, db: DatabaseConnection) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    let state = AppState { db, settings: std::sync::Arc::new(config.settings.clone()) };
+    let options = config.leptos_options();
+    let app = router(state, options);
+    let listener = tokio::net::TcpListener::bind(config.site_addr).await?;
+    // Leptos streams pages in chunks: without NODELAY each keep-alive request waits ~40 ms.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    tracing::info!("listening on http://{}", config.site_addr);
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,132 @@
+//! `jingxi`: serve the app, migrate, seed the demo company, add users.
+use app::domain::visibility::Role;
+use app::org::service::{insert_user, NewUser};
+use app::seed::{seed_demo, SeedOutcome};
+use clap::{Parser, Subcommand};
+use server::config::Config;
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "jingxi", version, about = "Jingxi sales management")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run pending migrations and serve the app (the default).
+    Serve,
+    /// Run pending migrations and exit.
+    Migrate,
+    /// Load sample data.
+    Seed {
+        #[command(subcommand)]
+        what: SeedWhat,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum SeedWhat {
+    /// The demo company (only into an empty database; refused when JINGXI_ENV=production).
+    Demo,
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create a user. The password is read from standard input, or prompted for on a terminal.
+    Add {
+        username: String,
+        /// Display name (defaults to the username).
+        #[arg(long)]
+        name: Option<String>,
+        /// Make the user an administrator (same as --role admin).
+        #[arg(long)]
+        admin: bool,
+        /// admin, director, manager or rep.
+        #[arg(long, default_value = "rep")]
+        role: String,
+    },
+}
+
+fn read_password() -> std::io::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Repeat password: ")?;
+        if first != second {
+            return Err(std::io::Error::other("the passwords differ"));
+        }
+        Ok(first)
+    } else {
+        let mut input = String::new();
+        std::io::stdin().read_to_string(&mut input)?;
+        Ok(input.lines().next().unwrap_or_default().to_string())
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let config = Config::from_env()?;
+    let db = server::connect(&config.database_url).await.map_err(|e| format!("cannot open the database: {e}"))?;
+    server::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => server::serve(&config, db).await.map_err(|e| format!("server error: {e}")),
+        Command::Migrate => {
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Seed { what: SeedWhat::Demo } => match seed_demo(&db, config.settings.production).await {
+            Ok(SeedOutcome::Created) => {
+                println!("demo company created: log in as admin, manager or rep with password {}", app::seed::DEMO_PASSWORD);
+                Ok(())
+            }
+            Ok(SeedOutcome::AlreadyPopulated) => {
+                println!("the database already has users; demo data not loaded");
+                Ok(())
+            }
+            Err(app::error::AppError::Forbidden) => Err("demo accounts are refused when JINGXI_ENV=production".into()),
+            Err(e) => Err(format!("seeding failed: {e}")),
+        },
+        Command::User { action: UserAction::Add { username, name, admin, role } } => {
+            let role = if admin { Role::Admin } else { Role::parse(&role).ok_or_else(|| format!("unknown role {role}"))? };
+            let password = read_password().map_err(|e| format!("cannot read the password: {e}"))?;
+            let display_name = name.unwrap_or_else(|| username.clone());
+            let new = NewUser::parse(&username, &display_name, role, &password).map_err(describe)?;
+            let user = insert_user(&db, new).await.map_err(describe)?;
+            println!("created {} ({}) with id {}", user.username, role.as_str(), user.id);
+            Ok(())
+        }
+    }
+}
+
+/// Command-line wording for a refused user (the web UI translates the same codes).
+fn describe(error: app::error::AppError) -> String {
+    let texts = app::i18n::texts(app::domain::format::Locale::En);
+    match &error {
+        app::error::AppError::Validation(fields) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, texts.field_error(&f.code)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => texts.error(other),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("jingxi: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Test harness: a fresh database (SQLite file, or a new PostgreSQL database when
+//! `TEST_DATABASE_URL` names a server), real migrations, the demo seed, and the real router on
+//! 127.0.0.1:0.
+#![allow(dead_code)]
+use app::error::AppError;
+use app::state::{AppState, Settings};
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::redirect::Policy;
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde::de::DeserializeOwned;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+pub struct TestApp {
+    pub base: String,
+    pub db: DatabaseConnection,
+    _dir: Option<TempDir>,
+}
+
+pub struct TempDir(pub std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique_name() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), nanos)
+}
+
+async fn fresh_database() -> (String, Option<TempDir>) {
+    match std::env::var("TEST_DATABASE_URL").ok().filter(|v| !v.is_empty()) {
+        Some(admin_url) => {
+            let name = format!("jingxi_t_{}", unique_name());
+            let admin = sea_orm::Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            let (prefix, _) = admin_url.rsplit_once('/').expect("TEST_DATABASE_URL ends in /database");
+            (format!("{prefix}/{name}"), None)
+        }
+        None => {
+            let dir = std::env::temp_dir().join(format!("jingxi-test-{}", unique_name()));
+            std::fs::create_dir_all(&dir).unwrap();
+            (format!("sqlite://{}?mode=rwc", dir.join("test.db").display()), Some(TempDir(dir)))
+        }
+    }
+}
+
+impl TestApp {
+    /// A migrated, empty database behind a running server.
+    pub async fn empty() -> TestApp {
+        Self::start(Settings::default(), false).await
+    }
+
+    /// The demo company behind a running server.
+    pub async fn demo() -> TestApp {
+        Self::start(Settings::default(), true).await
+    }
+
+    pub async fn start(settings: Settings, seed: bool) -> TestApp {
+        let (url, dir) = fresh_database().await;
+        let db = server::connect(&url).await.expect("connect");
+        server::migrate(&db).await.expect("migrate");
+        if seed {
+            app::seed::seed_demo(&db, false).await.expect("seed");
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let options = leptos::config::LeptosOptions::builder().output_name("jingxi").site_addr(addr).build();
+        let state = AppState { db: db.clone(), settings: Arc::new(settings) };
+        let router = server::router(state, options);
+        tokio::spawn(async move {
+            axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+        });
+        TestApp { base: format!("http://{addr}"), db, _dir: dir }
+    }
+
+    /// A browser-like client with its own cookie jar that does not follow redirects.
+    pub fn client(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap(),
+        }
+    }
+
+    /// A client signed in as `username` with the demo password.
+    pub async fn signed_in(&self, username: &str) -> Client {
+        let client = self.client();
+        client.login(username, app::seed::DEMO_PASSWORD).await.unwrap_or_else(|e| panic!("{username} cannot sign in: {e:?}"));
+        client
+    }
+}
+
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Client {
+    /// Calls a server function with form-encoded arguments and decodes its result.
+    pub async fn call<T: DeserializeOwned>(&self, endpoint: &str, form: &[(&str, &str)]) -> Result<T, AppError> {
+        let response = self.http.post(format!("{}/api/{endpoint}", self.base)).form(form).send().await.expect("request");
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        if status.is_success() || status.is_redirection() {
+            Ok(serde_json::from_str::<T>(if body.is_empty() { "null" } else { &body })
+                .unwrap_or_else(|e| panic!("{endpoint}: cannot decode {body:?}: {e}")))
+        } else {
+            Err(serde_json::from_str(&body).unwrap_or_else(|e| panic!("{endpoint}: {status} {body:?}: {e}")))
+        }
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Result<(), AppError> {
+        self.call("login", &[("username", username), ("password", password)]).await
+    }
+
+    pub async fn me(&self) -> Option<app::auth::CurrentUser> {
+        self.call("me", &[]).await.expect("me")
+    }
+
+    pub async fn get(&self, path: &str, headers: &[(&'static str, &str)]) -> (StatusCode, HeaderMap, String) {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        let response = self.http.get(format!("{}{path}", self.base)).headers(map).send().await.expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        (status, headers, response.text().await.unwrap())
+    }
+}
+
+/// The field errors of a validation failure as (field, code) pairs, for compact assertions.
+pub fn fields(error: &AppError) -> Vec<(String, app::domain::forms::ErrorCode)> {
+    error.field_errors().iter().map(|e| (e.field.clone(), e.code.clone())).collect()
+}

@@ -1,0 +1,186 @@
+//! Settings and visibility: every organisation server function, allowed and denied.
+mod common;
+
+use app::domain::forms::ErrorCode;
+use app::error::AppError;
+use app::org::{OrgOverview, PersonRow};
+use common::{fields, TestApp};
+
+async fn overview(app: &TestApp) -> OrgOverview {
+    app.signed_in("admin").await.call("org/overview", &[]).await.unwrap()
+}
+
+#[tokio::test]
+async fn each_role_sees_the_people_the_visibility_rule_allows() {
+    let app = TestApp::demo().await;
+    let names = |people: Vec<PersonRow>| people.into_iter().map(|p| p.display_name).collect::<Vec<_>>();
+
+    let rep: Vec<PersonRow> = app.signed_in("rep").await.call("org/people", &[]).await.unwrap();
+    assert_eq!(names(rep), ["张伟"]);
+
+    let manager: Vec<PersonRow> = app.signed_in("manager").await.call("org/people", &[]).await.unwrap();
+    assert_eq!(manager.len(), 6, "the manager and the five reps of 上海一组");
+    assert!(manager.iter().all(|p| p.team_name.as_deref() == Some("上海一组")));
+
+    let director: Vec<PersonRow> = app.signed_in("director").await.call("org/people", &[]).await.unwrap();
+    assert_eq!(director.len(), 19, "the director, 3 managers and 15 reps of 华东销售部");
+
+    let admin: Vec<PersonRow> = app.signed_in("admin").await.call("org/people", &[]).await.unwrap();
+    assert_eq!(admin.len(), 20);
+
+    assert_eq!(app.client().call::<Vec<PersonRow>>("org/people", &[]).await, Err(AppError::Unauthorized));
+}
+
+#[tokio::test]
+async fn only_admins_may_use_the_settings_functions() {
+    let app = TestApp::demo().await;
+    let org = overview(&app).await;
+    assert_eq!((org.departments.len(), org.teams.len(), org.users.len()), (1, 3, 20));
+    let rep_row = org.users.iter().find(|u| u.username == "rep").unwrap();
+    let (id, version) = (rep_row.id.to_string(), rep_row.version.to_string());
+
+    for username in ["manager", "director", "rep"] {
+        let client = app.signed_in(username).await;
+        assert_eq!(client.call::<OrgOverview>("org/overview", &[]).await, Err(AppError::Forbidden), "{username}");
+        let save = client
+            .call::<i64>("org/save_user", &[("form[username]", "intruder"), ("form[display_name]", "X"), ("form[role]", "admin"), ("form[password]", "password123")])
+            .await;
+        assert_eq!(save, Err(AppError::Forbidden), "{username}");
+        let deactivate = client.call::<()>("org/set_user_active", &[("id", &id), ("active", "false"), ("version", &version)]).await;
+        assert_eq!(deactivate, Err(AppError::Forbidden), "{username}");
+        assert_eq!(client.call::<i64>("org/save_team", &[("form[name]", "影子组")]).await, Err(AppError::Forbidden));
+        assert_eq!(client.call::<i64>("org/create_department", &[("name", "影子部")]).await, Err(AppError::Forbidden));
+    }
+    let anonymous = app.client();
+    assert_eq!(anonymous.call::<OrgOverview>("org/overview", &[]).await, Err(AppError::Unauthorized));
+    assert_eq!(anonymous.call::<i64>("org/create_department", &[("name", "影子部")]).await, Err(AppError::Unauthorized));
+    assert_eq!(overview(&app).await.users.len(), 20, "nothing was created by the refused calls");
+}
+
+#[tokio::test]
+async fn an_admin_creates_a_user_who_can_then_sign_in() {
+    let app = TestApp::demo().await;
+    let admin = app.signed_in("admin").await;
+    let team = overview(&app).await.teams.into_iter().find(|t| t.name == "杭州组").unwrap();
+    let id: i64 = admin
+        .call(
+            "org/save_user",
+            &[
+                ("form[username]", "Qian.Duoduo"),
+                ("form[display_name]", "钱多多"),
+                ("form[role]", "rep"),
+                ("form[team_id]", &team.id.to_string()),
+                ("form[password]", "secret-pass"),
+            ],
+        )
+        .await
+        .unwrap();
+    let created = overview(&app).await.users.into_iter().find(|u| u.id == id).unwrap();
+    assert_eq!((created.username.as_str(), created.team_name.as_deref()), ("qian.duoduo", Some("杭州组")));
+    let client = app.client();
+    client.login("qian.duoduo", "secret-pass").await.unwrap();
+    assert_eq!(client.me().await.unwrap().display_name, "钱多多");
+}
+
+#[tokio::test]
+async fn bad_user_input_is_reported_per_field_and_nothing_is_saved() {
+    let app = TestApp::demo().await;
+    let admin = app.signed_in("admin").await;
+    let error = admin
+        .call::<i64>(
+            "org/save_user",
+            &[("form[username]", "张三"), ("form[display_name]", ""), ("form[role]", "boss"), ("form[team_id]", "999999"), ("form[password]", "short")],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        fields(&error),
+        [
+            ("username".to_string(), ErrorCode::UsernameCharacters),
+            ("display_name".to_string(), ErrorCode::Required),
+            ("role".to_string(), ErrorCode::UnknownChoice),
+            ("password".to_string(), ErrorCode::TooShort { min: 8 }),
+            ("team_id".to_string(), ErrorCode::UnknownChoice),
+        ]
+    );
+    let duplicate = admin
+        .call::<i64>("org/save_user", &[("form[username]", "REP"), ("form[display_name]", "重名"), ("form[role]", "rep"), ("form[password]", "password123")])
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&duplicate), [("username".to_string(), ErrorCode::Taken)]);
+    assert_eq!(overview(&app).await.users.len(), 20);
+}
+
+#[tokio::test]
+async fn a_stale_edit_is_refused_instead_of_overwriting() {
+    let app = TestApp::demo().await;
+    let admin = app.signed_in("admin").await;
+    let row = overview(&app).await.users.into_iter().find(|u| u.username == "wang.fang").unwrap();
+    let edit = |name: &'static str, version: i32| {
+        let id = row.id.to_string();
+        let admin = &admin;
+        async move {
+            admin
+                .call::<i64>(
+                    "org/save_user",
+                    &[("form[id]", &id), ("form[version]", &version.to_string()), ("form[username]", "wang.fang"), ("form[display_name]", name), ("form[role]", "rep")],
+                )
+                .await
+        }
+    };
+    assert_eq!(edit("王芳芳", row.version).await, Ok(row.id));
+    assert_eq!(edit("王小芳", row.version).await, Err(AppError::Conflict), "second edit from the same old version");
+    let now = overview(&app).await.users.into_iter().find(|u| u.id == row.id).unwrap();
+    assert_eq!((now.display_name.as_str(), now.version), ("王芳芳", row.version + 1));
+}
+
+#[tokio::test]
+async fn an_admin_cannot_lock_themselves_out() {
+    let app = TestApp::demo().await;
+    let admin = app.signed_in("admin").await;
+    let me = overview(&app).await.users.into_iter().find(|u| u.username == "admin").unwrap();
+    let error = admin
+        .call::<()>("org/set_user_active", &[("id", &me.id.to_string()), ("active", "false"), ("version", &me.version.to_string())])
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&error), [("active".to_string(), ErrorCode::OwnAccount)]);
+    let error = admin
+        .call::<i64>(
+            "org/save_user",
+            &[("form[id]", &me.id.to_string()), ("form[version]", &me.version.to_string()), ("form[username]", "admin"), ("form[display_name]", "管理员"), ("form[role]", "rep")],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&error), [("role".to_string(), ErrorCode::OwnAccount)]);
+}
+
+#[tokio::test]
+async fn teams_and_departments_are_created_and_renamed_with_version_checks() {
+    let app = TestApp::demo().await;
+    let admin = app.signed_in("admin").await;
+    let department: i64 = admin.call("org/create_department", &[("name", "华南销售部")]).await.unwrap();
+    let duplicate = admin.call::<i64>("org/create_department", &[("name", "华南销售部")]).await.unwrap_err();
+    assert_eq!(fields(&duplicate), [("name".to_string(), ErrorCode::Taken)]);
+
+    let manager = overview(&app).await.users.into_iter().find(|u| u.username == "liu.yang").unwrap();
+    let team: i64 = admin
+        .call("org/save_team", &[("form[name]", "广州组"), ("form[department_id]", &department.to_string()), ("form[manager_id]", &manager.id.to_string())])
+        .await
+        .unwrap();
+    let row = overview(&app).await.teams.into_iter().find(|t| t.id == team).unwrap();
+    assert_eq!((row.department_name.as_deref(), row.manager_name.as_deref()), (Some("华南销售部"), Some("刘洋")));
+
+    let rename = |version: i32| {
+        let admin = &admin;
+        async move {
+            admin
+                .call::<i64>("org/save_team", &[("form[id]", &team.to_string()), ("form[version]", &version.to_string()), ("form[name]", "广州一组")])
+                .await
+        }
+    };
+    assert_eq!(rename(row.version).await, Ok(team));
+    assert_eq!(rename(row.version).await, Err(AppError::Conflict));
+    // 刘洋 now leads two teams and sees both.
+    let people: Vec<PersonRow> = app.signed_in("liu.yang").await.call("org/people", &[]).await.unwrap();
+    assert_eq!(people.len(), 6, "杭州组 (5 reps + 刘洋); 广州一组 has no members yet");
+}

@@ -1,0 +1,74 @@
+//! Server-rendered pages: what a browser without JavaScript receives.
+mod common;
+
+use common::TestApp;
+
+#[tokio::test]
+async fn the_login_page_is_server_rendered_in_chinese_and_loads_the_wasm_bundle() {
+    let app = TestApp::demo().await;
+    let (status, _, body) = app.client().get("/login", &[]).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<html lang=\"zh-CN\""));
+    assert!(body.contains("登录精细"));
+    assert!(body.contains("/pkg/jingxi.js") && body.contains("jingxi_bg.wasm"), "hydration scripts missing");
+    assert!(body.contains("rel=\"icon\""));
+}
+
+#[tokio::test]
+async fn the_browser_language_picks_english_when_no_choice_was_made() {
+    let app = TestApp::demo().await;
+    let (_, _, body) = app.client().get("/login", &[("accept-language", "en-US,en;q=0.9")]).await;
+    assert!(body.contains("<html lang=\"en\"") && body.contains("Sign in to Jingxi"));
+}
+
+#[tokio::test]
+async fn signed_out_visitors_are_sent_to_the_login_page() {
+    let app = TestApp::demo().await;
+    for path in ["/dashboard", "/customers", "/settings", "/"] {
+        let (status, headers, _) = app.client().get(path, &[]).await;
+        assert!(status.is_redirection(), "{path}: {status}");
+        assert_eq!(headers.get("location").unwrap(), "/login", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn signed_in_pages_render_the_shell_and_honest_empty_states() {
+    let app = TestApp::demo().await;
+    let manager = app.signed_in("manager").await;
+    let (status, _, body) = manager.get("/dashboard", &[]).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("你好，陈志强"));
+    assert!(body.contains("还没有业务数据"));
+    assert!(body.contains("欧阳明月"), "team members listed without JavaScript");
+    assert!(!body.contains("href=\"/settings\""), "settings link only for admins");
+    for path in ["/customers", "/pipeline", "/targets", "/analytics", "/fieldwork"] {
+        let (status, _, body) = manager.get(path, &[]).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(body.contains("这里还没有数据"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_rep_opening_settings_gets_a_forbidden_page() {
+    let app = TestApp::demo().await;
+    let (status, _, body) = app.signed_in("rep").await.get("/settings", &[]).await;
+    assert_eq!(status, 403);
+    assert!(body.contains("没有权限"));
+    assert!(!body.contains("users-table"));
+}
+
+#[tokio::test]
+async fn the_admin_sees_users_and_teams_in_settings() {
+    let app = TestApp::demo().await;
+    let (status, _, body) = app.signed_in("admin").await.get("/settings", &[]).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("users-table") && body.contains("欧阳明月") && body.contains("南京组"));
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404() {
+    let app = TestApp::demo().await;
+    let (status, _, body) = app.client().get("/no-such-page", &[]).await;
+    assert_eq!(status, 404);
+    assert!(body.contains("页面不存在"));
+}
