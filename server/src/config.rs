@@ -10,6 +10,8 @@ pub struct Config {
     pub site_addr: SocketAddr,
     /// Where the built site (pkg/, favicon) lives: `LEPTOS_SITE_ROOT`.
     pub site_root: String,
+    /// `JINGXI_SEED_DEMO=1`: `serve` loads the demo company into an empty database.
+    pub seed_demo_on_start: bool,
     pub settings: Settings,
 }
 
@@ -43,6 +45,7 @@ impl Config {
             database_url,
             site_addr,
             site_root: env("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_string()),
+            seed_demo_on_start: env_flag("JINGXI_SEED_DEMO"),
             settings: Settings {
                 production,
                 secure_cookies: env_flag("JINGXI_SECURE_COOKIES"),

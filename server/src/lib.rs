@@ -1,4 +1,5 @@
 //! The Jingxi server: configuration, database, HTTP router. `main.rs` is only the CLI.
+pub mod assets;
 pub mod config;
 pub mod security;
 
@@ -67,7 +68,10 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
 
     let routes = generate_route_list(app::App);
     let context_state = state.clone();
+    let pkg_dir = std::path::Path::new(&*leptos_options.site_root).join(&*leptos_options.site_pkg_dir);
+    assets::precompress_in_background(pkg_dir.clone());
     Router::new()
+        .nest_service(&format!("/{}", leptos_options.site_pkg_dir), assets::serve_dir(pkg_dir))
         .leptos_routes_with_context(
             &leptos_options,
             routes,

@@ -3,7 +3,7 @@ use app::domain::visibility::Role;
 use app::org::service::{insert_user, NewUser};
 use app::seed::{seed_demo, SeedOutcome};
 use clap::{Parser, Subcommand};
-use server::config::Config;
+use jingxi::config::Config;
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
@@ -72,26 +72,20 @@ fn read_password() -> std::io::Result<String> {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let config = Config::from_env()?;
-    let db = server::connect(&config.database_url).await.map_err(|e| format!("cannot open the database: {e}"))?;
-    server::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
+    let db = jingxi::connect(&config.database_url).await.map_err(|e| format!("cannot open the database: {e}"))?;
+    jingxi::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => server::serve(&config, db).await.map_err(|e| format!("server error: {e}")),
+        Command::Serve => {
+            if config.seed_demo_on_start {
+                seed(&db, &config).await?;
+            }
+            jingxi::serve(&config, db).await.map_err(|e| format!("server error: {e}"))
+        }
         Command::Migrate => {
             println!("database is up to date");
             Ok(())
         }
-        Command::Seed { what: SeedWhat::Demo } => match seed_demo(&db, config.settings.production).await {
-            Ok(SeedOutcome::Created) => {
-                println!("demo company created: log in as admin, manager or rep with password {}", app::seed::DEMO_PASSWORD);
-                Ok(())
-            }
-            Ok(SeedOutcome::AlreadyPopulated) => {
-                println!("the database already has users; demo data not loaded");
-                Ok(())
-            }
-            Err(app::error::AppError::Forbidden) => Err("demo accounts are refused when JINGXI_ENV=production".into()),
-            Err(e) => Err(format!("seeding failed: {e}")),
-        },
+        Command::Seed { what: SeedWhat::Demo } => seed(&db, &config).await,
         Command::User { action: UserAction::Add { username, name, admin, role } } => {
             let role = if admin { Role::Admin } else { Role::parse(&role).ok_or_else(|| format!("unknown role {role}"))? };
             let password = read_password().map_err(|e| format!("cannot read the password: {e}"))?;
@@ -101,6 +95,21 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("created {} ({}) with id {}", user.username, role.as_str(), user.id);
             Ok(())
         }
+    }
+}
+
+async fn seed(db: &sea_orm::DatabaseConnection, config: &Config) -> Result<(), String> {
+    match seed_demo(db, config.settings.production).await {
+            Ok(SeedOutcome::Created) => {
+                println!("demo company created: log in as admin, manager or rep with password {}", app::seed::DEMO_PASSWORD);
+                Ok(())
+            }
+            Ok(SeedOutcome::AlreadyPopulated) => {
+                println!("the database already has users; demo data not loaded");
+                Ok(())
+            }
+            Err(app::error::AppError::Forbidden) => Err("demo accounts are refused when JINGXI_ENV=production".into()),
+        Err(e) => Err(format!("seeding failed: {e}")),
     }
 }
 

@@ -89,7 +89,7 @@ async fn bad_user_input_is_reported_per_field_and_nothing_is_saved() {
     let error = admin
         .call::<i64>(
             "org/save_user",
-            &[("form[username]", "张三"), ("form[display_name]", ""), ("form[role]", "boss"), ("form[team_id]", "999999"), ("form[password]", "short")],
+            &[("form[username]", "张三丰"), ("form[display_name]", ""), ("form[role]", "boss"), ("form[team_id]", "999999"), ("form[password]", "short")],
         )
         .await
         .unwrap_err();

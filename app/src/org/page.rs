@@ -94,6 +94,7 @@ pub fn SettingsPage() -> impl IntoView {
 #[component]
 fn UsersTable(users: Vec<UserRow>, set_active: ServerAction<SetUserActive>) -> impl IntoView {
     let i18n = use_i18n();
+    let me = expect_context::<CurrentUser>().id;
     let error = action_error(set_active);
     view! {
         <FormMessage error />
@@ -126,14 +127,16 @@ fn UsersTable(users: Vec<UserRow>, set_active: ServerAction<SetUserActive>) -> i
                                 </td>
                                 <td class="row-actions">
                                     <a class="button small" href=format!("/settings?user={}#user-form", user.id)>{move || i18n.t().edit}</a>
-                                    <ActionForm action=set_active attr:class="inline-form">
-                                        <input type="hidden" name="id" value=user.id />
-                                        <input type="hidden" name="active" value=(!active).to_string() />
-                                        <input type="hidden" name="version" value=user.version />
-                                        <button type="submit" class="button small subtle" data-username=user.username>
-                                            {move || if active { i18n.t().deactivate } else { i18n.t().reactivate }}
-                                        </button>
-                                    </ActionForm>
+                                    {(user.id != me).then(|| view! {
+                                        <ActionForm action=set_active attr:class="inline-form">
+                                            <input type="hidden" name="id" value=user.id />
+                                            <input type="hidden" name="active" value=(!active).to_string() />
+                                            <input type="hidden" name="version" value=user.version />
+                                            <button type="submit" class="button small subtle" data-username=user.username>
+                                                {move || if active { i18n.t().deactivate } else { i18n.t().reactivate }}
+                                            </button>
+                                        </ActionForm>
+                                    })}
                                 </td>
                             </tr>
                         }

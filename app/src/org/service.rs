@@ -19,11 +19,8 @@ pub async fn overview(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Org
     actor.require(&[Role::Admin])?;
     let departments = department::Entity::find().order_by_asc(department::Column::Name).all(db).await?;
     let teams = team::Entity::find().order_by_asc(team::Column::Name).all(db).await?;
-    let users = visible::<user::Entity>(&actor.scope())
-        .order_by_asc(user::Column::TeamId)
-        .order_by_asc(user::Column::Username)
-        .all(db)
-        .await?;
+    let mut users = visible::<user::Entity>(&actor.scope()).all(db).await?;
+    users.sort_by(|a, b| org_order(a).cmp(&org_order(b)));
 
     let department_names: HashMap<i64, &str> = departments.iter().map(|d| (d.id, d.name.as_str())).collect();
     let team_names: HashMap<i64, &str> = teams.iter().map(|t| (t.id, t.name.as_str())).collect();
@@ -72,14 +69,16 @@ pub async fn overview(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Org
     })
 }
 
+/// People without a team first, then team by team, leaders before reps. Sorted here rather than
+/// in SQL because SQLite and PostgreSQL order NULLs differently.
+fn org_order(user: &user::Model) -> (Option<i64>, Role, String) {
+    (user.team_id, user.role(), user.display_name.clone())
+}
+
 /// The active people the actor may see, by the visibility rule.
 pub async fn visible_people(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Vec<PersonRow>> {
-    let people = visible::<user::Entity>(&actor.scope())
-        .filter(user::Column::Active.eq(true))
-        .order_by_asc(user::Column::TeamId)
-        .order_by_asc(user::Column::DisplayName)
-        .all(db)
-        .await?;
+    let mut people = visible::<user::Entity>(&actor.scope()).filter(user::Column::Active.eq(true)).all(db).await?;
+    people.sort_by(|a, b| org_order(a).cmp(&org_order(b)));
     let teams: HashMap<i64, String> = team::Entity::find().all(db).await?.into_iter().map(|t| (t.id, t.name)).collect();
     Ok(people
         .into_iter()

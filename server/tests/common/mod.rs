@@ -63,8 +63,8 @@ impl TestApp {
 
     pub async fn start(settings: Settings, seed: bool) -> TestApp {
         let (url, dir) = fresh_database().await;
-        let db = server::connect(&url).await.expect("connect");
-        server::migrate(&db).await.expect("migrate");
+        let db = jingxi::connect(&url).await.expect("connect");
+        jingxi::migrate(&db).await.expect("migrate");
         if seed {
             app::seed::seed_demo(&db, false).await.expect("seed");
         }
@@ -72,7 +72,7 @@ impl TestApp {
         let addr = listener.local_addr().unwrap();
         let options = leptos::config::LeptosOptions::builder().output_name("jingxi").site_addr(addr).build();
         let state = AppState { db: db.clone(), settings: Arc::new(settings) };
-        let router = server::router(state, options);
+        let router = jingxi::router(state, options);
         tokio::spawn(async move {
             axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
         });
@@ -123,7 +123,9 @@ impl Client {
     }
 
     pub async fn get(&self, path: &str, headers: &[(&'static str, &str)]) -> (StatusCode, HeaderMap, String) {
+        // Like a browser: leptos answers redirects with 302 only to requests that accept HTML.
         let mut map = HeaderMap::new();
+        map.insert("accept", HeaderValue::from_static("text/html,application/xhtml+xml,*/*;q=0.8"));
         for (name, value) in headers {
             map.insert(*name, HeaderValue::from_str(value).unwrap());
         }

@@ -1,0 +1,57 @@
+// Shared set-up for the browser tests: Debian's chromium through playwright-core (each launch
+// gets a fresh temporary profile), a desktop and a phone project, and a check that no page logs an error (a broken wasm shows up here).
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
+export const DB = process.env.E2E_DB ?? 'sqlite';
+export const SHOTS = process.env.SCREENSHOT_DIR ?? join(import.meta.dirname, '..', 'test-results');
+mkdirSync(SHOTS, { recursive: true });
+
+export const PROJECTS = [
+  { name: 'desktop', viewport: { width: 1280, height: 800 } },
+  { name: 'phone', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+];
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+}
+
+/// A fresh context (own cookies) for a project; collects page errors for `assertNoErrors`.
+export async function open(browser, project, options = {}) {
+  const { name, ...device } = project;
+  const context = await browser.newContext({ ...device, locale: 'zh-CN', ...options });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (error) => page.errors.push(String(error)));
+  page.on('console', (message) => {
+    if (message.type() === 'error') page.errors.push(message.text());
+  });
+  return { context, page };
+}
+
+export async function login(page, username, password = 'demo1234') {
+  await page.goto(`${BASE_URL}/login`);
+  await waitForHydration(page);
+  await page.fill('input[name="username"]', username);
+  await page.fill('input[name="password"]', password);
+  await page.click('button[type="submit"].primary');
+}
+
+/// Hydration has run once the wasm module has mounted: leptos removes nothing visible, so we
+/// wait until the client router is installed (it handles in-app links without a reload).
+export async function waitForHydration(page) {
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('.wasm')));
+  await page.waitForLoadState('networkidle');
+}
+
+export async function shot(page, file) {
+  await page.screenshot({ path: join(SHOTS, file), fullPage: false });
+}

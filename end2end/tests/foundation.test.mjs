@@ -1,0 +1,108 @@
+// Foundation journeys, in a desktop (1280×800) and a phone (390×844, touch) project.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, DB, PROJECTS, launch, open, login, shot, waitForHydration } from './browser.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+for (const project of PROJECTS) {
+  describe(`${project.name} (${DB})`, () => {
+    test('a manager signs in, sees the shell, switches language and logs out', async () => {
+      const { context, page } = await open(browser, project);
+      await shot(page, `login-${project.name}.png`).catch(() => {});
+      await page.goto(`${BASE_URL}/login`);
+      await shot(page, `login-${project.name}.png`);
+      await login(page, 'manager');
+      await page.waitForURL(`${BASE_URL}/dashboard`);
+      await page.getByRole('heading', { name: '你好，陈志强' }).waitFor();
+      await waitForHydration(page);
+      const nav = page.locator('nav.app-nav');
+      assert.equal(await nav.isVisible(), true);
+      assert.equal(await nav.locator('a.nav-link').count(), 6, 'six sections, no settings for a manager');
+      assert.ok(await page.getByTestId('people').getByText('欧阳明月').isVisible());
+      await shot(page, `dashboard-${project.name}.png`);
+
+      // In-app navigation is client-side once hydrated: a marker on window survives it.
+      await page.evaluate(() => { window.__stay = 1; });
+      await nav.getByRole('link', { name: '客户' }).click();
+      await page.waitForURL(`${BASE_URL}/customers`);
+      await page.getByText('这里还没有数据').waitFor();
+      assert.equal(await page.evaluate(() => window.__stay), 1, 'navigation reloaded the page: not hydrated');
+
+      await page.locator('.user-menu summary').click();
+      await page.getByRole('button', { name: 'English' }).click();
+      await page.getByRole('heading', { name: 'Customers' }).waitFor();
+      assert.equal(await page.getAttribute('html', 'lang'), 'en');
+      await page.reload();
+      await page.getByRole('heading', { name: 'Customers' }).waitFor();
+      await page.locator('.user-menu summary').click();
+      await page.getByRole('button', { name: '中文' }).click();
+      await page.getByRole('heading', { name: '客户' }).waitFor();
+
+      await page.locator('.user-menu[open] [data-testid="logout"]').click();
+      await page.waitForURL(`${BASE_URL}/login`);
+      await page.goto(`${BASE_URL}/dashboard`);
+      await page.waitForURL(`${BASE_URL}/login`);
+      assert.deepEqual(page.errors, []);
+      await context.close();
+    });
+
+    test('a wrong password shows an error at the password field', async () => {
+      const { context, page } = await open(browser, project);
+      await login(page, 'rep', 'not-the-password');
+      const message = page.locator('.field-error[data-field="password"]');
+      await message.waitFor();
+      assert.equal(await message.textContent(), '用户名或密码错误');
+      assert.equal(await page.getAttribute('input[name="password"]', 'aria-invalid'), 'true');
+      assert.equal(new URL(page.url()).pathname, '/login');
+      await context.close();
+    });
+
+    test('a rep opening Settings gets a forbidden page', async () => {
+      const { context, page } = await open(browser, project);
+      await login(page, 'rep');
+      await page.waitForURL(`${BASE_URL}/dashboard`);
+      const response = await page.goto(`${BASE_URL}/settings`);
+      assert.equal(response.status(), 403);
+      await page.getByRole('heading', { name: '没有权限' }).waitFor();
+      assert.equal(await page.getByTestId('users-table').count(), 0);
+      await context.close();
+    });
+
+    test('the admin creates a user in Settings and sees it listed', async () => {
+      const { context, page } = await open(browser, project);
+      await login(page, 'admin');
+      await page.waitForURL(`${BASE_URL}/dashboard`);
+      await page.goto(`${BASE_URL}/settings`);
+      await waitForHydration(page);
+      const username = `e2e.${project.name}`;
+      const form = page.locator('#user-form');
+      await form.locator('input[name="form[username]"]').fill('x');
+      await form.locator('button[type="submit"]').click();
+      await form.locator('.field-error[data-field="display_name"]').waitFor();
+      assert.equal(await form.locator('.field-error[data-field="username"]').textContent(), '至少 3 个字符');
+      await form.locator('input[name="form[username]"]').fill(username);
+      await form.locator('input[name="form[display_name]"]').fill('司马相如测试');
+      await form.locator('select[name="form[team_id]"]').selectOption({ label: '南京组' });
+      await form.locator('input[name="form[password]"]').fill('password-123');
+      await form.locator('button[type="submit"]').click();
+      await page.getByTestId('users-table').getByText(username).waitFor();
+      await shot(page, `settings-${project.name}.png`);
+      await context.close();
+    });
+
+    test('with JavaScript disabled, sign-in and the dashboard still work', async () => {
+      const { context, page } = await open(browser, project, { javaScriptEnabled: false });
+      await page.goto(`${BASE_URL}/login`);
+      await page.fill('input[name="username"]', 'director');
+      await page.fill('input[name="password"]', 'demo1234');
+      await page.click('button[type="submit"].primary');
+      await page.waitForURL(`${BASE_URL}/dashboard`);
+      await page.getByRole('heading', { name: '你好，王建国' }).waitFor();
+      assert.ok(await page.getByText('何炯').isVisible(), 'the director sees every team');
+      await context.close();
+    });
+  });
+}
