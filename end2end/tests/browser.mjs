@@ -55,3 +55,8 @@ export async function waitForHydration(page) {
 export async function shot(page, file) {
   await page.screenshot({ path: join(SHOTS, file), fullPage: false });
 }
+
+/// A tap on touch projects, a click elsewhere: phone journeys use the finger.
+export async function press(locator, project) {
+  if (project.hasTouch) await locator.tap(); else await locator.click();
+}

@@ -1,7 +1,7 @@
 // Foundation journeys, in a desktop (1280×800) and a phone (390×844, touch) project.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, DB, PROJECTS, launch, open, login, shot, waitForHydration } from './browser.mjs';
+import { BASE_URL, DB, PROJECTS, launch, open, login, press, shot, waitForHydration } from './browser.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -11,7 +11,6 @@ for (const project of PROJECTS) {
   describe(`${project.name} (${DB})`, () => {
     test('a manager signs in, sees the shell, switches language and logs out', async () => {
       const { context, page } = await open(browser, project);
-      await shot(page, `login-${project.name}.png`).catch(() => {});
       await page.goto(`${BASE_URL}/login`);
       await shot(page, `login-${project.name}.png`);
       await login(page, 'manager');
@@ -26,22 +25,22 @@ for (const project of PROJECTS) {
 
       // In-app navigation is client-side once hydrated: a marker on window survives it.
       await page.evaluate(() => { window.__stay = 1; });
-      await nav.getByRole('link', { name: '客户' }).click();
+      await press(nav.getByRole('link', { name: '客户' }), project);
       await page.waitForURL(`${BASE_URL}/customers`);
       await page.getByText('这里还没有数据').waitFor();
       assert.equal(await page.evaluate(() => window.__stay), 1, 'navigation reloaded the page: not hydrated');
 
-      await page.locator('.user-menu summary').click();
-      await page.getByRole('button', { name: 'English' }).click();
+      await press(page.locator('.user-menu summary'), project);
+      await press(page.getByRole('button', { name: 'English' }), project);
       await page.getByRole('heading', { name: 'Customers' }).waitFor();
       assert.equal(await page.getAttribute('html', 'lang'), 'en');
       await page.reload();
       await page.getByRole('heading', { name: 'Customers' }).waitFor();
-      await page.locator('.user-menu summary').click();
-      await page.getByRole('button', { name: '中文' }).click();
+      await press(page.locator('.user-menu summary'), project);
+      await press(page.getByRole('button', { name: '中文' }), project);
       await page.getByRole('heading', { name: '客户' }).waitFor();
 
-      await page.locator('.user-menu[open] [data-testid="logout"]').click();
+      await press(page.locator('.user-menu[open] [data-testid="logout"]'), project);
       await page.waitForURL(`${BASE_URL}/login`);
       await page.goto(`${BASE_URL}/dashboard`);
       await page.waitForURL(`${BASE_URL}/login`);
