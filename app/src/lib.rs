@@ -61,10 +61,16 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    // leptos_axum reads the title after rendering, outside the reactive arena: a closure reading
+    // a signal there panics under load. The server gets plain text; the browser a live title.
+    #[cfg(feature = "ssr")]
+    let title = i18n::texts(i18n.locale.get_untracked()).app_name;
+    #[cfg(not(feature = "ssr"))]
+    let title = move || i18n.t().app_name;
     let section = |section: sections::Section| move || view! { <sections::SectionPage section /> };
     view! {
         <Stylesheet id="leptos" href="/pkg/jingxi.css" />
-        <Title text=move || i18n.t().app_name />
+        <Title text=title />
         <Router>
             <Routes fallback=|| view! { <ui::NotFound /> }>
                 <Route path=path!("/login") view=auth::page::LoginPage ssr=SsrMode::Async />
