@@ -56,6 +56,9 @@ ensure_test_tools() {
 
 PG_URL_BASE="postgres://jingxi:jingxi@127.0.0.1:5432"
 
+# psql as the postgres superuser, from a directory it may enter.
+pg_psql() { (cd / && as_root runuser -u postgres -- psql "$@"); }
+
 ensure_postgres() {
   if ! pg_isready -q -h 127.0.0.1; then
     say "starting PostgreSQL"
@@ -67,20 +70,20 @@ ensure_postgres() {
     for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
     pg_isready -h 127.0.0.1
   fi
-  as_root runuser -u postgres -- psql -qtAc "SELECT 1 FROM pg_roles WHERE rolname='jingxi'" | grep -q 1 \
-    || as_root runuser -u postgres -- psql -qc "CREATE ROLE jingxi LOGIN CREATEDB PASSWORD 'jingxi'"
+  pg_psql -qtAc "SELECT 1 FROM pg_roles WHERE rolname='jingxi'" | grep -q 1 \
+    || pg_psql -qc "CREATE ROLE jingxi LOGIN CREATEDB PASSWORD 'jingxi'"
 }
 
 # Drops and recreates a database owned by the jingxi role.
 fresh_pg_database() {
-  as_root runuser -u postgres -- psql -qc "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null
-  as_root runuser -u postgres -- psql -qc "CREATE DATABASE $1 OWNER jingxi" >/dev/null
+  pg_psql -qc "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null
+  pg_psql -qc "CREATE DATABASE $1 OWNER jingxi" >/dev/null
 }
 
 # Databases left by earlier integration-test runs (each test makes its own).
 drop_old_test_databases() {
   local db
-  for db in $(as_root runuser -u postgres -- psql -qtAc "SELECT datname FROM pg_database WHERE datname LIKE 'jingxi_t_%'"); do
-    as_root runuser -u postgres -- psql -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+  for db in $(pg_psql -qtAc "SELECT datname FROM pg_database WHERE datname LIKE 'jingxi_t_%'"); do
+    pg_psql -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
   done
 }

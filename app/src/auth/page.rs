@@ -2,7 +2,7 @@
 use super::api::{fetch_current_user, is_first_run, Login, Logout, SetLocale};
 use crate::domain::format::Locale;
 use crate::i18n::use_i18n;
-use crate::ui::{action_error, invalid, FieldMessage, FormMessage};
+use crate::ui::{action_error, invalid, Field, FormMessage};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -38,18 +38,14 @@ pub fn LoginPage() -> impl IntoView {
                     })}
                 </Suspense>
                 <ActionForm action=login attr:class="form" attr:novalidate=true>
-                    <label class="field">
-                        <span>{move || i18n.t().username}</span>
+                    <Field label=|t| t.username error field="username">
                         <input name="username" autocomplete="username" autocapitalize="none" required
                             aria-invalid=invalid(error, "username") />
-                        <FieldMessage error field="username" />
-                    </label>
-                    <label class="field">
-                        <span>{move || i18n.t().password}</span>
+                    </Field>
+                    <Field label=|t| t.password error field="password">
                         <input name="password" type="password" autocomplete="current-password" required
                             aria-invalid=invalid(error, "password") />
-                        <FieldMessage error field="password" />
-                    </label>
+                    </Field>
                     <FormMessage error fields=&["username", "password"] />
                     <button type="submit" class="button primary wide" disabled=move || login.pending().get()>
                         {move || i18n.t().sign_in}

@@ -5,7 +5,7 @@ use crate::auth::CurrentUser;
 use crate::domain::visibility::Role;
 use crate::error::AppError;
 use crate::i18n::use_i18n;
-use crate::ui::{action_error, invalid, ErrorPanel, FieldMessage, Forbidden, FormMessage, Loading, PageHeader};
+use crate::ui::{action_error, invalid, ErrorPanel, Field, Forbidden, FormActions, FormMessage, Loading, PageHeader};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -176,51 +176,36 @@ fn UserFormPanel(org: OrgOverview, user: Option<UserRow>, action: ServerAction<S
     let departments: Vec<(i64, String)> = org.departments.iter().map(|d| (d.id, d.name.clone())).collect();
     view! {
         <ActionForm action attr:class="form grid-form" attr:id="user-form" attr:novalidate=true>
-            <h3>{if editing { t.edit_user } else { t.new_user }}</h3>
+            <h3>{move || if editing { i18n.t().edit_user } else { i18n.t().new_user }}</h3>
             <input type="hidden" name="form[id]" value=if editing { user.id.to_string() } else { String::new() } />
             <input type="hidden" name="form[version]" value=user.version />
-            <label class="field">
-                <span>{t.username}</span>
+            <Field label=|t| t.username error field="username">
                 <input name="form[username]" value=user.username autocapitalize="none" aria-invalid=invalid(error, "username") />
-                <FieldMessage error field="username" />
-            </label>
-            <label class="field">
-                <span>{t.display_name}</span>
+            </Field>
+            <Field label=|t| t.display_name error field="display_name">
                 <input name="form[display_name]" value=user.display_name aria-invalid=invalid(error, "display_name") />
-                <FieldMessage error field="display_name" />
-            </label>
-            <label class="field">
-                <span>{t.role}</span>
+            </Field>
+            <Field label=|t| t.role error field="role">
                 <select name="form[role]" aria-invalid=invalid(error, "role")>
                     {Role::ALL.into_iter().map(|role| view! {
                         <option value=role.as_str() selected=role == user.role>{t.role(role)}</option>
                     }).collect_view()}
                 </select>
-                <FieldMessage error field="role" />
-            </label>
-            <label class="field">
-                <span>{t.team}</span>
+            </Field>
+            <Field label=|t| t.team error field="team_id">
                 <select name="form[team_id]" aria-invalid=invalid(error, "team_id")>{options(teams, user.team_id, t.none_option)}</select>
-                <FieldMessage error field="team_id" />
-            </label>
-            <label class="field">
-                <span>{t.department}</span>
+            </Field>
+            <Field label=|t| t.department error field="department_id">
                 <select name="form[department_id]" aria-invalid=invalid(error, "department_id")>
                     {options(departments, user.department_id, t.none_option)}
                 </select>
-                <FieldMessage error field="department_id" />
-            </label>
-            <label class="field">
-                <span>{t.password}</span>
+            </Field>
+            <Field label=|t| t.password error field="password">
                 <input name="form[password]" type="password" autocomplete="new-password" aria-invalid=invalid(error, "password")
                     placeholder=if editing { t.new_password_hint } else { "" } />
-                <FieldMessage error field="password" />
-            </label>
+            </Field>
             <FormMessage error fields=&["username", "display_name", "role", "team_id", "department_id", "password"] />
-            <div class="form-actions">
-                <button type="submit" class="button primary" disabled=move || action.pending().get()>{t.save}</button>
-                {editing.then(|| view! { <a class="button subtle" href="/settings">{t.cancel}</a> })}
-            </div>
+            <FormActions pending=action.pending().into() cancel_href=editing.then_some("/settings") />
         </ActionForm>
     }
 }
@@ -275,29 +260,20 @@ fn TeamFormPanel(org: OrgOverview, team: Option<TeamRow>, action: ServerAction<S
         .collect();
     view! {
         <ActionForm action attr:class="form grid-form" attr:id="team-form" attr:novalidate=true>
-            <h3>{if editing { t.edit_team } else { t.new_team }}</h3>
+            <h3>{move || if editing { i18n.t().edit_team } else { i18n.t().new_team }}</h3>
             <input type="hidden" name="form[id]" value=id />
             <input type="hidden" name="form[version]" value=version />
-            <label class="field">
-                <span>{t.team_name}</span>
+            <Field label=|t| t.team_name error field="name">
                 <input name="form[name]" value=name aria-invalid=invalid(error, "name") />
-                <FieldMessage error field="name" />
-            </label>
-            <label class="field">
-                <span>{t.department}</span>
+            </Field>
+            <Field label=|t| t.department error field="department_id">
                 <select name="form[department_id]">{options(departments, department_id, t.none_option)}</select>
-                <FieldMessage error field="department_id" />
-            </label>
-            <label class="field">
-                <span>{t.manager}</span>
+            </Field>
+            <Field label=|t| t.manager error field="manager_id">
                 <select name="form[manager_id]">{options(leaders, manager_id, t.none_option)}</select>
-                <FieldMessage error field="manager_id" />
-            </label>
+            </Field>
             <FormMessage error fields=&["name", "department_id", "manager_id"] />
-            <div class="form-actions">
-                <button type="submit" class="button primary" disabled=move || action.pending().get()>{t.save}</button>
-                {editing.then(|| view! { <a class="button subtle" href="/settings">{t.cancel}</a> })}
-            </div>
+            <FormActions pending=action.pending().into() cancel_href=editing.then_some("/settings") />
         </ActionForm>
     }
 }
@@ -308,11 +284,9 @@ fn DepartmentForm(action: ServerAction<CreateDepartment>) -> impl IntoView {
     let error = action_error(action);
     view! {
         <ActionForm action attr:class="form inline-row" attr:novalidate=true>
-            <label class="field">
-                <span>{move || i18n.t().department_name}</span>
+            <Field label=|t| t.department_name error field="name">
                 <input name="name" aria-invalid=invalid(error, "name") />
-                <FieldMessage error field="name" />
-            </label>
+            </Field>
             <button type="submit" class="button">{move || i18n.t().new_department}</button>
         </ActionForm>
     }

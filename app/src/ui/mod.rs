@@ -1,6 +1,6 @@
 //! The design system: layout pieces, states and form helpers. No server functions here.
 use crate::error::AppError;
-use crate::i18n::use_i18n;
+use crate::i18n::{use_i18n, Texts};
 use leptos::prelude::*;
 
 /// Sets the HTTP status of the server-rendered page (no effect in the browser).
@@ -46,30 +46,28 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
     view! { <p class="error-panel" role="alert">{move || i18n.t().error(&error)}</p> }
 }
 
+/// A full-page status message (403, 404) with the way back to the dashboard.
 #[component]
-pub fn Forbidden() -> impl IntoView {
-    set_status(403);
+fn StatusPage(code: u16, title: fn(&Texts) -> &'static str, body: fn(&Texts) -> &'static str) -> impl IntoView {
+    set_status(code);
     let i18n = use_i18n();
     view! {
-        <section class="status-page" data-status="403">
-            <h1>{move || i18n.t().forbidden_title}</h1>
-            <p>{move || i18n.t().forbidden_body}</p>
+        <section class="status-page" data-status=code>
+            <h1>{move || title(i18n.t())}</h1>
+            <p>{move || body(i18n.t())}</p>
             <a class="button" href="/dashboard">{move || i18n.t().back_to_dashboard}</a>
         </section>
     }
 }
 
 #[component]
+pub fn Forbidden() -> impl IntoView {
+    view! { <StatusPage code=403 title=|t| t.forbidden_title body=|t| t.forbidden_body /> }
+}
+
+#[component]
 pub fn NotFound() -> impl IntoView {
-    set_status(404);
-    let i18n = use_i18n();
-    view! {
-        <main class="status-page standalone" data-status="404">
-            <h1>{move || i18n.t().not_found_title}</h1>
-            <p>{move || i18n.t().not_found_body}</p>
-            <a class="button" href="/dashboard">{move || i18n.t().back_to_dashboard}</a>
-        </main>
-    }
+    view! { <main class="standalone"><StatusPage code=404 title=|t| t.not_found_title body=|t| t.not_found_body /></main> }
 }
 
 /// The last error of a server action, for the form that dispatched it.
@@ -118,5 +116,30 @@ pub fn FormMessage(error: Signal<Option<AppError>>, #[prop(optional)] fields: &'
 pub fn invalid(error: Signal<Option<AppError>>, field: &'static str) -> impl Fn() -> &'static str + Send + Sync + Copy {
     move || {
         if error.with(|e| e.as_ref().is_some_and(|e| e.field_errors().iter().any(|f| f.field == field))) { "true" } else { "false" }
+    }
+}
+
+/// A labelled form control with its error message below it.
+#[component]
+pub fn Field(label: fn(&Texts) -> &'static str, error: Signal<Option<AppError>>, field: &'static str, children: Children) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <label class="field">
+            <span>{move || label(i18n.t())}</span>
+            {children()}
+            <FieldMessage error field />
+        </label>
+    }
+}
+
+/// Save (disabled while the request runs) and, when editing, Cancel back to `cancel_href`.
+#[component]
+pub fn FormActions(pending: Signal<bool>, #[prop(default = None)] cancel_href: Option<&'static str>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="form-actions">
+            <button type="submit" class="button primary" disabled=pending>{move || i18n.t().save}</button>
+            {cancel_href.map(|href| view! { <a class="button subtle" href=href>{move || i18n.t().cancel}</a> })}
+        </div>
     }
 }

@@ -1,0 +1,243 @@
+//! Customer rules: the ladder, promotion suggestions, new/old customers, duplicate detection keys
+//! and when a neglected customer goes back to the lead pool.
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The customer ladder (客户阶梯), plus the two states outside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum LadderStage {
+    Target,
+    Potential,
+    Prospect,
+    Customer,
+    Vip,
+    Dormant,
+    Lost,
+}
+
+impl LadderStage {
+    pub const ALL: [LadderStage; 7] = [
+        LadderStage::Target,
+        LadderStage::Potential,
+        LadderStage::Prospect,
+        LadderStage::Customer,
+        LadderStage::Vip,
+        LadderStage::Dormant,
+        LadderStage::Lost,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LadderStage::Target => "target",
+            LadderStage::Potential => "potential",
+            LadderStage::Prospect => "prospect",
+            LadderStage::Customer => "customer",
+            LadderStage::Vip => "vip",
+            LadderStage::Dormant => "dormant",
+            LadderStage::Lost => "lost",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<LadderStage> {
+        LadderStage::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Stages where the customer has bought from us.
+    pub fn has_bought(self) -> bool {
+        matches!(self, LadderStage::Customer | LadderStage::Vip | LadderStage::Dormant)
+    }
+}
+
+/// Configurable thresholds for promotion suggestions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LadderRules {
+    /// Trailing-12-month sales (fen) at or above which a customer is suggested for VIP.
+    pub vip_threshold_fen: i64,
+    /// Months without an order after which a buying customer is suggested as dormant.
+    pub dormant_after_months: u32,
+    /// A customer whose first order is within this many months counts as new.
+    pub new_customer_months: u32,
+}
+
+impl Default for LadderRules {
+    fn default() -> Self {
+        LadderRules { vip_threshold_fen: 100_000_000, dormant_after_months: 6, new_customer_months: 12 }
+    }
+}
+
+/// What the rules look at for one customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderFacts {
+    pub first_order: Option<NaiveDate>,
+    pub last_order: Option<NaiveDate>,
+    pub trailing_12_months_fen: i64,
+}
+
+fn months_before(date: NaiveDate, months: u32) -> NaiveDate {
+    date.checked_sub_months(Months::new(months)).unwrap_or(NaiveDate::MIN)
+}
+
+/// The stage the rules suggest, if it differs from `current`. Lost is only ever set by a person.
+pub fn suggested_stage(current: LadderStage, facts: &OrderFacts, rules: &LadderRules, today: NaiveDate) -> Option<LadderStage> {
+    if current == LadderStage::Lost {
+        return None;
+    }
+    let Some(last_order) = facts.last_order else {
+        return None; // no orders: moving along the early ladder is the rep's judgement
+    };
+    let suggestion = if last_order < months_before(today, rules.dormant_after_months) {
+        LadderStage::Dormant
+    } else if facts.trailing_12_months_fen >= rules.vip_threshold_fen {
+        LadderStage::Vip
+    } else if current == LadderStage::Vip {
+        return None; // demotion from VIP is a manager's call, not a rule's
+    } else {
+        LadderStage::Customer
+    };
+    (suggestion != current).then_some(suggestion)
+}
+
+pub fn is_new_customer(first_order: Option<NaiveDate>, rules: &LadderRules, today: NaiveDate) -> bool {
+    first_order.is_some_and(|first| first >= months_before(today, rules.new_customer_months))
+}
+
+/// Legal-form words that differ between spellings of the same company.
+const COMPANY_SUFFIXES: [&str; 12] = [
+    "股份有限公司", "有限责任公司", "有限公司", "集团公司", "分公司", "集团", "公司", "coltd", "co", "ltd", "inc", "limited",
+];
+
+/// A comparison key for company names: no spaces or punctuation (full- or half-width), lower
+/// case, legal-form suffixes removed. "上海华力（集团）有限公司" and "上海华力集团" share a key.
+pub fn company_name_key(name: &str) -> String {
+    let mut key: String = name
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(|c| c.to_lowercase())
+        .collect();
+    loop {
+        let before = key.len();
+        for suffix in COMPANY_SUFFIXES {
+            if key.len() > suffix.len() && key.ends_with(suffix) {
+                key.truncate(key.len() - suffix.len());
+            }
+        }
+        if key.len() == before {
+            return key;
+        }
+    }
+}
+
+/// Digits only, without China's country code, so "+86 138-0013-8000" matches "13800138000".
+pub fn phone_key(phone: &str) -> String {
+    let digits: String = phone.chars().filter(|c| c.is_ascii_digit()).collect();
+    match digits.strip_prefix("86") {
+        Some(rest) if digits.len() == 13 => rest.to_string(),
+        _ => digits,
+    }
+}
+
+/// Tax ids (统一社会信用代码) compared without spaces, upper case.
+pub fn tax_id_key(tax_id: &str) -> String {
+    tax_id.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+/// Whether an owned customer goes back to the pool: no follow-up by the owner for `days` days,
+/// counted from the later of the last follow-up and the day the owner got the customer.
+pub fn pool_return_due(last_follow_up: Option<DateTime<Utc>>, owned_since: DateTime<Utc>, now: DateTime<Utc>, days: u32) -> bool {
+    let last_touch = last_follow_up.map_or(owned_since, |f| f.max(owned_since));
+    now - last_touch >= chrono::Duration::days(i64::from(days))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn facts(first: Option<NaiveDate>, last: Option<NaiveDate>, sales: i64) -> OrderFacts {
+        OrderFacts { first_order: first, last_order: last, trailing_12_months_fen: sales }
+    }
+
+    #[test]
+    fn ladder_suggestions() {
+        let rules = LadderRules::default();
+        let today = day(2026, 11, 22);
+        let recent = Some(day(2026, 10, 1));
+        let table = [
+            (LadderStage::Prospect, facts(recent, recent, 5_000_00), Some(LadderStage::Customer)),
+            (LadderStage::Potential, facts(recent, recent, 5_000_00), Some(LadderStage::Customer)),
+            (LadderStage::Customer, facts(recent, recent, 5_000_00), None),
+            (LadderStage::Customer, facts(recent, recent, rules.vip_threshold_fen), Some(LadderStage::Vip)),
+            (LadderStage::Vip, facts(recent, recent, 10), None),
+            (LadderStage::Customer, facts(recent, Some(day(2026, 5, 21)), 0), Some(LadderStage::Dormant)),
+            (LadderStage::Dormant, facts(recent, recent, 100), Some(LadderStage::Customer)),
+            (LadderStage::Target, facts(None, None, 0), None),
+            (LadderStage::Lost, facts(recent, recent, 5_000_00), None),
+        ];
+        for (current, facts, expected) in table {
+            assert_eq!(suggested_stage(current, &facts, &rules, today), expected, "{current:?} {facts:?}");
+        }
+    }
+
+    #[test]
+    fn new_customers_ordered_first_within_the_window() {
+        let rules = LadderRules::default();
+        let today = day(2026, 11, 22);
+        assert!(is_new_customer(Some(day(2025, 11, 22)), &rules, today));
+        assert!(!is_new_customer(Some(day(2025, 11, 21)), &rules, today));
+        assert!(!is_new_customer(None, &rules, today));
+    }
+
+    #[test]
+    fn company_names_match_across_spellings() {
+        let key = company_name_key("上海华力（集团）有限公司");
+        assert_eq!(key, "上海华力");
+        assert_eq!(company_name_key("上海华力集团"), key);
+        assert_eq!(company_name_key(" 上海 华力 股份有限公司 "), key);
+        assert_eq!(company_name_key("Acme Co., Ltd."), "acme");
+        assert_eq!(company_name_key("公司"), "公司", "a name that is only a suffix keeps it");
+    }
+
+    #[test]
+    fn phone_and_tax_keys() {
+        assert_eq!(phone_key("+86 138-0013-8000"), "13800138000");
+        assert_eq!(phone_key("021-6234 5678"), "02162345678");
+        assert_eq!(tax_id_key("91310000 mA1fl0ab1x"), "91310000MA1FL0AB1X");
+    }
+
+    #[test]
+    fn neglected_customers_return_to_the_pool() {
+        let at = |d: u32| DateTime::parse_from_rfc3339(&format!("2026-11-{d:02}T09:00:00Z")).unwrap().with_timezone(&Utc);
+        assert!(pool_return_due(Some(at(1)), at(1), at(22), 21));
+        assert!(!pool_return_due(Some(at(2)), at(1), at(22), 21));
+        assert!(!pool_return_due(None, at(5), at(22), 21), "counted from when the rep got the customer");
+        assert!(pool_return_due(None, at(1), at(22), 21));
+        assert!(!pool_return_due(Some(at(1)), at(10), at(22), 21), "an old follow-up by someone else does not count");
+    }
+
+    #[test]
+    fn stages_round_trip() {
+        for stage in LadderStage::ALL {
+            assert_eq!(LadderStage::parse(stage.as_str()), Some(stage));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn name_keys_ignore_spacing_and_punctuation(name in "[\u{4e00}-\u{9fa5}a-z]{1,12}", spaces in 0usize..4) {
+            let spaced: String = name.chars().flat_map(|c| std::iter::once(c).chain(std::iter::repeat(' ').take(spaces))).collect();
+            prop_assert_eq!(company_name_key(&spaced), company_name_key(&name));
+            prop_assert_eq!(company_name_key(&format!("{name}有限公司")), company_name_key(&name));
+        }
+
+        #[test]
+        fn suggestions_never_touch_lost_customers(sales in 0i64..10_000_000_000, months_ago in 0u32..30) {
+            let today = day(2026, 11, 22);
+            let last = months_before(today, months_ago);
+            prop_assert_eq!(suggested_stage(LadderStage::Lost, &facts(Some(last), Some(last), sales), &LadderRules::default(), today), None);
+        }
+    }
+}
