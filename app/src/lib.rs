@@ -1,6 +1,7 @@
 //! Jingxi: the application shared by the server (SSR) and the browser (hydration).
 #![recursion_limit = "256"]
 pub mod auth;
+pub mod customers;
 pub mod dashboard;
 pub mod domain;
 pub mod error;

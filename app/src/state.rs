@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// `JINGXI_ENV=production`: demo accounts are refused.
     pub production: bool,
@@ -12,6 +12,16 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Take the client address from `X-Forwarded-For` (only behind a known proxy).
     pub trust_proxy: bool,
+    /// How many customers a rep may hold (claims from the pool stop there).
+    pub max_customers_per_rep: u32,
+    /// Days without a follow-up by the owner after which a customer returns to the pool.
+    pub pool_return_days: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { production: false, secure_cookies: false, trust_proxy: false, max_customers_per_rep: 300, pool_return_days: 30 }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -3,12 +3,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_organisation_and_auth;
+mod m20261122_000002_customers;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_organisation_and_auth::Migration)]
+        vec![
+            Box::new(m20261122_000001_organisation_and_auth::Migration),
+            Box::new(m20261122_000002_customers::Migration),
+        ]
     }
 }

@@ -23,6 +23,10 @@ fn env_flag(name: &str) -> bool {
     env(name).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
 }
 
+fn env_number(name: &str, default: u32) -> Result<u32, String> {
+    env(name).map_or(Ok(default), |v| v.trim().parse().map_err(|_| format!("{name} must be a whole number, got {v:?}")))
+}
+
 pub const DEFAULT_SQLITE_DIR: &str = "data";
 
 impl Config {
@@ -40,6 +44,7 @@ impl Config {
             .unwrap_or_else(|| "127.0.0.1:3000".to_string())
             .parse()
             .map_err(|e| format!("LEPTOS_SITE_ADDR: {e}"))?;
+        let defaults = Settings::default();
         let production = env("JINGXI_ENV").is_some_and(|v| v.eq_ignore_ascii_case("production"));
         Ok(Config {
             database_url,
@@ -50,6 +55,8 @@ impl Config {
                 production,
                 secure_cookies: env_flag("JINGXI_SECURE_COOKIES"),
                 trust_proxy: env_flag("JINGXI_TRUST_PROXY"),
+                max_customers_per_rep: env_number("JINGXI_MAX_CUSTOMERS_PER_REP", defaults.max_customers_per_rep)?,
+                pool_return_days: env_number("JINGXI_POOL_RETURN_DAYS", defaults.pool_return_days)?,
             },
         })
     }

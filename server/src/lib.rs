@@ -66,6 +66,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
     let auth_layer = AuthManagerLayerBuilder::new(Backend { db: state.db.clone() }, session_layer).build();
 
+    spawn_pool_return_job(state.clone());
     let routes = generate_route_list(app::App);
     let context_state = state.clone();
     let pkg_dir = std::path::Path::new(&*leptos_options.site_root).join(&*leptos_options.site_pkg_dir);
@@ -87,6 +88,21 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(CompressionLayer::new())
         .with_state(leptos_options)
+}
+
+/// Hourly: customers nobody followed up for the configured days go back to the lead pool.
+fn spawn_pool_return_job(state: AppState) {
+    tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            hourly.tick().await;
+            match app::customers::service::return_neglected_to_pool(&state.db, chrono::Utc::now(), state.settings.pool_return_days).await {
+                Ok(0) => {}
+                Ok(returned) => tracing::info!(returned, "customers returned to the lead pool"),
+                Err(error) => tracing::warn!(?error, "lead pool job failed"),
+            }
+        }
+    });
 }
 
 /// Binds, logs the address and serves until Ctrl-C / SIGTERM.

@@ -2,7 +2,7 @@
 //! visibility rule into a query filter. A test below keeps raw `find()` calls on owned entities
 //! out of the rest of the code.
 use crate::domain::visibility::Scope;
-use crate::entities::user;
+use crate::entities::{customer, follow_up, user};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
@@ -16,6 +16,31 @@ impl Owned for user::Entity {
     fn owner_column() -> user::Column {
         user::Column::Id
     }
+}
+
+/// Customers belong to their owner; without one they are in the lead pool.
+impl Owned for customer::Entity {
+    fn owner_column() -> customer::Column {
+        customer::Column::OwnerId
+    }
+}
+
+/// Follow-ups are visible like records their author owns.
+impl Owned for follow_up::Entity {
+    fn owner_column() -> follow_up::Column {
+        follow_up::Column::AuthorId
+    }
+}
+
+/// Records without an owner (the lead pool): open to every signed-in user, so anyone can claim.
+pub fn in_pool<E: Owned>() -> Select<E> {
+    E::find().filter(E::owner_column().is_null())
+}
+
+/// Every record regardless of owner, for checks that must look across the company and reveal no
+/// more than a name: duplicate detection, scheduled jobs, labels of already-visible references.
+pub fn across_owners<E: Owned>() -> Select<E> {
+    E::find()
 }
 
 pub fn visible<E: Owned>(scope: &Scope) -> Select<E> {
@@ -69,7 +94,7 @@ mod tests {
                 continue;
             }
             let text = std::fs::read_to_string(&file).unwrap();
-            for needle in ["user::Entity::find", "users::Entity::find"] {
+            for needle in ["user::Entity::find", "customer::Entity::find", "follow_up::Entity::find"] {
                 if text.contains(needle) {
                     offenders.push(format!("{relative}: {needle}"));
                 }

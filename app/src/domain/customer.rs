@@ -3,45 +3,46 @@
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// The customer ladder (客户阶梯), plus the two states outside it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum LadderStage {
-    Target,
-    Potential,
-    Prospect,
-    Customer,
-    Vip,
-    Dormant,
-    Lost,
+text_enum! {
+    /// The customer ladder (客户阶梯), plus the two states outside it.
+    pub enum LadderStage {
+        Target => "target",
+        Potential => "potential",
+        Prospect => "prospect",
+        Customer => "customer",
+        Vip => "vip",
+        Dormant => "dormant",
+        Lost => "lost",
+    }
+}
+
+text_enum! {
+    pub enum FollowUpKind {
+        Visit => "visit",
+        Call => "call",
+        Message => "message",
+        Email => "email",
+        Demo => "demo",
+        Event => "event",
+        QuoteSent => "quote_sent",
+        Collection => "collection",
+        Service => "service",
+        Complaint => "complaint",
+        Other => "other",
+    }
+}
+
+text_enum! {
+    /// How likely the customer is to buy, as judged after a follow-up.
+    pub enum Intent {
+        High => "high",
+        Medium => "medium",
+        Low => "low",
+        None => "none",
+    }
 }
 
 impl LadderStage {
-    pub const ALL: [LadderStage; 7] = [
-        LadderStage::Target,
-        LadderStage::Potential,
-        LadderStage::Prospect,
-        LadderStage::Customer,
-        LadderStage::Vip,
-        LadderStage::Dormant,
-        LadderStage::Lost,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LadderStage::Target => "target",
-            LadderStage::Potential => "potential",
-            LadderStage::Prospect => "prospect",
-            LadderStage::Customer => "customer",
-            LadderStage::Vip => "vip",
-            LadderStage::Dormant => "dormant",
-            LadderStage::Lost => "lost",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<LadderStage> {
-        LadderStage::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
     /// Stages where the customer has bought from us.
     pub fn has_bought(self) -> bool {
         matches!(self, LadderStage::Customer | LadderStage::Vip | LadderStage::Dormant)
@@ -220,7 +221,7 @@ mod tests {
 
     #[test]
     fn stages_round_trip() {
-        for stage in LadderStage::ALL {
+        for &stage in LadderStage::ALL {
             assert_eq!(LadderStage::parse(stage.as_str()), Some(stage));
         }
     }

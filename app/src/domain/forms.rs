@@ -17,6 +17,11 @@ pub enum ErrorCode {
     Stale,
     /// An administrator may not deactivate or demote their own account.
     OwnAccount,
+    /// Looks like an existing customer; submitting again with confirmation creates it anyway.
+    PossibleDuplicate { names: Vec<String> },
+    InvalidDate,
+    /// The rep already holds the most customers allowed.
+    CustomerCap { max: u32 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,7 +90,27 @@ pub fn parse_new_password(raw: &str) -> Result<String, ErrorCode> {
 }
 
 pub fn parse_role(raw: &str) -> Result<Role, ErrorCode> {
-    Role::parse(raw.trim()).ok_or(ErrorCode::UnknownChoice)
+    parse_choice(raw, Role::parse)
+}
+
+/// Optional free text with a length limit.
+pub fn parse_optional_text(raw: &str, max: usize) -> Result<String, ErrorCode> {
+    let text = raw.trim();
+    if text.chars().count() > max { Err(ErrorCode::TooLong { max }) } else { Ok(text.to_string()) }
+}
+
+/// An optional `YYYY-MM-DD` date (what `<input type=date>` submits).
+pub fn parse_optional_date(raw: &str) -> Result<Option<chrono::NaiveDate>, ErrorCode> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map(Some).map_err(|_| ErrorCode::InvalidDate)
+}
+
+/// A choice from a text enum's values.
+pub fn parse_choice<T>(raw: &str, parse: fn(&str) -> Option<T>) -> Result<T, ErrorCode> {
+    parse(raw.trim()).ok_or(ErrorCode::UnknownChoice)
 }
 
 /// An optional reference picked from a `<select>`: empty means none.
@@ -127,6 +152,10 @@ mod tests {
         assert_eq!(parse_optional_id(""), Ok(None));
         assert_eq!(parse_optional_id("12"), Ok(Some(12)));
         assert_eq!(parse_optional_id("x"), Err(ErrorCode::UnknownChoice));
+        assert_eq!(parse_optional_date("2026-11-30"), Ok(chrono::NaiveDate::from_ymd_opt(2026, 11, 30)));
+        assert_eq!(parse_optional_date("30/11/2026"), Err(ErrorCode::InvalidDate));
+        assert_eq!(parse_optional_date(" "), Ok(None));
+        assert_eq!(parse_optional_text("备注", 1), Err(ErrorCode::TooLong { max: 1 }));
     }
 
     #[test]

@@ -1,30 +1,14 @@
 //! Who may see whose records. Every service that reads business records asks this module for a
 //! [`Scope`] and filters by it; nothing else decides visibility.
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-pub enum Role {
-    Admin,
-    Director,
-    Manager,
-    Rep,
-}
-
-impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Director, Role::Manager, Role::Rep];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Director => "director",
-            Role::Manager => "manager",
-            Role::Rep => "rep",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|role| role.as_str() == text)
+text_enum! {
+    /// Wider roles come later in the order.
+    pub enum Role {
+        Admin => "admin",
+        Director => "director",
+        Manager => "manager",
+        Rep => "rep",
     }
 }
 
@@ -114,7 +98,7 @@ mod tests {
 
     #[test]
     fn roles_round_trip_through_text() {
-        for role in Role::ALL {
+        for &role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }
         assert_eq!(Role::parse("root"), None);

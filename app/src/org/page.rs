@@ -187,7 +187,7 @@ fn UserFormPanel(org: OrgOverview, user: Option<UserRow>, action: ServerAction<S
             </Field>
             <Field label=|t| t.role error field="role">
                 <select name="form[role]" aria-invalid=invalid(error, "role")>
-                    {Role::ALL.into_iter().map(|role| view! {
+                    {Role::ALL.iter().copied().map(|role| view! {
                         <option value=role.as_str() selected=role == user.role>{t.role(role)}</option>
                     }).collect_view()}
                 </select>

@@ -268,3 +268,12 @@ pub async fn create_department(db: &impl ConnectionTrait, actor: &Actor, name: &
         .map_err(|e| taken_or_internal(e, "name"))?;
     Ok(row.id)
 }
+
+/// Display names for user ids already obtained from a visible record (owners, authors).
+pub async fn names_of(db: &impl ConnectionTrait, ids: impl IntoIterator<Item = i64>) -> AppResult<HashMap<i64, String>> {
+    let ids: Vec<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(user::Entity::find().filter(user::Column::Id.is_in(ids)).all(db).await?.into_iter().map(|u| (u.id, u.display_name)).collect())
+}

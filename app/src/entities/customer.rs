@@ -1,0 +1,37 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "customers")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub name: String,
+    pub name_key: String,
+    pub short_name: String,
+    pub phone: String,
+    pub phone_key: String,
+    pub tax_id: String,
+    pub tax_key: String,
+    pub province: String,
+    pub city: String,
+    pub district: String,
+    pub street: String,
+    pub website: String,
+    pub industry: String,
+    pub source: String,
+    pub ladder_stage: String,
+    /// None: the customer is in the lead pool (公海).
+    pub owner_id: Option<i64>,
+    pub owned_since: Option<DateTimeUtc>,
+    /// The owner's last follow-up (others' follow-ups do not keep a customer from the pool).
+    pub last_follow_up_at: Option<DateTimeUtc>,
+    pub notes: String,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
