@@ -18,6 +18,8 @@ pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod seed;
 #[cfg(feature = "ssr")]
+pub mod seed_customers;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 use leptos::prelude::*;
@@ -78,7 +80,10 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=shell::Shell ssr=SsrMode::Async>
                     <Route path=path!("") view=|| view! { <Redirect path="/dashboard" /> } ssr=SsrMode::Async />
                     <Route path=path!("dashboard") view=dashboard::DashboardPage ssr=SsrMode::Async />
-                    <Route path=path!("customers") view=section(sections::Section::Customers) ssr=SsrMode::Async />
+                    <Route path=path!("customers") view=customers::page::CustomersPage ssr=SsrMode::Async />
+                    <Route path=path!("customers/new") view=customers::page::NewCustomerPage ssr=SsrMode::Async />
+                    <Route path=path!("customers/follow-ups") view=customers::page::AgendaPage ssr=SsrMode::Async />
+                    <Route path=path!("customers/:id") view=customers::page::CustomerPage ssr=SsrMode::Async />
                     <Route path=path!("pipeline") view=section(sections::Section::Pipeline) ssr=SsrMode::Async />
                     <Route path=path!("targets") view=section(sections::Section::Targets) ssr=SsrMode::Async />
                     <Route path=path!("analytics") view=section(sections::Section::Analytics) ssr=SsrMode::Async />

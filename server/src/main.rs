@@ -101,7 +101,8 @@ async fn run(cli: Cli) -> Result<(), String> {
 async fn seed(db: &sea_orm::DatabaseConnection, config: &Config) -> Result<(), String> {
     match seed_demo(db, config.settings.production).await {
             Ok(SeedOutcome::Created) => {
-                println!("demo company created: log in as admin, manager or rep with password {}", app::seed::DEMO_PASSWORD);
+                let customers = app::seed_customers::seed_demo_customers(db, chrono::Utc::now()).await.map_err(|e| format!("seeding customers failed: {e}"))?;
+                println!("demo company created with {customers} customers: log in as admin, manager or rep with password {}", app::seed::DEMO_PASSWORD);
                 Ok(())
             }
             Ok(SeedOutcome::AlreadyPopulated) => {

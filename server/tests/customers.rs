@@ -238,3 +238,39 @@ async fn a_manager_hands_a_leaving_reps_customers_over_with_their_history() {
     assert!(history.timeline.iter().any(|e| matches!(e.kind, TimelineKind::FollowUp { .. }) && e.actor_name.as_deref() == Some("张伟")));
     assert!(history.timeline.iter().any(|e| e.kind == TimelineKind::Event { kind: "owner".into() } && e.text == "张伟→王芳"));
 }
+
+#[tokio::test]
+async fn the_demo_customers_are_deterministic_and_split_by_the_visibility_rule() {
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T08:00:00Z").unwrap().with_timezone(&chrono::Utc);
+    let (first, second) = (TestApp::demo().await, TestApp::demo().await);
+    for app in [&first, &second] {
+        assert_eq!(app::customers::service::return_neglected_to_pool(&app.db, now, 30).await, Ok(0));
+        assert_eq!(app::seed_customers::seed_demo_customers(&app.db, now).await, Ok(app::seed_customers::DEMO_CUSTOMERS));
+    }
+    let names = |page: CustomerPage| page.rows.into_iter().map(|r| r.name).collect::<Vec<_>>();
+    let admin = first.signed_in("admin").await;
+    let all = list(&admin, &[]).await;
+    assert_eq!(all.total, 1_500);
+    assert_eq!(names(all), names(list(&second.signed_in("admin").await, &[]).await), "same seed, same data");
+
+    let pool = list(&admin, &[("filter[view]", "pool")]).await.total;
+    let mine = list(&first.signed_in("rep").await, &[]).await.total;
+    let team = list(&first.signed_in("manager").await, &[]).await.total;
+    let department = list(&first.signed_in("director").await, &[]).await.total;
+    assert!(pool > 100 && mine > 20, "pool {pool}, rep {mine}");
+    assert!(mine < team && team < department, "rep {mine} < team {team} < department {department}");
+    assert_eq!(department + pool, 1_500, "every customer has a rep of the department or is in the pool");
+    // A few owners have let customers lapse: the job returns them, and only them.
+    let returned = app::customers::service::return_neglected_to_pool(&first.db, now, 30).await.unwrap();
+    assert!((5..100).contains(&returned), "returned {returned}");
+    assert_eq!(list(&admin, &[("filter[view]", "pool")]).await.total, pool + returned);
+}
+
+#[tokio::test]
+async fn customers_created_after_the_demo_seed_get_fresh_ids() {
+    let app = TestApp::demo().await;
+    app::seed_customers::seed_demo_customers(&app.db, chrono::Utc::now()).await.unwrap();
+    let id = create(&app.signed_in("rep").await, "新开户客户测试公司", &[("form[confirm_duplicate]", "yes")]).await.unwrap();
+    assert!(id > 1_500);
+    assert_eq!(app::seed_customers::seed_demo_customers(&app.db, chrono::Utc::now()).await, Ok(0), "seeding twice adds nothing");
+}

@@ -69,6 +69,7 @@ mod tests {
         ("auth/service.rs", "sign-in finds the account before anyone is known"),
         ("org/service.rs", "the admin-only settings check the role first and need id lookups for edits"),
         ("seed.rs", "the demo seed runs from the command line, not for a user"),
+        ("seed_customers.rs", "the demo seed runs from the command line, not for a user"),
     ];
 
     fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

@@ -6,7 +6,6 @@ use leptos::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
-    Customers,
     Pipeline,
     Targets,
     Analytics,
@@ -16,7 +15,6 @@ pub enum Section {
 impl Section {
     fn title(self, t: &Texts) -> &'static str {
         match self {
-            Section::Customers => t.nav_customers,
             Section::Pipeline => t.nav_pipeline,
             Section::Targets => t.nav_targets,
             Section::Analytics => t.nav_analytics,
@@ -26,7 +24,6 @@ impl Section {
 
     fn intro(self, t: &Texts) -> &'static str {
         match self {
-            Section::Customers => t.customers_intro,
             Section::Pipeline => t.pipeline_intro,
             Section::Targets => t.targets_intro,
             Section::Analytics => t.analytics_intro,

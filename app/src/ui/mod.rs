@@ -65,6 +65,12 @@ pub fn Forbidden() -> impl IntoView {
     view! { <StatusPage code=403 title=|t| t.forbidden_title body=|t| t.forbidden_body /> }
 }
 
+/// A record that does not exist or is not visible to the user: the same answer for both.
+#[component]
+pub fn NotFoundPanel() -> impl IntoView {
+    view! { <StatusPage code=404 title=|t| t.not_found_title body=|t| t.not_found_body /> }
+}
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     view! { <main class="standalone"><StatusPage code=404 title=|t| t.not_found_title body=|t| t.not_found_body /></main> }
