@@ -6,6 +6,8 @@ cd "$ROOT"
 
 # One build cache shared by every clone on this machine (CI runs in a fresh clone).
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/jingxi-target}"
+# Incremental artifacts only help an edit-compile loop; here they cost gigabytes per clone.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 export DEBIAN_FRONTEND=noninteractive
 CARGO_LEPTOS_VERSION=0.3.10

@@ -72,6 +72,7 @@ pub async fn seed_demo(db: &impl TransactionTrait, production: bool) -> AppResul
         let team = team::ActiveModel {
             name: Set(team_name.to_string()),
             department_id: Set(Some(department.id)),
+            active: Set(true),
             version: Set(1),
             created_at: Set(now),
             ..Default::default()

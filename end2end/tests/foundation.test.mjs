@@ -27,7 +27,7 @@ for (const project of PROJECTS) {
       await page.evaluate(() => { window.__stay = 1; });
       await press(nav.getByRole('link', { name: '客户' }), project);
       await page.waitForURL(`${BASE_URL}/customers`);
-      await page.getByText('这里还没有数据').waitFor();
+      await page.getByTestId('customer-list').waitFor();
       assert.equal(await page.evaluate(() => window.__stay), 1, 'navigation reloaded the page: not hydrated');
 
       await press(page.locator('.user-menu summary'), project);

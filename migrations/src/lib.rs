@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_organisation_and_auth;
 mod m20261122_000002_customers;
+mod m20261122_000003_team_active;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_organisation_and_auth::Migration),
             Box::new(m20261122_000002_customers::Migration),
+            Box::new(m20261122_000003_team_active::Migration),
         ]
     }
 }

@@ -184,3 +184,31 @@ async fn teams_and_departments_are_created_and_renamed_with_version_checks() {
     let people: Vec<PersonRow> = app.signed_in("liu.yang").await.call("org/people", &[]).await.unwrap();
     assert_eq!(people.len(), 6, "杭州组 (5 reps + 刘洋); 广州一组 has no members yet");
 }
+
+#[tokio::test]
+async fn an_admin_deactivates_a_team_which_then_cannot_be_picked() {
+    let app = TestApp::demo().await;
+    let admin = app.signed_in("admin").await;
+    let team = overview(&app).await.teams.into_iter().find(|t| t.name == "南京组").unwrap();
+    let toggle = |client: &common::Client, active: &'static str, version: i32| {
+        let id = team.id.to_string();
+        let client = client.http.clone();
+        let base = app.base.clone();
+        async move {
+            let c = common::Client { base, http: client };
+            c.call::<()>("org/set_team_active", &[("id", &id), ("active", active), ("version", &version.to_string())]).await
+        }
+    };
+    assert_eq!(toggle(&app.signed_in("manager").await, "false", team.version).await, Err(AppError::Forbidden));
+    assert_eq!(toggle(&admin, "false", team.version).await, Ok(()));
+    assert_eq!(toggle(&admin, "true", team.version).await, Err(AppError::Conflict), "stale version");
+    let now = overview(&app).await.teams.into_iter().find(|t| t.id == team.id).unwrap();
+    assert!(!now.active);
+    assert_eq!(now.member_count, 6, "members keep their team");
+    let error = admin
+        .call::<i64>("org/save_user", &[("form[username]", "new.member"), ("form[display_name]", "新成员"), ("form[role]", "rep"), ("form[team_id]", &team.id.to_string()), ("form[password]", "password123")])
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&error), [("team_id".to_string(), ErrorCode::UnknownChoice)]);
+    assert_eq!(toggle(&admin, "true", now.version).await, Ok(()));
+}

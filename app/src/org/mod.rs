@@ -23,6 +23,7 @@ pub struct TeamRow {
     pub manager_id: Option<i64>,
     pub manager_name: Option<String>,
     pub member_count: u64,
+    pub active: bool,
     pub version: i32,
 }
 

@@ -1,5 +1,5 @@
 //! Settings: users, teams and departments (administrators only).
-use super::api::{load_org, CreateDepartment, SaveTeam, SaveUser, SetUserActive};
+use super::api::{load_org, CreateDepartment, SaveTeam, SaveUser, SetTeamActive, SetUserActive};
 use super::{OrgOverview, TeamRow, UserRow};
 use crate::auth::CurrentUser;
 use crate::domain::visibility::Role;
@@ -37,6 +37,8 @@ pub fn SettingsPage() -> impl IntoView {
     let set_active = ServerAction::<SetUserActive>::new();
     let save_team = ServerAction::<SaveTeam>::new();
     let create_department = ServerAction::<CreateDepartment>::new();
+    let set_team_active = ServerAction::<SetTeamActive>::new();
+    reload_on_success(set_team_active, reload);
     reload_on_success(save_user, reload);
     reload_on_success(set_active, reload);
     reload_on_success(save_team, reload);
@@ -65,7 +67,7 @@ pub fn SettingsPage() -> impl IntoView {
                             </section>
                             <section class="card" id="teams">
                                 <h2>{move || i18n.t().teams}</h2>
-                                <TeamsTable teams=org.with_value(|o| o.teams.clone()) />
+                                <TeamsTable teams=org.with_value(|o| o.teams.clone()) set_active=set_team_active />
                                 {move || {
                                     let team = editing_team.get().and_then(|id| org.with_value(|o| o.teams.iter().find(|t| t.id == id).cloned()));
                                     view! { <TeamFormPanel org=org.get_value() team action=save_team /> }
@@ -120,22 +122,11 @@ fn UsersTable(users: Vec<UserRow>, set_active: ServerAction<SetUserActive>) -> i
                                 <td class="mono">{user.username.clone()}</td>
                                 <td>{move || i18n.t().role(role)}</td>
                                 <td>{user.team_name.unwrap_or_default()}</td>
-                                <td>
-                                    <span class="badge" class:off=!active>
-                                        {move || if active { i18n.t().active } else { i18n.t().inactive }}
-                                    </span>
-                                </td>
+                                <td><StatusBadge active /></td>
                                 <td class="row-actions">
                                     <a class="button small" href=format!("/settings?user={}#user-form", user.id)>{move || i18n.t().edit}</a>
                                     {(user.id != me).then(|| view! {
-                                        <ActionForm action=set_active attr:class="inline-form">
-                                            <input type="hidden" name="id" value=user.id />
-                                            <input type="hidden" name="active" value=(!active).to_string() />
-                                            <input type="hidden" name="version" value=user.version />
-                                            <button type="submit" class="button small subtle" data-username=user.username>
-                                                {move || if active { i18n.t().deactivate } else { i18n.t().reactivate }}
-                                            </button>
-                                        </ActionForm>
+                                        <ActiveToggle action=Toggle::User(set_active) id=user.id active version=user.version label=user.username />
                                     })}
                                 </td>
                             </tr>
@@ -144,6 +135,36 @@ fn UsersTable(users: Vec<UserRow>, set_active: ServerAction<SetUserActive>) -> i
                 </tbody>
             </table>
         </div>
+    }
+}
+
+#[component]
+fn StatusBadge(active: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <span class="badge" class:off=!active>{move || if active { i18n.t().active } else { i18n.t().inactive }}</span> }
+}
+
+/// The deactivate / reactivate action of a row.
+#[derive(Clone, Copy)]
+enum Toggle {
+    User(ServerAction<SetUserActive>),
+    Team(ServerAction<SetTeamActive>),
+}
+
+#[component]
+fn ActiveToggle(action: Toggle, id: i64, active: bool, version: i32, label: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let fields = move || view! {
+        <input type="hidden" name="id" value=id />
+        <input type="hidden" name="active" value=(!active).to_string() />
+        <input type="hidden" name="version" value=version />
+        <button type="submit" class="button small subtle" data-label=label.clone()>
+            {move || if active { i18n.t().deactivate } else { i18n.t().reactivate }}
+        </button>
+    };
+    match action {
+        Toggle::User(action) => view! { <ActionForm action attr:class="inline-form">{fields()}</ActionForm> }.into_any(),
+        Toggle::Team(action) => view! { <ActionForm action attr:class="inline-form">{fields()}</ActionForm> }.into_any(),
     }
 }
 
@@ -172,7 +193,7 @@ fn UserFormPanel(org: OrgOverview, user: Option<UserRow>, action: ServerAction<S
         active: true,
         version: 0,
     });
-    let teams: Vec<(i64, String)> = org.teams.iter().map(|t| (t.id, t.name.clone())).collect();
+    let teams: Vec<(i64, String)> = org.teams.iter().filter(|t| t.active || Some(t.id) == user.team_id).map(|t| (t.id, t.name.clone())).collect();
     let departments: Vec<(i64, String)> = org.departments.iter().map(|d| (d.id, d.name.clone())).collect();
     view! {
         <ActionForm action attr:class="form grid-form" attr:id="user-form" attr:novalidate=true>
@@ -211,9 +232,11 @@ fn UserFormPanel(org: OrgOverview, user: Option<UserRow>, action: ServerAction<S
 }
 
 #[component]
-fn TeamsTable(teams: Vec<TeamRow>) -> impl IntoView {
+fn TeamsTable(teams: Vec<TeamRow>, set_active: ServerAction<SetTeamActive>) -> impl IntoView {
     let i18n = use_i18n();
+    let error = action_error(set_active);
     view! {
+        <FormMessage error />
         <div class="table-wrap">
             <table class="table" data-testid="teams-table">
                 <thead>
@@ -222,18 +245,26 @@ fn TeamsTable(teams: Vec<TeamRow>) -> impl IntoView {
                         <th>{move || i18n.t().department}</th>
                         <th>{move || i18n.t().manager}</th>
                         <th class="num">{move || i18n.t().members}</th>
+                        <th>{move || i18n.t().status}</th>
                         <th>{move || i18n.t().actions}</th>
                     </tr>
                 </thead>
                 <tbody>
-                    {teams.into_iter().map(|team| view! {
-                        <tr>
-                            <td>{team.name}</td>
-                            <td>{team.department_name.unwrap_or_default()}</td>
-                            <td>{team.manager_name.unwrap_or_default()}</td>
-                            <td class="num">{team.member_count}</td>
-                            <td><a class="button small" href=format!("/settings?team={}#team-form", team.id)>{move || i18n.t().edit}</a></td>
-                        </tr>
+                    {teams.into_iter().map(|team| {
+                        let active = team.active;
+                        view! {
+                            <tr class:inactive=!active>
+                                <td>{team.name.clone()}</td>
+                                <td>{team.department_name.unwrap_or_default()}</td>
+                                <td>{team.manager_name.unwrap_or_default()}</td>
+                                <td class="num">{team.member_count}</td>
+                                <td><StatusBadge active /></td>
+                                <td class="row-actions">
+                                    <a class="button small" href=format!("/settings?team={}#team-form", team.id)>{move || i18n.t().edit}</a>
+                                    <ActiveToggle action=Toggle::Team(set_active) id=team.id active version=team.version label=team.name />
+                                </td>
+                            </tr>
+                        }
                     }).collect_view()}
                 </tbody>
             </table>

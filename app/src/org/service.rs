@@ -49,6 +49,7 @@ pub async fn overview(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Org
                 manager_id: t.manager_id,
                 manager_name: t.manager_id.and_then(|id| user_names.get(&id)).map(|s| s.to_string()),
                 member_count: members.get(&t.id).copied().unwrap_or(0),
+                active: t.active,
                 version: t.version,
             })
             .collect(),
@@ -174,6 +175,12 @@ pub async fn save_user(db: &(impl ConnectionTrait + TransactionTrait), actor: &A
         checks.0.push(forms::FieldError::new("role", ErrorCode::OwnAccount));
     }
     check_reference::<team::Entity>(db, &mut checks, "team_id", team_id).await?;
+    if let Some(team) = team_id {
+        let chosen = team::Entity::find_by_id(team).one(db).await?;
+        if chosen.is_some_and(|t| !t.active) && id.is_none() {
+            checks.0.push(forms::FieldError::new("team_id", ErrorCode::UnknownChoice));
+        }
+    }
     check_reference::<department::Entity>(db, &mut checks, "department_id", department_id).await?;
     checks.into_result().map_err(AppError::Validation)?;
     let (username, display_name, role) = (username.unwrap_or_default(), display_name.unwrap_or_default(), role.unwrap_or(Role::Rep));
@@ -241,6 +248,7 @@ pub async fn save_team(db: &impl ConnectionTrait, actor: &Actor, form: TeamForm)
                 name: Set(name),
                 department_id: Set(department_id),
                 manager_id: Set(manager_id),
+                active: Set(true),
                 version: Set(1),
                 created_at: Set(Utc::now()),
                 ..Default::default()
@@ -257,6 +265,13 @@ pub async fn save_team(db: &impl ConnectionTrait, actor: &Actor, form: TeamForm)
             Ok(id)
         }
     }
+}
+
+/// A deactivated team keeps its members and history but can no longer be picked for users.
+pub async fn set_team_active(db: &impl ConnectionTrait, actor: &Actor, id: i64, active: bool, version: i32) -> AppResult<()> {
+    actor.require(&[Role::Admin])?;
+    let changes = team::ActiveModel { active: Set(active), ..Default::default() };
+    update_versioned::<team::Entity>(db, changes, (team::Column::Id, id), (team::Column::Version, version), "active").await
 }
 
 pub async fn create_department(db: &impl ConnectionTrait, actor: &Actor, name: &str) -> AppResult<i64> {
