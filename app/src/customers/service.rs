@@ -34,6 +34,15 @@ async fn record_event(db: &impl ConnectionTrait, customer_id: i64, actor_id: Opt
     Ok(())
 }
 
+/// Moves a customer to `owner` (None: the lead pool), restarting the ownership clock and bumping
+/// the version. Callers add the row filter.
+fn change_owner(owner: Option<i64>, now: chrono::DateTime<chrono::Utc>) -> sea_orm::UpdateMany<customer::Entity> {
+    customer::Entity::update_many()
+        .col_expr(customer::Column::OwnerId, Expr::value(owner))
+        .col_expr(customer::Column::OwnedSince, Expr::value(owner.map(|_| now)))
+        .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
+}
+
 fn search_condition(q: &str) -> Option<Condition> {
     let q = q.trim();
     if q.is_empty() {
@@ -407,11 +416,8 @@ pub async fn claim(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor
     }
     let now = chrono::Utc::now();
     let txn = db.begin().await?;
-    let taken = customer::Entity::update_many()
-        .col_expr(customer::Column::OwnerId, Expr::value(actor.user.id))
-        .col_expr(customer::Column::OwnedSince, Expr::value(now))
+    let taken = change_owner(Some(actor.user.id), now)
         .col_expr(customer::Column::UpdatedAt, Expr::value(now))
-        .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
         .filter(customer::Column::Id.eq(id))
         .filter(customer::Column::OwnerId.is_null())
         .exec(&txn)
@@ -450,11 +456,8 @@ pub async fn reassign(db: &(impl ConnectionTrait + TransactionTrait), actor: &Ac
         if customer.owner_id == Some(to) {
             continue;
         }
-        customer::Entity::update_many()
-            .col_expr(customer::Column::OwnerId, Expr::value(to))
-            .col_expr(customer::Column::OwnedSince, Expr::value(now))
+        change_owner(Some(to), now)
             .col_expr(customer::Column::UpdatedAt, Expr::value(now))
-            .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
             .filter(customer::Column::Id.eq(customer_id))
             .exec(&txn)
             .await?;
@@ -497,10 +500,7 @@ pub async fn return_neglected_to_pool(db: &(impl ConnectionTrait + TransactionTr
     let owners = names_of(&txn, due.iter().filter_map(|c| c.owner_id)).await?;
     for c in &due {
         debug_assert!(rules::pool_return_due(c.last_follow_up_at, c.owned_since.unwrap_or(c.created_at), now, days));
-        customer::Entity::update_many()
-            .col_expr(customer::Column::OwnerId, Expr::value(Option::<i64>::None))
-            .col_expr(customer::Column::OwnedSince, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
-            .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
+        change_owner(None, now)
             .filter(customer::Column::Id.eq(c.id))
             .exec(&txn)
             .await?;
