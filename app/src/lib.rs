@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod notifications;
 pub mod org;
 pub mod sections;
 pub mod shell;
@@ -81,9 +82,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=|| view! { <Redirect path="/dashboard" /> } ssr=SsrMode::Async />
                     <Route path=path!("dashboard") view=dashboard::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("customers") view=customers::page::CustomersPage ssr=SsrMode::Async />
-                    <Route path=path!("customers/new") view=customers::page::NewCustomerPage ssr=SsrMode::Async />
+                    <Route path=path!("customers/new") view=customers::file_page::NewCustomerPage ssr=SsrMode::Async />
                     <Route path=path!("customers/follow-ups") view=customers::page::AgendaPage ssr=SsrMode::Async />
-                    <Route path=path!("customers/:id") view=customers::page::CustomerPage ssr=SsrMode::Async />
+                    <Route path=path!("customers/ladder") view=customers::team_pages::LadderPage ssr=SsrMode::Async />
+                    <Route path=path!("customers/handover") view=customers::team_pages::HandoverPage ssr=SsrMode::Async />
+                    <Route path=path!("customers/:id") view=customers::file_page::CustomerPage ssr=SsrMode::Async />
+                    <Route path=path!("customers/:id/edit") view=customers::file_page::EditCustomerPage ssr=SsrMode::Async />
+                    <Route path=path!("notifications") view=notifications::page::NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("pipeline") view=section(sections::Section::Pipeline) ssr=SsrMode::Async />
                     <Route path=path!("targets") view=section(sections::Section::Targets) ssr=SsrMode::Async />
                     <Route path=path!("analytics") view=section(sections::Section::Analytics) ssr=SsrMode::Async />

@@ -140,6 +140,7 @@ pub async fn seed_demo_customers(db: &impl TransactionTrait, now: DateTime<Utc>)
         }));
         customers.push(customer::ActiveModel {
             name_key: Set(company_name_key(&name)),
+            name_initials: Set(crate::customers::service::name_initials(&name)),
             name: Set(name),
             short_name: Set(format!("{core}{trade}")),
             phone_key: Set(phone_key(&phone)),

@@ -48,6 +48,7 @@ fn Frame(user: CurrentUser) -> impl IntoView {
     let i18n = use_i18n();
     let is_admin = user.role == Role::Admin;
     provide_context(user.clone());
+    provide_context(crate::notifications::page::UnreadCount(RwSignal::new(user.unread_notifications)));
     let role = user.role;
     let team = user.team_name.clone();
     let nav_links = NAV
@@ -74,6 +75,7 @@ fn Frame(user: CurrentUser) -> impl IntoView {
             </nav>
             <div class="app-main">
                 <header class="topbar">
+                    <crate::notifications::page::NotificationBell />
                     <details class="user-menu">
                         <summary>
                             <span class="avatar" aria-hidden="true">{user.display_name.chars().next().unwrap_or('?').to_string()}</span>

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_organisation_and_auth;
 mod m20261122_000002_customers;
 mod m20261122_000003_team_active;
+mod m20261123_000004_customer_file;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_organisation_and_auth::Migration),
             Box::new(m20261122_000002_customers::Migration),
             Box::new(m20261122_000003_team_active::Migration),
+            Box::new(m20261123_000004_customer_file::Migration),
         ]
     }
 }

@@ -25,6 +25,11 @@ enum Command {
         #[command(subcommand)]
         what: SeedWhat,
     },
+    /// Run a scheduled job once, now (the server also runs them on its own schedule).
+    Jobs {
+        #[command(subcommand)]
+        job: Job,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -36,6 +41,18 @@ enum Command {
 enum SeedWhat {
     /// The demo company (only into an empty database; refused when JINGXI_ENV=production).
     Demo,
+}
+
+#[derive(Subcommand)]
+enum Job {
+    /// Return customers without an owner's follow-up for JINGXI_POOL_RETURN_DAYS days to the lead
+    /// pool and tell their reps.
+    PoolReturn {
+        /// Run as if it were this moment (RFC 3339, e.g. 2027-01-31T09:00:00+08:00); for rehearsals
+        /// and tests.
+        #[arg(long)]
+        as_of: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -86,6 +103,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Seed { what: SeedWhat::Demo } => seed(&db, &config).await,
+        Command::Jobs { job: Job::PoolReturn { as_of } } => {
+            let now = match as_of {
+                Some(text) => chrono::DateTime::parse_from_rfc3339(&text).map_err(|e| format!("--as-of {text}: {e}"))?.with_timezone(&chrono::Utc),
+                None => chrono::Utc::now(),
+            };
+            let days = config.settings.pool_return_days;
+            let returned = app::customers::service::return_neglected_to_pool(&db, now, days).await.map_err(describe)?;
+            println!("{returned} customers returned to the lead pool (no owner follow-up for {days} days)");
+            Ok(())
+        }
         Command::User { action: UserAction::Add { username, name, admin, role } } => {
             let role = if admin { Role::Admin } else { Role::parse(&role).ok_or_else(|| format!("unknown role {role}"))? };
             let password = read_password().map_err(|e| format!("cannot read the password: {e}"))?;

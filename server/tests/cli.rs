@@ -49,3 +49,21 @@ fn the_demo_seed_is_refused_in_production_and_loaded_once_otherwise() {
     assert!(ok && out.contains("already has users"), "{out}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn the_pool_return_job_runs_on_demand_with_a_given_clock() {
+    let (dir, url) = temp_sqlite("jobs");
+    let (ok, out) = jingxi(&url, &["seed", "demo"], "", &[]);
+    assert!(ok, "{out}");
+    let (ok, out) = jingxi(&url, &["jobs", "pool-return", "--as-of", "yesterday"], "", &[]);
+    assert!(!ok && out.contains("--as-of yesterday"), "{out}");
+    // A year on, every owned demo customer is overdue (the demo has none followed up in the future).
+    let year_on = (chrono::Utc::now() + chrono::Duration::days(365)).to_rfc3339();
+    let (ok, out) = jingxi(&url, &["jobs", "pool-return", "--as-of", &year_on], "", &[("JINGXI_POOL_RETURN_DAYS", "30")]);
+    assert!(ok && out.contains("customers returned to the lead pool (no owner follow-up for 30 days)"), "{out}");
+    let returned: u64 = out.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{out}"));
+    assert!(returned > 1000, "{out}");
+    let (ok, out) = jingxi(&url, &["jobs", "pool-return", "--as-of", &year_on], "", &[]);
+    assert!(ok && out.starts_with("0 customers"), "nothing left to return: {out}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

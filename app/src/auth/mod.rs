@@ -19,4 +19,5 @@ pub struct CurrentUser {
     pub display_name: String,
     pub role: Role,
     pub team_name: Option<String>,
+    pub unread_notifications: u64,
 }

@@ -209,6 +209,7 @@ pub async fn current_user_view(db: &impl ConnectionTrait, user: &user::Model) ->
         display_name: user.display_name.clone(),
         role: user.role(),
         team_name,
+        unread_notifications: crate::notifications::service::unread_count(db, user.id).await?,
     })
 }
 

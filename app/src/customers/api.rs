@@ -1,5 +1,5 @@
 //! Thin server functions: who is asking, then the service (which applies the visibility rule).
-use super::{Agenda, CustomerDetail, CustomerFilter, CustomerForm, CustomerPage, FollowUpForm};
+use super::{Agenda, ContactForm, CustomerDetail, CustomerFilter, CustomerForm, CustomerPage, FilterOptions, FollowUpForm, LadderBreakdown, MergeForm, StageCounts};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -61,4 +61,52 @@ pub async fn reassign_customers(customer_ids: String, to: String) -> Result<u64,
 pub async fn handover_customers(from: i64, to: String) -> Result<u64, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     super::service::handover_all(&state.db, &actor, from, &id_list(&to, "to")?).await
+}
+
+#[server(endpoint = "customers/stage_counts")]
+pub async fn customer_stage_counts(#[server(default)] filter: CustomerFilter) -> Result<StageCounts, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    super::service::stage_counts(&state.db, &actor, &filter).await
+}
+
+#[server(endpoint = "customers/ladder")]
+pub async fn load_ladder_breakdown() -> Result<LadderBreakdown, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    super::service::ladder_breakdown(&state.db, &actor).await
+}
+
+#[server(endpoint = "customers/filter_options")]
+pub async fn customer_filter_options() -> Result<FilterOptions, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    super::service::filter_options(&state.db, &actor).await
+}
+
+#[server(endpoint = "customers/save_filter")]
+pub async fn save_customer_filter(filter_name: String, query: String) -> Result<i64, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    super::service::save_filter(&state.db, &actor, &filter_name, &query).await
+}
+
+#[server(endpoint = "customers/delete_filter")]
+pub async fn delete_customer_filter(id: i64) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    super::service::delete_filter(&state.db, &actor, id).await
+}
+
+#[server(endpoint = "customers/save_contact")]
+pub async fn save_contact(form: ContactForm) -> Result<i64, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    super::service::save_contact(&state.db, &actor, form).await
+}
+
+#[server(endpoint = "customers/delete_contact")]
+pub async fn delete_contact(id: i64) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    super::service::delete_contact(&state.db, &actor, id).await
+}
+
+#[server(endpoint = "customers/merge")]
+pub async fn merge_customers(form: MergeForm) -> Result<i64, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    super::service::merge(&state.db, &actor, form).await
 }

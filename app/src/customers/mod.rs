@@ -1,10 +1,13 @@
 //! Customers: company-owned customer files, the ladder, follow-ups, the lead pool and handover.
 pub mod api;
+pub mod file_page;
 pub mod page;
+pub mod team_pages;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-use crate::domain::customer::{FollowUpKind, Intent, LadderStage};
+use crate::domain::customer::{BuyingRole, FollowUpKind, Intent, LadderStage, ProfileField, Source};
+use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +17,7 @@ pub const PAGE_SIZE: u64 = 50;
 pub struct CustomerRow {
     pub id: i64,
     pub name: String,
+    pub tags: Vec<String>,
     pub stage: LadderStage,
     pub owner_name: Option<String>,
     pub city: String,
@@ -29,6 +33,8 @@ pub struct CustomerPage {
     pub page: u64,
 }
 
+/// The list's filters exactly as they travel in the URL's query string, so a filtered list can be
+/// bookmarked, shared, saved by name and rendered without JavaScript.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CustomerFilter {
     #[serde(default)]
@@ -38,8 +44,157 @@ pub struct CustomerFilter {
     /// "pool": customers without an owner.
     #[serde(default)]
     pub view: String,
+    /// A user id.
+    #[serde(default)]
+    pub owner: String,
+    /// A team id: customers owned by its members.
+    #[serde(default)]
+    pub team: String,
+    #[serde(default)]
+    pub industry: String,
+    /// Province (region).
+    #[serde(default)]
+    pub province: String,
+    #[serde(default)]
+    pub tag: String,
+    /// Only customers without an owner's follow-up for at least this many days.
+    #[serde(default)]
+    pub quiet_days: String,
+    /// A `CustomerSort`; empty is most recently updated first.
+    #[serde(default)]
+    pub sort: String,
     #[serde(default)]
     pub page: u64,
+}
+
+impl CustomerFilter {
+    /// The filter fields in URL order, page excluded: one list serves the query string, the pager
+    /// links, saved filters and parsing back.
+    pub fn fields(&self) -> [(&'static str, &str); 10] {
+        [
+            ("view", &self.view),
+            ("q", &self.q),
+            ("stage", &self.stage),
+            ("owner", &self.owner),
+            ("team", &self.team),
+            ("industry", &self.industry),
+            ("province", &self.province),
+            ("tag", &self.tag),
+            ("quiet_days", &self.quiet_days),
+            ("sort", &self.sort),
+        ]
+    }
+
+    pub fn from_pairs(mut get: impl FnMut(&str) -> Option<String>) -> CustomerFilter {
+        let mut text = |key: &str| get(key).unwrap_or_default();
+        CustomerFilter {
+            view: text("view"),
+            q: text("q"),
+            stage: text("stage"),
+            owner: text("owner"),
+            team: text("team"),
+            industry: text("industry"),
+            province: text("province"),
+            tag: text("tag"),
+            quiet_days: text("quiet_days"),
+            sort: text("sort"),
+            page: text("page").parse().unwrap_or(0),
+        }
+    }
+
+    /// `view=pool&q=...` with empty fields left out.
+    pub fn query_string(&self) -> String {
+        self.fields()
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(key, value)| format!("{key}={}", urlencode(value)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    pub fn parse_query_string(query: &str) -> CustomerFilter {
+        let pairs: Vec<(String, String)> = query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(key, value)| (key.to_string(), urldecode(value)))
+            .collect();
+        CustomerFilter::from_pairs(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+    }
+
+    /// Whether anything beyond the view is set (for "clear filters" and saving).
+    pub fn is_filtered(&self) -> bool {
+        self.fields().iter().skip(1).any(|(_, value)| !value.is_empty())
+    }
+}
+
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+fn urldecode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                    Ok(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Counts of the filtered list per ladder stage (the stage filter itself left out), computed in
+/// the database for the whole set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StageCounts {
+    pub counts: Vec<(LadderStage, u64)>,
+}
+
+/// Customers per owner and ladder stage, for managers: the ladder of each rep, grouped by team.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LadderBreakdown {
+    pub rows: Vec<LadderRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LadderRow {
+    pub owner_id: i64,
+    pub owner_name: String,
+    pub team_name: Option<String>,
+    /// In `LadderStage::ALL` order.
+    pub counts: Vec<u64>,
+}
+
+/// Choices for the list's filter and assignment menus, limited to what the user may see.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FilterOptions {
+    pub people: Vec<(i64, String)>,
+    pub teams: Vec<(i64, String)>,
+    pub industries: Vec<String>,
+    pub provinces: Vec<String>,
+    pub saved: Vec<SavedFilter>,
+    /// Whether the user may assign and hand over customers.
+    pub can_assign: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedFilter {
+    pub id: i64,
+    pub name: String,
+    pub query: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,7 +203,40 @@ pub struct ContactView {
     pub name: String,
     pub title: String,
     pub phone: String,
+    pub email: String,
+    pub wechat: String,
+    pub birthday: Option<NaiveDate>,
+    pub interests: String,
+    pub buying_role: Option<BuyingRole>,
     pub is_primary: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContactForm {
+    #[serde(default)]
+    pub customer_id: String,
+    /// Empty for a new contact.
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub wechat: String,
+    #[serde(default)]
+    pub birthday: String,
+    #[serde(default)]
+    pub interests: String,
+    #[serde(default)]
+    pub buying_role: String,
+    /// "on" when checked.
+    #[serde(default)]
+    pub is_primary: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,17 +262,38 @@ pub struct CustomerDetail {
     pub short_name: String,
     pub phone: String,
     pub tax_id: String,
-    pub address: String,
+    pub province: String,
+    pub city: String,
+    pub district: String,
+    pub street: String,
+    pub website: String,
     pub industry: String,
-    pub source: String,
+    pub source: Option<Source>,
+    pub tags: Vec<String>,
+    pub profile: Vec<(ProfileField, String)>,
+    pub first_order_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
     pub stage: LadderStage,
     pub owner_id: Option<i64>,
     pub owner_name: Option<String>,
     pub notes: String,
+    /// Whether the user may edit the file, log follow-ups and manage contacts (owner's side).
+    pub can_edit: bool,
     pub contacts: Vec<ContactView>,
     pub timeline: Vec<TimelineEntry>,
 }
 
+impl CustomerDetail {
+    pub fn address(&self) -> String {
+        [self.province.as_str(), self.city.as_str(), self.district.as_str(), self.street.as_str()].concat()
+    }
+
+    pub fn profile_value(&self, field: ProfileField) -> &str {
+        self.profile.iter().find(|(f, _)| *f == field).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+}
+
+/// A customer as submitted by the new and edit forms: text, parsed on the server.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CustomerForm {
     #[serde(default)]
@@ -104,13 +313,22 @@ pub struct CustomerForm {
     #[serde(default)]
     pub city: String,
     #[serde(default)]
+    pub district: String,
+    #[serde(default)]
     pub street: String,
+    #[serde(default)]
+    pub website: String,
     #[serde(default)]
     pub industry: String,
     #[serde(default)]
     pub source: String,
     #[serde(default)]
     pub stage: String,
+    #[serde(default)]
+    pub tags: String,
+    /// `ProfileField` key → value.
+    #[serde(default)]
+    pub profile: BTreeMap<String, String>,
     #[serde(default)]
     pub notes: String,
     /// A first contact, created with a new customer.
@@ -121,6 +339,56 @@ pub struct CustomerForm {
     /// "yes" once the user has seen the duplicate warning and still wants the customer.
     #[serde(default)]
     pub confirm_duplicate: String,
+}
+
+impl CustomerForm {
+    /// The edit form starts from what is saved.
+    pub fn from_detail(c: &CustomerDetail) -> CustomerForm {
+        CustomerForm {
+            id: c.id.to_string(),
+            version: c.version.to_string(),
+            name: c.name.clone(),
+            short_name: c.short_name.clone(),
+            phone: c.phone.clone(),
+            tax_id: c.tax_id.clone(),
+            province: c.province.clone(),
+            city: c.city.clone(),
+            district: c.district.clone(),
+            street: c.street.clone(),
+            website: c.website.clone(),
+            industry: c.industry.clone(),
+            source: c.source.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            stage: c.stage.as_str().to_string(),
+            tags: c.tags.join(", "),
+            profile: c.profile.iter().map(|(f, v)| (f.as_str().to_string(), v.clone())).collect(),
+            notes: c.notes.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Two customer files combined into one (`keep` survives); both versions guard against merging
+/// a file someone is editing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MergeForm {
+    #[serde(default)]
+    pub keep_id: String,
+    #[serde(default)]
+    pub keep_version: String,
+    #[serde(default)]
+    pub merge_id: String,
+    #[serde(default)]
+    pub merge_version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationView {
+    pub id: i64,
+    pub kind: String,
+    pub body: String,
+    pub link: String,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -155,4 +423,33 @@ pub struct Agenda {
     pub overdue: Vec<AgendaItem>,
     pub today: Vec<AgendaItem>,
     pub upcoming: Vec<AgendaItem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_filter_survives_the_query_string_round_trip() {
+        let filter = CustomerFilter {
+            q: "华通 & 50%".into(),
+            stage: "vip".into(),
+            province: "广东".into(),
+            quiet_days: "30".into(),
+            sort: "neglected".into(),
+            ..Default::default()
+        };
+        let query = filter.query_string();
+        assert!(!query.contains(' ') && !query.contains('华'));
+        assert_eq!(CustomerFilter::parse_query_string(&query), filter);
+        assert!(filter.is_filtered());
+        assert!(!CustomerFilter { view: "pool".into(), ..Default::default() }.is_filtered());
+    }
+
+    #[test]
+    fn broken_percent_escapes_are_kept_as_text() {
+        assert_eq!(urldecode("50%"), "50%");
+        assert_eq!(urldecode("%zz1"), "%zz1");
+        assert_eq!(urldecode("a+b%2C"), "a b,");
+    }
 }

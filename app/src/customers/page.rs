@@ -1,31 +1,32 @@
 //! Customer pages: the list (mine / lead pool), a new customer, the customer file with its
 //! timeline and follow-up form, and "My follow-ups". Search and paging are links and GET forms, so
 //! they work before hydration and without JavaScript.
-use super::api::{list_customers, load_customer, my_agenda, ClaimCustomer, LogFollowUp, SaveCustomer};
-use super::{AgendaItem, CustomerDetail, CustomerFilter, CustomerRow, TimelineEntry, TimelineKind, PAGE_SIZE};
-use crate::domain::customer::{FollowUpKind, Intent, LadderStage};
+use super::api::{customer_filter_options, customer_stage_counts, list_customers, my_agenda, ClaimCustomer, DeleteCustomerFilter, ReassignCustomers, SaveCustomerFilter};
+use super::{AgendaItem, CustomerFilter, CustomerRow, FilterOptions, StageCounts, PAGE_SIZE};
+use crate::domain::customer::{CustomerSort, LadderStage};
 use crate::domain::format::format_date;
 use crate::i18n::{use_i18n, I18n};
-use crate::ui::{action_error, invalid, EmptyState, ErrorPanel, Field, FormActions, FormMessage, Loading, PageHeader};
+use crate::ui::{action_error, EmptyState, ErrorPanel, FormMessage, Loading, PageHeader};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
-fn stage_label(i18n: I18n, stage: LadderStage) -> &'static str {
+pub fn stage_label(i18n: I18n, stage: LadderStage) -> &'static str {
     i18n.t().customers.stages[stage.index()]
 }
 
 #[component]
-fn StageBadge(stage: LadderStage) -> impl IntoView {
+pub fn StageBadge(stage: LadderStage) -> impl IntoView {
     let i18n = use_i18n();
     view! { <span class=format!("badge stage-{}", stage.as_str())>{move || stage_label(i18n, stage)}</span> }
 }
 
-/// The three customer views as tabs.
+/// The customer views as tabs; managers also get the ladder and handover.
 #[component]
-fn CustomerTabs(active: &'static str) -> impl IntoView {
+pub fn CustomerTabs(active: &'static str) -> impl IntoView {
     let i18n = use_i18n();
-    let tab = |href: &'static str, key: &'static str, label: fn(&crate::i18n::Texts) -> &'static str| {
+    let manages = use_context::<crate::auth::CurrentUser>().is_some_and(|u| u.role != crate::domain::visibility::Role::Rep);
+    let tab = move |href: &'static str, key: &'static str, label: fn(&crate::i18n::Texts) -> &'static str| {
         view! { <a class="tab" href=href aria-current=(key == active).then_some("page")>{move || label(i18n.t())}</a> }
     };
     view! {
@@ -33,6 +34,10 @@ fn CustomerTabs(active: &'static str) -> impl IntoView {
             {tab("/customers", "mine", |t| t.customers.mine)}
             {tab("/customers?view=pool", "pool", |t| t.customers.pool)}
             {tab("/customers/follow-ups", "agenda", |t| t.customers.follow_ups)}
+            {manages.then(|| view! {
+                {tab("/customers/ladder", "ladder", |t| t.customers.ladder)}
+                {tab("/customers/handover", "handover", |t| t.customers.handover)}
+            })}
         </nav>
     }
 }
@@ -43,16 +48,20 @@ pub fn CustomersPage() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| {
         let q = query.read();
-        CustomerFilter {
-            q: q.get("q").unwrap_or_default(),
-            stage: q.get("stage").unwrap_or_default(),
-            view: q.get("view").unwrap_or_default(),
-            page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(0),
-        }
+        CustomerFilter::from_pairs(|key| q.get(key))
     });
     let claim = ServerAction::<ClaimCustomer>::new();
     let claim_error = action_error(claim);
-    let customers = Resource::new(move || (filter.get(), claim.version().get()), |(filter, _)| list_customers(filter));
+    let assign = ServerAction::<ReassignCustomers>::new();
+    let customers = Resource::new(
+        move || (filter.get(), claim.version().get(), assign.version().get()),
+        |(filter, _, _)| list_customers(filter),
+    );
+    let counts = Resource::new(move || (filter.get(), claim.version().get(), assign.version().get()), |(filter, _, _)| customer_stage_counts(filter));
+    let save_filter = ServerAction::<SaveCustomerFilter>::new();
+    let delete_filter = ServerAction::<DeleteCustomerFilter>::new();
+    let options = Resource::new(move || (save_filter.version().get(), delete_filter.version().get()), |_| customer_filter_options());
+    let selected = RwSignal::new(std::collections::BTreeSet::<i64>::new());
     let is_pool = move || filter.with(|f| f.view == "pool");
     view! {
         <PageHeader title=Signal::derive(move || i18n.t().nav_customers.to_string()) />
@@ -60,22 +69,19 @@ pub fn CustomersPage() -> impl IntoView {
             {move || view! { <CustomerTabs active=if is_pool() { "pool" } else { "mine" } /> }}
             <a class="button primary" href="/customers/new">{move || i18n.t().customers.new_customer}</a>
         </div>
-        <form class="search-bar" method="get" action="/customers" role="search">
-            <input type="hidden" name="view" value=move || filter.with(|f| f.view.clone()) />
-            <input type="search" name="q" aria-label=move || i18n.t().customers.search
-                placeholder=move || i18n.t().customers.search_placeholder
-                prop:value=move || filter.with(|f| f.q.clone()) />
-            <select name="stage" aria-label=move || i18n.t().customers.stage>
-                <option value="">{move || i18n.t().customers.all_stages}</option>
-                {LadderStage::ALL.iter().copied().map(|stage| view! {
-                    <option value=stage.as_str() selected=move || filter.with(|f| f.stage == stage.as_str())>{move || stage_label(i18n, stage)}</option>
-                }).collect_view()}
-            </select>
-            <button type="submit" class="button">{move || i18n.t().customers.search}</button>
-        </form>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                options.await.ok().map(|options| view! { <FilterBar filter options save_filter delete_filter /> })
+            })}
+        </Transition>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move { counts.await.ok().map(|counts| view! { <StageChips filter counts /> }) })}
+        </Transition>
         <FormMessage error=claim_error />
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
+                let can_assign = options.await.map(|o| o.can_assign).unwrap_or(false);
+                let people = options.await.map(|o| o.people).unwrap_or_default();
                 match customers.await {
                     Ok(page) if page.rows.is_empty() => view! {
                         <EmptyState
@@ -89,8 +95,9 @@ pub fn CustomersPage() -> impl IntoView {
                         let pool = is_pool();
                         view! {
                             <p class="muted" data-testid="customer-total">{move || (i18n.t().customers.total)(total)}</p>
+                            {can_assign.then(|| view! { <AssignBar assign selected people /> })}
                             <ul class="customer-list" data-testid="customer-list">
-                                {page.rows.into_iter().map(|row| view! { <CustomerCard row pool claim /> }).collect_view()}
+                                {page.rows.into_iter().map(|row| view! { <CustomerCard row pool claim selectable=can_assign selected /> }).collect_view()}
                             </ul>
                             <Pager total current filter />
                         }.into_any()
@@ -102,13 +109,162 @@ pub fn CustomersPage() -> impl IntoView {
     }
 }
 
+/// Search, sorting and the filter menus as one GET form (bookmarkable, works without JavaScript),
+/// plus the user's saved filters.
 #[component]
-fn CustomerCard(row: CustomerRow, pool: bool, claim: ServerAction<ClaimCustomer>) -> impl IntoView {
+fn FilterBar(
+    filter: Memo<CustomerFilter>,
+    options: FilterOptions,
+    save_filter: ServerAction<SaveCustomerFilter>,
+    delete_filter: ServerAction<DeleteCustomerFilter>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let f = filter.get_untracked();
+    let save_error = action_error(save_filter);
+    let select = move |name: &'static str, all: fn(&crate::i18n::Texts) -> &'static str, current: String, choices: Vec<(String, String)>| {
+        view! {
+            <select name=name aria-label=move || all(i18n.t())>
+                <option value="">{move || all(i18n.t())}</option>
+                {choices.into_iter().map(|(value, label)| {
+                    let selected = value == current;
+                    view! { <option value=value selected=selected>{label}</option> }
+                }).collect_view()}
+            </select>
+        }
+    };
+    let texts = |values: Vec<String>| values.into_iter().map(|v| (v.clone(), v)).collect::<Vec<_>>();
+    let ids = |values: Vec<(i64, String)>| values.into_iter().map(|(id, name)| (id.to_string(), name)).collect::<Vec<_>>();
+    let current_query = f.query_string();
+    let filtered = f.is_filtered();
+    let open_filters = [&f.owner, &f.team, &f.industry, &f.province, &f.tag, &f.quiet_days].iter().any(|v| !v.is_empty());
+    view! {
+        <form class="search-bar" method="get" action="/customers" role="search">
+            <input type="hidden" name="view" value=f.view.clone() />
+            <input type="search" name="q" aria-label=move || i18n.t().customers.search
+                placeholder=move || i18n.t().customers.search_placeholder value=f.q.clone() />
+            <select name="sort" aria-label=move || i18n.t().customers.sort>
+                {CustomerSort::ALL.iter().copied().map(|sort| {
+                    let selected = sort.as_str() == f.sort || (f.sort.is_empty() && sort == CustomerSort::Updated);
+                    view! { <option value=sort.as_str() selected=selected>{move || i18n.t().customers.sorts[sort.index()]}</option> }
+                }).collect_view()}
+            </select>
+            <input type="hidden" name="stage" value=f.stage.clone() />
+            <button type="submit" class="button">{move || i18n.t().customers.search}</button>
+            <details class="filters" open=open_filters>
+                <summary>{move || i18n.t().customers.filters}</summary>
+                <div class="filter-grid">
+                    {(!options.people.is_empty() && options.people.len() > 1).then(|| select("owner", |t| t.customers.all_owners, f.owner.clone(), ids(options.people.clone())))}
+                    {(!options.teams.is_empty()).then(|| select("team", |t| t.customers.all_teams, f.team.clone(), ids(options.teams.clone())))}
+                    {select("industry", |t| t.customers.all_industries, f.industry.clone(), texts(options.industries.clone()))}
+                    {select("province", |t| t.customers.all_provinces, f.province.clone(), texts(options.provinces.clone()))}
+                    <select name="quiet_days" aria-label=move || i18n.t().customers.quiet_days>
+                        <option value="">{move || i18n.t().customers.quiet_days} ": " {move || i18n.t().customers.quiet_any}</option>
+                        {[7u32, 14, 30, 60, 90].into_iter().map(|days| view! {
+                            <option value=days.to_string() selected=f.quiet_days == days.to_string()>{move || (i18n.t().customers.quiet_for)(days)}</option>
+                        }).collect_view()}
+                    </select>
+                    <input name="tag" placeholder=move || i18n.t().customers.tag aria-label=move || i18n.t().customers.tag value=f.tag.clone() />
+                    <button type="submit" class="button">{move || i18n.t().customers.apply}</button>
+                    {filtered.then(|| view! {
+                        <a class="button subtle" href=format!("/customers?view={}", f.view)>{move || i18n.t().customers.clear_filters}</a>
+                    })}
+                </div>
+            </details>
+        </form>
+        <div class="saved-filters">
+            {(!options.saved.is_empty()).then(|| view! { <span class="muted">{move || i18n.t().customers.saved_filters} ":"</span> })}
+            {options.saved.into_iter().map(|saved| view! {
+                <span class="chip">
+                    <a href=format!("/customers?{}", saved.query)>{saved.name.clone()}</a>
+                    <ActionForm action=delete_filter attr:class="inline-form">
+                        <input type="hidden" name="id" value=saved.id />
+                        <button type="submit" class="chip-remove" aria-label=move || i18n.t().customers.delete_filter title=move || i18n.t().customers.delete_filter>"×"</button>
+                    </ActionForm>
+                </span>
+            }).collect_view()}
+            {filtered.then(|| view! {
+                <ActionForm action=save_filter attr:class="inline-form save-filter">
+                    <input type="hidden" name="query" value=current_query />
+                    <input name="filter_name" required maxlength="40" placeholder=move || i18n.t().customers.filter_name aria-label=move || i18n.t().customers.filter_name />
+                    <button type="submit" class="button small">{move || i18n.t().customers.save_filter}</button>
+                </ActionForm>
+            })}
+            <FormMessage error=save_error />
+        </div>
+    }
+}
+
+/// One chip per ladder stage with its count in the filtered set; a chip filters to its stage.
+#[component]
+fn StageChips(filter: Memo<CustomerFilter>, counts: StageCounts) -> impl IntoView {
+    let i18n = use_i18n();
+    let f = filter.get_untracked();
+    let all: u64 = counts.counts.iter().map(|(_, n)| n).sum();
+    let link = move |stage: &str| {
+        let mut target = f.clone();
+        target.stage = stage.to_string();
+        format!("/customers?{}", target.query_string())
+    };
+    let current = filter.get_untracked().stage;
+    view! {
+        <nav class="stage-chips" aria-label=move || i18n.t().customers.stage data-testid="stage-chips">
+            <a class="chip" href=link("") aria-current=current.is_empty().then_some("true")>{move || i18n.t().customers.all_stages} " " <b>{all}</b></a>
+            {counts.counts.into_iter().map(|(stage, n)| view! {
+                <a class=format!("chip stage-{}", stage.as_str()) href=link(stage.as_str()) aria-current=(current == stage.as_str()).then_some("true")>
+                    {move || stage_label(i18n, stage)} " " <b>{n}</b>
+                </a>
+            }).collect_view()}
+        </nav>
+    }
+}
+
+/// Managers select customers in the list and assign them to a rep in one request.
+#[component]
+fn AssignBar(assign: ServerAction<ReassignCustomers>, selected: RwSignal<std::collections::BTreeSet<i64>>, people: Vec<(i64, String)>) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = action_error(assign);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = assign.value().get() {
+            selected.update(|s| s.clear());
+        }
+    });
+    let ids = move || selected.with(|s| s.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(","));
+    view! {
+        <ActionForm action=assign attr:class="assign-bar" attr:id="assign-form">
+            <input type="hidden" name="customer_ids" prop:value=ids />
+            <label class="field inline">
+                <span>{move || i18n.t().customers.assign_to}</span>
+                <select name="to" required>
+                    <option value="">{move || i18n.t().none_option}</option>
+                    {people.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                </select>
+            </label>
+            <button type="submit" class="button small" disabled=move || selected.with(|s| s.is_empty()) || assign.pending().get()>
+                {move || i18n.t().customers.assign_selected} " (" {move || selected.with(|s| s.len())} ")"
+            </button>
+            {move || assign.value().get().and_then(|r| r.ok()).map(|n| view! { <span class="ok-text" role="status">{(i18n.t().customers.moved)(n)}</span> })}
+            <FormMessage error />
+        </ActionForm>
+    }
+}
+
+#[component]
+fn CustomerCard(row: CustomerRow, pool: bool, claim: ServerAction<ClaimCustomer>, selectable: bool, selected: RwSignal<std::collections::BTreeSet<i64>>) -> impl IntoView {
     let i18n = use_i18n();
     let last = row.last_follow_up_at.map(|at| at.date_naive());
+    let id = row.id;
+    let name_for_label = row.name.clone();
     view! {
         <li class="customer-card">
             <div class="customer-card-main">
+                {selectable.then(|| view! {
+                    <input type="checkbox" class="select-customer" aria-label=format!("{} {}", i18n.t().customers.select_customer, name_for_label)
+                        prop:checked=move || selected.with(|s| s.contains(&id))
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
+                        } />
+                })}
                 <a class="customer-name" href=format!("/customers/{}", row.id)>{row.name}</a>
                 <StageBadge stage=row.stage />
             </div>
@@ -119,6 +275,7 @@ fn CustomerCard(row: CustomerRow, pool: bool, claim: ServerAction<ClaimCustomer>
                     {move || i18n.t().customers.last_follow_up} ": "
                     {move || last.map(|d| format_date(d, i18n.locale.get())).unwrap_or_else(|| i18n.t().customers.never.to_string())}
                 </span>
+                {row.tags.into_iter().map(|tag| view! { <span class="tag">{tag}</span> }).collect_view()}
             </div>
             {pool.then(|| view! {
                 <ActionForm action=claim attr:class="inline-form">
@@ -134,221 +291,13 @@ fn CustomerCard(row: CustomerRow, pool: bool, claim: ServerAction<ClaimCustomer>
 fn Pager(total: u64, current: u64, filter: Memo<CustomerFilter>) -> impl IntoView {
     let i18n = use_i18n();
     let pages = total.div_ceil(PAGE_SIZE).max(1);
-    let href = move |page: u64| {
-        let f = filter.get_untracked();
-        format!("/customers?view={}&q={}&stage={}&page={page}", f.view, urlencode(&f.q), f.stage)
-    };
+    let href = move |page: u64| format!("/customers?{}&page={page}", filter.get_untracked().query_string());
     view! {
         <nav class="pager">
             {(current > 0).then(|| view! { <a class="button small" href=href(current - 1)>{move || i18n.t().customers.previous}</a> })}
             <span class="muted">{format!("{} / {}", current + 1, pages)}</span>
             {(current + 1 < pages).then(|| view! { <a class="button small" href=href(current + 1)>{move || i18n.t().customers.next}</a> })}
         </nav>
-    }
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
-}
-
-#[component]
-pub fn NewCustomerPage() -> impl IntoView {
-    let i18n = use_i18n();
-    let save = ServerAction::<SaveCustomer>::new();
-    let error = action_error(save);
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = save.value().get() {
-            navigate(&format!("/customers/{id}"), Default::default());
-        }
-    });
-    let duplicate = move || error.with(|e| e.as_ref().is_some_and(|e| e.field_errors().iter().any(|f| matches!(f.code, crate::domain::forms::ErrorCode::PossibleDuplicate { .. }))));
-    let text_field = move |label: fn(&crate::i18n::Texts) -> &'static str, field: &'static str, kind: &'static str| {
-        view! {
-            <Field label error field>
-                <input name=format!("form[{field}]") type=kind aria-invalid=invalid(error, field) />
-            </Field>
-        }
-    };
-    view! {
-        <PageHeader title=Signal::derive(move || i18n.t().customers.new_customer.to_string()) />
-        <ActionForm action=save attr:class="form grid-form card" attr:novalidate=true>
-            {text_field(|t| t.customers.name, "name", "text")}
-            {text_field(|t| t.customers.short_name, "short_name", "text")}
-            <Field label=|t| t.customers.stage error field="stage">
-                <select name="form[stage]">
-                    {LadderStage::ALL.iter().copied().map(|stage| view! { <option value=stage.as_str()>{move || stage_label(i18n, stage)}</option> }).collect_view()}
-                </select>
-            </Field>
-            {text_field(|t| t.customers.phone, "phone", "tel")}
-            {text_field(|t| t.customers.province, "province", "text")}
-            {text_field(|t| t.customers.city, "city", "text")}
-            {text_field(|t| t.customers.street, "street", "text")}
-            {text_field(|t| t.customers.industry, "industry", "text")}
-            {text_field(|t| t.customers.tax_id, "tax_id", "text")}
-            {text_field(|t| t.customers.contact_name, "contact_name", "text")}
-            {text_field(|t| t.customers.contact_phone, "contact_phone", "tel")}
-            {text_field(|t| t.customers.notes, "notes", "text")}
-            {move || duplicate().then(|| view! {
-                <label class="confirm">
-                    <input type="checkbox" name="form[confirm_duplicate]" value="yes" />
-                    {move || i18n.t().customers.save_anyway}
-                </label>
-            })}
-            <FormMessage error fields=&["name", "short_name", "stage", "phone", "province", "city", "street", "industry", "tax_id", "contact_name", "contact_phone", "notes"] />
-            <FormActions pending=save.pending().into() cancel_href=Some("/customers") />
-        </ActionForm>
-    }
-}
-
-#[component]
-pub fn CustomerPage() -> impl IntoView {
-    let i18n = use_i18n();
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
-    let log = ServerAction::<LogFollowUp>::new();
-    let customer = Resource::new(move || (id.get(), log.version().get()), |(id, _)| load_customer(id));
-    view! {
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match customer.await {
-                    Ok(customer) => view! { <CustomerFile customer log /> }.into_any(),
-                    Err(crate::error::AppError::NotFound) => view! { <crate::ui::NotFoundPanel /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                }
-            })}
-        </Transition>
-        <p><a href="/customers">{move || i18n.t().nav_customers}</a></p>
-    }
-}
-
-#[component]
-fn CustomerFile(customer: CustomerDetail, log: ServerAction<LogFollowUp>) -> impl IntoView {
-    let i18n = use_i18n();
-    let info = |label: fn(&crate::i18n::Texts) -> &'static str, value: String| {
-        (!value.is_empty()).then(|| view! { <div class="info"><dt>{move || label(i18n.t())}</dt><dd>{value}</dd></div> })
-    };
-    let owner = customer.owner_name.clone();
-    view! {
-        <header class="page-header customer-header">
-            <h1 data-testid="customer-name">{customer.name.clone()}</h1>
-            <StageBadge stage=customer.stage />
-        </header>
-        <section class="card">
-            <dl class="info-grid">
-                <div class="info">
-                    <dt>{move || i18n.t().customers.owner}</dt>
-                    <dd>{move || owner.clone().unwrap_or_else(|| i18n.t().customers.no_owner.to_string())}</dd>
-                </div>
-                {info(|t| t.customers.short_name, customer.short_name)}
-                {info(|t| t.customers.phone, customer.phone)}
-                {info(|t| t.customers.address, customer.address)}
-                {info(|t| t.customers.industry, customer.industry)}
-                {info(|t| t.customers.tax_id, customer.tax_id)}
-                {info(|t| t.customers.notes, customer.notes)}
-            </dl>
-        </section>
-        <section class="card">
-            <h2>{move || i18n.t().customers.contacts}</h2>
-            {if customer.contacts.is_empty() {
-                view! { <p class="muted">{move || i18n.t().customers.no_contacts}</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="plain-list">
-                        {customer.contacts.into_iter().map(|c| view! {
-                            <li>{c.name} " " <span class="muted">{c.title}</span> " " <a href=format!("tel:{}", c.phone)>{c.phone.clone()}</a></li>
-                        }).collect_view()}
-                    </ul>
-                }.into_any()
-            }}
-        </section>
-        {customer.owner_id.is_some().then(|| view! { <FollowUpForm customer_id=customer.id log /> })}
-        <section class="card">
-            <h2>{move || i18n.t().customers.timeline}</h2>
-            {if customer.timeline.is_empty() {
-                view! { <p class="muted">{move || i18n.t().customers.no_timeline}</p> }.into_any()
-            } else {
-                view! { <ol class="timeline" data-testid="timeline">{customer.timeline.into_iter().map(|entry| view! { <TimelineItem entry /> }).collect_view()}</ol> }.into_any()
-            }}
-        </section>
-    }
-}
-
-#[component]
-fn TimelineItem(entry: TimelineEntry) -> impl IntoView {
-    let i18n = use_i18n();
-    let date = entry.at.date_naive();
-    let who = entry.actor_name.unwrap_or_default();
-    let (title, body) = match entry.kind {
-        TimelineKind::FollowUp { kind, intent, next_date, next_action } => {
-            let next = next_date.map(|d| (d, next_action));
-            (
-                Signal::derive(move || {
-                    let c = &i18n.t().customers;
-                    format!("{} · {}", c.follow_up_kinds[kind.index()], c.intents[intent.index()])
-                }),
-                Some((entry.text, next)),
-            )
-        }
-        TimelineKind::Event { kind } => {
-            let detail = entry.text;
-            (Signal::derive(move || (i18n.t().customers.event)(&kind, &detail)), None)
-        }
-    };
-    view! {
-        <li class="timeline-item">
-            <div class="timeline-head">
-                <strong>{title}</strong>
-                <span class="muted">{who} " · " {move || format_date(date, i18n.locale.get())}</span>
-            </div>
-            {body.map(|(text, next)| view! {
-                <p>{text}</p>
-                {next.map(|(date, action)| view! {
-                    <p class="muted">{move || i18n.t().customers.next_date} ": " {move || format_date(date, i18n.locale.get())} " " {action}</p>
-                })}
-            })}
-        </li>
-    }
-}
-
-#[component]
-fn FollowUpForm(customer_id: i64, log: ServerAction<LogFollowUp>) -> impl IntoView {
-    let i18n = use_i18n();
-    let error = action_error(log);
-    view! {
-        <section class="card" id="follow-up">
-            <h2>{move || i18n.t().customers.log_follow_up}</h2>
-            <ActionForm action=log attr:class="form grid-form" attr:novalidate=true>
-                <input type="hidden" name="form[customer_id]" value=customer_id />
-                <Field label=|t| t.customers.kind error field="kind">
-                    <select name="form[kind]">
-                        {FollowUpKind::ALL.iter().copied().map(|kind| view! {
-                            <option value=kind.as_str()>{move || i18n.t().customers.follow_up_kinds[kind.index()]}</option>
-                        }).collect_view()}
-                    </select>
-                </Field>
-                <Field label=|t| t.customers.intent error field="intent">
-                    <select name="form[intent]">
-                        {Intent::ALL.iter().copied().map(|intent| view! {
-                            <option value=intent.as_str() selected=intent == Intent::Medium>{move || i18n.t().customers.intents[intent.index()]}</option>
-                        }).collect_view()}
-                    </select>
-                </Field>
-                <Field label=|t| t.customers.summary error field="summary">
-                    <input name="form[summary]" aria-invalid=invalid(error, "summary") />
-                </Field>
-                <Field label=|t| t.customers.next_date error field="next_date">
-                    <input name="form[next_date]" type="date" aria-invalid=invalid(error, "next_date") />
-                </Field>
-                <Field label=|t| t.customers.next_action error field="next_action">
-                    <input name="form[next_action]" aria-invalid=invalid(error, "next_action") />
-                </Field>
-                <FormMessage error fields=&["kind", "intent", "summary", "next_date", "next_action"] />
-                <FormActions pending=log.pending().into() />
-            </ActionForm>
-        </section>
     }
 }
 

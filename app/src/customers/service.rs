@@ -4,19 +4,19 @@ use super::*;
 use crate::auth::scope::{across_owners, in_pool, visible};
 use crate::auth::service::Actor;
 use crate::db::update_versioned;
-use crate::domain::customer::{self as rules, FollowUpKind, Intent, LadderStage};
+use crate::domain::customer::{self as rules, BuyingRole, CustomerSort, FollowUpKind, Intent, LadderStage, ProfileField, Source};
 use crate::domain::forms::{self, Checks, ErrorCode, FieldError};
 use crate::domain::visibility::Role;
-use crate::entities::{contact, customer, customer_event, follow_up, user};
+use crate::entities::{contact, customer, customer_event, follow_up, saved_filter, user};
 use crate::error::{AppError, AppResult};
 use crate::org::service::names_of;
 use crate::state::Settings;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    QueryOrder, QuerySelect, Select, TransactionSession, TransactionTrait,
 };
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 const MANAGERS: [Role; 3] = [Role::Admin, Role::Director, Role::Manager];
 
@@ -61,25 +61,71 @@ fn search_condition(q: &str) -> Option<Condition> {
     if digits.len() >= 4 {
         any = any.add(customer::Column::PhoneKey.contains(&digits));
     }
+    if q.len() >= 2 && q.chars().all(|c| c.is_ascii_alphabetic()) {
+        any = any.add(customer::Column::NameInitials.contains(q.to_ascii_lowercase()));
+    }
     Some(any)
 }
 
-pub async fn list(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFilter) -> AppResult<CustomerPage> {
+/// Pinyin initials of a name ("北京华通科技" → "bjhtkj"); Latin letters and digits kept.
+pub fn name_initials(name: &str) -> String {
+    use pinyin::ToPinyin;
+    name.chars()
+        .filter_map(|c| match c.to_pinyin() {
+            Some(pinyin) => pinyin.first_letter().chars().next(),
+            None if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
+            None => None,
+        })
+        .take(100)
+        .collect()
+}
+
+/// The customers a filter selects, within what the actor may see. `with_stage` is false for the
+/// per-stage counts, which show every stage of the otherwise filtered set.
+fn filtered(actor: &Actor, filter: &CustomerFilter, with_stage: bool, now: chrono::DateTime<chrono::Utc>) -> Select<customer::Entity> {
     let mut select = if filter.view == "pool" { in_pool::<customer::Entity>() } else { visible::<customer::Entity>(&actor.scope()) };
     if let Some(condition) = search_condition(&filter.q) {
         select = select.filter(condition);
     }
-    if let Some(stage) = LadderStage::parse(&filter.stage) {
+    if let Some(stage) = LadderStage::parse(&filter.stage).filter(|_| with_stage) {
         select = select.filter(customer::Column::LadderStage.eq(stage.as_str()));
     }
+    if let Ok(owner) = filter.owner.trim().parse::<i64>() {
+        select = select.filter(customer::Column::OwnerId.eq(owner));
+    }
+    if let Ok(team) = filter.team.trim().parse::<i64>() {
+        let members = Query::select().column(user::Column::Id).from(user::Entity).and_where(user::Column::TeamId.eq(team)).to_owned();
+        select = select.filter(customer::Column::OwnerId.in_subquery(members));
+    }
+    for (column, value) in [(customer::Column::Industry, &filter.industry), (customer::Column::Province, &filter.province)] {
+        if !value.trim().is_empty() {
+            select = select.filter(column.eq(value.trim()));
+        }
+    }
+    if !filter.tag.trim().is_empty() {
+        select = select.filter(customer::Column::Tags.contains(filter.tag.trim()));
+    }
+    if let Ok(days) = filter.quiet_days.trim().parse::<u32>() {
+        let cutoff = now - chrono::Duration::days(i64::from(days));
+        select = select.filter(Condition::any().add(customer::Column::LastFollowUpAt.is_null()).add(customer::Column::LastFollowUpAt.lte(cutoff)));
+    }
+    select
+}
+
+fn tags_of(c: &customer::Model) -> Vec<String> {
+    rules::normalise_tags(&c.tags)
+}
+
+pub async fn list(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFilter) -> AppResult<CustomerPage> {
+    let select = filtered(actor, filter, true, chrono::Utc::now());
     let total = select.clone().count(db).await?;
-    let rows = select
-        .order_by_desc(customer::Column::UpdatedAt)
-        .order_by_desc(customer::Column::Id)
-        .offset(filter.page * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-        .all(db)
-        .await?;
+    let select = match CustomerSort::parse(&filter.sort).unwrap_or(CustomerSort::Updated) {
+        CustomerSort::Updated => select.order_by_desc(customer::Column::UpdatedAt),
+        CustomerSort::Name => select.order_by_asc(customer::Column::NameInitials).order_by_asc(customer::Column::Name),
+        CustomerSort::Neglected => select.order_by_with_nulls(customer::Column::LastFollowUpAt, Order::Asc, NullOrdering::First),
+        CustomerSort::Created => select.order_by_desc(customer::Column::CreatedAt),
+    };
+    let rows = select.order_by_desc(customer::Column::Id).offset(filter.page * PAGE_SIZE).limit(PAGE_SIZE).all(db).await?;
     let owners = names_of(db, rows.iter().filter_map(|c| c.owner_id)).await?;
     Ok(CustomerPage {
         total,
@@ -89,6 +135,7 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFil
             .map(|c| CustomerRow {
                 id: c.id,
                 stage: stage_of(&c),
+                tags: tags_of(&c),
                 owner_name: c.owner_id.and_then(|id| owners.get(&id).cloned()),
                 name: c.name,
                 city: c.city,
@@ -97,6 +144,118 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFil
             })
             .collect(),
     })
+}
+
+pub async fn stage_counts(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFilter) -> AppResult<StageCounts> {
+    let counted: Vec<(String, i64)> = filtered(actor, filter, false, chrono::Utc::now())
+        .select_only()
+        .column(customer::Column::LadderStage)
+        .column_as(Expr::col(customer::Column::Id).count(), "n")
+        .group_by(customer::Column::LadderStage)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(StageCounts {
+        counts: LadderStage::ALL
+            .iter()
+            .map(|&stage| (stage, counted.iter().find(|(s, _)| s == stage.as_str()).map_or(0, |(_, n)| *n as u64)))
+            .collect(),
+    })
+}
+
+/// Each visible owner's customers per ladder stage, for managers and above.
+pub async fn ladder_breakdown(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<LadderBreakdown> {
+    actor.require(&MANAGERS)?;
+    let counted: Vec<(Option<i64>, String, i64)> = visible::<customer::Entity>(&actor.scope())
+        .filter(customer::Column::OwnerId.is_not_null())
+        .select_only()
+        .column(customer::Column::OwnerId)
+        .column(customer::Column::LadderStage)
+        .column_as(Expr::col(customer::Column::Id).count(), "n")
+        .group_by(customer::Column::OwnerId)
+        .group_by(customer::Column::LadderStage)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let people = crate::org::service::visible_people(db, actor).await?;
+    let mut rows: Vec<LadderRow> = people
+        .into_iter()
+        .map(|p| LadderRow { owner_id: p.id, owner_name: p.display_name, team_name: p.team_name, counts: vec![0; LadderStage::ALL.len()] })
+        .collect();
+    for (owner, stage, n) in counted {
+        let (Some(owner), Some(stage)) = (owner, LadderStage::parse(&stage)) else { continue };
+        if let Some(row) = rows.iter_mut().find(|r| r.owner_id == owner) {
+            row.counts[stage.index()] = n as u64;
+        }
+    }
+    rows.retain(|r| r.counts.iter().any(|&n| n > 0));
+    Ok(LadderBreakdown { rows })
+}
+
+pub async fn filter_options(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<FilterOptions> {
+    let people = crate::org::service::visible_people(db, actor).await?;
+    let teams = crate::org::service::visible_teams(db, actor).await?;
+    let distinct = |column: customer::Column| {
+        visible::<customer::Entity>(&actor.scope())
+            .select_only()
+            .column(column)
+            .distinct()
+            .filter(column.ne(""))
+            .order_by_asc(column)
+            .limit(200)
+            .into_tuple::<String>()
+            .all(db)
+    };
+    let industries = distinct(customer::Column::Industry).await?;
+    let provinces = distinct(customer::Column::Province).await?;
+    let saved = saved_filter::Entity::find()
+        .filter(saved_filter::Column::UserId.eq(actor.user.id))
+        .order_by_asc(saved_filter::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| SavedFilter { id: f.id, name: f.name, query: f.query })
+        .collect();
+    Ok(FilterOptions {
+        people: people.into_iter().map(|p| (p.id, p.display_name)).collect(),
+        teams,
+        industries,
+        provinces,
+        saved,
+        can_assign: MANAGERS.contains(&actor.role()),
+    })
+}
+
+/// Saves the current list filter under a name (the same name replaces the old one).
+pub async fn save_filter(db: &impl ConnectionTrait, actor: &Actor, name: &str, query: &str) -> AppResult<i64> {
+    let name = forms::parse_name(name).map_err(|code| AppError::field("filter_name", code))?;
+    let name: String = name.chars().take(40).collect();
+    let query = CustomerFilter::parse_query_string(query).query_string();
+    saved_filter::Entity::delete_many()
+        .filter(saved_filter::Column::UserId.eq(actor.user.id))
+        .filter(saved_filter::Column::Name.eq(name.as_str()))
+        .exec(db)
+        .await?;
+    let saved = saved_filter::ActiveModel {
+        user_id: Set(actor.user.id),
+        name: Set(name),
+        query: Set(query.chars().take(500).collect()),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(saved.id)
+}
+
+/// Only one's own saved filters can be deleted; another user's id is `NotFound`.
+pub async fn delete_filter(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResult<()> {
+    let deleted = saved_filter::Entity::delete_many()
+        .filter(saved_filter::Column::Id.eq(id))
+        .filter(saved_filter::Column::UserId.eq(actor.user.id))
+        .exec(db)
+        .await?;
+    if deleted.rows_affected == 0 { Err(AppError::NotFound) } else { Ok(()) }
 }
 
 fn stage_of(c: &customer::Model) -> LadderStage {
@@ -112,13 +271,40 @@ async fn find_for(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResul
     in_pool::<customer::Entity>().filter(customer::Column::Id.eq(id)).one(db).await?.ok_or(AppError::NotFound)
 }
 
+fn may_edit(actor: &Actor, c: &customer::Model) -> bool {
+    c.owner_id.is_some() || actor.role() == Role::Admin
+}
+
 /// Only the owner's side may change a customer: pool customers must be claimed first.
 async fn find_owned_for(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResult<customer::Model> {
     let found = find_for(db, actor, id).await?;
-    if found.owner_id.is_none() && actor.role() != Role::Admin {
+    if !may_edit(actor, &found) {
         return Err(AppError::Forbidden);
     }
     Ok(found)
+}
+
+fn profile_of(c: &customer::Model) -> Vec<(ProfileField, String)> {
+    let stored: BTreeMap<String, String> = serde_json::from_str(&c.profile).unwrap_or_default();
+    ProfileField::ALL
+        .iter()
+        .filter_map(|&field| stored.get(field.as_str()).filter(|v| !v.is_empty()).map(|v| (field, v.clone())))
+        .collect()
+}
+
+fn contact_view(p: contact::Model) -> ContactView {
+    ContactView {
+        id: p.id,
+        buying_role: BuyingRole::parse(&p.buying_role),
+        name: p.name,
+        title: p.title,
+        phone: p.phone,
+        email: p.email,
+        wechat: p.wechat,
+        birthday: p.birthday,
+        interests: p.interests,
+        is_primary: p.is_primary,
+    }
 }
 
 pub async fn detail(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResult<CustomerDetail> {
@@ -168,25 +354,30 @@ pub async fn detail(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppRes
         }))
         .collect();
     timeline.sort_by(|a, b| b.at.cmp(&a.at));
-    let address = [c.province.as_str(), c.city.as_str(), c.district.as_str(), c.street.as_str()].concat();
     Ok(CustomerDetail {
         id: c.id,
         version: c.version,
         stage: stage_of(&c),
+        tags: tags_of(&c),
+        profile: profile_of(&c),
+        can_edit: may_edit(actor, &c),
         owner_name: c.owner_id.and_then(|id| people.get(&id).cloned()),
         owner_id: c.owner_id,
+        source: Source::parse(&c.source),
+        first_order_on: c.first_order_on,
+        created_at: c.created_at,
         name: c.name,
         short_name: c.short_name,
         phone: c.phone,
         tax_id: c.tax_id,
-        address,
+        province: c.province,
+        city: c.city,
+        district: c.district,
+        street: c.street,
+        website: c.website,
         industry: c.industry,
-        source: c.source,
         notes: c.notes,
-        contacts: contacts
-            .into_iter()
-            .map(|p| ContactView { id: p.id, name: p.name, title: p.title, phone: p.phone, is_primary: p.is_primary })
-            .collect(),
+        contacts: contacts.into_iter().map(contact_view).collect(),
         timeline,
     })
 }
@@ -198,10 +389,14 @@ struct CheckedCustomer {
     tax_id: String,
     province: String,
     city: String,
+    district: String,
     street: String,
+    website: String,
     industry: String,
     source: String,
     stage: LadderStage,
+    tags: String,
+    profile: String,
     notes: String,
 }
 
@@ -213,25 +408,44 @@ fn check_customer(form: &CustomerForm) -> Result<CheckedCustomer, Vec<FieldError
     let tax_id = text("tax_id", &form.tax_id, 30);
     let province = text("province", &form.province, 20);
     let city = text("city", &form.city, 20);
+    let district = text("district", &form.district, 20);
     let street = text("street", &form.street, 100);
+    let website = text("website", &form.website, 100);
     let industry = text("industry", &form.industry, 40);
-    let source = text("source", &form.source, 20);
     let notes = text("notes", &form.notes, 2000);
+    let mut profile = BTreeMap::new();
+    for &field in ProfileField::ALL {
+        let raw = form.profile.get(field.as_str()).map(String::as_str).unwrap_or("");
+        let value = text(field.as_str(), raw, ProfileField::MAX_CHARS);
+        if !value.is_empty() {
+            profile.insert(field.as_str(), value);
+        }
+    }
+    let tags = rules::normalise_tags(&form.tags).join(",");
+    if tags.chars().count() > 200 {
+        checks.check::<()>("tags", Err(ErrorCode::TooLong { max: 200 }));
+    }
+    let source = if form.source.trim().is_empty() { Some(String::new()) } else { checks.check("source", forms::parse_choice(&form.source, Source::parse)).map(|s| s.as_str().to_string()) };
     let name = checks.check("name", forms::parse_name(&form.name).and_then(|n| if n.chars().count() < 2 { Err(ErrorCode::TooShort { min: 2 }) } else { Ok(n) }));
     let stage = if form.stage.trim().is_empty() { Some(LadderStage::Target) } else { checks.check("stage", forms::parse_choice(&form.stage, LadderStage::parse)) };
     checks.check("contact_name", forms::parse_optional_text(&form.contact_name, 50));
+    checks.check("contact_phone", forms::parse_optional_text(&form.contact_phone, 40));
     checks.into_result()?;
     Ok(CheckedCustomer {
         name: name.unwrap_or_default(),
         stage: stage.unwrap_or(LadderStage::Target),
+        source: source.unwrap_or_default(),
+        profile: serde_json::to_string(&profile).unwrap_or_else(|_| "{}".into()),
         short_name,
         phone,
         tax_id,
         province,
         city,
+        district,
         street,
+        website,
         industry,
-        source,
+        tags,
         notes,
     })
 }
@@ -270,6 +484,7 @@ pub async fn save(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor,
     let now = chrono::Utc::now();
     let mut row = customer::ActiveModel {
         name_key: Set(rules::company_name_key(&checked.name)),
+        name_initials: Set(name_initials(&checked.name)),
         phone_key: Set(rules::phone_key(&checked.phone)),
         tax_key: Set(rules::tax_id_key(&checked.tax_id)),
         name: Set(checked.name.clone()),
@@ -278,10 +493,14 @@ pub async fn save(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor,
         tax_id: Set(checked.tax_id),
         province: Set(checked.province),
         city: Set(checked.city),
+        district: Set(checked.district),
         street: Set(checked.street),
+        website: Set(checked.website),
         industry: Set(checked.industry),
         source: Set(checked.source),
         ladder_stage: Set(checked.stage.as_str().to_string()),
+        tags: Set(checked.tags),
+        profile: Set(checked.profile),
         notes: Set(checked.notes),
         updated_at: Set(now),
         ..Default::default()
@@ -300,7 +519,7 @@ pub async fn save(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor,
                 contact::ActiveModel {
                     customer_id: Set(created.id),
                     name: Set(contact_name.to_string()),
-                    phone: Set(form.contact_phone.trim().chars().take(40).collect()),
+                    phone: Set(form.contact_phone.trim().to_string()),
                     is_primary: Set(true),
                     created_at: Set(now),
                     ..Default::default()
@@ -324,6 +543,162 @@ pub async fn save(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor,
     };
     txn.commit().await?;
     Ok(id)
+}
+
+/// Adds or edits a contact of a customer the actor may change; one primary contact at most.
+pub async fn save_contact(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, form: ContactForm) -> AppResult<i64> {
+    let customer_id: i64 = form.customer_id.trim().parse().map_err(|_| AppError::NotFound)?;
+    find_owned_for(db, actor, customer_id).await?;
+    let existing = match forms::parse_optional_id(&form.id).map_err(|_| AppError::NotFound)? {
+        Some(id) => Some(
+            contact::Entity::find()
+                .filter(contact::Column::Id.eq(id))
+                .filter(contact::Column::CustomerId.eq(customer_id))
+                .one(db)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
+    let mut checks = Checks::default();
+    let name = checks.check("contact_name", forms::parse_name(&form.name));
+    let mut text = |field: &str, raw: &str, max: usize| checks.check(field, forms::parse_optional_text(raw, max)).unwrap_or_default();
+    let title = text("title", &form.title, 50);
+    let phone = text("contact_phone", &form.phone, 40);
+    let email = text("email", &form.email, 100);
+    let wechat = text("wechat", &form.wechat, 50);
+    let interests = text("interests", &form.interests, 200);
+    if !email.is_empty() && !forms::looks_like_email(&email) {
+        checks.check::<()>("email", Err(ErrorCode::InvalidEmail));
+    }
+    let birthday = checks.check("birthday", forms::parse_optional_date(&form.birthday)).flatten();
+    let buying_role = if form.buying_role.trim().is_empty() { Some(String::new()) } else { checks.check("buying_role", forms::parse_choice(&form.buying_role, BuyingRole::parse)).map(|r| r.as_str().to_string()) };
+    checks.into_result().map_err(AppError::Validation)?;
+    let is_primary = form.is_primary == "on" || form.is_primary == "true";
+    let txn = db.begin().await?;
+    if is_primary {
+        contact::Entity::update_many()
+            .col_expr(contact::Column::IsPrimary, Expr::value(false))
+            .filter(contact::Column::CustomerId.eq(customer_id))
+            .exec(&txn)
+            .await?;
+    }
+    let name = name.unwrap_or_default();
+    let row = contact::ActiveModel {
+        customer_id: Set(customer_id),
+        name: Set(name.clone()),
+        title: Set(title),
+        phone: Set(phone),
+        email: Set(email),
+        wechat: Set(wechat),
+        birthday: Set(birthday),
+        interests: Set(interests),
+        buying_role: Set(buying_role.unwrap_or_default()),
+        is_primary: Set(is_primary),
+        ..Default::default()
+    };
+    let id = match existing {
+        Some(before) => {
+            contact::Entity::update_many().set(row).filter(contact::Column::Id.eq(before.id)).exec(&txn).await?;
+            before.id
+        }
+        None => {
+            let mut row = row;
+            row.created_at = Set(chrono::Utc::now());
+            let created = row.insert(&txn).await?;
+            record_event(&txn, customer_id, Some(actor.user.id), "contact", name).await?;
+            created.id
+        }
+    };
+    touch_customer(&txn, customer_id).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+pub async fn delete_contact(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, contact_id: i64) -> AppResult<()> {
+    let found = contact::Entity::find().filter(contact::Column::Id.eq(contact_id)).one(db).await?.ok_or(AppError::NotFound)?;
+    find_owned_for(db, actor, found.customer_id).await?;
+    let txn = db.begin().await?;
+    // Follow-ups keep their text; they only lose the link to the person.
+    follow_up::Entity::update_many()
+        .col_expr(follow_up::Column::ContactId, Expr::value(Option::<i64>::None))
+        .filter(follow_up::Column::ContactId.eq(contact_id))
+        .exec(&txn)
+        .await?;
+    contact::Entity::delete_many().filter(contact::Column::Id.eq(contact_id)).exec(&txn).await?;
+    record_event(&txn, found.customer_id, Some(actor.user.id), "contact_removed", found.name).await?;
+    touch_customer(&txn, found.customer_id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Contact changes bump the customer's version, so an open edit form notices them.
+async fn touch_customer(db: &impl ConnectionTrait, customer_id: i64) -> AppResult<()> {
+    customer::Entity::update_many()
+        .col_expr(customer::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
+        .filter(customer::Column::Id.eq(customer_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Combines `merge` into `keep`: contacts, follow-ups and the timeline move over, empty fields of
+/// `keep` are filled from `merge`, tags are united, and `merge` is deleted. Managers and above,
+/// for customers they may see; both versions must be current.
+pub async fn merge(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, form: MergeForm) -> AppResult<i64> {
+    actor.require(&MANAGERS)?;
+    let id = |raw: &str| raw.trim().parse::<i64>().map_err(|_| AppError::NotFound);
+    let version = |raw: &str| raw.trim().parse::<i32>().map_err(|_| AppError::Conflict);
+    let (keep_id, merge_id) = (id(&form.keep_id)?, id(&form.merge_id)?);
+    if keep_id == merge_id {
+        return Err(AppError::field("merge_id", ErrorCode::SameRecord));
+    }
+    let keep = find_owned_for(db, actor, keep_id).await?;
+    let gone = find_owned_for(db, actor, merge_id).await?;
+    if keep.version != version(&form.keep_version)? || gone.version != version(&form.merge_version)? {
+        return Err(AppError::Conflict);
+    }
+    let fill = |mine: &str, theirs: &str| if mine.is_empty() { theirs.to_string() } else { mine.to_string() };
+    let mut profile: BTreeMap<String, String> = serde_json::from_str(&gone.profile).unwrap_or_default();
+    profile.extend(serde_json::from_str::<BTreeMap<String, String>>(&keep.profile).unwrap_or_default().into_iter().filter(|(_, v)| !v.is_empty()));
+    let tags = rules::normalise_tags(&format!("{},{}", keep.tags, gone.tags)).join(",");
+    let changes = customer::ActiveModel {
+        short_name: Set(fill(&keep.short_name, &gone.short_name)),
+        phone: Set(fill(&keep.phone, &gone.phone)),
+        phone_key: Set(fill(&keep.phone_key, &gone.phone_key)),
+        tax_id: Set(fill(&keep.tax_id, &gone.tax_id)),
+        tax_key: Set(fill(&keep.tax_key, &gone.tax_key)),
+        website: Set(fill(&keep.website, &gone.website)),
+        industry: Set(fill(&keep.industry, &gone.industry)),
+        notes: Set(match (keep.notes.is_empty(), gone.notes.is_empty()) {
+            (_, true) => keep.notes.clone(),
+            (true, false) => gone.notes.clone(),
+            (false, false) => format!("{}\n{}", keep.notes, gone.notes),
+        }),
+        tags: Set(tags.chars().take(200).collect()),
+        profile: Set(serde_json::to_string(&profile).unwrap_or_else(|_| "{}".into())),
+        first_order_on: Set(keep.first_order_on.into_iter().chain(gone.first_order_on).min()),
+        last_follow_up_at: Set(Ord::max(keep.last_follow_up_at, gone.last_follow_up_at)),
+        updated_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    };
+    let txn = db.begin().await?;
+    update_versioned::<customer::Entity>(&txn, changes, (customer::Column::Id, keep.id), (customer::Column::Version, keep.version), "name").await?;
+    contact::Entity::update_many().col_expr(contact::Column::CustomerId, Expr::value(keep.id)).filter(contact::Column::CustomerId.eq(gone.id)).exec(&txn).await?;
+    follow_up::Entity::update_many().col_expr(follow_up::Column::CustomerId, Expr::value(keep.id)).filter(follow_up::Column::CustomerId.eq(gone.id)).exec(&txn).await?;
+    customer_event::Entity::update_many()
+        .col_expr(customer_event::Column::CustomerId, Expr::value(keep.id))
+        .filter(customer_event::Column::CustomerId.eq(gone.id))
+        .exec(&txn)
+        .await?;
+    let removed = customer::Entity::delete_many().filter(customer::Column::Id.eq(gone.id)).filter(customer::Column::Version.eq(gone.version)).exec(&txn).await?;
+    if removed.rows_affected != 1 {
+        return Err(AppError::Conflict);
+    }
+    record_event(&txn, keep.id, Some(actor.user.id), "merged", gone.name).await?;
+    txn.commit().await?;
+    Ok(keep.id)
 }
 
 pub async fn log_follow_up(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, form: FollowUpForm) -> AppResult<i64> {
@@ -498,6 +873,12 @@ pub async fn return_neglected_to_pool(db: &(impl ConnectionTrait + TransactionTr
         .all(&txn)
         .await?;
     let owners = names_of(&txn, due.iter().filter_map(|c| c.owner_id)).await?;
+    let mut lost_by_owner: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+    for c in &due {
+        if let Some(owner) = c.owner_id {
+            lost_by_owner.entry(owner).or_default().push(&c.name);
+        }
+    }
     for c in &due {
         debug_assert!(rules::pool_return_due(c.last_follow_up_at, c.owned_since.unwrap_or(c.created_at), now, days));
         change_owner(None, now)
@@ -506,6 +887,11 @@ pub async fn return_neglected_to_pool(db: &(impl ConnectionTrait + TransactionTr
             .await?;
         let owner = c.owner_id.and_then(|id| owners.get(&id).cloned()).unwrap_or_default();
         record_event(&txn, c.id, None, "pool", owner).await?;
+    }
+    // The rep is told which customers they lost and why, once per run.
+    for (owner, names) in lost_by_owner {
+        let body = format!("{}|{}", days, names.join("、"));
+        crate::notifications::service::notify(&txn, owner, "pool_return", body, "/customers?view=pool").await?;
     }
     txn.commit().await?;
     Ok(due.len() as u64)

@@ -42,6 +42,94 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Where a customer came from.
+    pub enum Source {
+        Referral => "referral",
+        Exhibition => "exhibition",
+        Web => "web",
+        ColdCall => "cold_call",
+        Partner => "partner",
+        Advertising => "advertising",
+        Other => "other",
+    }
+}
+
+text_enum! {
+    /// A contact's part in the buying decision.
+    pub enum BuyingRole {
+        DecisionMaker => "decision_maker",
+        Influencer => "influencer",
+        User => "user",
+        Gatekeeper => "gatekeeper",
+        Other => "other",
+    }
+}
+
+text_enum! {
+    /// Descriptive fields of the customer file (客户资料卡), stored together as one JSON object
+    /// because nothing filters on them; filterable fields (industry, region, source) are columns.
+    pub enum ProfileField {
+        LegalRep => "legal_rep",
+        DecisionMaker => "decision_maker",
+        OrgForm => "org_form",
+        Founded => "founded",
+        Employees => "employees",
+        RevenueBand => "revenue_band",
+        ServiceArea => "service_area",
+        SalesCapacity => "sales_capacity",
+        GrowthPotential => "growth_potential",
+        BusinessFocus => "business_focus",
+        CooperationAttitude => "cooperation_attitude",
+        CompetitorRelations => "competitor_relations",
+        ManagementQuality => "management_quality",
+    }
+}
+
+text_enum! {
+    /// The three parts of the customer file the profile fields belong to.
+    pub enum ProfileSection {
+        Basic => "basic",
+        Characteristics => "characteristics",
+        BusinessStatus => "business_status",
+    }
+}
+
+impl ProfileField {
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn section(self) -> ProfileSection {
+        use ProfileField::*;
+        match self {
+            LegalRep | DecisionMaker | OrgForm | Founded | Employees | RevenueBand => ProfileSection::Basic,
+            ServiceArea | SalesCapacity | GrowthPotential | BusinessFocus => ProfileSection::Characteristics,
+            CooperationAttitude | CompetitorRelations | ManagementQuality => ProfileSection::BusinessStatus,
+        }
+    }
+}
+
+text_enum! {
+    /// Orders of the customer list; `Neglected` puts the longest without a follow-up first.
+    pub enum CustomerSort {
+        Updated => "updated",
+        Name => "name",
+        Neglected => "neglected",
+        Created => "created",
+    }
+}
+
+/// Tags as typed ("重点, 华南；展会") become a clean comma-separated list: trimmed, deduplicated,
+/// in the order first given.
+pub fn normalise_tags(raw: &str) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in raw.split([',', '，', ';', '；', '、']).map(str::trim).filter(|t| !t.is_empty()) {
+        if !tags.iter().any(|t| t == tag) {
+            tags.push(tag.to_string());
+        }
+    }
+    tags
+}
+
 impl LadderStage {
     /// Stages where the customer has bought from us.
     pub fn has_bought(self) -> bool {
@@ -151,6 +239,19 @@ pub fn pool_return_due(last_follow_up: Option<DateTime<Utc>>, owned_since: DateT
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tags_are_split_on_chinese_and_latin_separators_and_deduplicated() {
+        assert_eq!(normalise_tags(" 重点, 华南；展会、重点 ,, "), vec!["重点", "华南", "展会"]);
+        assert!(normalise_tags(" , ；").is_empty());
+    }
+
+    #[test]
+    fn every_profile_field_has_a_section() {
+        let basic = ProfileField::ALL.iter().filter(|f| f.section() == ProfileSection::Basic).count();
+        assert_eq!(basic, 6);
+        assert_eq!(ProfileField::parse("management_quality").map(ProfileField::section), Some(ProfileSection::BusinessStatus));
+    }
+
     use super::*;
     use proptest::prelude::*;
 

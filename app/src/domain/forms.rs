@@ -22,6 +22,9 @@ pub enum ErrorCode {
     InvalidDate,
     /// The rep already holds the most customers allowed.
     CustomerCap { max: u32 },
+    InvalidEmail,
+    /// Two references that must differ point at the same record (merging a customer into itself).
+    SameRecord,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +112,14 @@ pub fn parse_optional_date(raw: &str) -> Result<Option<chrono::NaiveDate>, Error
 }
 
 /// A choice from a text enum's values.
+/// A light check that catches typos (a missing @ or domain), not a full RFC 5322 parser.
+pub fn looks_like_email(text: &str) -> bool {
+    match text.split_once('@') {
+        Some((local, domain)) => !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !text.contains(char::is_whitespace),
+        None => false,
+    }
+}
+
 pub fn parse_choice<T>(raw: &str, parse: fn(&str) -> Option<T>) -> Result<T, ErrorCode> {
     parse(raw.trim()).ok_or(ErrorCode::UnknownChoice)
 }
@@ -124,6 +135,14 @@ pub fn parse_optional_id(raw: &str) -> Result<Option<i64>, ErrorCode> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn email_typos_are_caught() {
+        assert!(looks_like_email("wang.li@example.com.cn"));
+        for bad in ["wang.li", "@example.com", "wang@example", "wang@.com", "wang@example.", "wang li@example.com"] {
+            assert!(!looks_like_email(bad), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

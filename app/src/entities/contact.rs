@@ -13,6 +13,8 @@ pub struct Model {
     pub wechat: String,
     pub buying_role: String,
     pub is_primary: bool,
+    pub birthday: Option<Date>,
+    pub interests: String,
     pub created_at: DateTimeUtc,
 }
 

@@ -26,6 +26,14 @@ pub struct Model {
     /// The owner's last follow-up (others' follow-ups do not keep a customer from the pool).
     pub last_follow_up_at: Option<DateTimeUtc>,
     pub notes: String,
+    /// Descriptive fields of the customer file as a JSON object keyed by `ProfileField`.
+    pub profile: String,
+    /// Comma-separated.
+    pub tags: String,
+    /// Pinyin initials of the name, for search ("bjht" finds 北京华通).
+    pub name_initials: String,
+    /// Set by the first won order; drives new/old customer.
+    pub first_order_on: Option<Date>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

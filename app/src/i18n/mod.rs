@@ -100,7 +100,10 @@ pub struct Texts {
     pub err_possible_duplicate: fn(&str) -> String,
     pub err_invalid_date: &'static str,
     pub err_customer_cap: fn(u32) -> String,
+    pub err_invalid_email: &'static str,
+    pub err_same_record: &'static str,
     pub customers: CustomerTexts,
+    pub notifications: NotificationTexts,
 }
 
 /// Customer pages. Label tables follow the order of the domain enums' `ALL`.
@@ -156,8 +159,74 @@ pub struct CustomerTexts {
     pub due_today: &'static str,
     pub upcoming: &'static str,
     pub nothing_due: &'static str,
-    /// Timeline events: created, updated, stage, owner, claimed, pool.
+    /// Timeline events: created, updated, stage, owner, claimed, pool, contact, contact_removed, merged.
     pub event: fn(&str, &str) -> String,
+    pub profile_fields: [&'static str; 13],
+    pub profile_sections: [&'static str; 3],
+    pub sources: [&'static str; 7],
+    pub buying_roles: [&'static str; 5],
+    pub sorts: [&'static str; 4],
+    pub district: &'static str,
+    pub website: &'static str,
+    pub tags: &'static str,
+    pub tags_hint: &'static str,
+    pub first_order_on: &'static str,
+    pub created_on: &'static str,
+    pub basic_data: &'static str,
+    pub contact_title: &'static str,
+    pub email: &'static str,
+    pub wechat: &'static str,
+    pub birthday: &'static str,
+    pub interests: &'static str,
+    pub buying_role: &'static str,
+    pub primary_contact: &'static str,
+    pub add_contact: &'static str,
+    pub delete_contact: &'static str,
+    pub filters: &'static str,
+    pub all_owners: &'static str,
+    pub all_teams: &'static str,
+    pub all_industries: &'static str,
+    pub all_provinces: &'static str,
+    pub tag: &'static str,
+    pub quiet_days: &'static str,
+    pub quiet_any: &'static str,
+    pub quiet_for: fn(u32) -> String,
+    pub sort: &'static str,
+    pub apply: &'static str,
+    pub clear_filters: &'static str,
+    pub saved_filters: &'static str,
+    pub save_filter: &'static str,
+    pub filter_name: &'static str,
+    pub delete_filter: &'static str,
+    pub ladder: &'static str,
+    pub ladder_hint: &'static str,
+    pub rep: &'static str,
+    pub all: &'static str,
+    pub select_customer: &'static str,
+    pub assign_to: &'static str,
+    pub assign_selected: &'static str,
+    pub moved: fn(u64) -> String,
+    pub handover: &'static str,
+    pub handover_hint: &'static str,
+    pub handover_from: &'static str,
+    pub handover_to: &'static str,
+    pub handover_submit: &'static str,
+    pub merge: &'static str,
+    pub merge_hint: &'static str,
+    pub merge_with: &'static str,
+    pub merge_submit: &'static str,
+    pub reload_changes: &'static str,
+    pub stage_change: fn(&str, &str) -> String,
+}
+
+/// In-app notifications.
+pub struct NotificationTexts {
+    pub title: &'static str,
+    pub empty: &'static str,
+    pub mark_read: &'static str,
+    pub unread: fn(u64) -> String,
+    /// (kind, body) as stored by the server.
+    pub text: fn(&str, &str) -> String,
 }
 
 pub fn texts(locale: Locale) -> &'static Texts {
@@ -191,6 +260,8 @@ impl Texts {
             ErrorCode::PossibleDuplicate { names } => (self.err_possible_duplicate)(&names.join("、")),
             ErrorCode::InvalidDate => self.err_invalid_date.to_string(),
             ErrorCode::CustomerCap { max } => (self.err_customer_cap)(*max),
+            ErrorCode::InvalidEmail => self.err_invalid_email.to_string(),
+            ErrorCode::SameRecord => self.err_same_record.to_string(),
         }
     }
 

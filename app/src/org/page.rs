@@ -226,7 +226,7 @@ fn UserFormPanel(org: OrgOverview, user: Option<UserRow>, action: ServerAction<S
                     placeholder=if editing { t.new_password_hint } else { "" } />
             </Field>
             <FormMessage error fields=&["username", "display_name", "role", "team_id", "department_id", "password"] />
-            <FormActions pending=action.pending().into() cancel_href=editing.then_some("/settings") />
+            <FormActions pending=action.pending().into() cancel_href=editing.then(|| "/settings".to_string()) />
         </ActionForm>
     }
 }
@@ -304,7 +304,7 @@ fn TeamFormPanel(org: OrgOverview, team: Option<TeamRow>, action: ServerAction<S
                 <select name="form[manager_id]">{options(leaders, manager_id, t.none_option)}</select>
             </Field>
             <FormMessage error fields=&["name", "department_id", "manager_id"] />
-            <FormActions pending=action.pending().into() cancel_href=editing.then_some("/settings") />
+            <FormActions pending=action.pending().into() cancel_href=editing.then(|| "/settings".to_string()) />
         </ActionForm>
     }
 }

@@ -92,6 +92,18 @@ pub async fn visible_people(db: &impl ConnectionTrait, actor: &Actor) -> AppResu
         .collect())
 }
 
+/// Active teams whose members the actor sees (admins all, directors their department's, managers
+/// the teams they lead, reps none), for filter menus.
+pub async fn visible_teams(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Vec<(i64, String)>> {
+    let mut select = team::Entity::find().filter(team::Column::Active.eq(true));
+    match actor.scope() {
+        crate::domain::visibility::Scope::Everything => {}
+        crate::domain::visibility::Scope::Teams { team_ids, .. } => select = select.filter(team::Column::Id.is_in(team_ids)),
+        crate::domain::visibility::Scope::OwnRecords { .. } => return Ok(Vec::new()),
+    }
+    Ok(select.order_by_asc(team::Column::Name).all(db).await?.into_iter().map(|t| (t.id, t.name)).collect())
+}
+
 /// A checked new user, as the settings form, the command line and the demo seed create them.
 pub struct NewUser {
     pub username: String,

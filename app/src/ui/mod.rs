@@ -127,7 +127,7 @@ pub fn invalid(error: Signal<Option<AppError>>, field: &'static str) -> impl Fn(
 
 /// A labelled form control with its error message below it.
 #[component]
-pub fn Field(label: fn(&Texts) -> &'static str, error: Signal<Option<AppError>>, field: &'static str, children: Children) -> impl IntoView {
+pub fn Field(label: impl Fn(&Texts) -> &'static str + Send + Sync + 'static, error: Signal<Option<AppError>>, field: &'static str, children: Children) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <label class="field">
@@ -140,7 +140,7 @@ pub fn Field(label: fn(&Texts) -> &'static str, error: Signal<Option<AppError>>,
 
 /// Save (disabled while the request runs) and, when editing, Cancel back to `cancel_href`.
 #[component]
-pub fn FormActions(pending: Signal<bool>, #[prop(default = None)] cancel_href: Option<&'static str>) -> impl IntoView {
+pub fn FormActions(pending: Signal<bool>, #[prop(default = None)] cancel_href: Option<String>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <div class="form-actions">

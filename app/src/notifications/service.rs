@@ -1,0 +1,54 @@
+use super::NotificationView;
+use crate::auth::service::Actor;
+use crate::entities::notification;
+use crate::error::AppResult;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+
+/// `kind` selects the translated sentence, `body` fills it (names, numbers), `link` is where the
+/// user acts on it.
+pub async fn notify(db: &impl ConnectionTrait, user_id: i64, kind: &str, body: String, link: &str) -> AppResult<()> {
+    notification::ActiveModel {
+        user_id: Set(user_id),
+        kind: Set(kind.to_string()),
+        body: Set(body),
+        link: Set(link.to_string()),
+        created_at: Set(chrono::Utc::now()),
+        read_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn unread_count(db: &impl ConnectionTrait, user_id: i64) -> AppResult<u64> {
+    Ok(notification::Entity::find()
+        .filter(notification::Column::UserId.eq(user_id))
+        .filter(notification::Column::ReadAt.is_null())
+        .count(db)
+        .await?)
+}
+
+pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Vec<NotificationView>> {
+    Ok(notification::Entity::find()
+        .filter(notification::Column::UserId.eq(actor.user.id))
+        .order_by_desc(notification::Column::CreatedAt)
+        .order_by_desc(notification::Column::Id)
+        .limit(100)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| NotificationView { id: n.id, read: n.read_at.is_some(), kind: n.kind, body: n.body, link: n.link, created_at: n.created_at })
+        .collect())
+}
+
+pub async fn mark_all_read(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<u64> {
+    let result = notification::Entity::update_many()
+        .col_expr(notification::Column::ReadAt, Expr::value(chrono::Utc::now()))
+        .filter(notification::Column::UserId.eq(actor.user.id))
+        .filter(notification::Column::ReadAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
