@@ -58,6 +58,12 @@ const SUMMARIES: [&str; 8] = [
 ];
 
 pub async fn seed_demo_customers(db: &impl TransactionTrait, now: DateTime<Utc>) -> AppResult<usize> {
+    seed_customers(db, now, DEMO_CUSTOMERS, 7).await
+}
+
+/// `count` customers with 1 to `max_follow_ups` follow-ups each (the demo: 1,500 and 7; the list
+/// benchmark: 100,000 and 19, about a million follow-ups). The same seed gives the same data.
+pub async fn seed_customers(db: &impl TransactionTrait, now: DateTime<Utc>, count: usize, max_follow_ups: usize) -> AppResult<usize> {
     let txn = db.begin().await?;
     let reps: Vec<i64> = user::Entity::find()
         .filter(user::Column::Role.eq(Role::Rep.as_str()))
@@ -76,13 +82,20 @@ pub async fn seed_demo_customers(db: &impl TransactionTrait, now: DateTime<Utc>)
     let (mut customers, mut contacts, mut follow_ups, mut events) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     // Related rows remember their customer's position; the database assigns the ids (so
     // PostgreSQL's sequences stay right), which are mapped back by name key after the insert.
-    while customers.len() < DEMO_CUSTOMERS {
+    while customers.len() < count {
         let (province, city) = *rng.pick(&CITIES);
         let core = *rng.pick(&CORES);
         let (trade, industry) = *rng.pick(&TRADES);
-        let name = format!("{city}{core}{trade}{}", rng.pick(&FORMS));
+        let mut name = format!("{city}{core}{trade}{}", rng.pick(&FORMS));
         if !names.insert(company_name_key(&name)) {
-            continue;
+            // Beyond the demo's size the simple names run out: add a second word.
+            if count <= DEMO_CUSTOMERS {
+                continue;
+            }
+            name = format!("{city}{core}{}{trade}{}", rng.pick(&CORES), rng.pick(&FORMS));
+            if !names.insert(company_name_key(&name)) {
+                continue;
+            }
         }
         let id = customers.len();
         let created = now - Duration::days(30 + rng.below(700) as i64);
@@ -95,7 +108,7 @@ pub async fn seed_demo_customers(db: &impl TransactionTrait, now: DateTime<Utc>)
         ]);
         let phone = format!("0{}-{:04}{:04}", 510 + rng.below(80), 2000 + rng.below(7999), rng.below(9999));
         let mut last_owner_follow_up = None;
-        let visits = 1 + rng.below(7);
+        let visits = 1 + rng.below(max_follow_ups);
         for n in 0..visits {
             let age_days = if n + 1 == visits && owner.is_some() {
                 if neglected { 35 + rng.below(25) } else { 1 + rng.below(24) }

@@ -4,7 +4,7 @@ use crate::auth::page::{LanguageSwitch, LogoutButton};
 use crate::auth::CurrentUser;
 use crate::domain::visibility::Role;
 use crate::error::AppError;
-use crate::i18n::{use_i18n, Texts};
+use crate::i18n::{Texts, tr, use_i18n};
 use crate::ui::{ErrorPanel, Loading};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
@@ -22,7 +22,7 @@ const NAV: [NavItem; 7] = [
     NavItem { href: "/pipeline", label: |t| t.nav_pipeline, mark: "▥", admin_only: false },
     NavItem { href: "/targets", label: |t| t.nav_targets, mark: "◎", admin_only: false },
     NavItem { href: "/analytics", label: |t| t.nav_analytics, mark: "▲", admin_only: false },
-    NavItem { href: "/fieldwork", label: |t| t.nav_fieldwork, mark: "⌖", admin_only: false },
+    NavItem { href: "/fieldwork", label: |t| t.nav_fieldwork, mark: "◈", admin_only: false },
     NavItem { href: "/settings", label: |t| t.nav_settings, mark: "⚙", admin_only: true },
 ];
 
@@ -69,7 +69,7 @@ fn Frame(user: CurrentUser) -> impl IntoView {
             <nav class="app-nav" aria-label="main">
                 <a class="brand" href="/dashboard">
                     <span class="brand-mark" aria-hidden="true">"精"</span>
-                    <span class="brand-name">{move || i18n.t().app_name}</span>
+                    <span class="brand-name">{tr(|t| t.app_name)}</span>
                 </a>
                 <div class="nav-links">{nav_links}</div>
             </nav>

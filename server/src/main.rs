@@ -156,7 +156,9 @@ fn describe(error: app::error::AppError) -> String {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Logs go to stderr, so a command's own output on stdout stays clean for scripts.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
         .init();
     match run(Cli::parse()).await {

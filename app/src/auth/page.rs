@@ -1,7 +1,7 @@
 //! The sign-in page, the language switch and the logout button.
 use super::api::{fetch_current_user, is_first_run, Login, Logout, SetLocale};
 use crate::domain::format::Locale;
-use crate::i18n::use_i18n;
+use crate::i18n::{tr, use_i18n};
 use crate::ui::{action_error, invalid, Field, FormMessage};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -9,7 +9,6 @@ use leptos_router::components::Redirect;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let i18n = use_i18n();
     let login = ServerAction::<Login>::new();
     let error = action_error(login);
     let signed_in = Resource::new(|| (), |_| fetch_current_user());
@@ -24,15 +23,15 @@ pub fn LoginPage() -> impl IntoView {
             <section class="login-card">
                 <div class="login-brand">
                     <span class="brand-mark large" aria-hidden="true">"精"</span>
-                    <h1>{move || i18n.t().login_title}</h1>
-                    <p class="tagline">{move || i18n.t().tagline}</p>
+                    <h1>{tr(|t| t.login_title)}</h1>
+                    <p class="tagline">{tr(|t| t.tagline)}</p>
                 </div>
                 <Suspense>
                     {move || Suspend::new(async move {
                         matches!(first_run.await, Ok(true)).then(|| view! {
                             <div class="notice" data-testid="first-run">
-                                <h2>{move || i18n.t().first_run_title}</h2>
-                                <p>{move || i18n.t().first_run_body}</p>
+                                <h2>{tr(|t| t.first_run_title)}</h2>
+                                <p>{tr(|t| t.first_run_body)}</p>
                             </div>
                         })
                     })}
@@ -48,7 +47,7 @@ pub fn LoginPage() -> impl IntoView {
                     </Field>
                     <FormMessage error fields=&["username", "password"] />
                     <button type="submit" class="button primary wide" disabled=move || login.pending().get()>
-                        {move || i18n.t().sign_in}
+                        {tr(|t| t.sign_in)}
                     </button>
                 </ActionForm>
                 <LanguageSwitch />
@@ -89,11 +88,10 @@ pub fn LanguageSwitch() -> impl IntoView {
 
 #[component]
 pub fn LogoutButton() -> impl IntoView {
-    let i18n = use_i18n();
     let logout = ServerAction::<Logout>::new();
     view! {
         <ActionForm action=logout attr:class="inline-form">
-            <button type="submit" class="button subtle wide" data-testid="logout">{move || i18n.t().logout}</button>
+            <button type="submit" class="button subtle wide" data-testid="logout">{tr(|t| t.logout)}</button>
         </ActionForm>
     }
 }

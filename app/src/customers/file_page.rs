@@ -8,8 +8,8 @@ use crate::domain::format::format_date;
 use crate::domain::forms::ErrorCode;
 use crate::domain::visibility::Role;
 use crate::error::AppError;
-use crate::i18n::{use_i18n, Texts};
-use crate::ui::{action_error, invalid, ErrorPanel, Field, FormActions, FormMessage, Loading, PageHeader};
+use crate::i18n::{Texts, tr, use_i18n};
+use crate::ui::{action_error, invalid, labelled_field, ErrorPanel, Field, FormActions, FormMessage, Loading, PageHeader};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -44,11 +44,13 @@ fn CustomerFields(values: CustomerForm, error: Signal<Option<AppError>>, is_new:
             .filter(|f| f.section() == section)
             .map(|field| {
                 let value = values.profile.get(field.as_str()).cloned().unwrap_or_default();
-                view! {
-                    <Field label=move |t: &Texts| t.customers.profile_fields[field.index()] error field=field.as_str()>
-                        <input name=format!("form[profile][{}]", field.as_str()) value=value aria-invalid=invalid(error, field.as_str()) />
-                    </Field>
-                }
+                let label = Signal::derive(move || i18n.t().customers.profile_fields[field.index()].to_string());
+                labelled_field(
+                    label,
+                    error,
+                    field.as_str(),
+                    Box::new(move || view! { <input name=format!("form[profile][{}]", field.as_str()) value=value.clone() aria-invalid=invalid(error, field.as_str()) /> }.into_any()),
+                )
             })
             .collect_view()
     };
@@ -81,7 +83,7 @@ fn CustomerFields(values: CustomerForm, error: Signal<Option<AppError>>, is_new:
         {text(|t| t.customers.industry, "industry", "text", values.industry.clone())}
         <Field label=|t| t.customers.source error field="source">
             <select name="form[source]">
-                <option value="">{move || i18n.t().none_option}</option>
+                <option value="">{tr(|t| t.none_option)}</option>
                 {Source::ALL.iter().copied().map(|s| view! {
                     <option value=s.as_str() selected=source == s.as_str()>{move || i18n.t().customers.sources[s.index()]}</option>
                 }).collect_view()}
@@ -109,7 +111,7 @@ fn CustomerFields(values: CustomerForm, error: Signal<Option<AppError>>, is_new:
             duplicate.then(|| view! {
                 <label class="confirm">
                     <input type="checkbox" name="form[confirm_duplicate]" value="yes" />
-                    {move || i18n.t().customers.save_anyway}
+                    {tr(|t| t.customers.save_anyway)}
                 </label>
             })
         }}
@@ -160,7 +162,7 @@ pub fn EditCustomerPage() -> impl IntoView {
                             <CustomerFields values=CustomerForm::from_detail(&customer) error is_new=false />
                             {move || matches!(error.get(), Some(AppError::Conflict)).then(|| view! {
                                 // The second editor reloads to see what the first one changed.
-                                <a class="button" href=format!("/customers/{}/edit", customer.id) rel="external">{move || i18n.t().customers.reload_changes}</a>
+                                <a class="button" href=format!("/customers/{}/edit", customer.id) rel="external">{tr(|t| t.customers.reload_changes)}</a>
                             })}
                             <FormActions pending=save.pending().into() cancel_href=Some(format!("/customers/{}", customer.id)) />
                         </ActionForm>
@@ -176,7 +178,6 @@ pub fn EditCustomerPage() -> impl IntoView {
 
 #[component]
 pub fn CustomerPage() -> impl IntoView {
-    let i18n = use_i18n();
     let id = customer_id_param();
     let log = ServerAction::<LogFollowUp>::new();
     let contact_saved = ServerAction::<SaveContact>::new();
@@ -197,7 +198,7 @@ pub fn CustomerPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <p><a href="/customers">{move || i18n.t().nav_customers}</a></p>
+        <p><a href="/customers">{tr(|t| t.nav_customers)}</a></p>
     }
 }
 
@@ -241,65 +242,81 @@ fn CustomerFile(customer: CustomerDetail, actions: FileActions) -> impl IntoView
     let characteristics = has_section(ProfileSection::Characteristics).then(|| section(ProfileSection::Characteristics, profile_section(ProfileSection::Characteristics).into_any()));
     let status = has_section(ProfileSection::BusinessStatus).then(|| section(ProfileSection::BusinessStatus, profile_section(ProfileSection::BusinessStatus).into_any()));
     let basic_profile = profile_section(ProfileSection::Basic);
-    view! {
+    // Each part is type-erased: one nested view type for the whole file overflows the compiler's
+    // query depth in the wasm build.
+    let header = view! {
         <header class="page-header customer-header">
             <h1 data-testid="customer-name">{customer.name.clone()}</h1>
             <StageBadge stage=customer.stage />
             {customer.tags.iter().cloned().map(|tag| view! { <span class="tag">{tag}</span> }).collect_view()}
             {can_edit.then(|| view! {
-                <a class="button small" href=format!("/customers/{}/edit", customer.id) data-testid="edit-customer">{move || i18n.t().edit}</a>
+                <a class="button small" href=format!("/customers/{}/edit", customer.id) data-testid="edit-customer">{tr(|t| t.edit)}</a>
             })}
         </header>
+    }
+    .into_any();
+    let basic = view! {
         <section class="card">
-            <h2>{move || i18n.t().customers.basic_data}</h2>
+            <h2>{tr(|t| t.customers.basic_data)}</h2>
             <dl class="info-grid">
                 <div class="info">
-                    <dt>{move || i18n.t().customers.owner}</dt>
+                    <dt>{tr(|t| t.customers.owner)}</dt>
                     <dd data-testid="customer-owner">{move || owner.clone().unwrap_or_else(|| i18n.t().customers.no_owner.to_string())}</dd>
                 </div>
                 {info(label(|t| t.customers.short_name), customer.short_name.clone())}
                 {info(label(|t| t.customers.phone), customer.phone.clone())}
                 {info(label(|t| t.customers.address), customer.address())}
                 {info(label(|t| t.customers.industry), customer.industry.clone())}
-                {source.map(|s| view! { <div class="info"><dt>{move || i18n.t().customers.source}</dt><dd>{move || i18n.t().customers.sources[s.index()]}</dd></div> })}
+                {source.map(|s| view! { <div class="info"><dt>{tr(|t| t.customers.source)}</dt><dd>{move || i18n.t().customers.sources[s.index()]}</dd></div> })}
                 {info(label(|t| t.customers.website), customer.website.clone())}
                 {info(label(|t| t.customers.tax_id), customer.tax_id.clone())}
                 {basic_profile}
-                <div class="info"><dt>{move || i18n.t().customers.created_on}</dt><dd>{move || format_date(created, i18n.locale.get())}</dd></div>
-                {first_order.map(|d| view! { <div class="info"><dt>{move || i18n.t().customers.first_order_on}</dt><dd>{move || format_date(d, i18n.locale.get())}</dd></div> })}
+                <div class="info"><dt>{tr(|t| t.customers.created_on)}</dt><dd>{move || format_date(created, i18n.locale.get())}</dd></div>
+                {first_order.map(|d| view! { <div class="info"><dt>{tr(|t| t.customers.first_order_on)}</dt><dd>{move || format_date(d, i18n.locale.get())}</dd></div> })}
                 {info(label(|t| t.customers.notes), customer.notes.clone())}
             </dl>
         </section>
-        {characteristics}
-        {status}
-        <Contacts customer_id=customer.id contacts=customer.contacts.clone() can_edit actions />
-        {(customer.owner_id.is_some() && can_edit).then(|| view! { <FollowUpForm customer_id=customer.id log=actions.log /> })}
-        {(manages && can_edit).then(|| view! { <MergeForm customer_id=customer.id version=customer.version merged=actions.merged /> })}
+    }
+    .into_any();
+    let contacts = view! { <Contacts customer_id=customer.id contacts=customer.contacts.clone() can_edit actions /> }.into_any();
+    let follow_up = (customer.owner_id.is_some() && can_edit).then(|| view! { <FollowUpForm customer_id=customer.id log=actions.log /> }.into_any());
+    let merge = (manages && can_edit).then(|| view! { <MergeForm customer_id=customer.id version=customer.version merged=actions.merged /> }.into_any());
+    let timeline = view! {
         <section class="card">
-            <h2>{move || i18n.t().customers.timeline}</h2>
+            <h2>{tr(|t| t.customers.timeline)}</h2>
             {if customer.timeline.is_empty() {
-                view! { <p class="muted">{move || i18n.t().customers.no_timeline}</p> }.into_any()
+                view! { <p class="muted">{tr(|t| t.customers.no_timeline)}</p> }.into_any()
             } else {
                 view! { <ol class="timeline" data-testid="timeline">{customer.timeline.into_iter().map(|entry| view! { <TimelineItem entry /> }).collect_view()}</ol> }.into_any()
             }}
         </section>
     }
+    .into_any();
+    view! {
+        {header}
+        {basic}
+        {characteristics}
+        {status}
+        {contacts}
+        {follow_up}
+        {merge}
+        {timeline}
+    }
 }
 
 #[component]
 fn Contacts(customer_id: i64, contacts: Vec<ContactView>, can_edit: bool, actions: FileActions) -> impl IntoView {
-    let i18n = use_i18n();
     let empty = contacts.is_empty();
     view! {
         <section class="card" data-testid="contacts">
-            <h2>{move || i18n.t().customers.contacts}</h2>
-            {empty.then(|| view! { <p class="muted">{move || i18n.t().customers.no_contacts}</p> })}
+            <h2>{tr(|t| t.customers.contacts)}</h2>
+            {empty.then(|| view! { <p class="muted">{tr(|t| t.customers.no_contacts)}</p> })}
             <ul class="contact-list">
                 {contacts.into_iter().map(|c| view! { <ContactItem customer_id contact=c can_edit actions /> }).collect_view()}
             </ul>
             {can_edit.then(|| view! {
                 <details class="add-contact">
-                    <summary class="button small">{move || i18n.t().customers.add_contact}</summary>
+                    <summary class="button small">{tr(|t| t.customers.add_contact)}</summary>
                     <ContactFormView customer_id contact=None saved=actions.contact_saved />
                 </details>
             })}
@@ -325,22 +342,22 @@ fn ContactItem(customer_id: i64, contact: ContactView, can_edit: bool, actions: 
                 <strong>{c.name.clone()}</strong>
                 <span class="muted">{c.title.clone()}</span>
                 {role.map(|r| view! { <span class="badge off">{move || i18n.t().customers.buying_roles[r.index()]}</span> })}
-                {c.is_primary.then(|| view! { <span class="badge">{move || i18n.t().customers.primary_contact}</span> })}
+                {c.is_primary.then(|| view! { <span class="badge">{tr(|t| t.customers.primary_contact)}</span> })}
             </div>
             <div class="contact-meta">
                 {line(c.phone.clone(), Some(format!("tel:{}", c.phone)))}
                 {line(c.email.clone(), Some(format!("mailto:{}", c.email)))}
-                {(!c.wechat.is_empty()).then(|| view! { <span>{move || i18n.t().customers.wechat} ": " {c.wechat.clone()}</span> })}
-                {birthday.map(|d| view! { <span>{move || i18n.t().customers.birthday} ": " {move || format_date(d, i18n.locale.get())}</span> })}
+                {(!c.wechat.is_empty()).then(|| view! { <span>{tr(|t| t.customers.wechat)} ": " {c.wechat.clone()}</span> })}
+                {birthday.map(|d| view! { <span>{tr(|t| t.customers.birthday)} ": " {move || format_date(d, i18n.locale.get())}</span> })}
                 {line(c.interests.clone(), None)}
             </div>
             {can_edit.then(|| view! {
                 <details class="edit-contact">
-                    <summary class="button small subtle">{move || i18n.t().edit}</summary>
+                    <summary class="button small subtle">{tr(|t| t.edit)}</summary>
                     <ContactFormView customer_id contact=Some(contact.clone()) saved=actions.contact_saved />
                     <ActionForm action=actions.contact_deleted attr:class="inline-form">
                         <input type="hidden" name="id" value=contact.id />
-                        <button type="submit" class="button small danger">{move || i18n.t().customers.delete_contact}</button>
+                        <button type="submit" class="button small danger">{tr(|t| t.customers.delete_contact)}</button>
                     </ActionForm>
                 </details>
             })}
@@ -385,7 +402,7 @@ fn ContactFormView(customer_id: i64, contact: Option<ContactView>, saved: Server
             {text(|t| t.customers.interests, "interests", "interests", "text", c.interests.clone())}
             <Field label=|t| t.customers.buying_role error field="buying_role">
                 <select name="form[buying_role]">
-                    <option value="">{move || i18n.t().none_option}</option>
+                    <option value="">{tr(|t| t.none_option)}</option>
                     {BuyingRole::ALL.iter().copied().map(|r| view! {
                         <option value=r.as_str() selected=role == Some(r)>{move || i18n.t().customers.buying_roles[r.index()]}</option>
                     }).collect_view()}
@@ -393,7 +410,7 @@ fn ContactFormView(customer_id: i64, contact: Option<ContactView>, saved: Server
             </Field>
             <label class="confirm plain">
                 <input type="checkbox" name="form[is_primary]" checked=c.is_primary />
-                {move || i18n.t().customers.primary_contact}
+                {tr(|t| t.customers.primary_contact)}
             </label>
             <FormMessage error fields=&["contact_name", "title", "contact_phone", "email", "wechat", "birthday", "interests", "buying_role"] />
             <FormActions pending=saved.pending().into() />
@@ -403,7 +420,6 @@ fn ContactFormView(customer_id: i64, contact: Option<ContactView>, saved: Server
 
 #[component]
 fn MergeForm(customer_id: i64, version: i32, merged: ServerAction<MergeCustomers>) -> impl IntoView {
-    let i18n = use_i18n();
     let error = action_error(merged);
     let other = RwSignal::new(String::new());
     // The other file's version is read when the id is typed, so a file edited meanwhile is refused.
@@ -415,8 +431,8 @@ fn MergeForm(customer_id: i64, version: i32, merged: ServerAction<MergeCustomers
     });
     view! {
         <details class="card merge">
-            <summary>{move || i18n.t().customers.merge}</summary>
-            <p class="muted">{move || i18n.t().customers.merge_hint}</p>
+            <summary>{tr(|t| t.customers.merge)}</summary>
+            <p class="muted">{tr(|t| t.customers.merge_hint)}</p>
             <ActionForm action=merged attr:class="form grid-form" attr:novalidate=true>
                 <input type="hidden" name="form[keep_id]" value=customer_id />
                 <input type="hidden" name="form[keep_version]" value=version />
@@ -433,7 +449,7 @@ fn MergeForm(customer_id: i64, version: i32, merged: ServerAction<MergeCustomers
                     })}
                 </Transition>
                 <FormMessage error fields=&["merge_id"] />
-                <div class="form-actions"><button type="submit" class="button danger">{move || i18n.t().customers.merge_submit}</button></div>
+                <div class="form-actions"><button type="submit" class="button danger">{tr(|t| t.customers.merge_submit)}</button></div>
             </ActionForm>
         </details>
     }
@@ -483,7 +499,7 @@ fn TimelineItem(entry: TimelineEntry) -> impl IntoView {
             {body.map(|(text, next)| view! {
                 <p>{text}</p>
                 {next.map(|(date, action)| view! {
-                    <p class="muted">{move || i18n.t().customers.next_date} ": " {move || format_date(date, i18n.locale.get())} " " {action}</p>
+                    <p class="muted">{tr(|t| t.customers.next_date)} ": " {move || format_date(date, i18n.locale.get())} " " {action}</p>
                 })}
             })}
         </li>
@@ -503,7 +519,7 @@ fn FollowUpForm(customer_id: i64, log: ServerAction<LogFollowUp>) -> impl IntoVi
     });
     view! {
         <section class="card" id="follow-up">
-            <h2>{move || i18n.t().customers.log_follow_up}</h2>
+            <h2>{tr(|t| t.customers.log_follow_up)}</h2>
             <ActionForm action=log node_ref=form attr:class="form grid-form" attr:novalidate=true>
                 <input type="hidden" name="form[customer_id]" value=customer_id />
                 <Field label=|t| t.customers.kind error field="kind">

@@ -5,7 +5,7 @@ use super::api::{customer_filter_options, customer_stage_counts, list_customers,
 use super::{AgendaItem, CustomerFilter, CustomerRow, FilterOptions, StageCounts, PAGE_SIZE};
 use crate::domain::customer::{CustomerSort, LadderStage};
 use crate::domain::format::format_date;
-use crate::i18n::{use_i18n, I18n};
+use crate::i18n::{I18n, tr, use_i18n};
 use crate::ui::{action_error, EmptyState, ErrorPanel, FormMessage, Loading, PageHeader};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -67,7 +67,7 @@ pub fn CustomersPage() -> impl IntoView {
         <PageHeader title=Signal::derive(move || i18n.t().nav_customers.to_string()) />
         <div class="toolbar">
             {move || view! { <CustomerTabs active=if is_pool() { "pool" } else { "mine" } /> }}
-            <a class="button primary" href="/customers/new">{move || i18n.t().customers.new_customer}</a>
+            <a class="button primary" href="/customers/new">{tr(|t| t.customers.new_customer)}</a>
         </div>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -149,30 +149,30 @@ fn FilterBar(
                 }).collect_view()}
             </select>
             <input type="hidden" name="stage" value=f.stage.clone() />
-            <button type="submit" class="button">{move || i18n.t().customers.search}</button>
+            <button type="submit" class="button">{tr(|t| t.customers.search)}</button>
             <details class="filters" open=open_filters>
-                <summary>{move || i18n.t().customers.filters}</summary>
+                <summary>{tr(|t| t.customers.filters)}</summary>
                 <div class="filter-grid">
                     {(!options.people.is_empty() && options.people.len() > 1).then(|| select("owner", |t| t.customers.all_owners, f.owner.clone(), ids(options.people.clone())))}
                     {(!options.teams.is_empty()).then(|| select("team", |t| t.customers.all_teams, f.team.clone(), ids(options.teams.clone())))}
                     {select("industry", |t| t.customers.all_industries, f.industry.clone(), texts(options.industries.clone()))}
                     {select("province", |t| t.customers.all_provinces, f.province.clone(), texts(options.provinces.clone()))}
                     <select name="quiet_days" aria-label=move || i18n.t().customers.quiet_days>
-                        <option value="">{move || i18n.t().customers.quiet_days} ": " {move || i18n.t().customers.quiet_any}</option>
+                        <option value="">{tr(|t| t.customers.quiet_days)} ": " {tr(|t| t.customers.quiet_any)}</option>
                         {[7u32, 14, 30, 60, 90].into_iter().map(|days| view! {
                             <option value=days.to_string() selected=f.quiet_days == days.to_string()>{move || (i18n.t().customers.quiet_for)(days)}</option>
                         }).collect_view()}
                     </select>
                     <input name="tag" placeholder=move || i18n.t().customers.tag aria-label=move || i18n.t().customers.tag value=f.tag.clone() />
-                    <button type="submit" class="button">{move || i18n.t().customers.apply}</button>
+                    <button type="submit" class="button">{tr(|t| t.customers.apply)}</button>
                     {filtered.then(|| view! {
-                        <a class="button subtle" href=format!("/customers?view={}", f.view)>{move || i18n.t().customers.clear_filters}</a>
+                        <a class="button subtle" href=format!("/customers?view={}", f.view)>{tr(|t| t.customers.clear_filters)}</a>
                     })}
                 </div>
             </details>
         </form>
         <div class="saved-filters">
-            {(!options.saved.is_empty()).then(|| view! { <span class="muted">{move || i18n.t().customers.saved_filters} ":"</span> })}
+            {(!options.saved.is_empty()).then(|| view! { <span class="muted">{tr(|t| t.customers.saved_filters)} ":"</span> })}
             {options.saved.into_iter().map(|saved| view! {
                 <span class="chip">
                     <a href=format!("/customers?{}", saved.query)>{saved.name.clone()}</a>
@@ -186,7 +186,7 @@ fn FilterBar(
                 <ActionForm action=save_filter attr:class="inline-form save-filter">
                     <input type="hidden" name="query" value=current_query />
                     <input name="filter_name" required maxlength="40" placeholder=move || i18n.t().customers.filter_name aria-label=move || i18n.t().customers.filter_name />
-                    <button type="submit" class="button small">{move || i18n.t().customers.save_filter}</button>
+                    <button type="submit" class="button small">{tr(|t| t.customers.save_filter)}</button>
                 </ActionForm>
             })}
             <FormMessage error=save_error />
@@ -208,7 +208,7 @@ fn StageChips(filter: Memo<CustomerFilter>, counts: StageCounts) -> impl IntoVie
     let current = filter.get_untracked().stage;
     view! {
         <nav class="stage-chips" aria-label=move || i18n.t().customers.stage data-testid="stage-chips">
-            <a class="chip" href=link("") aria-current=current.is_empty().then_some("true")>{move || i18n.t().customers.all_stages} " " <b>{all}</b></a>
+            <a class="chip" href=link("") aria-current=current.is_empty().then_some("true")>{tr(|t| t.customers.all_stages)} " " <b>{all}</b></a>
             {counts.counts.into_iter().map(|(stage, n)| view! {
                 <a class=format!("chip stage-{}", stage.as_str()) href=link(stage.as_str()) aria-current=(current == stage.as_str()).then_some("true")>
                     {move || stage_label(i18n, stage)} " " <b>{n}</b>
@@ -233,14 +233,14 @@ fn AssignBar(assign: ServerAction<ReassignCustomers>, selected: RwSignal<std::co
         <ActionForm action=assign attr:class="assign-bar" attr:id="assign-form">
             <input type="hidden" name="customer_ids" prop:value=ids />
             <label class="field inline">
-                <span>{move || i18n.t().customers.assign_to}</span>
+                <span>{tr(|t| t.customers.assign_to)}</span>
                 <select name="to" required>
-                    <option value="">{move || i18n.t().none_option}</option>
+                    <option value="">{tr(|t| t.none_option)}</option>
                     {people.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
                 </select>
             </label>
             <button type="submit" class="button small" disabled=move || selected.with(|s| s.is_empty()) || assign.pending().get()>
-                {move || i18n.t().customers.assign_selected} " (" {move || selected.with(|s| s.len())} ")"
+                {tr(|t| t.customers.assign_selected)} " (" {move || selected.with(|s| s.len())} ")"
             </button>
             {move || assign.value().get().and_then(|r| r.ok()).map(|n| view! { <span class="ok-text" role="status">{(i18n.t().customers.moved)(n)}</span> })}
             <FormMessage error />
@@ -272,7 +272,7 @@ fn CustomerCard(row: CustomerRow, pool: bool, claim: ServerAction<ClaimCustomer>
                 <span>{row.city}</span>
                 <span>{row.owner_name.unwrap_or_default()}</span>
                 <span>
-                    {move || i18n.t().customers.last_follow_up} ": "
+                    {tr(|t| t.customers.last_follow_up)} ": "
                     {move || last.map(|d| format_date(d, i18n.locale.get())).unwrap_or_else(|| i18n.t().customers.never.to_string())}
                 </span>
                 {row.tags.into_iter().map(|tag| view! { <span class="tag">{tag}</span> }).collect_view()}
@@ -280,7 +280,7 @@ fn CustomerCard(row: CustomerRow, pool: bool, claim: ServerAction<ClaimCustomer>
             {pool.then(|| view! {
                 <ActionForm action=claim attr:class="inline-form">
                     <input type="hidden" name="id" value=row.id />
-                    <button type="submit" class="button small">{move || i18n.t().customers.claim}</button>
+                    <button type="submit" class="button small">{tr(|t| t.customers.claim)}</button>
                 </ActionForm>
             })}
         </li>
@@ -289,14 +289,13 @@ fn CustomerCard(row: CustomerRow, pool: bool, claim: ServerAction<ClaimCustomer>
 
 #[component]
 fn Pager(total: u64, current: u64, filter: Memo<CustomerFilter>) -> impl IntoView {
-    let i18n = use_i18n();
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let href = move |page: u64| format!("/customers?{}&page={page}", filter.get_untracked().query_string());
     view! {
         <nav class="pager">
-            {(current > 0).then(|| view! { <a class="button small" href=href(current - 1)>{move || i18n.t().customers.previous}</a> })}
+            {(current > 0).then(|| view! { <a class="button small" href=href(current - 1)>{tr(|t| t.customers.previous)}</a> })}
             <span class="muted">{format!("{} / {}", current + 1, pages)}</span>
-            {(current + 1 < pages).then(|| view! { <a class="button small" href=href(current + 1)>{move || i18n.t().customers.next}</a> })}
+            {(current + 1 < pages).then(|| view! { <a class="button small" href=href(current + 1)>{tr(|t| t.customers.next)}</a> })}
         </nav>
     }
 }
@@ -328,7 +327,7 @@ pub fn AgendaPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match agenda.await {
                     Ok(a) if a.overdue.is_empty() && a.today.is_empty() && a.upcoming.is_empty() => {
-                        view! { <p class="muted" data-testid="agenda-empty">{move || i18n.t().customers.nothing_due}</p> }.into_any()
+                        view! { <p class="muted" data-testid="agenda-empty">{tr(|t| t.customers.nothing_due)}</p> }.into_any()
                     }
                     Ok(a) => view! {
                         <div data-testid="agenda">

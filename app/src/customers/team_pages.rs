@@ -4,7 +4,7 @@ use super::api::{customer_filter_options, load_ladder_breakdown, HandoverCustome
 use super::page::{stage_label, CustomerTabs};
 use super::LadderRow;
 use crate::domain::customer::LadderStage;
-use crate::i18n::use_i18n;
+use crate::i18n::{tr, use_i18n};
 use crate::ui::{action_error, ErrorPanel, FormMessage, Loading, PageHeader};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -17,7 +17,7 @@ pub fn LadderPage() -> impl IntoView {
     view! {
         <PageHeader title=Signal::derive(move || i18n.t().customers.ladder.to_string()) />
         <div class="toolbar"><CustomerTabs active="ladder" /></div>
-        <p class="muted">{move || i18n.t().customers.ladder_hint}</p>
+        <p class="muted">{tr(|t| t.customers.ladder_hint)}</p>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match breakdown.await {
@@ -40,9 +40,9 @@ fn LadderTable(rows: Vec<LadderRow>) -> impl IntoView {
             <table class="table ladder-table" data-testid="ladder-table">
                 <thead>
                     <tr>
-                        <th scope="col">{move || i18n.t().customers.rep}</th>
+                        <th scope="col">{tr(|t| t.customers.rep)}</th>
                         {LadderStage::ALL.iter().copied().map(|s| view! { <th scope="col" class="num">{move || stage_label(i18n, s)}</th> }).collect_view()}
-                        <th scope="col" class="num">{move || i18n.t().customers.all}</th>
+                        <th scope="col" class="num">{tr(|t| t.customers.all)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -62,7 +62,7 @@ fn LadderTable(rows: Vec<LadderRow>) -> impl IntoView {
                 </tbody>
                 <tfoot>
                     <tr>
-                        <th scope="row">{move || i18n.t().customers.all}</th>
+                        <th scope="row">{tr(|t| t.customers.all)}</th>
                         {column_totals.into_iter().map(|n| view! { <td class="num">{n}</td> }).collect_view()}
                         <td class="num">{grand_total}</td>
                     </tr>
@@ -83,7 +83,7 @@ pub fn HandoverPage() -> impl IntoView {
     view! {
         <PageHeader title=Signal::derive(move || i18n.t().customers.handover.to_string()) />
         <div class="toolbar"><CustomerTabs active="handover" /></div>
-        <p class="muted">{move || i18n.t().customers.handover_hint}</p>
+        <p class="muted">{tr(|t| t.customers.handover_hint)}</p>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match options.await {
@@ -92,14 +92,14 @@ pub fn HandoverPage() -> impl IntoView {
                         view! {
                             <ActionForm action=handover attr:class="form card handover" attr:data-testid="handover-form">
                                 <label class="field">
-                                    <span>{move || i18n.t().customers.handover_from}</span>
+                                    <span>{tr(|t| t.customers.handover_from)}</span>
                                     <select name="from" required>
-                                        <option value="">{move || i18n.t().none_option}</option>
+                                        <option value="">{tr(|t| t.none_option)}</option>
                                         {people.iter().cloned().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
                                     </select>
                                 </label>
                                 <fieldset class="field">
-                                    <legend>{move || i18n.t().customers.handover_to}</legend>
+                                    <legend>{tr(|t| t.customers.handover_to)}</legend>
                                     <input type="hidden" name="to" prop:value=to_value />
                                     <div class="check-grid">
                                         {people.into_iter().map(|(id, name)| view! {
@@ -118,7 +118,7 @@ pub fn HandoverPage() -> impl IntoView {
                                 })}
                                 <FormMessage error />
                                 <div class="form-actions">
-                                    <button type="submit" class="button primary" disabled=move || handover.pending().get()>{move || i18n.t().customers.handover_submit}</button>
+                                    <button type="submit" class="button primary" disabled=move || handover.pending().get()>{tr(|t| t.customers.handover_submit)}</button>
                                 </div>
                             </ActionForm>
                         }.into_any()

@@ -1,6 +1,6 @@
 //! The dashboard. Until sales data exists it says so, and shows whom the user can see.
 use crate::auth::CurrentUser;
-use crate::i18n::use_i18n;
+use crate::i18n::{tr, use_i18n};
 use crate::org::api::visible_people;
 use crate::ui::{EmptyState, ErrorPanel, Loading, PageHeader};
 use leptos::prelude::*;
@@ -26,8 +26,8 @@ pub fn DashboardPage() -> impl IntoView {
             body=Signal::derive(move || i18n.t().dashboard_empty_body.to_string())
         />
         <section class="card">
-            <h2>{move || i18n.t().people_you_see}</h2>
-            <p class="hint">{move || i18n.t().people_you_see_hint}</p>
+            <h2>{tr(|t| t.people_you_see)}</h2>
+            <p class="hint">{tr(|t| t.people_you_see_hint)}</p>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match people.await {

@@ -334,3 +334,10 @@ fn initial_locale() -> Locale {
 fn initial_locale() -> Locale {
     document().document_element().and_then(|root| root.get_attribute("lang")).map(|tag| Locale::from_tag(&tag)).unwrap_or_default()
 }
+
+/// A translated text as a view child. One `Signal<String>` type serves every text, so the
+/// reactive-text code is compiled into the wasm bundle once instead of once per closure.
+pub fn tr(text: fn(&Texts) -> &'static str) -> Signal<String> {
+    let i18n = use_i18n();
+    Signal::derive(move || text(i18n.t()).to_string())
+}

@@ -1,6 +1,6 @@
 use super::api::{list_notifications, MarkNotificationsRead};
 use crate::domain::format::format_date;
-use crate::i18n::use_i18n;
+use crate::i18n::{tr, use_i18n};
 use crate::ui::{EmptyState, ErrorPanel, Loading, PageHeader};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -16,7 +16,10 @@ pub fn NotificationBell() -> impl IntoView {
     view! {
         <a class="bell" href="/notifications" data-testid="notification-bell"
             aria-label=move || (i18n.t().notifications.unread)(unread.get())>
-            <span aria-hidden="true">"🔔"</span>
+            // An outline bell drawn inline: emoji fonts are not on every phone or server.
+            <svg class="bell-icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+                <path d="M12 3a6 6 0 0 0-6 6v4l-2 3h16l-2-3V9a6 6 0 0 0-6-6zM10 19a2 2 0 0 0 4 0" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" />
+            </svg>
             {move || (unread.get() > 0).then(|| view! { <span class="bell-count">{unread.get()}</span> })}
         </a>
     }
@@ -47,7 +50,7 @@ pub fn NotificationsPage() -> impl IntoView {
                         view! {
                             {any_unread.then(|| view! {
                                 <ActionForm action=mark attr:class="toolbar">
-                                    <button type="submit" class="button small">{move || i18n.t().notifications.mark_read}</button>
+                                    <button type="submit" class="button small">{tr(|t| t.notifications.mark_read)}</button>
                                 </ActionForm>
                             })}
                             <ul class="notification-list" data-testid="notifications">
@@ -57,7 +60,7 @@ pub fn NotificationsPage() -> impl IntoView {
                                     view! {
                                         <li class=if n.read { "notification card" } else { "notification card unread" }>
                                             <p>{move || (i18n.t().notifications.text)(&kind, &body)}</p>
-                                            <p class="muted">{move || format_date(date, i18n.locale.get())} " · " <a href=n.link.clone()>{move || i18n.t().customers.pool}</a></p>
+                                            <p class="muted">{move || format_date(date, i18n.locale.get())} " · " <a href=n.link.clone()>{tr(|t| t.customers.pool)}</a></p>
                                         </li>
                                     }
                                 }).collect_view()}

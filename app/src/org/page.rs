@@ -4,7 +4,7 @@ use super::{OrgOverview, TeamRow, UserRow};
 use crate::auth::CurrentUser;
 use crate::domain::visibility::Role;
 use crate::error::AppError;
-use crate::i18n::use_i18n;
+use crate::i18n::{tr, use_i18n};
 use crate::ui::{action_error, invalid, ErrorPanel, Field, Forbidden, FormActions, FormMessage, Loading, PageHeader};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -58,7 +58,7 @@ pub fn SettingsPage() -> impl IntoView {
                         let org = StoredValue::new(org);
                         view! {
                             <section class="card" id="users">
-                                <h2>{move || i18n.t().users}</h2>
+                                <h2>{tr(|t| t.users)}</h2>
                                 <UsersTable users=org.with_value(|o| o.users.clone()) set_active />
                                 {move || {
                                     let user = editing_user.get().and_then(|id| org.with_value(|o| o.users.iter().find(|u| u.id == id).cloned()));
@@ -66,7 +66,7 @@ pub fn SettingsPage() -> impl IntoView {
                                 }}
                             </section>
                             <section class="card" id="teams">
-                                <h2>{move || i18n.t().teams}</h2>
+                                <h2>{tr(|t| t.teams)}</h2>
                                 <TeamsTable teams=org.with_value(|o| o.teams.clone()) set_active=set_team_active />
                                 {move || {
                                     let team = editing_team.get().and_then(|id| org.with_value(|o| o.teams.iter().find(|t| t.id == id).cloned()));
@@ -74,10 +74,10 @@ pub fn SettingsPage() -> impl IntoView {
                                 }}
                             </section>
                             <section class="card" id="departments">
-                                <h2>{move || i18n.t().departments}</h2>
+                                <h2>{tr(|t| t.departments)}</h2>
                                 <ul class="plain-list">
                                     {org.with_value(|o| o.departments.clone()).into_iter().map(|d| view! {
-                                        <li>{d.name}<span class="muted">{format!(" · {} ", d.team_count)}{move || i18n.t().teams}</span></li>
+                                        <li>{d.name}<span class="muted">{format!(" · {} ", d.team_count)}{tr(|t| t.teams)}</span></li>
                                     }).collect_view()}
                                 </ul>
                                 <DepartmentForm action=create_department />
@@ -104,12 +104,12 @@ fn UsersTable(users: Vec<UserRow>, set_active: ServerAction<SetUserActive>) -> i
             <table class="table" data-testid="users-table">
                 <thead>
                     <tr>
-                        <th>{move || i18n.t().display_name}</th>
-                        <th>{move || i18n.t().username}</th>
-                        <th>{move || i18n.t().role}</th>
-                        <th>{move || i18n.t().team}</th>
-                        <th>{move || i18n.t().status}</th>
-                        <th>{move || i18n.t().actions}</th>
+                        <th>{tr(|t| t.display_name)}</th>
+                        <th>{tr(|t| t.username)}</th>
+                        <th>{tr(|t| t.role)}</th>
+                        <th>{tr(|t| t.team)}</th>
+                        <th>{tr(|t| t.status)}</th>
+                        <th>{tr(|t| t.actions)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -124,7 +124,7 @@ fn UsersTable(users: Vec<UserRow>, set_active: ServerAction<SetUserActive>) -> i
                                 <td>{user.team_name.unwrap_or_default()}</td>
                                 <td><StatusBadge active /></td>
                                 <td class="row-actions">
-                                    <a class="button small" href=format!("/settings?user={}#user-form", user.id)>{move || i18n.t().edit}</a>
+                                    <a class="button small" href=format!("/settings?user={}#user-form", user.id)>{tr(|t| t.edit)}</a>
                                     {(user.id != me).then(|| view! {
                                         <ActiveToggle action=Toggle::User(set_active) id=user.id active version=user.version label=user.username />
                                     })}
@@ -233,7 +233,6 @@ fn UserFormPanel(org: OrgOverview, user: Option<UserRow>, action: ServerAction<S
 
 #[component]
 fn TeamsTable(teams: Vec<TeamRow>, set_active: ServerAction<SetTeamActive>) -> impl IntoView {
-    let i18n = use_i18n();
     let error = action_error(set_active);
     view! {
         <FormMessage error />
@@ -241,12 +240,12 @@ fn TeamsTable(teams: Vec<TeamRow>, set_active: ServerAction<SetTeamActive>) -> i
             <table class="table" data-testid="teams-table">
                 <thead>
                     <tr>
-                        <th>{move || i18n.t().team_name}</th>
-                        <th>{move || i18n.t().department}</th>
-                        <th>{move || i18n.t().manager}</th>
-                        <th class="num">{move || i18n.t().members}</th>
-                        <th>{move || i18n.t().status}</th>
-                        <th>{move || i18n.t().actions}</th>
+                        <th>{tr(|t| t.team_name)}</th>
+                        <th>{tr(|t| t.department)}</th>
+                        <th>{tr(|t| t.manager)}</th>
+                        <th class="num">{tr(|t| t.members)}</th>
+                        <th>{tr(|t| t.status)}</th>
+                        <th>{tr(|t| t.actions)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -260,7 +259,7 @@ fn TeamsTable(teams: Vec<TeamRow>, set_active: ServerAction<SetTeamActive>) -> i
                                 <td class="num">{team.member_count}</td>
                                 <td><StatusBadge active /></td>
                                 <td class="row-actions">
-                                    <a class="button small" href=format!("/settings?team={}#team-form", team.id)>{move || i18n.t().edit}</a>
+                                    <a class="button small" href=format!("/settings?team={}#team-form", team.id)>{tr(|t| t.edit)}</a>
                                     <ActiveToggle action=Toggle::Team(set_active) id=team.id active version=team.version label=team.name />
                                 </td>
                             </tr>
@@ -311,14 +310,13 @@ fn TeamFormPanel(org: OrgOverview, team: Option<TeamRow>, action: ServerAction<S
 
 #[component]
 fn DepartmentForm(action: ServerAction<CreateDepartment>) -> impl IntoView {
-    let i18n = use_i18n();
     let error = action_error(action);
     view! {
         <ActionForm action attr:class="form inline-row" attr:novalidate=true>
             <Field label=|t| t.department_name error field="name">
                 <input name="name" aria-invalid=invalid(error, "name") />
             </Field>
-            <button type="submit" class="button">{move || i18n.t().new_department}</button>
+            <button type="submit" class="button">{tr(|t| t.new_department)}</button>
         </ActionForm>
     }
 }

@@ -1,6 +1,6 @@
 //! The design system: layout pieces, states and form helpers. No server functions here.
 use crate::error::AppError;
-use crate::i18n::{use_i18n, Texts};
+use crate::i18n::{Texts, tr, use_i18n};
 use leptos::prelude::*;
 
 /// Sets the HTTP status of the server-rendered page (no effect in the browser).
@@ -35,8 +35,7 @@ pub fn EmptyState(#[prop(into)] title: Signal<String>, #[prop(into)] body: Signa
 
 #[component]
 pub fn Loading() -> impl IntoView {
-    let i18n = use_i18n();
-    view! { <p class="loading" role="status">{move || i18n.t().loading}</p> }
+    view! { <p class="loading" role="status">{tr(|t| t.loading)}</p> }
 }
 
 /// A whole-page error message, translated.
@@ -55,7 +54,7 @@ fn StatusPage(code: u16, title: fn(&Texts) -> &'static str, body: fn(&Texts) -> 
         <section class="status-page" data-status=code>
             <h1>{move || title(i18n.t())}</h1>
             <p>{move || body(i18n.t())}</p>
-            <a class="button" href="/dashboard">{move || i18n.t().back_to_dashboard}</a>
+            <a class="button" href="/dashboard">{tr(|t| t.back_to_dashboard)}</a>
         </section>
     }
 }
@@ -125,13 +124,20 @@ pub fn invalid(error: Signal<Option<AppError>>, field: &'static str) -> impl Fn(
     }
 }
 
-/// A labelled form control with its error message below it.
+/// A labelled form control with its error message below it. The label is a plain function
+/// pointer, not a generic closure: each distinct closure type would copy this component into the
+/// wasm bundle again.
 #[component]
-pub fn Field(label: impl Fn(&Texts) -> &'static str + Send + Sync + 'static, error: Signal<Option<AppError>>, field: &'static str, children: Children) -> impl IntoView {
+pub fn Field(label: fn(&Texts) -> &'static str, error: Signal<Option<AppError>>, field: &'static str, children: Children) -> impl IntoView {
     let i18n = use_i18n();
+    labelled_field(Signal::derive(move || label(i18n.t()).to_string()), error, field, children)
+}
+
+/// `Field` for labels that are not a fixed text (e.g. one entry of a translated list).
+pub fn labelled_field(label: Signal<String>, error: Signal<Option<AppError>>, field: &'static str, children: Children) -> impl IntoView {
     view! {
         <label class="field">
-            <span>{move || label(i18n.t())}</span>
+            <span>{label}</span>
             {children()}
             <FieldMessage error field />
         </label>
@@ -141,11 +147,10 @@ pub fn Field(label: impl Fn(&Texts) -> &'static str + Send + Sync + 'static, err
 /// Save (disabled while the request runs) and, when editing, Cancel back to `cancel_href`.
 #[component]
 pub fn FormActions(pending: Signal<bool>, #[prop(default = None)] cancel_href: Option<String>) -> impl IntoView {
-    let i18n = use_i18n();
     view! {
         <div class="form-actions">
-            <button type="submit" class="button primary" disabled=pending>{move || i18n.t().save}</button>
-            {cancel_href.map(|href| view! { <a class="button subtle" href=href>{move || i18n.t().cancel}</a> })}
+            <button type="submit" class="button primary" disabled=pending>{tr(|t| t.save)}</button>
+            {cancel_href.map(|href| view! { <a class="button subtle" href=href>{tr(|t| t.cancel)}</a> })}
         </div>
     }
 }
