@@ -86,13 +86,14 @@ pub async fn seed_customers(db: &impl TransactionTrait, now: DateTime<Utc>, coun
         let (province, city) = *rng.pick(&CITIES);
         let core = *rng.pick(&CORES);
         let (trade, industry) = *rng.pick(&TRADES);
-        let mut name = format!("{city}{core}{trade}{}", rng.pick(&FORMS));
+        // "环保科技" + "科技有限公司" must not read "环保科技科技有限公司".
+        let mut name = format!("{city}{core}{trade}{}", rng.pick(&FORMS)).replace("科技科技", "科技");
         if !names.insert(company_name_key(&name)) {
             // Beyond the demo's size the simple names run out: add a second word.
             if count <= DEMO_CUSTOMERS {
                 continue;
             }
-            name = format!("{city}{core}{}{trade}{}", rng.pick(&CORES), rng.pick(&FORMS));
+            name = format!("{city}{core}{}{trade}{}", rng.pick(&CORES), rng.pick(&FORMS)).replace("科技科技", "科技");
             if !names.insert(company_name_key(&name)) {
                 continue;
             }

@@ -266,7 +266,7 @@ async fn the_pool_job_tells_each_rep_which_customers_they_lost() {
     assert_eq!(rep.me().await.unwrap().unread_notifications, 1);
     let mine: Vec<NotificationView> = rep.call("notifications/list", &[]).await.unwrap();
     assert_eq!(mine.len(), 1);
-    assert_eq!((mine[0].kind.as_str(), mine[0].body.as_str(), mine[0].link.as_str()), ("pool_return", "30|厦门鼓浪屿茶社", "/customers?view=pool"));
+    assert_eq!((mine[0].kind.as_str(), mine[0].body.as_str(), mine[0].link.as_str()), ("pool_return", "30|1|厦门鼓浪屿茶社", "/customers?view=pool"));
     let wang: Vec<NotificationView> = app.signed_in("wang.fang").await.call("notifications/list", &[]).await.unwrap();
     assert_eq!(wang.len(), 1);
     assert!(!wang[0].body.contains("鼓浪屿"), "nobody reads another rep's notifications");

@@ -890,7 +890,8 @@ pub async fn return_neglected_to_pool(db: &(impl ConnectionTrait + TransactionTr
     }
     // The rep is told which customers they lost and why, once per run.
     for (owner, names) in lost_by_owner {
-        let body = format!("{}|{}", days, names.join("、"));
+        // A long list would bury the message: the first ten names and the count.
+        let body = format!("{}|{}|{}", days, names.len(), names.iter().take(10).copied().collect::<Vec<_>>().join("、"));
         crate::notifications::service::notify(&txn, owner, "pool_return", body, "/customers?view=pool").await?;
     }
     txn.commit().await?;

@@ -217,8 +217,11 @@ pub static TEXTS: Texts = Texts {
         empty: "No new notifications.",
         mark_read: "Mark all as read",
         unread: |n| format!("{n} unread notifications"),
-        text: |kind, body| match (kind, body.split_once('|')) {
-            ("pool_return", Some((days, names))) => format!("These customers had no follow-up from you for {days} days and went back to the lead pool: {names}"),
+        text: |kind, body| match (kind, body.splitn(3, '|').collect::<Vec<_>>().as_slice()) {
+            ("pool_return", [days, count, names]) => {
+                let more = if count.parse::<usize>().is_ok_and(|n| n > 10) { " and others" } else { "" };
+                format!("{count} customers had no follow-up from you for {days} days and went back to the lead pool: {names}{more}")
+            }
             _ => body.to_string(),
         },
     },

@@ -341,3 +341,18 @@ pub fn tr(text: fn(&Texts) -> &'static str) -> Signal<String> {
     let i18n = use_i18n();
     Signal::derive(move || text(i18n.t()).to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_return_notifications_say_how_many_and_mark_a_shortened_list() {
+        let zh = texts(Locale::ZhCn).notifications.text;
+        assert_eq!(zh("pool_return", "30|2|甲公司、乙公司"), "2 家客户超过 30 天没有你的跟进，已退回公海：甲公司、乙公司");
+        assert!(zh("pool_return", "30|12|甲公司").ends_with("甲公司 等"));
+        let en = texts(Locale::En).notifications.text;
+        assert!(en("pool_return", "45|12|A Ltd").contains("12 customers had no follow-up from you for 45 days") && en("pool_return", "45|12|A Ltd").ends_with("and others"));
+        assert_eq!(zh("something_new", "plain text"), "plain text", "unknown kinds show their body");
+    }
+}

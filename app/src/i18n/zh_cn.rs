@@ -217,8 +217,11 @@ pub static TEXTS: Texts = Texts {
         empty: "没有新通知。",
         mark_read: "全部标为已读",
         unread: |n| format!("{n} 条未读通知"),
-        text: |kind, body| match (kind, body.split_once('|')) {
-            ("pool_return", Some((days, names))) => format!("以下客户超过 {days} 天没有你的跟进，已退回公海：{names}"),
+        text: |kind, body| match (kind, body.splitn(3, '|').collect::<Vec<_>>().as_slice()) {
+            ("pool_return", [days, count, names]) if count.parse::<usize>().is_ok_and(|n| n > 10) => {
+                format!("{count} 家客户超过 {days} 天没有你的跟进，已退回公海：{names} 等")
+            }
+            ("pool_return", [days, count, names]) => format!("{count} 家客户超过 {days} 天没有你的跟进，已退回公海：{names}"),
             _ => body.to_string(),
         },
     },
