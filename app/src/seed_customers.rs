@@ -1,6 +1,6 @@
 //! Demo customers for the demo company: deterministic (fixed seed), realistic Chinese company
 //! names, contacts and two years of follow-ups, some customers in the lead pool.
-use crate::domain::customer::{company_name_key, phone_key, FollowUpKind, Intent, LadderStage};
+use crate::domain::customer::{company_name_key, phone_key, search_text, FollowUpKind, Intent, LadderStage};
 use crate::domain::visibility::Role;
 use crate::entities::{contact, customer, customer_event, follow_up, user};
 use crate::error::AppResult;
@@ -135,11 +135,16 @@ pub async fn seed_customers(db: &impl TransactionTrait, now: DateTime<Utc>, coun
                 ..Default::default()
             }));
         }
+        let mut people: Vec<(String, String)> = Vec::new();
         for n in 0..1 + rng.below(2) {
+            let person = format!("{}{}", rng.pick(&SURNAMES), rng.pick(&["伟", "静", "磊", "敏", "强", "丽", "军", "婷", "涛", "燕"]));
+            let title = rng.pick(&TITLES).to_string();
+            let mobile = format!("13{}{:08}", rng.below(10), rng.next() % 100_000_000);
+            people.push((person.clone(), mobile.clone()));
             contacts.push((id, contact::ActiveModel {
-                name: Set(format!("{}{}", rng.pick(&SURNAMES), rng.pick(&["伟", "静", "磊", "敏", "强", "丽", "军", "婷", "涛", "燕"]))),
-                title: Set(rng.pick(&TITLES).to_string()),
-                phone: Set(format!("13{}{:08}", rng.below(10), rng.next() % 100_000_000)),
+                name: Set(person),
+                title: Set(title),
+                phone: Set(mobile),
                 is_primary: Set(n == 0),
                 created_at: Set(created),
                 ..Default::default()
@@ -155,6 +160,13 @@ pub async fn seed_customers(db: &impl TransactionTrait, now: DateTime<Utc>, coun
         customers.push(customer::ActiveModel {
             name_key: Set(company_name_key(&name)),
             name_initials: Set(crate::customers::service::name_initials(&name)),
+            search_text: Set(search_text(
+                &name,
+                &format!("{core}{trade}"),
+                &crate::customers::service::name_initials(&name),
+                &phone,
+                &people.iter().map(|(n, p)| (n.as_str(), p.as_str())).collect::<Vec<_>>(),
+            )),
             name: Set(name),
             short_name: Set(format!("{core}{trade}")),
             phone_key: Set(phone_key(&phone)),

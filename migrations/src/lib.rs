@@ -6,6 +6,7 @@ mod m20261122_000001_organisation_and_auth;
 mod m20261122_000002_customers;
 mod m20261122_000003_team_active;
 mod m20261123_000004_customer_file;
+mod m20261123_000005_customer_search;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_customers::Migration),
             Box::new(m20261122_000003_team_active::Migration),
             Box::new(m20261123_000004_customer_file::Migration),
+            Box::new(m20261123_000005_customer_search::Migration),
         ]
     }
 }

@@ -44,6 +44,7 @@ async fn main() {
     let started = Instant::now();
     app::seed::seed_demo(&db, false).await.expect("seed the demo organisation (the database must be empty)");
     let seeded = app::seed_customers::seed_customers(&db, chrono::Utc::now(), customers, max_follow_ups).await.expect("seed customers");
+    jingxi::optimize(&db).await.expect("optimize");
     let follow_ups = app::entities::follow_up::Entity::find().count(&db).await.unwrap();
     println!("{backend}: seeded {seeded} customers and {follow_ups} follow-ups in {:.0} s", started.elapsed().as_secs_f64());
 

@@ -41,20 +41,43 @@ pub async fn connect(database_url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
+/// Refreshes the query planner's statistics where it needs them (SQLite: `PRAGMA optimize`, cheap
+/// when nothing changed; PostgreSQL's autovacuum does this itself). Without statistics SQLite may
+/// walk a sort index over a whole table instead of using the filter's index.
+pub async fn optimize(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use sea_orm::ConnectionTrait;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        db.execute_unprepared("PRAGMA analysis_limit=1000").await?;
+        db.execute_unprepared("PRAGMA optimize=0x10002").await?;
+    }
+    Ok(())
+}
+
+/// Runs pending migrations, then fills derived columns the migrations cannot compute (customer
+/// search text needs the pinyin table in the application).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    Migrator::up(db, None).await?;
+    let filled = app::customers::service::fill_missing_search_text(db).await.map_err(|e| DbErr::Custom(format!("filling customer search text: {e:?}")))?;
+    if filled > 0 {
+        tracing::info!(filled, "customer search text filled");
+    }
+    Ok(())
 }
 
 /// The whole HTTP application: pages, server functions, static files, sessions.
 pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     let session_store = DbSessionStore::new(state.db.clone());
     let sweeper = session_store.clone();
+    let statistics_db = state.db.clone();
     tokio::spawn(async move {
         let mut hourly = tokio::time::interval(Duration::from_secs(3600));
         loop {
             hourly.tick().await;
             if let Err(error) = sweeper.delete_expired().await {
                 tracing::warn!(%error, "could not delete expired sessions");
+            }
+            if let Err(error) = optimize(&statistics_db).await {
+                tracing::warn!(%error, "could not refresh query statistics");
             }
         }
     });
@@ -108,6 +131,9 @@ fn spawn_pool_return_job(state: AppState) {
 /// Binds, logs the address and serves until Ctrl-C / SIGTERM.
 pub async fn serve(config: &Config, db: DatabaseConnection) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
+    if let Err(error) = optimize(&db).await {
+        tracing::warn!(%error, "could not refresh query statistics");
+    }
     let state = AppState { db, settings: std::sync::Arc::new(config.settings.clone()) };
     let options = config.leptos_options();
     let app = router(state, options);

@@ -278,3 +278,20 @@ async fn the_pool_job_tells_each_rep_which_customers_they_lost() {
     assert_eq!(app.client().call::<Vec<NotificationView>>("notifications/list", &[]).await, Err(AppError::Unauthorized));
     assert_eq!(app.client().call::<u64>("notifications/read", &[]).await, Err(AppError::Unauthorized));
 }
+
+#[tokio::test]
+async fn customers_written_before_the_search_column_are_filled_in_and_found() {
+    use sea_orm::{sea_query::Expr, EntityTrait};
+    let app = TestApp::demo().await;
+    let rep = app.signed_in("rep").await;
+    create(&rep, "昆山周庄水乡旅游", &[("form[contact_name]", "沈万三"), ("form[contact_phone]", "139-1234-5678")]).await;
+    // As rows from before the search column existed: nothing to search in.
+    app::entities::customer::Entity::update_many().col_expr(app::entities::customer::Column::SearchText, Expr::value("")).exec(&app.db).await.unwrap();
+    assert_eq!(list(&rep, &[("filter[q]", "周庄")]).await.total, 0);
+
+    assert_eq!(app::customers::service::fill_missing_search_text(&app.db).await, Ok(1));
+    for query in ["周庄", "kszz", "沈万三", "139 1234"] {
+        assert_eq!(list(&rep, &[("filter[q]", query)]).await.total, 1, "{query}");
+    }
+    assert_eq!(app::customers::service::fill_missing_search_text(&app.db).await, Ok(0), "nothing left to fill");
+}

@@ -44,27 +44,65 @@ fn change_owner(owner: Option<i64>, now: chrono::DateTime<chrono::Utc>) -> sea_o
 }
 
 fn search_condition(q: &str) -> Option<Condition> {
-    let q = q.trim();
-    if q.is_empty() {
-        return None;
+    rules::search_needle(q).map(|needle| Condition::all().add(customer::Column::SearchText.contains(needle)))
+}
+
+/// Recomputes a customer's `search_text` from its current names and contacts; every write that
+/// changes either calls this in its transaction.
+async fn refresh_search_text(db: &impl ConnectionTrait, customer_id: i64) -> AppResult<()> {
+    let Some(c) = across_owners::<customer::Entity>().filter(customer::Column::Id.eq(customer_id)).one(db).await? else {
+        return Ok(());
+    };
+    let contacts = contact::Entity::find().filter(contact::Column::CustomerId.eq(customer_id)).all(db).await?;
+    let text = search_text_of(&c, &contacts);
+    customer::Entity::update_many()
+        .col_expr(customer::Column::SearchText, Expr::value(text))
+        .filter(customer::Column::Id.eq(customer_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+fn search_text_of(c: &customer::Model, contacts: &[contact::Model]) -> String {
+    let people: Vec<(&str, &str)> = contacts.iter().map(|p| (p.name.as_str(), p.phone.as_str())).collect();
+    rules::search_text(&c.name, &c.short_name, &c.name_initials, &c.phone, &people)
+}
+
+/// Fills `search_text` for customers that have none yet (rows written before the column existed,
+/// or imported by other means), in batches. Run at start-up after the migrations.
+pub async fn fill_missing_search_text(db: &(impl ConnectionTrait + TransactionTrait)) -> AppResult<u64> {
+    let mut filled = 0;
+    loop {
+        let batch = across_owners::<customer::Entity>()
+            .filter(customer::Column::SearchText.eq(""))
+            .order_by_asc(customer::Column::Id)
+            .limit(500)
+            .all(db)
+            .await?;
+        if batch.is_empty() {
+            return Ok(filled);
+        }
+        let mut contacts: HashMap<i64, Vec<contact::Model>> = HashMap::new();
+        for p in contact::Entity::find().filter(contact::Column::CustomerId.is_in(batch.iter().map(|c| c.id))).all(db).await? {
+            contacts.entry(p.customer_id).or_default().push(p);
+        }
+        let txn = db.begin().await?;
+        for c in &batch {
+            let initials = if c.name_initials.is_empty() { name_initials(&c.name) } else { c.name_initials.clone() };
+            let mut with_initials = c.clone();
+            with_initials.name_initials = initials.clone();
+            // A customer without any searchable text still gets a marker, so the loop ends.
+            let text = Some(search_text_of(&with_initials, contacts.get(&c.id).map(Vec::as_slice).unwrap_or(&[]))).filter(|t| !t.is_empty()).unwrap_or_else(|| "\n".into());
+            customer::Entity::update_many()
+                .col_expr(customer::Column::SearchText, Expr::value(text))
+                .col_expr(customer::Column::NameInitials, Expr::value(initials))
+                .filter(customer::Column::Id.eq(c.id))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        filled += batch.len() as u64;
     }
-    let contacts = Query::select()
-        .column(contact::Column::CustomerId)
-        .from(contact::Entity)
-        .cond_where(Condition::any().add(contact::Column::Name.contains(q)).add(contact::Column::Phone.contains(q)))
-        .to_owned();
-    let mut any = Condition::any()
-        .add(customer::Column::Name.contains(q))
-        .add(customer::Column::ShortName.contains(q))
-        .add(customer::Column::Id.in_subquery(contacts));
-    let digits = rules::phone_key(q);
-    if digits.len() >= 4 {
-        any = any.add(customer::Column::PhoneKey.contains(&digits));
-    }
-    if q.len() >= 2 && q.chars().all(|c| c.is_ascii_alphabetic()) {
-        any = any.add(customer::Column::NameInitials.contains(q.to_ascii_lowercase()));
-    }
-    Some(any)
 }
 
 /// Pinyin initials of a name ("北京华通科技" → "bjhtkj"); Latin letters and digits kept.
@@ -541,6 +579,7 @@ pub async fn save(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor,
             before.id
         }
     };
+    refresh_search_text(&txn, id).await?;
     txn.commit().await?;
     Ok(id)
 }
@@ -611,6 +650,7 @@ pub async fn save_contact(db: &(impl ConnectionTrait + TransactionTrait), actor:
         }
     };
     touch_customer(&txn, customer_id).await?;
+    refresh_search_text(&txn, customer_id).await?;
     txn.commit().await?;
     Ok(id)
 }
@@ -628,6 +668,7 @@ pub async fn delete_contact(db: &(impl ConnectionTrait + TransactionTrait), acto
     contact::Entity::delete_many().filter(contact::Column::Id.eq(contact_id)).exec(&txn).await?;
     record_event(&txn, found.customer_id, Some(actor.user.id), "contact_removed", found.name).await?;
     touch_customer(&txn, found.customer_id).await?;
+    refresh_search_text(&txn, found.customer_id).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -697,6 +738,7 @@ pub async fn merge(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor
         return Err(AppError::Conflict);
     }
     record_event(&txn, keep.id, Some(actor.user.id), "merged", gone.name).await?;
+    refresh_search_text(&txn, keep.id).await?;
     txn.commit().await?;
     Ok(keep.id)
 }

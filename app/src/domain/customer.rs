@@ -118,6 +118,34 @@ text_enum! {
     }
 }
 
+/// Everything a customer search looks through, in one lower-cased text: names, pinyin initials,
+/// phone digits and each contact's name and phone digits. Fields are separated by a newline, which
+/// no search needle contains, so a match never spans two fields.
+pub fn search_text(name: &str, short_name: &str, initials: &str, phone: &str, contacts: &[(&str, &str)]) -> String {
+    let mut parts = vec![name.to_lowercase(), short_name.to_lowercase(), initials.to_lowercase(), phone_key(phone)];
+    for (contact, contact_phone) in contacts {
+        parts.push(contact.to_lowercase());
+        parts.push(phone_key(contact_phone));
+    }
+    parts.retain(|p| !p.is_empty());
+    parts.join("\n")
+}
+
+/// What to look for in `search_text`: a phone number typed with spaces or dashes becomes its
+/// digits; anything else is trimmed and lower-cased. None for an empty search.
+pub fn search_needle(query: &str) -> Option<String> {
+    let query = query.trim();
+    if query.is_empty() {
+        return None;
+    }
+    let phone_like = query.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '(' | ')'));
+    let digits = phone_key(query);
+    if phone_like && digits.len() >= 4 {
+        return Some(digits);
+    }
+    Some(query.replace('\n', " ").to_lowercase())
+}
+
 /// Tags as typed ("重点, 华南；展会") become a clean comma-separated list: trimmed, deduplicated,
 /// in the order first given.
 pub fn normalise_tags(raw: &str) -> Vec<String> {
@@ -239,6 +267,19 @@ pub fn pool_return_due(last_follow_up: Option<DateTime<Utc>>, owned_since: DateT
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn search_text_holds_names_initials_and_phone_digits_of_customer_and_contacts() {
+        let text = search_text("上海华力机电有限公司", "华力", "shhljdyxgs", "+86 021-6888 1234", &[("李经理", "138-0013-8000"), ("Wang Fang", "")]);
+        assert_eq!(text, "上海华力机电有限公司\n华力\nshhljdyxgs\n02168881234\n李经理\n13800138000\nwang fang");
+        for (query, expected) in [("1380013", "1380013"), ("138-0013", "1380013"), (" 华力 ", "华力"), ("SHHL", "shhl"), ("No.8", "no.8"), ("12", "12")] {
+            let needle = search_needle(query).unwrap();
+            assert_eq!(needle, expected, "{query}");
+        }
+        assert!(text.contains(&search_needle("138 0013").unwrap()));
+        assert!(text.contains(&search_needle("wang").unwrap()));
+        assert_eq!(search_needle("  "), None);
+    }
+
     #[test]
     fn tags_are_split_on_chinese_and_latin_separators_and_deduplicated() {
         assert_eq!(normalise_tags(" 重点, 华南；展会、重点 ,, "), vec!["重点", "华南", "展会"]);

@@ -34,6 +34,9 @@ pub struct Model {
     pub name_initials: String,
     /// Set by the first won order; drives new/old customer.
     pub first_order_on: Option<Date>,
+    /// Lower-cased names, initials, phone digits and contacts, for `LIKE` search (see
+    /// `customers::service::search_text`).
+    pub search_text: String,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
