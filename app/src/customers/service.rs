@@ -912,6 +912,7 @@ pub async fn return_neglected_to_pool(db: &(impl ConnectionTrait + TransactionTr
         .filter(customer::Column::OwnerId.is_not_null())
         .filter(Condition::any().add(customer::Column::OwnedSince.is_null()).add(customer::Column::OwnedSince.lte(cutoff)))
         .filter(Condition::any().add(customer::Column::LastFollowUpAt.is_null()).add(customer::Column::LastFollowUpAt.lte(cutoff)))
+        .order_by_asc(customer::Column::Id)
         .all(&txn)
         .await?;
     let owners = names_of(&txn, due.iter().filter_map(|c| c.owner_id)).await?;
