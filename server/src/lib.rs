@@ -68,7 +68,6 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     let session_store = DbSessionStore::new(state.db.clone());
     let sweeper = session_store.clone();
-    let statistics_db = state.db.clone();
     tokio::spawn(async move {
         let mut hourly = tokio::time::interval(Duration::from_secs(3600));
         loop {
@@ -76,6 +75,17 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
             if let Err(error) = sweeper.delete_expired().await {
                 tracing::warn!(%error, "could not delete expired sessions");
             }
+        }
+    });
+    // Statistics are refreshed an hour after start and hourly after that, never at start-up:
+    // ANALYZE writes, and a write racing a start-up transaction that reads before it writes makes
+    // SQLite refuse that transaction (`serve` refreshes them before it accepts requests).
+    let statistics_db = state.db.clone();
+    tokio::spawn(async move {
+        let hour = Duration::from_secs(3600);
+        let mut hourly = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
+        loop {
+            hourly.tick().await;
             if let Err(error) = optimize(&statistics_db).await {
                 tracing::warn!(%error, "could not refresh query statistics");
             }

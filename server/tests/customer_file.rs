@@ -295,3 +295,21 @@ async fn customers_written_before_the_search_column_are_filled_in_and_found() {
     }
     assert_eq!(app::customers::service::fill_missing_search_text(&app.db).await, Ok(0), "nothing left to fill");
 }
+
+#[tokio::test]
+async fn search_results_are_counted_sorted_and_paged_like_the_plain_list() {
+    let app = TestApp::demo().await;
+    let rep = app.signed_in("rep").await;
+    for name in ["测试丙公司", "测试甲公司", "测试乙公司"] {
+        create(&rep, name, &[]).await;
+    }
+    let by_name = list(&rep, &[("filter[q]", "测试"), ("filter[sort]", "name")]).await;
+    assert_eq!(by_name.total, 3);
+    let names: Vec<&str> = by_name.rows.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["测试丙公司", "测试甲公司", "测试乙公司"], "pinyin initials: csb, csj, csy");
+    let newest_first = list(&rep, &[("filter[q]", "测试")]).await;
+    assert_eq!(newest_first.rows[0].name, "测试乙公司", "most recently updated first");
+    let beyond = list(&rep, &[("filter[q]", "测试"), ("filter[page]", "1")]).await;
+    assert_eq!((beyond.total, beyond.rows.len()), (3, 0));
+    assert_eq!(list(&app.signed_in("sun.li").await, &[("filter[q]", "测试")]).await.total, 0, "search stays within what the user may see");
+}

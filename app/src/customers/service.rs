@@ -154,16 +154,78 @@ fn tags_of(c: &customer::Model) -> Vec<String> {
     rules::normalise_tags(&c.tags)
 }
 
-pub async fn list(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFilter) -> AppResult<CustomerPage> {
-    let select = filtered(actor, filter, true, chrono::Utc::now());
-    let total = select.clone().count(db).await?;
-    let select = match CustomerSort::parse(&filter.sort).unwrap_or(CustomerSort::Updated) {
+/// A search that matches at most this many customers is answered from one pass collecting ids and
+/// sort keys: the database cannot tell how selective a `LIKE` is, and would otherwise walk the sort
+/// index over the whole table for one page and then scan again to count. Broader searches use the
+/// indexed page and count.
+const SEARCH_COLLECT_LIMIT: u64 = 5_000;
+
+type SortKeys = (i64, chrono::DateTime<chrono::Utc>, String, String, Option<chrono::DateTime<chrono::Utc>>, chrono::DateTime<chrono::Utc>);
+
+/// The list's order on collected keys (id, updated, initials, name, last follow-up, created); the
+/// same order as `order_page`, ties broken by the newest id.
+fn compare_keys(sort: CustomerSort, a: &SortKeys, b: &SortKeys) -> std::cmp::Ordering {
+    let order = match sort {
+        CustomerSort::Updated => b.1.cmp(&a.1),
+        CustomerSort::Name => a.2.cmp(&b.2).then_with(|| a.3.cmp(&b.3)),
+        // Never followed up comes first (None < Some), then the longest ago.
+        CustomerSort::Neglected => a.4.cmp(&b.4),
+        CustomerSort::Created => b.5.cmp(&a.5),
+    };
+    order.then_with(|| b.0.cmp(&a.0))
+}
+
+fn order_page(select: Select<customer::Entity>, sort: CustomerSort) -> Select<customer::Entity> {
+    let select = match sort {
         CustomerSort::Updated => select.order_by_desc(customer::Column::UpdatedAt),
         CustomerSort::Name => select.order_by_asc(customer::Column::NameInitials).order_by_asc(customer::Column::Name),
         CustomerSort::Neglected => select.order_by_with_nulls(customer::Column::LastFollowUpAt, Order::Asc, NullOrdering::First),
         CustomerSort::Created => select.order_by_desc(customer::Column::CreatedAt),
     };
-    let rows = select.order_by_desc(customer::Column::Id).offset(filter.page * PAGE_SIZE).limit(PAGE_SIZE).all(db).await?;
+    select.order_by_desc(customer::Column::Id)
+}
+
+/// For a search: (total, ids of the requested page in order), or None when the search is broad.
+async fn collect_search_page(db: &impl ConnectionTrait, select: &Select<customer::Entity>, sort: CustomerSort, page: u64) -> AppResult<Option<(u64, Vec<i64>)>> {
+    let mut keys: Vec<SortKeys> = select
+        .clone()
+        .select_only()
+        .column(customer::Column::Id)
+        .column(customer::Column::UpdatedAt)
+        .column(customer::Column::NameInitials)
+        .column(customer::Column::Name)
+        .column(customer::Column::LastFollowUpAt)
+        .column(customer::Column::CreatedAt)
+        .limit(SEARCH_COLLECT_LIMIT + 1)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if keys.len() as u64 > SEARCH_COLLECT_LIMIT {
+        return Ok(None);
+    }
+    keys.sort_by(|a, b| compare_keys(sort, a, b));
+    let ids = keys.iter().skip((page * PAGE_SIZE) as usize).take(PAGE_SIZE as usize).map(|k| k.0).collect();
+    Ok(Some((keys.len() as u64, ids)))
+}
+
+pub async fn list(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFilter) -> AppResult<CustomerPage> {
+    let sort = CustomerSort::parse(&filter.sort).unwrap_or(CustomerSort::Updated);
+    let select = filtered(actor, filter, true, chrono::Utc::now());
+    let collected = match rules::search_needle(&filter.q) {
+        Some(_) => collect_search_page(db, &select, sort, filter.page).await?,
+        None => None,
+    };
+    let (total, rows) = match collected {
+        Some((total, ids)) => {
+            let mut rows = across_owners::<customer::Entity>().filter(customer::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+            rows.sort_by_key(|c| ids.iter().position(|id| *id == c.id));
+            (total, rows)
+        }
+        None => {
+            let total = select.clone().count(db).await?;
+            (total, order_page(select, sort).offset(filter.page * PAGE_SIZE).limit(PAGE_SIZE).all(db).await?)
+        }
+    };
     let owners = names_of(db, rows.iter().filter_map(|c| c.owner_id)).await?;
     Ok(CustomerPage {
         total,

@@ -29,5 +29,6 @@ macro_rules! text_enum {
 pub mod customer;
 pub mod format;
 pub mod forms;
+pub mod pipeline;
 pub mod throttle;
 pub mod visibility;

@@ -28,6 +28,15 @@ impl Drop for TempDir {
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// Test servers run on one multi-thread runtime that lives as long as the test process. Each
+/// `#[tokio::test]` has its own runtime, shut down when that test ends; process-wide state in the
+/// server stack (leptos' task spawner, connection pools) must never hold on to a runtime that is
+/// gone, which made page tests hang now and then when they shared a process.
+fn server_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("test server runtime"))
+}
+
 fn unique_name() -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
     format!("{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), nanos)
@@ -63,20 +72,23 @@ impl TestApp {
 
     pub async fn start(settings: Settings, seed: bool) -> TestApp {
         let (url, dir) = fresh_database().await;
-        let db = jingxi::connect(&url).await.expect("connect");
-        jingxi::migrate(&db).await.expect("migrate");
-        if seed {
-            app::seed::seed_demo(&db, false).await.expect("seed");
-        }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let options = leptos::config::LeptosOptions::builder().output_name("jingxi").site_addr(addr).build();
-        let state = AppState { db: db.clone(), settings: Arc::new(settings) };
-        let router = jingxi::router(state, options);
-        tokio::spawn(async move {
+        let (ready, started) = tokio::sync::oneshot::channel();
+        server_runtime().spawn(async move {
+            let db = jingxi::connect(&url).await.expect("connect");
+            jingxi::migrate(&db).await.expect("migrate");
+            if seed {
+                app::seed::seed_demo(&db, false).await.expect("seed");
+            }
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let options = leptos::config::LeptosOptions::builder().output_name("jingxi").site_addr(addr).build();
+            let state = AppState { db: db.clone(), settings: Arc::new(settings) };
+            let router = jingxi::router(state, options);
+            ready.send((format!("http://{addr}"), db)).ok();
             axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
         });
-        TestApp { base: format!("http://{addr}"), db, _dir: dir }
+        let (base, db) = started.await.expect("the test server started");
+        TestApp { base, db, _dir: dir }
     }
 
     /// A browser-like client with its own cookie jar that does not follow redirects.
