@@ -157,13 +157,14 @@ pub async fn seed_customers(db: &impl TransactionTrait, now: DateTime<Utc>, coun
             at: Set(created),
             ..Default::default()
         }));
+        let initials = crate::customers::service::name_initials(&name);
         customers.push(customer::ActiveModel {
             name_key: Set(company_name_key(&name)),
-            name_initials: Set(crate::customers::service::name_initials(&name)),
+            name_initials: Set(initials.clone()),
             search_text: Set(search_text(
                 &name,
                 &format!("{core}{trade}"),
-                &crate::customers::service::name_initials(&name),
+                &initials,
                 &phone,
                 &people.iter().map(|(n, p)| (n.as_str(), p.as_str())).collect::<Vec<_>>(),
             )),

@@ -2,7 +2,8 @@
 //! merging duplicates and pool-return notifications: allowed and denied for every server function.
 mod common;
 
-use app::customers::{CustomerDetail, CustomerPage, FilterOptions, LadderBreakdown, NotificationView, StageCounts};
+use app::customers::{CustomerDetail, CustomerPage, FilterOptions, LadderBreakdown, StageCounts};
+use app::notifications::NotificationView;
 use app::domain::customer::{BuyingRole, LadderStage, ProfileField, Source};
 use app::domain::forms::ErrorCode;
 use app::error::AppError;

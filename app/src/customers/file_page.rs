@@ -6,7 +6,6 @@ use super::{ContactView, CustomerDetail, CustomerForm, TimelineEntry, TimelineKi
 use crate::domain::customer::{BuyingRole, FollowUpKind, Intent, LadderStage, ProfileField, ProfileSection, Source};
 use crate::domain::format::format_date;
 use crate::domain::forms::ErrorCode;
-use crate::domain::visibility::Role;
 use crate::error::AppError;
 use crate::i18n::{Texts, tr, use_i18n};
 use crate::ui::{action_error, invalid, labelled_field, ErrorPanel, Field, FormActions, FormMessage, Loading, PageHeader};
@@ -213,7 +212,7 @@ struct FileActions {
 #[component]
 fn CustomerFile(customer: CustomerDetail, actions: FileActions) -> impl IntoView {
     let i18n = use_i18n();
-    let manages = use_context::<crate::auth::CurrentUser>().is_some_and(|u| u.role != Role::Rep);
+    let manages = use_context::<crate::auth::CurrentUser>().is_some_and(|u| u.role.leads_people());
     let info = move |label: Signal<String>, value: String| {
         (!value.is_empty()).then(|| view! { <div class="info"><dt>{label}</dt><dd>{value}</dd></div> })
     };
@@ -369,18 +368,7 @@ fn ContactItem(customer_id: i64, contact: ContactView, can_edit: bool, actions: 
 fn ContactFormView(customer_id: i64, contact: Option<ContactView>, saved: ServerAction<SaveContact>) -> impl IntoView {
     let i18n = use_i18n();
     let error = action_error(saved);
-    let c = contact.unwrap_or(ContactView {
-        id: 0,
-        name: String::new(),
-        title: String::new(),
-        phone: String::new(),
-        email: String::new(),
-        wechat: String::new(),
-        birthday: None,
-        interests: String::new(),
-        buying_role: None,
-        is_primary: false,
-    });
+    let c = contact.unwrap_or_default();
     let text = move |label: fn(&Texts) -> &'static str, field: &'static str, name: &'static str, kind: &'static str, value: String| {
         view! {
             <Field label error field>

@@ -197,7 +197,7 @@ pub struct SavedFilter {
     pub query: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ContactView {
     pub id: i64,
     pub name: String,
@@ -379,16 +379,6 @@ pub struct MergeForm {
     pub merge_id: String,
     #[serde(default)]
     pub merge_version: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NotificationView {
-    pub id: i64,
-    pub kind: String,
-    pub body: String,
-    pub link: String,
-    pub created_at: DateTime<Utc>,
-    pub read: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ use super::{AgendaItem, CustomerFilter, CustomerRow, FilterOptions, StageCounts,
 use crate::domain::customer::{CustomerSort, LadderStage};
 use crate::domain::format::format_date;
 use crate::i18n::{I18n, tr, use_i18n};
-use crate::ui::{action_error, EmptyState, ErrorPanel, FormMessage, Loading, PageHeader};
+use crate::ui::{action_error, IdSelection, EmptyState, ErrorPanel, FormMessage, Loading, PageHeader};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -25,7 +25,7 @@ pub fn StageBadge(stage: LadderStage) -> impl IntoView {
 #[component]
 pub fn CustomerTabs(active: &'static str) -> impl IntoView {
     let i18n = use_i18n();
-    let manages = use_context::<crate::auth::CurrentUser>().is_some_and(|u| u.role != crate::domain::visibility::Role::Rep);
+    let manages = use_context::<crate::auth::CurrentUser>().is_some_and(|u| u.role.leads_people());
     let tab = move |href: &'static str, key: &'static str, label: fn(&crate::i18n::Texts) -> &'static str| {
         view! { <a class="tab" href=href aria-current=(key == active).then_some("page")>{move || label(i18n.t())}</a> }
     };
@@ -61,7 +61,7 @@ pub fn CustomersPage() -> impl IntoView {
     let save_filter = ServerAction::<SaveCustomerFilter>::new();
     let delete_filter = ServerAction::<DeleteCustomerFilter>::new();
     let options = Resource::new(move || (save_filter.version().get(), delete_filter.version().get()), |_| customer_filter_options());
-    let selected = RwSignal::new(std::collections::BTreeSet::<i64>::new());
+    let selected = IdSelection::new();
     let is_pool = move || filter.with(|f| f.view == "pool");
     view! {
         <PageHeader title=Signal::derive(move || i18n.t().nav_customers.to_string()) />
@@ -220,18 +220,17 @@ fn StageChips(filter: Memo<CustomerFilter>, counts: StageCounts) -> impl IntoVie
 
 /// Managers select customers in the list and assign them to a rep in one request.
 #[component]
-fn AssignBar(assign: ServerAction<ReassignCustomers>, selected: RwSignal<std::collections::BTreeSet<i64>>, people: Vec<(i64, String)>) -> impl IntoView {
+fn AssignBar(assign: ServerAction<ReassignCustomers>, selected: IdSelection, people: Vec<(i64, String)>) -> impl IntoView {
     let i18n = use_i18n();
     let error = action_error(assign);
     Effect::new(move |_| {
         if let Some(Ok(_)) = assign.value().get() {
-            selected.update(|s| s.clear());
+            selected.clear();
         }
     });
-    let ids = move || selected.with(|s| s.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(","));
     view! {
         <ActionForm action=assign attr:class="assign-bar" attr:id="assign-form">
-            <input type="hidden" name="customer_ids" prop:value=ids />
+            <input type="hidden" name="customer_ids" prop:value=move || selected.form_value() />
             <label class="field inline">
                 <span>{tr(|t| t.customers.assign_to)}</span>
                 <select name="to" required>
@@ -239,8 +238,8 @@ fn AssignBar(assign: ServerAction<ReassignCustomers>, selected: RwSignal<std::co
                     {people.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
                 </select>
             </label>
-            <button type="submit" class="button small" disabled=move || selected.with(|s| s.is_empty()) || assign.pending().get()>
-                {tr(|t| t.customers.assign_selected)} " (" {move || selected.with(|s| s.len())} ")"
+            <button type="submit" class="button small" disabled=move || selected.is_empty() || assign.pending().get()>
+                {tr(|t| t.customers.assign_selected)} " (" {move || selected.len()} ")"
             </button>
             {move || assign.value().get().and_then(|r| r.ok()).map(|n| view! { <span class="ok-text" role="status">{(i18n.t().customers.moved)(n)}</span> })}
             <FormMessage error />
@@ -249,7 +248,7 @@ fn AssignBar(assign: ServerAction<ReassignCustomers>, selected: RwSignal<std::co
 }
 
 #[component]
-fn CustomerCard(row: CustomerRow, pool: bool, claim: ServerAction<ClaimCustomer>, selectable: bool, selected: RwSignal<std::collections::BTreeSet<i64>>) -> impl IntoView {
+fn CustomerCard(row: CustomerRow, pool: bool, claim: ServerAction<ClaimCustomer>, selectable: bool, selected: IdSelection) -> impl IntoView {
     let i18n = use_i18n();
     let last = row.last_follow_up_at.map(|at| at.date_naive());
     let id = row.id;
@@ -259,10 +258,10 @@ fn CustomerCard(row: CustomerRow, pool: bool, claim: ServerAction<ClaimCustomer>
             <div class="customer-card-main">
                 {selectable.then(|| view! {
                     <input type="checkbox" class="select-customer" aria-label=format!("{} {}", i18n.t().customers.select_customer, name_for_label)
-                        prop:checked=move || selected.with(|s| s.contains(&id))
+                        prop:checked=move || selected.contains(id)
                         on:change=move |ev| {
                             let on = event_target_checked(&ev);
-                            selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
+                            selected.set(id, on);
                         } />
                 })}
                 <a class="customer-name" href=format!("/customers/{}", row.id)>{row.name}</a>

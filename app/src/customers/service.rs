@@ -18,8 +18,6 @@ use sea_orm::{
 };
 use std::collections::{BTreeMap, HashMap};
 
-const MANAGERS: [Role; 3] = [Role::Admin, Role::Director, Role::Manager];
-
 async fn record_event(db: &impl ConnectionTrait, customer_id: i64, actor_id: Option<i64>, kind: &str, detail: String) -> AppResult<()> {
     customer_event::ActiveModel {
         customer_id: Set(customer_id),
@@ -54,7 +52,7 @@ async fn refresh_search_text(db: &impl ConnectionTrait, customer_id: i64) -> App
         return Ok(());
     };
     let contacts = contact::Entity::find().filter(contact::Column::CustomerId.eq(customer_id)).all(db).await?;
-    let text = search_text_of(&c, &contacts);
+    let text = search_text_of(&c, &c.name_initials, &contacts);
     customer::Entity::update_many()
         .col_expr(customer::Column::SearchText, Expr::value(text))
         .filter(customer::Column::Id.eq(customer_id))
@@ -63,9 +61,9 @@ async fn refresh_search_text(db: &impl ConnectionTrait, customer_id: i64) -> App
     Ok(())
 }
 
-fn search_text_of(c: &customer::Model, contacts: &[contact::Model]) -> String {
+fn search_text_of(c: &customer::Model, initials: &str, contacts: &[contact::Model]) -> String {
     let people: Vec<(&str, &str)> = contacts.iter().map(|p| (p.name.as_str(), p.phone.as_str())).collect();
-    rules::search_text(&c.name, &c.short_name, &c.name_initials, &c.phone, &people)
+    rules::search_text(&c.name, &c.short_name, initials, &c.phone, &people)
 }
 
 /// Fills `search_text` for customers that have none yet (rows written before the column existed,
@@ -89,10 +87,8 @@ pub async fn fill_missing_search_text(db: &(impl ConnectionTrait + TransactionTr
         let txn = db.begin().await?;
         for c in &batch {
             let initials = if c.name_initials.is_empty() { name_initials(&c.name) } else { c.name_initials.clone() };
-            let mut with_initials = c.clone();
-            with_initials.name_initials = initials.clone();
             // A customer without any searchable text still gets a marker, so the loop ends.
-            let text = Some(search_text_of(&with_initials, contacts.get(&c.id).map(Vec::as_slice).unwrap_or(&[]))).filter(|t| !t.is_empty()).unwrap_or_else(|| "\n".into());
+            let text = Some(search_text_of(c, &initials, contacts.get(&c.id).map(Vec::as_slice).unwrap_or(&[]))).filter(|t| !t.is_empty()).unwrap_or_else(|| "\n".into());
             customer::Entity::update_many()
                 .col_expr(customer::Column::SearchText, Expr::value(text))
                 .col_expr(customer::Column::NameInitials, Expr::value(initials))
@@ -265,7 +261,7 @@ pub async fn stage_counts(db: &impl ConnectionTrait, actor: &Actor, filter: &Cus
 
 /// Each visible owner's customers per ladder stage, for managers and above.
 pub async fn ladder_breakdown(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<LadderBreakdown> {
-    actor.require(&MANAGERS)?;
+    actor.require(&Role::LEADERS)?;
     let counted: Vec<(Option<i64>, String, i64)> = visible::<customer::Entity>(&actor.scope())
         .filter(customer::Column::OwnerId.is_not_null())
         .select_only()
@@ -322,7 +318,7 @@ pub async fn filter_options(db: &impl ConnectionTrait, actor: &Actor) -> AppResu
         industries,
         provinces,
         saved,
-        can_assign: MANAGERS.contains(&actor.role()),
+        can_assign: actor.role().leads_people(),
     })
 }
 
@@ -750,7 +746,7 @@ async fn touch_customer(db: &impl ConnectionTrait, customer_id: i64) -> AppResul
 /// `keep` are filled from `merge`, tags are united, and `merge` is deleted. Managers and above,
 /// for customers they may see; both versions must be current.
 pub async fn merge(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, form: MergeForm) -> AppResult<i64> {
-    actor.require(&MANAGERS)?;
+    actor.require(&Role::LEADERS)?;
     let id = |raw: &str| raw.trim().parse::<i64>().map_err(|_| AppError::NotFound);
     let version = |raw: &str| raw.trim().parse::<i32>().map_err(|_| AppError::Conflict);
     let (keep_id, merge_id) = (id(&form.keep_id)?, id(&form.merge_id)?);
@@ -913,7 +909,7 @@ pub async fn claim(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor
 /// Moves customers to other reps (assignment from the pool, handover when someone leaves),
 /// spreading them round-robin over `to_user_ids`. All or nothing.
 pub async fn reassign(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, customer_ids: &[i64], to_user_ids: &[i64]) -> AppResult<u64> {
-    actor.require(&MANAGERS)?;
+    actor.require(&Role::LEADERS)?;
     if to_user_ids.is_empty() {
         return Err(AppError::field("to", ErrorCode::Required));
     }
@@ -953,7 +949,7 @@ pub async fn reassign(db: &(impl ConnectionTrait + TransactionTrait), actor: &Ac
 
 /// Hands every customer of `from_user_id` over to `to_user_ids` (a rep leaving).
 pub async fn handover_all(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, from_user_id: i64, to_user_ids: &[i64]) -> AppResult<u64> {
-    actor.require(&MANAGERS)?;
+    actor.require(&Role::LEADERS)?;
     let ids: Vec<i64> = visible::<customer::Entity>(&actor.scope())
         .filter(customer::Column::OwnerId.eq(from_user_id))
         .order_by_asc(customer::Column::Id)

@@ -5,10 +5,9 @@ use super::page::{stage_label, CustomerTabs};
 use super::LadderRow;
 use crate::domain::customer::LadderStage;
 use crate::i18n::{tr, use_i18n};
-use crate::ui::{action_error, ErrorPanel, FormMessage, Loading, PageHeader};
+use crate::ui::{action_error, IdSelection, ErrorPanel, FormMessage, Loading, PageHeader};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use std::collections::BTreeSet;
 
 #[component]
 pub fn LadderPage() -> impl IntoView {
@@ -78,8 +77,7 @@ pub fn HandoverPage() -> impl IntoView {
     let options = Resource::new(|| (), |_| customer_filter_options());
     let handover = ServerAction::<HandoverCustomers>::new();
     let error = action_error(handover);
-    let to = RwSignal::new(BTreeSet::<i64>::new());
-    let to_value = move || to.with(|s| s.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(","));
+    let to = IdSelection::new();
     view! {
         <PageHeader title=Signal::derive(move || i18n.t().customers.handover.to_string()) />
         <div class="toolbar"><CustomerTabs active="handover" /></div>
@@ -100,13 +98,13 @@ pub fn HandoverPage() -> impl IntoView {
                                 </label>
                                 <fieldset class="field">
                                     <legend>{tr(|t| t.customers.handover_to)}</legend>
-                                    <input type="hidden" name="to" prop:value=to_value />
+                                    <input type="hidden" name="to" prop:value=move || to.form_value() />
                                     <div class="check-grid">
                                         {people.into_iter().map(|(id, name)| view! {
                                             <label class="check">
                                                 <input type="checkbox" value=id on:change=move |ev| {
                                                     let on = event_target_checked(&ev);
-                                                    to.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
+                                                    to.set(id, on);
                                                 } />
                                                 {name}
                                             </label>

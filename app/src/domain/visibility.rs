@@ -12,6 +12,16 @@ text_enum! {
     }
 }
 
+impl Role {
+    /// The roles that lead others: they assign and hand over customers, merge duplicates and see
+    /// per-rep breakdowns.
+    pub const LEADERS: [Role; 3] = [Role::Admin, Role::Director, Role::Manager];
+
+    pub fn leads_people(self) -> bool {
+        Role::LEADERS.contains(&self)
+    }
+}
+
 /// What the rule needs to know about the person asking.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {

@@ -5,4 +5,16 @@ pub mod page;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-pub use crate::customers::NotificationView;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationView {
+    pub id: i64,
+    pub kind: String,
+    /// Filled into the sentence `kind` selects (`i18n` `notifications.text`).
+    pub body: String,
+    pub link: String,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}

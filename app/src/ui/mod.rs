@@ -154,3 +154,50 @@ pub fn FormActions(pending: Signal<bool>, #[prop(default = None)] cancel_href: O
         </div>
     }
 }
+
+/// Ids ticked in a list, submitted as one comma-separated form value (what `customers/reassign`
+/// and `customers/handover` read).
+#[derive(Clone, Copy)]
+pub struct IdSelection(RwSignal<std::collections::BTreeSet<i64>>);
+
+impl IdSelection {
+    pub fn new() -> Self {
+        IdSelection(RwSignal::new(Default::default()))
+    }
+
+    pub fn set(self, id: i64, on: bool) {
+        self.0.update(|ids| {
+            if on {
+                ids.insert(id);
+            } else {
+                ids.remove(&id);
+            }
+        });
+    }
+
+    pub fn contains(self, id: i64) -> bool {
+        self.0.with(|ids| ids.contains(&id))
+    }
+
+    pub fn len(self) -> usize {
+        self.0.with(|ids| ids.len())
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn clear(self) {
+        self.0.update(|ids| ids.clear());
+    }
+
+    pub fn form_value(self) -> String {
+        self.0.with(|ids| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+    }
+}
+
+impl Default for IdSelection {
+    fn default() -> Self {
+        Self::new()
+    }
+}
