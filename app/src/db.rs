@@ -2,7 +2,7 @@
 use crate::domain::forms::ErrorCode;
 use crate::error::{AppError, AppResult};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, SqlErr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 
 /// Writes `changes` only if the row still has `version`, and bumps the version. A changed row is
 /// a `Conflict` (the user reloads and sees what changed), a missing one `NotFound`: never a
@@ -36,4 +36,12 @@ pub fn taken_or_internal(error: DbErr, field: &str) -> AppError {
     } else {
         error.into()
     }
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock at `BEGIN`
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads first cannot be upgraded once another
+/// connection has committed, and SQLite then fails it at once instead of waiting its turn.
+/// PostgreSQL ignores the mode.
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() }).await
 }

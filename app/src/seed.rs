@@ -40,7 +40,7 @@ pub async fn seed_demo(db: &impl TransactionTrait, production: bool) -> AppResul
         tracing::warn!("refusing to create demo accounts with a known password in production");
         return Err(AppError::Forbidden);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if user::Entity::find().count(&txn).await? > 0 {
         return Ok(SeedOutcome::AlreadyPopulated);
     }

@@ -7,6 +7,7 @@ mod m20261122_000002_customers;
 mod m20261122_000003_team_active;
 mod m20261123_000004_customer_file;
 mod m20261123_000005_customer_search;
+mod m20261124_000006_pipeline;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_team_active::Migration),
             Box::new(m20261123_000004_customer_file::Migration),
             Box::new(m20261123_000005_customer_search::Migration),
+            Box::new(m20261124_000006_pipeline::Migration),
         ]
     }
 }

@@ -84,7 +84,7 @@ pub async fn fill_missing_search_text(db: &(impl ConnectionTrait + TransactionTr
         for p in contact::Entity::find().filter(contact::Column::CustomerId.is_in(batch.iter().map(|c| c.id))).all(db).await? {
             contacts.entry(p.customer_id).or_default().push(p);
         }
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         for c in &batch {
             let initials = if c.name_initials.is_empty() { name_initials(&c.name) } else { c.name_initials.clone() };
             // A customer without any searchable text still gets a marker, so the loop ends.
@@ -601,7 +601,7 @@ pub async fn save(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor,
         updated_at: Set(now),
         ..Default::default()
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let id = match existing {
         None => {
             row.owner_id = Set(Some(actor.user.id));
@@ -672,7 +672,7 @@ pub async fn save_contact(db: &(impl ConnectionTrait + TransactionTrait), actor:
     let buying_role = if form.buying_role.trim().is_empty() { Some(String::new()) } else { checks.check("buying_role", forms::parse_choice(&form.buying_role, BuyingRole::parse)).map(|r| r.as_str().to_string()) };
     checks.into_result().map_err(AppError::Validation)?;
     let is_primary = form.is_primary == "on" || form.is_primary == "true";
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if is_primary {
         contact::Entity::update_many()
             .col_expr(contact::Column::IsPrimary, Expr::value(false))
@@ -716,7 +716,7 @@ pub async fn save_contact(db: &(impl ConnectionTrait + TransactionTrait), actor:
 pub async fn delete_contact(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, contact_id: i64) -> AppResult<()> {
     let found = contact::Entity::find().filter(contact::Column::Id.eq(contact_id)).one(db).await?.ok_or(AppError::NotFound)?;
     find_owned_for(db, actor, found.customer_id).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // Follow-ups keep their text; they only lose the link to the person.
     follow_up::Entity::update_many()
         .col_expr(follow_up::Column::ContactId, Expr::value(Option::<i64>::None))
@@ -782,7 +782,7 @@ pub async fn merge(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor
         updated_at: Set(chrono::Utc::now()),
         ..Default::default()
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     update_versioned::<customer::Entity>(&txn, changes, (customer::Column::Id, keep.id), (customer::Column::Version, keep.version), "name").await?;
     contact::Entity::update_many().col_expr(contact::Column::CustomerId, Expr::value(keep.id)).filter(contact::Column::CustomerId.eq(gone.id)).exec(&txn).await?;
     follow_up::Entity::update_many().col_expr(follow_up::Column::CustomerId, Expr::value(keep.id)).filter(follow_up::Column::CustomerId.eq(gone.id)).exec(&txn).await?;
@@ -812,7 +812,7 @@ pub async fn log_follow_up(db: &(impl ConnectionTrait + TransactionTrait), actor
     let next_action = checks.check("next_action", forms::parse_optional_text(&form.next_action, 200)).unwrap_or_default();
     checks.into_result().map_err(AppError::Validation)?;
     let now = chrono::Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // A new follow-up settles the author's earlier open next steps on this customer.
     follow_up::Entity::update_many()
         .col_expr(follow_up::Column::NextDone, Expr::value(true))
@@ -890,7 +890,7 @@ pub async fn claim(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor
         }
     }
     let now = chrono::Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let taken = change_owner(Some(actor.user.id), now)
         .col_expr(customer::Column::UpdatedAt, Expr::value(now))
         .filter(customer::Column::Id.eq(id))
@@ -922,7 +922,7 @@ pub async fn reassign(db: &(impl ConnectionTrait + TransactionTrait), actor: &Ac
         return Err(AppError::field("to", ErrorCode::UnknownChoice));
     }
     let names: HashMap<i64, String> = targets.into_iter().map(|u| (u.id, u.display_name)).collect();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let now = chrono::Utc::now();
     let mut moved = 0;
     for (index, &customer_id) in customer_ids.iter().enumerate() {
@@ -965,7 +965,7 @@ pub async fn handover_all(db: &(impl ConnectionTrait + TransactionTrait), actor:
 /// pool. `now` comes from the caller so tests control the clock.
 pub async fn return_neglected_to_pool(db: &(impl ConnectionTrait + TransactionTrait), now: chrono::DateTime<chrono::Utc>, days: u32) -> AppResult<u64> {
     let cutoff = now - chrono::Duration::days(i64::from(days));
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let due = across_owners::<customer::Entity>()
         .filter(customer::Column::OwnerId.is_not_null())
         .filter(Condition::any().add(customer::Column::OwnedSince.is_null()).add(customer::Column::OwnedSince.lte(cutoff)))

@@ -25,6 +25,14 @@ pub enum ErrorCode {
     InvalidEmail,
     /// Two references that must differ point at the same record (merging a customer into itself).
     SameRecord,
+    /// Not an amount of money (at most two decimals, no more than a trillion yuan).
+    InvalidAmount,
+    /// Must be a whole number between `min` and `max`.
+    OutOfRange { min: i64, max: i64 },
+    /// A payment larger than what is still owed.
+    Overpaid { balance_fen: i64 },
+    /// A stage that still holds deals cannot be deleted.
+    StageInUse { deals: u64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -185,5 +193,86 @@ mod tests {
         assert_eq!(checks.check("password", parse_new_password("1")), None);
         let errors = checks.into_result().unwrap_err();
         assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["username", "password"]);
+    }
+}
+
+/// The largest amount a form accepts: ¥1,000,000,000,000.00 (well inside i64 fen).
+const MAX_AMOUNT_FEN: i64 = 100_000_000_000_000;
+
+/// Money typed by a person: `12,345.6`, `¥ 12345.60`, `-5`; at most two decimals. Returns fen,
+/// computed without floating point.
+pub fn parse_money(raw: &str) -> Result<i64, ErrorCode> {
+    let cleaned: String = raw.trim().trim_start_matches(['¥', '￥']).chars().filter(|c| !matches!(c, ',' | ' ' | '，')).collect();
+    if cleaned.is_empty() {
+        return Err(ErrorCode::Required);
+    }
+    let (negative, digits) = match cleaned.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, cleaned.as_str()),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |part: &str| part.chars().all(|c| c.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty()) || !all_digits(whole) || !all_digits(fraction) || fraction.len() > 2 || whole.len() > 13 {
+        return Err(ErrorCode::InvalidAmount);
+    }
+    let yuan: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| ErrorCode::InvalidAmount)? };
+    let fen: i64 = format!("{fraction:0<2}").parse().map_err(|_| ErrorCode::InvalidAmount)?;
+    let total = yuan * 100 + fen;
+    if total > MAX_AMOUNT_FEN {
+        return Err(ErrorCode::InvalidAmount);
+    }
+    Ok(if negative { -total } else { total })
+}
+
+/// Like [`parse_money`], but empty input is no amount.
+pub fn parse_optional_money(raw: &str) -> Result<Option<i64>, ErrorCode> {
+    if raw.trim().is_empty() { Ok(None) } else { parse_money(raw).map(Some) }
+}
+
+/// A whole number within `min..=max`.
+pub fn parse_whole_number(raw: &str, min: i64, max: i64) -> Result<i64, ErrorCode> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(ErrorCode::Required);
+    }
+    text.parse::<i64>().ok().filter(|n| (min..=max).contains(n)).ok_or(ErrorCode::OutOfRange { min, max })
+}
+
+/// Money as a form shows it for editing: `12345.60` (no grouping, so it parses back unchanged).
+pub fn money_input_value(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+#[cfg(test)]
+mod money_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn money_is_read_the_way_people_type_it() {
+        assert_eq!(parse_money("12,345.6"), Ok(1_234_560));
+        assert_eq!(parse_money("¥ 12345.60"), Ok(1_234_560));
+        assert_eq!(parse_money("￥5"), Ok(500));
+        assert_eq!(parse_money(".5"), Ok(50));
+        assert_eq!(parse_money("-0.05"), Ok(-5));
+        assert_eq!(parse_money(""), Err(ErrorCode::Required));
+        assert_eq!(parse_money("1.234"), Err(ErrorCode::InvalidAmount), "no fractions of a fen");
+        assert_eq!(parse_money("12a"), Err(ErrorCode::InvalidAmount));
+        assert_eq!(parse_money("1e5"), Err(ErrorCode::InvalidAmount));
+        assert_eq!(parse_money("."), Err(ErrorCode::InvalidAmount));
+        assert_eq!(parse_money("99999999999999"), Err(ErrorCode::InvalidAmount));
+        assert_eq!(parse_optional_money("  "), Ok(None));
+        assert_eq!(parse_whole_number("7", 1, 10), Ok(7));
+        assert_eq!(parse_whole_number("0", 1, 10), Err(ErrorCode::OutOfRange { min: 1, max: 10 }));
+        assert_eq!(parse_whole_number("x", 1, 10), Err(ErrorCode::OutOfRange { min: 1, max: 10 }));
+    }
+
+    proptest! {
+        #[test]
+        fn an_edited_amount_reads_back_unchanged(fen in -MAX_AMOUNT_FEN..=MAX_AMOUNT_FEN) {
+            prop_assert_eq!(parse_money(&money_input_value(fen)), Ok(fen));
+        }
     }
 }

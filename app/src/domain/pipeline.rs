@@ -79,6 +79,55 @@ pub fn default_stages() -> Vec<StageSpec> {
     ]
 }
 
+/// The reasons a deal is lost, as shipped; admins add their own.
+pub const DEFAULT_LOST_REASONS: [&str; 6] = ["price", "competitor", "no_budget", "timing", "no_decision", "other"];
+
+text_enum! {
+    pub enum QuoteStatus {
+        Draft => "draft",
+        Sent => "sent",
+        Accepted => "accepted",
+        Rejected => "rejected",
+        Expired => "expired",
+    }
+}
+
+text_enum! {
+    pub enum ContractStatus {
+        Draft => "draft",
+        Signed => "signed",
+        Active => "active",
+        Ended => "ended",
+    }
+}
+
+text_enum! {
+    pub enum DeliveryStatus {
+        Pending => "pending",
+        Partial => "partial",
+        Delivered => "delivered",
+    }
+}
+
+/// A line's amount: quantity × unit price, less a discount in basis points (1250 = 12.5 %),
+/// rounded half away from zero to the fen, in integers.
+pub fn line_amount_fen(quantity: i64, unit_price_fen: i64, discount_bp: u16) -> i64 {
+    let gross = i128::from(quantity) * i128::from(unit_price_fen);
+    let net = gross * i128::from(10_000 - discount_bp.min(10_000));
+    let rounded = if net >= 0 { (net + 5_000) / 10_000 } else { (net - 5_000) / 10_000 };
+    rounded.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+}
+
+/// What is still owed on an order. Never negative: an overpayment is refused before it is stored.
+pub fn balance_fen(amount_fen: i64, paid_fen: i64) -> i64 {
+    amount_fen.saturating_sub(paid_fen).max(0)
+}
+
+/// Whole days a card has sat in its stage (a card entered today has been there 0 days).
+pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    (to - from).num_days().max(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +200,32 @@ mod tests {
         fn weighted_never_exceeds_the_amount(amount in 0i64..i64::MAX / 2, probability in 0u8..=100) {
             let weighted = weighted_fen(amount, probability);
             prop_assert!((0..=amount).contains(&weighted));
+        }
+    }
+
+    #[test]
+    fn line_amounts_apply_the_discount_exactly() {
+        assert_eq!(line_amount_fen(3, 10_000, 0), 30_000);
+        assert_eq!(line_amount_fen(3, 10_000, 1_250), 26_250);
+        assert_eq!(line_amount_fen(1, 333, 5_000), 167, "half a fen rounds away from zero");
+        assert_eq!(line_amount_fen(2, 999, 10_000), 0, "a full discount is free");
+        assert_eq!(line_amount_fen(1, 100, 20_000), 0, "discounts are capped at 100%");
+        assert_eq!(line_amount_fen(-2, 500, 0), -1_000, "a return line is negative");
+    }
+
+    #[test]
+    fn balances_never_go_negative() {
+        assert_eq!(balance_fen(10_000, 2_500), 7_500);
+        assert_eq!(balance_fen(10_000, 10_000), 0);
+        assert_eq!(balance_fen(10_000, 12_000), 0);
+    }
+
+    proptest! {
+        #[test]
+        fn a_discounted_line_never_exceeds_the_undiscounted_one(quantity in 0i64..100_000, price in 0i64..100_000_000, discount in 0u16..=10_000) {
+            let full = line_amount_fen(quantity, price, 0);
+            let discounted = line_amount_fen(quantity, price, discount);
+            prop_assert!((0..=full).contains(&discounted));
         }
     }
 }

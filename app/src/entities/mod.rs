@@ -1,12 +1,26 @@
 //! SeaORM entities (server only).
 pub mod contact;
+pub mod contract;
 pub mod customer;
 pub mod customer_event;
 pub mod department;
 pub mod follow_up;
 pub mod login_attempt;
+pub mod lost_reason;
 pub mod notification;
+pub mod opportunity;
+pub mod opportunity_line;
+pub mod order_line;
+pub mod payment;
+pub mod pipeline;
+pub mod pipeline_event;
+pub mod pipeline_stage;
+pub mod product;
+pub mod quote;
+pub mod quote_line;
+pub mod sales_order;
 pub mod saved_filter;
 pub mod session;
+pub mod stage_history;
 pub mod team;
 pub mod user;

@@ -91,6 +91,10 @@ pub static TEXTS: Texts = Texts {
     err_customer_cap: |max| format!("You already hold the maximum of {max} customers"),
     err_invalid_email: "Enter a valid email address, e.g. wang@example.com",
     err_same_record: "A customer cannot be merged into itself; choose another one",
+    err_invalid_amount: "Enter an amount with at most two decimals, e.g. 12800.50",
+    err_out_of_range: |min, max| format!("Enter a whole number from {min} to {max}"),
+    err_overpaid: |balance| format!("More than the outstanding balance of {balance}"),
+    err_stage_in_use: |deals| format!("{deals} deals are still in this stage; move them to another stage first"),
     customers: CustomerTexts {
         stages: ["Target", "Potential", "Prospect", "Customer", "VIP", "Dormant", "Lost"],
         follow_up_kinds: ["Visit", "Phone call", "WeChat/message", "Email", "Demo", "Marketing event", "Quote sent", "Payment collection", "Service visit", "Complaint", "Other"],

@@ -102,6 +102,10 @@ pub struct Texts {
     pub err_customer_cap: fn(u32) -> String,
     pub err_invalid_email: &'static str,
     pub err_same_record: &'static str,
+    pub err_invalid_amount: &'static str,
+    pub err_out_of_range: fn(i64, i64) -> String,
+    pub err_overpaid: fn(&str) -> String,
+    pub err_stage_in_use: fn(u64) -> String,
     pub customers: CustomerTexts,
     pub notifications: NotificationTexts,
 }
@@ -262,6 +266,10 @@ impl Texts {
             ErrorCode::CustomerCap { max } => (self.err_customer_cap)(*max),
             ErrorCode::InvalidEmail => self.err_invalid_email.to_string(),
             ErrorCode::SameRecord => self.err_same_record.to_string(),
+            ErrorCode::InvalidAmount => self.err_invalid_amount.to_string(),
+            ErrorCode::OutOfRange { min, max } => (self.err_out_of_range)(*min, *max),
+            ErrorCode::Overpaid { balance_fen } => (self.err_overpaid)(&crate::domain::format::format_money(*balance_fen)),
+            ErrorCode::StageInUse { deals } => (self.err_stage_in_use)(*deals),
         }
     }
 

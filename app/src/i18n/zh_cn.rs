@@ -91,6 +91,10 @@ pub static TEXTS: Texts = Texts {
     err_customer_cap: |max| format!("你名下的客户已达上限 {max} 家"),
     err_invalid_email: "请填写有效的邮箱地址，例如 wang@example.com",
     err_same_record: "不能与自己合并，请选择另一家客户",
+    err_invalid_amount: "请输入金额，最多两位小数，例如 12800.50",
+    err_out_of_range: |min, max| format!("请输入 {min} 到 {max} 之间的整数"),
+    err_overpaid: |balance| format!("超过未收余额 {balance}"),
+    err_stage_in_use: |deals| format!("该阶段还有 {deals} 个商机，请先把它们移到其他阶段"),
     customers: CustomerTexts {
         stages: ["目标客户", "潜在客户", "准客户", "普通客户", "VIP 客户", "休眠客户", "流失客户"],
         follow_up_kinds: ["拜访", "电话", "微信/短信", "邮件", "产品演示", "营销活动", "发送报价", "回款催收", "售后服务", "投诉处理", "其他"],

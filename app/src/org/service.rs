@@ -217,7 +217,7 @@ pub async fn save_user(db: &(impl ConnectionTrait + TransactionTrait), actor: &A
             if let Some(password) = password {
                 changes.password_hash = Set(hash_password(&password));
             }
-            let txn = db.begin().await?;
+            let txn = crate::db::begin_write(db).await?;
             update_versioned::<user::Entity>(&txn, changes, (user::Column::Id, id), (user::Column::Version, version), "username").await?;
             if password_changed {
                 DbSessionStore::delete_for_user(&txn, id).await?;
@@ -234,7 +234,7 @@ pub async fn set_user_active(db: &(impl ConnectionTrait + TransactionTrait), act
         return Err(AppError::field("active", ErrorCode::OwnAccount));
     }
     let changes = user::ActiveModel { active: Set(active), updated_at: Set(Utc::now()), ..Default::default() };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     update_versioned::<user::Entity>(&txn, changes, (user::Column::Id, id), (user::Column::Version, version), "active").await?;
     if !active {
         DbSessionStore::delete_for_user(&txn, id).await?;
