@@ -8,6 +8,7 @@ pub mod error;
 pub mod i18n;
 pub mod notifications;
 pub mod org;
+pub mod pipeline;
 pub mod sections;
 pub mod shell;
 pub mod ui;
@@ -20,6 +21,8 @@ pub mod entities;
 pub mod seed;
 #[cfg(feature = "ssr")]
 pub mod seed_customers;
+#[cfg(feature = "ssr")]
+pub mod seed_pipeline;
 #[cfg(feature = "ssr")]
 pub mod state;
 

@@ -28,6 +28,8 @@ impl Default for Settings {
 pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
+    /// Deal changes for open boards (see `pipeline::live`).
+    pub live: crate::pipeline::live::Feed,
 }
 
 pub fn app_state() -> AppResult<AppState> {

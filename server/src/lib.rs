@@ -57,6 +57,7 @@ pub async fn optimize(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// search text needs the pinyin table in the application).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await?;
+    app::pipeline::service::ensure_defaults(db).await.map_err(|e| DbErr::Custom(format!("installing the default pipeline: {e:?}")))?;
     let filled = app::customers::service::fill_missing_search_text(db).await.map_err(|e| DbErr::Custom(format!("filling customer search text: {e:?}")))?;
     if filled > 0 {
         tracing::info!(filled, "customer search text filled");
@@ -100,12 +101,18 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     let auth_layer = AuthManagerLayerBuilder::new(Backend { db: state.db.clone() }, session_layer).build();
 
     spawn_pool_return_job(state.clone());
+    state.live.spawn_polling(state.db.clone());
+    let events_state = state.clone();
     let routes = generate_route_list(app::App);
     let context_state = state.clone();
     let pkg_dir = std::path::Path::new(&*leptos_options.site_root).join(&*leptos_options.site_pkg_dir);
     assets::precompress_in_background(pkg_dir.clone());
     Router::new()
         .nest_service(&format!("/{}", leptos_options.site_pkg_dir), assets::serve_dir(pkg_dir))
+        .route(
+            "/api/pipeline/events",
+            axum::routing::get(move |auth: app::auth::service::AuthSession| app::pipeline::live::board_events(events_state.clone(), auth)),
+        )
         .leptos_routes_with_context(
             &leptos_options,
             routes,
@@ -144,7 +151,7 @@ pub async fn serve(config: &Config, db: DatabaseConnection) -> std::io::Result<(
     if let Err(error) = optimize(&db).await {
         tracing::warn!(%error, "could not refresh query statistics");
     }
-    let state = AppState { db, settings: std::sync::Arc::new(config.settings.clone()) };
+    let state = AppState { db, settings: std::sync::Arc::new(config.settings.clone()), live: Default::default() };
     let options = config.leptos_options();
     let app = router(state, options);
     let listener = tokio::net::TcpListener::bind(config.site_addr).await?;

@@ -129,7 +129,8 @@ async fn seed(db: &sea_orm::DatabaseConnection, config: &Config) -> Result<(), S
     match seed_demo(db, config.settings.production).await {
             Ok(SeedOutcome::Created) => {
                 let customers = app::seed_customers::seed_demo_customers(db, chrono::Utc::now()).await.map_err(|e| format!("seeding customers failed: {e}"))?;
-                println!("demo company created with {customers} customers: log in as admin, manager or rep with password {}", app::seed::DEMO_PASSWORD);
+                let deals = app::seed_pipeline::seed_demo_pipeline(db, chrono::Utc::now()).await.map_err(|e| format!("seeding deals failed: {e}"))?;
+                println!("demo company created with {customers} customers and {deals} deals: log in as admin, manager or rep with password {}", app::seed::DEMO_PASSWORD);
                 Ok(())
             }
             Ok(SeedOutcome::AlreadyPopulated) => {

@@ -18,7 +18,7 @@ use sea_orm::{
 };
 use std::collections::{BTreeMap, HashMap};
 
-async fn record_event(db: &impl ConnectionTrait, customer_id: i64, actor_id: Option<i64>, kind: &str, detail: String) -> AppResult<()> {
+pub async fn record_event(db: &impl ConnectionTrait, customer_id: i64, actor_id: Option<i64>, kind: &str, detail: String) -> AppResult<()> {
     customer_event::ActiveModel {
         customer_id: Set(customer_id),
         actor_id: Set(actor_id),

@@ -33,6 +33,8 @@ pub enum ErrorCode {
     Overpaid { balance_fen: i64 },
     /// A stage that still holds deals cannot be deleted.
     StageInUse { deals: u64 },
+    /// A won deal whose sales order exists cannot be reopened (the order is the record of the sale).
+    WonDealHasOrder,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

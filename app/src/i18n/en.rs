@@ -95,6 +95,7 @@ pub static TEXTS: Texts = Texts {
     err_out_of_range: |min, max| format!("Enter a whole number from {min} to {max}"),
     err_overpaid: |balance| format!("More than the outstanding balance of {balance}"),
     err_stage_in_use: |deals| format!("{deals} deals are still in this stage; move them to another stage first"),
+    err_won_deal_has_order: "This deal is won and has a sales order; it cannot be moved back",
     customers: CustomerTexts {
         stages: ["Target", "Potential", "Prospect", "Customer", "VIP", "Dormant", "Lost"],
         follow_up_kinds: ["Visit", "Phone call", "WeChat/message", "Email", "Demo", "Marketing event", "Quote sent", "Payment collection", "Service visit", "Complaint", "Other"],

@@ -106,6 +106,7 @@ pub struct Texts {
     pub err_out_of_range: fn(i64, i64) -> String,
     pub err_overpaid: fn(&str) -> String,
     pub err_stage_in_use: fn(u64) -> String,
+    pub err_won_deal_has_order: &'static str,
     pub customers: CustomerTexts,
     pub notifications: NotificationTexts,
 }
@@ -270,6 +271,7 @@ impl Texts {
             ErrorCode::OutOfRange { min, max } => (self.err_out_of_range)(*min, *max),
             ErrorCode::Overpaid { balance_fen } => (self.err_overpaid)(&crate::domain::format::format_money(*balance_fen)),
             ErrorCode::StageInUse { deals } => (self.err_stage_in_use)(*deals),
+            ErrorCode::WonDealHasOrder => self.err_won_deal_has_order.to_string(),
         }
     }
 

@@ -95,6 +95,7 @@ pub static TEXTS: Texts = Texts {
     err_out_of_range: |min, max| format!("请输入 {min} 到 {max} 之间的整数"),
     err_overpaid: |balance| format!("超过未收余额 {balance}"),
     err_stage_in_use: |deals| format!("该阶段还有 {deals} 个商机，请先把它们移到其他阶段"),
+    err_won_deal_has_order: "这个商机已赢单并生成了销售订单，不能再移回其他阶段",
     customers: CustomerTexts {
         stages: ["目标客户", "潜在客户", "准客户", "普通客户", "VIP 客户", "休眠客户", "流失客户"],
         follow_up_kinds: ["拜访", "电话", "微信/短信", "邮件", "产品演示", "营销活动", "发送报价", "回款催收", "售后服务", "投诉处理", "其他"],

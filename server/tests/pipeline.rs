@@ -1,0 +1,294 @@
+//! The pipeline through the real HTTP stack: the board and its totals, lazy columns, versioned
+//! moves with stage history, positions under many moves, winning (the sales order), payments, the
+//! live feed, and allowed and denied access for every server function.
+mod common;
+
+use app::domain::forms::ErrorCode;
+use app::error::AppError;
+use app::pipeline::{Board, Card, ColumnTotals, DealDetail, CARDS_PER_PAGE};
+use common::{fields, Client, TestApp};
+use sea_orm::{ConnectionTrait, Statement};
+
+/// The demo company with a small book of customers, deals and two years of orders.
+async fn company() -> TestApp {
+    let app = TestApp::demo().await;
+    let now = chrono::Utc::now();
+    app::seed_customers::seed_customers(&app.db, now, 240, 2).await.unwrap();
+    let plan = app::seed_pipeline::DealPlan { open: 400, lost: 60, history: true };
+    assert!(app::seed_pipeline::seed_pipeline(&app.db, now, plan).await.unwrap() > 460);
+    app
+}
+
+async fn board(client: &Client, query: &[(&str, &str)]) -> Result<Board, AppError> {
+    client.call("pipeline/board", query).await
+}
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let backend = app.db.get_database_backend();
+    let row = app.db.query_one_raw(Statement::from_string(backend, sql.to_string())).await.unwrap().unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+async fn user_id(app: &TestApp, username: &str) -> i64 {
+    scalar(app, &format!("SELECT id FROM users WHERE username = '{username}'")).await
+}
+
+struct Move<'a> {
+    card: &'a Card,
+    to_stage: i64,
+    after: Option<i64>,
+    before: Option<i64>,
+    extra: Vec<(&'a str, String)>,
+}
+
+async fn move_card(client: &Client, m: Move<'_>) -> Result<Card, AppError> {
+    let mut form = vec![
+        ("request[id]", m.card.id.to_string()),
+        ("request[version]", m.card.version.to_string()),
+        ("request[to_stage_id]", m.to_stage.to_string()),
+    ];
+    if let Some(after) = m.after {
+        form.push(("request[after_card]", after.to_string()));
+    }
+    if let Some(before) = m.before {
+        form.push(("request[before_card]", before.to_string()));
+    }
+    form.extend(m.extra);
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    client.call("pipeline/move", &form).await
+}
+
+fn to_top(card: &Card, to_stage: i64) -> Move<'_> {
+    Move { card, to_stage, after: None, before: None, extra: Vec::new() }
+}
+
+#[tokio::test]
+async fn column_totals_cover_the_whole_filtered_set_and_columns_load_a_page_at_a_time() {
+    let app = company().await;
+    let admin = app.signed_in("admin").await;
+    let b = board(&admin, &[]).await.unwrap();
+    assert_eq!(b.columns.len(), 7);
+    let open_stages: Vec<i64> = b.columns.iter().filter(|c| !c.stage.won && !c.stage.lost).map(|c| c.stage.id).collect();
+    let open_in_db = scalar(&app, &format!("SELECT COUNT(*) FROM opportunities WHERE stage_id IN ({})", open_stages.iter().map(i64::to_string).collect::<Vec<_>>().join(","))).await;
+    let open_on_board: u64 = b.columns.iter().filter(|c| open_stages.contains(&c.stage.id)).map(|c| c.totals.count).sum();
+    assert_eq!(open_on_board as i64, open_in_db);
+    for column in &b.columns {
+        assert!(column.cards.len() as u64 <= CARDS_PER_PAGE.min(column.totals.count));
+        assert!(column.cards.windows(2).all(|w| w[0].sort_key() < w[1].sort_key()), "cards in position order");
+        let sum = scalar(&app, &format!("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM opportunities WHERE stage_id = {}", column.stage.id)).await;
+        if !column.stage.won && !column.stage.lost {
+            assert_eq!(column.totals.sum_fen, sum, "sum of {} from the database", column.stage.key);
+            assert_eq!(column.totals.weighted_fen, app::domain::pipeline::weighted_fen(sum, column.stage.probability_percent));
+        }
+    }
+
+    // The next page continues exactly where the first ended.
+    let busiest = b.columns.iter().max_by_key(|c| c.totals.count).unwrap();
+    assert!(busiest.totals.count > CARDS_PER_PAGE);
+    let last = busiest.cards.last().unwrap();
+    let more: Vec<Card> = admin
+        .call("pipeline/more", &[("stage_id", &busiest.stage.id.to_string()), ("after_position", &last.position.to_string()), ("after_id", &last.id.to_string())])
+        .await
+        .unwrap();
+    assert!(!more.is_empty() && more[0].sort_key() > last.sort_key());
+    assert!(more.iter().all(|c| c.stage_id == busiest.stage.id && !busiest.cards.iter().any(|seen| seen.id == c.id)));
+
+    // Filters narrow the totals too, and bad filter input is reported at its field.
+    let big = board(&admin, &[("filter[min_amount]", "100000")]).await.unwrap();
+    assert!(big.columns.iter().flat_map(|c| &c.cards).all(|c| c.amount_fen >= 10_000_000));
+    assert!(big.columns.iter().map(|c| c.totals.count).sum::<u64>() < b.columns.iter().map(|c| c.totals.count).sum::<u64>());
+    let bad = board(&admin, &[("filter[min_amount]", "lots"), ("filter[close_month]", "2026-13")]).await.unwrap_err();
+    assert_eq!(fields(&bad), vec![("close_month".into(), ErrorCode::InvalidDate), ("min_amount".into(), ErrorCode::InvalidAmount)]);
+    let totals: Vec<ColumnTotals> = admin.call("pipeline/totals", &[]).await.unwrap();
+    assert_eq!(totals, b.columns.iter().map(|c| c.totals.clone()).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn everyone_sees_and_moves_only_the_deals_the_visibility_rule_allows() {
+    let app = company().await;
+    let rep_id = user_id(&app, "rep").await;
+    let rep = app.signed_in("rep").await;
+    let rep_board = board(&rep, &[]).await.unwrap();
+    let rep_cards: Vec<&Card> = rep_board.columns.iter().flat_map(|c| &c.cards).collect();
+    assert!(!rep_cards.is_empty());
+    assert!(rep_cards.iter().all(|c| c.owner_id == rep_id), "a rep's board holds only their deals");
+    assert!(rep_board.owners.is_empty(), "a rep is not offered other people to filter by");
+
+    let other_team = app.signed_in("sun.li").await;
+    let theirs = board(&other_team, &[]).await.unwrap();
+    let foreign = theirs.columns.iter().find(|c| !c.stage.won && !c.stage.lost && !c.cards.is_empty()).unwrap().cards[0].clone();
+    let next_stage = theirs.columns.iter().find(|c| c.stage.id != foreign.stage_id && !c.stage.won && !c.stage.lost).unwrap().stage.id;
+    let id = foreign.id.to_string();
+    assert_eq!(rep.call::<Option<Card>>("pipeline/card", &[("id", &id)]).await, Ok(None));
+    assert_eq!(rep.call::<DealDetail>("pipeline/deal", &[("id", &id)]).await, Err(AppError::NotFound));
+    assert_eq!(move_card(&rep, to_top(&foreign, next_stage)).await, Err(AppError::NotFound));
+    let manager = app.signed_in("manager").await;
+    assert_eq!(move_card(&manager, to_top(&foreign, next_stage)).await, Err(AppError::NotFound), "another team's manager");
+    // Their own manager, the director and the admin may.
+    for allowed in ["liu.yang", "director", "admin"] {
+        let client = app.signed_in(allowed).await;
+        assert_eq!(client.call::<Option<Card>>("pipeline/card", &[("id", &id)]).await.unwrap().map(|c| c.id), Some(foreign.id), "{allowed}");
+    }
+    assert!(move_card(&app.signed_in("liu.yang").await, to_top(&foreign, next_stage)).await.is_ok());
+
+    // Nobody signed in: nothing.
+    assert_eq!(app.client().call::<Board>("pipeline/board", &[]).await, Err(AppError::Unauthorized));
+    assert_eq!(app.client().call::<Option<Card>>("pipeline/card", &[("id", &id)]).await, Err(AppError::Unauthorized));
+}
+
+#[tokio::test]
+async fn a_move_carries_its_version_and_writes_the_stage_history() {
+    let app = company().await;
+    let rep = app.signed_in("rep").await;
+    let b = board(&rep, &[]).await.unwrap();
+    let first = b.columns.iter().find(|c| !c.cards.is_empty() && !c.stage.won && !c.stage.lost).unwrap();
+    let card = first.cards[0].clone();
+    let next = &b.columns[b.columns.iter().position(|c| c.stage.id == first.stage.id).unwrap() + 1];
+    let history_before = scalar(&app, &format!("SELECT COUNT(*) FROM stage_history WHERE opportunity_id = {}", card.id)).await;
+
+    let moved = move_card(&rep, to_top(&card, next.stage.id)).await.unwrap();
+    assert_eq!((moved.stage_id, moved.version, moved.days_in_stage), (next.stage.id, card.version + 1, 0));
+    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM stage_history WHERE opportunity_id = {}", card.id)).await, history_before + 1);
+    let after = board(&rep, &[]).await.unwrap();
+    let column = after.columns.iter().find(|c| c.stage.id == next.stage.id).unwrap();
+    assert_eq!(column.cards[0].id, card.id, "dropped at the top, still there on reload");
+    assert_eq!(column.totals.count, next.totals.count + 1);
+
+    // A second move from the same (now stale) view is refused; the fresh card moves.
+    assert_eq!(move_card(&rep, to_top(&card, first.stage.id)).await, Err(AppError::Conflict));
+    let detail: DealDetail = rep.call("pipeline/deal", &[("id", &card.id.to_string())]).await.unwrap();
+    assert_eq!(detail.history[0].to_stage, next.stage.id);
+    assert_eq!(detail.history[0].from_stage, Some(first.stage.id));
+    assert_eq!(detail.history[0].actor_name.as_deref(), Some("张伟"));
+    assert!(move_card(&rep, to_top(&moved, first.stage.id)).await.is_ok());
+
+    // A stage of no pipeline is refused at the field.
+    let fresh: Option<Card> = rep.call("pipeline/card", &[("id", &card.id.to_string())]).await.unwrap();
+    assert_eq!(fields(&move_card(&rep, to_top(&fresh.unwrap(), 999_999)).await.unwrap_err()), vec![("to_stage".into(), ErrorCode::UnknownChoice)]);
+}
+
+#[tokio::test]
+async fn positions_stay_ordered_after_many_drops_into_the_same_gap() {
+    let app = company().await;
+    let admin = app.signed_in("admin").await;
+    let b = board(&admin, &[]).await.unwrap();
+    let column = b.columns.iter().filter(|c| !c.stage.won && !c.stage.lost).max_by_key(|c| c.cards.len()).unwrap();
+    let (top, second) = (column.cards[0].clone(), column.cards[1].clone());
+    // Forty cards from elsewhere, each dropped right below the top card: the gap halves every
+    // time, so the column must be renumbered along the way.
+    let movers: Vec<Card> = b.columns.iter().filter(|c| c.stage.id != column.stage.id && !c.stage.won && !c.stage.lost).flat_map(|c| c.cards.clone()).take(40).collect();
+    assert_eq!(movers.len(), 40);
+    let mut below = second.id;
+    for card in &movers {
+        let moved = move_card(&admin, Move { card, to_stage: column.stage.id, after: Some(top.id), before: Some(below), extra: Vec::new() }).await.unwrap();
+        below = moved.id;
+    }
+    let after = board(&admin, &[]).await.unwrap();
+    let cards = &after.columns.iter().find(|c| c.stage.id == column.stage.id).unwrap().cards;
+    let mut expected = vec![top.id];
+    expected.extend(movers.iter().rev().map(|c| c.id).take(CARDS_PER_PAGE as usize - 1));
+    assert_eq!(cards.iter().map(|c| c.id).collect::<Vec<_>>(), expected);
+    let duplicates = scalar(&app, &format!("SELECT COUNT(*) - COUNT(DISTINCT position) FROM opportunities WHERE stage_id = {}", column.stage.id)).await;
+    assert_eq!(duplicates, 0, "every position in the column is distinct");
+}
+
+#[tokio::test]
+async fn winning_a_deal_creates_its_sales_order_and_payments_reduce_the_balance() {
+    let app = company().await;
+    let rep = app.signed_in("rep").await;
+    let b = board(&rep, &[]).await.unwrap();
+    let won = b.columns.iter().find(|c| c.stage.won).unwrap().stage.id;
+    let lost = b.columns.iter().find(|c| c.stage.lost).unwrap().stage.id;
+    let open: Vec<Card> = b.columns.iter().filter(|c| !c.stage.won && !c.stage.lost).flat_map(|c| c.cards.clone()).collect();
+    let (deal, other) = (&open[0], &open[1]);
+
+    let refused = move_card(&rep, Move { extra: vec![("request[won_amount]", "".into()), ("request[won_on]", "2026-02-30".into())], ..to_top(deal, won) }).await.unwrap_err();
+    assert_eq!(fields(&refused), vec![("won_amount".into(), ErrorCode::Required), ("won_on".into(), ErrorCode::InvalidDate)]);
+    let closed = move_card(&rep, Move { extra: vec![("request[won_amount]", "12,345.67".into())], ..to_top(deal, won) }).await.unwrap();
+    assert_eq!((closed.stage_id, closed.amount_fen), (won, 1_234_567));
+    let detail: DealDetail = rep.call("pipeline/deal", &[("id", &deal.id.to_string())]).await.unwrap();
+    assert_eq!(detail.orders.len(), 1);
+    let order = &detail.orders[0];
+    assert_eq!((order.amount_fen, order.paid_fen, order.balance_fen), (1_234_567, 0, 1_234_567));
+    assert!(order.number.starts_with("SO"));
+    assert!(!order.lines.is_empty() && order.cost_fen > 0, "lines carry cost, so gross profit is known");
+    assert_eq!(move_card(&rep, to_top(&closed, b.columns[0].stage.id)).await.map_err(|e| fields(&e)), Err(vec![("to_stage".into(), ErrorCode::WonDealHasOrder)]));
+
+    // Payments: more than the balance is refused, a stale order version is a conflict.
+    let pay = |amount: &'static str, version: i32| {
+        let order_id = order.id.to_string();
+        let rep = &rep;
+        async move { rep.call::<i64>("pipeline/payment", &[("form[order_id]", order_id.as_str()), ("form[order_version]", &version.to_string()), ("form[amount]", amount), ("form[received_on]", "2026-11-20"), ("form[method]", "bank_transfer"), ("form[note]", "")]).await }
+    };
+    assert_eq!(fields(&pay("20000", order.version).await.unwrap_err()), vec![("amount".into(), ErrorCode::Overpaid { balance_fen: 1_234_567 })]);
+    assert!(pay("2345.67", order.version).await.is_ok());
+    assert_eq!(pay("100", order.version).await, Err(AppError::Conflict), "someone recorded a payment meanwhile");
+    let detail: DealDetail = rep.call("pipeline/deal", &[("id", &deal.id.to_string())]).await.unwrap();
+    assert_eq!((detail.orders[0].paid_fen, detail.orders[0].balance_fen), (234_567, 1_000_000));
+    assert_eq!(detail.orders[0].payments.len(), 1);
+    // Someone else's rep cannot pay into this order.
+    let outsider = app.signed_in("sun.li").await;
+    let stranger = outsider.call::<i64>("pipeline/payment", &[("form[order_id]", &order.id.to_string()), ("form[order_version]", &detail.orders[0].version.to_string()), ("form[amount]", "1"), ("form[received_on]", ""), ("form[method]", ""), ("form[note]", "")]).await;
+    assert_eq!(stranger, Err(AppError::NotFound));
+
+    // Losing needs a reason from the list.
+    let no_reason = move_card(&rep, to_top(other, lost)).await.unwrap_err();
+    assert_eq!(fields(&no_reason), vec![("lost_reason".into(), ErrorCode::Required)]);
+    let reason = b.lost_reasons[0].id.to_string();
+    assert!(move_card(&rep, Move { extra: vec![("request[lost_reason]", reason)], ..to_top(other, lost) }).await.is_ok());
+}
+
+#[tokio::test]
+async fn deals_are_created_for_visible_customers_and_owners_only() {
+    let app = company().await;
+    let rep = app.signed_in("rep").await;
+    let rep_id = user_id(&app, "rep").await;
+    let own_customer = scalar(&app, &format!("SELECT MIN(id) FROM customers WHERE owner_id = {rep_id}")).await.to_string();
+    let foreign_customer = scalar(&app, &format!("SELECT MIN(id) FROM customers WHERE owner_id <> {rep_id}")).await.to_string();
+    let create = |customer: String, amount: &'static str, owner: String| {
+        let rep = &rep;
+        async move {
+            rep.call::<i64>("pipeline/save", &[("form[customer_id]", customer.as_str()), ("form[title]", "二期产线改造"), ("form[amount]", amount), ("form[expected_close_on]", "2026-12-31"), ("form[owner_id]", owner.as_str()), ("form[version]", "0")]).await
+        }
+    };
+    assert_eq!(fields(&create(own_customer.clone(), "12.345", String::new()).await.unwrap_err()), vec![("amount".into(), ErrorCode::InvalidAmount)]);
+    assert_eq!(fields(&create(foreign_customer, "100", String::new()).await.unwrap_err()), vec![("customer_id".into(), ErrorCode::UnknownChoice)]);
+    let other_rep = user_id(&app, "wang.fang").await.to_string();
+    assert_eq!(fields(&create(own_customer.clone(), "100", other_rep).await.unwrap_err()), vec![("owner_id".into(), ErrorCode::UnknownChoice)], "a rep gives no deals away");
+    let id = create(own_customer, "80000", String::new()).await.unwrap();
+    let b = board(&rep, &[]).await.unwrap();
+    assert_eq!(b.columns[0].cards[0].id, id, "a new deal starts at the top of the first stage");
+    assert_eq!(b.columns[0].cards[0].amount_fen, 8_000_000);
+}
+
+/// Reads server-sent events until one carries `id` or `wait` passes.
+async fn sees_change(response: &mut reqwest::Response, id: i64, wait: std::time::Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut text = String::new();
+    while let Ok(Ok(Some(chunk))) = tokio::time::timeout_at(deadline, response.chunk()).await {
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        if text.contains(&format!("event: change\ndata: {id}\n")) {
+            return true;
+        }
+    }
+    false
+}
+
+#[tokio::test]
+async fn open_boards_hear_of_moves_they_may_see_and_only_those() {
+    let app = company().await;
+    let events = |client: &Client| client.http.get(format!("{}/api/pipeline/events", client.base)).send();
+    assert_eq!(events(&app.client()).await.unwrap().status(), 401);
+    let manager = app.signed_in("manager").await;
+    let stranger = app.signed_in("sun.li").await;
+    let mut manager_stream = events(&manager).await.unwrap();
+    let mut stranger_stream = events(&stranger).await.unwrap();
+    assert_eq!(manager_stream.status(), 200);
+
+    let rep = app.signed_in("rep").await;
+    let b = board(&rep, &[]).await.unwrap();
+    let card = b.columns[0].cards[0].clone();
+    move_card(&rep, to_top(&card, b.columns[1].stage.id)).await.unwrap();
+    assert!(sees_change(&mut manager_stream, card.id, std::time::Duration::from_secs(3)).await, "the rep's manager sees the move within seconds");
+    assert!(!sees_change(&mut stranger_stream, card.id, std::time::Duration::from_millis(1500)).await, "a rep of another team is never told");
+}
