@@ -250,6 +250,7 @@ fn CustomerFile(customer: CustomerDetail, actions: FileActions) -> impl IntoView
             {customer.tags.iter().cloned().map(|tag| view! { <span class="tag">{tag}</span> }).collect_view()}
             {can_edit.then(|| view! {
                 <a class="button small" href=format!("/customers/{}/edit", customer.id) data-testid="edit-customer">{tr(|t| t.edit)}</a>
+                <a class="button small" href=format!("/pipeline/new?customer={}", customer.id) data-testid="new-deal">{tr(|t| t.pipeline.new_deal)}</a>
             })}
         </header>
     }
