@@ -43,7 +43,7 @@ pub fn BoardPage() -> impl IntoView {
                 }
             })}
         </Transition>
-    }
+    }.into_any()
 }
 
 /// The filters as one GET form: bookmarkable, and it works before hydration.
@@ -73,7 +73,7 @@ fn BoardFilters(filter: BoardFilter, board: Board) -> impl IntoView {
             {filtered.then(|| view! { <a class="button subtle" href="/pipeline">{tr(|t| t.pipeline.clear)}</a> })}
             <a class="button primary" href="/pipeline/new">{tr(|t| t.pipeline.new_deal)}</a>
         </form>
-    }
+    }.into_any()
 }
 
 impl Default for Board {
@@ -302,7 +302,7 @@ fn BoardView(board: Board, filter: BoardFilter) -> impl IntoView {
         </div>
         {move || state.sheet.get().map(|card_id| view! { <MoveSheet card_id state /> })}
         {move || state.closing.get().map(|pending| view! { <CloseDialog pending state /> })}
-    }
+    }.into_any()
 }
 
 #[component]
@@ -318,13 +318,13 @@ fn BoardColumn(column: ColumnState, state: BoardState) -> impl IntoView {
     view! {
         <section class=format!("board-column column-{kind}") data-stage=stage_id aria-label=label>
             <header class="column-header">
-                <h2>{label} <span class="probability">{format!("{}%", stage.probability_percent)}</span></h2>
+                <h2><span>{label}</span><span class="probability">{format!("{}%", stage.probability_percent)}</span></h2>
                 <p class="column-totals" data-testid="column-totals">
                     <span class="count">{move || (i18n.t().pipeline.deals_count)(column.totals.get().count)}</span>
                     <span class="sum" title=move || format_money(column.totals.get().sum_fen)>{move || format_money_compact(column.totals.get().sum_fen, i18n.locale.get())}</span>
                     {(!stage.closed()).then(|| view! {
                         <span class="weighted" title=move || format_money(column.totals.get().weighted_fen)>
-                            {tr(|t| t.pipeline.weighted)} " " {move || format_money_compact(column.totals.get().weighted_fen, i18n.locale.get())}
+                            {move || format!("{} {}", i18n.t().pipeline.weighted, format_money_compact(column.totals.get().weighted_fen, i18n.locale.get()))}
                         </span>
                     })}
                 </p>
@@ -339,7 +339,7 @@ fn BoardColumn(column: ColumnState, state: BoardState) -> impl IntoView {
                 <button type="button" class="button subtle load-more" on:click=move |_| state.load_more(column)>{tr(|t| t.pipeline.load_more)}</button>
             })}
         </section>
-    }
+    }.into_any()
 }
 
 #[component]
@@ -374,7 +374,7 @@ fn DealCard(card: Card, state: BoardState) -> impl IntoView {
             <button type="button" class="move-button" aria-label=move || i18n.t().pipeline.move_to title=move || i18n.t().pipeline.move_to
                 on:click=move |_| state.sheet.set(Some(id))>"⋯"</button>
         </li>
-    }
+    }.into_any()
 }
 
 /// Space picks a card up or drops it; arrows move a picked-up card; Escape lets go.
@@ -443,7 +443,7 @@ fn MoveSheet(card_id: i64, state: BoardState) -> impl IntoView {
             </div>
             <button type="button" class="button subtle" on:click=move |_| state.sheet.set(None)>{tr(|t| t.pipeline.cancel)}</button>
         </div>
-    }
+    }.into_any()
 }
 
 /// What winning (amount, date) or losing (reason, note) needs, asked before the move is sent.
@@ -506,7 +506,7 @@ fn CloseDialog(pending: PendingClose, state: BoardState) -> impl IntoView {
                 <button type="button" class="button subtle" on:click=move |_| state.closing.set(None)>{tr(|t| t.pipeline.cancel)}</button>
             </div>
         </form>
-    }
+    }.into_any()
 }
 
 /// Pointer dragging (browser only): mouse drags start after a few pixels, touch drags after a

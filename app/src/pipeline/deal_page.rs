@@ -27,7 +27,7 @@ pub fn DealPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
+    }.into_any()
 }
 
 fn stage_name(t: &Texts, stages: &[StageView], id: Option<i64>) -> String {
@@ -90,7 +90,7 @@ fn DealView(deal: DealDetail, pay: ServerAction<RecordPayment>) -> impl IntoView
                 }).collect_view()}
             </ol>
         </section>
-    }
+    }.into_any()
 }
 
 #[component]
@@ -156,7 +156,7 @@ fn OrderCard(order: OrderView, pay: ServerAction<RecordPayment>) -> impl IntoVie
                 </details>
             })}
         </article>
-    }
+    }.into_any()
 }
 
 /// A new deal for a customer (`?customer=ID`, as linked from the customer file).
@@ -192,5 +192,5 @@ pub fn NewDealPage() -> impl IntoView {
             <FormMessage error fields=&["customer_id", "title", "amount", "expected_close_on", "next_step", "competitor"] />
             <FormActions pending=save.pending().into() cancel_href=Some("/pipeline".to_string()) />
         </ActionForm>
-    }
+    }.into_any()
 }

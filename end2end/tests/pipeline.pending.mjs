@@ -1,0 +1,83 @@
+// The deal board: a rep drags a card to the next stage (mouse on desktop, the touch sheet on a
+// phone) and it stays there after reload; a manager's open board sees the move without reloading;
+// winning a deal creates its sales order and a payment reduces the balance.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, DB, PROJECTS, launch, open, login, press, shot, waitForHydration } from './browser.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function board(project, username) {
+  const { context, page } = await open(browser, project);
+  await login(page, username);
+  await page.waitForURL(`${BASE_URL}/dashboard`);
+  await page.goto(`${BASE_URL}/pipeline`);
+  await page.getByTestId('board').waitFor();
+  await waitForHydration(page);
+  return { context, page };
+}
+
+const columns = (page) => page.locator('.board-column');
+
+for (const project of PROJECTS) {
+  describe(`deal board, ${project.name} (${DB})`, () => {
+    test('a rep moves a card to the next stage, it stays after reload, and the manager sees it move', async () => {
+      const watcher = await board(project, 'manager');
+      const { context, page } = await board(project, 'rep');
+      const first = columns(page).nth(0);
+      const next = columns(page).nth(1);
+      const nextStage = await next.getAttribute('data-stage');
+      const card = first.locator('.deal-card').first();
+      const id = await card.getAttribute('data-card');
+      if (project.hasTouch) {
+        await press(card.locator('.move-button'), project);
+        await press(page.locator('.sheet-choice').nth(1), project);
+      } else {
+        const from = await card.boundingBox();
+        const to = await next.locator('.column-header').boundingBox();
+        await page.mouse.move(from.x + 30, from.y + 20);
+        await page.mouse.down();
+        for (let step = 1; step <= 12; step++) {
+          await page.mouse.move(from.x + 30 + (to.x + 40 - from.x - 30) * step / 12, from.y + 20 + (to.y + 60 - from.y - 20) * step / 12);
+        }
+        await page.mouse.up();
+      }
+      await page.locator('.board-message .notice:not(.error)').waitFor();
+      await next.locator(`.deal-card[data-card="${id}"]`).waitFor();
+      await shot(page, `pipeline-moved-${project.name}.png`);
+      // Another person's open board follows within seconds, without a reload.
+      await watcher.page.locator(`.board-column[data-stage="${nextStage}"] .deal-card[data-card="${id}"]`).waitFor({ timeout: 5000 });
+      await page.reload();
+      await page.getByTestId('board').waitFor();
+      assert.equal(await page.locator(`.board-column[data-stage="${nextStage}"] .deal-card[data-card="${id}"]`).count(), 1, 'still in the new stage after reload');
+      await watcher.context.close();
+      await context.close();
+    });
+
+    test('winning a deal creates its sales order and a payment reduces the balance', async () => {
+      const { context, page } = await board(project, 'rep');
+      const card = columns(page).nth(4).locator('.deal-card').first();
+      const id = await card.getAttribute('data-card');
+      await press(card.locator('.move-button'), project);
+      const won = page.locator('.sheet-choice').nth(5);
+      await press(won, project);
+      const dialog = page.locator('.close-dialog');
+      await dialog.locator('input[name="won_amount"]').fill('10000');
+      await press(dialog.locator('button[type="submit"]'), project);
+      await page.locator(`.column-won .deal-card[data-card="${id}"]`).waitFor();
+      await page.goto(`${BASE_URL}/pipeline/deals/${id}`);
+      const order = page.getByTestId('order');
+      await order.waitFor();
+      assert.equal((await order.getByTestId('order-balance').textContent()).trim(), '¥10,000.00');
+      await waitForHydration(page);
+      await press(order.locator('.payment-form summary'), project);
+      await order.locator('input[name="form[amount]"]').fill('2500');
+      await press(order.locator('button[type="submit"]'), project);
+      await page.waitForFunction(() => document.querySelector('[data-testid="order-balance"]')?.textContent.trim() === '¥7,500.00');
+      await shot(page, `deal-paid-${project.name}.png`);
+      await context.close();
+    });
+  });
+}
