@@ -14,7 +14,22 @@ export const PROJECTS = [
   { name: 'phone', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
 ];
 
+/// The server may still be migrating and seeding the demo company when the suites start (the
+/// PostgreSQL seed of deals and orders takes a while): wait until it answers.
+async function serverReady(timeoutMs = 180_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(`${BASE_URL}/login`);
+      if (response.ok) return;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`the server at ${BASE_URL} did not answer within ${timeoutMs / 1000}s`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 export async function launch() {
+  await serverReady();
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: [
