@@ -76,12 +76,6 @@ fn BoardFilters(filter: BoardFilter, board: Board) -> impl IntoView {
     }.into_any()
 }
 
-impl Default for Board {
-    fn default() -> Self {
-        Board { pipelines: Vec::new(), pipeline_id: 0, columns: Vec::new(), owners: Vec::new(), teams: Vec::new(), lost_reasons: Vec::new() }
-    }
-}
-
 /// One column's live state.
 #[derive(Clone, Copy)]
 struct ColumnState {

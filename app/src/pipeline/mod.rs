@@ -89,7 +89,7 @@ pub struct LostReasonView {
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Board {
     pub pipelines: Vec<Choice>,
     pub pipeline_id: i64,

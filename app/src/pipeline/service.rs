@@ -293,27 +293,44 @@ async fn filter_choices(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<(
     Ok((people.into_iter().map(|u| Choice { id: u.id, label: u.display_name }).collect(), teams))
 }
 
+/// What every board read starts from: the checked filter applied to the chosen pipeline.
+struct BoardQuery {
+    pipelines: Vec<pipeline::Model>,
+    pipeline_id: i64,
+    stages: Vec<pipeline_stage::Model>,
+    select: Select<opportunity::Entity>,
+    today: NaiveDate,
+}
+
+impl BoardQuery {
+    async fn new(db: &impl ConnectionTrait, actor: &Actor, filter: &BoardFilter) -> AppResult<BoardQuery> {
+        let checked = check_filter(filter)?;
+        let (pipelines, pipeline_id) = chosen_pipeline(db, filter.pipeline).await?;
+        let stages = stages_of(db, pipeline_id).await?;
+        let today = today();
+        let open: Vec<i64> = stages.iter().filter(|s| !s.won && !s.lost).map(|s| s.id).collect();
+        let select = filtered(actor, pipeline_id, &checked, &open, today);
+        Ok(BoardQuery { pipelines, pipeline_id, stages, select, today })
+    }
+
+    /// Totals for every stage, zero for stages without deals.
+    async fn totals(&self, db: &impl ConnectionTrait) -> AppResult<Vec<ColumnTotals>> {
+        let mut totals = column_totals(db, self.select.clone(), &self.stages).await?;
+        Ok(self.stages.iter().map(|s| totals.remove(&s.id).unwrap_or(ColumnTotals { stage_id: s.id, ..Default::default() })).collect())
+    }
+}
+
 pub async fn board(db: &impl ConnectionTrait, actor: &Actor, filter: &BoardFilter) -> AppResult<Board> {
-    let checked = check_filter(filter)?;
-    let (all_pipelines, pipeline_id) = chosen_pipeline(db, filter.pipeline).await?;
-    let stages = stages_of(db, pipeline_id).await?;
-    let today = today();
-    let open: Vec<i64> = stages.iter().filter(|s| !s.won && !s.lost).map(|s| s.id).collect();
-    let select = filtered(actor, pipeline_id, &checked, &open, today);
-    let mut totals = column_totals(db, select.clone(), &stages).await?;
-    let mut columns = Vec::with_capacity(stages.len());
-    for stage in &stages {
-        let deals = column_page(db, select.clone(), stage.id, None).await?;
-        columns.push(Column {
-            stage: stage_view(stage),
-            totals: totals.remove(&stage.id).unwrap_or(ColumnTotals { stage_id: stage.id, ..Default::default() }),
-            cards: cards(db, deals, &stages, today).await?,
-        });
+    let query = BoardQuery::new(db, actor, filter).await?;
+    let mut columns = Vec::with_capacity(query.stages.len());
+    for (stage, totals) in query.stages.iter().zip(query.totals(db).await?) {
+        let deals = column_page(db, query.select.clone(), stage.id, None).await?;
+        columns.push(Column { stage: stage_view(stage), totals, cards: cards(db, deals, &query.stages, query.today).await? });
     }
     let (owners, teams) = filter_choices(db, actor).await?;
     Ok(Board {
-        pipelines: all_pipelines.into_iter().map(|p| Choice { id: p.id, label: p.name }).collect(),
-        pipeline_id,
+        pipelines: query.pipelines.into_iter().map(|p| Choice { id: p.id, label: p.name }).collect(),
+        pipeline_id: query.pipeline_id,
         columns,
         owners,
         teams,
@@ -323,26 +340,17 @@ pub async fn board(db: &impl ConnectionTrait, actor: &Actor, filter: &BoardFilte
 
 /// The next page of one column, after the card the client has last.
 pub async fn more_cards(db: &impl ConnectionTrait, actor: &Actor, filter: &BoardFilter, stage_id: i64, after: (i64, i64)) -> AppResult<Vec<Card>> {
-    let checked = check_filter(filter)?;
-    let (_, pipeline_id) = chosen_pipeline(db, filter.pipeline).await?;
-    let stages = stages_of(db, pipeline_id).await?;
-    if !stages.iter().any(|s| s.id == stage_id) {
+    let query = BoardQuery::new(db, actor, filter).await?;
+    if !query.stages.iter().any(|s| s.id == stage_id) {
         return Err(AppError::NotFound);
     }
-    let today = today();
-    let open: Vec<i64> = stages.iter().filter(|s| !s.won && !s.lost).map(|s| s.id).collect();
-    let deals = column_page(db, filtered(actor, pipeline_id, &checked, &open, today), stage_id, Some(after)).await?;
-    cards(db, deals, &stages, today).await
+    let deals = column_page(db, query.select.clone(), stage_id, Some(after)).await?;
+    cards(db, deals, &query.stages, query.today).await
 }
 
 /// Column totals alone, for a board that follows other people's moves.
 pub async fn totals(db: &impl ConnectionTrait, actor: &Actor, filter: &BoardFilter) -> AppResult<Vec<ColumnTotals>> {
-    let checked = check_filter(filter)?;
-    let (_, pipeline_id) = chosen_pipeline(db, filter.pipeline).await?;
-    let stages = stages_of(db, pipeline_id).await?;
-    let open: Vec<i64> = stages.iter().filter(|s| !s.won && !s.lost).map(|s| s.id).collect();
-    let mut totals = column_totals(db, filtered(actor, pipeline_id, &checked, &open, today()), &stages).await?;
-    Ok(stages.iter().map(|s| totals.remove(&s.id).unwrap_or(ColumnTotals { stage_id: s.id, ..Default::default() })).collect())
+    BoardQuery::new(db, actor, filter).await?.totals(db).await
 }
 
 /// One card as the actor may see it now; None when it is gone or not theirs to see.
