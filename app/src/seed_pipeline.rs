@@ -38,10 +38,6 @@ pub struct DealPlan {
 
 pub const DEMO_PLAN: DealPlan = DealPlan { open: 1_200, lost: 600, history: true };
 
-pub async fn seed_demo_pipeline(db: &impl TransactionTrait, now: DateTime<Utc>) -> AppResult<usize> {
-    seed_pipeline(db, now, DEMO_PLAN).await
-}
-
 struct Stages {
     open: Vec<(i64, i32)>,
     won: i64,

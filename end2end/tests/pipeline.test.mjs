@@ -31,11 +31,27 @@ for (const project of PROJECTS) {
       const nextStage = await next.getAttribute('data-stage');
       const card = first.locator('.deal-card').first();
       const id = await card.getAttribute('data-card');
+      const from = await card.boundingBox();
       if (project.hasTouch) {
-        await press(card.locator('.move-button'), project);
-        await press(page.locator('.sheet-choice').nth(1), project);
+        // A long press picks the card up; carried to the right edge, it pages the board one column
+        // on, and the finger comes back to drop it there.
+        const cdp = await context.newCDPSession(page);
+        const touch = (type, x, y) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y }] });
+        const glide = async (x0, y0, x1, y1) => {
+          for (let step = 1; step <= 10; step++) {
+            await touch('touchMove', x0 + (x1 - x0) * step / 10, y0 + (y1 - y0) * step / 10);
+            await page.waitForTimeout(16);
+          }
+        };
+        const [x0, y0] = [from.x + 40, from.y + 20];
+        const edge = project.viewport.width - 20;
+        await touch('touchStart', x0, y0);
+        await page.waitForTimeout(600);
+        await glide(x0, y0, edge, y0 + 40);
+        await page.waitForTimeout(300);
+        await glide(edge, y0 + 40, project.viewport.width / 2, y0 + 60);
+        await touch('touchEnd');
       } else {
-        const from = await card.boundingBox();
         const to = await next.locator('.column-header').boundingBox();
         await page.mouse.move(from.x + 30, from.y + 20);
         await page.mouse.down();
@@ -54,6 +70,37 @@ for (const project of PROJECTS) {
       assert.equal(await page.locator(`.board-column[data-stage="${nextStage}"] .deal-card[data-card="${id}"]`).count(), 1, 'still in the new stage after reload');
       await watcher.context.close();
       await context.close();
+    });
+
+    test('a move made on a stale card is refused with the conflict message and the card is refreshed', async () => {
+      // This board misses the live updates (its event stream is cut), so it still shows the old card.
+      const stale = await open(browser, project);
+      await stale.page.route('**/api/pipeline/events', (route) => route.abort());
+      await login(stale.page, 'rep');
+      await stale.page.waitForURL(`${BASE_URL}/dashboard`);
+      await stale.page.goto(`${BASE_URL}/pipeline`);
+      await stale.page.getByTestId('board').waitFor();
+      await waitForHydration(stale.page);
+      const card = columns(stale.page).nth(0).locator('.deal-card').first();
+      const id = await card.getAttribute('data-card');
+
+      const other = await board(project, 'rep');
+      const secondStage = await columns(other.page).nth(1).getAttribute('data-stage');
+      await press(columns(other.page).nth(0).locator(`.deal-card[data-card="${id}"] .move-button`), project);
+      await press(other.page.locator('.sheet-choice').nth(1), project);
+      await other.page.locator(`.board-column[data-stage="${secondStage}"] .deal-card[data-card="${id}"]`).waitFor();
+
+      await press(card.locator('.move-button'), project);
+      await press(stale.page.locator('.sheet-choice').nth(2), project);
+      const message = stale.page.locator('.board-message .notice.error');
+      await message.waitFor();
+      assert.match(await message.textContent(), /刚被别人改过/);
+      // The refreshed card sits where the other move put it, not where this board tried to put it.
+      await stale.page.locator(`.board-column[data-stage="${secondStage}"] .deal-card[data-card="${id}"]`).waitFor();
+      assert.equal(await stale.page.locator(`.deal-card[data-card="${id}"]`).count(), 1);
+      await shot(stale.page, `pipeline-conflict-${project.name}.png`);
+      await other.context.close();
+      await stale.context.close();
     });
 
     test('winning a deal creates its sales order and a payment reduces the balance', async () => {

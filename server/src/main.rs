@@ -40,7 +40,11 @@ enum Command {
 #[derive(Subcommand)]
 enum SeedWhat {
     /// The demo company (only into an empty database; refused when JINGXI_ENV=production).
-    Demo,
+    Demo {
+        /// Open deals besides those behind orders (the board benchmark seeds 10,000).
+        #[arg(long, default_value_t = app::seed_pipeline::DEMO_PLAN.open)]
+        open_deals: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -94,7 +98,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             if config.seed_demo_on_start {
-                seed(&db, &config).await?;
+                seed(&db, &config, app::seed_pipeline::DEMO_PLAN).await?;
             }
             jingxi::serve(&config, db).await.map_err(|e| format!("server error: {e}"))
         }
@@ -102,7 +106,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("database is up to date");
             Ok(())
         }
-        Command::Seed { what: SeedWhat::Demo } => seed(&db, &config).await,
+        Command::Seed { what: SeedWhat::Demo { open_deals } } => seed(&db, &config, app::seed_pipeline::DealPlan { open: open_deals, ..app::seed_pipeline::DEMO_PLAN }).await,
         Command::Jobs { job: Job::PoolReturn { as_of } } => {
             let now = match as_of {
                 Some(text) => chrono::DateTime::parse_from_rfc3339(&text).map_err(|e| format!("--as-of {text}: {e}"))?.with_timezone(&chrono::Utc),
@@ -125,11 +129,11 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-async fn seed(db: &sea_orm::DatabaseConnection, config: &Config) -> Result<(), String> {
+async fn seed(db: &sea_orm::DatabaseConnection, config: &Config, deals: app::seed_pipeline::DealPlan) -> Result<(), String> {
     match seed_demo(db, config.settings.production).await {
             Ok(SeedOutcome::Created) => {
                 let customers = app::seed_customers::seed_demo_customers(db, chrono::Utc::now()).await.map_err(|e| format!("seeding customers failed: {e}"))?;
-                let deals = app::seed_pipeline::seed_demo_pipeline(db, chrono::Utc::now()).await.map_err(|e| format!("seeding deals failed: {e}"))?;
+                let deals = app::seed_pipeline::seed_pipeline(db, chrono::Utc::now(), deals).await.map_err(|e| format!("seeding deals failed: {e}"))?;
                 println!("demo company created with {customers} customers and {deals} deals: log in as admin, manager or rep with password {}", app::seed::DEMO_PASSWORD);
                 Ok(())
             }

@@ -292,3 +292,55 @@ async fn open_boards_hear_of_moves_they_may_see_and_only_those() {
     assert!(sees_change(&mut manager_stream, card.id, std::time::Duration::from_secs(3)).await, "the rep's manager sees the move within seconds");
     assert!(!sees_change(&mut stranger_stream, card.id, std::time::Duration::from_millis(1500)).await, "a rep of another team is never told");
 }
+
+#[tokio::test]
+async fn the_forecast_adds_up_won_weighted_and_best_case_within_what_each_person_may_see() {
+    use app::domain::period::Period;
+    use app::pipeline::forecast::Forecast;
+    let app = company().await;
+    let (first, last) = Period::quarter_of(chrono::Local::now().date_naive()).bounds();
+    let sum_sql = |column: &str, stage: &str, date: &str, owner: Option<i64>| {
+        let owner = owner.map(|id| format!(" AND o.owner_id = {id}")).unwrap_or_default();
+        format!(
+            "SELECT CAST(COALESCE(SUM(o.{column}), 0) AS BIGINT) FROM opportunities o JOIN pipeline_stages s ON s.id = o.stage_id \
+             WHERE {stage} AND o.{date} BETWEEN '{first}' AND '{last}'{owner}"
+        )
+    };
+    let won_sql = |owner| sum_sql("won_amount_fen", "s.won = true", "closed_on", owner);
+    let open_sql = |owner| sum_sql("amount_fen", "s.won = false AND s.lost = false", "expected_close_on", owner);
+
+    let admin = app.signed_in("admin").await;
+    let company: Forecast = admin.call("pipeline/forecast", &[]).await.unwrap();
+    assert_eq!(company.period, Period::quarter_of(chrono::Local::now().date_naive()).as_text(), "this quarter by default");
+    let won = scalar(&app, &won_sql(None)).await;
+    assert!(won > 0, "the demo wins deals every quarter");
+    assert_eq!(company.figures.won_fen, won);
+    assert_eq!(company.figures.best_case_fen, won + scalar(&app, &open_sql(None)).await);
+    assert!(company.figures.won_fen < company.figures.weighted_fen && company.figures.weighted_fen < company.figures.best_case_fen);
+    assert_eq!(company.people.iter().map(|p| p.figures.won_fen).sum::<i64>(), won, "the people's rows add up to the company");
+    assert_eq!(company.people.iter().map(|p| p.figures.weighted_fen).sum::<i64>(), company.figures.weighted_fen);
+    let first_stage = company.stages[0].measured;
+    assert!(first_stage.reached > 0 && first_stage.won > 0 && first_stage.won < first_stage.reached, "{first_stage:?}");
+    assert!(company.stages.windows(2).all(|w| w[1].measured.reached <= w[0].measured.reached), "a funnel narrows");
+    assert_eq!(company.stages.iter().map(|s| s.open_fen).sum::<i64>(), company.figures.open_fen);
+
+    // A rep sees their own forecast only; naming someone else's deals gives nothing away.
+    let rep = app.signed_in("rep").await;
+    let rep_id = user_id(&app, "rep").await;
+    let own: Forecast = rep.call("pipeline/forecast", &[]).await.unwrap();
+    assert_eq!(own.figures.won_fen, scalar(&app, &won_sql(Some(rep_id))).await);
+    assert_eq!(own.figures.best_case_fen - own.figures.won_fen, scalar(&app, &open_sql(Some(rep_id))).await);
+    assert!(own.figures.best_case_fen < company.figures.best_case_fen);
+    assert!(own.people.is_empty() && own.owners.is_empty(), "a rep gets no per-person breakdown");
+    let manager_id = user_id(&app, "manager").await.to_string();
+    let someone_else: Forecast = rep.call("pipeline/forecast", &[("filter[owner]", &manager_id)]).await.unwrap();
+    assert_eq!(someone_else.figures, Default::default());
+
+    // A year works as well as a quarter; nonsense is refused at the field.
+    let year = Period::year_of(chrono::Local::now().date_naive()).as_text();
+    let whole_year: Forecast = admin.call("pipeline/forecast", &[("filter[period]", &year)]).await.unwrap();
+    assert!(whole_year.figures.won_fen >= company.figures.won_fen);
+    let refused = admin.call::<Forecast>("pipeline/forecast", &[("filter[period]", "2026-13")]).await.unwrap_err();
+    assert_eq!(fields(&refused), vec![("period".to_string(), ErrorCode::InvalidDate)]);
+    assert_eq!(app.client().call::<Forecast>("pipeline/forecast", &[]).await, Err(AppError::Unauthorized));
+}

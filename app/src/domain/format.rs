@@ -93,6 +93,23 @@ pub fn format_money_compact(fen: i64, locale: Locale) -> String {
 }
 
 /// A date as people read it: `2026年11月22日` / `Nov 22, 2026`.
+/// A planning period as people say it: `2026年第4季度`, `Q4 2026`.
+pub fn format_period(period: super::period::Period, locale: Locale) -> String {
+    use super::period::Period;
+    match (locale, period) {
+        (Locale::ZhCn, Period::Year(y)) => format!("{y}年"),
+        (Locale::ZhCn, Period::Half(y, h)) => format!("{y}年{}", if h == 1 { "上半年" } else { "下半年" }),
+        (Locale::ZhCn, Period::Quarter(y, q)) => format!("{y}年第{q}季度"),
+        (Locale::ZhCn, Period::Month(y, m)) => format!("{y}年{m}月"),
+        (Locale::ZhCn, Period::Week(y, w)) => format!("{y}年第{w}周"),
+        (Locale::En, Period::Year(y)) => format!("{y}"),
+        (Locale::En, Period::Half(y, h)) => format!("H{h} {y}"),
+        (Locale::En, Period::Quarter(y, q)) => format!("Q{q} {y}"),
+        (Locale::En, Period::Month(..)) => period.bounds().0.format("%b %Y").to_string(),
+        (Locale::En, Period::Week(y, w)) => format!("Week {w}, {y}"),
+    }
+}
+
 pub fn format_date(date: NaiveDate, locale: Locale) -> String {
     match locale {
         Locale::ZhCn => format!("{}年{}月{}日", date.year(), date.month(), date.day()),

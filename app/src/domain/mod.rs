@@ -27,8 +27,10 @@ macro_rules! text_enum {
 }
 
 pub mod customer;
+pub mod forecast;
 pub mod format;
 pub mod forms;
+pub mod period;
 pub mod pipeline;
 pub mod throttle;
 pub mod visibility;

@@ -1,4 +1,4 @@
-use super::{CustomerTexts, NotificationTexts, PipelineTexts, Texts};
+use super::{CustomerTexts, NotificationTexts, ForecastTexts, PipelineTexts, Texts};
 
 pub static TEXTS: Texts = Texts {
     app_name: "Jingxi",
@@ -316,5 +316,31 @@ pub static TEXTS: Texts = Texts {
         moved: |title, stage| format!("“{title}” moved to {stage}"),
         picked_up: |title| format!("Picked up “{title}”: arrow keys move it, Space drops it"),
         delivery: |s| match s { "pending" => "Pending", "partial" => "Partly delivered", "delivered" => "Delivered", _ => "" },
+    },
+    forecast: ForecastTexts {
+        title: "Forecast",
+        period: "Period",
+        won: "Won",
+        weighted: "Weighted forecast",
+        weighted_hint: "Won + deals expected to close in the period × stage probability",
+        historical: "By measured conversion",
+        historical_hint: "Won + deals in the period × the share won from that stage over the last 12 months",
+        best_case: "Best case",
+        best_case_hint: "Won + every deal expected to close in the period",
+        by_stage: "By stage",
+        by_stage_hint: "Measured conversion: of the deals closed in the last 12 months that reached the stage, the share that was won. Where it differs a lot from the configured probability, adjust the stage.",
+        stage: "Stage",
+        configured: "Configured",
+        measured: "Measured",
+        open_deals: "Deals in period",
+        open_amount: "Amount",
+        weighted_amount: "Weighted",
+        by_person: "By person",
+        person: "Person",
+        not_measured: "no data yet",
+        nothing_expected: "Nothing won or expected to close in this period",
+        won_deals: |n| if n == 1 { "1 deal".to_string() } else { format!("{n} deals") },
+        measured_of: |won, reached| format!("{won} of {reached}"),
+        overdue: |n, amount| format!("{n} more open deals are past their expected close date ({amount}) and count in no period: update their close dates."),
     },
 };

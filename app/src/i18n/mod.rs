@@ -110,6 +110,35 @@ pub struct Texts {
     pub customers: CustomerTexts,
     pub notifications: NotificationTexts,
     pub pipeline: PipelineTexts,
+    pub forecast: ForecastTexts,
+}
+
+/// The sales forecast page.
+pub struct ForecastTexts {
+    pub title: &'static str,
+    pub period: &'static str,
+    pub won: &'static str,
+    pub weighted: &'static str,
+    pub weighted_hint: &'static str,
+    pub historical: &'static str,
+    pub historical_hint: &'static str,
+    pub best_case: &'static str,
+    pub best_case_hint: &'static str,
+    pub by_stage: &'static str,
+    pub by_stage_hint: &'static str,
+    pub stage: &'static str,
+    pub configured: &'static str,
+    pub measured: &'static str,
+    pub open_deals: &'static str,
+    pub open_amount: &'static str,
+    pub weighted_amount: &'static str,
+    pub by_person: &'static str,
+    pub person: &'static str,
+    pub not_measured: &'static str,
+    pub nothing_expected: &'static str,
+    pub won_deals: fn(u32) -> String,
+    pub measured_of: fn(u32, u32) -> String,
+    pub overdue: fn(u32, &str) -> String,
 }
 
 /// Customer pages. Label tables follow the order of the domain enums' `ALL`.

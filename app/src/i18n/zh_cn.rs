@@ -1,4 +1,4 @@
-use super::{CustomerTexts, NotificationTexts, PipelineTexts, Texts};
+use super::{CustomerTexts, NotificationTexts, ForecastTexts, PipelineTexts, Texts};
 
 pub static TEXTS: Texts = Texts {
     app_name: "精细",
@@ -316,5 +316,31 @@ pub static TEXTS: Texts = Texts {
         moved: |title, stage| format!("“{title}”已移到{stage}"),
         picked_up: |title| format!("已拿起“{title}”，用方向键移动，空格放下"),
         delivery: |s| match s { "pending" => "待发货", "partial" => "部分发货", "delivered" => "已发货", _ => "" },
+    },
+    forecast: ForecastTexts {
+        title: "销售预测",
+        period: "期间",
+        won: "已赢单",
+        weighted: "加权预测",
+        weighted_hint: "已赢单 + 本期预计成交的商机 × 阶段赢率",
+        historical: "按历史转化率",
+        historical_hint: "已赢单 + 本期商机 × 近 12 个月该阶段的实际赢单比例",
+        best_case: "最佳情况",
+        best_case_hint: "已赢单 + 本期预计成交的全部商机",
+        by_stage: "各阶段",
+        by_stage_hint: "实际转化率：近 12 个月已关闭的商机中，到达该阶段后最终赢单的比例。与设定赢率相差较大时，请调整阶段赢率。",
+        stage: "阶段",
+        configured: "设定赢率",
+        measured: "实际转化率",
+        open_deals: "本期商机",
+        open_amount: "金额",
+        weighted_amount: "加权金额",
+        by_person: "按人员",
+        person: "人员",
+        not_measured: "暂无数据",
+        nothing_expected: "本期没有已赢单或预计成交的商机",
+        won_deals: |n| format!("{n} 个商机"),
+        measured_of: |won, reached| format!("{won}/{reached}"),
+        overdue: |n, amount| format!("另有 {n} 个进行中的商机已过预计成交日（{amount}），未计入任何期间：请更新它们的预计成交日。"),
     },
 };

@@ -50,14 +50,7 @@ pub fn BoardPage() -> impl IntoView {
 #[component]
 fn BoardFilters(filter: BoardFilter, board: Board) -> impl IntoView {
     let i18n = use_i18n();
-    let select = move |name: &'static str, all: fn(&Texts) -> &'static str, current: Option<i64>, choices: Vec<super::Choice>| {
-        view! {
-            <select name=name aria-label=move || all(i18n.t())>
-                <option value="">{move || all(i18n.t())}</option>
-                {choices.into_iter().map(|c| view! { <option value=c.id selected=current == Some(c.id)>{c.label}</option> }).collect_view()}
-            </select>
-        }
-    };
+    let select = choice_select;
     let filtered = filter != BoardFilter::default();
     view! {
         <form class="search-bar board-filters" method="get" action="/pipeline" role="search">
@@ -72,8 +65,21 @@ fn BoardFilters(filter: BoardFilter, board: Board) -> impl IntoView {
             <button type="submit" class="button">{tr(|t| t.pipeline.apply)}</button>
             {filtered.then(|| view! { <a class="button subtle" href="/pipeline">{tr(|t| t.pipeline.clear)}</a> })}
             <a class="button primary" href="/pipeline/new">{tr(|t| t.pipeline.new_deal)}</a>
+            <a class="button" href="/pipeline/forecast">{tr(|t| t.forecast.title)}</a>
         </form>
     }.into_any()
+}
+
+/// A filter's drop-down of people or teams; the empty choice ("all …") comes first.
+pub fn choice_select(name: &'static str, all: fn(&Texts) -> &'static str, current: Option<i64>, choices: Vec<super::Choice>) -> AnyView {
+    let i18n = use_i18n();
+    view! {
+        <select name=name aria-label=move || all(i18n.t())>
+            <option value="">{move || all(i18n.t())}</option>
+            {choices.into_iter().map(|c| view! { <option value=c.id selected=current == Some(c.id)>{c.label}</option> }).collect_view()}
+        </select>
+    }
+    .into_any()
 }
 
 /// One column's live state.
@@ -526,6 +532,12 @@ mod drag {
         touch: bool,
         active: bool,
         timer: Option<i32>,
+        /// Where the pointer is now, and the interval that scrolls the board while it rests near
+        /// an edge (a still finger sends no events).
+        at: (f64, f64),
+        edge_scroll: Option<i32>,
+        scroll_start: i32,
+        paged_at: f64,
         /// A drag just ended: swallow the click that follows it.
         suppress_click: bool,
     }
@@ -540,16 +552,66 @@ mod drag {
         });
     }
 
-    fn activate(drag: &mut Drag) {
+    const EDGE_PX: f64 = 48.0;
+    /// After paging one column sideways the board waits this long before paging again, so a
+    /// finger resting at the edge gets time to see the column it reached.
+    const EDGE_PAUSE_MS: f64 = 800.0;
+
+    /// Moves the lifted card with the pointer, counting how far the board has scrolled under it.
+    fn follow_pointer(drag: &Drag, board: &web_sys::HtmlElement) {
+        if let Some(element) = &drag.element {
+            let scrolled = (board.scroll_left() - drag.scroll_start) as f64;
+            let _ = element.style().set_property(
+                "transform",
+                &format!("translate({}px, {}px) rotate(2deg)", drag.at.0 - drag.start.0 + scrolled, drag.at.1 - drag.start.1),
+            );
+        }
+    }
+
+    fn activate(drag: &mut Drag, shared: &Rc<RefCell<Drag>>, board: NodeRef<leptos::html::Div>) {
         drag.active = true;
         if let Some(element) = &drag.element {
             let _ = element.class_list().add_1("dragging");
         }
+        let Some(board) = board.get_untracked() else { return };
+        drag.scroll_start = board.scroll_left();
+        // Snapping would fight the paging below.
+        let _ = board.class_list().add_1("dragging-over");
+        let shared = shared.clone();
+        let tick = Closure::<dyn FnMut()>::new(move || {
+            let Ok(mut d) = shared.try_borrow_mut() else { return };
+            let rect = board.get_bounding_client_rect();
+            let (x, y) = d.at;
+            let direction = if x < rect.left() + EDGE_PX {
+                -1
+            } else if x > rect.right() - EDGE_PX {
+                1
+            } else {
+                return;
+            };
+            let now = window().performance().map(|p| p.now()).unwrap_or_default();
+            if now - d.paged_at < EDGE_PAUSE_MS {
+                return;
+            }
+            d.paged_at = now;
+            let column = board.query_selector(".board-column").ok().flatten().map(|c| c.get_bounding_client_rect().width()).unwrap_or(272.0) + 12.0;
+            board.set_scroll_left(board.scroll_left() + direction * column as i32);
+            follow_pointer(&d, &board);
+            highlight(x, y);
+        });
+        drag.edge_scroll = window().set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 50).ok();
+        tick.forget();
     }
 
     fn reset(drag: &mut Drag) {
         if let Some(timer) = drag.timer.take() {
             window().clear_timeout_with_handle(timer);
+        }
+        if let Some(interval) = drag.edge_scroll.take() {
+            window().clear_interval_with_handle(interval);
+        }
+        if let Some(board) = document().query_selector(".board.dragging-over").ok().flatten() {
+            let _ = board.class_list().remove_1("dragging-over");
         }
         if let Some(element) = drag.element.take() {
             let _ = element.class_list().remove_1("dragging");
@@ -593,12 +655,12 @@ mod drag {
         }
     }
 
-    pub fn install(state: BoardState, board: NodeRef<leptos::html::Div>) {
+    pub fn install(state: BoardState, board_ref: NodeRef<leptos::html::Div>) {
         let drag = Rc::new(RefCell::new(Drag::default()));
         let listening = drag.clone();
         Effect::new(move |_| {
             let drag = listening.clone();
-            let Some(board) = board.get() else { return };
+            let Some(board) = board_ref.get() else { return };
             let board: web_sys::HtmlElement = board.unchecked_into();
 
             let down = {
@@ -618,6 +680,7 @@ mod drag {
                     d.card_id = card_id;
                     d.element = card.dyn_into::<web_sys::HtmlElement>().ok();
                     d.start = (ev.client_x() as f64, ev.client_y() as f64);
+                    d.at = d.start;
                     d.touch = ev.pointer_type() == "touch";
                     d.suppress_click = false;
                     if d.touch {
@@ -626,7 +689,7 @@ mod drag {
                             let mut d = drag.borrow_mut();
                             d.timer = None;
                             if d.element.is_some() {
-                                activate(&mut d);
+                                activate(&mut d, &drag, board_ref);
                                 // A little buzz where the phone supports it: the card is picked up.
                                 let _ = window().navigator().vibrate_with_duration(20);
                             }
@@ -670,7 +733,7 @@ mod drag {
         });
 
         let moving = drag.clone();
-        let board_for_scroll = board;
+        let board_for_scroll = board_ref;
         let _ = window_event_listener(leptos::ev::pointermove, move |ev| {
             let mut d = moving.borrow_mut();
             if d.element.is_none() {
@@ -683,26 +746,18 @@ mod drag {
                     // The finger moved before the long press: it is a scroll, not a drag.
                     reset(&mut d);
                 } else if !d.touch && distance > MOUSE_SLOP_PX {
-                    activate(&mut d);
+                    activate(&mut d, &moving, board_for_scroll);
                 }
                 if !d.active {
                     return;
                 }
             }
             ev.prevent_default();
-            if let Some(element) = &d.element {
-                let _ = element.style().set_property("transform", &format!("translate({}px, {}px) rotate(2deg)", x - d.start.0, y - d.start.1));
+            d.at = (x, y);
+            if let Some(board) = board_for_scroll.get_untracked() {
+                follow_pointer(&d, &board);
             }
             highlight(x, y);
-            // Near the board's edge, scroll it so a far column can be reached.
-            if let Some(board) = board_for_scroll.get_untracked() {
-                let rect = board.get_bounding_client_rect();
-                if x < rect.left() + 40.0 {
-                    board.set_scroll_left(board.scroll_left() - 20);
-                } else if x > rect.right() - 40.0 {
-                    board.set_scroll_left(board.scroll_left() + 20);
-                }
-            }
         });
 
         let ending = drag.clone();

@@ -2,6 +2,7 @@
 pub mod api;
 pub mod board;
 pub mod deal_page;
+pub mod forecast;
 #[cfg(feature = "ssr")]
 pub mod live;
 #[cfg(feature = "ssr")]

@@ -56,7 +56,7 @@ pub async fn ensure_defaults(db: &(impl ConnectionTrait + TransactionTrait)) -> 
     Ok(())
 }
 
-fn stage_view(stage: &pipeline_stage::Model) -> StageView {
+pub(super) fn stage_view(stage: &pipeline_stage::Model) -> StageView {
     StageView {
         id: stage.id,
         key: stage.key.clone(),
@@ -68,7 +68,7 @@ fn stage_view(stage: &pipeline_stage::Model) -> StageView {
     }
 }
 
-async fn stages_of(db: &impl ConnectionTrait, pipeline_id: i64) -> AppResult<Vec<pipeline_stage::Model>> {
+pub(super) async fn stages_of(db: &impl ConnectionTrait, pipeline_id: i64) -> AppResult<Vec<pipeline_stage::Model>> {
     Ok(pipeline_stage::Entity::find()
         .filter(pipeline_stage::Column::PipelineId.eq(pipeline_id))
         .order_by_asc(pipeline_stage::Column::Position)
@@ -136,14 +136,7 @@ fn month_range(text: &str) -> Option<(NaiveDate, NaiveDate)> {
 /// The deals of a pipeline that the actor may see and the filter selects. Closed deals only while
 /// recent (or in the chosen close month), so won and lost columns do not grow for ever.
 fn filtered(actor: &Actor, pipeline_id: i64, filter: &CheckedFilter, open_stage_ids: &[i64], today: NaiveDate) -> Select<opportunity::Entity> {
-    let mut select = visible::<opportunity::Entity>(&actor.scope()).filter(opportunity::Column::PipelineId.eq(pipeline_id));
-    if let Some(owner) = filter.owner {
-        select = select.filter(opportunity::Column::OwnerId.eq(owner));
-    }
-    if let Some(team) = filter.team {
-        let members = Query::select().column(user::Column::Id).from(user::Entity).and_where(user::Column::TeamId.eq(team)).to_owned();
-        select = select.filter(opportunity::Column::OwnerId.in_subquery(members));
-    }
+    let mut select = deals_of(actor, pipeline_id, filter.owner, filter.team);
     match filter.close_month {
         Some((first, next)) => {
             select = select.filter(opportunity::Column::ExpectedCloseOn.gte(first)).filter(opportunity::Column::ExpectedCloseOn.lt(next));
@@ -172,8 +165,21 @@ fn filtered(actor: &Actor, pipeline_id: i64, filter: &CheckedFilter, open_stage_
     select
 }
 
+/// The deals of a pipeline the actor may see, of one owner or one team when asked.
+pub(super) fn deals_of(actor: &Actor, pipeline_id: i64, owner: Option<i64>, team: Option<i64>) -> Select<opportunity::Entity> {
+    let mut select = visible::<opportunity::Entity>(&actor.scope()).filter(opportunity::Column::PipelineId.eq(pipeline_id));
+    if let Some(owner) = owner {
+        select = select.filter(opportunity::Column::OwnerId.eq(owner));
+    }
+    if let Some(team) = team {
+        let members = Query::select().column(user::Column::Id).from(user::Entity).and_where(user::Column::TeamId.eq(team)).to_owned();
+        select = select.filter(opportunity::Column::OwnerId.in_subquery(members));
+    }
+    select
+}
+
 /// The pipeline asked for, or the first one.
-async fn chosen_pipeline(db: &impl ConnectionTrait, requested: Option<i64>) -> AppResult<(Vec<pipeline::Model>, i64)> {
+pub(super) async fn chosen_pipeline(db: &impl ConnectionTrait, requested: Option<i64>) -> AppResult<(Vec<pipeline::Model>, i64)> {
     let all = pipelines(db).await?;
     let id = match requested {
         Some(id) if all.iter().any(|p| p.id == id) => id,
@@ -183,7 +189,7 @@ async fn chosen_pipeline(db: &impl ConnectionTrait, requested: Option<i64>) -> A
     Ok((all, id))
 }
 
-fn today() -> NaiveDate {
+pub(super) fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
@@ -272,7 +278,7 @@ async fn column_page(
         .await?)
 }
 
-async fn filter_choices(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<(Vec<Choice>, Vec<Choice>)> {
+pub(super) async fn filter_choices(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<(Vec<Choice>, Vec<Choice>)> {
     if !actor.role().leads_people() {
         return Ok((Vec::new(), Vec::new()));
     }

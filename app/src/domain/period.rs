@@ -1,0 +1,157 @@
+//! Calendar periods a sales team plans and reviews by: year, half-year, quarter, month and week
+//! (ISO weeks, Monday first). Written as text in links and forms: `2026`, `2026-H2`, `2026-Q4`,
+//! `2026-11`, `2026-W47`.
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Period {
+    Year(i32),
+    Half(i32, u8),
+    Quarter(i32, u8),
+    Month(i32, u8),
+    Week(i32, u8),
+}
+
+impl Period {
+    pub fn parse(text: &str) -> Option<Period> {
+        let text = text.trim();
+        let (year, rest) = match text.split_once('-') {
+            Some((year, rest)) => (year, Some(rest)),
+            None => (text, None),
+        };
+        if year.len() != 4 {
+            return None;
+        }
+        let year: i32 = year.parse().ok().filter(|y| (1900..=9999).contains(y))?;
+        let Some(rest) = rest else { return Some(Period::Year(year)) };
+        let number = |digits: &str, max: u8| digits.parse::<u8>().ok().filter(|n| (1..=max).contains(n));
+        let period = if let Some(n) = rest.strip_prefix('H') {
+            Period::Half(year, number(n, 2)?)
+        } else if let Some(n) = rest.strip_prefix('Q') {
+            Period::Quarter(year, number(n, 4)?)
+        } else if let Some(n) = rest.strip_prefix('W') {
+            let weeks = NaiveDate::from_ymd_opt(year, 12, 28)?.iso_week().week() as u8;
+            Period::Week(year, number(n, weeks)?)
+        } else if rest.len() == 2 {
+            Period::Month(year, number(rest, 12)?)
+        } else {
+            return None;
+        };
+        Some(period)
+    }
+
+    pub fn as_text(self) -> String {
+        match self {
+            Period::Year(y) => format!("{y:04}"),
+            Period::Half(y, h) => format!("{y:04}-H{h}"),
+            Period::Quarter(y, q) => format!("{y:04}-Q{q}"),
+            Period::Month(y, m) => format!("{y:04}-{m:02}"),
+            Period::Week(y, w) => format!("{y:04}-W{w:02}"),
+        }
+    }
+
+    /// First and last day, both included.
+    pub fn bounds(self) -> (NaiveDate, NaiveDate) {
+        let month_span = |year: i32, first_month: u32, months: u32| {
+            let start = NaiveDate::from_ymd_opt(year, first_month, 1).unwrap_or_default();
+            let after_month = first_month + months;
+            let next = if after_month > 12 { NaiveDate::from_ymd_opt(year + 1, after_month - 12, 1) } else { NaiveDate::from_ymd_opt(year, after_month, 1) };
+            (start, next.unwrap_or_default() - Duration::days(1))
+        };
+        match self {
+            Period::Year(y) => month_span(y, 1, 12),
+            Period::Half(y, h) => month_span(y, 1 + 6 * (h as u32 - 1), 6),
+            Period::Quarter(y, q) => month_span(y, 1 + 3 * (q as u32 - 1), 3),
+            Period::Month(y, m) => month_span(y, m as u32, 1),
+            Period::Week(y, w) => {
+                let monday = NaiveDate::from_isoywd_opt(y, w as u32, Weekday::Mon).unwrap_or_default();
+                (monday, monday + Duration::days(6))
+            }
+        }
+    }
+
+    pub fn contains(self, day: NaiveDate) -> bool {
+        let (first, last) = self.bounds();
+        first <= day && day <= last
+    }
+
+    pub fn month_of(day: NaiveDate) -> Period {
+        Period::Month(day.year(), day.month() as u8)
+    }
+
+    pub fn quarter_of(day: NaiveDate) -> Period {
+        Period::Quarter(day.year(), (day.month0() / 3 + 1) as u8)
+    }
+
+    pub fn year_of(day: NaiveDate) -> Period {
+        Period::Year(day.year())
+    }
+
+    /// The same kind of period just after this one.
+    pub fn next(self) -> Period {
+        let (_, last) = self.bounds();
+        let day = last + Duration::days(1);
+        match self {
+            Period::Year(_) => Period::Year(day.year()),
+            Period::Half(..) => Period::Half(day.year(), (day.month0() / 6 + 1) as u8),
+            Period::Quarter(..) => Period::quarter_of(day),
+            Period::Month(..) => Period::month_of(day),
+            Period::Week(..) => Period::Week(day.iso_week().year(), day.iso_week().week() as u8),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn bounds_of_each_kind() {
+        assert_eq!(Period::Year(2026).bounds(), (day(2026, 1, 1), day(2026, 12, 31)));
+        assert_eq!(Period::Half(2026, 2).bounds(), (day(2026, 7, 1), day(2026, 12, 31)));
+        assert_eq!(Period::Quarter(2024, 1).bounds(), (day(2024, 1, 1), day(2024, 3, 31)));
+        assert_eq!(Period::Month(2024, 2).bounds(), (day(2024, 2, 1), day(2024, 2, 29)));
+        assert_eq!(Period::Month(2026, 12).bounds(), (day(2026, 12, 1), day(2026, 12, 31)));
+        // ISO week 1 of 2026 starts on Monday 29 December 2025.
+        assert_eq!(Period::Week(2026, 1).bounds(), (day(2025, 12, 29), day(2026, 1, 4)));
+    }
+
+    #[test]
+    fn parses_what_it_writes_and_refuses_nonsense() {
+        for text in ["2026", "2026-H1", "2026-Q4", "2026-02", "2026-W53", "2020-W53"] {
+            assert_eq!(Period::parse(text).map(Period::as_text).as_deref(), Some(text));
+        }
+        for bad in ["", "26", "2026-13", "2026-00", "2026-Q5", "2026-H3", "2026-W00", "2027-W53", "2026-1", "abcd", "2026-Qx", "2026-11-01"] {
+            assert_eq!(Period::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn next_periods() {
+        assert_eq!(Period::Month(2026, 12).next(), Period::Month(2027, 1));
+        assert_eq!(Period::Quarter(2026, 4).next(), Period::Quarter(2027, 1));
+        assert_eq!(Period::Half(2026, 1).next(), Period::Half(2026, 2));
+        assert_eq!(Period::Week(2020, 53).next(), Period::Week(2021, 1));
+    }
+
+    proptest! {
+        /// Every day lies in exactly the month, quarter and year that `*_of` name, and the periods
+        /// of one kind tile the calendar with no gap or overlap.
+        #[test]
+        fn periods_tile_the_calendar(offset in 0i64..20_000) {
+            let d = day(1990, 1, 1) + Duration::days(offset);
+            for period in [Period::month_of(d), Period::quarter_of(d), Period::year_of(d)] {
+                prop_assert!(period.contains(d));
+                let (_, last) = period.bounds();
+                prop_assert_eq!(period.next().bounds().0, last + Duration::days(1));
+                prop_assert_eq!(Period::parse(&period.as_text()), Some(period));
+            }
+        }
+    }
+}
