@@ -344,3 +344,42 @@ async fn the_forecast_adds_up_won_weighted_and_best_case_within_what_each_person
     assert_eq!(fields(&refused), vec![("period".to_string(), ErrorCode::InvalidDate)]);
     assert_eq!(app.client().call::<Forecast>("pipeline/forecast", &[]).await, Err(AppError::Unauthorized));
 }
+
+#[tokio::test]
+async fn the_deal_table_sorts_and_pages_the_same_deals_the_board_counts() {
+    use app::pipeline::{DealTable, TABLE_ROWS_PER_PAGE};
+    let app = company().await;
+    let manager = app.signed_in("manager").await;
+    let board = board(&manager, &[]).await.unwrap();
+    let on_board: u64 = board.columns.iter().map(|c| c.totals.count).sum();
+    let table: DealTable = manager.call("pipeline/table", &[("order[sort]", "amount"), ("order[descending]", "true")]).await.unwrap();
+    assert_eq!(table.total, on_board, "the table holds exactly the board's deals");
+    assert_eq!(table.rows.len() as u64, TABLE_ROWS_PER_PAGE);
+    assert!(table.rows.windows(2).all(|w| w[0].amount_fen >= w[1].amount_fen), "largest first");
+
+    // Pages neither overlap nor skip: walking all of them sees every deal once.
+    let mut seen = std::collections::HashSet::new();
+    let pages = table.total.div_ceil(TABLE_ROWS_PER_PAGE);
+    for page in 0..pages {
+        let page = page.to_string();
+        let rows: DealTable = manager.call("pipeline/table", &[("order[sort]", "amount"), ("order[page]", &page)]).await.unwrap();
+        for row in rows.rows {
+            assert!(seen.insert(row.id), "deal {} on two pages", row.id);
+        }
+    }
+    assert_eq!(seen.len() as u64, on_board);
+
+    // Funnel order follows the stages' positions, not their ids.
+    let by_stage: DealTable = manager.call("pipeline/table", &[("order[sort]", "stage"), ("order[descending]", "true")]).await.unwrap();
+    let position = |stage_id: i64| by_stage.stages.iter().position(|s| s.id == stage_id).unwrap();
+    assert!(by_stage.rows.windows(2).all(|w| position(w[0].stage_id) >= position(w[1].stage_id)));
+
+    // A rep's table holds their own deals only; filters are checked as on the board.
+    let rep = app.signed_in("rep").await;
+    let rep_id = user_id(&app, "rep").await;
+    let own: DealTable = rep.call("pipeline/table", &[]).await.unwrap();
+    assert!(own.total > 0 && own.rows.iter().all(|r| r.owner_id == rep_id));
+    let refused = rep.call::<DealTable>("pipeline/table", &[("filter[min_amount]", "lots")]).await.unwrap_err();
+    assert_eq!(fields(&refused), vec![("min_amount".to_string(), ErrorCode::InvalidAmount)]);
+    assert_eq!(app.client().call::<DealTable>("pipeline/table", &[]).await, Err(AppError::Unauthorized));
+}

@@ -102,6 +102,18 @@ text_enum! {
 }
 
 text_enum! {
+    /// The columns the deal table sorts by.
+    pub enum DealSort {
+        Updated => "updated",
+        Title => "title",
+        Stage => "stage",
+        Amount => "amount",
+        Close => "close",
+        DaysInStage => "days",
+    }
+}
+
+text_enum! {
     pub enum DeliveryStatus {
         Pending => "pending",
         Partial => "partial",

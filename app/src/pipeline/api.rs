@@ -1,5 +1,5 @@
 //! Thin server functions: who is asking, then the service (which applies the visibility rule).
-use super::{Board, BoardFilter, Card, ColumnTotals, DealDetail, DealForm, MoveRequest, PaymentForm};
+use super::{Board, BoardFilter, Card, ColumnTotals, DealDetail, DealForm, DealTable, MoveRequest, PaymentForm, TableOrder};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -7,6 +7,12 @@ use leptos::prelude::*;
 pub async fn load_board(#[server(default)] filter: BoardFilter) -> Result<Board, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     super::service::board(&state.db, &actor, &filter).await
+}
+
+#[server(endpoint = "pipeline/table")]
+pub async fn load_deal_table(#[server(default)] filter: BoardFilter, #[server(default)] order: TableOrder) -> Result<DealTable, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    super::service::table(&state.db, &actor, &filter, &order).await
 }
 
 /// The page of `stage_id`'s column after the card at (`after_position`, `after_id`).

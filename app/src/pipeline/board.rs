@@ -32,40 +32,63 @@ pub fn BoardPage() -> impl IntoView {
             .collect();
         BoardFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     });
-    let board = Resource::new(move || filter.get(), load_board);
+    let table_mode = Memo::new(move |_| query.read().get("view").as_deref() == Some("table"));
     view! {
         <PageHeader title=tr(|t| t.pipeline.title) />
+        {move || if table_mode.get() {
+            let order = Memo::new(move |_| {
+                let q = query.read();
+                super::TableOrder { sort: q.get("sort").unwrap_or_default(), descending: q.get("dir").as_deref() == Some("desc"), page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(0) }
+            });
+            view! { <super::table::TableMode filter order /> }.into_any()
+        } else {
+            view! { <BoardMode filter /> }.into_any()
+        }}
+    }.into_any()
+}
+
+#[component]
+fn BoardMode(filter: Memo<BoardFilter>) -> AnyView {
+    let board = Resource::new(move || filter.get(), load_board);
+    view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match board.await {
-                    Ok(board) => view! { <BoardFilters filter=filter.get_untracked() board=board.clone() /> <BoardView board filter=filter.get_untracked() /> }.into_any(),
-                    Err(error) => view! { <BoardFilters filter=filter.get_untracked() board=Board::default() /> <ErrorPanel error /> }.into_any(),
+                    Ok(board) => view! { <BoardFilters filter=filter.get_untracked() owners=board.owners.clone() teams=board.teams.clone() table=false /> <BoardView board filter=filter.get_untracked() /> }.into_any(),
+                    Err(error) => view! { <BoardFilters filter=filter.get_untracked() owners=Vec::new() teams=Vec::new() table=false /> <ErrorPanel error /> }.into_any(),
                 }
             })}
         </Transition>
     }.into_any()
 }
 
-/// The filters as one GET form: bookmarkable, and it works before hydration.
+/// The filters as one GET form: bookmarkable, and it works before hydration. The same filters
+/// serve the board and the table; a link switches between them, keeping the filters.
 #[component]
-fn BoardFilters(filter: BoardFilter, board: Board) -> impl IntoView {
+pub fn BoardFilters(filter: BoardFilter, owners: Vec<super::Choice>, teams: Vec<super::Choice>, table: bool) -> impl IntoView {
     let i18n = use_i18n();
-    let select = choice_select;
     let filtered = filter != BoardFilter::default();
+    let query = filter.query_suffix();
+    let (board_href, table_href) = (format!("/pipeline?{}", query.trim_start_matches('&')), format!("/pipeline?view=table{query}"));
     view! {
+        <nav class="view-switch" aria-label=move || i18n.t().pipeline.view_switch>
+            <a href=board_href class:current=!table aria-current=(!table).then_some("page")>{tr(|t| t.pipeline.board_view)}</a>
+            <a href=table_href class:current=table aria-current=table.then_some("page")>{tr(|t| t.pipeline.table_view)}</a>
+            <a href="/pipeline/forecast">{tr(|t| t.forecast.title)}</a>
+        </nav>
         <form class="search-bar board-filters" method="get" action="/pipeline" role="search">
+            {table.then(|| view! { <input type="hidden" name="view" value="table" /> })}
             <input type="search" name="q" value=filter.q.clone() aria-label=move || i18n.t().pipeline.search placeholder=move || i18n.t().pipeline.search />
-            {(!board.owners.is_empty()).then(|| select("owner", |t| t.pipeline.all_owners, filter.owner, board.owners.clone()))}
-            {(!board.teams.is_empty()).then(|| select("team", |t| t.pipeline.all_teams, filter.team, board.teams.clone()))}
+            {(!owners.is_empty()).then(|| choice_select("owner", |t| t.pipeline.all_owners, filter.owner, owners.clone()))}
+            {(!teams.is_empty()).then(|| choice_select("team", |t| t.pipeline.all_teams, filter.team, teams.clone()))}
             <label class="inline-label">{tr(|t| t.pipeline.close_month)}
                 <input type="month" name="close_month" value=filter.close_month.clone() />
             </label>
             <input name="min_amount" inputmode="decimal" size="8" value=filter.min_amount.clone() aria-label=move || i18n.t().pipeline.min_amount placeholder=move || i18n.t().pipeline.min_amount />
             <input name="max_amount" inputmode="decimal" size="8" value=filter.max_amount.clone() aria-label=move || i18n.t().pipeline.max_amount placeholder=move || i18n.t().pipeline.max_amount />
             <button type="submit" class="button">{tr(|t| t.pipeline.apply)}</button>
-            {filtered.then(|| view! { <a class="button subtle" href="/pipeline">{tr(|t| t.pipeline.clear)}</a> })}
+            {filtered.then(|| view! { <a class="button subtle" href=if table { "/pipeline?view=table" } else { "/pipeline" }>{tr(|t| t.pipeline.clear)}</a> })}
             <a class="button primary" href="/pipeline/new">{tr(|t| t.pipeline.new_deal)}</a>
-            <a class="button" href="/pipeline/forecast">{tr(|t| t.forecast.title)}</a>
         </form>
     }.into_any()
 }

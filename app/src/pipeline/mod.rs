@@ -7,6 +7,7 @@ pub mod forecast;
 pub mod live;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod table;
 
 use crate::domain::pipeline::CardAlert;
 use chrono::NaiveDate;
@@ -101,6 +102,31 @@ pub struct Board {
     pub lost_reasons: Vec<LostReasonView>,
 }
 
+/// Rows per page of the deal table.
+pub const TABLE_ROWS_PER_PAGE: u64 = 50;
+
+/// The same deals as the board, as a sortable table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealTable {
+    pub rows: Vec<Card>,
+    pub stages: Vec<StageView>,
+    pub total: u64,
+    /// Zero-based.
+    pub page: u64,
+    pub owners: Vec<Choice>,
+    pub teams: Vec<Choice>,
+}
+
+/// How the table is ordered and which page it shows; `sort` is a `DealSort` text (unknown: most
+/// recently changed first).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TableOrder {
+    pub sort: String,
+    pub descending: bool,
+    pub page: u64,
+}
+
 /// What the board shows. Text fields come straight from the filter form (and the URL), so an
 /// unusable value is reported at its field rather than silently ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +149,11 @@ pub struct BoardFilter {
 }
 
 impl BoardFilter {
+    /// `&owner=3&q=...` with empty fields left out, to append to a link.
+    pub fn query_suffix(&self) -> String {
+        self.pairs().into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("&{k}={}", crate::customers::urlencode(&v))).collect()
+    }
+
     pub fn pairs(&self) -> Vec<(&'static str, String)> {
         let id = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
         vec![

@@ -344,6 +344,33 @@ pub async fn board(db: &impl ConnectionTrait, actor: &Actor, filter: &BoardFilte
     })
 }
 
+/// The filtered deals as a table page, in the order asked for (ties by id, so pages never overlap).
+pub async fn table(db: &impl ConnectionTrait, actor: &Actor, filter: &BoardFilter, order: &TableOrder) -> AppResult<DealTable> {
+    use rules::DealSort;
+    use sea_orm::Order;
+    let query = BoardQuery::new(db, actor, filter).await?;
+    let total = query.select.clone().count(db).await?;
+    let direction = if order.descending { Order::Desc } else { Order::Asc };
+    let select = match DealSort::parse(&order.sort).unwrap_or(DealSort::Updated) {
+        DealSort::Updated => query.select.clone().order_by(opportunity::Column::UpdatedAt, direction.clone()),
+        DealSort::Title => query.select.clone().order_by(opportunity::Column::Title, direction.clone()),
+        DealSort::Amount => query.select.clone().order_by(opportunity::Column::AmountFen, direction.clone()),
+        DealSort::Close => query.select.clone().order_by(opportunity::Column::ExpectedCloseOn, direction.clone()),
+        // Longest in stage first is the oldest entry first.
+        DealSort::DaysInStage => query.select.clone().order_by(opportunity::Column::StageEnteredAt, if order.descending { Order::Asc } else { Order::Desc }),
+        DealSort::Stage => {
+            // Funnel order: the stage's position, looked up in a CASE over this pipeline's stages.
+            let funnel = query.stages.iter().fold(sea_orm::sea_query::CaseStatement::new(), |case, stage| case.case(opportunity::Column::StageId.eq(stage.id), stage.position));
+            query.select.clone().order_by(Into::<sea_orm::sea_query::Expr>::into(funnel.finally(0)), direction.clone()).order_by(opportunity::Column::Position, Order::Asc)
+        }
+    };
+    let pages = Ord::max(total.div_ceil(TABLE_ROWS_PER_PAGE), 1);
+    let page = Ord::min(order.page, pages - 1);
+    let deals = select.order_by(opportunity::Column::Id, direction).offset(page * TABLE_ROWS_PER_PAGE).limit(TABLE_ROWS_PER_PAGE).all(db).await?;
+    let (owners, teams) = filter_choices(db, actor).await?;
+    Ok(DealTable { rows: cards(db, deals, &query.stages, query.today).await?, stages: query.stages.iter().map(stage_view).collect(), total, page, owners, teams })
+}
+
 /// The next page of one column, after the card the client has last.
 pub async fn more_cards(db: &impl ConnectionTrait, actor: &Actor, filter: &BoardFilter, stage_id: i64, after: (i64, i64)) -> AppResult<Vec<Card>> {
     let query = BoardQuery::new(db, actor, filter).await?;
