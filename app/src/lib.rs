@@ -94,6 +94,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("notifications") view=notifications::page::NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("pipeline") view=pipeline::board::BoardPage ssr=SsrMode::Async />
                     <Route path=path!("pipeline/forecast") view=pipeline::forecast::ForecastPage ssr=SsrMode::Async />
+                    <Route path=path!("pipeline/quotes/new") view=pipeline::quote_page::QuoteEditorPage ssr=SsrMode::Async />
+                    <Route path=path!("pipeline/quotes/:id") view=pipeline::quote_page::QuotePage ssr=SsrMode::Async />
+                    <Route path=path!("pipeline/quotes/:id/edit") view=pipeline::quote_page::QuoteEditorPage ssr=SsrMode::Async />
                     <Route path=path!("pipeline/new") view=pipeline::deal_page::NewDealPage ssr=SsrMode::Async />
                     <Route path=path!("pipeline/deals/:id") view=pipeline::deal_page::DealPage ssr=SsrMode::Async />
                     <Route path=path!("targets") view=section(sections::Section::Targets) ssr=SsrMode::Async />

@@ -126,5 +126,29 @@ for (const project of PROJECTS) {
       await shot(page, `deal-paid-${project.name}.png`);
       await context.close();
     });
+
+    test('a manager sorts the deal table and reads the forecast', async () => {
+      const { context, page } = await board(project, 'manager');
+      await press(page.locator('.view-switch a').nth(1), project);
+      const table = page.getByTestId('deal-table');
+      await table.waitFor();
+      await press(table.locator('th a', { hasText: '金额' }), project);
+      await page.waitForURL(/sort=amount&dir=desc/);
+      await table.waitFor();
+      const amounts = await table.locator('tbody tr td.num:nth-child(4)').allTextContents();
+      const fen = amounts.map((text) => Number(text.replace(/[¥,.]/g, '')));
+      assert.ok(fen.length > 2 && fen.every((value, i) => i === 0 || fen[i - 1] >= value), `largest first: ${amounts.slice(0, 5)}`);
+      await shot(page, `deal-table-${project.name}.png`);
+
+      await press(page.locator('.view-switch a').nth(2), project);
+      await page.getByTestId('forecast-stages').waitFor();
+      for (const id of ['forecast-won', 'forecast-weighted', 'forecast-historical', 'forecast-best']) {
+        assert.match(await page.getByTestId(id).locator('.figure-value').textContent(), /^¥[\d,]+\.\d\d$/);
+      }
+      assert.ok(await page.getByTestId('forecast-stages').locator('tbody tr').count() >= 5, 'one row per open stage');
+      assert.ok(await page.getByTestId('forecast-people').locator('tbody tr').count() >= 1, 'a manager sees the team by person');
+      await shot(page, `forecast-${project.name}.png`);
+      await context.close();
+    });
   });
 }

@@ -383,3 +383,121 @@ async fn the_deal_table_sorts_and_pages_the_same_deals_the_board_counts() {
     assert_eq!(fields(&refused), vec![("min_amount".to_string(), ErrorCode::InvalidAmount)]);
     assert_eq!(app.client().call::<DealTable>("pipeline/table", &[]).await, Err(AppError::Unauthorized));
 }
+
+/// An open deal of `owner` with its version.
+async fn open_deal_of(app: &TestApp, owner: &str) -> (i64, i64) {
+    let owner = user_id(app, owner).await;
+    let deal = scalar(app, &format!("SELECT MIN(o.id) FROM opportunities o JOIN pipeline_stages s ON s.id = o.stage_id WHERE s.won = false AND s.lost = false AND o.owner_id = {owner}")).await;
+    let customer = scalar(app, &format!("SELECT customer_id FROM opportunities WHERE id = {deal}")).await;
+    (deal, customer)
+}
+
+#[tokio::test]
+async fn quotes_keep_their_revisions_warn_of_changed_prices_and_become_contracts() {
+    use app::pipeline::quotes::{CustomerQuote, QuoteDraft, QuoteView};
+    let app = company().await;
+    let rep = app.signed_in("rep").await;
+    let (deal, customer) = open_deal_of(&app, "rep").await;
+    let deal_s = deal.to_string();
+    let draft: QuoteDraft = rep.call("pipeline/quote_draft", &[("deal", &deal_s)]).await.unwrap();
+    let product = draft.products[0].id.to_string();
+    let line = |price: &str, discount: &str| vec![
+        ("form[opportunity_id]", deal_s.clone()),
+        ("form[lines][0][product_id]", product.clone()),
+        ("form[lines][0][quantity]", "10".to_string()),
+        ("form[lines][0][unit_price]", price.to_string()),
+        ("form[lines][0][discount]", discount.to_string()),
+        // A blank row, as the editor always offers some, is skipped.
+        ("form[lines][1][quantity]", String::new()),
+    ];
+    let call = |form: Vec<(&'static str, String)>| {
+        let rep = &rep;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            rep.call::<i64>("pipeline/quote_save", &form).await
+        }
+    };
+
+    // Every bad line value is reported at its own field, and nothing is written.
+    let before = scalar(&app, "SELECT COUNT(*) FROM quotes").await;
+    let mut bad = line("abc", "120");
+    bad[2].1 = "0".into();
+    let refused = call(bad).await.unwrap_err();
+    assert_eq!(fields(&refused), vec![
+        ("lines.0.quantity".to_string(), ErrorCode::OutOfRange { min: 1, max: 1_000_000 }),
+        ("lines.0.unit_price".to_string(), ErrorCode::InvalidAmount),
+        ("lines.0.discount".to_string(), ErrorCode::OutOfRange { min: 0, max: 100 }),
+    ]);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM quotes").await, before);
+
+    // 10 × ¥1,000.00 less 12.5 % = ¥8,750.00; sent, then accepted: the deal takes the amount.
+    let first = call(line("1000", "12.5")).await.unwrap();
+    let quote: QuoteView = rep.call("pipeline/quote", &[("id", &first.to_string())]).await.unwrap();
+    assert_eq!((quote.summary.total_fen, quote.summary.status.as_str(), quote.summary.revision), (875_000, "draft", 1));
+    let set = |id: i64, version: i32, status: &'static str| {
+        let rep = &rep;
+        async move { rep.call::<i64>("pipeline/quote_status", &[("id", &id.to_string()), ("version", &version.to_string()), ("status", status)]).await }
+    };
+    assert_eq!(fields(&set(first, 1, "accepted").await.unwrap_err()), vec![("status".to_string(), ErrorCode::UnknownChoice)], "a draft is sent before it is accepted");
+    set(first, 1, "sent").await.unwrap();
+    assert_eq!(set(first, 1, "accepted").await, Err(AppError::Conflict), "a stale version is refused");
+    set(first, 2, "accepted").await.unwrap();
+    assert_eq!(scalar(&app, &format!("SELECT amount_fen FROM opportunities WHERE id = {deal}")).await, 875_000);
+
+    // A revision keeps the accepted one as it was.
+    let revised = rep.call::<i64>("pipeline/quote_revise", &[("id", &first.to_string()), ("version", "3")]).await.unwrap();
+    let revision: QuoteView = rep.call("pipeline/quote", &[("id", &revised.to_string())]).await.unwrap();
+    assert_eq!((revision.summary.number.as_str(), revision.summary.revision, revision.summary.status.as_str()), (quote.summary.number.as_str(), 2, "draft"));
+    assert_eq!(revision.revisions.len(), 2);
+    assert_eq!(revision.lines, quote.lines);
+
+    // A new quote at another price for the same product must be confirmed.
+    let warned = call(line("1100", "")).await.unwrap_err();
+    assert_eq!(fields(&warned), vec![("lines.0.unit_price".to_string(), ErrorCode::PriceDiffersFromAccepted { accepted_fen: 87_500, quote: quote.summary.number.clone() })]);
+    let mut confirmed = line("1100", "");
+    confirmed.push(("form[confirm_prices]", "true".into()));
+    call(confirmed).await.unwrap();
+    call(line("875", "")).await.expect("the same net price needs no confirmation");
+
+    // The customer file lists every quote with its prices.
+    let listed: Vec<CustomerQuote> = rep.call("pipeline/customer_quotes", &[("customer_id", &customer.to_string())]).await.unwrap();
+    assert_eq!(listed.len(), 4);
+    assert!(listed.iter().any(|q| q.summary.id == first && q.lines[0].unit_price_fen == 100_000 && q.lines[0].discount_bp == 1250));
+
+    // Only the accepted quote becomes a contract, once.
+    let contract_form = |quote: i64, version: &'static str| vec![("form[quote_id]", quote.to_string()), ("form[quote_version]", version.to_string()), ("form[signed_on]", "2026-11-20".to_string()), ("form[starts_on]", "2026-12-01".to_string()), ("form[ends_on]", "2027-11-30".to_string())];
+    let contract = |form: Vec<(&'static str, String)>| {
+        let rep = &rep;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            rep.call::<i64>("pipeline/contract_create", &form).await
+        }
+    };
+    assert_eq!(fields(&contract(contract_form(revised, "1")).await.unwrap_err()), vec![("quote_id".to_string(), ErrorCode::QuoteNotAccepted)]);
+    let mut backwards = contract_form(first, "3");
+    backwards[4].1 = "2026-01-01".into();
+    assert_eq!(fields(&contract(backwards).await.unwrap_err()), vec![("ends_on".to_string(), ErrorCode::InvalidDate)]);
+    let made = contract(contract_form(first, "3")).await.unwrap();
+    assert_eq!(fields(&contract(contract_form(first, "3")).await.unwrap_err()), vec![("quote_id".to_string(), ErrorCode::Taken)]);
+    let with_contract: QuoteView = rep.call("pipeline/quote", &[("id", &first.to_string())]).await.unwrap();
+    let c = with_contract.contract.expect("the contract shows on its quote");
+    assert_eq!((c.id, c.status.as_str(), c.amount_fen), (made, "signed", 875_000));
+    assert!(c.number.starts_with("HT2026"));
+    rep.call::<i64>("pipeline/contract_status", &[("id", &made.to_string()), ("version", "1"), ("status", "active")]).await.unwrap();
+    let refused = rep.call::<i64>("pipeline/contract_status", &[("id", &made.to_string()), ("version", "2"), ("status", "draft")]).await.unwrap_err();
+    assert_eq!(fields(&refused), vec![("status".to_string(), ErrorCode::UnknownChoice)], "contracts only move forward");
+
+    // Another rep neither sees nor changes any of it; a manager of the team does; nobody signed out.
+    let other = app.signed_in("wang.fang").await;
+    assert_eq!(other.call::<QuoteView>("pipeline/quote", &[("id", &first.to_string())]).await, Err(AppError::NotFound));
+    assert_eq!(other.call::<QuoteDraft>("pipeline/quote_draft", &[("deal", &deal_s)]).await, Err(AppError::NotFound));
+    assert_eq!(other.call::<i64>("pipeline/quote_revise", &[("id", &first.to_string()), ("version", "3")]).await, Err(AppError::NotFound));
+    assert_eq!(other.call::<i64>("pipeline/contract_status", &[("id", &made.to_string()), ("version", "2"), ("status", "ended")]).await, Err(AppError::NotFound));
+    assert!(other.call::<Vec<CustomerQuote>>("pipeline/customer_quotes", &[("customer_id", &customer.to_string())]).await.unwrap().is_empty());
+    let other_form: Vec<(&str, String)> = line("1", "");
+    let other_form: Vec<(&str, &str)> = other_form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(other.call::<i64>("pipeline/quote_save", &other_form).await, Err(AppError::NotFound));
+    let manager = app.signed_in("manager").await;
+    assert!(manager.call::<QuoteView>("pipeline/quote", &[("id", &first.to_string())]).await.is_ok());
+    assert_eq!(app.client().call::<QuoteView>("pipeline/quote", &[("id", &first.to_string())]).await, Err(AppError::Unauthorized));
+}

@@ -2,7 +2,7 @@
 //! visibility rule into a query filter. A test below keeps raw `find()` calls on owned entities
 //! out of the rest of the code.
 use crate::domain::visibility::Scope;
-use crate::entities::{customer, follow_up, opportunity, payment, sales_order, user};
+use crate::entities::{contract, customer, follow_up, opportunity, payment, quote, sales_order, user};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
@@ -42,7 +42,7 @@ macro_rules! owned_by_owner_id {
         }
     )+};
 }
-owned_by_owner_id!(opportunity, sales_order, payment);
+owned_by_owner_id!(opportunity, sales_order, payment, quote, contract);
 
 /// Records without an owner (the lead pool): open to every signed-in user, so anyone can claim.
 pub fn in_pool<E: Owned>() -> Select<E> {

@@ -300,6 +300,8 @@ fn CustomerFile(customer: CustomerDetail, actions: FileActions) -> impl IntoView
         {contacts}
         {follow_up}
         {merge}
+        <crate::pipeline::deal_page::CustomerDeals customer_id=customer.id />
+        <crate::pipeline::quote_page::CustomerQuotes customer_id=customer.id />
         {timeline}
     }
 }

@@ -35,6 +35,12 @@ pub enum ErrorCode {
     StageInUse { deals: u64 },
     /// A won deal whose sales order exists cannot be reopened (the order is the record of the sale).
     WonDealHasOrder,
+    /// The customer last accepted this product at another net unit price (in quote `quote`).
+    PriceDiffersFromAccepted { accepted_fen: i64, quote: String },
+    /// Won or lost deals take no new quotes.
+    DealClosed,
+    /// Only an accepted quote becomes a contract.
+    QuoteNotAccepted,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

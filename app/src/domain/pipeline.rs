@@ -121,6 +121,37 @@ text_enum! {
     }
 }
 
+/// A discount typed as a percent with up to two decimals ("12.5") → basis points; empty is none.
+pub fn parse_discount_bp(raw: &str) -> Result<u16, super::forms::ErrorCode> {
+    let raw = raw.trim().trim_end_matches(['%', '％']);
+    if raw.is_empty() {
+        return Ok(0);
+    }
+    match super::forms::parse_money(raw) {
+        Ok(bp) if (0..=10_000).contains(&bp) => Ok(bp as u16),
+        _ => Err(super::forms::ErrorCode::OutOfRange { min: 0, max: 100 }),
+    }
+}
+
+/// What one unit costs after the discount, to the fen.
+pub fn net_unit_price_fen(unit_price_fen: i64, discount_bp: u16) -> i64 {
+    line_amount_fen(1, unit_price_fen, discount_bp)
+}
+
+/// A quote goes out from draft; once out it is accepted, rejected or expires; an expired or
+/// rejected quote may still be accepted late (the customer changed their mind) but nothing
+/// returns to draft: that is what revisions are for.
+pub fn quote_status_may_change(from: QuoteStatus, to: QuoteStatus) -> bool {
+    use QuoteStatus::*;
+    matches!((from, to), (Draft, Sent) | (Sent, Accepted | Rejected | Expired) | (Rejected | Expired, Accepted))
+}
+
+/// Contracts move forward only: draft → signed → active → ended (a signed one may end early).
+pub fn contract_status_may_change(from: ContractStatus, to: ContractStatus) -> bool {
+    use ContractStatus::*;
+    matches!((from, to), (Draft, Signed) | (Signed, Active | Ended) | (Active, Ended))
+}
+
 /// A line's amount: quantity × unit price, less a discount in basis points (1250 = 12.5 %),
 /// rounded half away from zero to the fen, in integers.
 pub fn line_amount_fen(quantity: i64, unit_price_fen: i64, discount_bp: u16) -> i64 {
@@ -144,6 +175,32 @@ pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn discounts_are_percent_with_two_decimals() {
+        assert_eq!(parse_discount_bp(""), Ok(0));
+        assert_eq!(parse_discount_bp("12.5"), Ok(1250));
+        assert_eq!(parse_discount_bp(" 5% "), Ok(500));
+        assert_eq!(parse_discount_bp("100"), Ok(10_000));
+        for bad in ["100.01", "-1", "abc", "1.234"] {
+            assert_eq!(parse_discount_bp(bad), Err(super::super::forms::ErrorCode::OutOfRange { min: 0, max: 100 }), "{bad}");
+        }
+        assert_eq!(net_unit_price_fen(100_000, 1250), 87_500);
+    }
+
+    #[test]
+    fn quotes_and_contracts_only_move_forward() {
+        use QuoteStatus::*;
+        assert!(quote_status_may_change(Draft, Sent));
+        assert!(quote_status_may_change(Sent, Accepted) && quote_status_may_change(Expired, Accepted));
+        for status in QuoteStatus::ALL {
+            assert!(!quote_status_may_change(*status, Draft), "nothing returns to draft");
+            assert!(!quote_status_may_change(Accepted, *status), "accepted is final");
+        }
+        assert!(!quote_status_may_change(Draft, Accepted), "a quote goes out before it is accepted");
+        assert!(contract_status_may_change(ContractStatus::Draft, ContractStatus::Signed));
+        assert!(!contract_status_may_change(ContractStatus::Ended, ContractStatus::Active));
+    }
 
     #[test]
     fn drops_land_between_their_neighbours_or_ask_for_renumbering() {

@@ -1,4 +1,4 @@
-use super::{CustomerTexts, NotificationTexts, ForecastTexts, PipelineTexts, Texts};
+use super::{CustomerTexts, NotificationTexts, ForecastTexts, PipelineTexts, QuoteTexts, Texts};
 
 pub static TEXTS: Texts = Texts {
     app_name: "Jingxi",
@@ -96,6 +96,9 @@ pub static TEXTS: Texts = Texts {
     err_overpaid: |balance| format!("More than the outstanding balance of {balance}"),
     err_stage_in_use: |deals| format!("{deals} deals are still in this stage; move them to another stage first"),
     err_won_deal_has_order: "This deal is won and has a sales order; it cannot be moved back",
+    err_price_differs: |price, quote| format!("The customer last accepted {price} per unit after discount (quote {quote}); this differs. If it is meant, tick “Confirm prices” and save again"),
+    err_deal_closed: "This deal is won or lost and takes no more quotes",
+    err_quote_not_accepted: "Only a quote the customer accepted becomes a contract",
     customers: CustomerTexts {
         stages: ["Target", "Potential", "Prospect", "Customer", "VIP", "Dormant", "Lost"],
         follow_up_kinds: ["Visit", "Phone call", "WeChat/message", "Email", "Demo", "Marketing event", "Quote sent", "Payment collection", "Service visit", "Complaint", "Other"],
@@ -224,6 +227,14 @@ pub static TEXTS: Texts = Texts {
                 None => format!("Payment: {detail}"),
             },
             "merged" => format!("merged duplicate {detail}"),
+            "quote" => match detail.split('|').collect::<Vec<_>>().as_slice() {
+                [number, revision, status] => format!("Quote {number} revision {revision}: {status}"),
+                _ => format!("Quote: {detail}"),
+            },
+            "contract" => match detail.split_once('|') {
+                Some((number, fen)) => format!("Contract {number} for {}", crate::domain::format::format_money(fen.parse().unwrap_or(0))),
+                None => format!("Contract: {detail}"),
+            },
             other => other.to_string(),
         },
     },
@@ -348,5 +359,34 @@ pub static TEXTS: Texts = Texts {
         won_deals: |n| if n == 1 { "1 deal".to_string() } else { format!("{n} deals") },
         measured_of: |won, reached| format!("{won} of {reached}"),
         overdue: |n, amount| format!("{n} more open deals are past their expected close date ({amount}) and count in no period: update their close dates."),
+    },
+    quotes: QuoteTexts {
+        title: "Quotes",
+        customer_title: "Quotes",
+        none: "No quotes yet.",
+        new_quote: "New quote",
+        editor_title: "Quote",
+        accepted_prices: "Prices this customer accepted before",
+        discount: "Discount %",
+        more_lines: "More lines",
+        valid_until: "Valid until",
+        confirm_prices: "Confirm prices: I know they differ from what the customer accepted last",
+        created_on: "Date",
+        total: "Total",
+        edit: "Edit",
+        revise: "Revise (new revision)",
+        print: "Print",
+        revisions: "Revisions",
+        contract: "Contract",
+        make_contract: "Create contract",
+        signed_on: "Signed on",
+        starts_on: "Starts",
+        ends_on: "Ends",
+        term: "Term",
+        sheet_title: |number| format!("Quote {number}"),
+        status: ["Draft", "Sent", "Accepted", "Rejected", "Expired"],
+        to_status: ["", "Mark as sent", "Accepted by customer", "Rejected by customer", "Mark as expired"],
+        contract_status: ["Draft", "Signed", "Active", "Ended"],
+        contract_to_status: ["", "Signed", "Start", "End"],
     },
 };

@@ -107,10 +107,45 @@ pub struct Texts {
     pub err_overpaid: fn(&str) -> String,
     pub err_stage_in_use: fn(u64) -> String,
     pub err_won_deal_has_order: &'static str,
+    pub err_price_differs: fn(&str, &str) -> String,
+    pub err_deal_closed: &'static str,
+    pub err_quote_not_accepted: &'static str,
     pub customers: CustomerTexts,
     pub notifications: NotificationTexts,
     pub pipeline: PipelineTexts,
     pub forecast: ForecastTexts,
+    pub quotes: QuoteTexts,
+}
+
+/// Quotes and contracts. Status tables follow `QuoteStatus::ALL` and `ContractStatus::ALL`.
+pub struct QuoteTexts {
+    pub title: &'static str,
+    pub customer_title: &'static str,
+    pub none: &'static str,
+    pub new_quote: &'static str,
+    pub editor_title: &'static str,
+    pub accepted_prices: &'static str,
+    pub discount: &'static str,
+    pub more_lines: &'static str,
+    pub valid_until: &'static str,
+    pub confirm_prices: &'static str,
+    pub created_on: &'static str,
+    pub total: &'static str,
+    pub edit: &'static str,
+    pub revise: &'static str,
+    pub print: &'static str,
+    pub revisions: &'static str,
+    pub contract: &'static str,
+    pub make_contract: &'static str,
+    pub signed_on: &'static str,
+    pub starts_on: &'static str,
+    pub ends_on: &'static str,
+    pub term: &'static str,
+    pub sheet_title: fn(&str) -> String,
+    pub status: [&'static str; 5],
+    pub to_status: [&'static str; 5],
+    pub contract_status: [&'static str; 4],
+    pub contract_to_status: [&'static str; 4],
 }
 
 /// The sales forecast page.
@@ -387,6 +422,9 @@ impl Texts {
             ErrorCode::Overpaid { balance_fen } => (self.err_overpaid)(&crate::domain::format::format_money(*balance_fen)),
             ErrorCode::StageInUse { deals } => (self.err_stage_in_use)(*deals),
             ErrorCode::WonDealHasOrder => self.err_won_deal_has_order.to_string(),
+            ErrorCode::PriceDiffersFromAccepted { accepted_fen, quote } => (self.err_price_differs)(&crate::domain::format::format_money(*accepted_fen), quote),
+            ErrorCode::DealClosed => self.err_deal_closed.to_string(),
+            ErrorCode::QuoteNotAccepted => self.err_quote_not_accepted.to_string(),
         }
     }
 

@@ -1,4 +1,4 @@
-use super::{CustomerTexts, NotificationTexts, ForecastTexts, PipelineTexts, Texts};
+use super::{CustomerTexts, NotificationTexts, ForecastTexts, PipelineTexts, QuoteTexts, Texts};
 
 pub static TEXTS: Texts = Texts {
     app_name: "精细",
@@ -96,6 +96,9 @@ pub static TEXTS: Texts = Texts {
     err_overpaid: |balance| format!("超过未收余额 {balance}"),
     err_stage_in_use: |deals| format!("该阶段还有 {deals} 个商机，请先把它们移到其他阶段"),
     err_won_deal_has_order: "这个商机已赢单并生成了销售订单，不能再移回其他阶段",
+    err_price_differs: |price, quote| format!("该客户上次接受的单价（折后）为 {price}（报价单 {quote}），与本次不同；确认无误请勾选“确认价格”后再保存"),
+    err_deal_closed: "商机已赢单或输单，不能再报价",
+    err_quote_not_accepted: "只有客户已接受的报价才能生成合同",
     customers: CustomerTexts {
         stages: ["目标客户", "潜在客户", "准客户", "普通客户", "VIP 客户", "休眠客户", "流失客户"],
         follow_up_kinds: ["拜访", "电话", "微信/短信", "邮件", "产品演示", "营销活动", "发送报价", "回款催收", "售后服务", "投诉处理", "其他"],
@@ -224,6 +227,14 @@ pub static TEXTS: Texts = Texts {
                 None => format!("回款：{detail}"),
             },
             "merged" => format!("合并了重复客户：{detail}"),
+            "quote" => match detail.split('|').collect::<Vec<_>>().as_slice() {
+                [number, revision, status] => format!("报价单 {number} 第 {revision} 版：{}", crate::domain::pipeline::QuoteStatus::parse(status).map(|s| ["草稿", "已发送", "客户已接受", "客户已拒绝", "已过期"][s.index()]).unwrap_or(status)),
+                _ => format!("报价：{detail}"),
+            },
+            "contract" => match detail.split_once('|') {
+                Some((number, fen)) => format!("生成合同 {number}，{}", crate::domain::format::format_money(fen.parse().unwrap_or(0))),
+                None => format!("合同：{detail}"),
+            },
             other => other.to_string(),
         },
     },
@@ -348,5 +359,34 @@ pub static TEXTS: Texts = Texts {
         won_deals: |n| format!("{n} 个商机"),
         measured_of: |won, reached| format!("{won}/{reached}"),
         overdue: |n, amount| format!("另有 {n} 个进行中的商机已过预计成交日（{amount}），未计入任何期间：请更新它们的预计成交日。"),
+    },
+    quotes: QuoteTexts {
+        title: "报价",
+        customer_title: "报价记录",
+        none: "还没有报价。",
+        new_quote: "新建报价",
+        editor_title: "报价单",
+        accepted_prices: "该客户已接受过的价格",
+        discount: "折扣 %",
+        more_lines: "再加几行",
+        valid_until: "有效期至",
+        confirm_prices: "确认价格：我知道与客户上次接受的价格不同",
+        created_on: "报价日期",
+        total: "合计",
+        edit: "编辑",
+        revise: "修订（生成新版本）",
+        print: "打印",
+        revisions: "各版本",
+        contract: "合同",
+        make_contract: "生成合同",
+        signed_on: "签订日期",
+        starts_on: "开始日期",
+        ends_on: "结束日期",
+        term: "合同期",
+        sheet_title: |number| format!("报价单 {number} 版"),
+        status: ["草稿", "已发送", "已接受", "已拒绝", "已过期"],
+        to_status: ["", "标记为已发送", "客户已接受", "客户已拒绝", "标记为已过期"],
+        contract_status: ["草稿", "已签订", "执行中", "已结束"],
+        contract_to_status: ["", "已签订", "开始执行", "结束"],
     },
 };

@@ -1,6 +1,6 @@
 //! One deal: its figures, stage history, sales orders with lines and payments (and the form to
 //! record one), and the form for a new deal.
-use super::api::{load_deal, RecordPayment, SaveDeal};
+use super::api::{customer_deals, load_deal, RecordPayment, SaveDeal};
 use super::board::stage_label;
 use super::{DealDetail, OrderView, StageView};
 use crate::domain::format::{format_date, format_money};
@@ -67,6 +67,7 @@ fn DealView(deal: DealDetail, pay: ServerAction<RecordPayment>) -> impl IntoView
                 {lost}
             </dl>
         </section>
+        <super::quote_page::DealQuotes deal_id=card.id open=!deal.stage.closed() />
         <section class="card">
             <h2>{tr(|t| t.pipeline.orders)}</h2>
             {if deal.orders.is_empty() {
@@ -193,4 +194,40 @@ pub fn NewDealPage() -> impl IntoView {
             <FormActions pending=save.pending().into() cancel_href=Some("/pipeline".to_string()) />
         </ActionForm>
     }.into_any()
+}
+
+/// The deals of a customer on the customer file, newest first.
+#[component]
+pub fn CustomerDeals(customer_id: i64) -> AnyView {
+    let i18n = use_i18n();
+    let deals = Resource::new(move || customer_id, customer_deals);
+    view! {
+        <section class="card" data-testid="customer-deals">
+            <h2>{tr(|t| t.pipeline.deals_of_customer)}</h2>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match deals.await {
+                        Ok(deals) if deals.is_empty() => view! { <p class="hint">{tr(|t| t.pipeline.no_deals)}</p> }.into_any(),
+                        Ok(deals) => view! {
+                            <ul class="plain-list">
+                                {deals.into_iter().map(|deal| {
+                                    let close = deal.expected_close_on;
+                                    view! {
+                                        <li>
+                                            <a href=format!("/pipeline/deals/{}", deal.id)>{deal.title}</a>
+                                            " " <strong>{format_money(deal.amount_fen)}</strong>
+                                            {close.map(|d| view! { " · " {move || format_date(d, i18n.locale.get())} })}
+                                            " · " {deal.owner_name}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+    .into_any()
 }

@@ -3,8 +3,10 @@ pub mod api;
 pub mod board;
 pub mod deal_page;
 pub mod forecast;
+pub mod quote_page;
 #[cfg(feature = "ssr")]
 pub mod live;
+pub mod quotes;
 #[cfg(feature = "ssr")]
 pub mod service;
 pub mod table;

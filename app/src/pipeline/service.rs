@@ -396,7 +396,7 @@ pub async fn card(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResul
 }
 
 /// Writes the change feed that open boards follow (see `live`).
-async fn publish(db: &impl ConnectionTrait, deal_id: i64, owner_id: i64, now: DateTime<Utc>) -> AppResult<()> {
+pub(crate) async fn publish(db: &impl ConnectionTrait, deal_id: i64, owner_id: i64, now: DateTime<Utc>) -> AppResult<()> {
     let owner_team_id = across_owners::<user::Entity>()
         .select_only()
         .column(user::Column::TeamId)
