@@ -103,6 +103,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("analytics") view=section(sections::Section::Analytics) ssr=SsrMode::Async />
                     <Route path=path!("fieldwork") view=section(sections::Section::Fieldwork) ssr=SsrMode::Async />
                     <Route path=path!("settings") view=org::page::SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/sales") view=pipeline::admin::SalesSettingsPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

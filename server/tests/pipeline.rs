@@ -501,3 +501,71 @@ async fn quotes_keep_their_revisions_warn_of_changed_prices_and_become_contracts
     assert!(manager.call::<QuoteView>("pipeline/quote", &[("id", &first.to_string())]).await.is_ok());
     assert_eq!(app.client().call::<QuoteView>("pipeline/quote", &[("id", &first.to_string())]).await, Err(AppError::Unauthorized));
 }
+
+#[tokio::test]
+async fn admins_edit_stages_and_products_and_a_stage_in_use_stays() {
+    use app::pipeline::admin::SalesSettings;
+    let app = company().await;
+    let admin = app.signed_in("admin").await;
+    let settings: SalesSettings = admin.call("pipeline/settings", &[]).await.unwrap();
+    let pipeline = settings.pipeline_id.to_string();
+    let used = settings.stages.iter().find(|s| !s.stage.closed() && s.deals > 0).unwrap();
+    let refused = admin.call::<()>("pipeline/stage_delete", &[("id", &used.stage.id.to_string())]).await.unwrap_err();
+    assert_eq!(fields(&refused), vec![("stage".to_string(), ErrorCode::StageInUse { deals: used.deals })]);
+
+    // A new stage lands before the closing stages; bad numbers are reported at their fields.
+    let bad = admin.call::<i64>("pipeline/stage_save", &[("form[pipeline_id]", &pipeline), ("form[name]", "技术评审"), ("form[probability]", "120"), ("form[stale_after_days]", "x")]).await.unwrap_err();
+    assert_eq!(fields(&bad), vec![
+        ("probability".to_string(), ErrorCode::OutOfRange { min: 0, max: 100 }),
+        ("stale_after_days".to_string(), ErrorCode::OutOfRange { min: 1, max: 365 }),
+    ]);
+    let added = admin.call::<i64>("pipeline/stage_save", &[("form[pipeline_id]", &pipeline), ("form[name]", "技术评审"), ("form[probability]", "70"), ("form[stale_after_days]", "10")]).await.unwrap();
+    let after: SalesSettings = admin.call("pipeline/settings", &[]).await.unwrap();
+    let index = after.stages.iter().position(|s| s.stage.id == added).unwrap();
+    assert!(after.stages[index + 1].stage.won, "just before won: {:?}", after.stages.iter().map(|s| &s.stage.key).collect::<Vec<_>>());
+    assert_eq!((after.stages[index].stage.probability_percent, after.stages[index].stage.stale_after_days), (70, Some(10)));
+    // The board shows the new column, and an unused stage can be deleted again.
+    let board = board(&admin, &[]).await.unwrap();
+    assert!(board.columns.iter().any(|c| c.stage.id == added && c.stage.name == "技术评审"));
+    admin.call::<()>("pipeline/stage_delete", &[("id", &added.to_string())]).await.unwrap();
+
+    // Renaming a built-in stage to its own label keeps it translated; a real rename sticks.
+    let first = &after.stages[0].stage;
+    admin.call::<i64>("pipeline/stage_save", &[("form[id]", &first.id.to_string()), ("form[pipeline_id]", &pipeline), ("form[name]", "线索"), ("form[probability]", "15")]).await.unwrap();
+    admin.call::<i64>("pipeline/stage_save", &[("form[id]", &after.stages[1].stage.id.to_string()), ("form[pipeline_id]", &pipeline), ("form[name]", "上门拜访"), ("form[probability]", "25")]).await.unwrap();
+    let renamed: SalesSettings = admin.call("pipeline/settings", &[]).await.unwrap();
+    assert_eq!((renamed.stages[0].stage.name.as_str(), renamed.stages[0].stage.probability_percent), ("", 15));
+    assert_eq!(renamed.stages[1].stage.name, "上门拜访");
+
+    // Products: codes are unique, prices exact, edits versioned.
+    let product = |code: &str, price: &str| vec![("form[code]", code.to_string()), ("form[name]", "工业网关 X1".to_string()), ("form[unit]", "台".to_string()), ("form[list_price]", price.to_string()), ("form[cost_price]", "800.50".to_string())];
+    let call = |form: Vec<(&'static str, String)>| {
+        let admin = &admin;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            admin.call::<i64>("pipeline/product_save", &form).await
+        }
+    };
+    let id = call(product("GW-X1", "1,299.90")).await.unwrap();
+    assert_eq!(fields(&call(product("GW-X1", "1")).await.unwrap_err()), vec![("code".to_string(), ErrorCode::Taken)]);
+    assert_eq!(fields(&call(product("GW-X2", "1.999")).await.unwrap_err()), vec![("list_price".to_string(), ErrorCode::InvalidAmount)]);
+    let listed: SalesSettings = admin.call("pipeline/settings", &[]).await.unwrap();
+    let row = listed.products.iter().find(|p| p.id == id).unwrap();
+    assert_eq!((row.list_price_fen, row.cost_price_fen, row.active), (129_990, 80_050, true));
+    let mut edit = product("GW-X1", "1399");
+    edit.extend([("form[id]", id.to_string()), ("form[version]", "1".to_string())]);
+    call(edit.clone()).await.unwrap();
+    assert_eq!(call(edit).await, Err(AppError::Conflict), "a stale edit is refused");
+
+    // Only administrators; nobody signed out.
+    for who in ["manager", "rep"] {
+        let client = app.signed_in(who).await;
+        assert_eq!(client.call::<SalesSettings>("pipeline/settings", &[]).await, Err(AppError::Forbidden));
+        assert_eq!(client.call::<()>("pipeline/stage_delete", &[("id", &first.id.to_string())]).await, Err(AppError::Forbidden));
+        let form: Vec<(&str, String)> = product("GW-X9", "1");
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(client.call::<i64>("pipeline/product_save", &form).await, Err(AppError::Forbidden));
+        assert_eq!(client.call::<i64>("pipeline/stage_save", &[("form[pipeline_id]", &pipeline), ("form[name]", "x"), ("form[probability]", "1")]).await, Err(AppError::Forbidden));
+    }
+    assert_eq!(app.client().call::<SalesSettings>("pipeline/settings", &[]).await, Err(AppError::Unauthorized));
+}

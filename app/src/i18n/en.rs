@@ -1,4 +1,4 @@
-use super::{CustomerTexts, NotificationTexts, ForecastTexts, PipelineTexts, QuoteTexts, Texts};
+use super::{CustomerTexts, NotificationTexts, ForecastTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, Texts};
 
 pub static TEXTS: Texts = Texts {
     app_name: "Jingxi",
@@ -388,5 +388,24 @@ pub static TEXTS: Texts = Texts {
         to_status: ["", "Mark as sent", "Accepted by customer", "Rejected by customer", "Mark as expired"],
         contract_status: ["Draft", "Signed", "Active", "Ended"],
         contract_to_status: ["", "Signed", "Start", "End"],
+    },
+    sales_settings: SalesSettingsTexts {
+        title: "Sales settings",
+        link: "Pipeline and products",
+        stages: "Deal stages",
+        stages_hint: "The probability weights the forecast; deals that sit longer than the stale threshold turn amber on the board. A stage that still holds deals cannot be deleted: move them first.",
+        probability: "Probability %",
+        stale_after: "Stale after (days)",
+        deals: "Deals",
+        delete: "Delete",
+        new_stage: "New stage name",
+        products: "Products",
+        code: "Code",
+        category: "Category",
+        unit: "Unit",
+        list_price: "List price",
+        cost_price: "Cost price",
+        active: "Active",
+        edit: "Edit",
     },
 };

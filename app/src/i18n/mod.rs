@@ -115,6 +115,28 @@ pub struct Texts {
     pub pipeline: PipelineTexts,
     pub forecast: ForecastTexts,
     pub quotes: QuoteTexts,
+    pub sales_settings: SalesSettingsTexts,
+}
+
+/// The administrators' sales settings: stages and products.
+pub struct SalesSettingsTexts {
+    pub title: &'static str,
+    pub link: &'static str,
+    pub stages: &'static str,
+    pub stages_hint: &'static str,
+    pub probability: &'static str,
+    pub stale_after: &'static str,
+    pub deals: &'static str,
+    pub delete: &'static str,
+    pub new_stage: &'static str,
+    pub products: &'static str,
+    pub code: &'static str,
+    pub category: &'static str,
+    pub unit: &'static str,
+    pub list_price: &'static str,
+    pub cost_price: &'static str,
+    pub active: &'static str,
+    pub edit: &'static str,
 }
 
 /// Quotes and contracts. Status tables follow `QuoteStatus::ALL` and `ContractStatus::ALL`.

@@ -1,4 +1,4 @@
-use super::{CustomerTexts, NotificationTexts, ForecastTexts, PipelineTexts, QuoteTexts, Texts};
+use super::{CustomerTexts, NotificationTexts, ForecastTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, Texts};
 
 pub static TEXTS: Texts = Texts {
     app_name: "精细",
@@ -388,5 +388,24 @@ pub static TEXTS: Texts = Texts {
         to_status: ["", "标记为已发送", "客户已接受", "客户已拒绝", "标记为已过期"],
         contract_status: ["草稿", "已签订", "执行中", "已结束"],
         contract_to_status: ["", "已签订", "开始执行", "结束"],
+    },
+    sales_settings: SalesSettingsTexts {
+        title: "销售设置",
+        link: "销售流程与产品",
+        stages: "商机阶段",
+        stages_hint: "赢率用于加权预测；超过“停留天数”的商机在看板上标黄。仍有商机的阶段不能删除，请先把商机移走。",
+        probability: "赢率 %",
+        stale_after: "停留提醒（天）",
+        deals: "商机数",
+        delete: "删除",
+        new_stage: "新阶段名称",
+        products: "产品",
+        code: "编码",
+        category: "类别",
+        unit: "单位",
+        list_price: "标准售价",
+        cost_price: "成本价",
+        active: "在售",
+        edit: "编辑",
     },
 };

@@ -1,4 +1,5 @@
 //! The opportunity board (kanban), deals with their stage history, sales orders and payments.
+pub mod admin;
 pub mod api;
 pub mod board;
 pub mod deal_page;

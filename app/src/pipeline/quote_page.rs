@@ -24,7 +24,12 @@ fn status_label(t: &Texts, status: &str) -> &'static str {
 }
 
 fn discount_text(bp: u16) -> String {
-    if bp == 0 { String::new() } else { format!("{}%", money_input_value(i64::from(bp))) }
+    if bp == 0 {
+        return String::new();
+    }
+    let percent = money_input_value(i64::from(bp));
+    let percent = if percent.contains('.') { percent.trim_end_matches('0').trim_end_matches('.') } else { percent.as_str() };
+    format!("−{percent}%")
 }
 
 /// The message of a field the shared `Field` cannot name (its name carries the line number).
@@ -90,9 +95,9 @@ fn QuoteEditor(draft: QuoteDraft) -> AnyView {
                     </select>
                     {line_error(error, field("product_id"))}
                 </td>
-                <td><input name=name("quantity") inputmode="numeric" size="5" value=line.quantity.clone() aria-label=move || i18n.t().pipeline.quantity />{line_error(error, field("quantity"))}</td>
-                <td><input name=name("unit_price") inputmode="decimal" size="10" value=line.unit_price.clone() aria-label=move || i18n.t().pipeline.unit_price />{line_error(error, field("unit_price"))}</td>
-                <td><input name=name("discount") inputmode="decimal" size="5" value=line.discount.clone() aria-label=move || i18n.t().quotes.discount placeholder="0" />{line_error(error, field("discount"))}</td>
+                <td><input name=name("quantity") inputmode="numeric" size="5" value=line.quantity.clone() aria-label=move || i18n.t().pipeline.quantity placeholder=move || i18n.t().pipeline.quantity />{line_error(error, field("quantity"))}</td>
+                <td><input name=name("unit_price") inputmode="decimal" size="10" value=line.unit_price.clone() aria-label=move || i18n.t().pipeline.unit_price placeholder=move || i18n.t().pipeline.unit_price />{line_error(error, field("unit_price"))}</td>
+                <td><input name=name("discount") inputmode="decimal" size="5" value=line.discount.clone() aria-label=move || i18n.t().quotes.discount placeholder=move || i18n.t().quotes.discount />{line_error(error, field("discount"))}</td>
             </tr>
         }
     };
