@@ -30,7 +30,11 @@ function request()
   local m = moves[(n * stride + tid) % #moves + 1]
   n = n + 1
   local body = string.format("request[id]=%d&request[version]=%d&request[to_stage_id]=%d", m[1], m[2], m[3])
-  return wrk.format("POST", "/api/pipeline/move", {["content-type"] = "application/x-www-form-urlencoded"}, body)
+  -- wrk.format drops the -H headers (the session cookie) when given its own table: merge them.
+  local headers = {}
+  for key, value in pairs(wrk.headers) do headers[key] = value end
+  headers["content-type"] = "application/x-www-form-urlencoded"
+  return wrk.format("POST", "/api/pipeline/move", headers, body)
 end
 """)
 print(len(moves))

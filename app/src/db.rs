@@ -2,7 +2,10 @@
 use crate::domain::forms::ErrorCode;
 use crate::error::{AppError, AppResult};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExecResult, QueryFilter, QueryResult, SqlErr, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionSession, TransactionTrait,
+};
 
 /// Writes `changes` only if the row still has `version`, and bumps the version. A changed row is
 /// a `Conflict` (the user reloads and sees what changed), a missing one `NotFound`: never a
@@ -41,7 +44,57 @@ pub fn taken_or_internal(error: DbErr, field: &str) -> AppError {
 /// Starts a transaction that will write. On SQLite it takes the write lock at `BEGIN`
 /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first cannot be upgraded once another
 /// connection has committed, and SQLite then fails it at once instead of waiting its turn.
-/// PostgreSQL ignores the mode.
-pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
-    db.begin_with_options(TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() }).await
+///
+/// Writers in this process also queue for their turn first, in arrival order: otherwise every
+/// waiting connection sits in SQLite's busy handler, which sleeps in growing steps (up to 100 ms)
+/// and lets later writers overtake, so a burst of board moves had a p99 above a second. The turn
+/// is held until the transaction commits or is dropped. PostgreSQL ignores the mode and needs no
+/// queue.
+pub async fn begin_write<C: ConnectionTrait + TransactionTrait>(db: &C) -> Result<WriteTxn<C::Transaction>, DbErr> {
+    let turn = if db.get_database_backend() == DbBackend::Sqlite { Some(SQLITE_WRITER.clone().lock_owned().await) } else { None };
+    let txn = db.begin_with_options(TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() }).await?;
+    Ok(WriteTxn { txn, _turn: turn })
+}
+
+static SQLITE_WRITER: std::sync::LazyLock<std::sync::Arc<tokio::sync::Mutex<()>>> = std::sync::LazyLock::new(Default::default);
+
+/// A write transaction and this process's writer turn (SQLite).
+pub struct WriteTxn<T> {
+    txn: T,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+#[async_trait::async_trait]
+impl<T: ConnectionTrait + Send + Sync> ConnectionTrait for WriteTxn<T> {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+    fn is_mock_connection(&self) -> bool {
+        self.txn.is_mock_connection()
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: TransactionSession + Send> TransactionSession for WriteTxn<T> {
+    async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+    async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
 }

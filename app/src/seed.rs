@@ -35,7 +35,7 @@ pub enum SeedOutcome {
     AlreadyPopulated,
 }
 
-pub async fn seed_demo(db: &impl TransactionTrait, production: bool) -> AppResult<SeedOutcome> {
+pub async fn seed_demo(db: &(impl sea_orm::ConnectionTrait + TransactionTrait), production: bool) -> AppResult<SeedOutcome> {
     if production {
         tracing::warn!("refusing to create demo accounts with a known password in production");
         return Err(AppError::Forbidden);

@@ -57,13 +57,13 @@ const SUMMARIES: [&str; 8] = [
     "微信跟进样品测试结果",
 ];
 
-pub async fn seed_demo_customers(db: &impl TransactionTrait, now: DateTime<Utc>) -> AppResult<usize> {
+pub async fn seed_demo_customers(db: &(impl sea_orm::ConnectionTrait + TransactionTrait), now: DateTime<Utc>) -> AppResult<usize> {
     seed_customers(db, now, DEMO_CUSTOMERS, 7).await
 }
 
 /// `count` customers with 1 to `max_follow_ups` follow-ups each (the demo: 1,500 and 7; the list
 /// benchmark: 100,000 and 19, about a million follow-ups). The same seed gives the same data.
-pub async fn seed_customers(db: &impl TransactionTrait, now: DateTime<Utc>, count: usize, max_follow_ups: usize) -> AppResult<usize> {
+pub async fn seed_customers(db: &(impl sea_orm::ConnectionTrait + TransactionTrait), now: DateTime<Utc>, count: usize, max_follow_ups: usize) -> AppResult<usize> {
     let txn = crate::db::begin_write(db).await?;
     let reps: Vec<i64> = user::Entity::find()
         .filter(user::Column::Role.eq(Role::Rep.as_str()))

@@ -3,8 +3,8 @@
 //! customers quarterly, dormant ones stopped half a year ago, targets and prospects only have
 //! open or lost deals. Deterministic (fixed seed).
 use crate::domain::customer::LadderStage;
-use crate::domain::pipeline::{self as rules, DeliveryStatus, POSITION_STEP};
-use crate::entities::{customer, lost_reason, opportunity, opportunity_line, order_line, payment, pipeline_stage, product, sales_order, stage_history};
+use crate::domain::pipeline::{self as rules, ContractStatus, DeliveryStatus, QuoteStatus, POSITION_STEP};
+use crate::entities::{contract, customer, lost_reason, opportunity, opportunity_line, order_line, payment, pipeline_stage, product, quote, quote_line, sales_order, stage_history};
 use crate::error::AppResult;
 use crate::seed_customers::Rng;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -82,7 +82,7 @@ struct PlannedDeal {
 
 /// Seeds products and deals for the owned customers of a company without deals yet. Returns the
 /// number of deals created.
-pub async fn seed_pipeline(db: &impl TransactionTrait, now: DateTime<Utc>, plan: DealPlan) -> AppResult<usize> {
+pub async fn seed_pipeline(db: &(impl sea_orm::ConnectionTrait + TransactionTrait), now: DateTime<Utc>, plan: DealPlan) -> AppResult<usize> {
     let txn = crate::db::begin_write(db).await?;
     if crate::auth::scope::across_owners::<opportunity::Entity>().count(&txn).await? > 0 {
         return Ok(0);
@@ -248,6 +248,7 @@ pub async fn seed_pipeline(db: &impl TransactionTrait, now: DateTime<Utc>, plan:
     for chunk in lines.chunks(500) {
         opportunity_line::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
     }
+    seed_quotes(&txn, &deals, &ids, &stages, today).await?;
 
     // Orders: one per won deal, plus the repeat orders.
     let cost_of: HashMap<i64, i64> = catalogue.iter().map(|p| (p.id, p.cost_price_fen)).collect();
@@ -359,4 +360,98 @@ fn payments_for(rng: &mut Rng, on: NaiveDate, amount: i64, today: NaiveDate) -> 
     } else {
         Vec::new()
     }
+}
+
+/// Quotes as a sales team leaves them: every won deal has the quote the customer accepted (every
+/// third also a signed contract), deals from the proposal stage on carry a sent quote (some on
+/// their second revision), and lost deals that got that far a rejected one.
+async fn seed_quotes(db: &impl sea_orm::ConnectionTrait, deals: &[PlannedDeal], ids: &[i64], stages: &Stages, today: NaiveDate) -> AppResult<()> {
+    let proposal = stages.open.len().saturating_sub(2);
+    let mut planned: Vec<(usize, i32, QuoteStatus, DateTime<Utc>)> = Vec::new();
+    for (index, deal) in deals.iter().enumerate() {
+        let furthest = deal.steps.iter().filter_map(|(_, to, _)| stages.open.iter().position(|(id, _)| id == to)).max().unwrap_or(0);
+        let (_, current, entered) = *deal.steps.last().expect("every deal has a stage");
+        let quoted_at = deal.steps.iter().find(|(_, to, _)| stages.open.get(proposal).is_some_and(|(id, _)| id == to)).map(|(_, _, at)| *at).unwrap_or(entered);
+        if current == stages.won {
+            planned.push((index, 1, QuoteStatus::Accepted, quoted_at));
+        } else if furthest >= proposal {
+            let status = if current == stages.lost { QuoteStatus::Rejected } else { QuoteStatus::Sent };
+            if index % 4 == 0 {
+                planned.push((index, 1, QuoteStatus::Sent, quoted_at));
+                planned.push((index, 2, status, quoted_at + Duration::days(5)));
+            } else {
+                planned.push((index, 1, status, quoted_at));
+            }
+        }
+    }
+    let mut number_of: HashMap<usize, String> = HashMap::new();
+    let rows: Vec<quote::ActiveModel> = planned
+        .iter()
+        .map(|(index, revision, status, at)| {
+            let next = number_of.len() + 1;
+            let number = number_of.entry(*index).or_insert_with(|| format!("QT{next:06}")).clone();
+            let deal = &deals[*index];
+            quote::ActiveModel {
+                opportunity_id: Set(ids[*index]),
+                customer_id: deal.row.customer_id.clone(),
+                owner_id: deal.row.owner_id.clone(),
+                number: Set(number),
+                revision: Set(*revision),
+                status: Set(status.as_str().to_string()),
+                valid_until: Set(Some(at.date_naive() + Duration::days(30))),
+                total_fen: Set(deal.lines.iter().map(|(_, q, p)| rules::line_amount_fen(*q, *p, 0)).sum()),
+                notes: Set(String::new()),
+                version: Set(1),
+                created_at: Set(*at),
+                ..Default::default()
+            }
+        })
+        .collect();
+    for chunk in rows.chunks(400) {
+        quote::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+    }
+    // The quotes table was empty and the transaction holds the write lock: ids follow insertion order.
+    let quote_ids: Vec<i64> = crate::auth::scope::across_owners::<quote::Entity>().select_only().column(quote::Column::Id).order_by_asc(quote::Column::Id).into_tuple().all(db).await?;
+    let mut lines = Vec::new();
+    let mut contracts = Vec::new();
+    for ((index, _, status, at), quote_id) in planned.iter().zip(&quote_ids) {
+        let deal = &deals[*index];
+        for (product_id, quantity, price) in &deal.lines {
+            lines.push(quote_line::ActiveModel {
+                quote_id: Set(*quote_id),
+                product_id: Set(*product_id),
+                quantity: Set(*quantity),
+                unit_price_fen: Set(*price),
+                discount_bp: Set(0),
+                amount_fen: Set(rules::line_amount_fen(*quantity, *price, 0)),
+                ..Default::default()
+            });
+        }
+        if *status == QuoteStatus::Accepted && index % 3 == 0 {
+            let signed = deal.order.as_ref().map(|(on, _)| *on).unwrap_or_else(|| at.date_naive()) - Duration::days(3);
+            let ends = signed + Duration::days(365);
+            contracts.push(contract::ActiveModel {
+                quote_id: Set(Some(*quote_id)),
+                opportunity_id: Set(ids[*index]),
+                customer_id: deal.row.customer_id.clone(),
+                owner_id: deal.row.owner_id.clone(),
+                number: Set(format!("HT{}{:05}", signed.format("%Y"), contracts.len() + 1)),
+                signed_on: Set(Some(signed)),
+                starts_on: Set(Some(signed + Duration::days(3))),
+                ends_on: Set(Some(ends)),
+                amount_fen: Set(deal.lines.iter().map(|(_, q, p)| rules::line_amount_fen(*q, *p, 0)).sum()),
+                status: Set(if ends < today { ContractStatus::Ended } else { ContractStatus::Active }.as_str().to_string()),
+                version: Set(1),
+                created_at: Set(signed.and_hms_opt(10, 0, 0).unwrap_or_default().and_utc()),
+                ..Default::default()
+            });
+        }
+    }
+    for chunk in lines.chunks(500) {
+        quote_line::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+    }
+    for chunk in contracts.chunks(400) {
+        contract::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+    }
+    Ok(())
 }

@@ -43,6 +43,13 @@ PROJECTS.forEach((project, n) => {
       await fillLine(page, 0, { product: 1, quantity: '2', price: '500', discount: '10' });
       await shot(page, `quote-editor-${project.name}.png`);
       await press(page.locator('.quote-form button[type="submit"]'), project);
+      // The demo customer may have accepted this product at another price before: confirm it.
+      const confirm = page.locator('input[name="form[confirm_prices]"]');
+      await Promise.race([page.waitForURL(/\/pipeline\/quotes\/\d+$/), confirm.waitFor()]);
+      if (await confirm.count()) {
+        await press(confirm, project);
+        await press(page.locator('.quote-form button[type="submit"]'), project);
+      }
       await page.waitForURL(/\/pipeline\/quotes\/\d+$/);
       const quote = page.getByTestId('quote');
       await quote.waitFor();

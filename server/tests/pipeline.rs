@@ -400,7 +400,9 @@ async fn quotes_keep_their_revisions_warn_of_changed_prices_and_become_contracts
     let (deal, customer) = open_deal_of(&app, "rep").await;
     let deal_s = deal.to_string();
     let draft: QuoteDraft = rep.call("pipeline/quote_draft", &[("deal", &deal_s)]).await.unwrap();
-    let product = draft.products[0].id.to_string();
+    // A product this customer has no accepted price for yet (the demo seed accepted some).
+    let product = draft.products.iter().find(|p| !draft.accepted.iter().any(|a| a.product_id == p.id)).unwrap().id.to_string();
+    let seeded: Vec<CustomerQuote> = rep.call("pipeline/customer_quotes", &[("customer_id", &customer.to_string())]).await.unwrap();
     let line = |price: &str, discount: &str| vec![
         ("form[opportunity_id]", deal_s.clone()),
         ("form[lines][0][product_id]", product.clone()),
@@ -461,7 +463,7 @@ async fn quotes_keep_their_revisions_warn_of_changed_prices_and_become_contracts
 
     // The customer file lists every quote with its prices.
     let listed: Vec<CustomerQuote> = rep.call("pipeline/customer_quotes", &[("customer_id", &customer.to_string())]).await.unwrap();
-    assert_eq!(listed.len(), 4);
+    assert_eq!(listed.len(), seeded.len() + 4);
     assert!(listed.iter().any(|q| q.summary.id == first && q.lines[0].unit_price_fen == 100_000 && q.lines[0].discount_bp == 1250));
 
     // Only the accepted quote becomes a contract, once.
