@@ -34,7 +34,9 @@ PROJECTS.forEach((project, n) => {
       await page.goto(`${BASE_URL}/pipeline/deals/${deal}`);
       await page.getByTestId('deal-quotes').waitFor();
       await waitForHydration(page);
-      await press(page.getByTestId('deal-quotes').locator('a.button'), project);
+      const newQuote = page.getByTestId('deal-quotes').locator('a.button');
+      assert.equal(await newQuote.getAttribute('href'), `/pipeline/quotes/new?deal=${deal}`);
+      await page.goto(`${BASE_URL}/pipeline/quotes/new?deal=${deal}`);
       await page.locator('.quote-form').waitFor();
       await waitForHydration(page);
       // One line only: clear the lines the deal brought and quote 2 × ¥500.00 less 10 %.
