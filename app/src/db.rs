@@ -98,3 +98,44 @@ impl<T: TransactionSession + Send> TransactionSession for WriteTxn<T> {
         self.txn.rollback().await
     }
 }
+
+/// `SUM(expr)` as a plain 64-bit integer: PostgreSQL sums bigints as numeric, which would not
+/// decode as `i64`.
+pub fn sum_as_bigint(expr: impl Into<sea_orm::sea_query::SimpleExpr>) -> sea_orm::sea_query::SimpleExpr {
+    Expr::expr(expr.into()).sum().cast_as(sea_orm::sea_query::Alias::new("BIGINT"))
+}
+
+/// A company setting and its version; the type's default until an administrator saves one.
+pub async fn load_setting<T: serde::de::DeserializeOwned + Default>(db: &impl ConnectionTrait, key: &str) -> AppResult<(T, i32)> {
+    use crate::entities::company_setting;
+    let Some(row) = company_setting::Entity::find_by_id(key.to_string()).one(db).await? else {
+        return Ok((T::default(), 0));
+    };
+    let value = serde_json::from_str(&row.value).map_err(|error| AppError::internal(format!("setting {key}: {error}")))?;
+    Ok((value, row.version))
+}
+
+/// Saves a setting if it still has `version` (0: never saved); otherwise `Conflict`.
+pub async fn save_setting<T: serde::Serialize>(db: &impl ConnectionTrait, key: &str, value: &T, version: i32, actor_id: i64) -> AppResult<()> {
+    use crate::entities::company_setting;
+    use sea_orm::ActiveValue::Set;
+    let json = serde_json::to_string(value).map_err(|error| AppError::internal(format!("setting {key}: {error}")))?;
+    let row = company_setting::ActiveModel { value: Set(json), updated_by: Set(Some(actor_id)), updated_at: Set(chrono::Utc::now()), ..Default::default() };
+    if version == 0 {
+        let mut row = row;
+        row.key = Set(key.to_string());
+        row.version = Set(1);
+        return company_setting::Entity::insert(row).exec(db).await.map(|_| ()).map_err(|error| match error.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict,
+            _ => error.into(),
+        });
+    }
+    let result = company_setting::Entity::update_many()
+        .set(row)
+        .col_expr(company_setting::Column::Version, Expr::col(company_setting::Column::Version).add(1))
+        .filter(company_setting::Column::Key.eq(key))
+        .filter(company_setting::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 1 { Ok(()) } else { Err(AppError::Conflict) }
+}

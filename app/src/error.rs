@@ -31,6 +31,13 @@ impl AppError {
         AppError::Validation(vec![FieldError::new(field, code)])
     }
 
+    /// A server-side failure the user cannot act on: logged here, sent as `Internal`.
+    #[cfg(feature = "ssr")]
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "internal error");
+        AppError::Internal
+    }
+
     /// The field errors of a validation failure (empty for other errors).
     pub fn field_errors(&self) -> &[FieldError] {
         match self {

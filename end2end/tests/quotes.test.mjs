@@ -36,7 +36,9 @@ PROJECTS.forEach((project, n) => {
       await waitForHydration(page);
       const newQuote = page.getByTestId('deal-quotes').locator('a.button');
       assert.equal(await newQuote.getAttribute('href'), `/pipeline/quotes/new?deal=${deal}`);
-      await page.goto(`${BASE_URL}/pipeline/quotes/new?deal=${deal}`);
+      // A client-side navigation: the editor must read this address's deal, not the last page's.
+      await newQuote.click();
+      await page.waitForURL(`${BASE_URL}/pipeline/quotes/new?deal=${deal}`);
       await page.locator('.quote-form').waitFor();
       await waitForHydration(page);
       // One line only: clear the lines the deal brought and quote 2 × ¥500.00 less 10 %.

@@ -8,6 +8,7 @@ mod m20261122_000003_team_active;
 mod m20261123_000004_customer_file;
 mod m20261123_000005_customer_search;
 mod m20261124_000006_pipeline;
+mod m20261125_000007_company_settings;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_customer_file::Migration),
             Box::new(m20261123_000005_customer_search::Migration),
             Box::new(m20261124_000006_pipeline::Migration),
+            Box::new(m20261125_000007_company_settings::Migration),
         ]
     }
 }

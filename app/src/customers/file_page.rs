@@ -1,9 +1,9 @@
 //! The customer file (客户资料卡): every field, contacts, the follow-up form, merging a duplicate
 //! and the timeline; the new and edit forms share one set of fields.
 use super::api::{load_customer, DeleteContact, LogFollowUp, MergeCustomers, SaveContact, SaveCustomer};
-use super::page::{stage_label, StageBadge};
+use super::page::{stage_label, NewnessBadge, StageBadge};
 use super::{ContactView, CustomerDetail, CustomerForm, TimelineEntry, TimelineKind};
-use crate::domain::customer::{BuyingRole, FollowUpKind, Intent, LadderStage, ProfileField, ProfileSection, Source};
+use crate::domain::customer::{BuyingRole, FollowUpKind, Intent, LadderStage, ProfileField, ProfileSection, Source, StageChange};
 use crate::domain::format::format_date;
 use crate::domain::forms::ErrorCode;
 use crate::error::AppError;
@@ -15,7 +15,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 /// Fields of the customer form whose errors appear at the field (the rest in the form message).
 const CUSTOMER_FIELDS: &[&str] = &[
-    "name", "short_name", "stage", "phone", "province", "city", "district", "street", "website", "industry", "source", "tags", "tax_id",
+    "name", "short_name", "stage", "stage_reason", "phone", "province", "city", "district", "street", "website", "industry", "source", "tags", "tax_id",
     "contact_name", "contact_phone", "notes", "legal_rep", "decision_maker", "org_form", "founded", "employees", "revenue_band", "service_area",
     "sales_capacity", "growth_potential", "business_focus", "cooperation_attitude", "competitor_relations", "management_quality",
 ];
@@ -74,6 +74,7 @@ fn CustomerFields(values: CustomerForm, error: Signal<Option<AppError>>, is_new:
                 }).collect_view()}
             </select>
         </Field>
+        {(!is_new).then(|| text(|t| t.ladder.stage_reason, "stage_reason", "text", String::new()))}
         {text(|t| t.customers.phone, "phone", "tel", values.phone.clone())}
         {text(|t| t.customers.province, "province", "text", values.province.clone())}
         {text(|t| t.customers.city, "city", "text", values.city.clone())}
@@ -247,6 +248,7 @@ fn CustomerFile(customer: CustomerDetail, actions: FileActions) -> impl IntoView
         <header class="page-header customer-header">
             <h1 data-testid="customer-name">{customer.name.clone()}</h1>
             <StageBadge stage=customer.stage />
+            <NewnessBadge is_new=customer.is_new />
             {customer.tags.iter().cloned().map(|tag| view! { <span class="tag">{tag}</span> }).collect_view()}
             {can_edit.then(|| view! {
                 <a class="button small" href=format!("/customers/{}/edit", customer.id) data-testid="edit-customer">{tr(|t| t.edit)}</a>
@@ -467,11 +469,14 @@ fn TimelineItem(entry: TimelineEntry) -> impl IntoView {
             (
                 Signal::derive(move || {
                     let t = &i18n.t().customers;
-                    // Stage changes are stored as codes ("target→potential") and shown in words.
-                    let detail = match (kind.as_str(), detail.split_once('→')) {
-                        ("stage", Some((from, to))) => {
-                            let name = |code: &str| LadderStage::parse(code).map(|s| t.stages[s.index()].to_string()).unwrap_or_else(|| code.to_string());
-                            (t.stage_change)(&name(from), &name(to))
+                    // Stage changes are stored as codes ("target→potential|note:…") and shown in words.
+                    let detail = match (kind.as_str(), StageChange::decode(&detail)) {
+                        ("stage", Some(change)) => {
+                            let stages = (t.stage_change)(t.stages[change.from.index()], t.stages[change.to.index()]);
+                            match change.reason {
+                                Some(reason) => format!("{stages}（{}）", super::ladder::reason_text(i18n.t(), &reason, i18n.locale.get())),
+                                None => stages,
+                            }
                         }
                         _ => detail.clone(),
                     };

@@ -1,6 +1,7 @@
 //! Customers: company-owned customer files, the ladder, follow-ups, the lead pool and handover.
 pub mod api;
 pub mod file_page;
+pub mod ladder;
 pub mod page;
 pub mod team_pages;
 #[cfg(feature = "ssr")]
@@ -19,6 +20,8 @@ pub struct CustomerRow {
     pub name: String,
     pub tags: Vec<String>,
     pub stage: LadderStage,
+    /// New or old customer; None until the first order.
+    pub is_new: Option<bool>,
     pub owner_name: Option<String>,
     pub city: String,
     pub phone: String,
@@ -272,6 +275,8 @@ pub struct CustomerDetail {
     pub tags: Vec<String>,
     pub profile: Vec<(ProfileField, String)>,
     pub first_order_on: Option<NaiveDate>,
+    /// New or old customer; None until the first order.
+    pub is_new: Option<bool>,
     pub created_at: DateTime<Utc>,
     pub stage: LadderStage,
     pub owner_id: Option<i64>,
@@ -324,6 +329,9 @@ pub struct CustomerForm {
     pub source: String,
     #[serde(default)]
     pub stage: String,
+    /// Why the stage changed, kept in the history with the change.
+    #[serde(default)]
+    pub stage_reason: String,
     #[serde(default)]
     pub tags: String,
     /// `ProfileField` key → value.

@@ -21,6 +21,16 @@ pub fn StageBadge(stage: LadderStage) -> impl IntoView {
     view! { <span class=format!("badge stage-{}", stage.as_str())>{move || stage_label(i18n, stage)}</span> }
 }
 
+/// "New customer" or "existing customer" once a customer has ordered.
+#[component]
+pub fn NewnessBadge(is_new: Option<bool>) -> impl IntoView {
+    let i18n = use_i18n();
+    is_new.map(|new| {
+        let class = if new { "badge newness new" } else { "badge newness old" };
+        view! { <span class=class>{move || if new { i18n.t().ladder.new_customer } else { i18n.t().ladder.old_customer }}</span> }
+    })
+}
+
 /// The customer views as tabs; managers also get the ladder and handover.
 #[component]
 pub fn CustomerTabs(active: &'static str) -> impl IntoView {
@@ -266,6 +276,7 @@ fn CustomerCard(row: CustomerRow, pool: bool, claim: ServerAction<ClaimCustomer>
                 })}
                 <a class="customer-name" href=format!("/customers/{}", row.id)>{row.name}</a>
                 <StageBadge stage=row.stage />
+                <NewnessBadge is_new=row.is_new />
             </div>
             <div class="customer-card-meta">
                 <span>{row.city}</span>

@@ -223,6 +223,8 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFil
         }
     };
     let owners = names_of(db, rows.iter().filter_map(|c| c.owner_id)).await?;
+    let ladder_rules = super::ladder::service::rules(db).await?;
+    let today = chrono::Local::now().date_naive();
     Ok(CustomerPage {
         total,
         page: filter.page,
@@ -232,6 +234,7 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFil
                 id: c.id,
                 stage: stage_of(&c),
                 tags: tags_of(&c),
+                is_new: newness(&c, &ladder_rules, today),
                 owner_name: c.owner_id.and_then(|id| owners.get(&id).cloned()),
                 name: c.name,
                 city: c.city,
@@ -354,6 +357,11 @@ pub async fn delete_filter(db: &impl ConnectionTrait, actor: &Actor, id: i64) ->
     if deleted.rows_affected == 0 { Err(AppError::NotFound) } else { Ok(()) }
 }
 
+/// New (first order within the rules' window) or old; None for a customer that never ordered.
+fn newness(c: &customer::Model, ladder_rules: &rules::LadderRules, today: chrono::NaiveDate) -> Option<bool> {
+    c.first_order_on.map(|first| rules::is_new_customer(Some(first), ladder_rules, today))
+}
+
 fn stage_of(c: &customer::Model) -> LadderStage {
     LadderStage::parse(&c.ladder_stage).unwrap_or(LadderStage::Target)
 }
@@ -450,7 +458,9 @@ pub async fn detail(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppRes
         }))
         .collect();
     timeline.sort_by(|a, b| b.at.cmp(&a.at));
+    let ladder_rules = super::ladder::service::rules(db).await?;
     Ok(CustomerDetail {
+        is_new: newness(&c, &ladder_rules, chrono::Local::now().date_naive()),
         id: c.id,
         version: c.version,
         stage: stage_of(&c),
@@ -491,6 +501,7 @@ struct CheckedCustomer {
     industry: String,
     source: String,
     stage: LadderStage,
+    stage_reason: String,
     tags: String,
     profile: String,
     notes: String,
@@ -509,6 +520,7 @@ fn check_customer(form: &CustomerForm) -> Result<CheckedCustomer, Vec<FieldError
     let website = text("website", &form.website, 100);
     let industry = text("industry", &form.industry, 40);
     let notes = text("notes", &form.notes, 2000);
+    let stage_reason = text("stage_reason", &form.stage_reason, 200);
     let mut profile = BTreeMap::new();
     for &field in ProfileField::ALL {
         let raw = form.profile.get(field.as_str()).map(String::as_str).unwrap_or("");
@@ -543,6 +555,7 @@ fn check_customer(form: &CustomerForm) -> Result<CheckedCustomer, Vec<FieldError
         industry,
         tags,
         notes,
+        stage_reason,
     })
 }
 
@@ -630,7 +643,9 @@ pub async fn save(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor,
             update_versioned::<customer::Entity>(&txn, row, (customer::Column::Id, before.id), (customer::Column::Version, version), "name").await?;
             let before_stage = stage_of(&before);
             if before_stage != checked.stage {
-                record_event(&txn, before.id, Some(actor.user.id), "stage", format!("{}→{}", before_stage.as_str(), checked.stage.as_str())).await?;
+                let reason = (!checked.stage_reason.is_empty()).then(|| rules::LadderReason::Note(checked.stage_reason.clone()));
+                let change = rules::StageChange { from: before_stage, to: checked.stage, reason };
+                record_event(&txn, before.id, Some(actor.user.id), "stage", change.encode()).await?;
             } else {
                 record_event(&txn, before.id, Some(actor.user.id), "updated", String::new()).await?;
             }

@@ -16,6 +16,7 @@ pub fn LadderPage() -> impl IntoView {
     view! {
         <PageHeader title=Signal::derive(move || i18n.t().customers.ladder.to_string()) />
         <div class="toolbar"><CustomerTabs active="ladder" /></div>
+        <super::ladder::LadderSuggestionsPanel />
         <p class="muted">{tr(|t| t.customers.ladder_hint)}</p>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {

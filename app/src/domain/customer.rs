@@ -194,24 +194,99 @@ fn months_before(date: NaiveDate, months: u32) -> NaiveDate {
     date.checked_sub_months(Months::new(months)).unwrap_or(NaiveDate::MIN)
 }
 
-/// The stage the rules suggest, if it differs from `current`. Lost is only ever set by a person.
-pub fn suggested_stage(current: LadderStage, facts: &OrderFacts, rules: &LadderRules, today: NaiveDate) -> Option<LadderStage> {
+/// Why a customer's ladder stage changed or is suggested to change. Kept with the stage event, so
+/// the timeline says why as well as who and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LadderReason {
+    /// The first won order, on this date.
+    FirstOrder(NaiveDate),
+    /// Sales over the last 12 months, in fen, reached the VIP threshold.
+    TrailingSales(i64),
+    /// The last order was on this date, longer ago than the dormancy period.
+    NoOrderSince(NaiveDate),
+    /// A person's own words.
+    Note(String),
+}
+
+impl LadderReason {
+    fn encode(&self) -> String {
+        match self {
+            LadderReason::FirstOrder(on) => format!("first_order:{on}"),
+            LadderReason::TrailingSales(fen) => format!("sales_12m:{fen}"),
+            LadderReason::NoOrderSince(on) => format!("no_order_since:{on}"),
+            LadderReason::Note(text) => format!("note:{text}"),
+        }
+    }
+
+    fn decode(code: &str) -> Option<Self> {
+        let (kind, value) = code.split_once(':')?;
+        let date = || value.parse::<NaiveDate>().ok();
+        match kind {
+            "first_order" => date().map(LadderReason::FirstOrder),
+            "sales_12m" => value.parse().ok().map(LadderReason::TrailingSales),
+            "no_order_since" => date().map(LadderReason::NoOrderSince),
+            "note" => Some(LadderReason::Note(value.to_string())),
+            _ => None,
+        }
+    }
+}
+
+/// A stage change as it is stored in the customer's history: `from→to`, then `|` and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageChange {
+    pub from: LadderStage,
+    pub to: LadderStage,
+    pub reason: Option<LadderReason>,
+}
+
+impl StageChange {
+    pub fn encode(&self) -> String {
+        let stages = format!("{}→{}", self.from.as_str(), self.to.as_str());
+        match &self.reason {
+            Some(reason) => format!("{stages}|{}", reason.encode()),
+            None => stages,
+        }
+    }
+
+    /// Events written before reasons were kept have no `|` part; both read back.
+    pub fn decode(detail: &str) -> Option<Self> {
+        let (stages, reason) = match detail.split_once('|') {
+            Some((stages, reason)) => (stages, LadderReason::decode(reason)),
+            None => (detail, None),
+        };
+        let (from, to) = stages.split_once('→')?;
+        Some(StageChange { from: LadderStage::parse(from)?, to: LadderStage::parse(to)?, reason })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LadderSuggestion {
+    pub stage: LadderStage,
+    pub reason: LadderReason,
+}
+
+/// The stage the rules suggest, with the fact behind it, if it differs from `current`. Lost is
+/// only ever set by a person.
+pub fn suggested_stage(current: LadderStage, facts: &OrderFacts, rules: &LadderRules, today: NaiveDate) -> Option<LadderSuggestion> {
     if current == LadderStage::Lost {
         return None;
     }
-    let Some(last_order) = facts.last_order else {
+    let (Some(first_order), Some(last_order)) = (facts.first_order, facts.last_order) else {
         return None; // no orders: moving along the early ladder is the rep's judgement
     };
     let suggestion = if last_order < months_before(today, rules.dormant_after_months) {
-        LadderStage::Dormant
+        LadderSuggestion { stage: LadderStage::Dormant, reason: LadderReason::NoOrderSince(last_order) }
     } else if facts.trailing_12_months_fen >= rules.vip_threshold_fen {
-        LadderStage::Vip
+        LadderSuggestion { stage: LadderStage::Vip, reason: LadderReason::TrailingSales(facts.trailing_12_months_fen) }
     } else if current == LadderStage::Vip {
         return None; // demotion from VIP is a manager's call, not a rule's
+    } else if current == LadderStage::Dormant {
+        // Buying again: the order that woke the customer up is the reason.
+        LadderSuggestion { stage: LadderStage::Customer, reason: LadderReason::TrailingSales(facts.trailing_12_months_fen) }
     } else {
-        LadderStage::Customer
+        LadderSuggestion { stage: LadderStage::Customer, reason: LadderReason::FirstOrder(first_order) }
     };
-    (suggestion != current).then_some(suggestion)
+    (suggestion.stage != current).then_some(suggestion)
 }
 
 pub fn is_new_customer(first_order: Option<NaiveDate>, rules: &LadderRules, today: NaiveDate) -> bool {
@@ -321,8 +396,36 @@ mod tests {
             (LadderStage::Lost, facts(recent, recent, 5_000_00), None),
         ];
         for (current, facts, expected) in table {
-            assert_eq!(suggested_stage(current, &facts, &rules, today), expected, "{current:?} {facts:?}");
+            assert_eq!(suggested_stage(current, &facts, &rules, today).map(|s| s.stage), expected, "{current:?} {facts:?}");
         }
+    }
+
+    #[test]
+    fn suggestions_name_the_fact_behind_them() {
+        let rules = LadderRules::default();
+        let today = day(2026, 11, 22);
+        let first = day(2026, 10, 1);
+        let suggest = |current, last, sales| suggested_stage(current, &facts(Some(first), Some(last), sales), &rules, today).map(|s| s.reason);
+        assert_eq!(suggest(LadderStage::Prospect, first, 10), Some(LadderReason::FirstOrder(first)));
+        assert_eq!(suggest(LadderStage::Customer, first, rules.vip_threshold_fen + 1), Some(LadderReason::TrailingSales(rules.vip_threshold_fen + 1)));
+        let long_ago = day(2026, 3, 1);
+        assert_eq!(suggested_stage(LadderStage::Vip, &facts(Some(long_ago), Some(long_ago), 0), &rules, today).map(|s| s.reason), Some(LadderReason::NoOrderSince(long_ago)));
+    }
+
+    #[test]
+    fn stage_changes_round_trip_with_and_without_reasons() {
+        let changes = [
+            StageChange { from: LadderStage::Prospect, to: LadderStage::Customer, reason: Some(LadderReason::FirstOrder(day(2026, 1, 2))) },
+            StageChange { from: LadderStage::Customer, to: LadderStage::Vip, reason: Some(LadderReason::TrailingSales(123_456_78)) },
+            StageChange { from: LadderStage::Vip, to: LadderStage::Dormant, reason: Some(LadderReason::NoOrderSince(day(2025, 12, 31))) },
+            StageChange { from: LadderStage::Target, to: LadderStage::Lost, reason: Some(LadderReason::Note("换了供应商 | 价格→低".into())) },
+            StageChange { from: LadderStage::Target, to: LadderStage::Potential, reason: None },
+        ];
+        for change in changes {
+            assert_eq!(StageChange::decode(&change.encode()), Some(change.clone()), "{}", change.encode());
+        }
+        assert_eq!(StageChange::decode("target→potential").map(|c| c.to), Some(LadderStage::Potential), "events from before reasons");
+        assert_eq!(StageChange::decode("target→nowhere"), None);
     }
 
     #[test]
@@ -381,6 +484,17 @@ mod tests {
             let today = day(2026, 11, 22);
             let last = months_before(today, months_ago);
             prop_assert_eq!(suggested_stage(LadderStage::Lost, &facts(Some(last), Some(last), sales), &LadderRules::default(), today), None);
+        }
+
+        #[test]
+        fn a_confirmed_suggestion_is_not_suggested_again(sales in 0i64..10_000_000_000, months_ago in 0u32..30, current in 0usize..LadderStage::ALL.len()) {
+            let today = day(2026, 11, 22);
+            let last = months_before(today, months_ago);
+            let rules = LadderRules::default();
+            let order_facts = facts(Some(months_before(last, 3)), Some(last), sales);
+            if let Some(first) = suggested_stage(LadderStage::ALL[current], &order_facts, &rules, today) {
+                prop_assert_eq!(suggested_stage(first.stage, &order_facts, &rules, today), None);
+            }
         }
     }
 }

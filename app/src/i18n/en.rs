@@ -1,4 +1,4 @@
-use super::{CustomerTexts, NotificationTexts, ForecastTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, Texts};
+use super::{CustomerTexts, NotificationTexts, ForecastTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, LadderTexts, Texts};
 
 pub static TEXTS: Texts = Texts {
     app_name: "Jingxi",
@@ -407,5 +407,24 @@ pub static TEXTS: Texts = Texts {
         cost_price: "Cost price",
         active: "Active",
         edit: "Edit",
+    },
+    ladder: LadderTexts {
+        suggestions: "Suggested stage changes",
+        rules_statement: |vip, dormant, new| format!("Rules: a first won order → customer; sales over the last 12 months of {vip} or more → VIP; no order for more than {dormant} months → dormant. A customer whose first order is within {new} months is new. A manager confirms each suggestion."),
+        no_suggestions: "Nothing to confirm: every customer's stage agrees with the rules.",
+        confirm: "Confirm",
+        confirm_all: |n| format!("Confirm all ({n})"),
+        confirmed: |n| format!("Stage changed for {n} customers"),
+        more_waiting: |n| format!("{n} suggestions; the first 200 are listed."),
+        reason_first_order: |date| format!("first order {date}"),
+        reason_sales: |amount| format!("{amount} in the last 12 months"),
+        reason_no_order: |date| format!("last order {date}"),
+        rules: "Customer ladder rules",
+        vip_threshold: "VIP threshold (sales over 12 months, yuan)",
+        dormant_after_months: "Months without an order before dormant",
+        new_customer_months: "Months after the first order a customer counts as new",
+        new_customer: "New customer",
+        old_customer: "Existing customer",
+        stage_reason: "Reason for the stage change (optional)",
     },
 };

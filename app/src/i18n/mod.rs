@@ -116,6 +116,29 @@ pub struct Texts {
     pub forecast: ForecastTexts,
     pub quotes: QuoteTexts,
     pub sales_settings: SalesSettingsTexts,
+    pub ladder: LadderTexts,
+}
+
+/// Ladder promotion suggestions, their rules, and new/old customers.
+pub struct LadderTexts {
+    pub suggestions: &'static str,
+    /// VIP threshold (money), dormant after months, new-customer months.
+    pub rules_statement: fn(&str, u32, u32) -> String,
+    pub no_suggestions: &'static str,
+    pub confirm: &'static str,
+    pub confirm_all: fn(usize) -> String,
+    pub confirmed: fn(u64) -> String,
+    pub more_waiting: fn(u64) -> String,
+    pub reason_first_order: fn(&str) -> String,
+    pub reason_sales: fn(&str) -> String,
+    pub reason_no_order: fn(&str) -> String,
+    pub rules: &'static str,
+    pub vip_threshold: &'static str,
+    pub dormant_after_months: &'static str,
+    pub new_customer_months: &'static str,
+    pub new_customer: &'static str,
+    pub old_customer: &'static str,
+    pub stage_reason: &'static str,
 }
 
 /// The administrators' sales settings: stages and products.

@@ -1,4 +1,4 @@
-use super::{CustomerTexts, NotificationTexts, ForecastTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, Texts};
+use super::{CustomerTexts, NotificationTexts, ForecastTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, LadderTexts, Texts};
 
 pub static TEXTS: Texts = Texts {
     app_name: "精细",
@@ -407,5 +407,24 @@ pub static TEXTS: Texts = Texts {
         cost_price: "成本价",
         active: "在售",
         edit: "编辑",
+    },
+    ladder: LadderTexts {
+        suggestions: "阶段调整建议",
+        rules_statement: |vip, dormant, new| format!("规则：首次成交 → 普通客户；近 12 个月销售额达到 {vip} → VIP；超过 {dormant} 个月没有订单 → 休眠。首单在 {new} 个月内的是新客户。建议由经理确认后生效。"),
+        no_suggestions: "没有待确认的建议：每位客户的阶段都与规则一致。",
+        confirm: "确认",
+        confirm_all: |n| format!("全部确认（{n}）"),
+        confirmed: |n| format!("已调整 {n} 家客户的阶段"),
+        more_waiting: |n| format!("共 {n} 条建议，这里列出前 200 条。"),
+        reason_first_order: |date| format!("首次成交 {date}"),
+        reason_sales: |amount| format!("近 12 个月销售额 {amount}"),
+        reason_no_order: |date| format!("最后一次订单 {date}"),
+        rules: "客户阶梯规则",
+        vip_threshold: "VIP 门槛（近 12 个月销售额，元）",
+        dormant_after_months: "几个月没有订单转为休眠",
+        new_customer_months: "首单几个月内算新客户",
+        new_customer: "新客户",
+        old_customer: "老客户",
+        stage_reason: "阶段变更原因（选填）",
     },
 };

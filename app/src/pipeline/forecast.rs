@@ -222,7 +222,7 @@ pub mod service {
     use crate::error::AppResult;
     use crate::pipeline::service::{chosen_pipeline, deals_of, filter_choices, stage_view, stages_of, today};
     use chrono::{Datelike, Duration};
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+    use sea_orm::sea_query::{Expr, ExprTrait};
     use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
     use std::collections::{BTreeMap, HashMap};
 
@@ -245,13 +245,12 @@ pub mod service {
         let deals = || deals_of(actor, pipeline_id, filter.owner, filter.team);
 
         let measured = measured_conversion(db, deals(), &open_ids, &won_ids, &lost_ids, today).await?;
-        let sum_bigint = |column: opportunity::Column| Expr::col(column).sum().cast_as(Alias::new("BIGINT"));
 
         let won_rows: Vec<(i64, i64, Option<i64>)> = deals()
             .select_only()
             .column(opportunity::Column::OwnerId)
             .column_as(Expr::col(opportunity::Column::Id).count(), "deals")
-            .column_as(sum_bigint(opportunity::Column::WonAmountFen), "won")
+            .column_as(crate::db::sum_as_bigint(Expr::col(opportunity::Column::WonAmountFen)), "won")
             .filter(opportunity::Column::StageId.is_in(won_ids.iter().copied()))
             .filter(opportunity::Column::ClosedOn.between(first_day, last_day))
             .group_by(opportunity::Column::OwnerId)
@@ -263,7 +262,7 @@ pub mod service {
             .column(opportunity::Column::OwnerId)
             .column(opportunity::Column::StageId)
             .column_as(Expr::col(opportunity::Column::Id).count(), "deals")
-            .column_as(sum_bigint(opportunity::Column::AmountFen), "amount")
+            .column_as(crate::db::sum_as_bigint(Expr::col(opportunity::Column::AmountFen)), "amount")
             .filter(opportunity::Column::StageId.is_in(open_ids.iter().copied()))
             .filter(opportunity::Column::ExpectedCloseOn.between(first_day, last_day))
             .group_by(opportunity::Column::OwnerId)
@@ -274,7 +273,7 @@ pub mod service {
         let (overdue_deals, overdue_fen): (i64, Option<i64>) = deals()
             .select_only()
             .column_as(Expr::col(opportunity::Column::Id).count(), "deals")
-            .column_as(sum_bigint(opportunity::Column::AmountFen), "amount")
+            .column_as(crate::db::sum_as_bigint(Expr::col(opportunity::Column::AmountFen)), "amount")
             .filter(opportunity::Column::StageId.is_in(open_ids.iter().copied()))
             .filter(opportunity::Column::ExpectedCloseOn.lt(today))
             .into_tuple()

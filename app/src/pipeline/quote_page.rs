@@ -46,9 +46,11 @@ fn line_error(error: Signal<Option<AppError>>, field: String) -> impl IntoView {
 #[component]
 pub fn QuoteEditorPage() -> impl IntoView {
     let query = use_query_map();
-    let deal = query.read_untracked().get("deal").and_then(|id| id.parse::<i64>().ok());
+    // Keyed on the live query: on a client-side navigation the component can be built before the
+    // router's query reflects the new address, and a value read once would be the old page's.
+    let deal = Memo::new(move |_| query.read().get("deal").and_then(|id| id.parse::<i64>().ok()));
     let quote = id_param("id");
-    let draft = Resource::new(move || quote.get(), move |quote| load_quote_draft(deal, quote));
+    let draft = Resource::new(move || (deal.get(), quote.get()), |(deal, quote)| load_quote_draft(deal, quote));
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {

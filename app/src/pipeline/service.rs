@@ -13,7 +13,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select, TransactionSession, TransactionTrait,
@@ -199,8 +199,7 @@ async fn column_totals(db: &impl ConnectionTrait, select: Select<opportunity::En
         .select_only()
         .column(opportunity::Column::StageId)
         .column_as(Expr::col(opportunity::Column::Id).count(), "count")
-        // PostgreSQL sums bigints as numeric; the cast keeps the column a plain integer.
-        .column_as(Expr::col(opportunity::Column::AmountFen).sum().cast_as(Alias::new("BIGINT")), "sum")
+        .column_as(crate::db::sum_as_bigint(Expr::col(opportunity::Column::AmountFen)), "sum")
         .group_by(opportunity::Column::StageId)
         .into_tuple()
         .all(db)
