@@ -9,6 +9,7 @@ mod m20261123_000004_customer_file;
 mod m20261123_000005_customer_search;
 mod m20261124_000006_pipeline;
 mod m20261125_000007_company_settings;
+mod m20261125_000008_neglected_order;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_customer_search::Migration),
             Box::new(m20261124_000006_pipeline::Migration),
             Box::new(m20261125_000007_company_settings::Migration),
+            Box::new(m20261125_000008_neglected_order::Migration),
         ]
     }
 }

@@ -571,3 +571,82 @@ async fn admins_edit_stages_and_products_and_a_stage_in_use_stays() {
     }
     assert_eq!(app.client().call::<SalesSettings>("pipeline/settings", &[]).await, Err(AppError::Unauthorized));
 }
+
+#[tokio::test]
+async fn admins_reorder_stages_add_a_pipeline_and_edit_lost_reasons() {
+    use app::pipeline::admin::SalesSettings;
+    let app = company().await;
+    let admin = app.signed_in("admin").await;
+    let settings: SalesSettings = admin.call("pipeline/settings", &[]).await.unwrap();
+    let open: Vec<i64> = settings.stages.iter().filter(|s| !s.stage.closed()).map(|s| s.stage.id).collect();
+    let won = settings.stages.iter().find(|s| s.stage.won).unwrap().stage.id;
+
+    // Reordering: the second open stage moves up; the first cannot move further; closing stages stay.
+    let move_stage = |id: i64, up: bool| {
+        let admin = &admin;
+        async move { admin.call::<()>("pipeline/stage_move", &[("id", id.to_string().as_str()), ("up", if up { "true" } else { "false" })]).await }
+    };
+    move_stage(open[1], true).await.unwrap();
+    move_stage(open[1], true).await.unwrap();
+    move_stage(*open.last().unwrap(), false).await.unwrap();
+    assert_eq!(fields(&move_stage(won, true).await.unwrap_err()), vec![("stage".into(), ErrorCode::UnknownChoice)]);
+    let order: Vec<i64> = board(&admin, &[]).await.unwrap().columns.iter().map(|c| c.stage.id).collect();
+    let mut expected = open.clone();
+    expected.swap(0, 1);
+    assert_eq!(&order[..open.len()], &expected[..], "the board shows the new order; moving past either end changes nothing");
+    assert!(order[open.len()..].iter().all(|id| !open.contains(id)));
+
+    // A second pipeline copies the stages and has a board of its own.
+    let create = |name: &'static str| {
+        let (admin, from) = (&admin, settings.pipeline_id.to_string());
+        async move { admin.call::<i64>("pipeline/pipeline_create", &[("name", name), ("copy_from", from.as_str())]).await }
+    };
+    assert_eq!(fields(&create(" ").await.unwrap_err()), vec![("name".into(), ErrorCode::Required)]);
+    let renewals = create("续约").await.unwrap();
+    assert_eq!(fields(&create("续约").await.unwrap_err()), vec![("name".into(), ErrorCode::Taken)]);
+    let copied: SalesSettings = admin.call("pipeline/settings", &[("pipeline", &renewals.to_string())]).await.unwrap();
+    assert_eq!(copied.pipeline_id, renewals);
+    assert_eq!(copied.stages.len(), settings.stages.len());
+    assert!(copied.stages.iter().all(|s| s.deals == 0 && !open.contains(&s.stage.id)));
+    assert_eq!(copied.pipelines.iter().map(|p| p.label.as_str()).collect::<Vec<_>>(), vec!["", "续约"]);
+    let renewal_board = board(&admin, &[("filter[pipeline]", &renewals.to_string())]).await.unwrap();
+    assert_eq!((renewal_board.pipeline_id, renewal_board.pipelines.len()), (renewals, 2));
+    assert!(renewal_board.columns.iter().all(|c| c.cards.is_empty()));
+
+    // Lost reasons: renamed, added, switched off (not offered any more), never all of them.
+    let save_reason = |id: Option<i64>, name: &'static str, active: bool| {
+        let admin = &admin;
+        async move {
+            let id = id.map(|id| id.to_string()).unwrap_or_default();
+            let mut form = vec![("form[name]", name)];
+            if !id.is_empty() {
+                form.push(("form[id]", id.as_str()));
+            }
+            if active {
+                form.push(("form[active]", "true"));
+            }
+            admin.call::<i64>("pipeline/lost_reason_save", &form).await
+        }
+    };
+    let reasons = settings.lost_reasons.clone();
+    assert!(reasons.iter().any(|r| r.deals > 0), "the demo has lost deals with reasons");
+    let added = save_reason(None, "项目取消", true).await.unwrap();
+    save_reason(Some(reasons[0].reason.id), "报价偏高", false).await.unwrap();
+    let offered = board(&admin, &[]).await.unwrap().lost_reasons;
+    assert!(offered.iter().any(|r| r.id == added && r.name == "项目取消"));
+    assert!(offered.iter().all(|r| r.id != reasons[0].reason.id), "switched off: not offered");
+    for r in &reasons[1..] {
+        save_reason(Some(r.reason.id), "停用", false).await.unwrap();
+    }
+    assert_eq!(fields(&save_reason(Some(added), "项目取消", false).await.unwrap_err()), vec![("active".into(), ErrorCode::LastOne)]);
+    let listed: SalesSettings = admin.call("pipeline/settings", &[]).await.unwrap();
+    let first = listed.lost_reasons.iter().find(|r| r.reason.id == reasons[0].reason.id).unwrap();
+    assert_eq!((first.reason.name.as_str(), first.active, first.deals), ("报价偏高", false, reasons[0].deals), "its deals keep it");
+
+    for who in ["manager", "rep"] {
+        let client = app.signed_in(who).await;
+        assert_eq!(client.call::<()>("pipeline/stage_move", &[("id", &open[0].to_string()), ("up", "false")]).await, Err(AppError::Forbidden));
+        assert_eq!(client.call::<i64>("pipeline/pipeline_create", &[("name", "x"), ("copy_from", &renewals.to_string())]).await, Err(AppError::Forbidden));
+        assert_eq!(client.call::<i64>("pipeline/lost_reason_save", &[("form[name]", "x")]).await, Err(AppError::Forbidden));
+    }
+}

@@ -164,8 +164,9 @@ fn compare_keys(sort: CustomerSort, a: &SortKeys, b: &SortKeys) -> std::cmp::Ord
     let order = match sort {
         CustomerSort::Updated => b.1.cmp(&a.1),
         CustomerSort::Name => a.2.cmp(&b.2).then_with(|| a.3.cmp(&b.3)),
-        // Never followed up comes first (None < Some), then the longest ago.
-        CustomerSort::Neglected => a.4.cmp(&b.4),
+        // Never followed up comes first (None < Some), then the longest ago; among equals the
+        // oldest record first, so the database serves the page straight from the index.
+        CustomerSort::Neglected => return a.4.cmp(&b.4).then_with(|| a.0.cmp(&b.0)),
         CustomerSort::Created => b.5.cmp(&a.5),
     };
     order.then_with(|| b.0.cmp(&a.0))
@@ -175,7 +176,12 @@ fn order_page(select: Select<customer::Entity>, sort: CustomerSort) -> Select<cu
     let select = match sort {
         CustomerSort::Updated => select.order_by_desc(customer::Column::UpdatedAt),
         CustomerSort::Name => select.order_by_asc(customer::Column::NameInitials).order_by_asc(customer::Column::Name),
-        CustomerSort::Neglected => select.order_by_with_nulls(customer::Column::LastFollowUpAt, Order::Asc, NullOrdering::First),
+        // The index on last_follow_up_at (with the id) yields this order directly; a newest-id
+        // tie-break would make the database sort every quiet customer for one page (100+ ms at
+        // 100,000 customers).
+        CustomerSort::Neglected => {
+            return select.order_by_with_nulls(customer::Column::LastFollowUpAt, Order::Asc, NullOrdering::First).order_by_asc(customer::Column::Id);
+        }
         CustomerSort::Created => select.order_by_desc(customer::Column::CreatedAt),
     };
     select.order_by_desc(customer::Column::Id)

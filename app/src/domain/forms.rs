@@ -41,6 +41,8 @@ pub enum ErrorCode {
     DealClosed,
     /// Only an accepted quote becomes a contract.
     QuoteNotAccepted,
+    /// The last one of a list that must never be empty (open stages, lost reasons).
+    LastOne,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -80,6 +80,10 @@ impl Period {
         Period::Month(day.year(), day.month() as u8)
     }
 
+    pub fn half_of(day: NaiveDate) -> Period {
+        Period::Half(day.year(), (day.month0() / 6 + 1) as u8)
+    }
+
     pub fn quarter_of(day: NaiveDate) -> Period {
         Period::Quarter(day.year(), (day.month0() / 3 + 1) as u8)
     }

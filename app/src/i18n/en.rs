@@ -99,6 +99,7 @@ pub static TEXTS: Texts = Texts {
     err_price_differs: |price, quote| format!("The customer last accepted {price} per unit after discount (quote {quote}); this differs. If it is meant, tick “Confirm prices” and save again"),
     err_deal_closed: "This deal is won or lost and takes no more quotes",
     err_quote_not_accepted: "Only a quote the customer accepted becomes a contract",
+    err_last_one: "At least one has to remain",
     customers: CustomerTexts {
         stages: ["Target", "Potential", "Prospect", "Customer", "VIP", "Dormant", "Lost"],
         follow_up_kinds: ["Visit", "Phone call", "WeChat/message", "Email", "Demo", "Marketing event", "Quote sent", "Payment collection", "Service visit", "Complaint", "Other"],
@@ -390,6 +391,15 @@ pub static TEXTS: Texts = Texts {
         contract_to_status: ["", "Signed", "Start", "End"],
     },
     sales_settings: SalesSettingsTexts {
+        pipelines: "Pipelines",
+        new_pipeline: "New pipeline",
+        new_pipeline_hint: "A new pipeline starts with a copy of this pipeline's stages, which you can then change on their own.",
+        move_up: "Move up",
+        move_down: "Move down",
+        lost_reasons: "Lost reasons",
+        lost_reasons_hint: "A reason switched off is no longer offered; deals that gave it keep it.",
+        new_lost_reason: "New lost reason",
+        lost_deals: "Lost deals",
         title: "Sales settings",
         link: "Pipeline and products",
         stages: "Deal stages",
@@ -406,7 +416,6 @@ pub static TEXTS: Texts = Texts {
         list_price: "List price",
         cost_price: "Cost price",
         active: "Active",
-        edit: "Edit",
     },
     ladder: LadderTexts {
         suggestions: "Suggested stage changes",

@@ -110,6 +110,7 @@ pub struct Texts {
     pub err_price_differs: fn(&str, &str) -> String,
     pub err_deal_closed: &'static str,
     pub err_quote_not_accepted: &'static str,
+    pub err_last_one: &'static str,
     pub customers: CustomerTexts,
     pub notifications: NotificationTexts,
     pub pipeline: PipelineTexts,
@@ -143,6 +144,15 @@ pub struct LadderTexts {
 
 /// The administrators' sales settings: stages and products.
 pub struct SalesSettingsTexts {
+    pub pipelines: &'static str,
+    pub new_pipeline: &'static str,
+    pub new_pipeline_hint: &'static str,
+    pub move_up: &'static str,
+    pub move_down: &'static str,
+    pub lost_reasons: &'static str,
+    pub lost_reasons_hint: &'static str,
+    pub new_lost_reason: &'static str,
+    pub lost_deals: &'static str,
     pub title: &'static str,
     pub link: &'static str,
     pub stages: &'static str,
@@ -159,7 +169,6 @@ pub struct SalesSettingsTexts {
     pub list_price: &'static str,
     pub cost_price: &'static str,
     pub active: &'static str,
-    pub edit: &'static str,
 }
 
 /// Quotes and contracts. Status tables follow `QuoteStatus::ALL` and `ContractStatus::ALL`.
@@ -470,6 +479,7 @@ impl Texts {
             ErrorCode::PriceDiffersFromAccepted { accepted_fen, quote } => (self.err_price_differs)(&crate::domain::format::format_money(*accepted_fen), quote),
             ErrorCode::DealClosed => self.err_deal_closed.to_string(),
             ErrorCode::QuoteNotAccepted => self.err_quote_not_accepted.to_string(),
+            ErrorCode::LastOne => self.err_last_one.to_string(),
         }
     }
 

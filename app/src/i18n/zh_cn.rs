@@ -99,6 +99,7 @@ pub static TEXTS: Texts = Texts {
     err_price_differs: |price, quote| format!("该客户上次接受的单价（折后）为 {price}（报价单 {quote}），与本次不同；确认无误请勾选“确认价格”后再保存"),
     err_deal_closed: "商机已赢单或输单，不能再报价",
     err_quote_not_accepted: "只有客户已接受的报价才能生成合同",
+    err_last_one: "至少要保留一项",
     customers: CustomerTexts {
         stages: ["目标客户", "潜在客户", "准客户", "普通客户", "VIP 客户", "休眠客户", "流失客户"],
         follow_up_kinds: ["拜访", "电话", "微信/短信", "邮件", "产品演示", "营销活动", "发送报价", "回款催收", "售后服务", "投诉处理", "其他"],
@@ -390,6 +391,15 @@ pub static TEXTS: Texts = Texts {
         contract_to_status: ["", "已签订", "开始执行", "结束"],
     },
     sales_settings: SalesSettingsTexts {
+        pipelines: "销售流程",
+        new_pipeline: "新建销售流程",
+        new_pipeline_hint: "新流程复制当前流程的阶段，之后可以单独修改。",
+        move_up: "上移",
+        move_down: "下移",
+        lost_reasons: "输单原因",
+        lost_reasons_hint: "停用的原因不再供选择，已经用它的商机保持不变。",
+        new_lost_reason: "新增输单原因",
+        lost_deals: "输单数",
         title: "销售设置",
         link: "销售流程与产品",
         stages: "商机阶段",
@@ -406,7 +416,6 @@ pub static TEXTS: Texts = Texts {
         list_price: "标准售价",
         cost_price: "成本价",
         active: "在售",
-        edit: "编辑",
     },
     ladder: LadderTexts {
         suggestions: "阶段调整建议",

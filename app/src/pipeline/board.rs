@@ -21,6 +21,11 @@ pub fn lost_reason_label(t: &Texts, reason: &LostReasonView) -> String {
     if reason.name.is_empty() { (t.pipeline.lost_reason_name)(&reason.key).to_string() } else { reason.name.clone() }
 }
 
+/// A pipeline's name; the built-in one (no name of its own) in the reader's language.
+pub fn pipeline_label(t: &Texts, pipeline: &super::Choice) -> String {
+    if pipeline.label.is_empty() { t.pipeline.default_pipeline.to_string() } else { pipeline.label.clone() }
+}
+
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let query = use_query_map();
@@ -54,8 +59,8 @@ fn BoardMode(filter: Memo<BoardFilter>) -> AnyView {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match board.await {
-                    Ok(board) => view! { <BoardFilters filter=filter.get_untracked() owners=board.owners.clone() teams=board.teams.clone() table=false /> <BoardView board filter=filter.get_untracked() /> }.into_any(),
-                    Err(error) => view! { <BoardFilters filter=filter.get_untracked() owners=Vec::new() teams=Vec::new() table=false /> <ErrorPanel error /> }.into_any(),
+                    Ok(board) => view! { <BoardFilters filter=filter.get_untracked() pipelines=board.pipelines.clone() owners=board.owners.clone() teams=board.teams.clone() table=false /> <BoardView board filter=filter.get_untracked() /> }.into_any(),
+                    Err(error) => view! { <BoardFilters filter=filter.get_untracked() pipelines=Vec::new() owners=Vec::new() teams=Vec::new() table=false /> <ErrorPanel error /> }.into_any(),
                 }
             })}
         </Transition>
@@ -65,7 +70,7 @@ fn BoardMode(filter: Memo<BoardFilter>) -> AnyView {
 /// The filters as one GET form: bookmarkable, and it works before hydration. The same filters
 /// serve the board and the table; a link switches between them, keeping the filters.
 #[component]
-pub fn BoardFilters(filter: BoardFilter, owners: Vec<super::Choice>, teams: Vec<super::Choice>, table: bool) -> impl IntoView {
+pub fn BoardFilters(filter: BoardFilter, pipelines: Vec<super::Choice>, owners: Vec<super::Choice>, teams: Vec<super::Choice>, table: bool) -> impl IntoView {
     let i18n = use_i18n();
     let filtered = filter != BoardFilter::default();
     let query = filter.query_suffix();
@@ -78,6 +83,19 @@ pub fn BoardFilters(filter: BoardFilter, owners: Vec<super::Choice>, teams: Vec<
         </nav>
         <form class="search-bar board-filters" method="get" action="/pipeline" role="search">
             {table.then(|| view! { <input type="hidden" name="view" value="table" /> })}
+            {if pipelines.len() > 1 {
+                let current = filter.pipeline.or(pipelines.first().map(|p| p.id));
+                view! {
+                    <select name="pipeline" aria-label=move || i18n.t().sales_settings.pipelines data-testid="pipeline-select">
+                        {pipelines.into_iter().map(|p| {
+                            let id = p.id;
+                            view! { <option value=id selected=current == Some(id)>{move || pipeline_label(i18n.t(), &p)}</option> }
+                        }).collect_view()}
+                    </select>
+                }.into_any()
+            } else {
+                filter.pipeline.map(|id| view! { <input type="hidden" name="pipeline" value=id /> }).into_any()
+            }}
             <input type="search" name="q" value=filter.q.clone() aria-label=move || i18n.t().pipeline.search placeholder=move || i18n.t().pipeline.search />
             {(!owners.is_empty()).then(|| choice_select("owner", |t| t.pipeline.all_owners, filter.owner, owners.clone()))}
             {(!teams.is_empty()).then(|| choice_select("team", |t| t.pipeline.all_teams, filter.team, teams.clone()))}

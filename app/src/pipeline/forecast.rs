@@ -96,14 +96,13 @@ pub fn ForecastPage() -> impl IntoView {
 #[component]
 fn ForecastView(forecast: Forecast, filter: ForecastFilter) -> AnyView {
     let i18n = use_i18n();
-    let money = |fen: i64| format_money(fen);
     let figures = forecast.figures;
     let period = Period::parse(&forecast.period);
     let tile = move |label: fn(&Texts) -> &'static str, hint: Option<fn(&Texts) -> &'static str>, fen: i64, testid: &'static str| {
         view! {
             <div class="figure" data-testid=testid>
                 <span class="figure-label">{move || label(i18n.t())}</span>
-                <strong class="figure-value">{money(fen)}</strong>
+                <strong class="figure-value">{format_money(fen)}</strong>
                 {hint.map(|hint| view! { <span class="figure-hint">{move || hint(i18n.t())}</span> })}
             </div>
         }
@@ -136,7 +135,7 @@ fn ForecastView(forecast: Forecast, filter: ForecastFilter) -> AnyView {
         </section>
         {nothing.then(|| view! { <p class="notice">{tr(|t| t.forecast.nothing_expected)}</p> })}
         {(forecast.overdue_deals > 0).then(|| {
-            let (n, amount) = (forecast.overdue_deals, money(forecast.overdue_fen));
+            let (n, amount) = (forecast.overdue_deals, format_money(forecast.overdue_fen));
             view! { <p class="notice" data-testid="forecast-overdue">{move || (i18n.t().forecast.overdue)(n, &amount)}</p> }
         })}
         <section class="card">
@@ -168,8 +167,8 @@ fn ForecastView(forecast: Forecast, filter: ForecastFilter) -> AnyView {
                                         }}
                                     </td>
                                     <td class="num">{row.open_deals}</td>
-                                    <td class="num">{money(row.open_fen)}</td>
-                                    <td class="num">{money(row.weighted_fen)}</td>
+                                    <td class="num">{format_money(row.open_fen)}</td>
+                                    <td class="num">{format_money(row.weighted_fen)}</td>
                                 </tr>
                             }
                         }).collect_view()}
@@ -195,9 +194,9 @@ fn ForecastView(forecast: Forecast, filter: ForecastFilter) -> AnyView {
                                 view! {
                                     <tr>
                                         <td><a href=href>{row.owner.label}</a></td>
-                                        <td class="num">{money(row.figures.won_fen)}</td>
-                                        <td class="num">{money(row.figures.weighted_fen)}</td>
-                                        <td class="num">{money(row.figures.best_case_fen)}</td>
+                                        <td class="num">{format_money(row.figures.won_fen)}</td>
+                                        <td class="num">{format_money(row.figures.weighted_fen)}</td>
+                                        <td class="num">{format_money(row.figures.best_case_fen)}</td>
                                         <td class="num">{row.figures.open_deals}</td>
                                     </tr>
                                 }
@@ -221,7 +220,7 @@ pub mod service {
     use crate::entities::{opportunity, stage_history};
     use crate::error::AppResult;
     use crate::pipeline::service::{chosen_pipeline, deals_of, filter_choices, stage_view, stages_of, today};
-    use chrono::{Datelike, Duration};
+    use chrono::Duration;
     use sea_orm::sea_query::{Expr, ExprTrait};
     use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
     use std::collections::{BTreeMap, HashMap};
@@ -324,7 +323,7 @@ pub mod service {
         Ok(Forecast {
             period: period.as_text(),
             period_choices: {
-                let mut choices: Vec<String> = [Period::month_of(today), Period::quarter_of(today), Period::Half(today.year(), (today.month0() / 6 + 1) as u8), Period::year_of(today)]
+                let mut choices: Vec<String> = [Period::month_of(today), Period::quarter_of(today), Period::half_of(today), Period::year_of(today)]
                     .into_iter()
                     .flat_map(|p| [p, p.next()])
                     .map(Period::as_text)

@@ -116,6 +116,7 @@ pub struct DealTable {
     pub total: u64,
     /// Zero-based.
     pub page: u64,
+    pub pipelines: Vec<Choice>,
     pub owners: Vec<Choice>,
     pub teams: Vec<Choice>,
 }

@@ -189,6 +189,10 @@ pub(super) async fn chosen_pipeline(db: &impl ConnectionTrait, requested: Option
     Ok((all, id))
 }
 
+pub(super) fn pipeline_choices(pipelines: Vec<pipeline::Model>) -> Vec<Choice> {
+    pipelines.into_iter().map(|p| Choice { id: p.id, label: p.name }).collect()
+}
+
 pub(super) fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
@@ -334,7 +338,7 @@ pub async fn board(db: &impl ConnectionTrait, actor: &Actor, filter: &BoardFilte
     }
     let (owners, teams) = filter_choices(db, actor).await?;
     Ok(Board {
-        pipelines: query.pipelines.into_iter().map(|p| Choice { id: p.id, label: p.name }).collect(),
+        pipelines: pipeline_choices(query.pipelines),
         pipeline_id: query.pipeline_id,
         columns,
         owners,
@@ -367,7 +371,15 @@ pub async fn table(db: &impl ConnectionTrait, actor: &Actor, filter: &BoardFilte
     let page = Ord::min(order.page, pages - 1);
     let deals = select.order_by(opportunity::Column::Id, direction).offset(page * TABLE_ROWS_PER_PAGE).limit(TABLE_ROWS_PER_PAGE).all(db).await?;
     let (owners, teams) = filter_choices(db, actor).await?;
-    Ok(DealTable { rows: cards(db, deals, &query.stages, query.today).await?, stages: query.stages.iter().map(stage_view).collect(), total, page, owners, teams })
+    Ok(DealTable {
+        rows: cards(db, deals, &query.stages, query.today).await?,
+        stages: query.stages.iter().map(stage_view).collect(),
+        total,
+        page,
+        pipelines: pipeline_choices(query.pipelines),
+        owners,
+        teams,
+    })
 }
 
 /// The next page of one column, after the card the client has last.

@@ -17,11 +17,11 @@ pub fn TableMode(filter: Memo<BoardFilter>, order: Memo<TableOrder>) -> AnyView 
             {move || Suspend::new(async move {
                 match table.await {
                     Ok(table) => view! {
-                        <BoardFilters filter=filter.get_untracked() owners=table.owners.clone() teams=table.teams.clone() table=true />
+                        <BoardFilters filter=filter.get_untracked() pipelines=table.pipelines.clone() owners=table.owners.clone() teams=table.teams.clone() table=true />
                         <DealRows table filter=filter.get_untracked() order=order.get_untracked() />
                     }.into_any(),
                     Err(error) => view! {
-                        <BoardFilters filter=filter.get_untracked() owners=Vec::new() teams=Vec::new() table=true />
+                        <BoardFilters filter=filter.get_untracked() pipelines=Vec::new() owners=Vec::new() teams=Vec::new() table=true />
                         <ErrorPanel error />
                     }.into_any(),
                 }
