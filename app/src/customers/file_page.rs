@@ -187,7 +187,9 @@ pub fn CustomerPage() -> impl IntoView {
         move || (id.get(), log.version().get(), contact_saved.version().get(), contact_deleted.version().get(), merged.version().get()),
         |(id, ..)| load_customer(id),
     );
-    let actions = FileActions { log, contact_saved, contact_deleted, merged };
+    let deals = crate::pipeline::deal_page::customer_deals_resource(id);
+    let quotes = crate::pipeline::quote_page::customer_quotes_resource(id);
+    let actions = FileActions { log, contact_saved, contact_deleted, merged, deals, quotes };
     view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
@@ -208,6 +210,8 @@ struct FileActions {
     contact_saved: ServerAction<SaveContact>,
     contact_deleted: ServerAction<DeleteContact>,
     merged: ServerAction<MergeCustomers>,
+    deals: Resource<Result<Vec<crate::pipeline::Card>, AppError>>,
+    quotes: Resource<Result<Vec<crate::pipeline::quotes::CustomerQuote>, AppError>>,
 }
 
 #[component]
@@ -302,8 +306,8 @@ fn CustomerFile(customer: CustomerDetail, actions: FileActions) -> impl IntoView
         {contacts}
         {follow_up}
         {merge}
-        <crate::pipeline::deal_page::CustomerDeals customer_id=customer.id />
-        <crate::pipeline::quote_page::CustomerQuotes customer_id=customer.id />
+        <crate::pipeline::deal_page::CustomerDeals deals=actions.deals />
+        <crate::pipeline::quote_page::CustomerQuotes quotes=actions.quotes />
         {timeline}
     }
 }
@@ -416,10 +420,14 @@ fn MergeForm(customer_id: i64, version: i32, merged: ServerAction<MergeCustomers
     let error = action_error(merged);
     let other = RwSignal::new(String::new());
     // The other file's version is read when the id is typed, so a file edited meanwhile is refused.
-    let other_version = Resource::new(move || other.get(), |id| async move {
-        match id.trim().parse::<i64>() {
-            Ok(id) => load_customer(id).await.map(|c| (c.version.to_string(), c.name)).ok(),
-            Err(_) => None,
+    // Only ever typed in the browser: a local resource, so the server renders nothing to hydrate.
+    let other_version = LocalResource::new(move || {
+        let id = other.get();
+        async move {
+            match id.trim().parse::<i64>() {
+                Ok(id) => load_customer(id).await.map(|c| (c.version.to_string(), c.name)).ok(),
+                Err(_) => None,
+            }
         }
     });
     view! {

@@ -181,7 +181,7 @@ fn RulesForm(rules: LadderRules, version: i32, save_rules: ServerAction<SaveLadd
 #[cfg(feature = "ssr")]
 pub mod service {
     use super::*;
-    use crate::auth::scope::visible;
+    use crate::auth::scope::{across_owners, visible};
     use crate::auth::service::Actor;
     use crate::db::{load_setting, save_setting, sum_as_bigint};
     use crate::domain::customer::{suggested_stage, OrderFacts, StageChange};
@@ -204,7 +204,8 @@ pub mod service {
     async fn order_facts(db: &impl ConnectionTrait, customer_ids: SelectStatement, today: NaiveDate) -> AppResult<HashMap<i64, OrderFacts>> {
         let year_ago = today.checked_sub_months(Months::new(12)).unwrap_or(NaiveDate::MIN);
         let recent_amount = Expr::case(Expr::col(sales_order::Column::OrderedOn).gte(year_ago), Expr::col(sales_order::Column::AmountFen)).finally(0);
-        let rows: Vec<(i64, Option<NaiveDate>, Option<NaiveDate>, Option<i64>)> = sales_order::Entity::find()
+        // Every order of a customer counts, whoever took it: the customer is what is visible.
+        let rows: Vec<(i64, Option<NaiveDate>, Option<NaiveDate>, Option<i64>)> = across_owners::<sales_order::Entity>()
             .select_only()
             .column(sales_order::Column::CustomerId)
             .column_as(Expr::col(sales_order::Column::OrderedOn).min(), "first_order")
@@ -230,7 +231,7 @@ pub mod service {
         visible::<customer::Entity>(&actor.scope())
             .filter(customer::Column::OwnerId.is_not_null())
             .filter(customer::Column::LadderStage.ne(LadderStage::Lost.as_str()))
-            .filter(customer::Column::Id.in_subquery(sales_order::Entity::find().select_only().column(sales_order::Column::CustomerId).into_query()))
+            .filter(customer::Column::Id.in_subquery(across_owners::<sales_order::Entity>().select_only().column(sales_order::Column::CustomerId).into_query()))
     }
 
     pub async fn suggestions(db: &impl ConnectionTrait, actor: &Actor, today: NaiveDate) -> AppResult<LadderSuggestions> {

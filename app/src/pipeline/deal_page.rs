@@ -17,11 +17,12 @@ pub fn DealPage() -> impl IntoView {
     let id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
     let pay = ServerAction::<RecordPayment>::new();
     let deal = Resource::new(move || (id.get(), pay.version().get()), |(id, _)| load_deal(id));
+    let quotes = super::quote_page::deal_quotes_resource(id);
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match deal.await {
-                    Ok(deal) => view! { <DealView deal pay /> }.into_any(),
+                    Ok(deal) => view! { <DealView deal pay quotes /> }.into_any(),
                     Err(AppError::NotFound) => view! { <crate::ui::NotFoundPanel /> }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
@@ -35,7 +36,7 @@ fn stage_name(t: &Texts, stages: &[StageView], id: Option<i64>) -> String {
 }
 
 #[component]
-fn DealView(deal: DealDetail, pay: ServerAction<RecordPayment>) -> impl IntoView {
+fn DealView(deal: DealDetail, pay: ServerAction<RecordPayment>, quotes: Resource<Result<Vec<super::quotes::QuoteSummary>, AppError>>) -> impl IntoView {
     let i18n = use_i18n();
     let card = deal.card.clone();
     let stage = deal.stage.clone();
@@ -67,7 +68,7 @@ fn DealView(deal: DealDetail, pay: ServerAction<RecordPayment>) -> impl IntoView
                 {lost}
             </dl>
         </section>
-        <super::quote_page::DealQuotes deal_id=card.id open=!deal.stage.closed() />
+        <super::quote_page::DealQuotes deal_id=card.id open=!deal.stage.closed() quotes />
         <section class="card">
             <h2>{tr(|t| t.pipeline.orders)}</h2>
             {if deal.orders.is_empty() {
@@ -196,11 +197,16 @@ pub fn NewDealPage() -> impl IntoView {
     }.into_any()
 }
 
+/// The deals of a customer, loaded by the customer page itself (a resource created inside the
+/// page's Suspense can reach the browser after its HTML and break hydration).
+pub fn customer_deals_resource(customer_id: Memo<i64>) -> Resource<Result<Vec<super::Card>, AppError>> {
+    Resource::new(move || customer_id.get(), customer_deals)
+}
+
 /// The deals of a customer on the customer file, newest first.
 #[component]
-pub fn CustomerDeals(customer_id: i64) -> AnyView {
+pub fn CustomerDeals(deals: Resource<Result<Vec<super::Card>, AppError>>) -> AnyView {
     let i18n = use_i18n();
-    let deals = Resource::new(move || customer_id, customer_deals);
     view! {
         <section class="card" data-testid="customer-deals">
             <h2>{tr(|t| t.pipeline.deals_of_customer)}</h2>

@@ -350,10 +350,20 @@ fn QuoteList(quotes: Vec<QuoteSummary>, #[prop(default = 0)] current: i64) -> An
     .into_any()
 }
 
+/// The quotes of a deal, loaded by the page itself: a resource created inside the page's
+/// Suspense can reach the browser after the HTML it belongs to and break hydration.
+pub fn deal_quotes_resource(deal_id: Memo<i64>) -> Resource<Result<Vec<QuoteSummary>, AppError>> {
+    Resource::new(move || deal_id.get(), deal_quotes)
+}
+
+/// Every quote of a customer, loaded by the customer page (see `deal_quotes_resource`).
+pub fn customer_quotes_resource(customer_id: Memo<i64>) -> Resource<Result<Vec<CustomerQuote>, AppError>> {
+    Resource::new(move || customer_id.get(), customer_quotes)
+}
+
 /// The quotes section of the deal page.
 #[component]
-pub fn DealQuotes(deal_id: i64, open: bool) -> AnyView {
-    let quotes = Resource::new(move || deal_id, deal_quotes);
+pub fn DealQuotes(deal_id: i64, open: bool, quotes: Resource<Result<Vec<QuoteSummary>, AppError>>) -> AnyView {
     view! {
         <section class="card" data-testid="deal-quotes">
             <h2>{tr(|t| t.quotes.title)}</h2>
@@ -375,9 +385,8 @@ pub fn DealQuotes(deal_id: i64, open: bool) -> AnyView {
 /// Every quote of a customer with its prices, on the customer file: the rep sees what was offered
 /// and accepted before quoting again.
 #[component]
-pub fn CustomerQuotes(customer_id: i64) -> AnyView {
+pub fn CustomerQuotes(quotes: Resource<Result<Vec<CustomerQuote>, AppError>>) -> AnyView {
     let i18n = use_i18n();
-    let quotes = Resource::new(move || customer_id, customer_quotes);
     view! {
         <section class="card" data-testid="customer-quotes">
             <h2>{tr(|t| t.quotes.customer_title)}</h2>

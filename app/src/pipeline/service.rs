@@ -331,11 +331,23 @@ impl BoardQuery {
 
 pub async fn board(db: &impl ConnectionTrait, actor: &Actor, filter: &BoardFilter) -> AppResult<Board> {
     let query = BoardQuery::new(db, actor, filter).await?;
-    let mut columns = Vec::with_capacity(query.stages.len());
-    for (stage, totals) in query.stages.iter().zip(query.totals(db).await?) {
-        let deals = column_page(db, query.select.clone(), stage.id, None).await?;
-        columns.push(Column { stage: stage_view(stage), totals, cards: cards(db, deals, &query.stages, query.today).await? });
+    // Every column's first page, then the names for all of their cards in one go (two queries
+    // instead of two per column).
+    let mut pages = Vec::with_capacity(query.stages.len());
+    let mut deals = Vec::new();
+    for stage in &query.stages {
+        let page = column_page(db, query.select.clone(), stage.id, None).await?;
+        pages.push(page.len());
+        deals.extend(page);
     }
+    let mut all_cards = cards(db, deals, &query.stages, query.today).await?.into_iter();
+    let columns = query
+        .stages
+        .iter()
+        .zip(query.totals(db).await?)
+        .zip(pages)
+        .map(|((stage, totals), n)| Column { stage: stage_view(stage), totals, cards: all_cards.by_ref().take(n).collect() })
+        .collect();
     let (owners, teams) = filter_choices(db, actor).await?;
     Ok(Board {
         pipelines: pipeline_choices(query.pipelines),

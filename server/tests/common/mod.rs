@@ -95,7 +95,7 @@ impl TestApp {
     pub fn client(&self) -> Client {
         Client {
             base: self.base.clone(),
-            http: reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap(),
+            http: reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).timeout(std::time::Duration::from_secs(60)).build().unwrap(),
         }
     }
 
