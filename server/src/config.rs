@@ -12,6 +12,8 @@ pub struct Config {
     pub site_root: String,
     /// `JINGXI_SEED_DEMO=1`: `serve` loads the demo company into an empty database.
     pub seed_demo_on_start: bool,
+    /// `JINGXI_SQLITE_SYNC=normal`: commits on SQLite skip the fsync (see `crate::SqliteSync`).
+    pub sqlite_sync: crate::SqliteSync,
     pub settings: Settings,
 }
 
@@ -51,6 +53,11 @@ impl Config {
             site_addr,
             site_root: env("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_string()),
             seed_demo_on_start: env_flag("JINGXI_SEED_DEMO"),
+            sqlite_sync: match env("JINGXI_SQLITE_SYNC").map(|v| v.to_ascii_lowercase()).as_deref() {
+                None | Some("full") => crate::SqliteSync::Full,
+                Some("normal") => crate::SqliteSync::Normal,
+                Some(other) => return Err(format!("JINGXI_SQLITE_SYNC must be full or normal, got {other:?}")),
+            },
             settings: Settings {
                 production,
                 secure_cookies: env_flag("JINGXI_SECURE_COOKIES"),

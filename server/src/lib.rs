@@ -22,7 +22,23 @@ use tower_http::limit::RequestBodyLimitLayer;
 /// Requests larger than this are refused (the import route will get its own, larger limit).
 const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 
+/// When a SQLite commit reaches the disk. `Full` (the default): every commit is fsynced, so a
+/// power cut loses nothing that was confirmed. `Normal` (in WAL mode): commits are fsynced at
+/// checkpoints only, several times faster under many concurrent writers; a power cut (not a
+/// crash of the process) can lose the last commits but never corrupts the database. The
+/// operator's choice; PostgreSQL is unaffected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSync {
+    #[default]
+    Full,
+    Normal,
+}
+
 pub async fn connect(database_url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(database_url, SqliteSync::Full).await
+}
+
+pub async fn connect_with(database_url: &str, sync: SqliteSync) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(database_url.to_owned());
     options
         .max_connections(if database_url.starts_with("sqlite") { 8 } else { 32 })
@@ -30,11 +46,13 @@ pub async fn connect(database_url: &str) -> Result<DatabaseConnection, DbErr> {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
-        // WAL lets readers proceed while one writer commits; FULL sync because these are
-        // business records a power cut must not lose.
-        .map_sqlx_sqlite_opts(|opts| {
+        // WAL lets readers proceed while one writer commits.
+        .map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                .synchronous(match sync {
+                    SqliteSync::Full => sea_orm::sqlx::sqlite::SqliteSynchronous::Full,
+                    SqliteSync::Normal => sea_orm::sqlx::sqlite::SqliteSynchronous::Normal,
+                })
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
         });

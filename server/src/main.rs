@@ -93,7 +93,7 @@ fn read_password() -> std::io::Result<String> {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let config = Config::from_env()?;
-    let db = jingxi::connect(&config.database_url).await.map_err(|e| format!("cannot open the database: {e}"))?;
+    let db = jingxi::connect_with(&config.database_url, config.sqlite_sync).await.map_err(|e| format!("cannot open the database: {e}"))?;
     jingxi::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {

@@ -418,18 +418,18 @@ fn ContactFormView(customer_id: i64, contact: Option<ContactView>, saved: Server
 #[component]
 fn MergeForm(customer_id: i64, version: i32, merged: ServerAction<MergeCustomers>) -> impl IntoView {
     let error = action_error(merged);
-    let other = RwSignal::new(String::new());
     // The other file's version is read when the id is typed, so a file edited meanwhile is refused.
-    // Only ever typed in the browser: a local resource, so the server renders nothing to hydrate.
-    let other_version = LocalResource::new(move || {
-        let id = other.get();
-        async move {
-            match id.trim().parse::<i64>() {
-                Ok(id) => load_customer(id).await.map(|c| (c.version.to_string(), c.name)).ok(),
-                Err(_) => None,
-            }
+    // The other file's version and name, looked up when its id is typed (in the browser only, so
+    // the server's HTML and the hydrated page agree: no resource, no Suspense).
+    let found = RwSignal::new(None::<(String, String)>);
+    let look_up = move |raw: String| {
+        found.set(None);
+        if let Ok(id) = raw.trim().parse::<i64>() {
+            leptos::task::spawn_local(async move {
+                found.set(load_customer(id).await.map(|c| (c.version.to_string(), c.name)).ok());
+            });
         }
-    });
+    };
     view! {
         <details class="card merge">
             <summary>{tr(|t| t.customers.merge)}</summary>
@@ -438,17 +438,10 @@ fn MergeForm(customer_id: i64, version: i32, merged: ServerAction<MergeCustomers
                 <input type="hidden" name="form[keep_id]" value=customer_id />
                 <input type="hidden" name="form[keep_version]" value=version />
                 <Field label=|t| t.customers.merge_with error field="merge_id">
-                    <input name="form[merge_id]" inputmode="numeric" on:change=move |ev| other.set(event_target_value(&ev)) aria-invalid=invalid(error, "merge_id") />
+                    <input name="form[merge_id]" inputmode="numeric" on:change=move |ev| look_up(event_target_value(&ev)) aria-invalid=invalid(error, "merge_id") />
                 </Field>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let found = other_version.await;
-                        view! {
-                            <input type="hidden" name="form[merge_version]" value=found.as_ref().map(|(v, _)| v.clone()).unwrap_or_default() />
-                            {found.map(|(_, name)| view! { <p class="muted">{name}</p> })}
-                        }
-                    })}
-                </Transition>
+                <input type="hidden" name="form[merge_version]" prop:value=move || found.with(|f| f.as_ref().map(|(v, _)| v.clone()).unwrap_or_default()) />
+                <p class="muted">{move || found.with(|f| f.as_ref().map(|(_, name)| name.clone()).unwrap_or_default())}</p>
                 <FormMessage error fields=&["merge_id"] />
                 <div class="form-actions"><button type="submit" class="button danger">{tr(|t| t.customers.merge_submit)}</button></div>
             </ActionForm>
