@@ -318,6 +318,13 @@ fn header_row(columns: &[(fn(&crate::i18n::Texts) -> &'static str, bool)]) -> im
 fn LostReasons(reasons: Vec<LostReasonRow>, save: ServerAction<SaveLostReason>) -> impl IntoView {
     let i18n = use_i18n();
     let error = action_error(save);
+    let new_reason = NodeRef::<leptos::html::Form>::new();
+    // A saved new reason clears the form for the next one.
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(form)) = (save.value().get(), new_reason.get()) {
+            form.reset();
+        }
+    });
     view! {
         <section class="card" id="lost-reasons">
             <h2>{tr(|t| t.sales_settings.lost_reasons)}</h2>
@@ -347,7 +354,7 @@ fn LostReasons(reasons: Vec<LostReasonRow>, save: ServerAction<SaveLostReason>) 
                 </table>
             </div>
             <FormMessage error fields=&["name"] />
-            <ActionForm action=save attr:class="form grid-form" attr:novalidate=true attr:data-testid="new-lost-reason">
+            <ActionForm action=save node_ref=new_reason attr:class="form grid-form" attr:novalidate=true attr:data-testid="new-lost-reason">
                 <input type="hidden" name="form[active]" value="true" />
                 <Field label=|t| t.sales_settings.new_lost_reason error field="name"><input name="form[name]" /></Field>
                 <FormActions pending=save.pending().into() />
