@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod imports;
 pub mod notifications;
 pub mod org;
 pub mod pipeline;
@@ -102,6 +103,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("targets") view=section(sections::Section::Targets) ssr=SsrMode::Async />
                     <Route path=path!("analytics") view=section(sections::Section::Analytics) ssr=SsrMode::Async />
                     <Route path=path!("fieldwork") view=section(sections::Section::Fieldwork) ssr=SsrMode::Async />
+                    <Route path=path!("import") view=imports::page::ImportPage ssr=SsrMode::Async />
+                    <Route path=path!("import/:id") view=imports::page::ImportMappingPage ssr=SsrMode::Async />
                     <Route path=path!("settings") view=org::page::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("settings/sales") view=pipeline::admin::SalesSettingsPage ssr=SsrMode::Async />
                 </ParentRoute>

@@ -10,6 +10,7 @@ mod m20261123_000005_customer_search;
 mod m20261124_000006_pipeline;
 mod m20261125_000007_company_settings;
 mod m20261125_000008_neglected_order;
+mod m20261126_000009_imports;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_pipeline::Migration),
             Box::new(m20261125_000007_company_settings::Migration),
             Box::new(m20261125_000008_neglected_order::Migration),
+            Box::new(m20261126_000009_imports::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! The Jingxi server: configuration, database, HTTP router. `main.rs` is only the CLI.
 pub mod assets;
 pub mod config;
+pub mod import;
 pub mod security;
 
 use app::auth::service::Backend;
@@ -19,7 +20,7 @@ use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 
-/// Requests larger than this are refused (the import route will get its own, larger limit).
+/// Requests larger than this are refused (the import upload has its own, larger limit).
 const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 
 /// When a SQLite commit reaches the disk. `Full` (the default): every commit is fsynced, so a
@@ -121,6 +122,13 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     spawn_pool_return_job(state.clone());
     state.live.spawn_polling(state.db.clone());
     let events_state = state.clone();
+    let upload_state = state.clone();
+    let uploads = Router::new()
+        .route(
+            "/api/imports/upload",
+            axum::routing::post(move |auth: app::auth::service::AuthSession, multipart: axum::extract::Multipart| app::imports::upload(upload_state.clone(), auth, multipart)),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(app::imports::UPLOAD_LIMIT_BYTES));
     let routes = generate_route_list(app::App);
     let context_state = state.clone();
     let pkg_dir = std::path::Path::new(&*leptos_options.site_root).join(&*leptos_options.site_pkg_dir);
@@ -141,9 +149,10 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler_with_context(move || provide_context(state.clone()), app::shell))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .merge(uploads)
         .layer(axum::middleware::from_fn(security::reject_cross_site_writes))
         .layer(auth_layer)
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(CompressionLayer::new())
         .with_state(leptos_options)
 }
@@ -199,4 +208,58 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
+}
+
+/// Writes a consistent copy of a SQLite database to `to` while the server may be running
+/// (`VACUUM INTO` reads one snapshot). PostgreSQL is backed up with `pg_dump` (see the README).
+pub async fn backup(db: &DatabaseConnection, to: &std::path::Path) -> Result<(), String> {
+    use sea_orm::ConnectionTrait;
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
+        return Err("backup writes SQLite databases; back up PostgreSQL with pg_dump (see the README)".into());
+    }
+    if to.exists() {
+        return Err(format!("{} already exists; choose a new file", to.display()));
+    }
+    let target = to.to_str().ok_or("the backup path is not valid UTF-8")?.replace('\'', "''");
+    db.execute_unprepared(&format!("VACUUM INTO '{target}'")).await.map_err(|e| format!("backup failed: {e}"))?;
+    Ok(())
+}
+
+/// The file of a `sqlite://` database URL.
+pub fn sqlite_path(database_url: &str) -> Option<std::path::PathBuf> {
+    let rest = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
+/// Replaces the SQLite database with a backup. Run it with the server stopped: the backup is
+/// checked (it must open as a Jingxi database), copied next to the database and moved over it in
+/// one rename, so a failure leaves the old database in place.
+pub async fn restore(database_url: &str, from: &std::path::Path) -> Result<(), String> {
+    let target = sqlite_path(database_url).ok_or("restore replaces SQLite databases; restore PostgreSQL with pg_restore or psql (see the README)")?;
+    let from_url = format!("sqlite://{}?mode=ro", from.display());
+    let backup = Database::connect(&from_url).await.map_err(|e| format!("{} cannot be opened: {e}", from.display()))?;
+    let applied = Migrator::get_applied_migrations(&backup).await.map_err(|_| format!("{} is not a Jingxi backup", from.display()))?;
+    if applied.is_empty() {
+        return Err(format!("{} is not a Jingxi backup", from.display()));
+    }
+    backup.close().await.ok();
+    // Everything committed to the old database moves out of its write-ahead log first, so the
+    // log removed below holds nothing (a failed rename then leaves the old database whole).
+    if target.exists() {
+        use sea_orm::ConnectionTrait;
+        let current = Database::connect(database_url).await.map_err(|e| format!("cannot open the database: {e}"))?;
+        current.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.map_err(|e| format!("cannot checkpoint the database (is the server still running?): {e}"))?;
+        current.close().await.ok();
+    }
+    let staged = target.with_extension("restoring");
+    std::fs::copy(from, &staged).map_err(|e| format!("cannot copy the backup: {e}"))?;
+    for suffix in ["-wal", "-shm"] {
+        let side = std::path::PathBuf::from(format!("{}{suffix}", target.display()));
+        if side.exists() {
+            std::fs::remove_file(&side).map_err(|e| format!("cannot remove {}: {e}", side.display()))?;
+        }
+    }
+    std::fs::rename(&staged, &target).map_err(|e| format!("cannot replace the database: {e}"))?;
+    Ok(())
 }

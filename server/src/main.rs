@@ -30,6 +30,27 @@ enum Command {
         #[command(subcommand)]
         job: Job,
     },
+    /// Import a file with a preset (maven-crm: the folder of its CSV files; online-retail: the
+    /// CSV, gzipped or not) or with a mapping file (TOML: kind, match_by, [columns] field = header).
+    /// Every row is imported or none; records imported before are matched, not duplicated.
+    Import {
+        #[arg(long, required_unless_present = "mapping", conflicts_with = "mapping")]
+        preset: Option<String>,
+        #[arg(long)]
+        mapping: Option<std::path::PathBuf>,
+        /// The file, or the folder of a preset's files.
+        path: std::path::PathBuf,
+        /// Check every row and report what would happen; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The user the import runs as (new records become theirs); default: the first administrator.
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
+    /// Write a consistent copy of the SQLite database to FILE (safe while the server runs).
+    Backup { file: std::path::PathBuf },
+    /// Replace the SQLite database with a backup (stop the server first).
+    Restore { file: std::path::PathBuf },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -93,6 +114,13 @@ fn read_password() -> std::io::Result<String> {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let config = Config::from_env()?;
+    if let Some(Command::Restore { file }) = &cli.command {
+        jingxi::restore(&config.database_url, file).await?;
+        let db = jingxi::connect(&config.database_url).await.map_err(|e| format!("cannot open the restored database: {e}"))?;
+        jingxi::migrate(&db).await.map_err(|e| format!("migrating the restored database failed: {e}"))?;
+        println!("restored from {}", file.display());
+        return Ok(());
+    }
     let db = jingxi::connect_with(&config.database_url, config.sqlite_sync).await.map_err(|e| format!("cannot open the database: {e}"))?;
     jingxi::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
     match cli.command.unwrap_or(Command::Serve) {
@@ -102,6 +130,22 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             jingxi::serve(&config, db).await.map_err(|e| format!("server error: {e}"))
         }
+        Command::Import { preset, mapping, path, dry_run, as_user } => {
+            let actor = jingxi::import::importer(&db, as_user.as_deref()).await?;
+            let summary = match (preset, mapping) {
+                (Some(preset), _) => jingxi::import::run_preset(&db, &preset, &path, &actor, dry_run).await?,
+                (None, Some(mapping)) => jingxi::import::run_mapping(&db, &mapping, &path, &actor, dry_run).await?,
+                (None, None) => return Err("pass --preset NAME or --mapping FILE".into()),
+            };
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Backup { file } => {
+            jingxi::backup(&db, &file).await?;
+            println!("backup written to {}", file.display());
+            Ok(())
+        }
+        Command::Restore { .. } => unreachable!("handled before the database is opened"),
         Command::Migrate => {
             println!("database is up to date");
             Ok(())

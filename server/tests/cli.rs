@@ -67,3 +67,56 @@ fn the_pool_return_job_runs_on_demand_with_a_given_clock() {
     assert!(ok && out.starts_with("0 customers"), "nothing left to return: {out}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn backup_and_restore_round_trip_a_seeded_database() {
+    let (dir, url) = temp_sqlite("backup");
+    let (ok, out) = jingxi(&url, &["seed", "demo"], "", &[]);
+    assert!(ok, "{out}");
+    let backup = dir.join("copy.db");
+    let (ok, out) = jingxi(&url, &["backup", backup.to_str().unwrap()], "", &[]);
+    assert!(ok && out.contains("backup written"), "{out}");
+    let (ok, out) = jingxi(&url, &["backup", backup.to_str().unwrap()], "", &[]);
+    assert!(!ok && out.contains("already exists"), "an existing file is never overwritten: {out}");
+    // A change after the backup is undone by the restore.
+    let (ok, out) = jingxi(&url, &["user", "add", "after.backup"], "correct-horse\n", &[]);
+    assert!(ok, "{out}");
+    let (ok, out) = jingxi(&url, &["restore", backup.to_str().unwrap()], "", &[]);
+    assert!(ok && out.contains("restored"), "{out}");
+    let (ok, out) = jingxi(&url, &["user", "add", "after.backup"], "correct-horse\n", &[]);
+    assert!(ok, "the user added after the backup is gone: {out}");
+    let (ok, out) = jingxi(&url, &["seed", "demo"], "", &[]);
+    assert!(ok && out.contains("already has users"), "the demo company came back: {out}");
+    let not_a_backup = dir.join("notes.txt");
+    std::fs::write(&not_a_backup, "hello").unwrap();
+    let (ok, out) = jingxi(&url, &["restore", not_a_backup.to_str().unwrap()], "", &[]);
+    assert!(!ok && (out.contains("not a Jingxi backup") || out.contains("cannot be opened")), "{out}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn import_with_a_mapping_file_dry_runs_refuses_bad_rows_and_commits_once() {
+    let (dir, url) = temp_sqlite("import");
+    let (ok, out) = jingxi(&url, &["user", "add", "--admin", "boss"], "correct-horse\n", &[]);
+    assert!(ok, "{out}");
+    let mapping = dir.join("customers.toml");
+    std::fs::write(&mapping, "kind = \"customers\"\nmatch_by = \"external_id\"\n[columns]\nexternal_id = \"编号\"\nname = \"客户名称\"\nphone = \"电话\"\n").unwrap();
+    let file = dir.join("customers.csv");
+    std::fs::write(&file, "编号,客户名称,电话\nA1,北京华通科技有限公司,010-1\nA2,X,010-2\n").unwrap();
+    let args = |extra: &[&'static str]| [&["import", "--mapping", mapping.to_str().unwrap(), file.to_str().unwrap()][..], extra].concat();
+    let (ok, out) = jingxi(&url, &args(&["--dry-run"]), "", &[]);
+    assert!(!ok && out.contains("customers.csv line 3: name: At least 2 characters"), "{out}");
+    std::fs::write(&file, "编号,客户名称,电话\nA1,北京华通科技有限公司,010-1\nA2,上海浦江物流有限公司,021-2\n").unwrap();
+    let (ok, out) = jingxi(&url, &args(&["--dry-run"]), "", &[]);
+    assert!(ok && out.contains("dry run, nothing written; would create 2"), "{out}");
+    let (ok, out) = jingxi(&url, &args(&[]), "", &[]);
+    assert!(ok && out.contains("imported: created 2, updated 0"), "{out}");
+    let (ok, out) = jingxi(&url, &args(&[]), "", &[]);
+    assert!(ok && out.contains("created 0, updated 2"), "a second run matches, never duplicates: {out}");
+    std::fs::write(&mapping, "kind = \"customers\"\n[columns]\nname = \"公司\"\n").unwrap();
+    let (ok, out) = jingxi(&url, &args(&[]), "", &[]);
+    assert!(!ok && out.contains("no column named 公司"), "{out}");
+    let (ok, out) = jingxi(&url, &["import", "--preset", "nope", file.to_str().unwrap()], "", &[]);
+    assert!(!ok && out.contains("unknown preset nope; known: maven-crm, online-retail"), "{out}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -47,6 +47,7 @@ pub fn CustomerTabs(active: &'static str) -> impl IntoView {
             {manages.then(|| view! {
                 {tab("/customers/ladder", "ladder", |t| t.customers.ladder)}
                 {tab("/customers/handover", "handover", |t| t.customers.handover)}
+                {tab("/import", "import", |t| t.imports.tab)}
             })}
         </nav>
     }

@@ -47,7 +47,7 @@ fn search_condition(q: &str) -> Option<Condition> {
 
 /// Recomputes a customer's `search_text` from its current names and contacts; every write that
 /// changes either calls this in its transaction.
-async fn refresh_search_text(db: &impl ConnectionTrait, customer_id: i64) -> AppResult<()> {
+pub(crate) async fn refresh_search_text(db: &impl ConnectionTrait, customer_id: i64) -> AppResult<()> {
     let Some(c) = across_owners::<customer::Entity>().filter(customer::Column::Id.eq(customer_id)).one(db).await? else {
         return Ok(());
     };
@@ -381,7 +381,7 @@ async fn find_for(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResul
     in_pool::<customer::Entity>().filter(customer::Column::Id.eq(id)).one(db).await?.ok_or(AppError::NotFound)
 }
 
-fn may_edit(actor: &Actor, c: &customer::Model) -> bool {
+pub(crate) fn may_edit(actor: &Actor, c: &customer::Model) -> bool {
     c.owner_id.is_some() || actor.role() == Role::Admin
 }
 
@@ -494,7 +494,8 @@ pub async fn detail(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppRes
     })
 }
 
-struct CheckedCustomer {
+#[derive(Clone)]
+pub(crate) struct CheckedCustomer {
     name: String,
     short_name: String,
     phone: String,
@@ -513,7 +514,7 @@ struct CheckedCustomer {
     notes: String,
 }
 
-fn check_customer(form: &CustomerForm) -> Result<CheckedCustomer, Vec<FieldError>> {
+pub(crate) fn check_customer(form: &CustomerForm) -> Result<CheckedCustomer, Vec<FieldError>> {
     let mut checks = Checks::default();
     let mut text = |field: &str, raw: &str, max: usize| checks.check(field, forms::parse_optional_text(raw, max)).unwrap_or_default();
     let short_name = text("short_name", &form.short_name, 50);
@@ -583,21 +584,11 @@ async fn likely_duplicates(db: &impl ConnectionTrait, checked: &CheckedCustomer,
     Ok(select.limit(5).all(db).await?.into_iter().map(|c| c.name).collect())
 }
 
-pub async fn save(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, form: CustomerForm) -> AppResult<i64> {
-    let id = forms::parse_optional_id(&form.id).map_err(|_| AppError::NotFound)?;
-    let existing = match id {
-        Some(id) => Some(find_owned_for(db, actor, id).await?),
-        None => None,
-    };
-    let checked = check_customer(&form).map_err(AppError::Validation)?;
-    if form.confirm_duplicate != "yes" {
-        let names = likely_duplicates(db, &checked, id).await?;
-        if !names.is_empty() {
-            return Err(AppError::field("name", ErrorCode::PossibleDuplicate { names }));
-        }
-    }
-    let now = chrono::Utc::now();
-    let mut row = customer::ActiveModel {
+/// The columns a checked customer sets (everything but owner, version and creation), for the
+/// form and for imports alike.
+pub(crate) fn customer_columns(checked: &CheckedCustomer, now: chrono::DateTime<chrono::Utc>) -> customer::ActiveModel {
+    let checked = checked.clone();
+    customer::ActiveModel {
         name_key: Set(rules::company_name_key(&checked.name)),
         name_initials: Set(name_initials(&checked.name)),
         phone_key: Set(rules::phone_key(&checked.phone)),
@@ -619,7 +610,24 @@ pub async fn save(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor,
         notes: Set(checked.notes),
         updated_at: Set(now),
         ..Default::default()
+    }
+}
+
+pub async fn save(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, form: CustomerForm) -> AppResult<i64> {
+    let id = forms::parse_optional_id(&form.id).map_err(|_| AppError::NotFound)?;
+    let existing = match id {
+        Some(id) => Some(find_owned_for(db, actor, id).await?),
+        None => None,
     };
+    let checked = check_customer(&form).map_err(AppError::Validation)?;
+    if form.confirm_duplicate != "yes" {
+        let names = likely_duplicates(db, &checked, id).await?;
+        if !names.is_empty() {
+            return Err(AppError::field("name", ErrorCode::PossibleDuplicate { names }));
+        }
+    }
+    let now = chrono::Utc::now();
+    let mut row = customer_columns(&checked, now);
     let txn = crate::db::begin_write(db).await?;
     let id = match existing {
         None => {

@@ -43,6 +43,18 @@ pub enum ErrorCode {
     QuoteNotAccepted,
     /// The last one of a list that must never be empty (open stages, lost reasons).
     LastOne,
+    /// Two columns of an import were mapped to the same field.
+    MappedTwice,
+    /// An imported row repeats the key of an earlier row (its line).
+    DuplicateInFile { line: u64 },
+    /// An imported row ends before the mapped columns (the file was cut off or a quote left open).
+    RowCutOff,
+    /// An imported value names a record that does not exist (an unknown user, product, customer).
+    UnknownReference,
+    /// An imported row matches a record the importer may not change.
+    NotVisible,
+    /// The file is not a table Jingxi can read (not CSV or XLSX, or no header row).
+    NotReadable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -30,6 +30,7 @@ pub mod customer;
 pub mod forecast;
 pub mod format;
 pub mod forms;
+pub mod import;
 pub mod period;
 pub mod pipeline;
 pub mod throttle;

@@ -37,6 +37,8 @@ pub struct Model {
     /// Lower-cased names, initials, phone digits and contacts, for `LIKE` search (see
     /// `customers::service::search_text`).
     pub search_text: String,
+    /// The customer's id in the system it was imported from (matches re-imports).
+    pub external_id: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -6,6 +6,7 @@ pub mod customer;
 pub mod customer_event;
 pub mod department;
 pub mod follow_up;
+pub mod import_upload;
 pub mod login_attempt;
 pub mod lost_reason;
 pub mod notification;

@@ -24,6 +24,8 @@ pub struct Model {
     pub closed_on: Option<Date>,
     pub lost_reason_id: Option<i64>,
     pub lost_note: String,
+    /// The deal's id in the system it was imported from (matches re-imports).
+    pub external_id: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -111,6 +111,12 @@ pub struct Texts {
     pub err_deal_closed: &'static str,
     pub err_quote_not_accepted: &'static str,
     pub err_last_one: &'static str,
+    pub err_mapped_twice: &'static str,
+    pub err_duplicate_in_file: fn(u64) -> String,
+    pub err_row_cut_off: &'static str,
+    pub err_unknown_reference: &'static str,
+    pub err_not_visible: &'static str,
+    pub err_not_readable: &'static str,
     pub customers: CustomerTexts,
     pub notifications: NotificationTexts,
     pub pipeline: PipelineTexts,
@@ -118,6 +124,43 @@ pub struct Texts {
     pub quotes: QuoteTexts,
     pub sales_settings: SalesSettingsTexts,
     pub ladder: LadderTexts,
+    pub imports: ImportTexts,
+}
+
+/// Importing files: upload, column mapping, dry run and commit.
+pub struct ImportTexts {
+    pub title: &'static str,
+    pub tab: &'static str,
+    pub link: &'static str,
+    pub upload_hint: &'static str,
+    pub file: &'static str,
+    pub upload: &'static str,
+    pub upload_empty: &'static str,
+    pub upload_too_large: &'static str,
+    pub kind: &'static str,
+    /// Per `ImportKind`.
+    pub kinds: [&'static str; 2],
+    pub match_by: &'static str,
+    /// Per `MatchBy`.
+    pub match_choices: [&'static str; 3],
+    pub file_summary: fn(&str, &str, u64) -> String,
+    pub column: &'static str,
+    pub maps_to: &'static str,
+    pub not_imported: &'static str,
+    pub dry_run: &'static str,
+    pub commit: &'static str,
+    pub running: &'static str,
+    /// Rows, would create, would update.
+    pub dry_run_result: fn(u64, u64, u64) -> String,
+    pub committed: fn(u64, u64) -> String,
+    pub errors_found: fn(u64) -> String,
+    pub nothing_written: &'static str,
+    pub line: &'static str,
+    pub field: &'static str,
+    pub problem: &'static str,
+    pub another_file: &'static str,
+    /// The label of an import field key (`domain::import` field keys).
+    pub field_label: fn(&str) -> &'static str,
 }
 
 /// Ladder promotion suggestions, their rules, and new/old customers.
@@ -480,6 +523,12 @@ impl Texts {
             ErrorCode::DealClosed => self.err_deal_closed.to_string(),
             ErrorCode::QuoteNotAccepted => self.err_quote_not_accepted.to_string(),
             ErrorCode::LastOne => self.err_last_one.to_string(),
+            ErrorCode::MappedTwice => self.err_mapped_twice.to_string(),
+            ErrorCode::DuplicateInFile { line } => (self.err_duplicate_in_file)(*line),
+            ErrorCode::RowCutOff => self.err_row_cut_off.to_string(),
+            ErrorCode::UnknownReference => self.err_unknown_reference.to_string(),
+            ErrorCode::NotVisible => self.err_not_visible.to_string(),
+            ErrorCode::NotReadable => self.err_not_readable.to_string(),
         }
     }
 

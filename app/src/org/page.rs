@@ -51,7 +51,10 @@ pub fn SettingsPage() -> impl IntoView {
 
     view! {
         <PageHeader title=Signal::derive(move || i18n.t().settings_title.to_string()) />
-        <p><a class="button" href="/settings/sales" data-testid="sales-settings-link">{tr(|t| t.sales_settings.link)}</a></p>
+        <p class="link-row">
+            <a class="button" href="/settings/sales" data-testid="sales-settings-link">{tr(|t| t.sales_settings.link)}</a>
+            <a class="button" href="/import" data-testid="import-link">{tr(|t| t.imports.link)}</a>
+        </p>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match overview.await {

@@ -647,6 +647,40 @@ async fn create_order_for_won_deal(db: &impl ConnectionTrait, deal: &opportunity
     Ok(order)
 }
 
+/// What a new sales order is made of, whoever creates it (a won deal, an import).
+pub struct OrderColumns {
+    pub number: String,
+    pub external_id: Option<String>,
+    pub customer_id: i64,
+    pub opportunity_id: Option<i64>,
+    pub owner_id: i64,
+    pub on: NaiveDate,
+    pub amount_fen: i64,
+    pub cost_fen: i64,
+    pub delivery: DeliveryStatus,
+}
+
+impl OrderColumns {
+    pub fn into_active_model(self, now: DateTime<Utc>) -> sales_order::ActiveModel {
+        sales_order::ActiveModel {
+            number: Set(self.number),
+            external_id: Set(self.external_id),
+            customer_id: Set(self.customer_id),
+            opportunity_id: Set(self.opportunity_id),
+            contract_id: Set(None),
+            owner_id: Set(self.owner_id),
+            ordered_on: Set(self.on),
+            amount_fen: Set(self.amount_fen),
+            cost_fen: Set(self.cost_fen),
+            paid_fen: Set(0),
+            delivery_status: Set(self.delivery.as_str().to_string()),
+            version: Set(1),
+            created_at: Set(now),
+            ..Default::default()
+        }
+    }
+}
+
 /// Inserts an order numbered from its id (`SO000123`).
 #[allow(clippy::too_many_arguments)]
 pub async fn insert_order(
@@ -660,22 +694,8 @@ pub async fn insert_order(
     now: DateTime<Utc>,
 ) -> AppResult<sales_order::Model> {
     let placeholder = format!("new-{}-{}", now.timestamp_nanos_opt().unwrap_or_default(), opportunity_id.unwrap_or(customer_id));
-    let order = sales_order::ActiveModel {
-        number: Set(placeholder),
-        external_id: Set(None),
-        customer_id: Set(customer_id),
-        opportunity_id: Set(opportunity_id),
-        contract_id: Set(None),
-        owner_id: Set(owner_id),
-        ordered_on: Set(on),
-        amount_fen: Set(amount_fen),
-        cost_fen: Set(cost_fen),
-        paid_fen: Set(0),
-        delivery_status: Set(DeliveryStatus::Pending.as_str().to_string()),
-        version: Set(1),
-        created_at: Set(now),
-        ..Default::default()
-    }
+    let order = OrderColumns { number: placeholder, external_id: None, customer_id, opportunity_id, owner_id, on, amount_fen, cost_fen, delivery: DeliveryStatus::Pending }
+        .into_active_model(now)
     .insert(db)
     .await?;
     let number = format!("SO{:06}", order.id);

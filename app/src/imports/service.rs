@@ -1,0 +1,398 @@
+//! Imports of mapped tables (customers with a primary contact, products). One function serves the
+//! dry run and the commit: both run every row inside one write transaction, so a dry run reports
+//! exactly what the commit would do; only a commit without any row error is committed.
+use super::table::{Row, Table};
+use super::ImportReport;
+use crate::auth::scope::across_owners;
+use crate::auth::service::Actor;
+use crate::customers::service::{check_customer, customer_columns, may_edit, record_event, refresh_search_text};
+use crate::customers::CustomerForm;
+use crate::domain::customer::{self as rules, LadderStage, ProfileField, Source};
+use crate::domain::format::Locale;
+use crate::domain::forms::{ErrorCode, FieldError};
+use crate::domain::import::{check_product, ImportKind, Mapping, MatchBy, RowError, SeenKeys};
+use crate::domain::visibility::Role;
+use crate::entities::{contact, customer, product, user};
+use crate::error::{AppError, AppResult};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession, TransactionTrait};
+use std::collections::{BTreeMap, HashMap};
+
+/// The most row errors a report carries (it counts all of them).
+pub const REPORTED_ERRORS: usize = 500;
+
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    pub kind: ImportKind,
+    pub mapping: Mapping,
+    pub match_by: MatchBy,
+    /// Named in the history of changed customers ("导入 customers.csv").
+    pub file_name: String,
+}
+
+/// Who may import what: customers by anyone who leads people (within their teams), the product
+/// catalogue by administrators.
+pub fn may_import(actor: &Actor, kind: ImportKind) -> AppResult<()> {
+    match kind {
+        ImportKind::Customers => actor.require(&[Role::Admin, Role::Director, Role::Manager]),
+        ImportKind::Products => actor.require(&[Role::Admin]),
+    }
+}
+
+/// The match field must be mapped, or no row could find its record.
+pub fn check_match(request: &ImportRequest) -> AppResult<()> {
+    let field = request.kind.match_field(request.match_by);
+    if request.mapping.columns.contains_key(field) {
+        Ok(())
+    } else {
+        Err(AppError::Validation(vec![FieldError::new("match_by", ErrorCode::Required)]))
+    }
+}
+
+#[derive(Default)]
+struct Outcome {
+    report: ImportReport,
+}
+
+impl Outcome {
+    fn row_errors(&mut self, line: u64, errors: Vec<FieldError>) {
+        for error in errors {
+            self.report.error_count += 1;
+            if self.report.errors.len() < REPORTED_ERRORS {
+                self.report.errors.push(RowError { line, field: error.field, code: error.code });
+            }
+        }
+    }
+
+    fn row_error(&mut self, line: u64, field: &str, code: ErrorCode) {
+        self.row_errors(line, vec![FieldError::new(field, code)]);
+    }
+}
+
+/// Runs an import; `progress(done, total)` is called as rows are processed. Nothing is written
+/// unless `commit` is set and no row has an error.
+pub async fn run(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    actor: &Actor,
+    table: &Table,
+    request: &ImportRequest,
+    commit: bool,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> AppResult<ImportReport> {
+    may_import(actor, request.kind)?;
+    check_match(request)?;
+    let txn = crate::db::begin_write(db).await?;
+    let mut outcome = Outcome::default();
+    outcome.report.rows = table.rows.len() as u64;
+    match request.kind {
+        ImportKind::Customers => import_customers(&txn, actor, table, request, &mut outcome, progress).await?,
+        ImportKind::Products => import_products(&txn, table, request, &mut outcome, progress).await?,
+    }
+    if commit && outcome.report.error_count == 0 {
+        txn.commit().await?;
+        outcome.report.committed = true;
+    }
+    Ok(outcome.report)
+}
+
+/// A choice typed as its code or its label in any language ("展会", "Exhibition", "exhibition").
+fn choice_code<T: Copy>(raw: &str, all: &[T], code: fn(T) -> &'static str, label: fn(Locale, T) -> &'static str) -> String {
+    let raw = raw.trim();
+    all.iter()
+        .find(|&&choice| code(choice).eq_ignore_ascii_case(raw) || Locale::ALL.iter().any(|&locale| label(locale, choice).eq_ignore_ascii_case(raw)))
+        .map(|&choice| code(choice).to_string())
+        // Unknown text stays as typed, so the form check reports it at its field.
+        .unwrap_or_else(|| raw.to_string())
+}
+
+const PROFILE_IMPORTS: [ProfileField; 4] = [ProfileField::LegalRep, ProfileField::Founded, ProfileField::Employees, ProfileField::RevenueBand];
+
+fn customer_form(mapping: &Mapping, row: &Row) -> CustomerForm {
+    let value = |field: &str| mapping.value(row, field).to_string();
+    let source = value("source");
+    let stage = value("stage");
+    CustomerForm {
+        name: value("name"),
+        short_name: value("short_name"),
+        phone: value("phone"),
+        tax_id: value("tax_id"),
+        province: value("province"),
+        city: value("city"),
+        district: value("district"),
+        street: value("street"),
+        website: value("website"),
+        industry: value("industry"),
+        source: if source.is_empty() { source } else { choice_code(&source, Source::ALL, Source::as_str, |l, s| crate::i18n::texts(l).customers.sources[s.index()]) },
+        stage: if stage.is_empty() { stage } else { choice_code(&stage, LadderStage::ALL, LadderStage::as_str, |l, s| crate::i18n::texts(l).customers.stages[s.index()]) },
+        tags: value("tags"),
+        notes: value("notes"),
+        contact_name: value("contact_name"),
+        contact_phone: value("contact_phone"),
+        profile: PROFILE_IMPORTS.iter().map(|f| (f.as_str().to_string(), value(f.as_str()))).filter(|(_, v)| !v.is_empty()).collect(),
+        ..Default::default()
+    }
+}
+
+/// Columns an update leaves alone because the file does not have them.
+fn unmapped_customer_columns(mapping: &Mapping) -> Vec<customer::Column> {
+    use customer::Column as C;
+    let groups: [(&str, &[C]); 15] = [
+        ("name", &[C::Name, C::NameKey, C::NameInitials]),
+        ("short_name", &[C::ShortName]),
+        ("phone", &[C::Phone, C::PhoneKey]),
+        ("tax_id", &[C::TaxId, C::TaxKey]),
+        ("province", &[C::Province]),
+        ("city", &[C::City]),
+        ("district", &[C::District]),
+        ("street", &[C::Street]),
+        ("website", &[C::Website]),
+        ("industry", &[C::Industry]),
+        ("source", &[C::Source]),
+        ("stage", &[C::LadderStage]),
+        ("tags", &[C::Tags]),
+        ("notes", &[C::Notes]),
+        ("profile", &[C::Profile]),
+    ];
+    let profile_mapped = PROFILE_IMPORTS.iter().any(|f| mapping.columns.contains_key(f.as_str()));
+    groups
+        .iter()
+        .filter(|(field, _)| if *field == "profile" { !profile_mapped } else { !mapping.columns.contains_key(*field) })
+        .flat_map(|(_, columns)| columns.iter().copied())
+        .collect()
+}
+
+/// The existing customer a row's key names.
+async fn find_customer(db: &impl ConnectionTrait, by: MatchBy, key: &str) -> AppResult<Option<customer::Model>> {
+    let column = match by {
+        MatchBy::ExternalId => customer::Column::ExternalId,
+        MatchBy::Name => customer::Column::NameKey,
+        MatchBy::Phone => customer::Column::PhoneKey,
+    };
+    Ok(across_owners::<customer::Entity>().filter(column.eq(key)).one(db).await?)
+}
+
+async fn import_customers(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    table: &Table,
+    request: &ImportRequest,
+    outcome: &mut Outcome,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> AppResult<()> {
+    let mapping = &request.mapping;
+    let scope = actor.scope();
+    let users: HashMap<String, user::Model> = user::Entity::find().all(txn).await?.into_iter().map(|u| (u.username.clone(), u)).collect();
+    let team_of = |user_id: i64| users.values().find(|u| u.id == user_id).and_then(|u| u.team_id);
+    let keep = unmapped_customer_columns(mapping);
+    let profile_mapped = PROFILE_IMPORTS.iter().any(|f| mapping.columns.contains_key(f.as_str()));
+    let mut seen = SeenKeys::default();
+    let now = chrono::Utc::now();
+    let total = table.rows.len() as u64;
+    for (done, row) in table.rows.iter().enumerate() {
+        if !start_row(done, row, total, mapping, outcome, progress) {
+            continue;
+        }
+        let form = customer_form(mapping, row);
+        let checked = check_customer(&form);
+        let external_id = mapping.value(row, "external_id");
+        let mut errors = match &checked {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.clone(),
+        };
+        if external_id.chars().count() > 60 {
+            errors.push(FieldError::new("external_id", ErrorCode::TooLong { max: 60 }));
+        }
+        let owner_name = mapping.value(row, "owner").to_lowercase();
+        let owner = match users.get(&owner_name) {
+            _ if owner_name.is_empty() => None,
+            None => {
+                errors.push(FieldError::new("owner", ErrorCode::UnknownReference));
+                None
+            }
+            Some(u) if !scope.allows(u.id, u.team_id) => {
+                errors.push(FieldError::new("owner", ErrorCode::NotVisible));
+                None
+            }
+            Some(u) => Some(u.id),
+        };
+        let key = match request.match_by {
+            MatchBy::ExternalId => external_id.to_string(),
+            MatchBy::Name => rules::company_name_key(&form.name),
+            MatchBy::Phone => rules::phone_key(&form.phone),
+        };
+        let match_field = request.kind.match_field(request.match_by);
+        if let Err(code) = seen.check(&key, row.line) {
+            errors.push(FieldError::new(match_field, code));
+        }
+        let existing = if key.is_empty() { None } else { find_customer(txn, request.match_by, &key).await? };
+        if let Some(found) = &existing {
+            let allowed = may_edit(actor, found) && found.owner_id.is_none_or(|owner| scope.allows(owner, team_of(owner)));
+            if !allowed {
+                errors.push(FieldError::new(match_field, ErrorCode::NotVisible));
+            }
+        }
+        let checked = match checked {
+            Ok(checked) if errors.is_empty() => checked,
+            _ => {
+                outcome.row_errors(row.line, errors);
+                continue;
+            }
+        };
+        if outcome.report.error_count > 0 {
+            // The import will not be committed: keep checking rows, but stop writing them.
+            continue;
+        }
+        let mut columns = customer_columns(&checked, now);
+        if !external_id.is_empty() {
+            columns.external_id = Set(Some(external_id.to_string()));
+        }
+        let id = match existing {
+            Some(found) => {
+                for column in &keep {
+                    columns.not_set(*column);
+                }
+                if profile_mapped {
+                    columns.profile = Set(merged_profile(&found.profile, &form.profile));
+                }
+                if let Some(owner) = owner.filter(|o| found.owner_id != Some(*o)) {
+                    columns.owner_id = Set(Some(owner));
+                    columns.owned_since = Set(Some(now));
+                }
+                columns.id = Set(found.id);
+                columns.version = Set(found.version + 1);
+                let before = LadderStage::parse(&found.ladder_stage).unwrap_or(LadderStage::Target);
+                let updated = columns.update(txn).await?;
+                let after = LadderStage::parse(&updated.ladder_stage).unwrap_or(before);
+                if after != before {
+                    let reason = Some(rules::LadderReason::Note(format!("导入 {}", request.file_name)));
+                    record_event(txn, found.id, Some(actor.user.id), "stage", rules::StageChange { from: before, to: after, reason }.encode()).await?;
+                } else {
+                    record_event(txn, found.id, Some(actor.user.id), "updated", String::new()).await?;
+                }
+                outcome.report.updated += 1;
+                found.id
+            }
+            None => {
+                let owner = owner.unwrap_or(actor.user.id);
+                columns.owner_id = Set(Some(owner));
+                columns.owned_since = Set(Some(now));
+                columns.created_at = Set(now);
+                columns.version = Set(1);
+                let created = columns.insert(txn).await?;
+                record_event(txn, created.id, Some(actor.user.id), "created", String::new()).await?;
+                if !form.contact_name.is_empty() {
+                    contact::ActiveModel {
+                        customer_id: Set(created.id),
+                        name: Set(form.contact_name.clone()),
+                        phone: Set(form.contact_phone.clone()),
+                        is_primary: Set(true),
+                        created_at: Set(now),
+                        ..Default::default()
+                    }
+                    .insert(txn)
+                    .await?;
+                }
+                outcome.report.created += 1;
+                created.id
+            }
+        };
+        refresh_search_text(txn, id).await?;
+    }
+    progress(total, total);
+    Ok(())
+}
+
+/// The stored profile with the imported values laid over it (empty imported values keep the old).
+fn merged_profile(stored: &str, imported: &BTreeMap<String, String>) -> String {
+    let mut profile: BTreeMap<String, String> = serde_json::from_str(stored).unwrap_or_default();
+    profile.extend(imported.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.clone(), v.clone())));
+    serde_json::to_string(&profile).unwrap_or_else(|_| "{}".into())
+}
+
+/// Reports progress every hundred rows; a row cut off before the mapped columns is an error and
+/// is not checked further.
+fn start_row(done: usize, row: &Row, total: u64, mapping: &Mapping, outcome: &mut Outcome, progress: &(dyn Fn(u64, u64) + Send + Sync)) -> bool {
+    if done % 100 == 0 {
+        progress(done as u64, total);
+    }
+    if mapping.cut_off(row) {
+        outcome.row_error(row.line, &widest_field(mapping), ErrorCode::RowCutOff);
+        return false;
+    }
+    true
+}
+
+/// The field of the last column a row needs (where a cut-off row is reported).
+fn widest_field(mapping: &Mapping) -> String {
+    mapping.columns.iter().max_by_key(|(_, &column)| column).map(|(field, _)| field.clone()).unwrap_or_default()
+}
+
+async fn import_products(
+    txn: &impl ConnectionTrait,
+    table: &Table,
+    request: &ImportRequest,
+    outcome: &mut Outcome,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> AppResult<()> {
+    let mapping = &request.mapping;
+    let mut seen = SeenKeys::default();
+    let now = chrono::Utc::now();
+    let total = table.rows.len() as u64;
+    for (done, row) in table.rows.iter().enumerate() {
+        if !start_row(done, row, total, mapping, outcome, progress) {
+            continue;
+        }
+        let checked = match check_product(mapping, row) {
+            Ok(checked) => checked,
+            Err(errors) => {
+                outcome.row_errors(row.line, errors);
+                continue;
+            }
+        };
+        if let Err(code) = seen.check(&checked.code, row.line) {
+            outcome.row_error(row.line, "code", code);
+            continue;
+        }
+        if outcome.report.error_count > 0 {
+            continue;
+        }
+        let set_if_mapped = |field: &str, value: String| if mapping.columns.contains_key(field) { Set(value) } else { NotSet };
+        let price = |fen: Option<i64>| fen.map_or(NotSet, Set);
+        let mut columns = product::ActiveModel {
+            name: Set(checked.name),
+            category: set_if_mapped("category", checked.category),
+            unit: set_if_mapped("unit", checked.unit),
+            list_price_fen: price(checked.list_price_fen),
+            cost_price_fen: price(checked.cost_price_fen),
+            ..Default::default()
+        };
+        match product::Entity::find().filter(product::Column::Code.eq(&checked.code)).one(txn).await? {
+            Some(found) => {
+                columns.id = Set(found.id);
+                columns.version = Set(found.version + 1);
+                columns.update(txn).await?;
+                outcome.report.updated += 1;
+            }
+            None => {
+                columns.code = Set(checked.code);
+                for (value, default) in [(&mut columns.category, ""), (&mut columns.unit, "")] {
+                    if value.is_not_set() {
+                        *value = Set(default.to_string());
+                    }
+                }
+                for value in [&mut columns.list_price_fen, &mut columns.cost_price_fen] {
+                    if value.is_not_set() {
+                        *value = Set(0);
+                    }
+                }
+                columns.active = Set(true);
+                columns.version = Set(1);
+                columns.created_at = Set(now);
+                columns.insert(txn).await?;
+                outcome.report.created += 1;
+            }
+        }
+    }
+    progress(total, total);
+    Ok(())
+}

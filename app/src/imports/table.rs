@@ -1,0 +1,185 @@
+//! Reading an uploaded file into a table of text cells: CSV in UTF-8, UTF-16 (with BOM) or
+//! GBK/GB18030 (what Chinese Excel writes), detected from the bytes; any common delimiter; or the
+//! first worksheet of an XLSX workbook.
+use crate::domain::forms::ErrorCode;
+use crate::domain::import::Record;
+
+/// One data row and its line in the file (the header is line 1 for CSV, row 1 for XLSX).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub line: u64,
+    pub cells: Vec<String>,
+}
+
+impl Record for Row {
+    fn cell(&self, index: usize) -> Option<&str> {
+        self.cells.get(index).map(String::as_str)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// "UTF-8", "GB18030", "UTF-16LE", "XLSX".
+    pub encoding: &'static str,
+    pub headers: Vec<String>,
+    /// Data rows, blank rows left out.
+    pub rows: Vec<Row>,
+}
+
+const XLSX_MAGIC: &[u8] = b"PK\x03\x04";
+
+/// Reads a CSV or XLSX file. A file that is neither, has no header row, or is not text in any
+/// supported encoding is `NotReadable`; problems inside rows are left to the row checks.
+pub fn read_table(bytes: &[u8]) -> Result<Table, ErrorCode> {
+    if bytes.starts_with(XLSX_MAGIC) {
+        return read_xlsx(bytes);
+    }
+    let (text, encoding) = decode_text(bytes)?;
+    let mut rows = Vec::new();
+    let mut headers = None;
+    for_each_csv_record(&text, |line, record| {
+        let cells: Vec<String> = record.iter().map(str::to_string).collect();
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            return;
+        }
+        match headers {
+            None => headers = Some(cells),
+            Some(_) => rows.push(Row { line, cells }),
+        }
+    })?;
+    let headers = headers.ok_or(ErrorCode::NotReadable)?;
+    Ok(Table { encoding, headers, rows })
+}
+
+/// Text of a CSV file: UTF-8 (a BOM is dropped), UTF-16 when it starts with its BOM, otherwise
+/// GB18030 (a superset of GBK and GB2312). Bytes that are valid in none are `NotReadable`.
+pub fn decode_text(bytes: &[u8]) -> Result<(String, &'static str), ErrorCode> {
+    if let Some((encoding, bom_length)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, malformed) = encoding.decode_without_bom_handling(&bytes[bom_length..]);
+        return if malformed { Err(ErrorCode::NotReadable) } else { Ok((text.into_owned(), encoding.name())) };
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok((text.to_string(), "UTF-8"));
+    }
+    // Binary files (images, zip archives other than XLSX) are not text in any encoding.
+    if bytes.contains(&0) {
+        return Err(ErrorCode::NotReadable);
+    }
+    encoding_rs::GB18030
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map(|text| (text.into_owned(), "GB18030"))
+        .ok_or(ErrorCode::NotReadable)
+}
+
+/// The delimiter of a CSV text: whichever of `,` `;` tab `|` occurs most often outside quotes in
+/// the header line (a comma when none does).
+pub fn sniff_delimiter(text: &str) -> u8 {
+    let mut counts = [0usize; 4];
+    let candidates = [b',', b';', b'\t', b'|'];
+    let mut quoted = false;
+    for byte in text.bytes() {
+        match byte {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => break,
+            _ if !quoted => {
+                if let Some(i) = candidates.iter().position(|&c| c == byte) {
+                    counts[i] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let best = (0..4).max_by_key(|&i| (counts[i], std::cmp::Reverse(i))).unwrap_or(0);
+    if counts[best] == 0 { b',' } else { candidates[best] }
+}
+
+/// Calls `visit` with every record of a CSV text and the line it starts on. Rows may have any
+/// number of cells (a short row is reported by the row checks, not here).
+pub fn for_each_csv_record(text: &str, mut visit: impl FnMut(u64, &csv::StringRecord)) -> Result<(), ErrorCode> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(sniff_delimiter(text)).from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => visit(record.position().map_or(0, |p| p.line()), &record),
+            Ok(false) => return Ok(()),
+            // The text is valid UTF-8 and the reader is flexible, so only I/O could fail here.
+            Err(_) => return Err(ErrorCode::NotReadable),
+        }
+    }
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Table, ErrorCode> {
+    use calamine::{Data, Reader};
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|_| ErrorCode::NotReadable)?;
+    let range = workbook.worksheet_range_at(0).ok_or(ErrorCode::NotReadable)?.map_err(|_| ErrorCode::NotReadable)?;
+    let first_row = range.start().map_or(0, |(row, _)| row as u64);
+    let text = |cell: &Data| match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => d.as_datetime().map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(_) => String::new(),
+    };
+    let mut headers = None;
+    let mut rows = Vec::new();
+    for (index, cells) in range.rows().enumerate() {
+        let cells: Vec<String> = cells.iter().map(text).collect();
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let line = first_row + index as u64 + 1;
+        match headers {
+            None => headers = Some(cells),
+            Some(_) => rows.push(Row { line, cells }),
+        }
+    }
+    Ok(Table { encoding: "XLSX", headers: headers.ok_or(ErrorCode::NotReadable)?, rows })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gbk(text: &str) -> Vec<u8> {
+        encoding_rs::GBK.encode(text).0.into_owned()
+    }
+
+    #[test]
+    fn gbk_utf8_and_utf16_are_told_apart() {
+        let csv = "客户名称,电话\n北京华通科技有限公司,010-12345678\n";
+        let table = read_table(&gbk(csv)).unwrap();
+        assert_eq!((table.encoding, table.headers[0].as_str(), table.rows[0].cells[0].as_str()), ("GB18030", "客户名称", "北京华通科技有限公司"));
+        let table = read_table(format!("\u{feff}{csv}").as_bytes()).unwrap();
+        assert_eq!((table.encoding, table.headers[0].as_str()), ("UTF-8", "客户名称"));
+        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(csv.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let table = read_table(&utf16).unwrap();
+        assert_eq!((table.encoding, table.rows[0].cells[1].as_str()), ("UTF-16LE", "010-12345678"));
+    }
+
+    #[test]
+    fn delimiters_quotes_blank_rows_and_lines() {
+        let table = read_table("名称;备注\n\"A;B\";\"两行\n备注\"\n\n;;\nC;x\n".as_bytes()).unwrap();
+        assert_eq!(table.headers, ["名称", "备注"]);
+        assert_eq!(table.rows.iter().map(|r| (r.line, r.cells[0].as_str())).collect::<Vec<_>>(), [(2, "A;B"), (6, "C")]);
+        assert_eq!(sniff_delimiter("a\tb\tc,d\n1,2,3,4,5"), b'\t');
+        assert_eq!(sniff_delimiter("only"), b',');
+    }
+
+    #[test]
+    fn a_file_cut_off_mid_row_keeps_its_short_last_row() {
+        let table = read_table("name,phone,city\nA,1,X\nB,\"2".as_bytes()).unwrap();
+        assert_eq!(table.rows.last().unwrap().cells, ["B", "2"]);
+    }
+
+    #[test]
+    fn unreadable_files() {
+        assert_eq!(read_table(b""), Err(ErrorCode::NotReadable));
+        assert_eq!(read_table(b"\x89PNG\r\n\x1a\n\0\0\0"), Err(ErrorCode::NotReadable));
+        assert_eq!(read_table(b"PK\x03\x04not really a workbook"), Err(ErrorCode::NotReadable));
+        assert_eq!(read_table(&[0xC3, 0x28, 0xFF, 0xFF]), Err(ErrorCode::NotReadable));
+    }
+}
