@@ -17,6 +17,8 @@ pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod exports;
+#[cfg(feature = "ssr")]
 pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod seed;

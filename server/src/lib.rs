@@ -123,6 +123,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     state.live.spawn_polling(state.db.clone());
     let events_state = state.clone();
     let upload_state = state.clone();
+    let export_state = state.clone();
     let uploads = Router::new()
         .route(
             "/api/imports/upload",
@@ -135,6 +136,14 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     assets::precompress_in_background(pkg_dir.clone());
     Router::new()
         .nest_service(&format!("/{}", leptos_options.site_pkg_dir), assets::serve_dir(pkg_dir))
+        .route(
+            "/api/export/{file}",
+            axum::routing::get(
+                move |auth: app::auth::service::AuthSession, headers: axum::http::HeaderMap, file: axum::extract::Path<String>, query: axum::extract::RawQuery| {
+                    app::exports::export(export_state.clone(), auth, headers, file, query)
+                },
+            ),
+        )
         .route(
             "/api/pipeline/events",
             axum::routing::get(move |auth: app::auth::service::AuthSession| app::pipeline::live::board_events(events_state.clone(), auth)),

@@ -35,6 +35,10 @@ async fn run(client: &Client, upload_id: i64, kind: &str, match_by: &str, choice
     client.call("imports/run", &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await
 }
 
+async fn progress(client: &Client, upload_id: i64) -> Result<Option<(u64, u64)>, AppError> {
+    client.call("imports/progress", &[("upload_id", &upload_id.to_string())]).await
+}
+
 async fn customers(app: &TestApp) -> u64 {
     customer::Entity::find().count(&app.db).await.unwrap()
 }
@@ -147,6 +151,9 @@ async fn who_may_import_what() {
     assert_eq!(preview(&other_manager, id, "customers").await.unwrap_err(), AppError::NotFound, "an upload is its owner's");
     assert_eq!(run(&other_manager, id, "customers", "name", "name", true).await.unwrap_err(), AppError::NotFound);
     assert_eq!(run(&app.client(), id, "customers", "name", "name", true).await.unwrap_err(), AppError::Unauthorized);
+    assert_eq!(progress(&manager, id).await.unwrap(), None, "no import of it runs");
+    assert_eq!(progress(&other_manager, id).await.unwrap_err(), AppError::NotFound);
+    assert_eq!(progress(&app.client(), id).await.unwrap_err(), AppError::Unauthorized);
     assert_eq!(preview(&manager, id, "products").await.unwrap_err(), AppError::Forbidden, "the catalogue is the administrators'");
 
     // A manager cannot overwrite another team's customer by matching its name.
@@ -239,4 +246,42 @@ async fn the_online_retail_preset_nets_cancellations_and_keeps_guests() {
     let again = app::imports::presets::import_online_retail(&app.db, &sample, admin.id, true, &|_, _, _| {}).await.unwrap();
     assert!(again.committed && again.created.iter().all(|(_, n)| *n == 0), "{again:?}");
     assert_eq!(order_line::Entity::find().count(&app.db).await.unwrap(), lines, "a second run adds nothing");
+}
+
+async fn export(client: &Client, file: &str) -> (u16, String, Vec<u8>) {
+    let response = client.http.get(format!("{}/api/export/{file}", client.base)).header("accept-language", "zh-CN").send().await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    (status, content_type, response.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn lists_export_as_csv_and_xlsx_with_their_filters_and_visibility() {
+    let app = TestApp::demo().await;
+    let rep = app.signed_in("rep").await;
+    let theirs = app.signed_in("sun.li").await;
+    for (client, name) in [(&rep, "上海导出测试甲有限公司"), (&rep, "上海导出测试乙有限公司"), (&theirs, "杭州导出测试丙有限公司")] {
+        let _: i64 = client.call("customers/save", &[("form[name]", name), ("form[stage]", "vip"), ("form[city]", "上海")]).await.unwrap();
+    }
+    let (status, content_type, bytes) = export(&rep, "customers.csv?q=%E5%AF%BC%E5%87%BA%E6%B5%8B%E8%AF%95").await;
+    assert_eq!((status, content_type.as_str()), (200, "text/csv; charset=utf-8"));
+    let table = app::imports::table::read_table(&bytes).unwrap();
+    assert_eq!(&table.headers[..3], ["客户名称", "简称", "客户阶段"]);
+    let mut names: Vec<&str> = table.rows.iter().map(|r| r.cells[0].as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["上海导出测试乙有限公司", "上海导出测试甲有限公司"], "the search applies, and another rep's customer is not exported");
+    assert_eq!(table.rows[0].cells[2], "VIP 客户");
+
+    let manager = app.signed_in("manager").await;
+    let (status, _, bytes) = export(&manager, "customers.xlsx?q=%E5%AF%BC%E5%87%BA%E6%B5%8B%E8%AF%95&stage=vip").await;
+    assert_eq!(status, 200);
+    let table = app::imports::table::read_table(&bytes).unwrap();
+    assert_eq!((table.encoding, table.rows.len()), ("XLSX", 2), "the manager sees their team's two, not the other team's");
+    let admin = app.signed_in("admin").await;
+    let (_, _, bytes) = export(&admin, "customers.csv?q=%E5%AF%BC%E5%87%BA%E6%B5%8B%E8%AF%95").await;
+    assert_eq!(app::imports::table::read_table(&bytes).unwrap().rows.len(), 3);
+
+    assert_eq!(export(&app.client(), "customers.csv").await.0, 401);
+    assert_eq!(export(&admin, "secrets.csv").await.0, 404);
+    assert_eq!(export(&admin, "customers.pdf").await.0, 404);
 }

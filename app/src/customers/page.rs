@@ -105,7 +105,10 @@ pub fn CustomersPage() -> impl IntoView {
                         let current = page.page;
                         let pool = is_pool();
                         view! {
-                            <p class="muted" data-testid="customer-total">{move || (i18n.t().customers.total)(total)}</p>
+                            <div class="list-meta">
+                                <p class="muted" data-testid="customer-total">{move || (i18n.t().customers.total)(total)}</p>
+                                <ExportLinks list="customers" query=filter.get_untracked().query_string() />
+                            </div>
                             {can_assign.then(|| view! { <AssignBar assign selected people /> })}
                             <ul class="customer-list" data-testid="customer-list">
                                 {page.rows.into_iter().map(|row| view! { <CustomerCard row pool claim selectable=can_assign selected /> }).collect_view()}
@@ -295,6 +298,17 @@ fn CustomerCard(row: CustomerRow, pool: bool, claim: ServerAction<ClaimCustomer>
                 </ActionForm>
             })}
         </li>
+    }
+}
+
+/// Download links for the list as shown (its filters and the viewer's visibility apply).
+#[component]
+pub fn ExportLinks(list: &'static str, query: String) -> impl IntoView {
+    view! {
+        <span class="export-links">
+            <a class="button small" rel="external" download="" data-testid="export-csv" href=format!("/api/export/{list}.csv?{query}")>{tr(|t| t.imports.export_csv)}</a>
+            <a class="button small" rel="external" download="" data-testid="export-xlsx" href=format!("/api/export/{list}.xlsx?{query}")>{tr(|t| t.imports.export_xlsx)}</a>
+        </span>
     }
 }
 

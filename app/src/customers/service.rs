@@ -1027,3 +1027,41 @@ pub async fn return_neglected_to_pool(db: &(impl ConnectionTrait + TransactionTr
     txn.commit().await?;
     Ok(due.len() as u64)
 }
+
+/// The filtered list as a table for export (every matching customer the actor may see, in the
+/// list's order, up to `exports::EXPORT_LIMIT`), headed in `locale`.
+pub async fn export(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFilter, locale: crate::domain::format::Locale) -> AppResult<crate::exports::ExportTable> {
+    use crate::exports::Cell;
+    let sort = CustomerSort::parse(&filter.sort).unwrap_or(CustomerSort::Updated);
+    let rows = order_page(filtered(actor, filter, true, chrono::Utc::now()), sort).limit(crate::exports::EXPORT_LIMIT).all(db).await?;
+    let owners = names_of(db, rows.iter().filter_map(|c| c.owner_id)).await?;
+    let t = crate::i18n::texts(locale);
+    let c = &t.customers;
+    let headers = [c.name, c.short_name, c.stage, c.owner, c.phone, c.province, c.city, c.street, c.industry, c.source, c.tags, c.last_follow_up, t.imports.match_choices[0]];
+    let local_day = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(|at| at.with_timezone(&chrono::Local).date_naive());
+    Ok(crate::exports::ExportTable {
+        sheet: t.nav_customers.to_string(),
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        rows: rows
+            .into_iter()
+            .map(|row| {
+                let source = Source::parse(&row.source).map(|s| c.sources[s.index()].to_string()).unwrap_or_default();
+                vec![
+                    Cell::Text(row.name.clone()),
+                    Cell::Text(row.short_name.clone()),
+                    Cell::Text(c.stages[stage_of(&row).index()].to_string()),
+                    Cell::Text(row.owner_id.and_then(|id| owners.get(&id).cloned()).unwrap_or_else(|| c.no_owner.to_string())),
+                    Cell::Text(row.phone.clone()),
+                    Cell::Text(row.province.clone()),
+                    Cell::Text(row.city.clone()),
+                    Cell::Text(row.street.clone()),
+                    Cell::Text(row.industry.clone()),
+                    Cell::Text(source),
+                    Cell::Text(tags_of(&row).join("，")),
+                    Cell::Date(local_day(row.last_follow_up_at)),
+                    Cell::Text(row.external_id.clone().unwrap_or_default()),
+                ]
+            })
+            .collect(),
+    })
+}

@@ -424,6 +424,8 @@ pub static TEXTS: Texts = Texts {
         active: "Active",
     },
     imports: ImportTexts {
+        export_csv: "Export CSV",
+        export_xlsx: "Export Excel",
         title: "Import data",
         tab: "Import",
         link: "Import customers or products (CSV / Excel)",

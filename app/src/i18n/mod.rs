@@ -129,6 +129,8 @@ pub struct Texts {
 
 /// Importing files: upload, column mapping, dry run and commit.
 pub struct ImportTexts {
+    pub export_csv: &'static str,
+    pub export_xlsx: &'static str,
     pub title: &'static str,
     pub tab: &'static str,
     pub link: &'static str,
@@ -573,22 +575,19 @@ pub fn provide_i18n() -> I18n {
 /// The locale the server rendered with: the cookie, else the browser's `Accept-Language`.
 #[cfg(feature = "ssr")]
 pub fn request_locale() -> Locale {
-    let Some(parts) = use_context::<http::request::Parts>() else { return Locale::default() };
-    let cookie = parts
-        .headers
+    use_context::<http::request::Parts>().map(|parts| locale_of_headers(&parts.headers)).unwrap_or_default()
+}
+
+/// A request's locale from its headers (the `jx_locale` cookie, else `Accept-Language`).
+#[cfg(feature = "ssr")]
+pub fn locale_of_headers(headers: &http::HeaderMap) -> Locale {
+    let cookie = headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|header| header.split(';'))
         .find_map(|pair| pair.trim().strip_prefix(LOCALE_COOKIE)?.strip_prefix('=').map(Locale::from_tag));
-    cookie.unwrap_or_else(|| {
-        parts
-            .headers
-            .get(http::header::ACCEPT_LANGUAGE)
-            .and_then(|value| value.to_str().ok())
-            .map(Locale::from_accept_language)
-            .unwrap_or_default()
-    })
+    cookie.unwrap_or_else(|| headers.get(http::header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()).map(Locale::from_accept_language).unwrap_or_default())
 }
 
 #[cfg(feature = "ssr")]

@@ -424,6 +424,8 @@ pub static TEXTS: Texts = Texts {
         active: "在售",
     },
     imports: ImportTexts {
+        export_csv: "导出 CSV",
+        export_xlsx: "导出 Excel",
         title: "导入数据",
         tab: "导入",
         link: "导入客户或产品（CSV / Excel）",

@@ -100,6 +100,15 @@ pub async fn load_upload_preview(upload_id: i64, kind: String) -> Result<UploadP
     uploads::preview(&upload, kind)
 }
 
+/// How far a running import of this upload is: (rows done, rows in all). None when no import of it
+/// runs on the server answering (it finished, or runs on another app server).
+#[server(endpoint = "imports/progress")]
+pub async fn load_import_progress(upload_id: i64) -> Result<Option<(u64, u64)>, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    uploads::find(&state.db, &actor, upload_id).await?;
+    Ok(progress::get(upload_id))
+}
+
 /// Dry run (`commit` false) or commit of an uploaded file. `choices` holds, per column, the
 /// field it fills ("" for none), separated by commas.
 #[server(endpoint = "imports/run")]
@@ -110,7 +119,9 @@ pub async fn run_import(upload_id: i64, kind: String, match_by: String, choices:
     let upload = uploads::find(&state.db, &actor, upload_id).await?;
     let table = uploads::table_of(&upload)?;
     let request = uploads::request(kind, &match_by, &choices, table.headers.len(), &upload.file_name)?;
-    let report = service::run(&state.db, &actor, &table, &request, commit, &|_, _| {}).await?;
+    let report = service::run(&state.db, &actor, &table, &request, commit, &|done, total| progress::set(upload_id, done, total)).await;
+    progress::clear(upload_id);
+    let report = report?;
     if report.committed {
         use sea_orm::ModelTrait;
         // The file has served its purpose; a failed delete only leaves it for the next upload's sweep.
@@ -119,6 +130,31 @@ pub async fn run_import(upload_id: i64, kind: String, match_by: String, choices:
         }
     }
     Ok(report)
+}
+
+/// Progress of the imports running in this process, by upload.
+#[cfg(feature = "ssr")]
+mod progress {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+
+    static RUNNING: LazyLock<Mutex<HashMap<i64, (u64, u64)>>> = LazyLock::new(Default::default);
+
+    pub fn set(upload_id: i64, done: u64, total: u64) {
+        if let Ok(mut running) = RUNNING.lock() {
+            running.insert(upload_id, (done, total));
+        }
+    }
+
+    pub fn get(upload_id: i64) -> Option<(u64, u64)> {
+        RUNNING.lock().ok().and_then(|running| running.get(&upload_id).copied())
+    }
+
+    pub fn clear(upload_id: i64) {
+        if let Ok(mut running) = RUNNING.lock() {
+            running.remove(&upload_id);
+        }
+    }
 }
 
 #[cfg(feature = "ssr")]

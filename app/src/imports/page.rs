@@ -1,5 +1,5 @@
 //! The import pages: `/import` (choose a file) and `/import/:id` (map, dry-run, commit).
-use super::{load_upload_preview, ImportReport, RunImport, UploadPreview};
+use super::{load_import_progress, load_upload_preview, ImportReport, RunImport, UploadPreview};
 use crate::domain::import::{ImportKind, MatchBy};
 use crate::error::AppError;
 use crate::i18n::{tr, use_i18n, I18n};
@@ -74,7 +74,7 @@ fn field_label(i18n: I18n, key: &str) -> &'static str {
 }
 
 #[component]
-fn MappingForm(preview: UploadPreview, kind: ImportKind) -> impl IntoView {
+fn MappingForm(preview: UploadPreview, kind: ImportKind) -> AnyView {
     let i18n = use_i18n();
     let choices = RwSignal::new(preview.guesses.clone());
     let match_by = RwSignal::new(if preview.guesses.iter().any(|g| g == kind.match_field(MatchBy::ExternalId)) { MatchBy::ExternalId } else { MatchBy::Name });
@@ -89,12 +89,30 @@ fn MappingForm(preview: UploadPreview, kind: ImportKind) -> impl IntoView {
             commit,
         });
     };
+    // While an import runs, its progress is asked for every half second.
+    let progress = RwSignal::new(None::<(u64, u64)>);
+    Effect::new(move |handle: Option<Option<IntervalHandle>>| {
+        if let Some(Some(handle)) = handle {
+            handle.clear();
+        }
+        if !run.pending().get() {
+            progress.set(None);
+            return None;
+        }
+        set_interval_with_handle(
+            move || {
+                leptos::task::spawn_local(async move {
+                    if let Ok(now) = load_import_progress(upload_id).await {
+                        progress.set(now);
+                    }
+                })
+            },
+            std::time::Duration::from_millis(500),
+        )
+        .ok()
+    });
     let error = Signal::derive(move || run.value().get().and_then(Result::err));
     let report = Signal::derive(move || run.value().get().and_then(Result::ok));
-    let column_error = move |index: usize| {
-        let field = format!("map_{index}");
-        error.get().and_then(|e| e.field_errors().iter().find(|f| f.field == field).map(|f| i18n.t().field_error(&f.code)))
-    };
     // Required fields no column was mapped to: named above the table.
     let missing = move || {
         error.get().map(|e| {
@@ -110,47 +128,7 @@ fn MappingForm(preview: UploadPreview, kind: ImportKind) -> impl IntoView {
     view! {
         <section class="panel import-mapping">
             <p data-testid="import-summary">{summary}</p>
-            <div class="table-wrap">
-                <table class="table mapping-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">{tr(|t| t.imports.column)}</th>
-                            <th scope="col">{tr(|t| t.imports.maps_to)}</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {preview.headers.iter().enumerate().map(|(index, header)| {
-                            let samples: Vec<String> = preview.sample.iter().filter_map(|row| row.get(index)).filter(|v| !v.trim().is_empty()).take(3).cloned().collect();
-                            view! {
-                                <tr>
-                                    <th scope="row">
-                                        <span class="column-name">{header.clone()}</span>
-                                        <span class="muted sample">{samples.join(" · ")}</span>
-                                    </th>
-                                    <td>
-                                        <select
-                                            data-testid=format!("map-{index}")
-                                            aria-label=header.clone()
-                                            on:change=move |ev| {
-                                                let value = event_target_value(&ev);
-                                                choices.update(|c| if let Some(slot) = c.get_mut(index) { *slot = value });
-                                            }
-                                        >
-                                            <option value="" selected=move || choices.with(|c| c.get(index).is_none_or(String::is_empty))>{tr(|t| t.imports.not_imported)}</option>
-                                            {kind.fields().iter().map(|f| {
-                                                let key = f.key;
-                                                let label = move || if f.required { format!("{} *", field_label(i18n, key)) } else { field_label(i18n, key).to_string() };
-                                                view! { <option value=key selected=move || choices.with(|c| c.get(index).is_some_and(|v| v == key))>{label}</option> }
-                                            }).collect_view()}
-                                        </select>
-                                        {move || column_error(index).map(|text| view! { <p class="field-error" role="alert">{text}</p> })}
-                                    </td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <MappingTable preview=preview.clone() kind choices error />
             {move || missing().filter(|m| !m.is_empty()).map(|text| view! { <p class="form-error" role="alert" data-testid="mapping-missing">{text}</p> })}
             <div class="form-row">
                 <label class="field inline">
@@ -177,11 +155,71 @@ fn MappingForm(preview: UploadPreview, kind: ImportKind) -> impl IntoView {
                 <button type="button" class="button primary" data-testid="commit-import" disabled=move || run.pending().get() on:click=move |_| dispatch(true)>{tr(|t| t.imports.commit)}</button>
             </div>
             {move || run.pending().get().then(|| view! {
-                <div class="import-progress" role="status"><progress></progress><span>{tr(|t| t.imports.running)}</span></div>
+                <div class="import-progress" role="status" data-testid="import-progress">
+                    {move || match progress.get() {
+                        Some((done, total)) if total > 0 => view! { <progress max=total.to_string() value=done.to_string()></progress><span>{format!("{done} / {total}")}</span> }.into_any(),
+                        _ => view! { <progress></progress><span>{tr(|t| t.imports.running)}</span> }.into_any(),
+                    }}
+                </div>
             })}
             {move || report.get().map(|report| view! { <ReportView report headers=headers.clone() choices=choices.get_untracked() /> })}
         </section>
     }
+    .into_any()
+}
+
+/// Per column of the file: its name with sample values, and the field it fills.
+#[component]
+fn MappingTable(preview: UploadPreview, kind: ImportKind, choices: RwSignal<Vec<String>>, error: Signal<Option<AppError>>) -> AnyView {
+    let i18n = use_i18n();
+    let column_error = move |index: usize| {
+        let field = format!("map_{index}");
+        error.get().and_then(|e| e.field_errors().iter().find(|f| f.field == field).map(|f| i18n.t().field_error(&f.code)))
+    };
+    view! {
+            <div class="table-wrap">
+            <table class="table mapping-table">
+                <thead>
+                    <tr>
+                        <th scope="col">{tr(|t| t.imports.column)}</th>
+                        <th scope="col">{tr(|t| t.imports.maps_to)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {preview.headers.iter().enumerate().map(|(index, header)| {
+                        let samples: Vec<String> = preview.sample.iter().filter_map(|row| row.get(index)).filter(|v| !v.trim().is_empty()).take(3).cloned().collect();
+                        view! {
+                            <tr>
+                                <th scope="row">
+                                    <span class="column-name">{header.clone()}</span>
+                                    <span class="muted sample">{samples.join(" · ")}</span>
+                                </th>
+                                <td>
+                                    <select
+                                        data-testid=format!("map-{index}")
+                                        aria-label=header.clone()
+                                        on:change=move |ev| {
+                                            let value = event_target_value(&ev);
+                                            choices.update(|c| if let Some(slot) = c.get_mut(index) { *slot = value });
+                                        }
+                                    >
+                                        <option value="" selected=move || choices.with(|c| c.get(index).is_none_or(String::is_empty))>{tr(|t| t.imports.not_imported)}</option>
+                                        {kind.fields().iter().map(|f| {
+                                            let key = f.key;
+                                            let label = move || if f.required { format!("{} *", field_label(i18n, key)) } else { field_label(i18n, key).to_string() };
+                                            view! { <option value=key selected=move || choices.with(|c| c.get(index).is_some_and(|v| v == key))>{label}</option> }
+                                        }).collect_view()}
+                                    </select>
+                                    {move || column_error(index).map(|text| view! { <p class="field-error" role="alert">{text}</p> })}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
 }
 
 #[component]

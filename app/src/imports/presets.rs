@@ -6,6 +6,7 @@
 //! Like a mapped import, a preset runs every row in one write transaction and commits only when no
 //! row failed; records that a previous run imported (same external id or code) are left as they
 //! are, so running a preset twice creates nothing new. Rows are written in multi-row inserts.
+use crate::auth::scope::across_owners;
 use crate::customers::service::name_initials;
 use crate::domain::customer::{company_name_key, phone_key, search_text, LadderStage};
 use crate::domain::forms::{parse_username, ErrorCode};
@@ -160,7 +161,7 @@ async fn with_created_events(db: &impl ConnectionTrait, before: HashMap<String, 
 
 /// Ids of the records whose external id starts with `prefix`.
 async fn customer_ids(db: &impl ConnectionTrait, prefix: &str) -> AppResult<HashMap<String, i64>> {
-    let rows: Vec<(i64, Option<String>)> = customer::Entity::find()
+    let rows: Vec<(i64, Option<String>)> = across_owners::<customer::Entity>()
         .select_only()
         .column(customer::Column::Id)
         .column(customer::Column::ExternalId)
@@ -172,7 +173,7 @@ async fn customer_ids(db: &impl ConnectionTrait, prefix: &str) -> AppResult<Hash
 }
 
 async fn order_ids(db: &impl ConnectionTrait, prefix: &str) -> AppResult<HashMap<String, i64>> {
-    let rows: Vec<(i64, Option<String>)> = sales_order::Entity::find()
+    let rows: Vec<(i64, Option<String>)> = across_owners::<sales_order::Entity>()
         .select_only()
         .column(sales_order::Column::Id)
         .column(sales_order::Column::ExternalId)
@@ -502,7 +503,7 @@ pub async fn import_maven_crm(db: &(impl ConnectionTrait + TransactionTrait), fi
             report.count("departments", 1);
         }
     }
-    let mut users: HashMap<String, user::Model> = user::Entity::find().all(&txn).await?.into_iter().map(|u| (u.username.clone(), u)).collect();
+    let mut users: HashMap<String, user::Model> = across_owners::<user::Entity>().all(&txn).await?.into_iter().map(|u| (u.username.clone(), u)).collect();
     let mut team_of_manager: HashMap<String, i64> = HashMap::new();
     let (mut new_users, mut new_teams) = (0, 0);
     let new_user = |username: String, name: &str, role: Role, team_id: Option<i64>, department_id: Option<i64>| user::ActiveModel {
@@ -661,7 +662,7 @@ pub async fn import_maven_crm(db: &(impl ConnectionTrait + TransactionTrait), fi
     ]
     .into_iter()
     .collect();
-    let existing_deals: HashSet<String> = opportunity::Entity::find()
+    let existing_deals: HashSet<String> = across_owners::<opportunity::Entity>()
         .select_only()
         .column(opportunity::Column::ExternalId)
         .filter(opportunity::Column::ExternalId.starts_with(MAVEN))
@@ -712,7 +713,7 @@ pub async fn import_maven_crm(db: &(impl ConnectionTrait + TransactionTrait), fi
     }
     report.count("opportunities", rows.len());
     insert_all(&txn, rows, 23).await?;
-    let deal_ids: HashMap<String, (i64, i64)> = opportunity::Entity::find()
+    let deal_ids: HashMap<String, (i64, i64)> = across_owners::<opportunity::Entity>()
         .select_only()
         .column(opportunity::Column::ExternalId)
         .column(opportunity::Column::Id)

@@ -181,7 +181,7 @@ async fn import_customers(
 ) -> AppResult<()> {
     let mapping = &request.mapping;
     let scope = actor.scope();
-    let users: HashMap<String, user::Model> = user::Entity::find().all(txn).await?.into_iter().map(|u| (u.username.clone(), u)).collect();
+    let users: HashMap<String, user::Model> = across_owners::<user::Entity>().all(txn).await?.into_iter().map(|u| (u.username.clone(), u)).collect();
     let team_of = |user_id: i64| users.values().find(|u| u.id == user_id).and_then(|u| u.team_id);
     let keep = unmapped_customer_columns(mapping);
     let profile_mapped = PROFILE_IMPORTS.iter().any(|f| mapping.columns.contains_key(f.as_str()));

@@ -53,12 +53,23 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, ErrorCode> {
 
 /// Text of a CSV file: UTF-8 (a BOM is dropped), UTF-16 when it starts with its BOM, otherwise
 /// GB18030 (a superset of GBK and GB2312). Bytes that are valid in none are `NotReadable`.
+///
+/// Short GBK text can also be valid UTF-8 ("通" is CD A8, which UTF-8 reads as a combining mark):
+/// when the UTF-8 reading contains characters no Chinese or Western spreadsheet would (C1
+/// controls, combining marks, Greek to Syriac, private use) and the GB18030 reading has none, the
+/// file is GB18030.
 pub fn decode_text(bytes: &[u8]) -> Result<(String, &'static str), ErrorCode> {
     if let Some((encoding, bom_length)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, malformed) = encoding.decode_without_bom_handling(&bytes[bom_length..]);
         return if malformed { Err(ErrorCode::NotReadable) } else { Ok((text.into_owned(), encoding.name())) };
     }
     if let Ok(text) = std::str::from_utf8(bytes) {
+        let gbk = || encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes);
+        if text.chars().any(implausible) {
+            if let Some(gbk) = gbk().filter(|t| !t.chars().any(implausible)) {
+                return Ok((gbk.into_owned(), "GB18030"));
+            }
+        }
         return Ok((text.to_string(), "UTF-8"));
     }
     // Binary files (images, zip archives other than XLSX) are not text in any encoding.
@@ -69,6 +80,11 @@ pub fn decode_text(bytes: &[u8]) -> Result<(String, &'static str), ErrorCode> {
         .decode_without_bom_handling_and_without_replacement(bytes)
         .map(|text| (text.into_owned(), "GB18030"))
         .ok_or(ErrorCode::NotReadable)
+}
+
+/// A character a customer list in Chinese or a Western language would not contain.
+fn implausible(c: char) -> bool {
+    matches!(c as u32, 0x80..=0x9F | 0x2B0..=0x7FF | 0xE000..=0xF8FF | 0xFFFD)
 }
 
 /// The delimiter of a CSV text: whichever of `,` `;` tab `|` occurs most often outside quotes in
@@ -158,6 +174,9 @@ mod tests {
         let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(csv.encode_utf16().flat_map(u16::to_le_bytes)).collect();
         let table = read_table(&utf16).unwrap();
         assert_eq!((table.encoding, table.rows[0].cells[1].as_str()), ("UTF-16LE", "010-12345678"));
+        // GBK bytes that happen to be valid UTF-8, and UTF-8 that happens to be valid GBK.
+        assert_eq!(decode_text(&gbk("a,通,a")), Ok(("a,通,a".to_string(), "GB18030")));
+        assert_eq!(decode_text("Café Müller,Zürich".as_bytes()), Ok(("Café Müller,Zürich".to_string(), "UTF-8")));
     }
 
     #[test]
@@ -173,6 +192,76 @@ mod tests {
     fn a_file_cut_off_mid_row_keeps_its_short_last_row() {
         let table = read_table("name,phone,city\nA,1,X\nB,\"2".as_bytes()).unwrap();
         assert_eq!(table.rows.last().unwrap().cells, ["B", "2"]);
+    }
+
+    /// Everything the import path does with a file short of the database: read it, guess its
+    /// columns, check every row as a customer and as a product. Must never panic.
+    fn check_everything(bytes: &[u8]) {
+        use crate::domain::import::{check_product, guess_mapping, ImportKind, Mapping};
+        let Ok(table) = read_table(bytes) else { return };
+        for kind in ImportKind::ALL {
+            let choices: Vec<String> = guess_mapping(*kind, &table.headers).into_iter().map(|g| g.unwrap_or("").to_string()).collect();
+            // Every column mapped to some field too, so each checker sees every cell.
+            let all: Vec<String> = (0..table.headers.len()).map(|i| kind.fields()[i % kind.fields().len()].key.to_string()).collect();
+            for choices in [choices, all] {
+                let Ok(mapping) = Mapping::from_choices(*kind, &choices, table.headers.len()) else { continue };
+                for row in &table.rows {
+                    let _ = mapping.cut_off(row);
+                    match kind {
+                        ImportKind::Products => {
+                            let _ = check_product(&mapping, row);
+                        }
+                        ImportKind::Customers => {
+                            let form = crate::customers::CustomerForm { name: mapping.value(row, "name").into(), phone: mapping.value(row, "phone").into(), stage: mapping.value(row, "stage").into(), ..Default::default() };
+                            let _ = crate::customers::service::check_customer(&form);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_corpus_never_panics() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import-corpus");
+        let mut read = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "csv") {
+                check_everything(&std::fs::read(&path).unwrap());
+                read += 1;
+            }
+        }
+        assert!(read >= 15, "the corpus is in {}", dir.display());
+        let gb18030 = read_table(&std::fs::read(dir.join("gb18030-rare.csv")).unwrap()).unwrap();
+        assert_eq!(gb18030.rows[0].cells[0], "𠀀字号商行", "four-byte GB18030 characters decode");
+        let lone_cr = read_table(&std::fs::read(dir.join("lone-cr.csv")).unwrap()).unwrap();
+        assert_eq!(lone_cr.rows.len(), 2, "old Mac line ends separate rows");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// Arbitrary bytes never panic the reader or the row checks.
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            check_everything(&bytes);
+        }
+
+        /// Arbitrary text shaped like CSV (quotes, delimiters, line ends, Chinese) never panics, and
+        /// what was written as a simple table reads back cell for cell.
+        #[test]
+        fn csv_like_text_never_panics(text in "[a-z华通\\\",;\t|\r\n ]{0,300}") {
+            check_everything(text.as_bytes());
+            check_everything(&encoding_rs::GBK.encode(&text).0);
+        }
+
+        #[test]
+        fn simple_tables_round_trip(cells in proptest::collection::vec(proptest::collection::vec("[a-z0-9华通客户名称电话北京上海公司有限科技贸易张王李]{1,8}", 3), 1..20)) {
+            let text: String = std::iter::once("name,phone,city".to_string()).chain(cells.iter().map(|row| row.join(","))).map(|line| line + "\n").collect();
+            let table = read_table(&encoding_rs::GBK.encode(&text).0).unwrap();
+            let read: Vec<Vec<String>> = table.rows.into_iter().map(|r| r.cells).collect();
+            proptest::prop_assert_eq!(read, cells);
+        }
     }
 
     #[test]

@@ -1,0 +1,200 @@
+//! Data out: lists exported as CSV (UTF-8 with a byte-order mark, so Excel opens Chinese text
+//! correctly) or XLSX, with the same filters and visibility as the list on screen. The file's
+//! headers are in the user's language.
+use crate::auth::service::{load_actor, Actor, AuthSession};
+use crate::domain::format::Locale;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use axum::extract::{Path, RawQuery};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// The most rows one export holds (a larger list is cut here; the file says so in its last row).
+pub const EXPORT_LIMIT: u64 = 200_000;
+
+/// One cell of an exported table: text, a whole number, money (fen, written as yuan) or a date.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(i64),
+    Money(i64),
+    Date(Option<chrono::NaiveDate>),
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportTable {
+    pub sheet: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Cell {
+    fn text(&self) -> String {
+        match self {
+            Cell::Text(text) => text.clone(),
+            Cell::Number(n) => n.to_string(),
+            Cell::Money(fen) => crate::domain::forms::money_input_value(*fen),
+            Cell::Date(day) => day.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+/// A cell that starts like a formula would be run by a spreadsheet (`=HYPERLINK(…)` in a customer
+/// name): such text is written with a leading apostrophe.
+fn spreadsheet_safe(text: String) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text }
+}
+
+pub fn to_csv(table: &ExportTable) -> AppResult<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    writer.write_record(&table.headers).map_err(AppError::internal)?;
+    for row in &table.rows {
+        writer
+            .write_record(row.iter().map(|cell| match cell {
+                Cell::Text(text) => spreadsheet_safe(text.clone()),
+                other => other.text(),
+            }))
+            .map_err(AppError::internal)?;
+    }
+    writer.into_inner().map_err(AppError::internal)
+}
+
+pub fn to_xlsx(table: &ExportTable) -> AppResult<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(table.sheet.chars().take(31).collect::<String>()).map_err(AppError::internal)?;
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("#,##0.00");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for (column, header) in table.headers.iter().enumerate() {
+        sheet.write_string_with_format(0, column as u16, header, &bold).map_err(AppError::internal)?;
+    }
+    for (index, row) in table.rows.iter().enumerate() {
+        let r = index as u32 + 1;
+        for (column, cell) in row.iter().enumerate() {
+            let c = column as u16;
+            let written = match cell {
+                // Strings are never formulas in XLSX, so no escaping is needed here.
+                Cell::Text(text) => sheet.write_string(r, c, text).map(|_| ()),
+                Cell::Number(n) => sheet.write_number(r, c, *n as f64).map(|_| ()),
+                Cell::Money(fen) => sheet.write_number_with_format(r, c, *fen as f64 / 100.0, &money).map(|_| ()),
+                Cell::Date(Some(day)) => sheet.write_date_with_format(r, c, *day, &date).map(|_| ()),
+                Cell::Date(None) => Ok(()),
+            };
+            written.map_err(AppError::internal)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(AppError::internal)?;
+    sheet.autofit();
+    workbook.save_to_buffer().map_err(AppError::internal)
+}
+
+/// The lists that can be exported, by the name in the URL.
+async fn table_for(state: &AppState, actor: &Actor, list: &str, query: &str, locale: Locale) -> AppResult<ExportTable> {
+    let pairs: Vec<(String, String)> = url_pairs(query);
+    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    match list {
+        "customers" => crate::customers::service::export(&state.db, actor, &crate::customers::CustomerFilter::from_pairs(get), locale).await,
+        _ => Err(AppError::NotFound),
+    }
+}
+
+fn url_pairs(query: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| {
+        let spaced = s.replace('+', " ");
+        let bytes = spaced.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match (bytes[i], bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok())) {
+                (b'%', Some(byte)) => {
+                    out.push(byte);
+                    i += 3;
+                }
+                (byte, _) => {
+                    out.push(byte);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    query.split('&').filter(|p| !p.is_empty()).map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (decode(k), decode(v))
+    }).collect()
+}
+
+/// `GET /api/export/{list}.{csv|xlsx}?filters`: the list as the signed-in user sees it.
+pub async fn export(state: AppState, auth: AuthSession, headers: HeaderMap, Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
+    let Some(user) = auth.user else { return StatusCode::UNAUTHORIZED.into_response() };
+    let Some((list, format)) = file.rsplit_once('.') else { return StatusCode::NOT_FOUND.into_response() };
+    let locale = crate::i18n::locale_of_headers(&headers);
+    let result = async {
+        let actor = load_actor(&state.db, user.0).await?;
+        let table = table_for(&state, &actor, list, query.as_deref().unwrap_or(""), locale).await?;
+        match format {
+            "csv" => Ok((to_csv(&table)?, "text/csv; charset=utf-8")),
+            "xlsx" => Ok((to_xlsx(&table)?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+            _ => Err(AppError::NotFound),
+        }
+    }
+    .await;
+    match result {
+        Ok((bytes, content_type)) => {
+            let name = format!("{list}-{}.{format}", chrono::Local::now().format("%Y%m%d-%H%M"));
+            ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], bytes).into_response()
+        }
+        Err(AppError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(AppError::Forbidden) => StatusCode::FORBIDDEN.into_response(),
+        Err(error) => {
+            tracing::error!(%error, "export failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> ExportTable {
+        ExportTable {
+            sheet: "客户".into(),
+            headers: vec!["名称".into(), "金额".into(), "日期".into(), "数量".into()],
+            rows: vec![
+                vec![Cell::Text("北京华通, \"总部\"".into()), Cell::Money(123_456), Cell::Date(chrono::NaiveDate::from_ymd_opt(2026, 11, 23)), Cell::Number(3)],
+                vec![Cell::Text("=HYPERLINK(\"x\")".into()), Cell::Money(-5), Cell::Date(None), Cell::Number(0)],
+            ],
+        }
+    }
+
+    #[test]
+    fn csv_has_a_bom_quotes_and_no_formulas() {
+        let bytes = to_csv(&table()).unwrap();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        assert_eq!(text, "名称,金额,日期,数量\n\"北京华通, \"\"总部\"\"\",1234.56,2026-11-23,3\n\"'=HYPERLINK(\"\"x\"\")\",-0.05,,0\n");
+        // What we write, our own importer reads back.
+        let read = crate::imports::table::read_table(text.as_bytes()).unwrap();
+        assert_eq!(read.rows[0].cells[0], "北京华通, \"总部\"");
+    }
+
+    #[test]
+    fn xlsx_reads_back_with_calamine() {
+        let bytes = to_xlsx(&table()).unwrap();
+        let read = crate::imports::table::read_table(&bytes).unwrap();
+        assert_eq!(read.encoding, "XLSX");
+        assert_eq!(read.headers, ["名称", "金额", "日期", "数量"]);
+        assert_eq!(read.rows[0].cells[0], "北京华通, \"总部\"");
+        assert_eq!(read.rows[0].cells[1], "1234.56");
+        assert_eq!(read.rows[0].cells[2], "2026-11-23 00:00:00");
+        assert_eq!(read.rows[1].cells[0], "=HYPERLINK(\"x\")", "a string cell, never a formula");
+    }
+
+    #[test]
+    fn query_strings_decode() {
+        assert_eq!(url_pairs("q=%E5%8D%8E%E9%80%9A&stage=vip&x"), [("q".to_string(), "华通".to_string()), ("stage".into(), "vip".into()), ("x".into(), String::new())]);
+    }
+}
