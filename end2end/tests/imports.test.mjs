@@ -57,6 +57,14 @@ for (const project of PROJECTS) {
 
       await page.goto(`${BASE_URL}/customers?q=${encodeURIComponent(`无锡星河导入测试${tag}`)}`);
       await page.getByRole('link', { name: `无锡星河导入测试${tag}有限公司` }).first().waitFor();
+      // The list as shown, downloaded: the search applies to the export too.
+      const href = await page.getByTestId('export-csv').getAttribute('href');
+      const csv = await (await page.request.get(`${BASE_URL}${href}`)).text();
+      const lines = csv.replace(/^\uFEFF/, '').trim().split('\n');
+      assert.equal(lines.length, 2, csv);
+      assert.match(lines[0], /^客户名称,简称,客户阶段,负责人/);
+      assert.match(lines[1], new RegExp(`^无锡星河导入测试${tag}有限公司,,VIP 客户,陈志强,0510-88889999`));
+      await shot(page, `import-exported-list-${project.name}.png`);
       assert.deepEqual(page.errors, []);
       await context.close();
     });
