@@ -96,6 +96,11 @@ async fn table_for(state: &AppState, actor: &Actor, list: &str, query: &str, loc
     let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     match list {
         "customers" => crate::customers::service::export(&state.db, actor, &crate::customers::CustomerFilter::from_pairs(get), locale).await,
+        "deals" => {
+            let filter = crate::pipeline::BoardFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            let order = crate::pipeline::TableOrder { sort: get("sort").unwrap_or_default(), descending: get("dir").as_deref() == Some("desc"), page: 0 };
+            crate::pipeline::service::export(&state.db, actor, &filter, &order, locale).await
+        }
         _ => Err(AppError::NotFound),
     }
 }

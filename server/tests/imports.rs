@@ -281,6 +281,21 @@ async fn lists_export_as_csv_and_xlsx_with_their_filters_and_visibility() {
     let (_, _, bytes) = export(&admin, "customers.csv?q=%E5%AF%BC%E5%87%BA%E6%B5%8B%E8%AF%95").await;
     assert_eq!(app::imports::table::read_table(&bytes).unwrap().rows.len(), 3);
 
+    // The deal table: a rep exports their own deals, in the table's order.
+    for (client, title, amount) in [(&rep, "导出测试商机一", "1000"), (&rep, "导出测试商机二", "2500.5"), (&theirs, "导出测试商机三", "9000")] {
+        let customer: i64 = client.call("customers/save", &[("form[name]", &format!("{title}客户有限公司"))]).await.unwrap();
+        let form = [("form[customer_id]", customer.to_string()), ("form[title]", title.to_string()), ("form[amount]", amount.to_string()), ("form[expected_close_on]", "2026-12-31".into()), ("form[owner_id]", String::new()), ("form[version]", "0".into())];
+        let _: i64 = client.call("pipeline/save", &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await.unwrap();
+    }
+    let (status, _, bytes) = export(&rep, "deals.csv?q=%E5%AF%BC%E5%87%BA%E6%B5%8B%E8%AF%95&sort=amount&dir=desc").await;
+    assert_eq!(status, 200);
+    let table = app::imports::table::read_table(&bytes).unwrap();
+    assert_eq!(&table.headers[..4], ["商机名称", "客户", "阶段", "金额（元）"]);
+    let rows: Vec<(&str, &str)> = table.rows.iter().map(|r| (r.cells[0].as_str(), r.cells[3].as_str())).collect();
+    assert_eq!(rows, [("导出测试商机二", "2500.50"), ("导出测试商机一", "1000.00")], "own deals only, largest first");
+    let (_, _, bytes) = export(&admin, "deals.xlsx?q=%E5%AF%BC%E5%87%BA%E6%B5%8B%E8%AF%95").await;
+    assert_eq!(app::imports::table::read_table(&bytes).unwrap().rows.len(), 3);
+
     assert_eq!(export(&app.client(), "customers.csv").await.0, 401);
     assert_eq!(export(&admin, "secrets.csv").await.0, 404);
     assert_eq!(export(&admin, "customers.pdf").await.0, 404);

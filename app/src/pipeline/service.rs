@@ -360,11 +360,41 @@ pub async fn board(db: &impl ConnectionTrait, actor: &Actor, filter: &BoardFilte
 }
 
 /// The filtered deals as a table page, in the order asked for (ties by id, so pages never overlap).
-pub async fn table(db: &impl ConnectionTrait, actor: &Actor, filter: &BoardFilter, order: &TableOrder) -> AppResult<DealTable> {
+/// The deal table as the actor sees it (filters and order, every page up to the export limit),
+/// headed in `locale`, for export.
+pub async fn export(db: &impl ConnectionTrait, actor: &Actor, filter: &BoardFilter, order: &TableOrder, locale: crate::domain::format::Locale) -> AppResult<crate::exports::ExportTable> {
+    use crate::exports::Cell;
+    let query = BoardQuery::new(db, actor, filter).await?;
+    let deals = table_order(&query, order).limit(crate::exports::EXPORT_LIMIT).all(db).await?;
+    let t = crate::i18n::texts(locale);
+    let p = &t.pipeline;
+    let stage_names: HashMap<i64, String> = query.stages.iter().map(|s| (s.id, crate::pipeline::board::stage_label(t, &stage_view(s)))).collect();
+    let headers = [p.deal_title, p.customer, p.stage, p.amount, p.expected_close, p.owner, p.days_in_stage_header];
+    Ok(crate::exports::ExportTable {
+        sheet: p.title.to_string(),
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        rows: cards(db, deals, &query.stages, query.today)
+            .await?
+            .into_iter()
+            .map(|card| {
+                vec![
+                    Cell::Text(card.title),
+                    Cell::Text(card.customer_name),
+                    Cell::Text(stage_names.get(&card.stage_id).cloned().unwrap_or_default()),
+                    Cell::Money(card.amount_fen),
+                    Cell::Date(card.expected_close_on),
+                    Cell::Text(card.owner_name),
+                    Cell::Number(card.days_in_stage),
+                ]
+            })
+            .collect(),
+    })
+}
+
+/// The filtered deals in the table's order (ties by id, in the same direction).
+fn table_order(query: &BoardQuery, order: &TableOrder) -> Select<opportunity::Entity> {
     use rules::DealSort;
     use sea_orm::Order;
-    let query = BoardQuery::new(db, actor, filter).await?;
-    let total = query.select.clone().count(db).await?;
     let direction = if order.descending { Order::Desc } else { Order::Asc };
     let select = match DealSort::parse(&order.sort).unwrap_or(DealSort::Updated) {
         DealSort::Updated => query.select.clone().order_by(opportunity::Column::UpdatedAt, direction.clone()),
@@ -379,9 +409,15 @@ pub async fn table(db: &impl ConnectionTrait, actor: &Actor, filter: &BoardFilte
             query.select.clone().order_by(Into::<sea_orm::sea_query::Expr>::into(funnel.finally(0)), direction.clone()).order_by(opportunity::Column::Position, Order::Asc)
         }
     };
+    select.order_by(opportunity::Column::Id, direction)
+}
+
+pub async fn table(db: &impl ConnectionTrait, actor: &Actor, filter: &BoardFilter, order: &TableOrder) -> AppResult<DealTable> {
+    let query = BoardQuery::new(db, actor, filter).await?;
+    let total = query.select.clone().count(db).await?;
     let pages = Ord::max(total.div_ceil(TABLE_ROWS_PER_PAGE), 1);
     let page = Ord::min(order.page, pages - 1);
-    let deals = select.order_by(opportunity::Column::Id, direction).offset(page * TABLE_ROWS_PER_PAGE).limit(TABLE_ROWS_PER_PAGE).all(db).await?;
+    let deals = table_order(&query, order).offset(page * TABLE_ROWS_PER_PAGE).limit(TABLE_ROWS_PER_PAGE).all(db).await?;
     let (owners, teams) = filter_choices(db, actor).await?;
     Ok(DealTable {
         rows: cards(db, deals, &query.stages, query.today).await?,

@@ -63,8 +63,12 @@ fn DealRows(table: DealTable, filter: BoardFilter, order: TableOrder) -> AnyView
         return view! { <p class="empty-state" data-testid="deal-table-empty">{tr(|t| t.pipeline.no_deals)}</p> }.into_any();
     }
     let (total, page) = (table.total, table.page);
+    let export_query = format!("{}&sort={}{}", filter.query_suffix().trim_start_matches('&'), current.as_str(), if order.descending { "&dir=desc" } else { "" });
     view! {
-        <p class="hint">{move || (i18n.t().pipeline.deals_count)(total)}</p>
+        <div class="list-meta">
+            <p class="hint">{move || (i18n.t().pipeline.deals_count)(total)}</p>
+            <crate::customers::page::ExportLinks list="deals" query=export_query />
+        </div>
         <div class="table-wrap">
             <table class="table deal-table" data-testid="deal-table">
                 <thead><tr>
