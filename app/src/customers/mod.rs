@@ -136,7 +136,8 @@ pub fn urlencode(text: &str) -> String {
         .collect()
 }
 
-fn urldecode(text: &str) -> String {
+/// The inverse of [`urlencode`], also reading `+` as a space (as HTML forms send it).
+pub(crate) fn urldecode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
