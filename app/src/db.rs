@@ -50,8 +50,12 @@ pub fn taken_or_internal(error: DbErr, field: &str) -> AppError {
 /// and lets later writers overtake, so a burst of board moves had a p99 above a second. The turn
 /// is held until the transaction commits or is dropped. PostgreSQL ignores the mode and needs no
 /// queue.
+///
+/// Inside [`WriteTxn::nest`] the turn is already held by the enclosing transaction, and `db` is
+/// that transaction: the new one is a savepoint of it.
 pub async fn begin_write<C: ConnectionTrait + TransactionTrait>(db: &C) -> Result<WriteTxn<C::Transaction>, DbErr> {
-    let turn = if db.get_database_backend() == DbBackend::Sqlite { Some(SQLITE_WRITER.clone().lock_owned().await) } else { None };
+    let nested = HOLDS_WRITER_TURN.try_with(|_| ()).is_ok();
+    let turn = if db.get_database_backend() == DbBackend::Sqlite && !nested { Some(SQLITE_WRITER.clone().lock_owned().await) } else { None };
     let txn = db.begin_with_options(TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() }).await?;
     Ok(WriteTxn { txn, _turn: turn })
 }
@@ -62,6 +66,20 @@ static SQLITE_WRITER: std::sync::LazyLock<std::sync::Arc<tokio::sync::Mutex<()>>
 pub struct WriteTxn<T> {
     txn: T,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+tokio::task_local! {
+    static HOLDS_WRITER_TURN: ();
+}
+
+impl<T: TransactionTrait> WriteTxn<T> {
+    /// Runs `work` on this transaction in a way that lets it call services which start their own
+    /// write transaction: those become savepoints of this one (a refused row rolls back only its
+    /// own writes) instead of waiting for the writer turn this transaction holds. Imports use it
+    /// to apply each row through the same service a form uses, all rows in one transaction.
+    pub async fn nest<'a, F: std::future::Future>(&'a self, work: impl FnOnce(&'a T) -> F) -> F::Output {
+        HOLDS_WRITER_TURN.scope((), work(&self.txn)).await
+    }
 }
 
 #[async_trait::async_trait]

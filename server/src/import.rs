@@ -124,7 +124,7 @@ pub async fn run_mapping(db: &DatabaseConnection, mapping_path: &Path, path: &Pa
     let mapping_file: MappingFile = toml::from_str(&text).map_err(|e| format!("{}: {e}", mapping_path.display()))?;
     let kind = ImportKind::parse(&mapping_file.kind).ok_or_else(|| format!("kind must be one of: {}", ImportKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")))?;
     let match_by = match &mapping_file.match_by {
-        None => kind.match_choices()[0],
+        None => kind.default_match(),
         Some(raw) => MatchBy::parse(raw).filter(|m| kind.match_choices().contains(m)).ok_or_else(|| format!("match_by {raw} does not fit {}", kind.as_str()))?,
     };
     let table = app::imports::table::read_table(&read_bytes(path)?).map_err(|_| format!("{} is not a CSV (UTF-8 or GBK) or XLSX file with a header row", path.display()))?;
@@ -156,5 +156,6 @@ fn mapped_summary(report: &ImportReport, file_name: &str, dry_run: bool) -> Resu
         return Err(format!("{} problems in {} rows, nothing written:\n{}", report.error_count, report.rows, error_lines(errors, report.error_count)));
     }
     let verb = if dry_run { "dry run, nothing written; would create" } else { "imported: created" };
-    Ok(format!("{verb} {}, {} {}, from {} rows", report.created, if dry_run { "would update" } else { "updated" }, report.updated, report.rows))
+    let unchanged = if report.unchanged > 0 { format!(" ({} rows already imported, left alone)", report.unchanged) } else { String::new() };
+    Ok(format!("{verb} {}, {} {}, from {} rows{unchanged}", report.created, if dry_run { "would update" } else { "updated" }, report.updated, report.rows))
 }

@@ -175,6 +175,142 @@ async fn who_may_import_what() {
     assert_eq!(saved.list_price_fen, 199_950);
 }
 
+/// Uploads `text` as UTF-8 and runs it; `commit` as asked.
+async fn import_text(client: &Client, kind: &str, match_by: &str, text: &str, choices: &str, commit: bool) -> ImportReport {
+    let id = upload(client, "records.csv", text.as_bytes().to_vec()).await.expect("upload");
+    let shown = preview(client, id, kind).await.unwrap();
+    assert_eq!(shown.guesses.join(","), choices, "the {kind} headers are recognised");
+    run(client, id, kind, match_by, choices, commit).await.unwrap()
+}
+
+fn counts(report: &ImportReport) -> (u64, u64, u64, bool) {
+    (report.created, report.updated, report.unchanged, report.committed)
+}
+
+async fn user_id(app: &TestApp, username: &str) -> i64 {
+    app::entities::user::Entity::find().filter(app::entities::user::Column::Username.eq(username)).one(&app.db).await.unwrap().unwrap().id
+}
+
+#[tokio::test]
+async fn contacts_follow_ups_opportunities_and_payments_find_their_customer_and_import_once() {
+    use app::entities::{contact, follow_up, payment, stage_history};
+    let app = TestApp::demo().await;
+    let manager = app.signed_in("manager").await;
+    let report = import_text(&manager, "customers", "external_id", &format!("{HEADER}K-101,扬州瘦西湖文旅有限公司,0514-1,潜在客户,wang.fang,,\n"), CHOICES, true).await;
+    assert!(report.committed);
+    let customer = customer::Entity::find().filter(customer::Column::ExternalId.eq("K-101")).one(&app.db).await.unwrap().unwrap();
+
+    // Contacts: the customer by external id or name; the form's checks per row.
+    const CONTACT_CHOICES: &str = "customer,contact_name,title,contact_phone,email,buying_role,primary";
+    let contacts = "客户,姓名,职务,手机,邮箱,采购角色,首要联系人\n\
+        K-101,周明,采购经理,13900000001,zhou@example.com,决策者,是\n\
+        扬州瘦西湖文旅有限公司,吴芳,,13900000002,not-an-email,Gatekeeper,否\n\
+        K-999,郑三,,,,,\n\
+        K-101,钱七,,,,,也许\n";
+    let report = import_text(&manager, "contacts", "name", contacts, CONTACT_CHOICES, true).await;
+    assert_eq!(errors(&report), [(3, "email", ErrorCode::InvalidEmail), (4, "customer", ErrorCode::UnknownReference), (5, "primary", ErrorCode::UnknownChoice)]);
+    assert_eq!(contact::Entity::find().filter(contact::Column::CustomerId.eq(customer.id)).count(&app.db).await.unwrap(), 0, "nothing of a refused file is written");
+    let contacts = "客户,姓名,职务,手机,邮箱,采购角色,首要联系人\n\
+        K-101,周明,采购经理,13900000001,zhou@example.com,决策者,是\n\
+        扬州瘦西湖文旅有限公司,吴芳,,13900000002,wu@example.com,Gatekeeper,否\n";
+    let report = import_text(&manager, "contacts", "name", contacts, CONTACT_CHOICES, true).await;
+    assert_eq!(counts(&report), (2, 0, 0, true));
+    let report = import_text(&manager, "contacts", "name", &contacts.replace("采购经理", "采购总监"), CONTACT_CHOICES, true).await;
+    assert_eq!(counts(&report), (0, 2, 0, true), "a contact is found again by its name within the customer");
+    let stored = contact::Entity::find().filter(contact::Column::CustomerId.eq(customer.id)).all(&app.db).await.unwrap();
+    let zhou = stored.iter().find(|c| c.name == "周明").unwrap();
+    assert_eq!((stored.len(), zhou.title.as_str(), zhou.is_primary, zhou.buying_role.as_str()), (2, "采购总监", true, "decision_maker"));
+
+    // Follow-ups: history keeps its dates and authors; the same file twice adds nothing.
+    const FOLLOW_UP_CHOICES: &str = "customer,kind,summary,happened_on,author,intent,next_date";
+    let follow_ups = "客户,跟进方式,跟进内容,日期,跟进人,客户意向,下次跟进日期\n\
+        K-101,拜访,现场考察票务系统需求,2026/10/12,wang.fang,高,2026-12-01\n\
+        K-101,电话,确认报价范围,2026-10-20,,中,\n\
+        K-101,飞鸽传书,约下次见面,2026-10-21,sun.li,,\n";
+    let report = import_text(&manager, "follow_ups", "", follow_ups, FOLLOW_UP_CHOICES, true).await;
+    assert_eq!(errors(&report), [(4, "author", ErrorCode::NotVisible), (4, "kind", ErrorCode::UnknownChoice)]);
+    let follow_ups = &follow_ups[..follow_ups.find("K-101,飞鸽").unwrap()];
+    let report = import_text(&manager, "follow_ups", "", follow_ups, FOLLOW_UP_CHOICES, true).await;
+    assert_eq!(counts(&report), (2, 0, 0, true));
+    let report = import_text(&manager, "follow_ups", "", follow_ups, FOLLOW_UP_CHOICES, true).await;
+    assert_eq!(counts(&report), (0, 0, 2, true), "rows imported before are recognised");
+    let visit = follow_up::Entity::find().filter(follow_up::Column::CustomerId.eq(customer.id)).filter(follow_up::Column::Kind.eq("visit")).one(&app.db).await.unwrap().unwrap();
+    assert_eq!((visit.author_id, visit.happened_at.date_naive().to_string(), visit.intent.as_str()), (user_id(&app, "wang.fang").await, "2026-10-12".to_string(), "high"));
+    assert_eq!(follow_up::Entity::find().filter(follow_up::Column::CustomerId.eq(customer.id)).count(&app.db).await.unwrap(), 2);
+
+    // Opportunities: stages by their label in either language, closed deals with their date.
+    const DEAL_CHOICES: &str = "external_id,title,customer,owner,amount,deal_stage,close_on,lost_reason";
+    let deals = "商机编号,商机名称,客户,负责人,金额,商机阶段,成交日期,输单原因\n\
+        D-1,票务系统升级,K-101,wang.fang,120000.50,方案报价,2026-12-31,\n\
+        D-2,年度维保,K-101,,36000,Won,2026-10-30,\n\
+        D-3,门禁改造,K-101,,5000,输单,2026-10-01,价格\n\
+        D-4,,K-101,sun.li,abc,火星,,\n\
+        D-5,闸机,K-101,,1,赢单,,\n";
+    let report = import_text(&manager, "opportunities", "external_id", deals, DEAL_CHOICES, true).await;
+    assert_eq!(
+        errors(&report),
+        [
+            (5, "title", ErrorCode::Required),
+            (5, "owner", ErrorCode::NotVisible),
+            (5, "amount", ErrorCode::InvalidAmount),
+            (5, "deal_stage", ErrorCode::UnknownChoice),
+            (6, "close_on", ErrorCode::Required),
+        ]
+    );
+    let deals = &deals[..deals.find("D-4").unwrap()];
+    let report = import_text(&manager, "opportunities", "external_id", deals, DEAL_CHOICES, true).await;
+    assert_eq!(counts(&report), (3, 0, 0, true));
+    let db = &app.db;
+    let deal = |key: &'static str| async move { opportunity::Entity::find().filter(opportunity::Column::ExternalId.eq(key)).one(db).await.unwrap().unwrap() };
+    let won = deal("D-2").await;
+    assert_eq!((won.won_amount_fen, won.closed_on.map(|d| d.to_string()), won.owner_id), (Some(3_600_000), Some("2026-10-30".to_string()), user_id(&app, "manager").await));
+    assert!(deal("D-3").await.lost_reason_id.is_some());
+    let report = import_text(&manager, "opportunities", "external_id", &deals.replace("方案报价", "商务谈判"), DEAL_CHOICES, true).await;
+    assert_eq!(counts(&report), (0, 3, 0, true));
+    let moved = deal("D-1").await;
+    assert_eq!((moved.amount_fen, moved.version), (12_000_050, 2));
+    assert_eq!(stage_history::Entity::find().filter(stage_history::Column::OpportunityId.eq(moved.id)).count(&app.db).await.unwrap(), 2, "the stage change is in the history");
+
+    // Payments: against an order by number, never more than its balance, never twice.
+    let order_of = |owner_id: i64, number: &str, customer_id: i64| app::pipeline::service::OrderColumns {
+        number: number.to_string(),
+        external_id: None,
+        customer_id,
+        opportunity_id: None,
+        owner_id,
+        on: chrono::NaiveDate::from_ymd_opt(2026, 10, 30).unwrap(),
+        amount_fen: 3_600_000,
+        cost_fen: 0,
+        delivery: app::domain::pipeline::DeliveryStatus::Pending,
+    };
+    use sea_orm::ActiveModelTrait;
+    let now = chrono::Utc::now();
+    let order = order_of(user_id(&app, "wang.fang").await, "SO-IMPORT-1", customer.id).into_active_model(now).insert(&app.db).await.unwrap();
+    let other_team = order_of(user_id(&app, "sun.li").await, "SO-IMPORT-2", customer.id).into_active_model(now).insert(&app.db).await.unwrap();
+    const PAYMENT_CHOICES: &str = "order,amount,received_on,method";
+    let too_much = format!("{}.00", (order.amount_fen - order.paid_fen) / 100 + 1);
+    let payments = format!("订单号,回款金额,回款日期,回款方式\n{},100,2026/11/01,转账\n{},{too_much},2026-11-02,\n{},1,2026-11-02,\nSO-NONE,1,,\n", order.number, order.number, other_team.number);
+    let report = import_text(&manager, "payments", "", &payments, PAYMENT_CHOICES, true).await;
+    assert_eq!(
+        errors(&report),
+        [(3, "amount", ErrorCode::Overpaid { balance_fen: order.amount_fen - order.paid_fen - 10_000 }), (4, "order", ErrorCode::NotVisible), (5, "order", ErrorCode::UnknownReference)]
+    );
+    let payments = format!("订单号,回款金额,回款日期,回款方式\n{},100,2026/11/01,转账\n", order.number);
+    let report = import_text(&manager, "payments", "", &payments, PAYMENT_CHOICES, true).await;
+    assert_eq!(counts(&report), (1, 0, 0, true));
+    let report = import_text(&manager, "payments", "", &payments, PAYMENT_CHOICES, true).await;
+    assert_eq!(counts(&report), (0, 0, 1, true));
+    let paid = sales_order::Entity::find_by_id(order.id).one(&app.db).await.unwrap().unwrap();
+    assert_eq!(paid.paid_fen, order.paid_fen + 10_000);
+    assert_eq!(payment::Entity::find().filter(payment::Column::OrderId.eq(order.id)).filter(payment::Column::Method.eq("转账")).count(&app.db).await.unwrap(), 1);
+
+    // Reps import nothing.
+    let rep = app.signed_in("rep").await;
+    for kind in ["contacts", "follow_ups", "opportunities", "payments"] {
+        assert_eq!(run(&rep, 1, kind, "", "", false).await.unwrap_err(), AppError::Forbidden, "{kind}");
+    }
+}
+
 /// The shared data sets live outside the repository (`JINGXI_DATA_DIR`, default `../shared/data`
 /// next to the checkout); tests that need them say so and pass when they are absent.
 fn data_dir(set: &str) -> Option<std::path::PathBuf> {

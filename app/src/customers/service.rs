@@ -386,7 +386,7 @@ pub(crate) fn may_edit(actor: &Actor, c: &customer::Model) -> bool {
 }
 
 /// Only the owner's side may change a customer: pool customers must be claimed first.
-async fn find_owned_for(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResult<customer::Model> {
+pub(crate) async fn find_owned_for(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResult<customer::Model> {
     let found = find_for(db, actor, id).await?;
     if !may_edit(actor, &found) {
         return Err(AppError::Forbidden);
@@ -830,48 +830,82 @@ pub async fn merge(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor
     Ok(keep.id)
 }
 
-pub async fn log_follow_up(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, form: FollowUpForm) -> AppResult<i64> {
-    let customer_id: i64 = form.customer_id.trim().parse().map_err(|_| AppError::NotFound)?;
-    let customer = find_owned_for(db, actor, customer_id).await?;
+/// A follow-up form's values, checked.
+pub struct CheckedFollowUp {
+    pub kind: FollowUpKind,
+    pub summary: String,
+    pub intent: Intent,
+    pub next_date: Option<chrono::NaiveDate>,
+    pub next_action: String,
+}
+
+pub fn check_follow_up(form: &FollowUpForm) -> Result<CheckedFollowUp, Vec<crate::domain::forms::FieldError>> {
     let mut checks = Checks::default();
     let kind = checks.check("kind", forms::parse_choice(&form.kind, FollowUpKind::parse));
     let summary = checks.check("summary", forms::parse_optional_text(&form.summary, 2000).and_then(|s| if s.is_empty() { Err(ErrorCode::Required) } else { Ok(s) }));
     let intent = checks.check("intent", forms::parse_choice(&form.intent, Intent::parse));
     let next_date = checks.check("next_date", forms::parse_optional_date(&form.next_date)).flatten();
     let next_action = checks.check("next_action", forms::parse_optional_text(&form.next_action, 200)).unwrap_or_default();
-    checks.into_result().map_err(AppError::Validation)?;
-    let now = chrono::Utc::now();
+    checks.into_result()?;
+    Ok(CheckedFollowUp {
+        kind: kind.unwrap_or(FollowUpKind::Other),
+        summary: summary.unwrap_or_default(),
+        intent: intent.unwrap_or(Intent::None),
+        next_date,
+        next_action,
+    })
+}
+
+pub async fn log_follow_up(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, form: FollowUpForm) -> AppResult<i64> {
+    let customer_id: i64 = form.customer_id.trim().parse().map_err(|_| AppError::NotFound)?;
+    let customer = find_owned_for(db, actor, customer_id).await?;
+    let checked = check_follow_up(&form).map_err(AppError::Validation)?;
     let txn = crate::db::begin_write(db).await?;
-    // A new follow-up settles the author's earlier open next steps on this customer.
-    follow_up::Entity::update_many()
-        .col_expr(follow_up::Column::NextDone, Expr::value(true))
-        .filter(follow_up::Column::CustomerId.eq(customer_id))
-        .filter(follow_up::Column::AuthorId.eq(actor.user.id))
-        .filter(follow_up::Column::NextDone.eq(false))
-        .exec(&txn)
-        .await?;
-    let created = follow_up::ActiveModel {
-        customer_id: Set(customer_id),
-        author_id: Set(actor.user.id),
-        kind: Set(kind.unwrap_or(FollowUpKind::Other).as_str().to_string()),
-        contact_id: Set(None),
-        summary: Set(summary.unwrap_or_default()),
-        intent: Set(intent.unwrap_or(Intent::None).as_str().to_string()),
-        next_done: Set(next_date.is_none()),
-        next_date: Set(next_date),
-        next_action: Set(next_action),
-        happened_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let mut touch = customer::Entity::update_many().col_expr(customer::Column::UpdatedAt, Expr::value(now));
-    if customer.owner_id == Some(actor.user.id) {
-        touch = touch.col_expr(customer::Column::LastFollowUpAt, Expr::value(now));
-    }
-    touch.filter(customer::Column::Id.eq(customer_id)).exec(&txn).await?;
+    let created = insert_follow_up(&txn, &customer, actor.user.id, checked, chrono::Utc::now()).await?;
     txn.commit().await?;
     Ok(created.id)
+}
+
+/// Stores a follow-up by `author_id` that happened at `happened_at` (now, or earlier for an
+/// imported history). It settles the author's open next steps on this customer planned before it.
+pub async fn insert_follow_up(
+    txn: &impl ConnectionTrait,
+    customer: &customer::Model,
+    author_id: i64,
+    checked: CheckedFollowUp,
+    happened_at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<follow_up::Model> {
+    follow_up::Entity::update_many()
+        .col_expr(follow_up::Column::NextDone, Expr::value(true))
+        .filter(follow_up::Column::CustomerId.eq(customer.id))
+        .filter(follow_up::Column::AuthorId.eq(author_id))
+        .filter(follow_up::Column::NextDone.eq(false))
+        .filter(follow_up::Column::HappenedAt.lte(happened_at))
+        .exec(txn)
+        .await?;
+    let created = follow_up::ActiveModel {
+        customer_id: Set(customer.id),
+        author_id: Set(author_id),
+        kind: Set(checked.kind.as_str().to_string()),
+        contact_id: Set(None),
+        summary: Set(checked.summary),
+        intent: Set(checked.intent.as_str().to_string()),
+        next_done: Set(checked.next_date.is_none()),
+        next_date: Set(checked.next_date),
+        next_action: Set(checked.next_action),
+        happened_at: Set(happened_at),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let now = chrono::Utc::now();
+    let mut touch = customer::Entity::update_many().col_expr(customer::Column::UpdatedAt, Expr::value(now));
+    // The lead pool's clock counts from the owner's latest follow-up, never moved backwards.
+    if customer.owner_id == Some(author_id) && customer.last_follow_up_at.is_none_or(|last| last < happened_at) {
+        touch = touch.col_expr(customer::Column::LastFollowUpAt, Expr::value(happened_at));
+    }
+    touch.filter(customer::Column::Id.eq(customer.id)).exec(txn).await?;
+    Ok(created)
 }
 
 pub async fn agenda(db: &impl ConnectionTrait, actor: &Actor, today: chrono::NaiveDate) -> AppResult<Agenda> {

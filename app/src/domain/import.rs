@@ -9,6 +9,10 @@ text_enum! {
     /// What an imported file holds (customers come with an optional primary contact per row).
     pub enum ImportKind {
         Customers => "customers",
+        Contacts => "contacts",
+        FollowUps => "follow_ups",
+        Opportunities => "opportunities",
+        Payments => "payments",
         Products => "products",
     }
 }
@@ -64,6 +68,56 @@ const CUSTOMER_FIELDS: &[TargetField] = &[
     field("revenue_band", &["revenue", "annualrevenue", "营业额", "年营业额", "营收", "年营收"]),
 ];
 
+/// The customer a row belongs to, by its external id or its name.
+const CUSTOMER_REFERENCE: TargetField =
+    required("customer", &["customer", "customername", "customerid", "company", "companyname", "account", "accountname", "客户", "客户名称", "客户编号", "公司名称", "单位名称", "企业名称"]);
+
+const CONTACT_FIELDS: &[TargetField] = &[
+    CUSTOMER_REFERENCE,
+    required("contact_name", &["contact", "contactname", "contactperson", "name", "fullname", "联系人", "联系人姓名", "姓名"]),
+    field("title", &["title", "jobtitle", "position", "职务", "职位", "头衔"]),
+    field("contact_phone", &["phone", "mobile", "mobilephone", "cellphone", "tel", "电话", "手机", "手机号", "手机号码", "联系电话"]),
+    field("email", &["email", "emailaddress", "mail", "邮箱", "电子邮件", "电子邮箱"]),
+    field("wechat", &["wechat", "weixin", "微信", "微信号"]),
+    field("birthday", &["birthday", "dateofbirth", "birthdate", "生日", "出生日期"]),
+    field("interests", &["interests", "hobbies", "兴趣", "爱好", "兴趣爱好"]),
+    field("buying_role", &["role", "buyingrole", "decisionrole", "角色", "采购角色", "决策角色"]),
+    field("primary", &["primary", "isprimary", "primarycontact", "首要联系人", "主联系人", "是否首要联系人"]),
+];
+
+const FOLLOW_UP_FIELDS: &[TargetField] = &[
+    CUSTOMER_REFERENCE,
+    required("kind", &["kind", "type", "activity", "activitytype", "method", "类型", "跟进方式", "跟进类型", "方式"]),
+    required("summary", &["summary", "content", "notes", "note", "description", "details", "内容", "跟进内容", "情况", "跟进情况", "备注"]),
+    field("happened_on", &["date", "happenedon", "activitydate", "visitdate", "日期", "跟进日期", "跟进时间", "时间", "拜访日期"]),
+    field("author", &["author", "rep", "salesrep", "salesagent", "owner", "user", "跟进人", "业务员", "销售", "记录人"]),
+    field("intent", &["intent", "interest", "意向", "客户意向", "意向程度"]),
+    field("next_date", &["nextdate", "nextfollowup", "nextfollowupdate", "下次跟进日期", "下次日期", "下次跟进"]),
+    field("next_action", &["nextaction", "nextstep", "下次行动", "下一步", "下一步计划"]),
+];
+
+const OPPORTUNITY_FIELDS: &[TargetField] = &[
+    field("external_id", &["externalid", "id", "opportunityid", "dealid", "商机编号", "编号", "外部编号"]),
+    required("title", &["title", "opportunity", "opportunityname", "deal", "dealname", "name", "商机名称", "商机", "标题", "名称", "项目名称"]),
+    CUSTOMER_REFERENCE,
+    field("owner", &["owner", "rep", "salesrep", "salesagent", "agent", "负责人", "销售", "业务员", "销售代表"]),
+    field("amount", &["amount", "value", "dealvalue", "closevalue", "expectedamount", "金额", "预计金额", "商机金额", "成交金额"]),
+    field("deal_stage", &["stage", "dealstage", "status", "阶段", "商机阶段", "销售阶段", "状态"]),
+    field("close_on", &["closedate", "expectedclose", "expectedclosedate", "closeon", "预计成交日期", "成交日期", "结单日期", "关闭日期"]),
+    field("source", &["source", "leadsource", "来源", "商机来源"]),
+    field("next_step", &["nextstep", "nextaction", "下一步", "下一步计划"]),
+    field("competitor", &["competitor", "competitors", "竞争对手", "竞品"]),
+    field("lost_reason", &["lostreason", "reasonlost", "输单原因", "丢单原因"]),
+];
+
+const PAYMENT_FIELDS: &[TargetField] = &[
+    required("order", &["order", "ordernumber", "orderno", "invoice", "invoiceno", "invoicenumber", "订单", "订单号", "订单编号", "单号"]),
+    required("amount", &["amount", "paymentamount", "paid", "金额", "回款金额", "收款金额", "到账金额"]),
+    field("received_on", &["date", "receivedon", "paymentdate", "paidon", "日期", "回款日期", "收款日期", "到账日期"]),
+    field("method", &["method", "paymentmethod", "方式", "付款方式", "收款方式", "回款方式"]),
+    field("note", &["note", "notes", "remark", "remarks", "备注", "说明"]),
+];
+
 const PRODUCT_FIELDS: &[TargetField] = &[
     required("code", &["code", "productcode", "sku", "stockcode", "itemcode", "产品编码", "产品编号", "编码", "货号", "物料编码"]),
     required("name", &["name", "product", "productname", "description", "item", "产品名称", "产品", "名称", "品名", "商品名称"]),
@@ -77,6 +131,10 @@ impl ImportKind {
     pub fn fields(self) -> &'static [TargetField] {
         match self {
             ImportKind::Customers => CUSTOMER_FIELDS,
+            ImportKind::Contacts => CONTACT_FIELDS,
+            ImportKind::FollowUps => FOLLOW_UP_FIELDS,
+            ImportKind::Opportunities => OPPORTUNITY_FIELDS,
+            ImportKind::Payments => PAYMENT_FIELDS,
             ImportKind::Products => PRODUCT_FIELDS,
         }
     }
@@ -85,21 +143,33 @@ impl ImportKind {
         self.fields().iter().find(|f| f.key == key)
     }
 
-    /// The ways an existing record can be found for this kind (products always by code).
+    /// The ways an existing record can be found for this kind (products always by code, contacts
+    /// by name within their customer). None for records that have no key of their own: a
+    /// follow-up or payment equal in every imported field to a stored one is that record.
     pub fn match_choices(self) -> &'static [MatchBy] {
         match self {
             ImportKind::Customers => MatchBy::ALL,
-            ImportKind::Products => &[MatchBy::ExternalId],
+            ImportKind::Products | ImportKind::Opportunities => &[MatchBy::ExternalId],
+            ImportKind::Contacts => &[MatchBy::Name],
+            ImportKind::FollowUps | ImportKind::Payments => &[],
         }
     }
 
-    /// The field a match compares.
-    pub fn match_field(self, by: MatchBy) -> &'static str {
+    /// How rows of this kind find their record when the user has not chosen.
+    pub fn default_match(self) -> MatchBy {
+        self.match_choices().first().copied().unwrap_or(MatchBy::ExternalId)
+    }
+
+    /// The field a match compares (None: the whole row, see [`ImportKind::match_choices`]).
+    pub fn match_field(self, by: MatchBy) -> Option<&'static str> {
         match (self, by) {
-            (ImportKind::Products, _) => "code",
-            (ImportKind::Customers, MatchBy::ExternalId) => "external_id",
-            (ImportKind::Customers, MatchBy::Name) => "name",
-            (ImportKind::Customers, MatchBy::Phone) => "phone",
+            (ImportKind::Products, _) => Some("code"),
+            (ImportKind::Contacts, _) => Some("contact_name"),
+            (ImportKind::Opportunities, _) => Some("external_id"),
+            (ImportKind::FollowUps | ImportKind::Payments, _) => None,
+            (ImportKind::Customers, MatchBy::ExternalId) => Some("external_id"),
+            (ImportKind::Customers, MatchBy::Name) => Some("name"),
+            (ImportKind::Customers, MatchBy::Phone) => Some("phone"),
         }
     }
 }
@@ -182,6 +252,15 @@ impl Mapping {
     /// The highest column index the mapping reads (a shorter row was cut off).
     pub fn widest(&self) -> usize {
         self.columns.values().copied().max().unwrap_or(0)
+    }
+}
+
+/// A yes/no cell as people type it ("是", "否", "Y", "true", "1", "√"); empty is no.
+pub fn parse_yes_no(raw: &str) -> Result<bool, ErrorCode> {
+    match raw.trim().to_lowercase().as_str() {
+        "" | "0" | "n" | "no" | "false" | "f" | "否" | "不是" | "×" => Ok(false),
+        "1" | "y" | "yes" | "true" | "t" | "是" | "√" | "✓" | "x" => Ok(true),
+        _ => Err(ErrorCode::UnknownChoice),
     }
 }
 
@@ -354,6 +433,28 @@ mod tests {
         assert_eq!((row.code.as_str(), row.list_price_fen, row.cost_price_fen), ("85123A", Some(255), None));
         let errors = check_product(&mapping, &headers(&["", "x", "-1"])).unwrap_err();
         assert_eq!(errors, [FieldError::new("code", ErrorCode::Required), FieldError::new("list_price", ErrorCode::InvalidAmount)]);
+    }
+
+    #[test]
+    fn yes_and_no_as_people_type_them() {
+        for yes in ["是", "Y", "yes", "TRUE", "1", "√"] {
+            assert_eq!(parse_yes_no(yes), Ok(true), "{yes}");
+        }
+        for no in ["", " 否 ", "n", "False", "0"] {
+            assert_eq!(parse_yes_no(no), Ok(false), "{no}");
+        }
+        assert_eq!(parse_yes_no("maybe"), Err(ErrorCode::UnknownChoice));
+    }
+
+    #[test]
+    fn every_kind_finds_its_records_by_a_field_it_has() {
+        for kind in ImportKind::ALL.iter().copied() {
+            for by in kind.match_choices().iter().copied() {
+                let field = kind.match_field(by).expect("a choice names a field");
+                assert!(kind.field(field).is_some(), "{kind:?} matches by {field}, which it does not have");
+            }
+            assert_eq!(kind.match_choices().is_empty(), kind.match_field(kind.default_match()).is_none(), "{kind:?}");
+        }
     }
 
     #[test]

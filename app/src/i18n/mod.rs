@@ -141,8 +141,11 @@ pub struct ImportTexts {
     pub upload_too_large: &'static str,
     pub kind: &'static str,
     /// Per `ImportKind`.
-    pub kinds: [&'static str; 2],
+    pub kinds: [&'static str; 6],
     pub match_by: &'static str,
+    /// Shown instead of the match choice for records without a key of their own.
+    pub identical_rows: &'static str,
+    pub unchanged: fn(u64) -> String,
     /// Per `MatchBy`.
     pub match_choices: [&'static str; 3],
     pub file_summary: fn(&str, &str, u64) -> String,

@@ -4,6 +4,8 @@ pub mod page;
 #[cfg(feature = "ssr")]
 pub mod presets;
 #[cfg(feature = "ssr")]
+mod related;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod table;
@@ -24,6 +26,9 @@ pub struct ImportReport {
     pub rows: u64,
     pub created: u64,
     pub updated: u64,
+    /// Rows equal to a record already stored (imported before), left alone.
+    #[serde(default)]
+    pub unchanged: u64,
     /// All row errors; `errors` holds the first of them.
     pub error_count: u64,
     pub errors: Vec<RowError>,
@@ -86,7 +91,11 @@ mod uploads {
     pub fn request(kind: ImportKind, match_by: &str, choices: &str, columns: usize, file_name: &str) -> AppResult<super::service::ImportRequest> {
         let choices: Vec<String> = choices.split(',').map(str::to_string).collect();
         let mapping = Mapping::from_choices(kind, &choices, columns).map_err(AppError::Validation)?;
-        let match_by = MatchBy::parse(match_by).filter(|m| kind.match_choices().contains(m)).ok_or_else(|| AppError::field("match_by", crate::domain::forms::ErrorCode::UnknownChoice))?;
+        let match_by = if kind.match_choices().is_empty() {
+            kind.default_match()
+        } else {
+            MatchBy::parse(match_by).filter(|m| kind.match_choices().contains(m)).ok_or_else(|| AppError::field("match_by", crate::domain::forms::ErrorCode::UnknownChoice))?
+        };
         Ok(super::service::ImportRequest { kind, mapping, match_by, file_name: file_name.to_string() })
     }
 }

@@ -77,7 +77,9 @@ fn field_label(i18n: I18n, key: &str) -> &'static str {
 fn MappingForm(preview: UploadPreview, kind: ImportKind) -> AnyView {
     let i18n = use_i18n();
     let choices = RwSignal::new(preview.guesses.clone());
-    let match_by = RwSignal::new(if preview.guesses.iter().any(|g| g == kind.match_field(MatchBy::ExternalId)) { MatchBy::ExternalId } else { MatchBy::Name });
+    // The first way of matching whose field a column was guessed for.
+    let guessed = |by: MatchBy| kind.match_field(by).is_some_and(|field| preview.guesses.iter().any(|g| g == field));
+    let match_by = RwSignal::new(kind.match_choices().iter().copied().find(|&by| guessed(by)).unwrap_or(kind.default_match()));
     let run = ServerAction::<RunImport>::new();
     let upload_id = preview.upload_id;
     let dispatch = move |commit: bool| {
@@ -131,14 +133,20 @@ fn MappingForm(preview: UploadPreview, kind: ImportKind) -> AnyView {
             <MappingTable preview=preview.clone() kind choices error />
             {move || missing().filter(|m| !m.is_empty()).map(|text| view! { <p class="form-error" role="alert" data-testid="mapping-missing">{text}</p> })}
             <div class="form-row">
-                <label class="field inline">
-                    <span>{tr(|t| t.imports.match_by)}</span>
-                    <select data-testid="import-match-by" on:change=move |ev| match_by.set(MatchBy::parse(&event_target_value(&ev)).unwrap_or(MatchBy::Name))>
-                        {kind.match_choices().iter().copied().map(|m| view! {
-                            <option value=m.as_str() selected=move || match_by.get() == m>{move || i18n.t().imports.match_choices[m.index()]}</option>
-                        }).collect_view()}
-                    </select>
-                </label>
+                {if kind.match_choices().is_empty() {
+                    view! { <p class="hint">{tr(|t| t.imports.identical_rows)}</p> }.into_any()
+                } else {
+                    view! {
+                        <label class="field inline">
+                            <span>{tr(|t| t.imports.match_by)}</span>
+                            <select data-testid="import-match-by" on:change=move |ev| match_by.set(MatchBy::parse(&event_target_value(&ev)).unwrap_or(kind.default_match()))>
+                                {kind.match_choices().iter().copied().map(|m| view! {
+                                    <option value=m.as_str() selected=move || match_by.get() == m>{move || i18n.t().imports.match_choices[m.index()]}</option>
+                                }).collect_view()}
+                            </select>
+                        </label>
+                    }.into_any()
+                }}
             </div>
             {move || error.get().map(|e| {
                 let text = if is_mapping_error(&e) {
@@ -226,11 +234,15 @@ fn MappingTable(preview: UploadPreview, kind: ImportKind, choices: RwSignal<Vec<
 fn ReportView(report: ImportReport, headers: Vec<String>, choices: Vec<String>) -> impl IntoView {
     let i18n = use_i18n();
     let t = &i18n.t().imports;
-    let summary = if report.committed {
+    let mut summary = if report.committed {
         (t.committed)(report.created, report.updated)
     } else {
         (t.dry_run_result)(report.rows, report.created, report.updated)
     };
+    if report.unchanged > 0 {
+        summary.push(' ');
+        summary.push_str(&(t.unchanged)(report.unchanged));
+    }
     let column_of = move |field: &str| choices.iter().position(|c| c == field).and_then(|i| headers.get(i).cloned()).unwrap_or_default();
     let has_errors = report.error_count > 0;
     view! {

@@ -2,7 +2,7 @@
 //! dry run and the commit: both run every row inside one write transaction, so a dry run reports
 //! exactly what the commit would do; only a commit without any row error is committed.
 use super::table::{Row, Table};
-use super::ImportReport;
+use super::{related, ImportReport};
 use crate::auth::scope::across_owners;
 use crate::auth::service::Actor;
 use crate::customers::service::{check_customer, customer_columns, may_edit, record_event, refresh_search_text};
@@ -34,14 +34,14 @@ pub struct ImportRequest {
 /// catalogue by administrators.
 pub fn may_import(actor: &Actor, kind: ImportKind) -> AppResult<()> {
     match kind {
-        ImportKind::Customers => actor.require(&[Role::Admin, Role::Director, Role::Manager]),
+        ImportKind::Customers | ImportKind::Contacts | ImportKind::FollowUps | ImportKind::Opportunities | ImportKind::Payments => actor.require(&[Role::Admin, Role::Director, Role::Manager]),
         ImportKind::Products => actor.require(&[Role::Admin]),
     }
 }
 
 /// The match field must be mapped, or no row could find its record.
 pub fn check_match(request: &ImportRequest) -> AppResult<()> {
-    let field = request.kind.match_field(request.match_by);
+    let Some(field) = request.kind.match_field(request.match_by) else { return Ok(()) };
     if request.mapping.columns.contains_key(field) {
         Ok(())
     } else {
@@ -49,13 +49,33 @@ pub fn check_match(request: &ImportRequest) -> AppResult<()> {
     }
 }
 
+/// Called as rows are processed with (rows done, rows in all).
+pub(super) type ProgressFn<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
+
+/// What every kind's import works with.
+pub(super) struct Run<'a, T> {
+    pub txn: &'a crate::db::WriteTxn<T>,
+    pub actor: &'a Actor,
+    pub table: &'a Table,
+    pub request: &'a ImportRequest,
+    pub progress: ProgressFn<'a>,
+}
+
+impl<T> Clone for Run<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Run<'_, T> {}
+
 #[derive(Default)]
-struct Outcome {
-    report: ImportReport,
+pub(super) struct Outcome {
+    pub(super) report: ImportReport,
 }
 
 impl Outcome {
-    fn row_errors(&mut self, line: u64, errors: Vec<FieldError>) {
+    pub(super) fn row_errors(&mut self, line: u64, errors: Vec<FieldError>) {
         for error in errors {
             self.report.error_count += 1;
             if self.report.errors.len() < REPORTED_ERRORS {
@@ -64,7 +84,7 @@ impl Outcome {
         }
     }
 
-    fn row_error(&mut self, line: u64, field: &str, code: ErrorCode) {
+    pub(super) fn row_error(&mut self, line: u64, field: &str, code: ErrorCode) {
         self.row_errors(line, vec![FieldError::new(field, code)]);
     }
 }
@@ -84,9 +104,14 @@ pub async fn run(
     let txn = crate::db::begin_write(db).await?;
     let mut outcome = Outcome::default();
     outcome.report.rows = table.rows.len() as u64;
+    let run = Run { txn: &txn, actor, table, request, progress };
     match request.kind {
         ImportKind::Customers => import_customers(&txn, actor, table, request, &mut outcome, progress).await?,
         ImportKind::Products => import_products(&txn, table, request, &mut outcome, progress).await?,
+        ImportKind::Contacts => related::import_contacts(&run, &mut outcome).await?,
+        ImportKind::FollowUps => related::import_follow_ups(&run, &mut outcome).await?,
+        ImportKind::Opportunities => related::import_opportunities(&run, &mut outcome).await?,
+        ImportKind::Payments => related::import_payments(&run, &mut outcome).await?,
     }
     if commit && outcome.report.error_count == 0 {
         txn.commit().await?;
@@ -96,7 +121,7 @@ pub async fn run(
 }
 
 /// A choice typed as its code or its label in any language ("展会", "Exhibition", "exhibition").
-fn choice_code<T: Copy>(raw: &str, all: &[T], code: fn(T) -> &'static str, label: fn(Locale, T) -> &'static str) -> String {
+pub(super) fn choice_code<T: Copy>(raw: &str, all: &[T], code: fn(T) -> &'static str, label: fn(Locale, T) -> &'static str) -> String {
     let raw = raw.trim();
     all.iter()
         .find(|&&choice| code(choice).eq_ignore_ascii_case(raw) || Locale::ALL.iter().any(|&locale| label(locale, choice).eq_ignore_ascii_case(raw)))
@@ -220,7 +245,7 @@ async fn import_customers(
             MatchBy::Name => rules::company_name_key(&form.name),
             MatchBy::Phone => rules::phone_key(&form.phone),
         };
-        let match_field = request.kind.match_field(request.match_by);
+        let match_field = request.kind.match_field(request.match_by).unwrap_or("name");
         if let Err(code) = seen.check(&key, row.line) {
             errors.push(FieldError::new(match_field, code));
         }
@@ -311,7 +336,7 @@ fn merged_profile(stored: &str, imported: &BTreeMap<String, String>) -> String {
 
 /// Reports progress every hundred rows; a row cut off before the mapped columns is an error and
 /// is not checked further.
-fn start_row(done: usize, row: &Row, total: u64, mapping: &Mapping, outcome: &mut Outcome, progress: &(dyn Fn(u64, u64) + Send + Sync)) -> bool {
+pub(super) fn start_row(done: usize, row: &Row, total: u64, mapping: &Mapping, outcome: &mut Outcome, progress: ProgressFn<'_>) -> bool {
     if done % 100 == 0 {
         progress(done as u64, total);
     }

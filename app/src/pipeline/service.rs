@@ -68,7 +68,7 @@ pub(super) fn stage_view(stage: &pipeline_stage::Model) -> StageView {
     }
 }
 
-pub(super) async fn stages_of(db: &impl ConnectionTrait, pipeline_id: i64) -> AppResult<Vec<pipeline_stage::Model>> {
+pub(crate) async fn stages_of(db: &impl ConnectionTrait, pipeline_id: i64) -> AppResult<Vec<pipeline_stage::Model>> {
     Ok(pipeline_stage::Entity::find()
         .filter(pipeline_stage::Column::PipelineId.eq(pipeline_id))
         .order_by_asc(pipeline_stage::Column::Position)
@@ -179,7 +179,7 @@ pub(super) fn deals_of(actor: &Actor, pipeline_id: i64, owner: Option<i64>, team
 }
 
 /// The pipeline asked for, or the first one.
-pub(super) async fn chosen_pipeline(db: &impl ConnectionTrait, requested: Option<i64>) -> AppResult<(Vec<pipeline::Model>, i64)> {
+pub(crate) async fn chosen_pipeline(db: &impl ConnectionTrait, requested: Option<i64>) -> AppResult<(Vec<pipeline::Model>, i64)> {
     let all = pipelines(db).await?;
     let id = match requested {
         Some(id) if all.iter().any(|p| p.id == id) => id,
@@ -193,7 +193,7 @@ pub(super) fn pipeline_choices(pipelines: Vec<pipeline::Model>) -> Vec<Choice> {
     pipelines.into_iter().map(|p| Choice { id: p.id, label: p.name }).collect()
 }
 
-pub(super) fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
@@ -520,7 +520,7 @@ async fn landing_position(db: &impl ConnectionTrait, stage_id: i64, moving: i64,
 }
 
 /// The position at the top of a column.
-async fn top_position(db: &impl ConnectionTrait, stage_id: i64) -> AppResult<i64> {
+pub(crate) async fn top_position(db: &impl ConnectionTrait, stage_id: i64) -> AppResult<i64> {
     let top = across_owners::<opportunity::Entity>()
         .select_only()
         .column(opportunity::Column::Id)
@@ -638,7 +638,7 @@ async fn has_orders(db: &impl ConnectionTrait, deal_id: i64) -> AppResult<bool> 
     Ok(across_owners::<sales_order::Entity>().filter(sales_order::Column::OpportunityId.eq(deal_id)).count(db).await? > 0)
 }
 
-async fn record_on_customer(db: &impl ConnectionTrait, customer_id: i64, actor: &Actor, kind: &str, detail: String) -> AppResult<()> {
+pub(crate) async fn record_on_customer(db: &impl ConnectionTrait, customer_id: i64, actor: &Actor, kind: &str, detail: String) -> AppResult<()> {
     crate::customers::service::record_event(db, customer_id, Some(actor.user.id), kind, detail).await
 }
 
