@@ -304,11 +304,87 @@ async fn contacts_follow_ups_opportunities_and_payments_find_their_customer_and_
     assert_eq!(paid.paid_fen, order.paid_fen + 10_000);
     assert_eq!(payment::Entity::find().filter(payment::Column::OrderId.eq(order.id)).filter(payment::Column::Method.eq("转账")).count(&app.db).await.unwrap(), 1);
 
+    // Sales orders: one row per line, grouped by number; an order imported before is left alone.
+    let admin = app.signed_in("admin").await;
+    let report = import_text(&admin, "products", "external_id", "产品编码,产品名称,成本价\nP-GATE,闸机,800\nP-CARD,年卡,0.5\n", "code,name,cost_price", true).await;
+    assert!(report.committed);
+    const ORDER_CHOICES: &str = "order,customer,ordered_on,product,quantity,unit_price,opportunity";
+    let orders = "订单号,客户,订单日期,产品编码,数量,单价,商机编号\n\
+        YZ-1,K-101,2026/09/01,P-GATE,2,1999.99,D-2\n\
+        YZ-1,K-101,2026/09/01,P-CARD,300,9.995,\n\
+        YZ-2,K-101,2026/09/15,P-CARD,10,12,\n\
+        YZ-2,K-101,2026/09/16,P-CARD,1,12,\n\
+        YZ-3,K-101,2026/09/20,P-NONE,0,12,D-9\n";
+    let report = import_text(&manager, "orders", "external_id", orders, ORDER_CHOICES, true).await;
+    assert_eq!(
+        errors(&report),
+        [
+            (5, "ordered_on", ErrorCode::DiffersWithinOrder { line: 4 }),
+            (6, "product", ErrorCode::UnknownReference),
+            (6, "quantity", ErrorCode::InvalidAmount),
+            (6, "opportunity", ErrorCode::UnknownReference),
+        ]
+    );
+    let orders = &orders[..orders.find("YZ-2,K-101,2026/09/16").unwrap()];
+    let report = import_text(&manager, "orders", "external_id", orders, ORDER_CHOICES, true).await;
+    assert_eq!(counts(&report), (2, 0, 0, true));
+    let report = import_text(&manager, "orders", "external_id", orders, ORDER_CHOICES, true).await;
+    assert_eq!(counts(&report), (0, 0, 2, true), "orders imported before are left alone");
+    let yz1 = sales_order::Entity::find().filter(sales_order::Column::Number.eq("YZ-1")).one(&app.db).await.unwrap().unwrap();
+    // 2 × 1,999.99 + 300 × 9.995 (2,998.50) = 6,998.48; cost 2 × 800 + 300 × 0.50.
+    assert_eq!((yz1.amount_fen, yz1.cost_fen, yz1.paid_fen, yz1.owner_id), (699_848, 175_000, 0, user_id(&app, "wang.fang").await), "the customer's owner sold it");
+    assert_eq!(yz1.opportunity_id, Some(deal("D-2").await.id));
+    assert_eq!(order_line::Entity::find().filter(order_line::Column::OrderId.eq(yz1.id)).count(&app.db).await.unwrap(), 2);
+
     // Reps import nothing.
     let rep = app.signed_in("rep").await;
-    for kind in ["contacts", "follow_ups", "opportunities", "payments"] {
+    for kind in ["contacts", "follow_ups", "opportunities", "payments", "orders"] {
         assert_eq!(run(&rep, 1, kind, "", "", false).await.unwrap_err(), AppError::Forbidden, "{kind}");
     }
+}
+
+#[tokio::test]
+async fn administrators_import_people_with_their_teams_and_departments() {
+    use app::entities::{department, team, user};
+    let app = TestApp::demo().await;
+    let admin = app.signed_in("admin").await;
+    const CHOICES: &str = "username,display_name,role,team,department";
+    let people = "用户名,姓名,角色,团队,部门\n\
+        tang.hao,唐浩,销售经理,扬州组,华东大区\n\
+        qian.yu,钱雨,Sales rep,扬州组,华东大区\n\
+        Tang.Hao,唐浩,,,\n\
+        admin,管理员,销售代表,,\n\
+        sun-mo!,孙墨,队长,,\n";
+    let report = import_text(&admin, "users", "name", people, CHOICES, true).await;
+    assert_eq!(
+        errors(&report),
+        [
+            (4, "username", ErrorCode::DuplicateInFile { line: 2 }),
+            (5, "role", ErrorCode::OwnAccount),
+            (6, "username", ErrorCode::UsernameCharacters),
+            (6, "role", ErrorCode::UnknownChoice),
+        ]
+    );
+    let people = &people[..people.find("Tang.Hao").unwrap()];
+    let report = import_text(&admin, "users", "name", people, CHOICES, true).await;
+    assert_eq!(counts(&report), (2, 0, 0, true));
+    let tang = user::Entity::find().filter(user::Column::Username.eq("tang.hao")).one(&app.db).await.unwrap().unwrap();
+    let yangzhou = team::Entity::find().filter(team::Column::Name.eq("扬州组")).one(&app.db).await.unwrap().unwrap();
+    let east = department::Entity::find().filter(department::Column::Name.eq("华东大区")).one(&app.db).await.unwrap().unwrap();
+    assert_eq!((tang.role.as_str(), tang.team_id, tang.department_id), ("manager", Some(yangzhou.id), Some(east.id)));
+    assert_eq!((yangzhou.manager_id, yangzhou.department_id), (Some(tang.id), Some(east.id)), "the manager leads the new team");
+    for password in ["", "!imported", app::seed::DEMO_PASSWORD] {
+        assert!(app.client().login("tang.hao", password).await.is_err(), "an imported user has no password yet");
+    }
+
+    let report = import_text(&admin, "users", "name", &people.replace("钱雨,Sales rep", "钱雨,销售经理"), CHOICES, true).await;
+    assert_eq!(counts(&report), (0, 2, 0, true), "people are found again by username");
+    let qian = user::Entity::find().filter(user::Column::Username.eq("qian.yu")).one(&app.db).await.unwrap().unwrap();
+    assert_eq!((qian.role.as_str(), qian.version), ("manager", 2));
+    assert_eq!(team::Entity::find().filter(team::Column::Name.eq("扬州组")).count(&app.db).await.unwrap(), 1);
+
+    let manager = app.signed_in("manager").await;
+    assert_eq!(preview(&manager, 1, "users").await.unwrap_err(), AppError::Forbidden, "people are the administrators'");
 }
 
 /// The shared data sets live outside the repository (`JINGXI_DATA_DIR`, default `../shared/data`

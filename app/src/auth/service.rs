@@ -81,6 +81,10 @@ static DUMMY_HASH: std::sync::LazyLock<String> =
 
 pub type AuthSession = axum_login::AuthSession<Backend>;
 
+/// The stored hash of someone who has no password yet (an imported user): it is no valid hash,
+/// so nobody signs in as them until an administrator sets one.
+pub const NO_PASSWORD: &str = "!imported";
+
 pub fn hash_password(password: &str) -> String {
     password_auth::generate_hash(password)
 }

@@ -53,6 +53,9 @@ pub enum ErrorCode {
     UnknownReference,
     /// An imported row matches a record the importer may not change.
     NotVisible,
+    /// A line of an imported order disagrees with the order's first line (its line) on what the
+    /// whole order shares: customer, date, owner.
+    DiffersWithinOrder { line: u64 },
     /// The file is not a table Jingxi can read (not CSV or XLSX, or no header row).
     NotReadable,
 }

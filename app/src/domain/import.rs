@@ -13,6 +13,8 @@ text_enum! {
         FollowUps => "follow_ups",
         Opportunities => "opportunities",
         Payments => "payments",
+        Orders => "orders",
+        Users => "users",
         Products => "products",
     }
 }
@@ -118,6 +120,28 @@ const PAYMENT_FIELDS: &[TargetField] = &[
     field("note", &["note", "notes", "remark", "remarks", "备注", "说明"]),
 ];
 
+/// One row per order line; the lines of one order share its number, customer, date and owner.
+const ORDER_FIELDS: &[TargetField] = &[
+    required("order", &["order", "ordernumber", "orderno", "invoice", "invoiceno", "invoicenumber", "订单", "订单号", "订单编号", "单号", "发票号"]),
+    CUSTOMER_REFERENCE,
+    required("ordered_on", &["date", "orderdate", "orderedon", "invoicedate", "日期", "订单日期", "下单日期", "开票日期"]),
+    required("product", &["product", "productcode", "sku", "stockcode", "itemcode", "产品编码", "产品编号", "货号", "物料编码"]),
+    required("quantity", &["quantity", "qty", "数量", "订购数量"]),
+    required("unit_price", &["unitprice", "price", "单价", "成交单价", "售价"]),
+    field("owner", &["owner", "rep", "salesrep", "salesagent", "负责人", "销售", "业务员"]),
+    field("opportunity", &["opportunity", "opportunityid", "dealid", "商机编号", "商机"]),
+    field("delivery", &["delivery", "deliverystatus", "shipping", "发货状态", "交付状态"]),
+];
+
+/// People with their role, team and department; teams and departments are created when new.
+const USER_FIELDS: &[TargetField] = &[
+    required("username", &["username", "login", "userid", "account", "用户名", "登录名", "账号", "工号"]),
+    required("display_name", &["name", "displayname", "fullname", "salesagent", "agent", "姓名", "名字", "员工姓名"]),
+    field("role", &["role", "position", "title", "角色", "职位", "岗位"]),
+    field("team", &["team", "teamname", "group", "团队", "小组", "销售团队", "部门小组"]),
+    field("department", &["department", "office", "regionaloffice", "division", "部门", "事业部", "分公司", "大区"]),
+];
+
 const PRODUCT_FIELDS: &[TargetField] = &[
     required("code", &["code", "productcode", "sku", "stockcode", "itemcode", "产品编码", "产品编号", "编码", "货号", "物料编码"]),
     required("name", &["name", "product", "productname", "description", "item", "产品名称", "产品", "名称", "品名", "商品名称"]),
@@ -135,6 +159,8 @@ impl ImportKind {
             ImportKind::FollowUps => FOLLOW_UP_FIELDS,
             ImportKind::Opportunities => OPPORTUNITY_FIELDS,
             ImportKind::Payments => PAYMENT_FIELDS,
+            ImportKind::Orders => ORDER_FIELDS,
+            ImportKind::Users => USER_FIELDS,
             ImportKind::Products => PRODUCT_FIELDS,
         }
     }
@@ -149,8 +175,8 @@ impl ImportKind {
     pub fn match_choices(self) -> &'static [MatchBy] {
         match self {
             ImportKind::Customers => MatchBy::ALL,
-            ImportKind::Products | ImportKind::Opportunities => &[MatchBy::ExternalId],
-            ImportKind::Contacts => &[MatchBy::Name],
+            ImportKind::Products | ImportKind::Opportunities | ImportKind::Orders => &[MatchBy::ExternalId],
+            ImportKind::Contacts | ImportKind::Users => &[MatchBy::Name],
             ImportKind::FollowUps | ImportKind::Payments => &[],
         }
     }
@@ -166,6 +192,8 @@ impl ImportKind {
             (ImportKind::Products, _) => Some("code"),
             (ImportKind::Contacts, _) => Some("contact_name"),
             (ImportKind::Opportunities, _) => Some("external_id"),
+            (ImportKind::Orders, _) => Some("order"),
+            (ImportKind::Users, _) => Some("username"),
             (ImportKind::FollowUps | ImportKind::Payments, _) => None,
             (ImportKind::Customers, MatchBy::ExternalId) => Some("external_id"),
             (ImportKind::Customers, MatchBy::Name) => Some("name"),

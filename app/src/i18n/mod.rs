@@ -113,6 +113,7 @@ pub struct Texts {
     pub err_last_one: &'static str,
     pub err_mapped_twice: &'static str,
     pub err_duplicate_in_file: fn(u64) -> String,
+    pub err_differs_within_order: fn(u64) -> String,
     pub err_row_cut_off: &'static str,
     pub err_unknown_reference: &'static str,
     pub err_not_visible: &'static str,
@@ -141,7 +142,7 @@ pub struct ImportTexts {
     pub upload_too_large: &'static str,
     pub kind: &'static str,
     /// Per `ImportKind`.
-    pub kinds: [&'static str; 6],
+    pub kinds: [&'static str; 8],
     pub match_by: &'static str,
     /// Shown instead of the match choice for records without a key of their own.
     pub identical_rows: &'static str,
@@ -530,6 +531,7 @@ impl Texts {
             ErrorCode::LastOne => self.err_last_one.to_string(),
             ErrorCode::MappedTwice => self.err_mapped_twice.to_string(),
             ErrorCode::DuplicateInFile { line } => (self.err_duplicate_in_file)(*line),
+            ErrorCode::DiffersWithinOrder { line } => (self.err_differs_within_order)(*line),
             ErrorCode::RowCutOff => self.err_row_cut_off.to_string(),
             ErrorCode::UnknownReference => self.err_unknown_reference.to_string(),
             ErrorCode::NotVisible => self.err_not_visible.to_string(),

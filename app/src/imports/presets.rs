@@ -509,8 +509,7 @@ pub async fn import_maven_crm(db: &(impl ConnectionTrait + TransactionTrait), fi
     let new_user = |username: String, name: &str, role: Role, team_id: Option<i64>, department_id: Option<i64>| user::ActiveModel {
         username: Set(username),
         display_name: Set(name.to_string()),
-        // Not a valid hash: nobody signs in as an imported user until an administrator sets a password.
-        password_hash: Set("!imported".to_string()),
+        password_hash: Set(crate::auth::service::NO_PASSWORD.to_string()),
         role: Set(role.as_str().to_string()),
         team_id: Set(team_id),
         department_id: Set(department_id),

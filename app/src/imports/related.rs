@@ -3,21 +3,23 @@
 //! a record (contacts and payments go through the form's own service, inside a savepoint of the
 //! import's transaction), and finds its stored record first, so importing a file twice never
 //! duplicates anything.
-use super::service::{choice_code, start_row, Outcome, Run};
+use super::service::{choice_code, Outcome, Run};
 use super::table::Row;
 use crate::auth::scope::across_owners;
 use crate::auth::service::Actor;
 use crate::customers::service::{check_follow_up, find_owned_for, insert_follow_up, save_contact};
 use crate::customers::{ContactForm, FollowUpForm};
+use crate::org::service::{insert_user_with_hash, NewUser};
 use crate::domain::customer::{company_name_key, BuyingRole, FollowUpKind, Intent};
 use crate::domain::forms::{self, ErrorCode, FieldError};
-use crate::domain::import::{parse_import_date, parse_yes_no, Mapping, SeenKeys};
-use crate::domain::visibility::Scope;
-use crate::entities::{contact, customer, follow_up, lost_reason, opportunity, payment, pipeline_stage, sales_order, stage_history, user};
+use crate::domain::import::{line_fen, parse_import_date, parse_yes_no, Mapping, SeenKeys};
+use crate::domain::pipeline::DeliveryStatus;
+use crate::domain::visibility::{Role, Scope};
+use crate::entities::{contact, customer, department, follow_up, lost_reason, opportunity, order_line, payment, pipeline_stage, product, sales_order, stage_history, team, user};
 use crate::error::{AppError, AppResult};
 use crate::domain::format::Locale;
 use crate::i18n::texts;
-use crate::pipeline::service::{chosen_pipeline, publish, record_on_customer, record_payment, stages_of, top_position};
+use crate::pipeline::service::{chosen_pipeline, publish, record_on_customer, record_payment, stages_of, top_position, OrderColumns};
 use crate::pipeline::PaymentForm;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ActiveValue::Set;
@@ -109,13 +111,12 @@ async fn row_customer(customers: &mut Customers, db: &impl ConnectionTrait, acto
 }
 
 pub(super) async fn import_contacts<T: ConnectionTrait + TransactionTrait + Send + Sync>(run: &Run<'_, T>, outcome: &mut Outcome) -> AppResult<()> {
-    let Run { txn, actor, table, request, progress } = *run;
+    let Run { txn, actor, table, request, .. } = *run;
     let mapping = &request.mapping;
     let mut customers = Customers::default();
     let mut seen = SeenKeys::default();
-    let total = table.rows.len() as u64;
     for (done, row) in table.rows.iter().enumerate() {
-        if !start_row(done, row, total, mapping, outcome, progress) {
+        if !run.start_row(done, row, outcome) {
             continue;
         }
         let Some(customer) = row_customer(&mut customers, txn, actor, mapping, row, outcome).await? else { continue };
@@ -161,7 +162,7 @@ pub(super) async fn import_contacts<T: ConnectionTrait + TransactionTrait + Send
             Err(error) => refused(outcome, row.line, "customer", error)?,
         }
     }
-    progress(total, total);
+    run.finished();
     Ok(())
 }
 
@@ -183,16 +184,15 @@ fn imported_time(day: NaiveDate) -> DateTime<Utc> {
 }
 
 pub(super) async fn import_follow_ups<T: ConnectionTrait + TransactionTrait + Send + Sync>(run: &Run<'_, T>, outcome: &mut Outcome) -> AppResult<()> {
-    let Run { txn, actor, table, request, progress } = *run;
+    let Run { txn, actor, table, request, .. } = *run;
     let mapping = &request.mapping;
     let scope = actor.scope();
     let users = Users::load(txn).await?;
     let mut customers = Customers::default();
     let mut seen = SeenKeys::default();
     let today = crate::pipeline::service::today();
-    let total = table.rows.len() as u64;
     for (done, row) in table.rows.iter().enumerate() {
-        if !start_row(done, row, total, mapping, outcome, progress) {
+        if !run.start_row(done, row, outcome) {
             continue;
         }
         let mut errors = Vec::new();
@@ -245,19 +245,18 @@ pub(super) async fn import_follow_ups<T: ConnectionTrait + TransactionTrait + Se
         insert_follow_up(txn, &customer, author, checked, happened_at).await?;
         outcome.report.created += 1;
     }
-    progress(total, total);
+    run.finished();
     Ok(())
 }
 
 pub(super) async fn import_payments<T: ConnectionTrait + TransactionTrait + Send + Sync>(run: &Run<'_, T>, outcome: &mut Outcome) -> AppResult<()> {
-    let Run { txn, actor, table, request, progress } = *run;
+    let Run { txn, actor, table, request, .. } = *run;
     let mapping = &request.mapping;
     let scope = actor.scope();
     let users = Users::load(txn).await?;
     let mut seen = SeenKeys::default();
-    let total = table.rows.len() as u64;
     for (done, row) in table.rows.iter().enumerate() {
-        if !start_row(done, row, total, mapping, outcome, progress) {
+        if !run.start_row(done, row, outcome) {
             continue;
         }
         let number = mapping.value(row, "order");
@@ -309,7 +308,7 @@ pub(super) async fn import_payments<T: ConnectionTrait + TransactionTrait + Send
             Err(error) => refused(outcome, row.line, "order", error)?,
         }
     }
-    progress(total, total);
+    run.finished();
     Ok(())
 }
 
@@ -362,15 +361,19 @@ impl DealContext {
     }
 }
 
+/// The key a second import finds a record again by (an external id, an order number).
+fn record_key(raw: &str) -> Result<String, ErrorCode> {
+    match raw {
+        "" => Err(ErrorCode::Required),
+        key if key.chars().count() > 60 => Err(ErrorCode::TooLong { max: 60 }),
+        key => Ok(key.to_string()),
+    }
+}
+
 fn check_deal(context: &DealContext, users: &Users, actor: &Actor, mapping: &Mapping, row: &Row) -> Result<DealRow, Vec<FieldError>> {
     let mut checks = forms::Checks::default();
     let value = |field: &str| mapping.value(row, field);
-    let external_id = checks.check("external_id", match value("external_id") {
-        // The id is how a second import finds the deal again.
-        "" => Err(ErrorCode::Required),
-        id if id.chars().count() > 60 => Err(ErrorCode::TooLong { max: 60 }),
-        id => Ok(id.to_string()),
-    });
+    let external_id = checks.check("external_id", record_key(value("external_id")));
     let title = checks.check("title", forms::parse_name(value("title")).and_then(|t| if t.chars().count() > 100 { Err(ErrorCode::TooLong { max: 100 }) } else { Ok(t) }));
     let owner = checks.check("owner", users.named(&actor.scope(), value("owner")));
     let amount = checks.check("amount", if value("amount").is_empty() { Ok(0) } else { forms::parse_money(value("amount")).and_then(|fen| if fen >= 0 { Ok(fen) } else { Err(ErrorCode::InvalidAmount) }) });
@@ -402,7 +405,7 @@ fn check_deal(context: &DealContext, users: &Users, actor: &Actor, mapping: &Map
 }
 
 pub(super) async fn import_opportunities<T: ConnectionTrait + TransactionTrait + Send + Sync>(run: &Run<'_, T>, outcome: &mut Outcome) -> AppResult<()> {
-    let Run { txn, actor, table, request, progress } = *run;
+    let Run { txn, actor, table, request, .. } = *run;
     let mapping = &request.mapping;
     let scope = actor.scope();
     let users = Users::load(txn).await?;
@@ -411,9 +414,8 @@ pub(super) async fn import_opportunities<T: ConnectionTrait + TransactionTrait +
     let mut customers = Customers::default();
     let mut seen = SeenKeys::default();
     let now = Utc::now();
-    let total = table.rows.len() as u64;
     for (done, row) in table.rows.iter().enumerate() {
-        if !start_row(done, row, total, mapping, outcome, progress) {
+        if !run.start_row(done, row, outcome) {
             continue;
         }
         let customer = row_customer(&mut customers, txn, actor, mapping, row, outcome).await?;
@@ -443,7 +445,7 @@ pub(super) async fn import_opportunities<T: ConnectionTrait + TransactionTrait +
             outcome.report.created += 1;
         }
     }
-    progress(total, total);
+    run.finished();
     Ok(())
 }
 
@@ -507,5 +509,230 @@ async fn save_imported_deal(
             .await?;
     }
     publish(txn, id, deal.owner_id, now).await?;
+    Ok(())
+}
+
+/// An order as its lines in the file describe it.
+struct OrderDraft {
+    first_line: u64,
+    customer_id: i64,
+    owner_id: i64,
+    on: NaiveDate,
+    opportunity_id: Option<i64>,
+    delivery: DeliveryStatus,
+    /// (product id, quantity, unit price in millionths, unit cost in fen)
+    lines: Vec<(i64, i64, i64, i64)>,
+}
+
+/// Sales orders, one row per line. An order already imported (by its number as external id) is
+/// left alone: orders are what was sold, and imports never rewrite them.
+pub(super) async fn import_orders<T: ConnectionTrait + TransactionTrait + Send + Sync>(run: &Run<'_, T>, outcome: &mut Outcome) -> AppResult<()> {
+    let Run { txn, actor, table, request, .. } = *run;
+    let mapping = &request.mapping;
+    let scope = actor.scope();
+    let users = Users::load(txn).await?;
+    let products: HashMap<String, product::Model> = product::Entity::find().all(txn).await?.into_iter().map(|p| (p.code.clone(), p)).collect();
+    let mut customers = Customers::default();
+    let mut drafts: Vec<(String, OrderDraft)> = Vec::new();
+    let mut draft_of: HashMap<String, usize> = HashMap::new();
+    for (done, row) in table.rows.iter().enumerate() {
+        if !run.start_row(done, row, outcome) {
+            continue;
+        }
+        let customer = row_customer(&mut customers, txn, actor, mapping, row, outcome).await?;
+        let mut checks = forms::Checks::default();
+        let value = |field: &str| mapping.value(row, field);
+        let number = checks.check("order", record_key(value("order")));
+        let on = checks.check("ordered_on", parse_import_date(value("ordered_on")).and_then(|d| d.ok_or(ErrorCode::Required)));
+        let product = checks.check("product", products.get(value("product")).ok_or(ErrorCode::UnknownReference));
+        let quantity = checks.check("quantity", value("quantity").parse::<i64>().ok().filter(|q| *q > 0).ok_or(ErrorCode::InvalidAmount));
+        let unit_micros = checks.check("unit_price", crate::domain::import::parse_micros(value("unit_price")).and_then(|m| if m >= 0 { Ok(m) } else { Err(ErrorCode::InvalidAmount) }));
+        let owner = checks.check("owner", users.named(&scope, value("owner")));
+        let delivery = checks.check("delivery", match value("delivery") {
+            "" => Ok(DeliveryStatus::Delivered),
+            raw => forms::parse_choice(&choice_code(raw, DeliveryStatus::ALL, DeliveryStatus::as_str, |l, d| (texts(l).pipeline.delivery)(d.as_str())), DeliveryStatus::parse),
+        });
+        let opportunity = match value("opportunity") {
+            "" => None,
+            key => match across_owners::<opportunity::Entity>().filter(opportunity::Column::ExternalId.eq(key)).one(txn).await? {
+                None => checks.check::<i64>("opportunity", Err(ErrorCode::UnknownReference)),
+                Some(deal) if !scope.allows(deal.owner_id, users.team_of(deal.owner_id)) => checks.check::<i64>("opportunity", Err(ErrorCode::NotVisible)),
+                Some(deal) => Some(deal.id),
+            },
+        };
+        if let Err(errors) = checks.into_result() {
+            outcome.row_errors(row.line, errors);
+            continue;
+        }
+        let (Some(customer), Some(number), Some(on), Some(product), Some(quantity), Some(unit_micros), Some(owner), Some(delivery)) = (customer, number, on, product, quantity, unit_micros, owner, delivery) else {
+            continue;
+        };
+        let owner_id = owner.map(|u| u.id).or(customer.owner_id).unwrap_or(actor.user.id);
+        let line = (product.id, quantity, unit_micros, product.cost_price_fen);
+        match draft_of.get(&number) {
+            Some(&index) => {
+                let draft = &mut drafts[index].1;
+                let differs = [("customer", draft.customer_id != customer.id), ("ordered_on", draft.on != on), ("owner", draft.owner_id != owner_id)];
+                match differs.iter().find(|(_, differs)| *differs) {
+                    Some((field, _)) => outcome.row_error(row.line, field, ErrorCode::DiffersWithinOrder { line: draft.first_line }),
+                    None => draft.lines.push(line),
+                }
+            }
+            None => {
+                draft_of.insert(number.clone(), drafts.len());
+                drafts.push((number, OrderDraft { first_line: row.line, customer_id: customer.id, owner_id, on, opportunity_id: opportunity, delivery, lines: vec![line] }));
+            }
+        }
+    }
+    run.finished();
+    let numbers: Vec<&str> = drafts.iter().map(|(n, _)| n.as_str()).collect();
+    let stored: Vec<sales_order::Model> = across_owners::<sales_order::Entity>()
+        .filter(sea_orm::Condition::any().add(sales_order::Column::ExternalId.is_in(numbers.clone())).add(sales_order::Column::Number.is_in(numbers)))
+        .all(txn)
+        .await?;
+    let now = Utc::now();
+    for (number, draft) in drafts {
+        if stored.iter().any(|o| o.external_id.as_deref() == Some(number.as_str())) {
+            outcome.report.unchanged += 1;
+            continue;
+        }
+        if stored.iter().any(|o| o.number == number) {
+            // Another order already has this number: payments name orders by it.
+            outcome.row_error(draft.first_line, "order", ErrorCode::Taken);
+            continue;
+        }
+        if outcome.report.error_count > 0 {
+            continue;
+        }
+        let amount_fen: i64 = draft.lines.iter().map(|&(_, quantity, micros, _)| line_fen(quantity, micros)).sum();
+        let cost_fen: i64 = draft.lines.iter().map(|&(_, quantity, _, unit_cost)| quantity * unit_cost).sum();
+        let order = OrderColumns {
+            number: number.clone(),
+            external_id: Some(number.clone()),
+            customer_id: draft.customer_id,
+            opportunity_id: draft.opportunity_id,
+            owner_id: draft.owner_id,
+            on: draft.on,
+            amount_fen,
+            cost_fen,
+            delivery: draft.delivery,
+        }
+        .into_active_model(now)
+        .insert(txn)
+        .await?;
+        for (product_id, quantity, micros, unit_cost) in draft.lines {
+            order_line::ActiveModel {
+                order_id: Set(order.id),
+                product_id: Set(product_id),
+                quantity: Set(quantity),
+                unit_price_fen: Set(line_fen(1, micros)),
+                unit_cost_fen: Set(unit_cost),
+                amount_fen: Set(line_fen(quantity, micros)),
+                cost_fen: Set(quantity * unit_cost),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+        }
+        record_on_customer(txn, draft.customer_id, actor, "order", format!("{number}|{amount_fen}")).await?;
+        outcome.report.created += 1;
+    }
+    Ok(())
+}
+
+/// People, by username: new ones cannot sign in until an administrator sets their password;
+/// teams and departments named in the file are created when they do not exist yet.
+pub(super) async fn import_users<T: ConnectionTrait + TransactionTrait + Send + Sync>(run: &Run<'_, T>, outcome: &mut Outcome) -> AppResult<()> {
+    let Run { txn, actor, table, request, .. } = *run;
+    let mapping = &request.mapping;
+    let users = Users::load(txn).await?;
+    let mut teams: HashMap<String, i64> = team::Entity::find().all(txn).await?.into_iter().map(|t| (t.name, t.id)).collect();
+    let mut departments: HashMap<String, i64> = department::Entity::find().all(txn).await?.into_iter().map(|d| (d.name, d.id)).collect();
+    let mut seen = SeenKeys::default();
+    let now = Utc::now();
+    for (done, row) in table.rows.iter().enumerate() {
+        if !run.start_row(done, row, outcome) {
+            continue;
+        }
+        let value = |field: &str| mapping.value(row, field);
+        let mut checks = forms::Checks::default();
+        let username = checks.check("username", forms::parse_username(value("username")));
+        let display_name = checks.check("display_name", forms::parse_name(value("display_name")));
+        let role = checks.check("role", match value("role") {
+            "" => Ok(None),
+            raw => forms::parse_role(&choice_code(raw, Role::ALL, Role::as_str, |l, r| texts(l).role(r))).map(Some),
+        });
+        let mut name_of = |field: &str| checks.check(field, if value(field).is_empty() { Ok(None) } else { forms::parse_name(value(field)).map(Some) });
+        let (team_name, department_name) = (name_of("team"), name_of("department"));
+        let stored = username.as_ref().and_then(|u| users.0.get(&u.to_lowercase()));
+        if stored.is_some_and(|u| u.id == actor.user.id) && role.flatten().is_some_and(|r| r != Role::Admin) {
+            checks.check::<()>("role", Err(ErrorCode::OwnAccount));
+        }
+        if let Some(username) = &username {
+            if let Err(code) = seen.check(&username.to_lowercase(), row.line) {
+                checks.check::<()>("username", Err(code));
+            }
+        }
+        if let Err(errors) = checks.into_result() {
+            outcome.row_errors(row.line, errors);
+            continue;
+        }
+        let (Some(username), Some(display_name)) = (username, display_name) else { continue };
+        let department_id = match department_name.flatten() {
+            None => None,
+            Some(name) => Some(match departments.get(&name) {
+                Some(&id) => id,
+                None => {
+                    let created = department::ActiveModel { name: Set(name.clone()), created_at: Set(now), ..Default::default() }.insert(txn).await?;
+                    departments.insert(name, created.id);
+                    created.id
+                }
+            }),
+        };
+        let team_id = match team_name.flatten() {
+            None => None,
+            Some(name) => Some(match teams.get(&name) {
+                Some(&id) => id,
+                None => {
+                    let created = team::ActiveModel { name: Set(name.clone()), department_id: Set(department_id), manager_id: Set(None), active: Set(true), version: Set(1), created_at: Set(now), ..Default::default() }.insert(txn).await?;
+                    teams.insert(name, created.id);
+                    created.id
+                }
+            }),
+        };
+        let keep_unmapped = |field: &str, value: Option<i64>, stored: Option<i64>| if mapping.columns.contains_key(field) { value } else { stored };
+        let role = role.flatten();
+        let user = match stored {
+            Some(stored) => {
+                let changes = user::ActiveModel {
+                    display_name: Set(display_name),
+                    role: Set(role.map_or(stored.role.clone(), |r| r.as_str().to_string())),
+                    team_id: Set(keep_unmapped("team", team_id, stored.team_id)),
+                    department_id: Set(keep_unmapped("department", department_id, stored.department_id)),
+                    updated_at: Set(now),
+                    ..Default::default()
+                };
+                crate::db::update_versioned::<user::Entity>(txn, changes, (user::Column::Id, stored.id), (user::Column::Version, stored.version), "username").await?;
+                outcome.report.updated += 1;
+                stored.id
+            }
+            None => {
+                let new = NewUser { username, display_name, role: role.unwrap_or(Role::Rep), team_id, department_id, password: String::new() };
+                let created = insert_user_with_hash(txn, new, crate::auth::service::NO_PASSWORD.to_string()).await?;
+                outcome.report.created += 1;
+                created.id
+            }
+        };
+        // A manager named with a team leads it, unless someone already does.
+        if let (Some(team_id), Some(Role::Manager)) = (team_id, role) {
+            team::Entity::update_many()
+                .col_expr(team::Column::ManagerId, sea_orm::sea_query::Expr::value(user))
+                .filter(team::Column::Id.eq(team_id))
+                .filter(team::Column::ManagerId.is_null())
+                .exec(txn)
+                .await?;
+        }
+    }
+    run.finished();
     Ok(())
 }

@@ -34,8 +34,8 @@ pub struct ImportRequest {
 /// catalogue by administrators.
 pub fn may_import(actor: &Actor, kind: ImportKind) -> AppResult<()> {
     match kind {
-        ImportKind::Customers | ImportKind::Contacts | ImportKind::FollowUps | ImportKind::Opportunities | ImportKind::Payments => actor.require(&[Role::Admin, Role::Director, Role::Manager]),
-        ImportKind::Products => actor.require(&[Role::Admin]),
+        ImportKind::Customers | ImportKind::Contacts | ImportKind::FollowUps | ImportKind::Opportunities | ImportKind::Payments | ImportKind::Orders => actor.require(&[Role::Admin, Role::Director, Role::Manager]),
+        ImportKind::Products | ImportKind::Users => actor.require(&[Role::Admin]),
     }
 }
 
@@ -59,6 +59,18 @@ pub(super) struct Run<'a, T> {
     pub table: &'a Table,
     pub request: &'a ImportRequest,
     pub progress: ProgressFn<'a>,
+}
+
+impl<T> Run<'_, T> {
+    /// Before each row: see [`start_row`].
+    pub(super) fn start_row(&self, done: usize, row: &Row, outcome: &mut Outcome) -> bool {
+        start_row(done, row, self.table.rows.len() as u64, &self.request.mapping, outcome, self.progress)
+    }
+
+    pub(super) fn finished(&self) {
+        let total = self.table.rows.len() as u64;
+        (self.progress)(total, total);
+    }
 }
 
 impl<T> Clone for Run<'_, T> {
@@ -112,6 +124,8 @@ pub async fn run(
         ImportKind::FollowUps => related::import_follow_ups(&run, &mut outcome).await?,
         ImportKind::Opportunities => related::import_opportunities(&run, &mut outcome).await?,
         ImportKind::Payments => related::import_payments(&run, &mut outcome).await?,
+        ImportKind::Orders => related::import_orders(&run, &mut outcome).await?,
+        ImportKind::Users => related::import_users(&run, &mut outcome).await?,
     }
     if commit && outcome.report.error_count == 0 {
         txn.commit().await?;
@@ -336,7 +350,7 @@ fn merged_profile(stored: &str, imported: &BTreeMap<String, String>) -> String {
 
 /// Reports progress every hundred rows; a row cut off before the mapped columns is an error and
 /// is not checked further.
-pub(super) fn start_row(done: usize, row: &Row, total: u64, mapping: &Mapping, outcome: &mut Outcome, progress: ProgressFn<'_>) -> bool {
+fn start_row(done: usize, row: &Row, total: u64, mapping: &Mapping, outcome: &mut Outcome, progress: ProgressFn<'_>) -> bool {
     if done % 100 == 0 {
         progress(done as u64, total);
     }

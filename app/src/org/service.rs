@@ -133,8 +133,14 @@ impl NewUser {
 }
 
 pub async fn insert_user(db: &impl ConnectionTrait, new: NewUser) -> AppResult<user::Model> {
-    let now = Utc::now();
     let hash = hash_password(&new.password);
+    insert_user_with_hash(db, new, hash).await
+}
+
+/// Inserts `new` with a stored hash as is (ignoring `new.password`): an imported user gets
+/// [`crate::auth::service::NO_PASSWORD`].
+pub async fn insert_user_with_hash(db: &impl ConnectionTrait, new: NewUser, hash: String) -> AppResult<user::Model> {
+    let now = Utc::now();
     user::ActiveModel {
         username: Set(new.username),
         display_name: Set(new.display_name),
