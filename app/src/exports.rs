@@ -101,6 +101,14 @@ async fn table_for(state: &AppState, actor: &Actor, list: &str, query: &str, loc
             let order = crate::pipeline::TableOrder { sort: get("sort").unwrap_or_default(), descending: get("dir").as_deref() == Some("desc"), page: 0 };
             crate::pipeline::service::export(&state.db, actor, &filter, &order, locale).await
         }
+        "follow-ups" => crate::customers::service::export_agenda(&state.db, actor, crate::pipeline::service::today(), locale).await,
+        "users" => crate::org::service::export_users(&state.db, actor, locale).await,
+        "products" => crate::pipeline::admin::service::export_products(&state.db, actor, locale).await,
+        "ladder" => crate::customers::service::export_ladder(&state.db, actor, locale).await,
+        "forecast" | "forecast-people" => {
+            let filter = crate::pipeline::forecast::ForecastFilter::from_pairs(get);
+            crate::pipeline::forecast::service::export(&state.db, actor, &filter, list == "forecast-people", locale).await
+        }
         _ => Err(AppError::NotFound),
     }
 }
@@ -139,6 +147,7 @@ pub async fn export(state: AppState, auth: AuthSession, headers: HeaderMap, Path
         }
         Err(AppError::NotFound) => StatusCode::NOT_FOUND.into_response(),
         Err(AppError::Forbidden) => StatusCode::FORBIDDEN.into_response(),
+        Err(AppError::Validation(_)) => StatusCode::BAD_REQUEST.into_response(),
         Err(error) => {
             tracing::error!(%error, "export failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -170,6 +179,7 @@ mod tests {
         // What we write, our own importer reads back.
         let read = crate::imports::table::read_table(text.as_bytes()).unwrap();
         assert_eq!(read.rows[0].cells[0], "北京华通, \"总部\"");
+        assert_eq!(read.rows[1].cells[0], "=HYPERLINK(\"x\")", "the escaping is undone on the way back in");
     }
 
     #[test]

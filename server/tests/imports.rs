@@ -508,6 +508,53 @@ async fn lists_export_as_csv_and_xlsx_with_their_filters_and_visibility() {
     let (_, _, bytes) = export(&admin, "deals.xlsx?q=%E5%AF%BC%E5%87%BA%E6%B5%8B%E8%AF%95").await;
     assert_eq!(app::imports::table::read_table(&bytes).unwrap().rows.len(), 3);
 
+    // Reports: the follow-up agenda, the ladder per person, the forecast by stage and by person.
+    let today = chrono::Local::now().date_naive().to_string();
+    let mine: i64 = rep.call("customers/save", &[("form[name]", "导出跟进测试有限公司")]).await.unwrap();
+    let _: i64 = rep.call("customers/follow_up", &[("form[customer_id]", &mine.to_string()), ("form[kind]", "call"), ("form[summary]", "约好拜访"), ("form[intent]", "high"), ("form[next_date]", &today), ("form[next_action]", "上门演示")]).await.unwrap();
+    let agenda_rows = |bytes: &[u8]| app::imports::table::read_table(bytes).unwrap().rows.into_iter().map(|r| r.cells).collect::<Vec<_>>();
+    let (status, _, bytes) = export(&rep, "follow-ups.csv").await;
+    assert_eq!(status, 200);
+    assert!(agenda_rows(&bytes).contains(&vec!["今天".to_string(), today.clone(), "导出跟进测试有限公司".into(), "上门演示".into(), "张伟".into()]));
+    let (_, _, bytes) = export(&theirs, "follow-ups.csv").await;
+    assert!(agenda_rows(&bytes).iter().all(|r| r[2] != "导出跟进测试有限公司"), "another team's rep does not see it");
+
+    assert_eq!(export(&rep, "ladder.csv").await.0, 403, "the ladder per person is for people who lead others");
+    let (status, _, bytes) = export(&manager, "ladder.xlsx").await;
+    assert_eq!(status, 200);
+    let ladder = app::imports::table::read_table(&bytes).unwrap();
+    let vip = ladder.headers.iter().position(|h| h == "VIP 客户").unwrap();
+    let zhang = ladder.rows.iter().find(|r| r.cells[0] == "张伟").expect("the rep's row");
+    assert!(zhang.cells[vip].parse::<f64>().unwrap() >= 2.0);
+    assert!(ladder.rows.iter().all(|r| r.cells[0] != "孙丽"), "only the manager's team");
+
+    let (status, _, bytes) = export(&manager, "forecast.csv?period=2026-Q4").await;
+    assert_eq!(status, 200);
+    let stages = app::imports::table::read_table(&bytes).unwrap();
+    assert_eq!((stages.headers[0].as_str(), stages.rows[0].cells[0].as_str()), ("阶段", "线索"));
+    let (_, _, bytes) = export(&manager, "forecast-people.csv?period=2026-Q4").await;
+    let people = app::imports::table::read_table(&bytes).unwrap();
+    assert!(people.rows.iter().any(|r| r.cells[0] == "张伟"), "the rep's expected deals are in the period");
+    assert!(people.rows.iter().all(|r| r.cells[0] != "孙丽"));
+    assert_eq!(export(&manager, "forecast.csv?period=someday").await.0, 400, "a period that is no period is refused");
+
+    // The catalogue and the people export headed as their imports read them: a round trip.
+    let catalogue = "产品编码,产品名称,类别,单位,单价,成本价\nRT-1,智能门锁,安防,套,1999.00,1200.5\nRT-2,\"网关, 工业级\",网络,台,899.99,500\nRT-3,=1+1,配件,个,0.01,0\n";
+    assert!(import_text(&admin, "products", "external_id", catalogue, "code,name,category,unit,list_price,cost_price", true).await.committed);
+    for (list, kind, match_by) in [("products", "products", "external_id"), ("users", "users", "name")] {
+        assert_eq!(export(&manager, &format!("{list}.csv")).await.0, 403, "{list} are the administrators'");
+        let (status, _, bytes) = export(&admin, &format!("{list}.csv")).await;
+        assert_eq!(status, 200);
+        let exported = app::imports::table::read_table(&bytes).unwrap();
+        assert!(exported.rows.len() >= 3, "the company has {list}");
+        let id = upload(&admin, &format!("{list}.csv"), bytes).await.unwrap();
+        let choices = preview(&admin, id, kind).await.unwrap().guesses.join(",");
+        let report = run(&admin, id, kind, match_by, &choices, true).await.unwrap();
+        assert_eq!((report.error_count, report.created, report.updated, report.committed), (0, 0, exported.rows.len() as u64, true), "{list}: {choices}");
+    }
+    let formula_like = product::Entity::find().filter(product::Column::Code.eq("RT-3")).one(&app.db).await.unwrap().unwrap();
+    assert_eq!(formula_like.name, "=1+1", "the export's formula escaping is undone on import");
+
     assert_eq!(export(&app.client(), "customers.csv").await.0, 401);
     assert_eq!(export(&admin, "secrets.csv").await.0, 404);
     assert_eq!(export(&admin, "customers.pdf").await.0, 404);

@@ -347,7 +347,7 @@ pub fn AgendaPage() -> impl IntoView {
     };
     view! {
         <PageHeader title=Signal::derive(move || i18n.t().customers.follow_ups.to_string()) />
-        <div class="toolbar"><CustomerTabs active="agenda" /></div>
+        <div class="toolbar"><CustomerTabs active="agenda" /> <ExportLinks list="follow-ups" query=String::new() /></div>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match agenda.await {

@@ -1099,3 +1099,47 @@ pub async fn export(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerF
             .collect(),
     })
 }
+
+/// Open next steps (overdue, today, the coming week) as a table for export.
+pub async fn export_agenda(db: &impl ConnectionTrait, actor: &Actor, today: chrono::NaiveDate, locale: crate::domain::format::Locale) -> AppResult<crate::exports::ExportTable> {
+    use crate::exports::Cell;
+    let found = agenda(db, actor, today).await?;
+    let t = crate::i18n::texts(locale);
+    let c = &t.customers;
+    let sections = [(c.overdue, found.overdue), (c.due_today, found.today), (c.upcoming, found.upcoming)];
+    Ok(crate::exports::ExportTable {
+        sheet: c.follow_ups.to_string(),
+        headers: [t.status, c.next_date, c.name, c.next_action, c.owner].iter().map(|h| h.to_string()).collect(),
+        rows: sections
+            .into_iter()
+            .flat_map(|(section, items)| {
+                items.into_iter().map(move |item| vec![Cell::Text(section.to_string()), Cell::Date(Some(item.next_date)), Cell::Text(item.customer_name), Cell::Text(item.next_action), Cell::Text(item.author_name)])
+            })
+            .collect(),
+    })
+}
+
+/// Customers per ladder stage for each person, as a table for export.
+pub async fn export_ladder(db: &impl ConnectionTrait, actor: &Actor, locale: crate::domain::format::Locale) -> AppResult<crate::exports::ExportTable> {
+    use crate::exports::Cell;
+    let breakdown = ladder_breakdown(db, actor).await?;
+    let t = crate::i18n::texts(locale);
+    let c = &t.customers;
+    let mut headers = vec![c.rep.to_string(), t.team.to_string()];
+    headers.extend(LadderStage::ALL.iter().map(|s| c.stages[s.index()].to_string()));
+    headers.push(c.all.to_string());
+    Ok(crate::exports::ExportTable {
+        sheet: c.ladder.to_string(),
+        headers,
+        rows: breakdown
+            .rows
+            .into_iter()
+            .map(|row| {
+                let mut cells = vec![Cell::Text(row.owner_name), Cell::Text(row.team_name.unwrap_or_default())];
+                cells.extend(row.counts.iter().map(|&n| Cell::Number(n as i64)));
+                cells.push(Cell::Number(row.counts.iter().sum::<u64>() as i64));
+                cells
+            })
+            .collect(),
+    })
+}

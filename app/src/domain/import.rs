@@ -147,7 +147,7 @@ const PRODUCT_FIELDS: &[TargetField] = &[
     required("name", &["name", "product", "productname", "description", "item", "产品名称", "产品", "名称", "品名", "商品名称"]),
     field("category", &["category", "series", "productline", "类别", "产品类别", "分类", "系列"]),
     field("unit", &["unit", "uom", "单位", "计量单位"]),
-    field("list_price", &["listprice", "price", "salesprice", "unitprice", "售价", "单价", "标准价", "价格", "销售价"]),
+    field("list_price", &["listprice", "price", "salesprice", "unitprice", "售价", "单价", "标准价", "标准售价", "价格", "销售价"]),
     field("cost_price", &["costprice", "cost", "unitcost", "成本", "成本价", "进价"]),
 ];
 

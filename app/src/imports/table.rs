@@ -38,7 +38,7 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, ErrorCode> {
     let mut rows = Vec::new();
     let mut headers = None;
     for_each_csv_record(&text, |line, record| {
-        let cells: Vec<String> = record.iter().map(str::to_string).collect();
+        let cells: Vec<String> = record.iter().map(unescaped).collect();
         if cells.iter().all(|c| c.trim().is_empty()) {
             return;
         }
@@ -107,6 +107,15 @@ pub fn sniff_delimiter(text: &str) -> u8 {
     }
     let best = (0..4).max_by_key(|&i| (counts[i], std::cmp::Reverse(i))).unwrap_or(0);
     if counts[best] == 0 { b',' } else { candidates[best] }
+}
+
+/// A CSV cell as typed: spreadsheets (and Jingxi's own exports) write text that would start a
+/// formula with a leading apostrophe, which is not part of the value.
+fn unescaped(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest.to_string(),
+        _ => cell.to_string(),
+    }
 }
 
 /// Calls `visit` with every record of a CSV text and the line it starts on. Rows may have any

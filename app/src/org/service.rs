@@ -310,3 +310,31 @@ pub async fn names_of(db: &impl ConnectionTrait, ids: impl IntoIterator<Item = i
     }
     Ok(user::Entity::find().filter(user::Column::Id.is_in(ids)).all(db).await?.into_iter().map(|u| (u.id, u.display_name)).collect())
 }
+
+/// Everyone with their role, team and department, headed like the users import reads them, so
+/// an exported file can be edited and imported back.
+pub async fn export_users(db: &impl ConnectionTrait, actor: &Actor, locale: crate::domain::format::Locale) -> AppResult<crate::exports::ExportTable> {
+    use crate::exports::Cell;
+    let org = overview(db, actor).await?;
+    let t = crate::i18n::texts(locale);
+    let departments: HashMap<i64, String> = org.departments.into_iter().map(|d| (d.id, d.name)).collect();
+    let label = t.imports.field_label;
+    Ok(crate::exports::ExportTable {
+        sheet: t.users.to_string(),
+        headers: ["username", "display_name", "role", "team", "department"].iter().map(|f| label(f).to_string()).chain([t.status.to_string()]).collect(),
+        rows: org
+            .users
+            .into_iter()
+            .map(|u| {
+                vec![
+                    Cell::Text(u.username),
+                    Cell::Text(u.display_name),
+                    Cell::Text(t.role(u.role).to_string()),
+                    Cell::Text(u.team_name.unwrap_or_default()),
+                    Cell::Text(u.department_id.and_then(|id| departments.get(&id).cloned()).unwrap_or_default()),
+                    Cell::Text(if u.active { t.active } else { t.inactive }.to_string()),
+                ]
+            })
+            .collect(),
+    })
+}

@@ -279,7 +279,7 @@ fn SettingsView(settings: SalesSettings, actions: SettingsActions) -> AnyView {
         </section>
         <LostReasons reasons=settings.lost_reasons save=save_lost_reason />
         <section class="card" id="products">
-            <h2>{tr(|t| t.sales_settings.products)}</h2>
+            <h2>{tr(|t| t.sales_settings.products)} " " <crate::customers::page::ExportLinks list="products" query=String::new() /></h2>
             <div class="table-wrap">
                 <table class="table" data-testid="products-table">
                     {header_row(&[(|t| t.sales_settings.code, false), (|t| t.pipeline.product, false), (|t| t.sales_settings.category, false), (|t| t.sales_settings.list_price, true), (|t| t.sales_settings.cost_price, true)])}
@@ -652,5 +652,32 @@ pub mod service {
         };
         txn.commit().await?;
         Ok(id)
+    }
+
+    /// The product catalogue, headed like the products import reads it (export, edit, import back).
+    pub async fn export_products(db: &impl ConnectionTrait, actor: &Actor, locale: crate::domain::format::Locale) -> AppResult<crate::exports::ExportTable> {
+        use crate::exports::Cell;
+        actor.require(&[Role::Admin])?;
+        let t = crate::i18n::texts(locale);
+        let products = product::Entity::find().order_by_asc(product::Column::Category).order_by_asc(product::Column::Code).all(db).await?;
+        let label = t.imports.field_label;
+        Ok(crate::exports::ExportTable {
+            sheet: t.sales_settings.products.to_string(),
+            headers: ["code", "name", "category", "unit", "list_price", "cost_price"].iter().map(|f| label(f).to_string()).chain([t.status.to_string()]).collect(),
+            rows: products
+                .into_iter()
+                .map(|p| {
+                    vec![
+                        Cell::Text(p.code),
+                        Cell::Text(p.name),
+                        Cell::Text(p.category),
+                        Cell::Text(p.unit),
+                        Cell::Money(p.list_price_fen),
+                        Cell::Money(p.cost_price_fen),
+                        Cell::Text(if p.active { t.active } else { t.inactive }.to_string()),
+                    ]
+                })
+                .collect(),
+        })
     }
 }

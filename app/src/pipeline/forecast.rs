@@ -23,6 +23,17 @@ pub struct ForecastFilter {
 }
 
 impl ForecastFilter {
+    /// The filter as the page's query string (for links that keep it, such as the exports).
+    pub fn query_string(&self) -> String {
+        let mut pairs = vec![format!("period={}", self.period)];
+        for (key, id) in [("pipeline", self.pipeline), ("owner", self.owner), ("team", self.team)] {
+            if let Some(id) = id {
+                pairs.push(format!("{key}={id}"));
+            }
+        }
+        pairs.join("&")
+    }
+
     pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> ForecastFilter {
         let id = |key: &str| get(key).and_then(|v| v.parse().ok());
         ForecastFilter { pipeline: id("pipeline"), owner: id("owner"), team: id("team"), period: get("period").unwrap_or_default() }
@@ -108,6 +119,8 @@ fn ForecastView(forecast: Forecast, filter: ForecastFilter) -> AnyView {
         }
     };
     let nothing = figures.won_deals == 0 && figures.open_deals == 0;
+    // The exports cover the period shown, also when the filter left it to the default.
+    let export_query = ForecastFilter { period: forecast.period.clone(), ..filter.clone() }.query_string();
     view! {
         <form class="search-bar board-filters" method="get" action="/pipeline/forecast">
             <label class="inline-label">{tr(|t| t.forecast.period)}
@@ -139,7 +152,7 @@ fn ForecastView(forecast: Forecast, filter: ForecastFilter) -> AnyView {
             view! { <p class="notice" data-testid="forecast-overdue">{move || (i18n.t().forecast.overdue)(n, &amount)}</p> }
         })}
         <section class="card">
-            <h2>{tr(|t| t.forecast.by_stage)}</h2>
+            <h2>{tr(|t| t.forecast.by_stage)} " " <crate::customers::page::ExportLinks list="forecast" query=export_query.clone() /></h2>
             <p class="hint">{tr(|t| t.forecast.by_stage_hint)}</p>
             <div class="table-wrap">
                 <table class="table" data-testid="forecast-stages">
@@ -178,7 +191,7 @@ fn ForecastView(forecast: Forecast, filter: ForecastFilter) -> AnyView {
         </section>
         {(!forecast.people.is_empty()).then(|| view! {
             <section class="card">
-                <h2>{tr(|t| t.forecast.by_person)}</h2>
+                <h2>{tr(|t| t.forecast.by_person)} " " <crate::customers::page::ExportLinks list="forecast-people" query=export_query.clone() /></h2>
                 <div class="table-wrap">
                     <table class="table" data-testid="forecast-people">
                         <thead><tr>
@@ -387,5 +400,42 @@ pub mod service {
         }
         let journeys = closed.iter().map(|(id, stage)| Journey { furthest_open_stage: furthest.get(id).copied().unwrap_or(0), won: won_ids.contains(stage) });
         Ok(stage_conversion(open_ids.len(), journeys))
+    }
+    /// The forecast as a table for export: its stages, or with `people` its rows per person.
+    pub async fn export(db: &impl ConnectionTrait, actor: &Actor, filter: &ForecastFilter, people: bool, locale: crate::domain::format::Locale) -> AppResult<crate::exports::ExportTable> {
+        use crate::exports::Cell;
+        let forecast = forecast(db, actor, filter).await?;
+        let t = crate::i18n::texts(locale);
+        let f = &t.forecast;
+        let sheet = format!("{} {}", f.title, forecast.period);
+        let (headers, rows): (Vec<&str>, Vec<Vec<Cell>>) = if people {
+            (
+                vec![f.person, f.won, f.weighted, f.best_case, f.open_deals],
+                forecast
+                    .people
+                    .into_iter()
+                    .map(|row| vec![Cell::Text(row.owner.label), Cell::Money(row.figures.won_fen), Cell::Money(row.figures.weighted_fen), Cell::Money(row.figures.best_case_fen), Cell::Number(row.figures.open_deals.into())])
+                    .collect(),
+            )
+        } else {
+            (
+                vec![f.stage, f.configured, f.measured, f.open_deals, f.open_amount, f.weighted_amount],
+                forecast
+                    .stages
+                    .into_iter()
+                    .map(|row| {
+                        vec![
+                            Cell::Text(crate::pipeline::board::stage_label(t, &row.stage)),
+                            Cell::Number(row.stage.probability_percent.into()),
+                            row.measured.percent().map_or(Cell::Text(String::new()), |p| Cell::Number(p.into())),
+                            Cell::Number(row.open_deals.into()),
+                            Cell::Money(row.open_fen),
+                            Cell::Money(row.weighted_fen),
+                        ]
+                    })
+                    .collect(),
+            )
+        };
+        Ok(crate::exports::ExportTable { sheet, headers: headers.into_iter().map(str::to_string).collect(), rows })
     }
 }
