@@ -33,5 +33,6 @@ pub mod forms;
 pub mod import;
 pub mod period;
 pub mod pipeline;
+pub mod targets;
 pub mod throttle;
 pub mod visibility;
