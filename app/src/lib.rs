@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod org;
 pub mod pipeline;
 pub mod sections;
+pub mod targets;
 pub mod shell;
 pub mod ui;
 

@@ -11,6 +11,7 @@ mod m20261124_000006_pipeline;
 mod m20261125_000007_company_settings;
 mod m20261125_000008_neglected_order;
 mod m20261126_000009_imports;
+mod m20261127_000010_targets;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_company_settings::Migration),
             Box::new(m20261125_000008_neglected_order::Migration),
             Box::new(m20261126_000009_imports::Migration),
+            Box::new(m20261127_000010_targets::Migration),
         ]
     }
 }

@@ -56,6 +56,12 @@ pub enum ErrorCode {
     /// A line of an imported order disagrees with the order's first line (its line) on what the
     /// whole order shares: customer, date, owner.
     DiffersWithinOrder { line: u64 },
+    /// A target below what its locked months and reps already hold (as the user types it).
+    TargetBelowLocked { floor: String },
+    /// Locked months and reps leave no room for the change.
+    TargetLocksExceed,
+    /// A target for a team or department without reps: nobody would hold it.
+    TargetNoReps,
     /// The file is not a table Jingxi can read (not CSV or XLSX, or no header row).
     NotReadable,
 }

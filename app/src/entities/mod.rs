@@ -24,5 +24,8 @@ pub mod sales_order;
 pub mod saved_filter;
 pub mod session;
 pub mod stage_history;
+pub mod target_cell;
+pub mod target_change;
+pub mod target_plan;
 pub mod team;
 pub mod user;

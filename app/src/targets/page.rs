@@ -1,0 +1,1 @@
+//! The targets page: the breakdown grid and the progress of a cell.
