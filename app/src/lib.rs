@@ -103,7 +103,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("pipeline/quotes/:id/edit") view=pipeline::quote_page::QuoteEditorPage ssr=SsrMode::Async />
                     <Route path=path!("pipeline/new") view=pipeline::deal_page::NewDealPage ssr=SsrMode::Async />
                     <Route path=path!("pipeline/deals/:id") view=pipeline::deal_page::DealPage ssr=SsrMode::Async />
-                    <Route path=path!("targets") view=section(sections::Section::Targets) ssr=SsrMode::Async />
+                    <Route path=path!("targets") view=targets::page::TargetsPage ssr=SsrMode::Async />
                     <Route path=path!("analytics") view=section(sections::Section::Analytics) ssr=SsrMode::Async />
                     <Route path=path!("fieldwork") view=section(sections::Section::Fieldwork) ssr=SsrMode::Async />
                     <Route path=path!("import") view=imports::page::ImportPage ssr=SsrMode::Async />

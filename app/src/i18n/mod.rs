@@ -125,6 +125,7 @@ pub struct Texts {
     pub notifications: NotificationTexts,
     pub pipeline: PipelineTexts,
     pub forecast: ForecastTexts,
+    pub targets: TargetTexts,
     pub quotes: QuoteTexts,
     pub sales_settings: SalesSettingsTexts,
     pub ladder: LadderTexts,
@@ -252,6 +253,47 @@ pub struct QuoteTexts {
     pub to_status: [&'static str; 5],
     pub contract_status: [&'static str; 4],
     pub contract_to_status: [&'static str; 4],
+}
+
+/// The targets page: the breakdown grid and progress.
+pub struct TargetTexts {
+    pub year: &'static str,
+    pub metric: &'static str,
+    /// Per `Metric`.
+    pub metrics: [&'static str; 7],
+    pub status: fn(&str) -> &'static str,
+    pub publish: &'static str,
+    pub company: &'static str,
+    pub organisation: &'static str,
+    pub grid_hint: &'static str,
+    pub rep_hint: &'static str,
+    pub empty: &'static str,
+    pub split: &'static str,
+    /// Per `SplitMethod`.
+    pub split_methods: [&'static str; 3],
+    pub lock: &'static str,
+    pub unlock: &'static str,
+    pub saved: &'static str,
+    pub progress: &'static str,
+    pub target: &'static str,
+    pub actual: &'static str,
+    pub achievement: &'static str,
+    pub elapsed: &'static str,
+    pub projection: &'static str,
+    pub gap: &'static str,
+    pub weighted_pipeline: &'static str,
+    pub pipeline_needed: &'static str,
+    pub deals_needed: fn(i64, bool) -> String,
+    pub deals_unknown: &'static str,
+    /// Per light: on course, close, behind, not started.
+    pub lights: [&'static str; 4],
+    pub by_member: &'static str,
+    pub up: &'static str,
+    pub burn_up: &'static str,
+    pub month: &'static str,
+    pub cumulative_target: &'static str,
+    pub cumulative_actual: &'static str,
+    pub forecast: &'static str,
 }
 
 /// The sales forecast page.

@@ -1,1 +1,375 @@
-//! The targets page: the breakdown grid and the progress of a cell.
+//! The targets page: the breakdown grid (organisation × year, halves, quarters, months) that a
+//! manager edits in place, and the progress of the row looked at, down to this week.
+use super::{load_target_grid, load_target_progress, GridRow, LockTarget, PeriodProgress, ProgressReport, PublishTargets, SetTarget, SplitTarget, TargetGrid};
+use crate::domain::format::{format_money, format_period};
+use crate::domain::forms::money_input_value;
+use crate::domain::period::Period;
+use crate::domain::targets::{Light, Metric, Progress, SplitMethod};
+use crate::error::AppError;
+use crate::i18n::{tr, use_i18n, I18n};
+use crate::ui::{ErrorPanel, Loading, PageHeader};
+use chrono::Datelike;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// The grid's columns after the row name: the year, its halves, quarters and months.
+fn columns(year: i32) -> Vec<Period> {
+    let mut columns = vec![Period::Year(year), Period::Half(year, 1), Period::Half(year, 2)];
+    columns.extend((1..=4).map(|q| Period::Quarter(year, q)));
+    columns.extend((1..=12).map(|m| Period::Month(year, m)));
+    columns
+}
+
+fn column_label(period: Period, i18n: I18n) -> String {
+    match (period, i18n.locale.get()) {
+        (Period::Year(_), _) => i18n.t().targets.year.to_string(),
+        (Period::Half(_, h), crate::domain::format::Locale::ZhCn) => if h == 1 { "上半年".into() } else { "下半年".into() },
+        (Period::Half(_, h), _) => format!("H{h}"),
+        (Period::Quarter(_, q), _) => format!("Q{q}"),
+        (Period::Month(_, m), crate::domain::format::Locale::ZhCn) => format!("{m}月"),
+        (Period::Month(..), _) => period.bounds().0.format("%b").to_string(),
+        (Period::Week(_, w), _) => format!("W{w}"),
+    }
+}
+
+fn amount_of(row: &GridRow, period: Period) -> i64 {
+    crate::domain::targets::months_of(period).iter().map(|&m| row.months[m as usize - 1]).sum()
+}
+
+fn shown(metric: Metric, amount: i64) -> String {
+    if metric.is_money() { format_money(amount) } else { amount.to_string() }
+}
+
+fn typed(metric: Metric, amount: i64) -> String {
+    if metric.is_money() { money_input_value(amount) } else { amount.to_string() }
+}
+
+fn permille(value: i64) -> String {
+    format!("{}.{}%", value / 10, value % 10)
+}
+
+#[component]
+pub fn TargetsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let this_year = chrono::Local::now().year();
+    let year = Memo::new(move |_| query.read().get("year").and_then(|y| y.parse::<i32>().ok()).filter(|y| (2000..=2100).contains(y)).unwrap_or(this_year));
+    let metric = Memo::new(move |_| query.read().get("metric").and_then(|m| Metric::parse(&m)).unwrap_or(Metric::Sales));
+    let node = Memo::new(move |_| query.read().get("node").unwrap_or_default());
+    let set = ServerAction::<SetTarget>::new();
+    let lock = ServerAction::<LockTarget>::new();
+    let split = ServerAction::<SplitTarget>::new();
+    let publish = ServerAction::<PublishTargets>::new();
+    let changes = Memo::new(move |_| (set.version().get(), lock.version().get(), split.version().get(), publish.version().get()));
+    let grid = Resource::new(move || (year.get(), metric.get(), changes.get()), |(year, metric, _)| load_target_grid(year, metric.as_str().to_string()));
+    let progress = Resource::new(move || (year.get(), metric.get(), node.get(), changes.get()), |(year, metric, node, _)| load_target_progress(year, metric.as_str().to_string(), node));
+    let error = Signal::derive(move || {
+        [set.value().get().and_then(Result::err), lock.value().get().and_then(Result::err), split.value().get().and_then(Result::err), publish.value().get().and_then(Result::err)].into_iter().flatten().next()
+    });
+    let actions = Actions { set, lock, split, publish };
+    view! {
+        <PageHeader title=tr(|t| t.nav_targets) />
+        <form class="search-bar board-filters" method="get" action="/targets">
+            <label class="inline-label">{tr(|t| t.targets.year)}
+                <select name="year" data-testid="target-year">
+                    {move || (this_year - 2..=this_year + 1).map(|y| view! { <option value=y selected=y == year.get()>{y}</option> }).collect_view()}
+                </select>
+            </label>
+            <label class="inline-label">{tr(|t| t.targets.metric)}
+                <select name="metric" data-testid="target-metric">
+                    {Metric::ALL.iter().copied().map(|m| view! { <option value=m.as_str() selected=move || m == metric.get()>{move || i18n.t().targets.metrics[m.index()]}</option> }).collect_view()}
+                </select>
+            </label>
+            <button type="submit" class="button">{tr(|t| t.pipeline.apply)}</button>
+        </form>
+        {move || error.get().map(|e| {
+            let text = match e.field_errors().first() {
+                Some(f) => i18n.t().field_error(&f.code),
+                None => i18n.t().error(&e),
+            };
+            view! { <p class="form-error" role="alert" data-testid="target-error">{text}</p> }
+        })}
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match grid.await {
+                    Ok(grid) => view! { <GridView grid actions node=node.get_untracked() /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match progress.await {
+                    Ok(report) => view! { <ProgressView report year=year.get_untracked() /> }.into_any(),
+                    Err(AppError::NotFound) => ().into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Actions {
+    set: ServerAction<SetTarget>,
+    lock: ServerAction<LockTarget>,
+    split: ServerAction<SplitTarget>,
+    publish: ServerAction<PublishTargets>,
+}
+
+#[component]
+fn GridView(grid: TargetGrid, actions: Actions, node: String) -> AnyView {
+    let i18n = use_i18n();
+    let plan = grid.plan.clone();
+    let (year, metric, version) = (plan.year, plan.metric, plan.version);
+    if grid.rows.is_empty() {
+        return view! { <p class="muted" data-testid="targets-empty">{tr(|t| t.targets.empty)}</p> }.into_any();
+    }
+    let editing = grid.rows.iter().any(|r| r.editable || r.year_editable);
+    let status = plan.status.clone();
+    view! {
+        <section class="card targets">
+            <p class="hint">
+                <span class="badge" data-testid="plan-status">{move || (i18n.t().targets.status)(&status)}</span> " "
+                {move || if editing { i18n.t().targets.grid_hint } else { i18n.t().targets.rep_hint }}
+            </p>
+            {(grid.can_publish && plan.status == "draft").then(|| view! {
+                <button class="button primary" data-testid="publish-targets" on:click=move |_| { actions.publish.dispatch(PublishTargets { year, metric: metric.as_str().into(), version }); }>{tr(|t| t.targets.publish)}</button>
+            })}
+            <div class="table-wrap target-grid-wrap">
+                <table class="table target-grid" data-testid="target-grid">
+                    <thead>
+                        <tr>
+                            <th scope="col" class="sticky-col">{tr(|t| t.targets.organisation)}</th>
+                            {columns(year).into_iter().map(|p| view! { <th scope="col" class="num" class:major=!matches!(p, Period::Month(..))>{move || column_label(p, i18n)}</th> }).collect_view()}
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {grid.rows.into_iter().map(|row| {
+                            let focused = row.node == node;
+                            view! { <GridRowView row year metric version actions focused /> }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn GridRowView(row: GridRow, year: i32, metric: Metric, version: i32, actions: Actions, focused: bool) -> AnyView {
+    let i18n = use_i18n();
+    let node = row.node.clone();
+    let label = row.label.clone();
+    let is_company = node == "company";
+    let name = move || if is_company { i18n.t().targets.company.to_string() } else { label.clone() };
+    let href = format!("/targets?year={year}&metric={}&node={node}#progress", metric.as_str());
+    let rep_id: Option<i64> = node.strip_prefix("user:").and_then(|id| id.parse().ok());
+    let split_method = RwSignal::new(SplitMethod::Pattern);
+    let cells = columns(year).into_iter().map(|period| {
+        let amount = amount_of(&row, period);
+        let editable = if matches!(period, Period::Year(_)) { row.year_editable } else { row.editable };
+        let month_index = match period { Period::Month(_, m) => Some(m as usize - 1), _ => None };
+        let locked = month_index.is_some_and(|m| row.locked[m]);
+        let node = node.clone();
+        let testid = format!("cell-{node}-{}", period.as_text());
+        let lock_button = match (rep_id, month_index, row.editable) {
+            (Some(user_id), Some(m), true) => Some(view! {
+                <button type="button" class="lock-toggle" class:locked=locked data-testid=format!("lock-{node}-{}", m + 1)
+                    title=move || if locked { i18n.t().targets.unlock } else { i18n.t().targets.lock }
+                    on:click=move |_| { actions.lock.dispatch(LockTarget { year, metric: metric.as_str().into(), user_id, month: m as u8 + 1, locked: !locked, version }); }>
+                    {if locked { "🔒" } else { "🔓" }}
+                </button>
+            }),
+            _ => None,
+        };
+        let content = if editable {
+            let node = node.clone();
+            view! {
+                <input class="target-input" inputmode="decimal" data-testid=testid value=typed(metric, amount) readonly=locked
+                    aria-label=move || column_label(period, i18n)
+                    on:change=move |ev| {
+                        actions.set.dispatch(SetTarget { year, metric: metric.as_str().into(), node: node.clone(), period: period.as_text(), amount: event_target_value(&ev), version });
+                    } />
+            }
+            .into_any()
+        } else {
+            view! { <span data-testid=testid>{shown(metric, amount)}</span> }.into_any()
+        };
+        view! { <td class="num" class:locked=locked class:major=!matches!(period, Period::Month(..))>{content}{lock_button}</td> }
+    }).collect_view();
+    let splitter = row.editable && !row.node.starts_with("user:");
+    view! {
+        <tr class:focused=focused class=format!("depth-{}", row.depth)>
+            <th scope="row" class="sticky-col">
+                <a href=href style=format!("padding-left:{}rem", row.depth as f32 * 0.8)>{name}</a>
+                {splitter.then(|| {
+                    let node = node.clone();
+                    view! {
+                        <span class="row-split">
+                            <select aria-label=move || i18n.t().targets.split data-testid=format!("split-method-{node}") on:change=move |ev| split_method.set(SplitMethod::parse(&event_target_value(&ev)).unwrap_or(SplitMethod::Even))>
+                                {SplitMethod::ALL.iter().copied().map(|m| view! { <option value=m.as_str() selected=m == SplitMethod::Pattern>{move || i18n.t().targets.split_methods[m.index()]}</option> }).collect_view()}
+                            </select>
+                            <button type="button" class="button small" data-testid=format!("split-{node}")
+                                on:click={
+                                    let node = node.clone();
+                                    move |_| { actions.split.dispatch(SplitTarget { year, metric: metric.as_str().into(), node: node.clone(), period: year.to_string(), method: split_method.get_untracked().as_str().into(), version }); }
+                                }>{tr(|t| t.targets.split)}</button>
+                        </span>
+                    }
+                })}
+            </th>
+            {cells}
+        </tr>
+    }
+    .into_any()
+}
+
+fn light_class(light: Light) -> &'static str {
+    match light {
+        Light::Green => "light green",
+        Light::Amber => "light amber",
+        Light::Red => "light red",
+        Light::NotStarted => "light idle",
+    }
+}
+
+fn light_index(light: Light) -> usize {
+    match light {
+        Light::Green => 0,
+        Light::Amber => 1,
+        Light::Red => 2,
+        Light::NotStarted => 3,
+    }
+}
+
+#[component]
+fn ProgressView(report: ProgressReport, year: i32) -> AnyView {
+    let i18n = use_i18n();
+    let metric = report.metric;
+    let label = report.label.clone();
+    let is_company = report.node == "company";
+    let up = report.parent.clone().map(|parent| format!("/targets?year={year}&metric={}&node={parent}#progress", metric.as_str()));
+    view! {
+        <section class="card target-progress" id="progress" data-testid="target-progress">
+            <h2>{move || if is_company { i18n.t().targets.company.to_string() } else { label.clone() }} " · " {tr(|t| t.targets.progress)}</h2>
+            {up.map(|href| view! { <a class="button small subtle" href=href data-testid="progress-up">{tr(|t| t.targets.up)}</a> })}
+            <div class="progress-cards">
+                {report.periods.into_iter().map(|p| view! { <PeriodCard period=p metric /> }).collect_view()}
+            </div>
+            <ChildrenTable report_children=report.children child_period=report.child_period year metric />
+            <BurnUpTable report_burn=report.burn_up metric />
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn PeriodCard(period: PeriodProgress, metric: Metric) -> AnyView {
+    let i18n = use_i18n();
+    let p: Progress = period.progress;
+    let parsed = Period::parse(&period.period);
+    let kind = match parsed {
+        Some(Period::Year(_)) => "year",
+        Some(Period::Quarter(..)) => "quarter",
+        Some(Period::Month(..)) => "month",
+        _ => "week",
+    };
+    let figure = move |label: fn(&crate::i18n::Texts) -> &'static str, value: String| view! { <div class="figure-row"><span>{move || label(i18n.t())}</span><strong>{value}</strong></div> };
+    let deals = p.deals_needed;
+    view! {
+        <article class="progress-card" data-testid=format!("progress-{kind}")>
+            <header>
+                <h3>{move || parsed.map(|p| format_period(p, i18n.locale.get())).unwrap_or_default()}</h3>
+                <span class=light_class(p.light) data-testid=format!("light-{kind}")>{move || i18n.t().targets.lights[light_index(p.light)]}</span>
+            </header>
+            {figure(|t| t.targets.target, shown(metric, p.target))}
+            {figure(|t| t.targets.actual, shown(metric, p.actual))}
+            {figure(|t| t.targets.achievement, p.achievement_permille.map(permille).unwrap_or_else(|| "—".into()))}
+            {figure(|t| t.targets.elapsed, permille(p.elapsed_permille))}
+            {figure(|t| t.targets.projection, shown(metric, p.projection))}
+            {figure(|t| t.targets.gap, shown(metric, p.gap))}
+            {metric.is_money().then(|| figure(|t| t.targets.weighted_pipeline, shown(metric, p.weighted_pipeline)))}
+            {(p.gap > 0).then(|| view! {
+                <p class="hint">
+                    {move || match deals {
+                        Some(n) => (i18n.t().targets.deals_needed)(n, metric == Metric::NewCustomers),
+                        None => i18n.t().targets.deals_unknown.to_string(),
+                    }}
+                </p>
+            })}
+        </article>
+    }
+    .into_any()
+}
+
+#[component]
+fn ChildrenTable(report_children: Vec<super::ChildProgress>, child_period: String, year: i32, metric: Metric) -> AnyView {
+    let i18n = use_i18n();
+    if report_children.is_empty() {
+        return ().into_any();
+    }
+    let period = Period::parse(&child_period);
+    view! {
+        <h3>{tr(|t| t.targets.by_member)} " · " {move || period.map(|p| format_period(p, i18n.locale.get())).unwrap_or_default()}</h3>
+        <div class="table-wrap">
+            <table class="table" data-testid="progress-children">
+                <thead><tr>
+                    <th scope="col">{tr(|t| t.targets.organisation)}</th>
+                    <th scope="col" class="num">{tr(|t| t.targets.target)}</th>
+                    <th scope="col" class="num">{tr(|t| t.targets.actual)}</th>
+                    <th scope="col" class="num">{tr(|t| t.targets.achievement)}</th>
+                    <th scope="col">{tr(|t| t.targets.progress)}</th>
+                </tr></thead>
+                <tbody>
+                    {report_children.into_iter().map(|child| {
+                        let p = child.progress;
+                        view! {
+                            <tr>
+                                <td><a href=format!("/targets?year={year}&metric={}&node={}#progress", metric.as_str(), child.node)>{child.label}</a></td>
+                                <td class="num">{shown(metric, p.target)}</td>
+                                <td class="num">{shown(metric, p.actual)}</td>
+                                <td class="num">{p.achievement_permille.map(permille).unwrap_or_else(|| "—".into())}</td>
+                                <td><span class=light_class(p.light)>{move || i18n.t().targets.lights[light_index(p.light)]}</span></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn BurnUpTable(report_burn: super::BurnUp, metric: Metric) -> AnyView {
+    let i18n = use_i18n();
+    let forecast_from = 12 - report_burn.forecast.len();
+    view! {
+        <details class="burn-up">
+            <summary>{tr(|t| t.targets.burn_up)}</summary>
+            <div class="table-wrap">
+                <table class="table" data-testid="burn-up">
+                    <thead><tr>
+                        <th scope="col">{tr(|t| t.targets.month)}</th>
+                        <th scope="col" class="num">{tr(|t| t.targets.cumulative_target)}</th>
+                        <th scope="col" class="num">{tr(|t| t.targets.cumulative_actual)}</th>
+                        <th scope="col" class="num">{tr(|t| t.targets.forecast)}</th>
+                    </tr></thead>
+                    <tbody>
+                        {(0..12).map(|m| view! {
+                            <tr>
+                                <td>{move || if i18n.locale.get() == crate::domain::format::Locale::ZhCn { format!("{}月", m + 1) } else { format!("{}", m + 1) }}</td>
+                                <td class="num">{report_burn.target.get(m).map(|v| shown(metric, *v))}</td>
+                                <td class="num">{report_burn.actual.get(m).map(|v| shown(metric, *v))}</td>
+                                <td class="num">{m.checked_sub(forecast_from).and_then(|i| report_burn.forecast.get(i)).map(|v| shown(metric, *v))}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </details>
+    }
+    .into_any()
+}
