@@ -178,7 +178,8 @@ async fn seed(db: &sea_orm::DatabaseConnection, config: &Config, deals: app::see
             Ok(SeedOutcome::Created) => {
                 let customers = app::seed_customers::seed_demo_customers(db, chrono::Utc::now()).await.map_err(|e| format!("seeding customers failed: {e}"))?;
                 let deals = app::seed_pipeline::seed_pipeline(db, chrono::Utc::now(), deals).await.map_err(|e| format!("seeding deals failed: {e}"))?;
-                println!("demo company created with {customers} customers and {deals} deals: log in as admin, manager or rep with password {}", app::seed::DEMO_PASSWORD);
+                let plans = app::targets::service::seed_demo_targets(db, chrono::Local::now().date_naive()).await.map_err(|e| format!("seeding targets failed: {e}"))?;
+                println!("demo company created with {customers} customers, {deals} deals and {plans} target plans: log in as admin, manager or rep with password {}", app::seed::DEMO_PASSWORD);
                 Ok(())
             }
             Ok(SeedOutcome::AlreadyPopulated) => {

@@ -10,6 +10,7 @@ use app::entities::{payment, sales_order, user};
 use app::error::AppError;
 use app::targets::{ProgressReport, TargetGrid};
 use common::{fields, Client, TestApp};
+use chrono::Datelike;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 async fn grid(client: &Client) -> TargetGrid {
@@ -225,4 +226,28 @@ async fn progress_comes_from_orders_payments_and_first_orders_and_matches_figure
     assert_eq!(own.node, rep_node);
     let other = format!("user:{}", wang.id);
     assert_eq!(rep.call::<ProgressReport>("targets/progress", &[("year", "2026"), ("metric", "sales"), ("node", &other)]).await.unwrap_err(), AppError::NotFound);
+}
+
+#[tokio::test]
+async fn the_demo_plans_follow_the_seeded_orders() {
+    let app = TestApp::demo().await;
+    let now = chrono::Utc::now();
+    app::seed_customers::seed_customers(&app.db, now, 240, 2).await.unwrap();
+    app::seed_pipeline::seed_pipeline(&app.db, now, app::seed_pipeline::DealPlan { open: 100, lost: 20, history: true }).await.unwrap();
+    let today = chrono::Local::now().date_naive();
+    assert_eq!(app::targets::service::seed_demo_targets(&app.db, today).await.unwrap(), 8, "four metrics, last year and this year");
+    assert_eq!(app::targets::service::seed_demo_targets(&app.db, today).await.unwrap(), 0, "seeding twice adds nothing");
+    let admin = app::auth::service::load_actor(&app.db, person(&app, "admin").await).await.unwrap();
+    // Last year's target is last year's sales plus 5% (months without sales at the rep's average),
+    // so last year ends between 80% and 100% achieved.
+    let last_year = app::targets::service::progress(&app.db, &admin, today.year() - 1, Metric::Sales, "", today).await.unwrap();
+    let year = last_year.periods[0].progress;
+    assert!(year.actual > 0, "the seed has last year's orders");
+    let achieved = year.achievement_permille.unwrap();
+    assert!((800..=1000).contains(&achieved), "{achieved}‰ of {} ({})", year.target, year.actual);
+    let this_year = app::targets::service::progress(&app.db, &admin, today.year(), Metric::Sales, "", today).await.unwrap();
+    assert!(this_year.periods[0].progress.target > year.target, "this year asks for more");
+    let grid = app::targets::service::grid(&app.db, &admin, today.year(), Metric::Collections).await.unwrap();
+    assert_eq!(grid.plan.status, "published");
+    assert_levels_add_up(&grid);
 }
