@@ -47,7 +47,10 @@ async fn signed_in_pages_render_the_shell_and_honest_empty_states() {
     let (status, _, body) = manager.get("/pipeline", &[]).await;
     assert_eq!(status, 200);
     assert!(body.contains("商机看板") && body.contains("暂无商机"), "the deal board with empty columns");
-    for path in ["/targets", "/analytics", "/fieldwork"] {
+    let (status, _, body) = manager.get("/targets", &[]).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("data-testid=\"target-grid\"") && body.contains("上海一组") && body.contains("未设定"), "the team's grid without JavaScript, before any plan");
+    for path in ["/analytics", "/fieldwork"] {
         let (status, _, body) = manager.get(path, &[]).await;
         assert_eq!(status, 200, "{path}");
         assert!(body.contains("这里还没有数据"), "{path}");

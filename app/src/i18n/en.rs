@@ -375,6 +375,7 @@ pub static TEXTS: Texts = Texts {
         weighted_pipeline: "Weighted pipeline in the period",
         pipeline_needed: "Pipeline still needed",
         deals_needed: |n, customers| if customers { format!("About {n} more opportunities at your win rate to win these customers") } else { format!("About {n} more opportunities at your win rate and average deal") },
+        pipeline_covers: "The weighted pipeline in the period covers the gap: keep it moving",
         deals_unknown: "No closed deals in the last 12 months: no win rate to estimate with",
         lights: ["On course", "Slightly behind", "Behind", "Not started"],
         by_member: "This month by member",

@@ -285,6 +285,7 @@ pub struct TargetTexts {
     pub pipeline_needed: &'static str,
     pub deals_needed: fn(i64, bool) -> String,
     pub deals_unknown: &'static str,
+    pub pipeline_covers: &'static str,
     /// Per light: on course, close, behind, not started.
     pub lights: [&'static str; 4],
     pub by_member: &'static str,

@@ -375,6 +375,7 @@ pub static TEXTS: Texts = Texts {
         weighted_pipeline: "期内加权商机",
         pipeline_needed: "还需商机",
         deals_needed: |n, customers| if customers { format!("按你的赢单率，还需约 {n} 个商机才能赢得这些新客户") } else { format!("按赢单率和平均成交额，还需约 {n} 个新商机") },
+        pipeline_covers: "期内的加权商机足以覆盖差距：按期推进即可",
         deals_unknown: "近 12 个月没有已关闭的商机，无法估算赢单率",
         lights: ["进度正常", "略有落后", "明显落后", "未开始"],
         by_member: "下级本月进度",

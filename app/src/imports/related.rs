@@ -230,7 +230,7 @@ pub(super) async fn import_follow_ups<T: ConnectionTrait + TransactionTrait + Se
             outcome.row_error(row.line, "summary", code);
             continue;
         }
-        let stored = follow_up::Entity::find()
+        let stored = across_owners::<follow_up::Entity>()
             .filter(follow_up::Column::CustomerId.eq(customer.id))
             .filter(follow_up::Column::AuthorId.eq(author))
             .filter(follow_up::Column::Kind.eq(checked.kind.as_str()))
@@ -290,7 +290,7 @@ pub(super) async fn import_payments<T: ConnectionTrait + TransactionTrait + Send
             continue;
         }
         if let (Ok(amount), Ok(Some(day))) = (forms::parse_money(&form.amount), forms::parse_optional_date(&form.received_on)) {
-            let stored = payment::Entity::find()
+            let stored = across_owners::<payment::Entity>()
                 .filter(payment::Column::OrderId.eq(order.id))
                 .filter(payment::Column::AmountFen.eq(amount))
                 .filter(payment::Column::ReceivedOn.eq(day))

@@ -84,10 +84,11 @@ pub struct ProgressReport {
     pub burn_up: BurnUp,
 }
 
+/// `year` 0 is this year.
 #[server(endpoint = "targets/grid")]
 pub async fn load_target_grid(year: i32, metric: String) -> Result<TargetGrid, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    service::grid(&state.db, &actor, year, service::metric(&metric)?).await
+    service::grid(&state.db, &actor, service::year_or_this(year), service::metric(&metric)?).await
 }
 
 /// Sets the target of `node` for `period` (`2026`, `2026-H1`, `2026-Q1`, `2026-03`) to `amount`
@@ -120,9 +121,9 @@ pub async fn publish_targets(year: i32, metric: String, version: i32) -> Result<
     service::publish(&state.db, &actor, &change).await
 }
 
-/// Progress of `node` (empty: the viewer's own top node) in `year` as of today.
+/// Progress of `node` (empty: the viewer's own top node) in `year` (0: this year) as of today.
 #[server(endpoint = "targets/progress")]
 pub async fn load_target_progress(year: i32, metric: String, #[server(default)] node: String) -> Result<ProgressReport, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    service::progress(&state.db, &actor, year, service::metric(&metric)?, &node, chrono::Local::now().date_naive()).await
+    service::progress(&state.db, &actor, service::year_or_this(year), service::metric(&metric)?, &node, chrono::Local::now().date_naive()).await
 }

@@ -8,7 +8,6 @@ use crate::domain::targets::{Light, Metric, Progress, SplitMethod};
 use crate::error::AppError;
 use crate::i18n::{tr, use_i18n, I18n};
 use crate::ui::{ErrorPanel, Loading, PageHeader};
-use chrono::Datelike;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -52,8 +51,8 @@ fn permille(value: i64) -> String {
 pub fn TargetsPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let this_year = chrono::Local::now().year();
-    let year = Memo::new(move |_| query.read().get("year").and_then(|y| y.parse::<i32>().ok()).filter(|y| (2000..=2100).contains(y)).unwrap_or(this_year));
+    // 0: this year, as the server's calendar has it (the browser's clock is not asked).
+    let year = Memo::new(move |_| query.read().get("year").and_then(|y| y.parse::<i32>().ok()).filter(|y| (2000..=2100).contains(y)).unwrap_or(0));
     let metric = Memo::new(move |_| query.read().get("metric").and_then(|m| Metric::parse(&m)).unwrap_or(Metric::Sales));
     let node = Memo::new(move |_| query.read().get("node").unwrap_or_default());
     let set = ServerAction::<SetTarget>::new();
@@ -69,19 +68,6 @@ pub fn TargetsPage() -> impl IntoView {
     let actions = Actions { set, lock, split, publish };
     view! {
         <PageHeader title=tr(|t| t.nav_targets) />
-        <form class="search-bar board-filters" method="get" action="/targets">
-            <label class="inline-label">{tr(|t| t.targets.year)}
-                <select name="year" data-testid="target-year">
-                    {move || (this_year - 2..=this_year + 1).map(|y| view! { <option value=y selected=y == year.get()>{y}</option> }).collect_view()}
-                </select>
-            </label>
-            <label class="inline-label">{tr(|t| t.targets.metric)}
-                <select name="metric" data-testid="target-metric">
-                    {Metric::ALL.iter().copied().map(|m| view! { <option value=m.as_str() selected=move || m == metric.get()>{move || i18n.t().targets.metrics[m.index()]}</option> }).collect_view()}
-                </select>
-            </label>
-            <button type="submit" class="button">{tr(|t| t.pipeline.apply)}</button>
-        </form>
         {move || error.get().map(|e| {
             let text = match e.field_errors().first() {
                 Some(f) => i18n.t().field_error(&f.code),
@@ -92,7 +78,7 @@ pub fn TargetsPage() -> impl IntoView {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match grid.await {
-                    Ok(grid) => view! { <GridView grid actions node=node.get_untracked() /> }.into_any(),
+                    Ok(grid) => view! { <PlanPicker year=grid.plan.year metric=grid.plan.metric /> <GridView grid actions node=node.get_untracked() /> }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
@@ -107,6 +93,27 @@ pub fn TargetsPage() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+#[component]
+fn PlanPicker(year: i32, metric: Metric) -> AnyView {
+    let i18n = use_i18n();
+    view! {
+        <form class="search-bar board-filters" method="get" action="/targets">
+            <label class="inline-label">{tr(|t| t.targets.year)}
+                <select name="year" data-testid="target-year">
+                    {(year - 2..=year + 1).map(|y| view! { <option value=y selected=y == year>{y}</option> }).collect_view()}
+                </select>
+            </label>
+            <label class="inline-label">{tr(|t| t.targets.metric)}
+                <select name="metric" data-testid="target-metric">
+                    {Metric::ALL.iter().copied().map(|m| view! { <option value=m.as_str() selected=m == metric>{move || i18n.t().targets.metrics[m.index()]}</option> }).collect_view()}
+                </select>
+            </label>
+            <button type="submit" class="button">{tr(|t| t.pipeline.apply)}</button>
+        </form>
+    }
+    .into_any()
 }
 
 #[derive(Clone, Copy)]
@@ -179,7 +186,10 @@ fn GridRowView(row: GridRow, year: i32, metric: Metric, version: i32, actions: A
                 <button type="button" class="lock-toggle" class:locked=locked data-testid=format!("lock-{node}-{}", m + 1)
                     title=move || if locked { i18n.t().targets.unlock } else { i18n.t().targets.lock }
                     on:click=move |_| { actions.lock.dispatch(LockTarget { year, metric: metric.as_str().into(), user_id, month: m as u8 + 1, locked: !locked, version }); }>
-                    {if locked { "🔒" } else { "🔓" }}
+                    <svg viewBox="0 0 16 16" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="1.6">
+                        <rect x="3" y="7" width="10" height="7" rx="1.5" />
+                        <path d=if locked { "M5 7V5a3 3 0 0 1 6 0v2" } else { "M5 7V5a3 3 0 0 1 6 0" } />
+                    </svg>
                 </button>
             }),
             _ => None,
@@ -247,6 +257,8 @@ fn light_index(light: Light) -> usize {
 #[component]
 fn ProgressView(report: ProgressReport, year: i32) -> AnyView {
     let i18n = use_i18n();
+    // The year shown (the page's link may have left it to the server: this year).
+    let year = report.periods.first().and_then(|p| p.period.parse::<i32>().ok()).unwrap_or(year);
     let metric = report.metric;
     let label = report.label.clone();
     let is_company = report.node == "company";
@@ -294,6 +306,7 @@ fn PeriodCard(period: PeriodProgress, metric: Metric) -> AnyView {
             {(p.gap > 0).then(|| view! {
                 <p class="hint">
                     {move || match deals {
+                        Some(0) => i18n.t().targets.pipeline_covers.to_string(),
                         Some(n) => (i18n.t().targets.deals_needed)(n, metric == Metric::NewCustomers),
                         None => i18n.t().targets.deals_unknown.to_string(),
                     }}

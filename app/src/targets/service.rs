@@ -22,6 +22,11 @@ pub fn metric(raw: &str) -> AppResult<Metric> {
     Metric::parse(raw).ok_or_else(|| AppError::field("metric", ErrorCode::UnknownChoice))
 }
 
+/// A year from a link; 0 (none given) is this year.
+pub fn year_or_this(year: i32) -> i32 {
+    if year == 0 { chrono::Local::now().year() } else { year }
+}
+
 /// Which plan a change is for, and the version the user saw.
 pub struct Change {
     pub year: i32,
@@ -496,7 +501,7 @@ pub async fn actuals(db: &impl ConnectionTrait, metric: Metric, reps: &[i64], fi
             .into_iter()
             .map(|(user, day, amount, cost)| (user, day, if metric == Metric::Sales { amount } else { amount - cost }))
             .collect(),
-        Metric::Collections => payment::Entity::find()
+        Metric::Collections => across_owners::<payment::Entity>()
             .select_only()
             .column(payment::Column::OwnerId)
             .column(payment::Column::ReceivedOn)
@@ -539,7 +544,7 @@ pub async fn actuals(db: &impl ConnectionTrait, metric: Metric, reps: &[i64], fi
             counted.into_values().map(|(owner, day)| (owner, day, 1)).collect()
         }
         Metric::FollowUps | Metric::Visits => {
-            let mut select = follow_up::Entity::find()
+            let mut select = across_owners::<follow_up::Entity>()
                 .select_only()
                 .column(follow_up::Column::AuthorId)
                 .column(follow_up::Column::HappenedAt)
