@@ -24,6 +24,11 @@ impl Metric {
     pub fn is_money(self) -> bool {
         matches!(self, Metric::Sales | Metric::GrossProfit | Metric::Collections)
     }
+
+    /// An amount in this metric's unit as a user types it: yuan for money, a count otherwise.
+    pub fn typed(self, amount: i64) -> String {
+        if self.is_money() { super::forms::money_input_value(amount) } else { amount.to_string() }
+    }
 }
 
 text_enum! {
@@ -140,7 +145,7 @@ pub fn spread(total: i64, month_weights: &[u64], rep_weights: &[u64], locked: &[
     let held: i64 = locked.iter().flatten().flatten().sum();
     let rest = total - held;
     let open_month = |m: usize| locked.iter().any(|rep| rep[m].is_none());
-    let weights: Vec<u64> = (0..months).map(|m| if open_month(m) { month_weights[m].max(u64::from(month_weights.iter().all(|&w| w == 0))) } else { 0 }).collect();
+    let weights: Vec<u64> = (0..months).map(|m| if open_month(m) { month_weights[m] } else { 0 }).collect();
     if rest < 0 || ((0..months).all(|m| !open_month(m)) && rest != 0) {
         return Err(BreakdownError::LockedExceedTotal);
     }

@@ -209,15 +209,17 @@ fn order_row(number: String, external_id: String, customer_id: i64, opportunity_
     OrderColumns { number, external_id: Some(external_id), customer_id, opportunity_id, owner_id, on, amount_fen, cost_fen: 0, delivery: DeliveryStatus::Delivered }.into_active_model(now)
 }
 
-fn line_row(order_id: i64, product_id: i64, quantity: i64, unit_micros: i64) -> order_line::ActiveModel {
+/// An order line priced exactly in millionths (rounded to the fen once per line); the cost is the
+/// catalogue's unit cost times the quantity.
+pub(super) fn line_row(order_id: i64, product_id: i64, quantity: i64, unit_micros: i64, unit_cost_fen: i64) -> order_line::ActiveModel {
     order_line::ActiveModel {
         order_id: Set(order_id),
         product_id: Set(product_id),
         quantity: Set(quantity),
         unit_price_fen: Set(line_fen(1, unit_micros)),
-        unit_cost_fen: Set(0),
+        unit_cost_fen: Set(unit_cost_fen),
         amount_fen: Set(line_fen(quantity, unit_micros)),
-        cost_fen: Set(0),
+        cost_fen: Set(quantity * unit_cost_fen),
         ..Default::default()
     }
 }
@@ -375,7 +377,7 @@ pub async fn import_online_retail(db: &(impl ConnectionTrait + TransactionTrait)
     for (number, invoice) in &new_invoices {
         let order_id = order_ids[&format!("{RETAIL}{number}")];
         for line in &invoice.lines {
-            lines.push(line_row(order_id, product_ids[&line.stock_code], line.quantity, line.unit_micros));
+            lines.push(line_row(order_id, product_ids[&line.stock_code], line.quantity, line.unit_micros, 0));
         }
     }
     report.count("order lines", lines.len());
@@ -745,7 +747,7 @@ pub async fn import_maven_crm(db: &(impl ConnectionTrait + TransactionTrait), fi
     let order_lines: Vec<(String, i64, i64)> = orders.iter().map(|(product_id, cents, row)| (row.external_id.clone().unwrap().unwrap_or_default(), *product_id, *cents)).collect();
     insert_all(&txn, orders.into_iter().map(|(_, _, row)| row).collect(), 13).await?;
     let order_ids = order_ids(&txn, MAVEN).await?;
-    let lines: Vec<_> = order_lines.into_iter().map(|(key, product_id, cents)| line_row(order_ids[&key], product_id, 1, cents * (MICROS / 100))).collect();
+    let lines: Vec<_> = order_lines.into_iter().map(|(key, product_id, cents)| line_row(order_ids[&key], product_id, 1, cents * (MICROS / 100), 0)).collect();
     insert_all(&txn, lines, 7).await?;
     progress("opportunities", 1, 1);
     finish(txn, report, commit).await

@@ -15,7 +15,7 @@ use crate::domain::forms::{self, ErrorCode, FieldError};
 use crate::domain::import::{line_fen, parse_import_date, parse_yes_no, Mapping, SeenKeys};
 use crate::domain::pipeline::DeliveryStatus;
 use crate::domain::visibility::{Role, Scope};
-use crate::entities::{contact, customer, department, follow_up, lost_reason, opportunity, order_line, payment, pipeline_stage, product, sales_order, stage_history, team, user};
+use crate::entities::{contact, customer, department, follow_up, lost_reason, opportunity, payment, pipeline_stage, product, sales_order, stage_history, team, user};
 use crate::error::{AppError, AppResult};
 use crate::domain::format::Locale;
 use crate::i18n::texts;
@@ -621,18 +621,7 @@ pub(super) async fn import_orders<T: ConnectionTrait + TransactionTrait + Send +
         .insert(txn)
         .await?;
         for (product_id, quantity, micros, unit_cost) in draft.lines {
-            order_line::ActiveModel {
-                order_id: Set(order.id),
-                product_id: Set(product_id),
-                quantity: Set(quantity),
-                unit_price_fen: Set(line_fen(1, micros)),
-                unit_cost_fen: Set(unit_cost),
-                amount_fen: Set(line_fen(quantity, micros)),
-                cost_fen: Set(quantity * unit_cost),
-                ..Default::default()
-            }
-            .insert(txn)
-            .await?;
+            super::presets::line_row(order.id, product_id, quantity, micros, unit_cost).insert(txn).await?;
         }
         record_on_customer(txn, draft.customer_id, actor, "order", format!("{number}|{amount_fen}")).await?;
         outcome.report.created += 1;

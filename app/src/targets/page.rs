@@ -2,7 +2,6 @@
 //! manager edits in place, and the progress of the row looked at, down to this week.
 use super::{load_target_grid, load_target_progress, GridRow, LockTarget, PeriodProgress, ProgressReport, PublishTargets, SetTarget, SplitTarget, TargetGrid};
 use crate::domain::format::{format_money, format_period};
-use crate::domain::forms::money_input_value;
 use crate::domain::period::Period;
 use crate::domain::targets::{Light, Metric, Progress, SplitMethod};
 use crate::error::AppError;
@@ -37,10 +36,6 @@ fn amount_of(row: &GridRow, period: Period) -> i64 {
 
 fn shown(metric: Metric, amount: i64) -> String {
     if metric.is_money() { format_money(amount) } else { amount.to_string() }
-}
-
-fn typed(metric: Metric, amount: i64) -> String {
-    if metric.is_money() { money_input_value(amount) } else { amount.to_string() }
 }
 
 fn permille(value: i64) -> String {
@@ -197,7 +192,7 @@ fn GridRowView(row: GridRow, year: i32, metric: Metric, version: i32, actions: A
         let content = if editable {
             let node = node.clone();
             view! {
-                <input class="target-input" inputmode="decimal" data-testid=testid value=typed(metric, amount) readonly=locked
+                <input class="target-input" inputmode="decimal" data-testid=testid value=metric.typed(amount) readonly=locked
                     aria-label=move || column_label(period, i18n)
                     on:change=move |ev| {
                         actions.set.dispatch(SetTarget { year, metric: metric.as_str().into(), node: node.clone(), period: period.as_text(), amount: event_target_value(&ev), version });

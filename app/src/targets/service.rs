@@ -206,14 +206,9 @@ pub async fn grid(db: &impl ConnectionTrait, actor: &Actor, year: i32, metric: M
     Ok(TargetGrid { plan: plan_view(plan.as_ref(), year, metric), rows, can_publish: may_publish(actor) })
 }
 
-/// An amount in the plan's unit as the user types it (yuan for money).
-fn typed(metric: Metric, amount: i64) -> String {
-    if metric.is_money() { forms::money_input_value(amount) } else { amount.to_string() }
-}
-
 fn breakdown_error(metric: Metric, error: BreakdownError) -> AppError {
     let code = match error {
-        BreakdownError::BelowLocked { floor } => ErrorCode::TargetBelowLocked { floor: typed(metric, floor) },
+        BreakdownError::BelowLocked { floor } => ErrorCode::TargetBelowLocked { floor: metric.typed(floor) },
         BreakdownError::LockedExceedTotal | BreakdownError::Locked => ErrorCode::TargetLocksExceed,
         BreakdownError::Negative => ErrorCode::InvalidAmount,
     };
@@ -574,25 +569,16 @@ pub async fn actuals(db: &impl ConnectionTrait, metric: Metric, reps: &[i64], fi
     Ok(rows.into_iter().map(|(user_id, day, amount)| Actual { user_id, day, amount }).collect())
 }
 
-/// The reps' open pipeline expected to close from `from` to `last`, weighted by stage probability;
-/// and over the twelve months before `today`, their win rate (permille) and average won deal.
-async fn pipeline_facts(db: &impl ConnectionTrait, reps: &[i64], from: NaiveDate, last: NaiveDate, today: NaiveDate) -> AppResult<(i64, Option<i64>, Option<i64>)> {
+/// What the reps' deals say about the gap: stage probabilities, and over the twelve months
+/// before `today` their win rate (permille) and average won deal.
+struct DealFacts {
+    stages: HashMap<i64, pipeline_stage::Model>,
+    win_rate_permille: Option<i64>,
+    average_deal: Option<i64>,
+}
+
+async fn deal_facts(db: &impl ConnectionTrait, reps: &[i64], today: NaiveDate) -> AppResult<DealFacts> {
     let stages: HashMap<i64, pipeline_stage::Model> = pipeline_stage::Entity::find().all(db).await?.into_iter().map(|s| (s.id, s)).collect();
-    let weighted = if from > last {
-        0
-    } else {
-        let open: Vec<(i64, i64)> = across_owners::<opportunity::Entity>()
-            .select_only()
-            .column(opportunity::Column::StageId)
-            .column(opportunity::Column::AmountFen)
-            .filter(opportunity::Column::OwnerId.is_in(reps.to_vec()))
-            .filter(opportunity::Column::ClosedOn.is_null())
-            .filter(opportunity::Column::ExpectedCloseOn.between(from, last))
-            .into_tuple()
-            .all(db)
-            .await?;
-        open.into_iter().filter_map(|(stage, amount)| stages.get(&stage).filter(|s| !s.won && !s.lost).map(|s| weighted_fen(amount, s.probability_percent as u8))).sum()
-    };
     let closed: Vec<(i64, Option<i64>)> = across_owners::<opportunity::Entity>()
         .select_only()
         .column(opportunity::Column::StageId)
@@ -603,9 +589,27 @@ async fn pipeline_facts(db: &impl ConnectionTrait, reps: &[i64], from: NaiveDate
         .all(db)
         .await?;
     let won: Vec<i64> = closed.iter().filter(|(stage, _)| stages.get(stage).is_some_and(|s| s.won)).map(|(_, amount)| amount.unwrap_or(0)).collect();
-    let win_rate = (!closed.is_empty()).then(|| won.len() as i64 * 1000 / closed.len() as i64);
-    let average = (!won.is_empty()).then(|| won.iter().sum::<i64>() / won.len() as i64);
-    Ok((weighted, win_rate, average))
+    let win_rate_permille = (!closed.is_empty()).then(|| won.len() as i64 * 1000 / closed.len() as i64);
+    let average_deal = (!won.is_empty()).then(|| won.iter().sum::<i64>() / won.len() as i64);
+    Ok(DealFacts { stages, win_rate_permille, average_deal })
+}
+
+/// The reps' open deals expected to close from `from` to `last`, weighted by stage probability.
+async fn weighted_pipeline(db: &impl ConnectionTrait, facts: &DealFacts, reps: &[i64], from: NaiveDate, last: NaiveDate) -> AppResult<i64> {
+    if from > last {
+        return Ok(0);
+    }
+    let open: Vec<(i64, i64)> = across_owners::<opportunity::Entity>()
+        .select_only()
+        .column(opportunity::Column::StageId)
+        .column(opportunity::Column::AmountFen)
+        .filter(opportunity::Column::OwnerId.is_in(reps.to_vec()))
+        .filter(opportunity::Column::ClosedOn.is_null())
+        .filter(opportunity::Column::ExpectedCloseOn.between(from, last))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(open.into_iter().filter_map(|(stage, amount)| facts.stages.get(&stage).filter(|s| !s.won && !s.lost).map(|s| weighted_fen(amount, s.probability_percent as u8))).sum())
 }
 
 /// Progress of a node in `year` seen on `today`: the year, and the quarter, month and ISO week
@@ -642,13 +646,13 @@ pub async fn progress(db: &impl ConnectionTrait, actor: &Actor, year: i32, metri
         };
         (input, first, last)
     };
+    let facts = deal_facts(db, &node.reps, today).await?;
     let mut out = Vec::new();
     for period in periods {
         let (mut input, first, last) = figure(&node.reps, &months, period);
-        let (weighted, win_rate, average) = pipeline_facts(db, &node.reps, Ord::max(today, first), last, today).await?;
-        input.weighted_pipeline = weighted;
-        input.win_rate_permille = win_rate;
-        input.average_deal = average;
+        input.weighted_pipeline = weighted_pipeline(db, &facts, &node.reps, Ord::max(today, first), last).await?;
+        input.win_rate_permille = facts.win_rate_permille;
+        input.average_deal = facts.average_deal;
         out.push(PeriodProgress { period: period.as_text(), first_day: first, last_day: last, progress: rules::progress(metric, input) });
     }
     let child_period = periods[2];
