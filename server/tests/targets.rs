@@ -8,7 +8,7 @@ use app::domain::forms::ErrorCode;
 use app::domain::targets::{Light, Metric};
 use app::entities::{payment, sales_order, user};
 use app::error::AppError;
-use app::targets::{ProgressReport, TargetGrid};
+use app::targets::{ProgressReport, TargetChange, TargetGrid};
 use common::{fields, Client, TestApp};
 use chrono::Datelike;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
@@ -19,6 +19,10 @@ async fn grid(client: &Client) -> TargetGrid {
 
 async fn set(client: &Client, node: &str, period: &str, amount: &str, version: i32) -> Result<i32, AppError> {
     client.call("targets/set", &[("year", "2026"), ("metric", "sales"), ("node", node), ("period", period), ("amount", amount), ("version", &version.to_string())]).await
+}
+
+async fn history(client: &Client) -> Result<Vec<TargetChange>, AppError> {
+    client.call("targets/history", &[("year", "2026"), ("metric", "sales")]).await
 }
 
 async fn person(app: &TestApp, username: &str) -> user::Model {
@@ -138,10 +142,21 @@ async fn a_team_target_splits_by_last_years_pattern_and_keeps_a_locked_march_whe
     // Publishing is the company's; changes after it are recorded.
     assert_eq!(manager.call::<i32>("targets/publish", &[("year", "2026"), ("metric", "sales"), ("version", &version.to_string())]).await, Err(AppError::Forbidden));
     let version = admin.call::<i32>("targets/publish", &[("year", "2026"), ("metric", "sales"), ("version", &version.to_string())]).await.unwrap();
-    set(&manager, &team, "2026-Q3", "0", version).await.unwrap();
+    let version = set(&manager, &team, "2026-Q3", "0", version).await.unwrap();
     let changes = app::entities::target_change::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(changes.iter().map(|c| (c.node.as_str(), c.period.as_str(), c.old_amount, c.new_amount, c.actor_id)).collect::<Vec<_>>(), [(team.as_str(), "2026-Q3", 0, 0, Some(manager_user.id))]);
     assert_eq!(grid(&admin).await.plan.status, "published");
+
+    // The history shows each viewer the changes to rows they see, newest first.
+    set(&admin, "company", "2026-Q4", "200000", version).await.unwrap();
+    let seen_by_admin = history(&admin).await.unwrap();
+    assert_eq!(seen_by_admin.iter().map(|c| (c.node.as_str(), c.period.as_str())).collect::<Vec<_>>(), [("company", "2026-Q4"), (team.as_str(), "2026-Q3")]);
+    assert_eq!((seen_by_admin[0].new_amount, seen_by_admin[1].who.as_str()), (20_000_000, manager_user.display_name.as_str()));
+    let seen_by_manager = history(&manager).await.unwrap();
+    assert_eq!(seen_by_manager.iter().map(|c| c.node.as_str()).collect::<Vec<_>>(), [team.as_str()], "not the company's change");
+    assert_eq!(seen_by_manager[0].label, shown.rows.iter().find(|r| r.node == team).unwrap().label);
+    assert_eq!(history(&rep).await.unwrap(), [], "a rep sees changes to their own row only");
+    assert_eq!(history(&app.client()).await, Err(AppError::Unauthorized));
 }
 
 #[tokio::test]

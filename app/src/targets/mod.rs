@@ -1,5 +1,6 @@
 //! Targets (事前): a plan per year and metric broken down from the company to each rep and from
 //! the year to each month and week, with the progress of any cell against its actual figures.
+pub mod charts;
 pub mod page;
 #[cfg(feature = "ssr")]
 pub mod service;
@@ -84,6 +85,20 @@ pub struct ProgressReport {
     pub burn_up: BurnUp,
 }
 
+/// A change to a published plan, as the history lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetChange {
+    /// Local time, `2026-11-23 09:41`.
+    pub at: String,
+    pub who: String,
+    pub node: String,
+    /// The row's name (the company row has none: the page names it).
+    pub label: String,
+    pub period: String,
+    pub old_amount: i64,
+    pub new_amount: i64,
+}
+
 /// `year` 0 is this year.
 #[server(endpoint = "targets/grid")]
 pub async fn load_target_grid(year: i32, metric: String) -> Result<TargetGrid, AppError> {
@@ -119,6 +134,13 @@ pub async fn publish_targets(year: i32, metric: String, version: i32) -> Result<
     let (state, actor) = crate::auth::service::current_actor().await?;
     let change = service::Change { year, metric: service::metric(&metric)?, version };
     service::publish(&state.db, &actor, &change).await
+}
+
+/// Who changed which published target when, newest first (the rows the viewer sees).
+#[server(endpoint = "targets/history")]
+pub async fn load_target_history(year: i32, metric: String) -> Result<Vec<TargetChange>, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    service::history(&state.db, &actor, service::year_or_this(year), service::metric(&metric)?).await
 }
 
 /// Progress of `node` (empty: the viewer's own top node) in `year` (0: this year) as of today.

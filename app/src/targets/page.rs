@@ -1,11 +1,13 @@
 //! The targets page: the breakdown grid (organisation × year, halves, quarters, months) that a
 //! manager edits in place, and the progress of the row looked at, down to this week.
-use super::{load_target_grid, load_target_progress, GridRow, LockTarget, PeriodProgress, ProgressReport, PublishTargets, SetTarget, SplitTarget, TargetGrid};
+use super::{load_target_grid, load_target_history, load_target_progress, TargetChange, GridRow, LockTarget, PeriodProgress, ProgressReport, PublishTargets, SetTarget, SplitTarget, TargetGrid};
 use crate::domain::format::{format_money, format_period};
 use crate::domain::period::Period;
 use crate::domain::targets::{Light, Metric, Progress, SplitMethod};
 use crate::error::AppError;
 use crate::i18n::{tr, use_i18n, I18n};
+use super::charts;
+use crate::ui::chart::ChartView;
 use crate::ui::{ErrorPanel, Loading, PageHeader};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -56,6 +58,7 @@ pub fn TargetsPage() -> impl IntoView {
     let publish = ServerAction::<PublishTargets>::new();
     let changes = Memo::new(move |_| (set.version().get(), lock.version().get(), split.version().get(), publish.version().get()));
     let grid = Resource::new(move || (year.get(), metric.get(), changes.get()), |(year, metric, _)| load_target_grid(year, metric.as_str().to_string()));
+    let history = Resource::new(move || (year.get(), metric.get(), changes.get()), |(year, metric, _)| load_target_history(year, metric.as_str().to_string()));
     let progress = Resource::new(move || (year.get(), metric.get(), node.get(), changes.get()), |(year, metric, node, _)| load_target_progress(year, metric.as_str().to_string(), node));
     let error = Signal::derive(move || {
         [set.value().get().and_then(Result::err), lock.value().get().and_then(Result::err), split.value().get().and_then(Result::err), publish.value().get().and_then(Result::err)].into_iter().flatten().next()
@@ -80,6 +83,14 @@ pub fn TargetsPage() -> impl IntoView {
         </Transition>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
+                match history.await {
+                    Ok(changes) => view! { <HistoryView changes metric=metric.get_untracked() /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
                 match progress.await {
                     Ok(report) => view! { <ProgressView report year=year.get_untracked() /> }.into_any(),
                     Err(AppError::NotFound) => ().into_any(),
@@ -88,6 +99,51 @@ pub fn TargetsPage() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// The published plan's changes: who moved which target, from what to what.
+#[component]
+fn HistoryView(changes: Vec<TargetChange>, metric: Metric) -> AnyView {
+    let i18n = use_i18n();
+    if changes.is_empty() {
+        return ().into_any();
+    }
+    let count = changes.len();
+    view! {
+        <details class="card target-history" data-testid="target-history">
+            <summary>{tr(|t| t.targets.history)} " (" {count} ")"</summary>
+            <div class="table-wrap">
+                <table class="table">
+                    <thead><tr>
+                        <th scope="col">{tr(|t| t.targets.changed_at)}</th>
+                        <th scope="col">{tr(|t| t.targets.changed_by)}</th>
+                        <th scope="col">{tr(|t| t.targets.organisation)}</th>
+                        <th scope="col">{tr(|t| t.targets.period_column)}</th>
+                        <th scope="col" class="num">{tr(|t| t.targets.was)}</th>
+                        <th scope="col" class="num">{tr(|t| t.targets.now_set)}</th>
+                    </tr></thead>
+                    <tbody>
+                        {changes.into_iter().map(|change| {
+                            let period = Period::parse(&change.period);
+                            let is_company = change.node == "company";
+                            let label = change.label.clone();
+                            view! {
+                                <tr>
+                                    <td>{change.at}</td>
+                                    <td>{change.who}</td>
+                                    <td>{move || if is_company { i18n.t().targets.company.to_string() } else { label.clone() }}</td>
+                                    <td>{move || period.map(|p| format_period(p, i18n.locale.get())).unwrap_or_else(|| change.period.clone())}</td>
+                                    <td class="num">{shown(metric, change.old_amount)}</td>
+                                    <td class="num">{shown(metric, change.new_amount)}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </details>
+    }
+    .into_any()
 }
 
 #[component]
@@ -319,8 +375,14 @@ fn ChildrenTable(report_children: Vec<super::ChildProgress>, child_period: Strin
         return ().into_any();
     }
     let period = Period::parse(&child_period);
+    let chart_height = charts::achievement_chart_height(report_children.len());
+    let chart = {
+        let children = report_children.clone();
+        Signal::derive(move || charts::achievement_chart(&children, i18n.t().targets.achievement.to_string()))
+    };
     view! {
         <h3>{tr(|t| t.targets.by_member)} " · " {move || period.map(|p| format_period(p, i18n.locale.get())).unwrap_or_default()}</h3>
+        <ChartView id="achievement-chart" label=Signal::derive(move || i18n.t().targets.by_member.to_string()) chart height=chart_height />
         <div class="table-wrap">
             <table class="table" data-testid="progress-children">
                 <thead><tr>
@@ -354,9 +416,21 @@ fn ChildrenTable(report_children: Vec<super::ChildProgress>, child_period: Strin
 fn BurnUpTable(report_burn: super::BurnUp, metric: Metric) -> AnyView {
     let i18n = use_i18n();
     let forecast_from = 12 - report_burn.forecast.len();
+    let chart = {
+        let burn = report_burn.clone();
+        Signal::derive(move || {
+            let t = &i18n.t().targets;
+            let year = 2000; // any year: only the month names are wanted
+            let months = (1..=12).map(|m| column_label(Period::Month(year, m), i18n)).collect();
+            let labels = charts::BurnUpLabels { target: t.cumulative_target.into(), actual: t.cumulative_actual.into(), forecast: t.forecast.into(), months };
+            charts::burn_up_chart(&burn, metric, labels)
+        })
+    };
     view! {
+        <h3>{tr(|t| t.targets.burn_up)}</h3>
+        <ChartView id="burn-up-chart" label=Signal::derive(move || i18n.t().targets.burn_up.to_string()) chart />
         <details class="burn-up">
-            <summary>{tr(|t| t.targets.burn_up)}</summary>
+            <summary>{tr(|t| t.targets.table)}</summary>
             <div class="table-wrap">
                 <table class="table" data-testid="burn-up">
                     <thead><tr>

@@ -1,7 +1,7 @@
 //! Target plans in the database. A plan holds one amount per rep and month; a change to any other
 //! cell (a team's Q1, the company's year) is spread over those cells by the domain's breakdown
 //! functions, inside one write transaction guarded by the plan's version.
-use super::{BurnUp, ChildProgress, GridRow, PeriodProgress, PlanView, ProgressReport, TargetGrid};
+use super::{BurnUp, ChildProgress, GridRow, PeriodProgress, PlanView, ProgressReport, TargetChange, TargetGrid};
 use crate::auth::scope::across_owners;
 use crate::auth::service::Actor;
 use crate::db::begin_write;
@@ -204,6 +204,51 @@ pub async fn grid(db: &impl ConnectionTrait, actor: &Actor, year: i32, metric: M
         })
         .collect();
     Ok(TargetGrid { plan: plan_view(plan.as_ref(), year, metric), rows, can_publish: may_publish(actor) })
+}
+
+/// The most recent changes to the published plan that the actor may see (rows they see in the
+/// grid; changes to rows no longer in the organisation only for those who see everything).
+pub async fn history(db: &impl ConnectionTrait, actor: &Actor, year: i32, metric: Metric) -> AppResult<Vec<TargetChange>> {
+    const SHOWN: u64 = 200;
+    let (plan, cells) = load_plan(db, year, metric).await?;
+    let Some(plan) = plan else { return Ok(Vec::new()) };
+    let org = load_org(db, &holders(&cells)).await?;
+    let scope = actor.scope();
+    let changes = target_change::Entity::find()
+        .filter(target_change::Column::PlanId.eq(plan.id))
+        .order_by_desc(target_change::Column::At)
+        .order_by_desc(target_change::Column::Id)
+        .limit(SHOWN)
+        .all(db)
+        .await?;
+    let actor_ids: BTreeSet<i64> = changes.iter().filter_map(|c| c.actor_id).collect();
+    let names: HashMap<i64, String> = across_owners::<user::Entity>()
+        .filter(user::Column::Id.is_in(actor_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    Ok(changes
+        .into_iter()
+        .filter_map(|change| {
+            let index = org.nodes.iter().position(|n| n.key == change.node);
+            let label = match index {
+                Some(i) if org.visible(&scope, i) => org.nodes[i].label.clone(),
+                None if matches!(scope, Scope::Everything) => change.node.clone(),
+                _ => return None,
+            };
+            Some(TargetChange {
+                at: change.at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string(),
+                who: change.actor_id.and_then(|id| names.get(&id).cloned()).unwrap_or_default(),
+                node: change.node,
+                label,
+                period: change.period,
+                old_amount: change.old_amount,
+                new_amount: change.new_amount,
+            })
+        })
+        .collect())
 }
 
 fn breakdown_error(metric: Metric, error: BreakdownError) -> AppError {

@@ -3,6 +3,8 @@ use crate::error::AppError;
 use crate::i18n::{Texts, tr, use_i18n};
 use leptos::prelude::*;
 
+pub mod chart;
+
 /// Sets the HTTP status of the server-rendered page (no effect in the browser).
 pub fn set_status(_code: u16) {
     #[cfg(feature = "ssr")]
