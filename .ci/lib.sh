@@ -51,8 +51,9 @@ ensure_build_tools() {
     (cd end2end && npm ci --no-audit --no-fund)
   fi
   # Charts: the site serves npm's ECharts build from its own assets (never from a CDN).
-  cmp -s end2end/node_modules/echarts/dist/echarts.min.js style/assets/echarts.min.js \
-    || cp end2end/node_modules/echarts/dist/echarts.min.js style/assets/echarts.min.js
+  mkdir -p style/assets/vendor
+  cmp -s end2end/node_modules/echarts/dist/echarts.min.js style/assets/vendor/echarts.min.js \
+    || cp end2end/node_modules/echarts/dist/echarts.min.js style/assets/vendor/echarts.min.js
 }
 
 ensure_test_tools() {

@@ -105,6 +105,11 @@ async fn table_for(state: &AppState, actor: &Actor, list: &str, query: &str, loc
         "users" => crate::org::service::export_users(&state.db, actor, locale).await,
         "products" => crate::pipeline::admin::service::export_products(&state.db, actor, locale).await,
         "ladder" => crate::customers::service::export_ladder(&state.db, actor, locale).await,
+        "abc" => {
+            let query = crate::analytics::ReportQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            let report = crate::analytics::service::abc(&state.db, actor, &query, crate::pipeline::service::today()).await?;
+            Ok(crate::analytics::reports::abc_table(&report))
+        }
         "forecast" | "forecast-people" => {
             let filter = crate::pipeline::forecast::ForecastFilter::from_pairs(get);
             crate::pipeline::forecast::service::export(&state.db, actor, &filter, list == "forecast-people", locale).await
@@ -113,7 +118,7 @@ async fn table_for(state: &AppState, actor: &Actor, list: &str, query: &str, loc
     }
 }
 
-fn url_pairs(query: &str) -> Vec<(String, String)> {
+pub(crate) fn url_pairs(query: &str) -> Vec<(String, String)> {
     use crate::customers::urldecode;
     query
         .split('&')
@@ -145,11 +150,19 @@ pub async fn export(state: AppState, auth: AuthSession, headers: HeaderMap, Path
             let name = format!("{list}-{}.{format}", chrono::Local::now().format("%Y%m%d-%H%M"));
             ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], bytes).into_response()
         }
-        Err(AppError::NotFound) => StatusCode::NOT_FOUND.into_response(),
-        Err(AppError::Forbidden) => StatusCode::FORBIDDEN.into_response(),
-        Err(AppError::Validation(_)) => StatusCode::BAD_REQUEST.into_response(),
-        Err(error) => {
-            tracing::error!(%error, "export failed");
+        Err(error) => error_response(error),
+    }
+}
+
+/// A failed download as an HTTP status (details only in the log).
+pub fn error_response(error: AppError) -> Response {
+    match error {
+        AppError::NotFound => StatusCode::NOT_FOUND.into_response(),
+        AppError::Forbidden => StatusCode::FORBIDDEN.into_response(),
+        AppError::Unauthorized => StatusCode::UNAUTHORIZED.into_response(),
+        AppError::Validation(_) => StatusCode::BAD_REQUEST.into_response(),
+        error => {
+            tracing::error!(%error, "download failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }

@@ -1,5 +1,6 @@
 //! Jingxi: the application shared by the server (SSR) and the browser (hydration).
 #![recursion_limit = "256"]
+pub mod analytics;
 pub mod auth;
 pub mod customers;
 pub mod dashboard;
@@ -104,7 +105,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("pipeline/new") view=pipeline::deal_page::NewDealPage ssr=SsrMode::Async />
                     <Route path=path!("pipeline/deals/:id") view=pipeline::deal_page::DealPage ssr=SsrMode::Async />
                     <Route path=path!("targets") view=targets::page::TargetsPage ssr=SsrMode::Async />
-                    <Route path=path!("analytics") view=section(sections::Section::Analytics) ssr=SsrMode::Async />
+                    <Route path=path!("analytics") view=analytics::page::AbcPage ssr=SsrMode::Async />
+                    <Route path=path!("analytics/abc") view=analytics::page::AbcPage ssr=SsrMode::Async />
                     <Route path=path!("fieldwork") view=section(sections::Section::Fieldwork) ssr=SsrMode::Async />
                     <Route path=path!("import") view=imports::page::ImportPage ssr=SsrMode::Async />
                     <Route path=path!("import/:id") view=imports::page::ImportMappingPage ssr=SsrMode::Async />

@@ -124,6 +124,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     let events_state = state.clone();
     let upload_state = state.clone();
     let export_state = state.clone();
+    let report_state = state.clone();
     let uploads = Router::new()
         .route(
             "/api/imports/upload",
@@ -134,13 +135,25 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     let context_state = state.clone();
     let pkg_dir = std::path::Path::new(&*leptos_options.site_root).join(&*leptos_options.site_pkg_dir);
     assets::precompress_in_background(pkg_dir.clone());
+    // Third-party browser libraries (ECharts), copied into the site at build time.
+    let vendor_dir = std::path::Path::new(&*leptos_options.site_root).join("vendor");
+    assets::precompress_in_background(vendor_dir.clone());
     Router::new()
         .nest_service(&format!("/{}", leptos_options.site_pkg_dir), assets::serve_dir(pkg_dir))
+        .nest_service("/vendor", assets::serve_dir(vendor_dir))
         .route(
             "/api/export/{file}",
             axum::routing::get(
                 move |auth: app::auth::service::AuthSession, headers: axum::http::HeaderMap, file: axum::extract::Path<String>, query: axum::extract::RawQuery| {
                     app::exports::export(export_state.clone(), auth, headers, file, query)
+                },
+            ),
+        )
+        .route(
+            "/api/v1/reports/{name}",
+            axum::routing::get(
+                move |auth: app::auth::service::AuthSession, headers: axum::http::HeaderMap, name: axum::extract::Path<String>, query: axum::extract::RawQuery| {
+                    app::analytics::reports::report(report_state.clone(), auth, headers, name, query)
                 },
             ),
         )

@@ -62,6 +62,10 @@ pub enum ErrorCode {
     TargetLocksExceed,
     /// A target for a team or department without reps: nobody would hold it.
     TargetNoReps,
+    /// A period whose end comes before its start.
+    EndBeforeStart,
+    /// The B threshold of an ABC analysis must be above the A threshold.
+    ThresholdOrder,
     /// The file is not a table Jingxi can read (not CSV or XLSX, or no header row).
     NotReadable,
 }

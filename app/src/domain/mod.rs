@@ -26,6 +26,7 @@ macro_rules! text_enum {
     };
 }
 
+pub mod abc;
 pub mod customer;
 pub mod forecast;
 pub mod format;

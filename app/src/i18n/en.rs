@@ -1,4 +1,4 @@
-use super::{CustomerTexts, NotificationTexts, ForecastTexts, TargetTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, LadderTexts, ImportTexts, Texts};
+use super::{AnalyticsTexts, CustomerTexts, NotificationTexts, ForecastTexts, TargetTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, LadderTexts, ImportTexts, Texts};
 
 pub static TEXTS: Texts = Texts {
     app_name: "Jingxi",
@@ -33,7 +33,6 @@ pub static TEXTS: Texts = Texts {
     customers_intro: "Customer files, the customer ladder (target → potential → prospect → customer → VIP), follow-ups and the lead pool. Customers belong to the company, not to one rep.",
     pipeline_intro: "The opportunity board: drag cards through the stages; quotes, contracts, orders and payments.",
     targets_intro: "Yearly targets broken down to half-years, quarters, months and weeks, to teams and reps, with progress and gaps at any time.",
-    analytics_intro: "ABC analysis of customers, the leaking funnel stage, rep performance, product margin and contribution.",
     fieldwork_intro: "Daily visit plans, check-ins, daily sales reports and supervisor sign-off.",
     settings_title: "Settings",
     users: "Users",
@@ -109,6 +108,8 @@ pub static TEXTS: Texts = Texts {
     err_row_cut_off: "The row ends before the mapped columns (file cut off or an open quote)",
     err_unknown_reference: "No record with this value exists",
     err_not_visible: "The matching record is outside what you may change",
+    err_end_before_start: "The end date is before the start date",
+    err_threshold_order: "The B threshold must be above the A threshold",
     err_not_readable: "Cannot read this file: upload a CSV (UTF-8 or GBK) or XLSX file with a header row",
     customers: CustomerTexts {
         stages: ["Target", "Potential", "Prospect", "Customer", "VIP", "Dormant", "Lost"],
@@ -348,6 +349,29 @@ pub static TEXTS: Texts = Texts {
         moved: |title, stage| format!("“{title}” moved to {stage}"),
         picked_up: |title| format!("Picked up “{title}”: arrow keys move it, Space drops it"),
         delivery: |s| match s { "pending" => "Pending", "partial" => "Partly delivered", "delivered" => "Delivered", _ => "" },
+    },
+    analytics: AnalyticsTexts {
+        abc_title: "ABC analysis",
+        abc_subtitle: "Which customers bring most of the value",
+        from: "From",
+        to: "To",
+        basis: "Ranked by",
+        bases: ["Sales", "Gross profit"],
+        rule: |basis, a, b| format!("Customers ranked by {} in the period, highest first: a customer is A while the cumulative share of those before it is below {a}%, B below {b}%, C for the rest (and any customer with nothing positive).", basis.to_lowercase()),
+        total: "Total",
+        pareto: "Pareto chart",
+        pareto_hint: |n| format!("The top {n} customers: bars are each customer's value, the line the cumulative share."),
+        customer: "Customer",
+        share: "Share",
+        cumulative_share: "Cumulative share",
+        class: "Class",
+        class_name: |c| format!("Class {c}"),
+        class_customers: |c| format!("Class {c} customers"),
+        customers_count: |n| if n == 1 { "1 customer".into() } else { format!("{n} customers") },
+        empty_title: "No sales in this period",
+        empty_body: "ABC analysis ranks customers by their sales orders. Choose a longer period or fewer filters.",
+        previous: "Previous",
+        next: "Next",
     },
     targets: TargetTexts {
         year: "Year",

@@ -44,7 +44,6 @@ pub struct Texts {
     pub customers_intro: &'static str,
     pub pipeline_intro: &'static str,
     pub targets_intro: &'static str,
-    pub analytics_intro: &'static str,
     pub fieldwork_intro: &'static str,
     pub settings_title: &'static str,
     pub users: &'static str,
@@ -121,11 +120,14 @@ pub struct Texts {
     pub err_unknown_reference: &'static str,
     pub err_not_visible: &'static str,
     pub err_not_readable: &'static str,
+    pub err_end_before_start: &'static str,
+    pub err_threshold_order: &'static str,
     pub customers: CustomerTexts,
     pub notifications: NotificationTexts,
     pub pipeline: PipelineTexts,
     pub forecast: ForecastTexts,
     pub targets: TargetTexts,
+    pub analytics: AnalyticsTexts,
     pub quotes: QuoteTexts,
     pub sales_settings: SalesSettingsTexts,
     pub ladder: LadderTexts,
@@ -256,6 +258,32 @@ pub struct QuoteTexts {
 }
 
 /// The targets page: the breakdown grid and progress.
+pub struct AnalyticsTexts {
+    pub abc_title: &'static str,
+    pub abc_subtitle: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub basis: &'static str,
+    /// By `AbcBasis` index: sales, gross profit.
+    pub bases: [&'static str; 2],
+    /// (basis, A threshold, B threshold) → the rule in words.
+    pub rule: fn(&str, &str, &str) -> String,
+    pub total: &'static str,
+    pub pareto: &'static str,
+    pub pareto_hint: fn(usize) -> String,
+    pub customer: &'static str,
+    pub share: &'static str,
+    pub cumulative_share: &'static str,
+    pub class: &'static str,
+    pub class_name: fn(&str) -> String,
+    pub class_customers: fn(&str) -> String,
+    pub customers_count: fn(u64) -> String,
+    pub empty_title: &'static str,
+    pub empty_body: &'static str,
+    pub previous: &'static str,
+    pub next: &'static str,
+}
+
 pub struct TargetTexts {
     pub year: &'static str,
     pub metric: &'static str,
@@ -593,6 +621,8 @@ impl Texts {
             ErrorCode::UnknownReference => self.err_unknown_reference.to_string(),
             ErrorCode::NotVisible => self.err_not_visible.to_string(),
             ErrorCode::NotReadable => self.err_not_readable.to_string(),
+            ErrorCode::EndBeforeStart => self.err_end_before_start.to_string(),
+            ErrorCode::ThresholdOrder => self.err_threshold_order.to_string(),
         }
     }
 

@@ -1,4 +1,4 @@
-use super::{CustomerTexts, NotificationTexts, ForecastTexts, TargetTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, LadderTexts, ImportTexts, Texts};
+use super::{AnalyticsTexts, CustomerTexts, NotificationTexts, ForecastTexts, TargetTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, LadderTexts, ImportTexts, Texts};
 
 pub static TEXTS: Texts = Texts {
     app_name: "精细",
@@ -33,7 +33,6 @@ pub static TEXTS: Texts = Texts {
     customers_intro: "客户资料卡、客户阶梯（目标→潜在→准客户→普通客户→VIP）、跟进记录与公海。客户属于公司，而不是某个销售。",
     pipeline_intro: "商机看板：拖动卡片推进阶段，报价、合同、订单与回款。",
     targets_intro: "年度目标分解到半年、季度、月、周，再到团队和每位销售，随时查看进度与差距。",
-    analytics_intro: "客户 ABC 分析、漏斗流失环节、销售人员业绩、产品毛利与贡献分析。",
     fieldwork_intro: "每日拜访计划、签到、销售日报与主管审批。",
     settings_title: "设置",
     users: "用户",
@@ -109,6 +108,8 @@ pub static TEXTS: Texts = Texts {
     err_row_cut_off: "这一行在映射的列之前就结束了（文件被截断或引号未闭合）",
     err_unknown_reference: "找不到这个值对应的记录",
     err_not_visible: "匹配到的记录不在您的权限范围内",
+    err_end_before_start: "结束日期早于开始日期",
+    err_threshold_order: "B 类阈值必须高于 A 类阈值",
     err_not_readable: "无法读取：请上传带表头的 CSV（UTF-8 或 GBK）或 XLSX 文件",
     customers: CustomerTexts {
         stages: ["目标客户", "潜在客户", "准客户", "普通客户", "VIP 客户", "休眠客户", "流失客户"],
@@ -348,6 +349,29 @@ pub static TEXTS: Texts = Texts {
         moved: |title, stage| format!("“{title}”已移到{stage}"),
         picked_up: |title| format!("已拿起“{title}”，用方向键移动，空格放下"),
         delivery: |s| match s { "pending" => "待发货", "partial" => "部分发货", "delivered" => "已发货", _ => "" },
+    },
+    analytics: AnalyticsTexts {
+        abc_title: "ABC 分析",
+        abc_subtitle: "哪些客户贡献了大部分业绩",
+        from: "从",
+        to: "到",
+        basis: "排序依据",
+        bases: ["销售额", "毛利"],
+        rule: |basis, a, b| format!("按期间内{basis}从高到低排列客户：排在前面的客户累计占比低于 {a}% 时为 A 类，低于 {b}% 时为 B 类，其余为 C 类（没有正值的客户也为 C 类）。"),
+        total: "合计",
+        pareto: "帕累托图",
+        pareto_hint: |n| format!("前 {n} 位客户：柱为每位客户的金额，折线为累计占比。"),
+        customer: "客户",
+        share: "占比",
+        cumulative_share: "累计占比",
+        class: "类别",
+        class_name: |c| format!("{c} 类"),
+        class_customers: |c| format!("{c} 类客户"),
+        customers_count: |n| format!("{n} 位客户"),
+        empty_title: "该期间没有销售",
+        empty_body: "ABC 分析按销售订单给客户排序。请选择更长的期间或减少筛选条件。",
+        previous: "上一页",
+        next: "下一页",
     },
     targets: TargetTexts {
         year: "年度",

@@ -8,7 +8,6 @@ use leptos::prelude::*;
 pub enum Section {
     Pipeline,
     Targets,
-    Analytics,
     Fieldwork,
 }
 
@@ -17,7 +16,6 @@ impl Section {
         match self {
             Section::Pipeline => t.nav_pipeline,
             Section::Targets => t.nav_targets,
-            Section::Analytics => t.nav_analytics,
             Section::Fieldwork => t.nav_fieldwork,
         }
     }
@@ -26,7 +24,6 @@ impl Section {
         match self {
             Section::Pipeline => t.pipeline_intro,
             Section::Targets => t.targets_intro,
-            Section::Analytics => t.analytics_intro,
             Section::Fieldwork => t.fieldwork_intro,
         }
     }

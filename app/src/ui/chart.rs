@@ -8,7 +8,7 @@ use charming::Chart;
 use leptos::prelude::*;
 
 /// Where the build puts `echarts.min.js` (copied from npm's `echarts` into the site assets).
-pub const ECHARTS_SRC: &str = "/echarts.min.js";
+pub const ECHARTS_SRC: &str = "/vendor/echarts.min.js";
 
 /// The colours of the traffic lights and ABC classes, shared by charts and CSS (style/main.css).
 pub mod palette {

@@ -1,0 +1,150 @@
+//! After-the-fact analysis. ABC: which customers bring most of the value in a period, on a page
+//! with a Pareto chart and as a report (`/api/v1/reports/abc`, JSON or CSV) with the same numbers.
+use crate::domain::abc::{AbcBasis, AbcClass, AbcRule};
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub mod page;
+#[cfg(feature = "ssr")]
+pub mod reports;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+/// A report's filters as they arrive in a URL (`from=2026-01-01&team=3&basis=gross_profit`);
+/// the service checks them and names the field of a bad one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportQuery {
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub team: String,
+    #[serde(default)]
+    pub rep: String,
+    #[serde(default)]
+    pub industry: String,
+    /// Province.
+    #[serde(default)]
+    pub region: String,
+    /// `sales` (default) or `gross_profit`.
+    #[serde(default)]
+    pub basis: String,
+    /// The A and B thresholds in percent (default 80 and 95).
+    #[serde(default)]
+    pub a: String,
+    #[serde(default)]
+    pub b: String,
+    /// The class whose cards the page lists (default A) and the page of them.
+    #[serde(default)]
+    pub class: String,
+    #[serde(default)]
+    pub page: String,
+}
+
+impl ReportQuery {
+    pub const KEYS: [&'static str; 11] = ["from", "to", "team", "rep", "industry", "region", "basis", "a", "b", "class", "page"];
+
+    fn field_mut(&mut self, key: &str) -> Option<&mut String> {
+        Some(match key {
+            "from" => &mut self.from,
+            "to" => &mut self.to,
+            "team" => &mut self.team,
+            "rep" => &mut self.rep,
+            "industry" => &mut self.industry,
+            "region" => &mut self.region,
+            "basis" => &mut self.basis,
+            "a" => &mut self.a,
+            "b" => &mut self.b,
+            "class" => &mut self.class,
+            "page" => &mut self.page,
+            _ => return None,
+        })
+    }
+
+    pub fn from_pairs<K: AsRef<str>, V: AsRef<str>>(pairs: impl IntoIterator<Item = (K, V)>) -> ReportQuery {
+        let mut query = ReportQuery::default();
+        for (key, value) in pairs {
+            if let Some(field) = query.field_mut(key.as_ref()) {
+                *field = value.as_ref().trim().to_string();
+            }
+        }
+        query
+    }
+
+    /// The filters as a query string, empty ones left out (links keep the page's filters).
+    pub fn query_string(&self) -> String {
+        let mut copy = self.clone();
+        Self::KEYS
+            .iter()
+            .filter_map(|key| {
+                let value = copy.field_mut(key).map(|v| v.clone()).unwrap_or_default();
+                (!value.is_empty()).then(|| format!("{key}={}", crate::customers::urlencode(&value)))
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// The same filters with one value changed.
+    pub fn with(&self, key: &str, value: &str) -> ReportQuery {
+        let mut copy = self.clone();
+        if let Some(field) = copy.field_mut(key) {
+            *field = value.to_string();
+        }
+        copy
+    }
+}
+
+/// One class's line in the summary: money and shares also as decimal strings, as the report API
+/// serves them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AbcClassRow {
+    pub class: AbcClass,
+    pub customers: u64,
+    pub value_fen: i64,
+    /// Of the total, four decimals ("0.7993").
+    pub share: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AbcCustomer {
+    pub rank: u64,
+    pub customer_id: i64,
+    pub external_id: Option<String>,
+    pub name: String,
+    pub value_fen: i64,
+    pub share: String,
+    pub cumulative_share: String,
+    pub class: AbcClass,
+}
+
+/// The ABC analysis of a period as the page shows it: the summary, the top customers for the
+/// Pareto chart and one page of one class's cards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AbcView {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub basis: AbcBasis,
+    pub rule: AbcRule,
+    pub total_fen: i64,
+    pub classes: Vec<AbcClassRow>,
+    /// The highest-ranked customers (at most `CHART_CUSTOMERS`).
+    pub top: Vec<AbcCustomer>,
+    pub class: AbcClass,
+    pub cards: Vec<AbcCustomer>,
+    pub page: u64,
+    pub pages: u64,
+}
+
+/// How many customers the Pareto chart draws (the report and the CSV hold every one).
+pub const CHART_CUSTOMERS: usize = 100;
+/// Cards per page.
+pub const CARDS_PER_PAGE: usize = 60;
+
+#[server(endpoint = "analytics/abc")]
+pub async fn load_abc(#[server(default)] query: ReportQuery) -> Result<AbcView, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    let report = service::abc(&state.db, &actor, &query, crate::pipeline::service::today()).await?;
+    Ok(service::abc_view(report, &query))
+}

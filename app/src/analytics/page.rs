@@ -1,0 +1,265 @@
+//! The ABC page: filters, the rule in words, the class summary, the Pareto chart with its table,
+//! and the customers of one class as coloured cards.
+use super::{load_abc, AbcClassRow, AbcCustomer, AbcView, ReportQuery};
+use crate::customers::api::customer_filter_options;
+use crate::domain::abc::{AbcBasis, AbcClass, AbcRule};
+use crate::domain::format::{format_date, format_money};
+use crate::error::AppError;
+use crate::i18n::{tr, use_i18n};
+use crate::ui::chart::{palette, ChartView};
+use crate::ui::{EmptyState, ErrorPanel, Loading, PageHeader};
+use charming::component::{Axis, Grid, Legend};
+use charming::datatype::{DataPoint, DataPointItem};
+use charming::element::{AxisLabel, AxisType, ItemStyle, Tooltip, Trigger};
+use charming::series::{Bar, Line};
+use charming::Chart;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+pub fn class_colour(class: AbcClass) -> &'static str {
+    match class {
+        AbcClass::A => palette::BLUE,
+        AbcClass::B => palette::AMBER,
+        AbcClass::C => palette::GREY,
+    }
+}
+
+/// The CSS class that sets a class's colour (`--abc`, style/main.css).
+fn class_colour_css(class: AbcClass) -> &'static str {
+    match class {
+        AbcClass::A => "abc-a",
+        AbcClass::B => "abc-b",
+        AbcClass::C => "abc-c",
+    }
+}
+
+/// The round class badge (also on customer lists and files).
+pub fn class_css(class: AbcClass) -> String {
+    format!("abc {}", class_colour_css(class))
+}
+
+/// Share "0.7993" as "79.93%".
+fn percent(share: &str) -> String {
+    let value: f64 = share.parse().unwrap_or(0.0);
+    format!("{:.2}%", value * 100.0)
+}
+
+/// Bars: each top customer's value, coloured by class; line: the cumulative share (right axis).
+pub fn pareto_chart(top: &[AbcCustomer], value_name: String, cumulative_name: String) -> Chart {
+    let names: Vec<String> = top.iter().map(|c| c.name.clone()).collect();
+    let bars: Vec<DataPoint> = top
+        .iter()
+        .map(|c| DataPointItem::new(c.value_fen as f64 / 100.0).item_style(ItemStyle::new().color(class_colour(c.class))).into())
+        .collect();
+    let cumulative: Vec<DataPoint> = top.iter().map(|c| DataPoint::from((c.cumulative_share.parse::<f64>().unwrap_or(0.0) * 1000.0).round() / 10.0)).collect();
+    Chart::new()
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .legend(Legend::new().bottom(0))
+        .grid(Grid::new().left(8).right(8).top(16).bottom(40).contain_label(true))
+        .x_axis(Axis::new().type_(AxisType::Category).data(names).axis_label(AxisLabel::new().show(false)))
+        .y_axis(Axis::new().type_(AxisType::Value))
+        .y_axis(Axis::new().type_(AxisType::Value).min(0).max(100).axis_label(AxisLabel::new().formatter("{value}%")))
+        .series(Bar::new().name(value_name).data(bars))
+        .series(Line::new().name(cumulative_name).y_axis_index(1).show_symbol(false).data(cumulative).item_style(ItemStyle::new().color(palette::RED)))
+}
+
+#[component]
+pub fn AbcPage() -> impl IntoView {
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| {
+        let map = query_map.read();
+        ReportQuery::from_pairs(ReportQuery::KEYS.iter().filter_map(|key| map.get(key).map(|value| (*key, value))))
+    });
+    let report = Resource::new(move || query.get(), load_abc);
+    let options = Resource::new(|| (), |_| customer_filter_options());
+    view! {
+        <PageHeader title=tr(|t| t.analytics.abc_title) subtitle=tr(|t| t.analytics.abc_subtitle) />
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                let options = options.await.ok();
+                let query = query.get_untracked();
+                match report.await {
+                    Ok(view) => view! { <Filters query=query.clone() options errors=Vec::new() view=Some(view.clone()) /> <AbcReportView view query /> }.into_any(),
+                    Err(AppError::Validation(errors)) => view! { <Filters query options errors view=None /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Filters(query: ReportQuery, options: Option<crate::customers::FilterOptions>, errors: Vec<crate::domain::forms::FieldError>, view: Option<AbcView>) -> AnyView {
+    let i18n = use_i18n();
+    let error_at = move |field: &'static str| {
+        errors.iter().find(|e| e.field == field).map(|e| {
+            let code = e.code.clone();
+            view! { <span class="field-error" role="alert" data-testid=format!("error-{field}")>{move || i18n.t().field_error(&code)}</span> }
+        })
+    };
+    // Shown values: what the report used (defaults filled in), else what was typed.
+    let from = view.as_ref().map_or(query.from.clone(), |v| v.from.to_string());
+    let to = view.as_ref().map_or(query.to.clone(), |v| v.to.to_string());
+    let rule = view.as_ref().map(|v| v.rule).unwrap_or_default();
+    let a = if query.a.is_empty() { AbcRule::percent_text(rule.a_bp) } else { query.a.clone() };
+    let b = if query.b.is_empty() { AbcRule::percent_text(rule.b_bp) } else { query.b.clone() };
+    let options = options.unwrap_or_default();
+    let select = move |name: &'static str, all: fn(&crate::i18n::Texts) -> &'static str, current: String, choices: Vec<(String, String)>| {
+        view! {
+            <select name=name aria-label=move || all(i18n.t())>
+                <option value="">{move || all(i18n.t())}</option>
+                {choices.into_iter().map(|(value, label)| {
+                    let selected = value == current;
+                    view! { <option value=value selected=selected>{label}</option> }
+                }).collect_view()}
+            </select>
+        }
+    };
+    let ids = |values: Vec<(i64, String)>| values.into_iter().map(|(id, name)| (id.to_string(), name)).collect::<Vec<_>>();
+    let texts = |values: Vec<String>| values.into_iter().map(|v| (v.clone(), v)).collect::<Vec<_>>();
+    view! {
+        <form class="search-bar board-filters report-filters" method="get" action="/analytics/abc" data-testid="abc-filters">
+            <label class="inline-label">{tr(|t| t.analytics.from)} <input type="date" name="from" value=from /> {error_at("from")}</label>
+            <label class="inline-label">{tr(|t| t.analytics.to)} <input type="date" name="to" value=to /> {error_at("to")}</label>
+            <label class="inline-label">{tr(|t| t.analytics.basis)}
+                <select name="basis">
+                    {AbcBasis::ALL.iter().copied().map(|basis| view! {
+                        <option value=basis.as_str() selected=query.basis == basis.as_str()>{move || i18n.t().analytics.bases[basis.index()]}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            {(options.teams.len() > 1).then(|| select("team", |t| t.customers.all_teams, query.team.clone(), ids(options.teams.clone())))}
+            {(options.people.len() > 1).then(|| select("rep", |t| t.customers.all_owners, query.rep.clone(), ids(options.people.clone())))}
+            {select("industry", |t| t.customers.all_industries, query.industry.clone(), texts(options.industries.clone()))}
+            {select("region", |t| t.customers.all_provinces, query.region.clone(), texts(options.provinces.clone()))}
+            <label class="inline-label threshold">"A <" <input name="a" inputmode="decimal" size="4" value=a /> "%" {error_at("a")}</label>
+            <label class="inline-label threshold">"B <" <input name="b" inputmode="decimal" size="4" value=b /> "%" {error_at("b")}</label>
+            <button type="submit" class="button">{tr(|t| t.pipeline.apply)}</button>
+        </form>
+    }
+    .into_any()
+}
+
+#[component]
+fn AbcReportView(view: AbcView, query: ReportQuery) -> AnyView {
+    let i18n = use_i18n();
+    let (rule, basis) = (view.rule, view.basis);
+    let export_query = ReportQuery { from: view.from.to_string(), to: view.to.to_string(), class: String::new(), page: String::new(), ..query.clone() }.query_string();
+    let period = (view.from, view.to);
+    let summary = view! {
+        <p class="hint" data-testid="abc-rule">
+            {move || format_date(period.0, i18n.locale.get())} " – " {move || format_date(period.1, i18n.locale.get())} " · "
+            {move || (i18n.t().analytics.rule)(i18n.t().analytics.bases[basis.index()], &AbcRule::percent_text(rule.a_bp), &AbcRule::percent_text(rule.b_bp))}
+        </p>
+    };
+    if view.top.is_empty() {
+        return view! {
+            {summary}
+            <EmptyState title=tr(|t| t.analytics.empty_title) body=tr(|t| t.analytics.empty_body) />
+        }
+        .into_any();
+    }
+    let chart = {
+        let top = view.top.clone();
+        Signal::derive(move || pareto_chart(&top, i18n.t().analytics.bases[basis.index()].to_string(), i18n.t().analytics.cumulative_share.to_string()))
+    };
+    let shown = view.top.len();
+    view! {
+        {summary}
+        <section class="abc-summary" data-testid="abc-summary">
+            {view.classes.iter().cloned().map(|row| view! { <ClassTile row query=query.clone() current=view.class /> }).collect_view()}
+            <div class="figure">
+                <span class="figure-label">{tr(|t| t.analytics.total)}</span>
+                <strong class="figure-value" data-testid="abc-total">{format_money(view.total_fen)}</strong>
+                <crate::customers::page::ExportLinks list="abc" query=export_query />
+            </div>
+        </section>
+        <section class="card">
+            <h2>{tr(|t| t.analytics.pareto)}</h2>
+            <p class="hint">{move || (i18n.t().analytics.pareto_hint)(shown)}</p>
+            <ChartView id="pareto-chart" label=tr(|t| t.analytics.pareto) chart height=320 />
+            <details>
+                <summary>{tr(|t| t.targets.table)}</summary>
+                <div class="table-wrap">
+                    <table class="table" data-testid="pareto-table">
+                        <thead><tr>
+                            <th scope="col" class="num">"#"</th>
+                            <th scope="col">{tr(|t| t.analytics.customer)}</th>
+                            <th scope="col" class="num">{move || i18n.t().analytics.bases[basis.index()]}</th>
+                            <th scope="col" class="num">{tr(|t| t.analytics.share)}</th>
+                            <th scope="col" class="num">{tr(|t| t.analytics.cumulative_share)}</th>
+                            <th scope="col">{tr(|t| t.analytics.class)}</th>
+                        </tr></thead>
+                        <tbody>
+                            {view.top.iter().map(|c| view! {
+                                <tr>
+                                    <td class="num">{c.rank}</td>
+                                    <td><a href=format!("/customers/{}", c.customer_id)>{c.name.clone()}</a></td>
+                                    <td class="num">{format_money(c.value_fen)}</td>
+                                    <td class="num">{percent(&c.share)}</td>
+                                    <td class="num">{percent(&c.cumulative_share)}</td>
+                                    <td><span class=class_css(c.class)>{c.class.as_str()}</span></td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </details>
+        </section>
+        <CardList view query />
+    }
+    .into_any()
+}
+
+/// A class's figures; the tile links to that class's cards.
+#[component]
+fn ClassTile(row: AbcClassRow, query: ReportQuery, current: AbcClass) -> impl IntoView {
+    let i18n = use_i18n();
+    let href = format!("/analytics/abc?{}#abc-cards", query.with("class", row.class.as_str()).with("page", "").query_string());
+    let selected = row.class == current;
+    view! {
+        <a class=format!("figure abc-tile {}", class_colour_css(row.class)) class:selected=selected href=href data-testid=format!("abc-class-{}", row.class.as_str())>
+            <span class="figure-label">{move || (i18n.t().analytics.class_name)(row.class.as_str())}</span>
+            <strong class="figure-value">{format_money(row.value_fen)}</strong>
+            <span class="figure-hint">{move || (i18n.t().analytics.customers_count)(row.customers)} " · " {percent(&row.share)}</span>
+        </a>
+    }
+}
+
+#[component]
+fn CardList(view: AbcView, query: ReportQuery) -> impl IntoView {
+    let i18n = use_i18n();
+    let class = view.class;
+    let page_href = move |page: u64| format!("/analytics/abc?{}#abc-cards", query.with("class", class.as_str()).with("page", &page.to_string()).query_string());
+    view! {
+        <section class="card" id="abc-cards">
+            <h2>{move || (i18n.t().analytics.class_customers)(class.as_str())}</h2>
+            <ul class="abc-cards" data-testid="abc-cards">
+                {view.cards.into_iter().map(|c| view! { <CustomerCard customer=c /> }).collect_view()}
+            </ul>
+            {(view.pages > 1).then(|| view! {
+                <nav class="pager">
+                    {(view.page > 0).then(|| view! { <a class="button small" href=page_href(view.page - 1)>{tr(|t| t.analytics.previous)}</a> })}
+                    <span class="muted">{view.page + 1} " / " {view.pages}</span>
+                    {(view.page + 1 < view.pages).then(|| view! { <a class="button small" href=page_href(view.page + 1)>{tr(|t| t.analytics.next)}</a> })}
+                </nav>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn CustomerCard(customer: AbcCustomer) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <li class=format!("abc-card {}", class_colour_css(customer.class)) data-testid="abc-card">
+            <a href=format!("/customers/{}", customer.customer_id)>
+                <span class="abc-card-rank">"#" {customer.rank}</span>
+                <strong class="abc-card-name">{customer.name.clone()}</strong>
+                <span class="abc-card-value">{format_money(customer.value_fen)}</span>
+                <span class="abc-card-share">{move || i18n.t().analytics.share} " " {percent(&customer.share)}</span>
+            </a>
+            <span class=class_css(customer.class) aria-label=move || (i18n.t().analytics.class_name)(customer.class.as_str())>{customer.class.as_str()}</span>
+        </li>
+    }
+}

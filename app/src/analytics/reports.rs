@@ -1,0 +1,114 @@
+//! Reports as data: `GET /api/v1/reports/{name}` with the page's filters as query parameters,
+//! JSON by default, CSV with `format=csv` (or `Accept: text/csv`, or `{name}.csv`). Same
+//! visibility and the same service as the page, so the numbers cannot differ. Money is a decimal
+//! string in yuan and shares have four decimals, so nothing is lost to floating point.
+use super::service::{self, AbcReport};
+use super::ReportQuery;
+use crate::auth::service::{load_actor, AuthSession};
+use crate::domain::abc::AbcRule;
+use crate::domain::forms::money_input_value;
+use crate::error::AppError;
+use crate::exports::{to_csv, Cell, ExportTable};
+use crate::i18n::Texts;
+use crate::state::AppState;
+use axum::extract::{Path, RawQuery};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+/// The rule as the page states it, in the reader's language.
+pub fn rule_text(texts: &Texts, report_rule: AbcRule, basis: crate::domain::abc::AbcBasis) -> String {
+    (texts.analytics.rule)(texts.analytics.bases[basis.index()], &AbcRule::percent_text(report_rule.a_bp), &AbcRule::percent_text(report_rule.b_bp))
+}
+
+fn abc_json(report: &AbcReport, texts: &Texts) -> Value {
+    json!({
+        "rule": rule_text(texts, report.rule, report.basis),
+        "from": report.from,
+        "to": report.to,
+        "basis": report.basis.as_str(),
+        "total": money_input_value(report.total_fen),
+        "classes": report.classes.iter().map(|c| json!({
+            "class": c.class.as_str(),
+            "customers": c.customers,
+            "value": money_input_value(c.value_fen),
+            "share": c.share,
+        })).collect::<Vec<_>>(),
+        "customers": report.customers.iter().map(|c| json!({
+            "rank": c.rank,
+            "customer_id": c.customer_id,
+            "external_id": c.external_id,
+            "name": c.name,
+            "value": money_input_value(c.value_fen),
+            "share": c.share,
+            "cumulative_share": c.cumulative_share,
+            "class": c.class.as_str(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// One row per customer; the header names are the JSON's keys.
+pub fn abc_table(report: &AbcReport) -> ExportTable {
+    ExportTable {
+        sheet: "abc".into(),
+        headers: ["rank", "customer_id", "external_id", "name", "value", "share", "cumulative_share", "class"].map(String::from).to_vec(),
+        rows: report
+            .customers
+            .iter()
+            .map(|c| {
+                vec![
+                    Cell::Number(c.rank as i64),
+                    Cell::Number(c.customer_id),
+                    Cell::Text(c.external_id.clone().unwrap_or_default()),
+                    Cell::Text(c.name.clone()),
+                    Cell::Money(c.value_fen),
+                    Cell::Text(c.share.clone()),
+                    Cell::Text(c.cumulative_share.clone()),
+                    Cell::Text(c.class.as_str().into()),
+                ]
+            })
+            .collect(),
+    }
+}
+
+enum Format {
+    Json,
+    Csv,
+}
+
+pub async fn report(state: AppState, auth: AuthSession, headers: HeaderMap, Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
+    let Some(user) = auth.user else { return StatusCode::UNAUTHORIZED.into_response() };
+    let pairs = crate::exports::url_pairs(query.as_deref().unwrap_or(""));
+    let wants_csv = pairs.iter().any(|(k, v)| k == "format" && v == "csv")
+        || headers.get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.contains("text/csv"));
+    let (name, format) = match file.strip_suffix(".csv") {
+        Some(name) => (name, Format::Csv),
+        None => (file.strip_suffix(".json").unwrap_or(&file), if wants_csv { Format::Csv } else { Format::Json }),
+    };
+    let texts = crate::i18n::texts(crate::i18n::locale_of_headers(&headers));
+    let report_query = ReportQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let result = async {
+        let actor = load_actor(&state.db, user.0).await?;
+        match name {
+            "abc" => service::abc(&state.db, &actor, &report_query, crate::pipeline::service::today()).await.map(|report| (abc_json(&report, texts), abc_table(&report))),
+            _ => Err(AppError::NotFound),
+        }
+    }
+    .await;
+    match (result, format) {
+        (Ok((json, _)), Format::Json) => axum::Json(json).into_response(),
+        (Ok((_, table)), Format::Csv) => match to_csv(&table) {
+            Ok(bytes) => {
+                let file_name = format!("{name}-{}.csv", chrono::Local::now().format("%Y%m%d-%H%M"));
+                ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\""))], bytes).into_response()
+            }
+            Err(error) => crate::exports::error_response(error),
+        },
+        // A bad filter says which one and why, in the reader's language.
+        (Err(AppError::Validation(errors)), _) => {
+            let errors: Vec<Value> = errors.iter().map(|e| json!({ "field": e.field, "message": texts.field_error(&e.code) })).collect();
+            (StatusCode::BAD_REQUEST, axum::Json(json!({ "errors": errors }))).into_response()
+        }
+        (Err(error), _) => crate::exports::error_response(error),
+    }
+}

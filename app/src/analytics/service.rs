@@ -1,0 +1,230 @@
+//! ABC analysis on the server: one grouped SQL aggregate per customer (on either database), then
+//! the domain's classification.
+use super::{AbcClassRow, AbcCustomer, AbcView, ReportQuery, CARDS_PER_PAGE, CHART_CUSTOMERS};
+use crate::auth::scope::{across_owners, visible};
+use crate::auth::service::Actor;
+use crate::db::sum_as_bigint;
+use crate::domain::abc::{self, AbcBasis, AbcClass, AbcRule, RuleError};
+use crate::domain::forms::{parse_optional_date, Checks, ErrorCode};
+use crate::entities::{customer, sales_order, user};
+use crate::error::{AppError, AppResult};
+use chrono::{Datelike, Months, NaiveDate};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
+use std::collections::HashMap;
+
+/// The filters, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFilter {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub team: Option<i64>,
+    pub rep: Option<i64>,
+    pub industry: String,
+    pub region: String,
+}
+
+/// Without dates a report covers the last twelve months up to today (this month included).
+pub fn report_filter(query: &ReportQuery, today: NaiveDate, checks: &mut Checks) -> Option<ReportFilter> {
+    let default_from = (today - Months::new(11)).with_day(1).unwrap_or(today);
+    let from = checks.check("from", parse_optional_date(&query.from)).map(|d| d.unwrap_or(default_from));
+    let to = checks.check("to", parse_optional_date(&query.to)).map(|d| d.unwrap_or(today));
+    let id = |raw: &str| -> Result<Option<i64>, ErrorCode> { if raw.is_empty() { Ok(None) } else { raw.parse().map(Some).map_err(|_| ErrorCode::UnknownChoice) } };
+    let team = checks.check("team", id(&query.team));
+    let rep = checks.check("rep", id(&query.rep));
+    let (from, to) = (from?, to?);
+    if to < from {
+        checks.0.push(crate::domain::forms::FieldError::new("to", ErrorCode::EndBeforeStart));
+        return None;
+    }
+    Some(ReportFilter { from, to, team: team?, rep: rep?, industry: query.industry.clone(), region: query.region.clone() })
+}
+
+fn rule_of(query: &ReportQuery, checks: &mut Checks) -> Option<AbcRule> {
+    let or_default = |raw: &str, default: u32| if raw.is_empty() { AbcRule::percent_text(default) } else { raw.to_string() };
+    let defaults = AbcRule::default();
+    match AbcRule::from_percent(&or_default(&query.a, defaults.a_bp), &or_default(&query.b, defaults.b_bp)) {
+        Ok(rule) => Some(rule),
+        Err(RuleError::NotIncreasing) => checks.check("b", Err(ErrorCode::ThresholdOrder)),
+        Err(RuleError::OutOfRange) => {
+            let bad_a = AbcRule::from_percent(&or_default(&query.a, defaults.a_bp), "99.99").is_err();
+            checks.check(if bad_a { "a" } else { "b" }, Err(ErrorCode::OutOfRange { min: 1, max: 99 }))
+        }
+    }
+}
+
+/// Everything the report needs, checked: the filters, what customers are ranked by, the rule.
+pub struct AbcRequest {
+    pub filter: ReportFilter,
+    pub basis: AbcBasis,
+    pub rule: AbcRule,
+}
+
+pub fn abc_request(query: &ReportQuery, today: NaiveDate) -> AppResult<AbcRequest> {
+    let mut checks = Checks::default();
+    let filter = report_filter(query, today, &mut checks);
+    let basis = checks.check("basis", if query.basis.is_empty() { Ok(AbcBasis::Sales) } else { AbcBasis::parse(&query.basis).ok_or(ErrorCode::UnknownChoice) });
+    let rule = rule_of(query, &mut checks);
+    checks.into_result().map_err(AppError::Validation)?;
+    match (filter, basis, rule) {
+        (Some(filter), Some(basis), Some(rule)) => Ok(AbcRequest { filter, basis, rule }),
+        _ => Err(AppError::internal("checks passed without values")),
+    }
+}
+
+/// Value per customer in the period from the sales orders the actor may see: one grouped query.
+pub async fn value_per_customer(db: &impl ConnectionTrait, actor: &Actor, filter: &ReportFilter, basis: AbcBasis) -> AppResult<Vec<(i64, i64)>> {
+    let value = match basis {
+        AbcBasis::Sales => sum_as_bigint(Expr::col(sales_order::Column::AmountFen)),
+        AbcBasis::GrossProfit => sum_as_bigint(Expr::col(sales_order::Column::AmountFen).sub(Expr::col(sales_order::Column::CostFen))),
+    };
+    let mut select = visible::<sales_order::Entity>(&actor.scope())
+        .select_only()
+        .column(sales_order::Column::CustomerId)
+        .column_as(value, "value")
+        .filter(sales_order::Column::OrderedOn.between(filter.from, filter.to))
+        .group_by(sales_order::Column::CustomerId);
+    if let Some(team) = filter.team {
+        let members = Query::select().column(user::Column::Id).from(user::Entity).and_where(user::Column::TeamId.eq(team)).to_owned();
+        select = select.filter(sales_order::Column::OwnerId.in_subquery(members));
+    }
+    if let Some(rep) = filter.rep {
+        select = select.filter(sales_order::Column::OwnerId.eq(rep));
+    }
+    for (column, wanted) in [(customer::Column::Industry, &filter.industry), (customer::Column::Province, &filter.region)] {
+        if !wanted.is_empty() {
+            let customers = Query::select().column(customer::Column::Id).from(customer::Entity).and_where(column.eq(wanted.as_str())).to_owned();
+            select = select.filter(sales_order::Column::CustomerId.in_subquery(customers));
+        }
+    }
+    Ok(select.into_tuple::<(i64, i64)>().all(db).await?)
+}
+
+/// Names and external ids of the given customers (whose orders the actor already sees).
+async fn customer_labels(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<HashMap<i64, (String, Option<String>)>> {
+    let mut labels = HashMap::with_capacity(ids.len());
+    // Bounded batches: SQLite caps the parameters of one statement.
+    for batch in ids.chunks(5_000) {
+        let rows: Vec<(i64, String, Option<String>)> = across_owners::<customer::Entity>()
+            .select_only()
+            .column(customer::Column::Id)
+            .column(customer::Column::Name)
+            .column(customer::Column::ExternalId)
+            .filter(customer::Column::Id.is_in(batch.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        labels.extend(rows.into_iter().map(|(id, name, external)| (id, (name, external))));
+    }
+    Ok(labels)
+}
+
+/// The whole analysis: every customer with a value in the period, ranked and classed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AbcReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub basis: AbcBasis,
+    pub rule: AbcRule,
+    pub total_fen: i64,
+    pub classes: Vec<AbcClassRow>,
+    pub customers: Vec<AbcCustomer>,
+}
+
+pub async fn abc(db: &impl ConnectionTrait, actor: &Actor, query: &ReportQuery, today: NaiveDate) -> AppResult<AbcReport> {
+    let request = abc_request(query, today)?;
+    let values = value_per_customer(db, actor, &request.filter, request.basis).await?;
+    let classification = abc::classify(values, request.rule);
+    let ids: Vec<i64> = classification.ranked.iter().map(|r| r.id).collect();
+    let mut labels = customer_labels(db, &ids).await?;
+    let total = classification.total;
+    let customers = classification
+        .ranked
+        .into_iter()
+        .enumerate()
+        .map(|(index, ranked)| {
+            let (name, external_id) = labels.remove(&ranked.id).unwrap_or_default();
+            AbcCustomer {
+                rank: index as u64 + 1,
+                customer_id: ranked.id,
+                external_id,
+                name,
+                value_fen: ranked.value,
+                share: abc::share_text(ranked.value, total),
+                cumulative_share: abc::share_text(ranked.cumulative, total),
+                class: ranked.class,
+            }
+        })
+        .collect();
+    let classes = classification
+        .classes
+        .into_iter()
+        .map(|c| AbcClassRow { class: c.class, customers: c.customers as u64, value_fen: c.value, share: abc::share_text(c.value, total) })
+        .collect();
+    Ok(AbcReport { from: request.filter.from, to: request.filter.to, basis: request.basis, rule: request.rule, total_fen: total, classes, customers })
+}
+
+/// What the page needs of the report: the summary, the chart's customers, one page of cards.
+pub fn abc_view(report: AbcReport, query: &ReportQuery) -> AbcView {
+    let class = AbcClass::parse(&query.class).unwrap_or(AbcClass::A);
+    let members: Vec<&AbcCustomer> = report.customers.iter().filter(|c| c.class == class).collect();
+    let pages = members.len().div_ceil(CARDS_PER_PAGE).max(1) as u64;
+    let page = Ord::min(query.page.parse::<u64>().unwrap_or(0), pages - 1);
+    let cards = members.into_iter().skip(page as usize * CARDS_PER_PAGE).take(CARDS_PER_PAGE).cloned().collect();
+    AbcView {
+        from: report.from,
+        to: report.to,
+        basis: report.basis,
+        rule: report.rule,
+        total_fen: report.total_fen,
+        classes: report.classes,
+        top: report.customers.iter().take(CHART_CUSTOMERS).cloned().collect(),
+        class,
+        cards,
+        page,
+        pages,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn fields(result: AppResult<AbcRequest>) -> Vec<(String, ErrorCode)> {
+        match result {
+            Err(AppError::Validation(errors)) => errors.into_iter().map(|e| (e.field, e.code)).collect(),
+            Err(other) => panic!("{other:?}"),
+            Ok(_) => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_default_period_is_the_last_twelve_months() {
+        let request = abc_request(&ReportQuery::default(), day(2026, 11, 23)).unwrap();
+        assert_eq!((request.filter.from, request.filter.to), (day(2025, 12, 1), day(2026, 11, 23)));
+        assert_eq!((request.basis, request.rule), (AbcBasis::Sales, AbcRule::default()));
+    }
+
+    #[test]
+    fn bad_filters_are_named_at_their_field() {
+        let today = day(2026, 11, 23);
+        let query = |pairs: &[(&str, &str)]| ReportQuery::from_pairs(pairs.iter().copied());
+        assert_eq!(fields(abc_request(&query(&[("from", "2026-13-01")]), today)), [("from".to_string(), ErrorCode::InvalidDate)]);
+        assert_eq!(fields(abc_request(&query(&[("from", "2026-05-01"), ("to", "2026-04-01")]), today)), [("to".to_string(), ErrorCode::EndBeforeStart)]);
+        assert_eq!(fields(abc_request(&query(&[("a", "96")]), today)), [("b".to_string(), ErrorCode::ThresholdOrder)]);
+        assert_eq!(fields(abc_request(&query(&[("a", "abc")]), today)), [("a".to_string(), ErrorCode::OutOfRange { min: 1, max: 99 })]);
+        assert_eq!(fields(abc_request(&query(&[("b", "120")]), today)), [("b".to_string(), ErrorCode::OutOfRange { min: 1, max: 99 })]);
+        assert_eq!(fields(abc_request(&query(&[("basis", "weight"), ("team", "x")]), today)), [("team".to_string(), ErrorCode::UnknownChoice), ("basis".to_string(), ErrorCode::UnknownChoice)]);
+    }
+
+    #[test]
+    fn query_strings_keep_only_what_is_set() {
+        let query = ReportQuery::from_pairs([("from", "2026-01-01"), ("industry", "制造 业"), ("page", "")]);
+        assert_eq!(query.query_string(), "from=2026-01-01&industry=%E5%88%B6%E9%80%A0%20%E4%B8%9A");
+        assert_eq!(query.with("class", "B").query_string(), "from=2026-01-01&industry=%E5%88%B6%E9%80%A0%20%E4%B8%9A&class=B");
+    }
+}
