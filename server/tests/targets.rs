@@ -6,10 +6,10 @@ mod common;
 
 use app::domain::forms::ErrorCode;
 use app::domain::targets::{Light, Metric};
-use app::entities::{payment, sales_order, user};
+use app::entities::{payment, user};
 use app::error::AppError;
 use app::targets::{ProgressReport, TargetChange, TargetGrid};
-use common::{fields, Client, TestApp};
+use common::{fields, order, Client, TestApp};
 use chrono::Datelike;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
@@ -44,21 +44,6 @@ fn assert_levels_add_up(grid: &TargetGrid) {
             assert_eq!(parent.months[month], children.iter().map(|c| c.months[month]).sum::<i64>(), "{} month {}", parent.node, month + 1);
         }
     }
-}
-
-async fn order(app: &TestApp, owner: i64, customer: i64, on: (i32, u32, u32), amount_fen: i64, cost_fen: i64) -> sales_order::Model {
-    let columns = app::pipeline::service::OrderColumns {
-        number: format!("T-{owner}-{}-{}-{}", on.0, on.1, on.2),
-        external_id: None,
-        customer_id: customer,
-        opportunity_id: None,
-        owner_id: owner,
-        on: chrono::NaiveDate::from_ymd_opt(on.0, on.1, on.2).unwrap(),
-        amount_fen,
-        cost_fen,
-        delivery: app::domain::pipeline::DeliveryStatus::Delivered,
-    };
-    columns.into_active_model(chrono::Utc::now()).insert(&app.db).await.unwrap()
 }
 
 #[tokio::test]

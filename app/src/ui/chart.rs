@@ -22,7 +22,7 @@ pub mod palette {
 /// A chart drawn into a box of the given height; its width follows the page (phones included).
 #[component]
 pub fn ChartView(
-    /// Unique on the page: ECharts draws into the element with this id.
+    /// Names the box for tests and links.
     #[prop(into)]
     id: String,
     /// What the chart shows, for screen readers.
@@ -34,12 +34,13 @@ pub fn ChartView(
     chart: Signal<Chart>,
     #[prop(default = 300)] height: u32,
 ) -> impl IntoView {
+    let node = NodeRef::<leptos::html::Div>::new();
     #[cfg(feature = "hydrate")]
-    browser::draw_when_ready(id.clone(), chart);
+    browser::draw_when_ready(node, chart);
     #[cfg(not(feature = "hydrate"))]
     let _ = chart;
     view! {
-        <div id=id class="chart" role="img" aria-label=label style=format!("height:{height}px") data-chart=""></div>
+        <div id=id node_ref=node class="chart" role="img" aria-label=label style=format!("height:{height}px") data-chart=""></div>
     }
 }
 
@@ -47,6 +48,15 @@ pub fn ChartView(
 mod browser {
     use super::ECHARTS_SRC;
     use charming::{Chart, Echarts, WasmRenderer};
+    use wasm_bindgen::prelude::wasm_bindgen;
+
+    #[wasm_bindgen]
+    extern "C" {
+        // charming's renderer finds its box by id; while a page swaps in new content the old box
+        // with the same id may still be in the document, so the element itself is passed.
+        #[wasm_bindgen(js_namespace = echarts, js_name = init)]
+        fn init(element: &web_sys::HtmlElement) -> Echarts;
+    }
     use leptos::prelude::*;
     use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 
@@ -96,19 +106,17 @@ mod browser {
         }
     }
 
-    pub fn draw_when_ready(id: String, chart: Signal<Chart>) {
+    pub fn draw_when_ready(node: NodeRef<leptos::html::Div>, chart: Signal<Chart>) {
         let instance = StoredValue::new_local(None::<Echarts>);
         Effect::new(move |_| {
+            let Some(element) = node.get() else { return };
             if !echarts_ready() {
                 return;
             }
             let chart = chart.get();
-            instance.update_value(|drawn| match drawn {
-                Some(existing) => WasmRenderer::update(existing, &chart),
-                None => match WasmRenderer::new_opt(None, None).render(&id, &chart) {
-                    Ok(created) => *drawn = Some(created),
-                    Err(error) => leptos::logging::warn!("chart {id} not drawn: {error:?}"),
-                },
+            instance.update_value(|drawn| {
+                let existing = drawn.get_or_insert_with(|| init(&element));
+                WasmRenderer::update(existing, &chart);
             });
         });
         let resize = window_event_listener(leptos::ev::resize, move |_| {

@@ -152,3 +152,20 @@ impl Client {
 pub fn fields(error: &AppError) -> Vec<(String, app::domain::forms::ErrorCode)> {
     error.field_errors().iter().map(|e| (e.field.clone(), e.code.clone())).collect()
 }
+
+/// A sales order written straight to the database (the tests' fixed figures, any date).
+pub async fn order(app: &TestApp, owner: i64, customer: i64, on: (i32, u32, u32), amount_fen: i64, cost_fen: i64) -> app::entities::sales_order::Model {
+    use sea_orm::ActiveModelTrait;
+    let columns = app::pipeline::service::OrderColumns {
+        number: format!("T-{owner}-{}-{}-{}", on.0, on.1, on.2),
+        external_id: None,
+        customer_id: customer,
+        opportunity_id: None,
+        owner_id: owner,
+        on: chrono::NaiveDate::from_ymd_opt(on.0, on.1, on.2).unwrap(),
+        amount_fen,
+        cost_fen,
+        delivery: app::domain::pipeline::DeliveryStatus::Delivered,
+    };
+    columns.into_active_model(chrono::Utc::now()).insert(&app.db).await.unwrap()
+}

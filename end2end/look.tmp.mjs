@@ -1,0 +1,16 @@
+import { launch, open, login, waitForHydration, BASE_URL } from './tests/browser.mjs';
+const [,, user, path, file, device = 'desktop', scrollTo = ''] = process.argv;
+const browser = await launch();
+const { PROJECTS } = await import('./tests/browser.mjs');
+const project = PROJECTS.find((p) => p.name === device);
+const { page } = await open(browser, project);
+await login(page, user);
+await page.waitForURL(`${BASE_URL}/dashboard`);
+await page.goto(`${BASE_URL}${path}`);
+await waitForHydration(page);
+await page.waitForTimeout(2500);
+if (scrollTo) await page.locator(scrollTo).first().scrollIntoViewIfNeeded();
+await page.waitForTimeout(500);
+await page.screenshot({ path: file });
+console.log('errors:', JSON.stringify(page.errors));
+await browser.close();

@@ -1,0 +1,85 @@
+// ABC analysis: a manager opens it on a desktop (from the menu, so the chart library loads after
+// hydration) and on a phone (directly), sees the Pareto chart drawn, the class summary and the
+// coloured cards, and the CSV export holds the same numbers as the page.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, DB, PROJECTS, launch, open, login, press, shot, waitForHydration } from './browser.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const fen = (text) => Math.round(Number(text.replace(/[¥,\s]/g, '')) * 100);
+
+/// Class → { customers, fen } from the export's rows (header: rank,…,value,share,cumulative_share,class).
+function classesOfCsv(csv) {
+  const [header, ...rows] = csv.replace(/^\uFEFF/, '').trim().split('\n');
+  const columns = header.split(',');
+  const value = columns.indexOf('value');
+  const cls = columns.indexOf('class');
+  const classes = {};
+  for (const row of rows) {
+    // Names may be quoted and hold commas: read the fixed columns from the end.
+    const cells = row.split(',');
+    const fromEnd = columns.length - 1;
+    const klass = cells[cells.length - (fromEnd - cls) - 1];
+    const amount = cells[cells.length - (fromEnd - value) - 1];
+    classes[klass] ??= { customers: 0, fen: 0 };
+    classes[klass].customers += 1;
+    classes[klass].fen += fen(amount);
+  }
+  return classes;
+}
+
+describe(`abc analysis (${DB})`, () => {
+  for (const project of PROJECTS) {
+    test(`a manager sees the ABC chart, classes and cards on a ${project.name}, and the CSV agrees`, async () => {
+      const { context, page } = await open(browser, project);
+      await login(page, 'manager');
+      await page.waitForURL(`${BASE_URL}/dashboard`);
+      if (project.hasTouch) {
+        await page.goto(`${BASE_URL}/analytics/abc`);
+      } else {
+        await waitForHydration(page);
+        await press(page.locator('.nav-links a[href="/analytics"]'), project);
+        await page.waitForURL(`${BASE_URL}/analytics`);
+      }
+      await page.getByTestId('abc-summary').waitFor();
+      await waitForHydration(page);
+      assert.match(await page.getByTestId('abc-rule').textContent(), /累计占比低于 80% 时为 A 类/);
+
+      // ECharts draws into the box (a canvas), from the site's own copy of the library.
+      await page.locator('#pareto-chart canvas').first().waitFor({ timeout: 20_000 });
+      assert.ok(await page.evaluate(() => typeof window.echarts === 'object'));
+
+      // Cards: coloured by class, the A cards first.
+      const cards = page.getByTestId('abc-card');
+      assert.ok(await cards.count() > 0, 'the A customers are listed');
+      assert.equal(await cards.first().locator('.abc').textContent(), 'A');
+      const border = await cards.first().evaluate((el) => getComputedStyle(el).borderLeftColor);
+      assert.equal(border, 'rgb(47, 111, 222)', 'A cards are blue like the A bars');
+
+      // The export has the same numbers as the tiles.
+      const href = await page.getByTestId('export-csv').getAttribute('href');
+      const csv = await (await page.request.get(`${BASE_URL}${href}`)).text();
+      const fromCsv = classesOfCsv(csv);
+      for (const klass of ['A', 'B', 'C']) {
+        const tile = page.getByTestId(`abc-class-${klass}`);
+        const money = await tile.locator('.figure-value').textContent();
+        const hint = await tile.locator('.figure-hint').textContent();
+        const customers = Number(hint.match(/(\d+) 位客户/)[1]);
+        assert.deepEqual({ customers, fen: fen(money) }, fromCsv[klass] ?? { customers: 0, fen: 0 }, `class ${klass}`);
+      }
+      assert.equal(await page.getByTestId('abc-card').first().isVisible(), true);
+
+      // The B cards, one tap away.
+      await press(page.getByTestId('abc-class-B'), project);
+      await page.waitForURL(/class=B/);
+      await page.locator('[data-testid="abc-card"] .abc', { hasText: 'B' }).first().waitFor();
+      assert.deepEqual(page.errors, []);
+      await page.getByTestId('abc-summary').scrollIntoViewIfNeeded();
+      await shot(page, `abc-${project.name}.png`);
+      await context.close();
+    });
+  }
+});
