@@ -12,6 +12,7 @@ mod m20261125_000007_company_settings;
 mod m20261125_000008_neglected_order;
 mod m20261126_000009_imports;
 mod m20261127_000010_targets;
+mod m20261201_000011_customer_abc;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_neglected_order::Migration),
             Box::new(m20261126_000009_imports::Migration),
             Box::new(m20261127_000010_targets::Migration),
+            Box::new(m20261201_000011_customer_abc::Migration),
         ]
     }
 }

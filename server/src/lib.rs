@@ -119,7 +119,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
     let auth_layer = AuthManagerLayerBuilder::new(Backend { db: state.db.clone() }, session_layer).build();
 
-    spawn_pool_return_job(state.clone());
+    spawn_hourly_jobs(state.clone());
     state.live.spawn_polling(state.db.clone());
     let events_state = state.clone();
     let upload_state = state.clone();
@@ -179,8 +179,9 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .with_state(leptos_options)
 }
 
-/// Hourly: customers nobody followed up for the configured days go back to the lead pool.
-fn spawn_pool_return_job(state: AppState) {
+/// Hourly (and once at start): customers nobody followed up for the configured days go back to
+/// the lead pool, and every customer's ABC class follows the last twelve months' sales.
+fn spawn_hourly_jobs(state: AppState) {
     tokio::spawn(async move {
         let mut hourly = tokio::time::interval(Duration::from_secs(3600));
         loop {
@@ -189,6 +190,11 @@ fn spawn_pool_return_job(state: AppState) {
                 Ok(0) => {}
                 Ok(returned) => tracing::info!(returned, "customers returned to the lead pool"),
                 Err(error) => tracing::warn!(?error, "lead pool job failed"),
+            }
+            match app::analytics::service::refresh_customer_classes(&state.db, app::pipeline::service::today()).await {
+                Ok(0) => {}
+                Ok(changed) => tracing::info!(changed, "customer ABC classes refreshed"),
+                Err(error) => tracing::warn!(?error, "ABC class job failed"),
             }
         }
     });

@@ -78,6 +78,9 @@ enum Job {
         #[arg(long)]
         as_of: Option<String>,
     },
+    /// Give every customer its ABC class by the company's sales over the last twelve months
+    /// (the server does this hourly).
+    AbcClasses,
 }
 
 #[derive(Subcommand)]
@@ -161,6 +164,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{returned} customers returned to the lead pool (no owner follow-up for {days} days)");
             Ok(())
         }
+        Command::Jobs { job: Job::AbcClasses } => {
+            let changed = app::analytics::service::refresh_customer_classes(&db, app::pipeline::service::today()).await.map_err(describe)?;
+            println!("{changed} customers changed ABC class");
+            Ok(())
+        }
         Command::User { action: UserAction::Add { username, name, admin, role } } => {
             let role = if admin { Role::Admin } else { Role::parse(&role).ok_or_else(|| format!("unknown role {role}"))? };
             let password = read_password().map_err(|e| format!("cannot read the password: {e}"))?;
@@ -179,6 +187,7 @@ async fn seed(db: &sea_orm::DatabaseConnection, config: &Config, deals: app::see
                 let customers = app::seed_customers::seed_demo_customers(db, chrono::Utc::now()).await.map_err(|e| format!("seeding customers failed: {e}"))?;
                 let deals = app::seed_pipeline::seed_pipeline(db, chrono::Utc::now(), deals).await.map_err(|e| format!("seeding deals failed: {e}"))?;
                 let plans = app::targets::service::seed_demo_targets(db, chrono::Local::now().date_naive()).await.map_err(|e| format!("seeding targets failed: {e}"))?;
+                app::analytics::service::refresh_customer_classes(db, app::pipeline::service::today()).await.map_err(|e| format!("classing customers failed: {e}"))?;
                 println!("demo company created with {customers} customers, {deals} deals and {plans} target plans: log in as admin, manager or rep with password {}", app::seed::DEMO_PASSWORD);
                 Ok(())
             }

@@ -60,6 +60,18 @@ async fn abc_classes_match_figures_worked_out_by_hand_on_the_page_the_json_and_t
     assert_eq!((company.class, company.cards.len()), (AbcClass::A, 2), "the A cards by default");
     assert_eq!(abc(&admin, &[("query[class]", "C")]).await.unwrap().cards.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["丁方"]);
 
+    // The class kept on each customer (lists, customer files) follows the company's last twelve
+    // months of sales, written only where it changed.
+    let year_end = chrono::NaiveDate::from_ymd_opt(2031, 12, 31).unwrap();
+    assert_eq!(app::analytics::service::refresh_customer_classes(&app.db, year_end).await.unwrap(), 4);
+    assert_eq!(app::analytics::service::refresh_customer_classes(&app.db, year_end).await.unwrap(), 0);
+    let detail: app::customers::CustomerDetail = admin.call("customers/detail", &[("id", &ids[3].to_string())]).await.unwrap();
+    assert_eq!(detail.abc_class, Some(AbcClass::C));
+    let list: app::customers::CustomerPage = admin.call("customers/list", &[("filter[q]", "甲方精密")]).await.unwrap();
+    assert_eq!(list.rows.iter().map(|r| r.abc_class).collect::<Vec<_>>(), [Some(AbcClass::A)]);
+    let later = chrono::NaiveDate::from_ymd_opt(2033, 6, 30).unwrap();
+    assert_eq!(app::analytics::service::refresh_customer_classes(&app.db, later).await.unwrap(), 4, "no sales in the last twelve months: no class");
+
     // By gross profit: 甲 200 and 乙 200 tie (the older customer first), 丁 50, 丙 10; total 460.
     // Before 乙 43.5% → A; before 丁 87.0% → B; before 丙 97.8% → C.
     let profit = abc(&admin, &[("query[basis]", "gross_profit")]).await.unwrap();

@@ -38,6 +38,16 @@ pub fn class_css(class: AbcClass) -> String {
     format!("abc {}", class_colour_css(class))
 }
 
+/// A customer's class as a round badge, linked to the ABC page (nothing without a class).
+#[component]
+pub fn AbcBadge(class: Option<AbcClass>) -> impl IntoView {
+    let i18n = use_i18n();
+    class.map(|class| {
+        let title = move || (i18n.t().analytics.badge_title)(class.as_str());
+        view! { <a class=class_css(class) href=format!("/analytics/abc?class={}", class.as_str()) title=title aria-label=title data-testid="abc-badge">{class.as_str()}</a> }
+    })
+}
+
 /// Share "0.7993" as "79.93%".
 fn percent(share: &str) -> String {
     let value: f64 = share.parse().unwrap_or(0.0);

@@ -3,14 +3,14 @@
 use super::{AbcClassRow, AbcCustomer, AbcView, ReportQuery, CARDS_PER_PAGE, CHART_CUSTOMERS};
 use crate::auth::scope::{across_owners, visible};
 use crate::auth::service::Actor;
-use crate::db::sum_as_bigint;
+use crate::db::{begin_write, sum_as_bigint};
 use crate::domain::abc::{self, AbcBasis, AbcClass, AbcRule, RuleError};
 use crate::domain::forms::{parse_optional_date, Checks, ErrorCode};
 use crate::entities::{customer, sales_order, user};
 use crate::error::{AppError, AppResult};
 use chrono::{Datelike, Months, NaiveDate};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select, TransactionSession, TransactionTrait};
 use std::collections::HashMap;
 
 /// The filters, checked.
@@ -24,9 +24,14 @@ pub struct ReportFilter {
     pub region: String,
 }
 
-/// Without dates a report covers the last twelve months up to today (this month included).
+/// The first day of the last twelve months up to `today` (this month included).
+fn twelve_months_before(today: NaiveDate) -> NaiveDate {
+    (today - Months::new(11)).with_day(1).unwrap_or(today)
+}
+
+/// Without dates a report covers the last twelve months up to today.
 pub fn report_filter(query: &ReportQuery, today: NaiveDate, checks: &mut Checks) -> Option<ReportFilter> {
-    let default_from = (today - Months::new(11)).with_day(1).unwrap_or(today);
+    let default_from = twelve_months_before(today);
     let from = checks.check("from", parse_optional_date(&query.from)).map(|d| d.unwrap_or(default_from));
     let to = checks.check("to", parse_optional_date(&query.to)).map(|d| d.unwrap_or(today));
     let id = |raw: &str| -> Result<Option<i64>, ErrorCode> { if raw.is_empty() { Ok(None) } else { raw.parse().map(Some).map_err(|_| ErrorCode::UnknownChoice) } };
@@ -72,13 +77,14 @@ pub fn abc_request(query: &ReportQuery, today: NaiveDate) -> AppResult<AbcReques
     }
 }
 
-/// Value per customer in the period from the sales orders the actor may see: one grouped query.
-pub async fn value_per_customer(db: &impl ConnectionTrait, actor: &Actor, filter: &ReportFilter, basis: AbcBasis) -> AppResult<Vec<(i64, i64)>> {
+/// Value per customer in the period from the given sales orders (the actor's visible ones, or
+/// the whole company's): one grouped query.
+pub async fn value_per_customer(db: &impl ConnectionTrait, orders: Select<sales_order::Entity>, filter: &ReportFilter, basis: AbcBasis) -> AppResult<Vec<(i64, i64)>> {
     let value = match basis {
         AbcBasis::Sales => sum_as_bigint(Expr::col(sales_order::Column::AmountFen)),
         AbcBasis::GrossProfit => sum_as_bigint(Expr::col(sales_order::Column::AmountFen).sub(Expr::col(sales_order::Column::CostFen))),
     };
-    let mut select = visible::<sales_order::Entity>(&actor.scope())
+    let mut select = orders
         .select_only()
         .column(sales_order::Column::CustomerId)
         .column_as(value, "value")
@@ -133,7 +139,7 @@ pub struct AbcReport {
 
 pub async fn abc(db: &impl ConnectionTrait, actor: &Actor, query: &ReportQuery, today: NaiveDate) -> AppResult<AbcReport> {
     let request = abc_request(query, today)?;
-    let values = value_per_customer(db, actor, &request.filter, request.basis).await?;
+    let values = value_per_customer(db, visible::<sales_order::Entity>(&actor.scope()), &request.filter, request.basis).await?;
     let classification = abc::classify(values, request.rule);
     let ids: Vec<i64> = classification.ranked.iter().map(|r| r.id).collect();
     let mut labels = customer_labels(db, &ids).await?;
@@ -162,6 +168,39 @@ pub async fn abc(db: &impl ConnectionTrait, actor: &Actor, query: &ReportQuery, 
         .map(|c| AbcClassRow { class: c.class, customers: c.customers as u64, value_fen: c.value, share: abc::share_text(c.value, total) })
         .collect();
     Ok(AbcReport { from: request.filter.from, to: request.filter.to, basis: request.basis, rule: request.rule, total_fen: total, classes, customers })
+}
+
+/// Gives every customer its company-wide class by sales over the twelve months up to `today`
+/// (None without sales in that time), writing only the customers whose class changed. Derived
+/// data: the customer's version is not bumped, so nobody's open edit is refused because of it.
+/// Returns how many customers changed.
+pub async fn refresh_customer_classes(db: &(impl ConnectionTrait + TransactionTrait), today: NaiveDate) -> AppResult<u64> {
+    let filter = ReportFilter { from: twelve_months_before(today), to: today, team: None, rep: None, industry: String::new(), region: String::new() };
+    let values = value_per_customer(db, across_owners::<sales_order::Entity>(), &filter, AbcBasis::Sales).await?;
+    let wanted: HashMap<i64, AbcClass> = abc::classify(values, AbcRule::default()).ranked.into_iter().map(|r| (r.id, r.class)).collect();
+    let txn = begin_write(db).await?;
+    // Every customer's stored class (two small columns, also for 100,000 customers).
+    let stored: Vec<(i64, Option<String>)> = across_owners::<customer::Entity>().select_only().column(customer::Column::Id).column(customer::Column::AbcClass).into_tuple().all(&txn).await?;
+    let mut changes: HashMap<Option<&'static str>, Vec<i64>> = HashMap::new();
+    for (id, class) in stored {
+        let target = wanted.get(&id).map(|c| c.as_str());
+        if class.as_deref() != target {
+            changes.entry(target).or_default().push(id);
+        }
+    }
+    let mut changed = 0;
+    for (class, ids) in changes {
+        for batch in ids.chunks(5_000) {
+            changed += customer::Entity::update_many()
+                .col_expr(customer::Column::AbcClass, Expr::value(class.map(str::to_string)))
+                .filter(customer::Column::Id.is_in(batch.to_vec()))
+                .exec(&txn)
+                .await?
+                .rows_affected;
+        }
+    }
+    txn.commit().await?;
+    Ok(changed)
 }
 
 /// What the page needs of the report: the summary, the chart's customers, one page of cards.

@@ -253,6 +253,7 @@ fn CustomerFile(customer: CustomerDetail, actions: FileActions) -> impl IntoView
             <h1 data-testid="customer-name">{customer.name.clone()}</h1>
             <StageBadge stage=customer.stage />
             <NewnessBadge is_new=customer.is_new />
+            <crate::analytics::page::AbcBadge class=customer.abc_class />
             {customer.tags.iter().cloned().map(|tag| view! { <span class="tag">{tag}</span> }).collect_view()}
             {can_edit.then(|| view! {
                 <a class="button small" href=format!("/customers/{}/edit", customer.id) data-testid="edit-customer">{tr(|t| t.edit)}</a>

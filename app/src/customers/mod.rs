@@ -23,6 +23,8 @@ pub struct CustomerRow {
     /// New or old customer; None until the first order.
     pub is_new: Option<bool>,
     pub owner_name: Option<String>,
+    /// Company-wide ABC class by the last twelve months' sales.
+    pub abc_class: Option<crate::domain::abc::AbcClass>,
     pub city: String,
     pub phone: String,
     pub last_follow_up_at: Option<DateTime<Utc>>,
@@ -262,6 +264,7 @@ pub struct TimelineEntry {
 pub struct CustomerDetail {
     pub id: i64,
     pub version: i32,
+    pub abc_class: Option<crate::domain::abc::AbcClass>,
     pub name: String,
     pub short_name: String,
     pub phone: String,

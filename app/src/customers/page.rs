@@ -281,6 +281,7 @@ fn CustomerCard(row: CustomerRow, pool: bool, claim: ServerAction<ClaimCustomer>
                 <a class="customer-name" href=format!("/customers/{}", row.id)>{row.name}</a>
                 <StageBadge stage=row.stage />
                 <NewnessBadge is_new=row.is_new />
+                <crate::analytics::page::AbcBadge class=row.abc_class />
             </div>
             <div class="customer-card-meta">
                 <span>{row.city}</span>

@@ -39,6 +39,9 @@ pub struct Model {
     pub search_text: String,
     /// The customer's id in the system it was imported from (matches re-imports).
     pub external_id: Option<String>,
+    /// ABC class ("A", "B", "C") by company-wide sales over the last twelve months; derived,
+    /// kept by `analytics::service::refresh_customer_classes`, None without sales in that time.
+    pub abc_class: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -366,6 +366,7 @@ pub static TEXTS: Texts = Texts {
         cumulative_share: "Cumulative share",
         class: "Class",
         class_name: |c| format!("Class {c}"),
+        badge_title: |c| format!("ABC class {c} by the company's sales over the last twelve months"),
         class_customers: |c| format!("Class {c} customers"),
         customers_count: |n| if n == 1 { "1 customer".into() } else { format!("{n} customers") },
         empty_title: "No sales in this period",

@@ -276,6 +276,8 @@ pub struct AnalyticsTexts {
     pub cumulative_share: &'static str,
     pub class: &'static str,
     pub class_name: fn(&str) -> String,
+    /// The badge on customer lists and files.
+    pub badge_title: fn(&str) -> String,
     pub class_customers: fn(&str) -> String,
     pub customers_count: fn(u64) -> String,
     pub empty_title: &'static str,

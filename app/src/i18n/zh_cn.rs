@@ -366,6 +366,7 @@ pub static TEXTS: Texts = Texts {
         cumulative_share: "累计占比",
         class: "类别",
         class_name: |c| format!("{c} 类"),
+        badge_title: |c| format!("ABC 分类：{c} 类（按近 12 个月全公司销售额）"),
         class_customers: |c| format!("{c} 类客户"),
         customers_count: |n| format!("{n} 位客户"),
         empty_title: "该期间没有销售",

@@ -193,7 +193,7 @@ pub(super) fn pipeline_choices(pipelines: Vec<pipeline::Model>) -> Vec<Choice> {
     pipelines.into_iter().map(|p| Choice { id: p.id, label: p.name }).collect()
 }
 
-pub(crate) fn today() -> NaiveDate {
+pub fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
