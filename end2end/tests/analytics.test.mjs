@@ -83,3 +83,47 @@ describe(`abc analysis (${DB})`, () => {
     });
   }
 });
+
+describe(`rep performance (${DB})`, () => {
+  for (const project of PROJECTS) {
+    test(`a manager ranks the team on a ${project.name}, re-sorts it, and the CSV agrees`, async () => {
+      const { context, page } = await open(browser, project);
+      await login(page, 'manager');
+      await page.waitForURL(`${BASE_URL}/dashboard`);
+      await page.goto(`${BASE_URL}/analytics/abc`);
+      await waitForHydration(page);
+      await press(page.locator('.tabs a[href="/analytics/reps"]'), project);
+      await page.waitForURL(`${BASE_URL}/analytics/reps`);
+      await page.getByTestId('leaderboard').waitFor();
+      await page.locator('#leaderboard-chart canvas').first().waitFor({ timeout: 20_000 });
+
+      // The manager's own team only, ranked by sales: ranks never go down the table.
+      const rows = page.getByTestId('leaderboard-row');
+      const names = await rows.locator('.person-name').allTextContents();
+      assert.ok(names.includes('张伟') && names.includes('王芳'), names.join());
+      assert.ok(!names.includes('刘洋'), 'another team stays hidden');
+      const ranks = (await rows.locator('td.rank').allTextContents()).map(Number);
+      assert.deepEqual([...ranks].sort((a, b) => a - b), ranks);
+
+      // Ranked by payments from the column heading.
+      await press(page.locator('[data-testid="leaderboard"] th a', { hasText: '回款' }), project);
+      await page.waitForURL(/sort=payments/);
+      await page.locator('th[aria-sort="descending"]', { hasText: '回款' }).waitFor();
+      const paymentsColumn = await page.locator('[data-testid="leaderboard"] thead th').evaluateAll((cells) => cells.findIndex((c) => c.textContent.includes('回款')));
+      const payments = await page.getByTestId('leaderboard-row').evaluateAll((trs, i) => trs.map((tr) => tr.children[i].textContent), paymentsColumn);
+      const amounts = payments.map(fen);
+      assert.deepEqual([...amounts].sort((a, b) => b - a), amounts, 'highest payments first');
+
+      // The export's total line holds the page's total sales.
+      const href = await page.getByTestId('export-csv').getAttribute('href');
+      const csv = (await (await page.request.get(`${BASE_URL}${href}`)).text()).replace(/^\uFEFF/, '').trim().split('\n');
+      const header = csv[0].split(',');
+      const total = csv[csv.length - 1].split(',');
+      assert.equal(total[header.indexOf('name')], 'total');
+      assert.equal(fen(total[header.indexOf('sales')]), fen(await page.getByTestId('total-sales').textContent()));
+      assert.deepEqual(page.errors, []);
+      await shot(page, `reps-${project.name}.png`);
+      await context.close();
+    });
+  }
+});

@@ -17,6 +17,35 @@ async fn person(app: &TestApp, username: &str) -> user::Model {
     user::Entity::find().filter(user::Column::Username.eq(username)).one(&app.db).await.unwrap().unwrap()
 }
 
+/// The demo company signed in three ways, its reps 张伟 and 王芳 (上海一组, the manager's team)
+/// and 刘洋 (杭州组), and new customers with the given names.
+struct Cast {
+    admin: Client,
+    manager: Client,
+    rep: Client,
+    zhang: user::Model,
+    wang: user::Model,
+    liu: user::Model,
+    ids: Vec<i64>,
+}
+
+async fn cast(app: &TestApp, customers: &[&str]) -> Cast {
+    let admin = app.signed_in("admin").await;
+    let mut ids = Vec::new();
+    for name in customers {
+        ids.push(admin.call::<i64>("customers/save", &[("form[name]", *name)]).await.unwrap());
+    }
+    Cast {
+        manager: app.signed_in("manager").await,
+        rep: app.signed_in("rep").await,
+        admin,
+        zhang: person(app, "rep").await,
+        wang: person(app, "wang.fang").await,
+        liu: person(app, "liu.yang").await,
+        ids,
+    }
+}
+
 async fn abc(client: &Client, extra: &[(&str, &str)]) -> Result<AbcView, AppError> {
     let form: Vec<(&str, &str)> = YEAR.iter().copied().filter(|(key, _)| extra.iter().all(|(k, _)| k != key)).chain(extra.iter().copied()).collect();
     client.call("analytics/abc", &form).await
@@ -34,14 +63,7 @@ fn summary(view: &AbcView) -> Vec<(AbcClass, u64, i64, &str)> {
 #[tokio::test]
 async fn abc_classes_match_figures_worked_out_by_hand_on_the_page_the_json_and_the_csv() {
     let app = TestApp::demo().await;
-    let admin = app.signed_in("admin").await;
-    let manager = app.signed_in("manager").await;
-    let rep = app.signed_in("rep").await;
-    let (zhang, wang, liu) = (person(&app, "rep").await, person(&app, "wang.fang").await, person(&app, "liu.yang").await);
-    let mut ids = Vec::new();
-    for name in ["甲方精密机械制造股份有限公司", "乙方", "丙方", "丁方"] {
-        ids.push(admin.call::<i64>("customers/save", &[("form[name]", name)]).await.unwrap());
-    }
+    let Cast { admin, manager, rep, zhang, wang, liu, ids } = cast(&app, &["甲方精密机械制造股份有限公司", "乙方", "丙方", "丁方"]).await;
     // 2031 (no demo order is that late). 张伟 and 王芳 are in 上海一组, 刘洋 in 杭州组.
     order(&app, zhang.id, ids[0], (2031, 3, 1), 400_00, 300_00).await;
     order(&app, zhang.id, ids[0], (2031, 9, 1), 200_00, 100_00).await; // 甲: 600.00, profit 200.00
@@ -138,4 +160,183 @@ async fn abc_classes_match_figures_worked_out_by_hand_on_the_page_the_json_and_t
     assert!(body.contains("\"field\":\"to\"") && body.contains("结束日期早于开始日期"), "{body}");
     assert_eq!(app.client().get("/api/v1/reports/abc", &[]).await.0, 401);
     assert_eq!(admin.get("/api/v1/reports/nothing", &[]).await.0, 404);
+}
+
+/// A deal in the first pipeline, closed won (with the amount) or lost on `closed`.
+async fn closed_deal(app: &TestApp, owner: i64, customer: i64, created: (i32, u32, u32), closed: (i32, u32, u32), won_fen: Option<i64>) -> i64 {
+    use app::entities::{opportunity, pipeline_stage};
+    use sea_orm::{ActiveModelTrait, Set};
+    let stage = pipeline_stage::Entity::find().filter(if won_fen.is_some() { pipeline_stage::Column::Won.eq(true) } else { pipeline_stage::Column::Lost.eq(true) }).one(&app.db).await.unwrap().unwrap();
+    let created_at = at(created);
+    let deal = opportunity::ActiveModel {
+        pipeline_id: Set(stage.pipeline_id),
+        stage_id: Set(stage.id),
+        customer_id: Set(customer),
+        contact_id: Set(None),
+        owner_id: Set(owner),
+        title: Set(format!("Deal {created:?}")),
+        amount_fen: Set(won_fen.unwrap_or(1_000_00)),
+        currency: Set("CNY".into()),
+        expected_close_on: Set(None),
+        source: Set(String::new()),
+        next_step: Set(String::new()),
+        competitor: Set(String::new()),
+        position: Set(0),
+        stage_entered_at: Set(created_at),
+        won_amount_fen: Set(won_fen),
+        closed_on: Set(Some(day(closed))),
+        lost_reason_id: Set(None),
+        lost_note: Set(String::new()),
+        external_id: Set(None),
+        version: Set(1),
+        created_at: Set(created_at),
+        updated_at: Set(created_at),
+        ..Default::default()
+    };
+    deal.insert(&app.db).await.unwrap().id
+}
+
+fn day((y, m, d): (i32, u32, u32)) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// Noon UTC of a day (the same calendar day in every server time zone from UTC-11 to UTC+11).
+fn at(on: (i32, u32, u32)) -> chrono::DateTime<chrono::Utc> {
+    day(on).and_hms_opt(12, 0, 0).unwrap().and_utc()
+}
+
+async fn follow_up(app: &TestApp, author: i64, customer: i64, kind: &str, on: (i32, u32, u32)) {
+    use sea_orm::{ActiveModelTrait, Set};
+    app::entities::follow_up::ActiveModel {
+        customer_id: Set(customer),
+        author_id: Set(author),
+        kind: Set(kind.into()),
+        contact_id: Set(None),
+        summary: Set("测试".into()),
+        intent: Set("none".into()),
+        next_date: Set(None),
+        next_action: Set(String::new()),
+        next_done: Set(false),
+        happened_at: Set(at(on)),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+}
+
+async fn reps(client: &Client, extra: &[(&str, &str)]) -> Result<app::analytics::RepPerformance, AppError> {
+    let form: Vec<(&str, &str)> = YEAR.iter().copied().filter(|(key, _)| extra.iter().all(|(k, _)| k != key)).chain(extra.iter().copied()).collect();
+    client.call("analytics/reps", &form).await
+}
+
+/// (rank, name, figure) of the people with a non-zero figure, in leaderboard order.
+fn board(report: &app::analytics::RepPerformance) -> Vec<(u32, String, i64)> {
+    report.rows.iter().filter(|r| r.activity.value_of(report.rank_by) > 0).map(|r| (r.rank, r.name.clone(), r.activity.value_of(report.rank_by))).collect()
+}
+
+#[tokio::test]
+async fn rep_performance_counts_each_figure_as_worked_out_by_hand_for_each_viewer() {
+    use app::entities::{customer_event, payment, quote};
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = TestApp::demo().await;
+    let Cast { admin, manager, rep, zhang, wang, liu, ids } = cast(&app, &["甲方", "乙方", "丙方", "丁方"]).await;
+    customer::Entity::update_many().col_expr(customer::Column::OwnerId, sea_orm::sea_query::Expr::value(zhang.id)).filter(customer::Column::Id.eq(ids[0])).exec(&app.db).await.unwrap();
+
+    // Orders. 乙's first order is 王芳's (April), so 乙 is her new customer although 张伟 sold
+    // more to it; 丁 first bought in 2030, so it is nobody's new customer in 2031.
+    let first = order(&app, zhang.id, ids[0], (2031, 3, 1), 400_00, 300_00).await;
+    order(&app, zhang.id, ids[0], (2031, 9, 1), 200_00, 100_00).await;
+    order(&app, zhang.id, ids[1], (2031, 5, 2), 250_00, 50_00).await;
+    order(&app, wang.id, ids[1], (2031, 4, 1), 80_00, 40_00).await;
+    order(&app, wang.id, ids[2], (2031, 6, 3), 100_00, 90_00).await;
+    order(&app, liu.id, ids[3], (2030, 12, 20), 999_00, 0).await;
+    order(&app, liu.id, ids[3], (2031, 7, 4), 50_00, 0).await;
+    // Payments: one in the period, one after it.
+    for (on, fen) in [((2031, 3, 15), 300_00), ((2032, 1, 2), 100_00)] {
+        payment::ActiveModel { order_id: Set(first.id), customer_id: Set(ids[0]), owner_id: Set(zhang.id), received_on: Set(day(on)), amount_fen: Set(fen), method: Set("transfer".into()), note: Set(String::new()), recorded_by: Set(None), created_at: Set(at(on)), ..Default::default() }
+            .insert(&app.db)
+            .await
+            .unwrap();
+    }
+    // Follow-ups: a visit and a call in the period, a visit the day before it.
+    follow_up(&app, zhang.id, ids[0], "visit", (2031, 2, 1)).await;
+    follow_up(&app, zhang.id, ids[0], "call", (2031, 2, 2)).await;
+    follow_up(&app, zhang.id, ids[0], "visit", (2030, 12, 31)).await;
+    // Deals: 张伟 won two (20 and 5 days from creation, ¥500 and ¥300) and lost one; 王芳 lost one.
+    let won = closed_deal(&app, zhang.id, ids[0], (2031, 1, 1), (2031, 1, 21), Some(500_00)).await;
+    closed_deal(&app, zhang.id, ids[0], (2031, 2, 1), (2031, 2, 6), Some(300_00)).await;
+    closed_deal(&app, zhang.id, ids[1], (2031, 1, 5), (2031, 3, 1), None).await;
+    closed_deal(&app, wang.id, ids[2], (2031, 1, 5), (2031, 3, 1), None).await;
+    closed_deal(&app, liu.id, ids[3], (2030, 1, 5), (2030, 3, 1), Some(700_00)).await; // closed before the period
+    // Quotes: a first revision and its second revision count once.
+    for revision in [1, 2] {
+        quote::ActiveModel { opportunity_id: Set(won), customer_id: Set(ids[0]), owner_id: Set(zhang.id), number: Set("Q-2031-1".into()), revision: Set(revision), status: Set("sent".into()), valid_until: Set(None), total_fen: Set(500_00), notes: Set(String::new()), version: Set(1), created_at: Set(at((2031, 1, 10))), ..Default::default() }
+            .insert(&app.db)
+            .await
+            .unwrap();
+    }
+    // 甲 (张伟's) became a prospect in the period and a customer later: one prospect.
+    for (detail, on) in [("potential→prospect", (2031, 2, 10)), ("prospect→customer", (2031, 3, 1))] {
+        customer_event::ActiveModel { customer_id: Set(ids[0]), actor_id: Set(Some(zhang.id)), kind: Set("stage".into()), detail: Set(detail.into()), at: Set(at(on)), ..Default::default() }.insert(&app.db).await.unwrap();
+    }
+
+    let company = reps(&admin, &[]).await.unwrap();
+    assert_eq!(board(&company), [(1, "张伟".into(), 850_00), (2, "王芳".into(), 180_00), (3, "刘洋".into(), 50_00)]);
+    let zhang_row = company.rows.iter().find(|r| r.user_id == zhang.id).unwrap().activity;
+    let expected = app::domain::performance::Activity {
+        new_customers: 1,
+        prospects: 1,
+        follow_ups: 2,
+        visits: 1,
+        quotes: 1,
+        orders: 3,
+        sales_fen: 850_00,
+        gross_profit_fen: 400_00,
+        payments_fen: 300_00,
+        won: 2,
+        lost: 1,
+        won_value_fen: 800_00,
+        won_cycle_days: 25,
+    };
+    assert_eq!(zhang_row, expected);
+    assert_eq!((zhang_row.win_rate_bp(), zhang_row.average_deal_fen(), zhang_row.sales_cycle_tenths()), (Some(6667), Some(400_00), Some(125)));
+    assert_eq!((company.total.sales_fen, company.total.new_customers, company.total.lost, company.total.won), (1080_00, 3, 2, 2));
+    let others_quiet = company.rows.iter().filter(|r| ![zhang.id, wang.id, liu.id].contains(&r.user_id)).all(|r| r.rank == 4);
+    assert!(others_quiet, "everyone without sales shares the next rank: {:?}", company.rows);
+
+    let by_new = reps(&admin, &[("query[sort]", "new_customers")]).await.unwrap();
+    assert_eq!(board(&by_new), [(1, "王芳".into(), 2), (2, "张伟".into(), 1)]);
+    let by_win_rate = reps(&admin, &[("query[sort]", "win_rate")]).await.unwrap();
+    assert_eq!(board(&by_win_rate), [(1, "张伟".into(), 6667)], "王芳 lost her only deal: 0%, ranked above those without deals");
+    assert_eq!(by_win_rate.rows[1].name, "王芳");
+
+    // Who sees what: the manager their team (张伟, 王芳), the rep only themself.
+    let team = reps(&manager, &[]).await.unwrap();
+    assert!(team.rows.iter().all(|r| r.user_id != liu.id));
+    assert_eq!(team.total.sales_fen, 1030_00);
+    let own = reps(&rep, &[]).await.unwrap();
+    assert_eq!(own.rows.iter().map(|r| r.user_id).collect::<Vec<_>>(), [zhang.id]);
+    assert_eq!(own.total, expected);
+    assert_eq!(reps(&rep, &[("query[rep]", &liu.id.to_string())]).await.unwrap().rows, [], "another rep's figures stay hidden");
+    assert_eq!(reps(&manager, &[("query[team]", &liu.team_id.unwrap().to_string())]).await.unwrap().total.sales_fen, 0);
+    assert_eq!(reps(&app.client(), &[]).await, Err(AppError::Unauthorized));
+    assert_eq!(fields(&reps(&admin, &[("query[sort]", "height")]).await.unwrap_err()), [("sort".to_string(), ErrorCode::UnknownChoice)]);
+
+    // The report API and the export: the same figures, money and rates as decimal strings.
+    let (status, _, body) = admin.get("/api/v1/reports/reps?from=2031-01-01&to=2031-12-31", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let top = &json["rows"][0];
+    assert_eq!((top["name"].as_str(), top["sales"].as_str(), top["gross_profit"].as_str(), top["payments"].as_str()), (Some("张伟"), Some("850.00"), Some("400.00"), Some("300.00")));
+    assert_eq!((top["win_rate"].as_str(), top["average_deal"].as_str(), top["sales_cycle_days"].as_str(), top["new_customers"].as_i64()), (Some("0.6667"), Some("400.00"), Some("12.5"), Some(1)));
+    assert_eq!(json["total"]["sales"], "1080.00");
+    let (status, _, csv) = manager.get("/api/v1/reports/reps.csv?from=2031-01-01&to=2031-12-31", &[]).await;
+    assert_eq!(status, 200);
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "rank,user_id,name,team,sales,gross_profit,payments,orders,new_customers,prospects,follow_ups,visits,quotes,won,lost,won_value,win_rate,average_deal,sales_cycle_days");
+    assert!(lines[1].starts_with(&format!("1,{},张伟,上海一组,850.00,400.00,300.00,3,1,1,2,1,1,2,1,800.00,0.6667,400.00,12.5", zhang.id)), "{}", lines[1]);
+    assert!(lines.last().unwrap().starts_with(",,total,,1030.00,"), "{csv}");
+    let (_, _, export) = manager.get("/api/export/reps.csv?from=2031-01-01&to=2031-12-31", &[]).await;
+    assert_eq!(export, csv, "the page's export link gives the same file");
 }

@@ -53,6 +53,9 @@ async fn signed_in_pages_render_the_shell_and_honest_empty_states() {
     let (status, _, body) = manager.get("/analytics", &[]).await;
     assert_eq!(status, 200);
     assert!(body.contains("ABC 分析") && body.contains("该期间没有销售") && body.contains("累计占比低于 80%"), "the ABC page's rule and empty state without JavaScript");
+    let (status, _, body) = manager.get("/analytics/reps", &[]).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("data-testid=\"leaderboard\"") && body.contains("欧阳明月") && !body.contains("刘洋"), "the team's leaderboard without JavaScript, zeros before any sale");
     let (status, _, body) = manager.get("/fieldwork", &[]).await;
     assert_eq!(status, 200);
     assert!(body.contains("这里还没有数据"));

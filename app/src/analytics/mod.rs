@@ -1,13 +1,17 @@
 //! After-the-fact analysis. ABC: which customers bring most of the value in a period, on a page
 //! with a Pareto chart and as a report (`/api/v1/reports/abc`, JSON or CSV) with the same numbers.
 use crate::domain::abc::{AbcBasis, AbcClass, AbcRule};
+use crate::domain::performance::{Activity, RankBy};
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub mod page;
 #[cfg(feature = "ssr")]
+pub mod performance;
+#[cfg(feature = "ssr")]
 pub mod reports;
+pub mod reps_page;
 #[cfg(feature = "ssr")]
 pub mod service;
 
@@ -41,10 +45,13 @@ pub struct ReportQuery {
     pub class: String,
     #[serde(default)]
     pub page: String,
+    /// What the leaderboard ranks by (`domain::performance::RankBy`, default sales).
+    #[serde(default)]
+    pub sort: String,
 }
 
 impl ReportQuery {
-    pub const KEYS: [&'static str; 11] = ["from", "to", "team", "rep", "industry", "region", "basis", "a", "b", "class", "page"];
+    pub const KEYS: [&'static str; 12] = ["from", "to", "team", "rep", "industry", "region", "basis", "a", "b", "class", "page", "sort"];
 
     fn field_mut(&mut self, key: &str) -> Option<&mut String> {
         Some(match key {
@@ -59,6 +66,7 @@ impl ReportQuery {
             "b" => &mut self.b,
             "class" => &mut self.class,
             "page" => &mut self.page,
+            "sort" => &mut self.sort,
             _ => return None,
         })
     }
@@ -147,4 +155,31 @@ pub async fn load_abc(#[server(default)] query: ReportQuery) -> Result<AbcView, 
     let (state, actor) = crate::auth::service::current_actor().await?;
     let report = service::abc(&state.db, &actor, &query, crate::pipeline::service::today()).await?;
     Ok(service::abc_view(report, &query))
+}
+
+/// One person's line on the leaderboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepPerformanceRow {
+    pub rank: u32,
+    pub user_id: i64,
+    pub name: String,
+    pub team_name: Option<String>,
+    pub activity: Activity,
+}
+
+/// Rep performance in a period: everyone the viewer sees (within the filters) who sells or did
+/// something, ranked, and the sum of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepPerformance {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub rank_by: RankBy,
+    pub rows: Vec<RepPerformanceRow>,
+    pub total: Activity,
+}
+
+#[server(endpoint = "analytics/reps")]
+pub async fn load_rep_performance(#[server(default)] query: ReportQuery) -> Result<RepPerformance, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    performance::rep_performance(&state.db, &actor, &query, crate::pipeline::service::today()).await
 }

@@ -2,12 +2,15 @@
 //! and the customers of one class as coloured cards.
 use super::{load_abc, AbcClassRow, AbcCustomer, AbcView, ReportQuery};
 use crate::customers::api::customer_filter_options;
+use crate::customers::FilterOptions;
+use crate::domain::forms::FieldError;
 use crate::domain::abc::{AbcBasis, AbcClass, AbcRule};
 use crate::domain::format::{format_date, format_money};
 use crate::error::AppError;
 use crate::i18n::{tr, use_i18n};
 use crate::ui::chart::{palette, ChartView};
-use crate::ui::{EmptyState, ErrorPanel, Loading, PageHeader};
+use crate::ui::{id_choices, text_choices, ChoiceFilter, EmptyState, ErrorPanel, Loading, PageHeader};
+use chrono::NaiveDate;
 use charming::component::{Axis, Grid, Legend};
 use charming::datatype::{DataPoint, DataPointItem};
 use charming::element::{AxisLabel, AxisType, ItemStyle, Tooltip, Trigger};
@@ -73,24 +76,35 @@ pub fn pareto_chart(top: &[AbcCustomer], value_name: String, cumulative_name: St
         .series(Line::new().name(cumulative_name).y_axis_index(1).show_symbol(false).data(cumulative).item_style(ItemStyle::new().color(palette::RED)))
 }
 
-#[component]
-pub fn AbcPage() -> impl IntoView {
+/// What a report page shows once loaded: the filters with the report, or the filters with the
+/// server's field errors.
+pub enum Loaded<T> {
+    Report(T),
+    Refused(Vec<FieldError>),
+}
+
+/// The body every report page shares: the filters read from the URL, the report loaded for them
+/// (again on every change), and `render` given the filters, the menus' options and the outcome.
+pub fn report_body<T, Fut>(load: fn(ReportQuery) -> Fut, render: fn(ReportQuery, Option<FilterOptions>, Loaded<T>) -> AnyView) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+{
     let query_map = use_query_map();
     let query = Memo::new(move |_| {
         let map = query_map.read();
         ReportQuery::from_pairs(ReportQuery::KEYS.iter().filter_map(|key| map.get(key).map(|value| (*key, value))))
     });
-    let report = Resource::new(move || query.get(), load_abc);
+    let report = Resource::new(move || query.get(), load);
     let options = Resource::new(|| (), |_| customer_filter_options());
     view! {
-        <PageHeader title=tr(|t| t.analytics.abc_title) subtitle=tr(|t| t.analytics.abc_subtitle) />
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 let options = options.await.ok();
                 let query = query.get_untracked();
                 match report.await {
-                    Ok(view) => view! { <Filters query=query.clone() options errors=Vec::new() view=Some(view.clone()) /> <AbcReportView view query /> }.into_any(),
-                    Err(AppError::Validation(errors)) => view! { <Filters query options errors view=None /> }.into_any(),
+                    Ok(report) => render(query, options, Loaded::Report(report)),
+                    Err(AppError::Validation(errors)) => render(query, options, Loaded::Refused(errors)),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
@@ -99,55 +113,91 @@ pub fn AbcPage() -> impl IntoView {
 }
 
 #[component]
-fn Filters(query: ReportQuery, options: Option<crate::customers::FilterOptions>, errors: Vec<crate::domain::forms::FieldError>, view: Option<AbcView>) -> AnyView {
-    let i18n = use_i18n();
-    let error_at = move |field: &'static str| {
-        errors.iter().find(|e| e.field == field).map(|e| {
-            let code = e.code.clone();
-            view! { <span class="field-error" role="alert" data-testid=format!("error-{field}")>{move || i18n.t().field_error(&code)}</span> }
-        })
-    };
-    // Shown values: what the report used (defaults filled in), else what was typed.
-    let from = view.as_ref().map_or(query.from.clone(), |v| v.from.to_string());
-    let to = view.as_ref().map_or(query.to.clone(), |v| v.to.to_string());
-    let rule = view.as_ref().map(|v| v.rule).unwrap_or_default();
-    let a = if query.a.is_empty() { AbcRule::percent_text(rule.a_bp) } else { query.a.clone() };
-    let b = if query.b.is_empty() { AbcRule::percent_text(rule.b_bp) } else { query.b.clone() };
-    let options = options.unwrap_or_default();
-    let select = move |name: &'static str, all: fn(&crate::i18n::Texts) -> &'static str, current: String, choices: Vec<(String, String)>| {
-        view! {
-            <select name=name aria-label=move || all(i18n.t())>
-                <option value="">{move || all(i18n.t())}</option>
-                {choices.into_iter().map(|(value, label)| {
-                    let selected = value == current;
-                    view! { <option value=value selected=selected>{label}</option> }
-                }).collect_view()}
-            </select>
-        }
-    };
-    let ids = |values: Vec<(i64, String)>| values.into_iter().map(|(id, name)| (id.to_string(), name)).collect::<Vec<_>>();
-    let texts = |values: Vec<String>| values.into_iter().map(|v| (v.clone(), v)).collect::<Vec<_>>();
+pub fn AbcPage() -> impl IntoView {
     view! {
-        <form class="search-bar board-filters report-filters" method="get" action="/analytics/abc" data-testid="abc-filters">
-            <label class="inline-label">{tr(|t| t.analytics.from)} <input type="date" name="from" value=from /> {error_at("from")}</label>
-            <label class="inline-label">{tr(|t| t.analytics.to)} <input type="date" name="to" value=to /> {error_at("to")}</label>
-            <label class="inline-label">{tr(|t| t.analytics.basis)}
-                <select name="basis">
-                    {AbcBasis::ALL.iter().copied().map(|basis| view! {
-                        <option value=basis.as_str() selected=query.basis == basis.as_str()>{move || i18n.t().analytics.bases[basis.index()]}</option>
-                    }).collect_view()}
-                </select>
-            </label>
-            {(options.teams.len() > 1).then(|| select("team", |t| t.customers.all_teams, query.team.clone(), ids(options.teams.clone())))}
-            {(options.people.len() > 1).then(|| select("rep", |t| t.customers.all_owners, query.rep.clone(), ids(options.people.clone())))}
-            {select("industry", |t| t.customers.all_industries, query.industry.clone(), texts(options.industries.clone()))}
-            {select("region", |t| t.customers.all_provinces, query.region.clone(), texts(options.provinces.clone()))}
-            <label class="inline-label threshold">"A <" <input name="a" inputmode="decimal" size="4" value=a /> "%" {error_at("a")}</label>
-            <label class="inline-label threshold">"B <" <input name="b" inputmode="decimal" size="4" value=b /> "%" {error_at("b")}</label>
+        <PageHeader title=tr(|t| t.analytics.abc_title) subtitle=tr(|t| t.analytics.abc_subtitle) />
+        <AnalyticsTabs current="/analytics/abc" />
+        {report_body(load_abc, |query, options, loaded| match loaded {
+            Loaded::Report(view) => view! { <AbcFilters query=query.clone() options errors=Vec::new() view=Some(view.clone()) /> <AbcReportView view query /> }.into_any(),
+            Loaded::Refused(errors) => view! { <AbcFilters query options errors view=None /> }.into_any(),
+        })}
+    }
+}
+
+/// The server's message at a report filter it refused, if it named that field.
+pub fn filter_error(errors: &[FieldError], field: &'static str) -> Option<AnyView> {
+    let i18n = use_i18n();
+    errors.iter().find(|e| e.field == field).map(|e| {
+        let code = e.code.clone();
+        view! { <span class="field-error" role="alert" data-testid=format!("error-{field}")>{move || i18n.t().field_error(&code)}</span> }.into_any()
+    })
+}
+
+/// The filters every report shares (period, team, rep; with `customer_filters` also industry and
+/// region) as one GET form to `action`, the report's own controls given as children. The period
+/// shows what the report used (defaults filled in) when there is one.
+#[component]
+pub fn ReportFilters(
+    action: &'static str,
+    query: ReportQuery,
+    options: Option<FilterOptions>,
+    errors: Vec<FieldError>,
+    period: Option<(NaiveDate, NaiveDate)>,
+    #[prop(optional)] customer_filters: bool,
+    children: Children,
+) -> impl IntoView {
+    let from = period.map_or(query.from.clone(), |p| p.0.to_string());
+    let to = period.map_or(query.to.clone(), |p| p.1.to_string());
+    let options = options.unwrap_or_default();
+    view! {
+        <form class="search-bar board-filters report-filters" method="get" action=action data-testid="report-filters">
+            <label class="inline-label">{tr(|t| t.analytics.from)} <input type="date" name="from" value=from /> {filter_error(&errors, "from")}</label>
+            <label class="inline-label">{tr(|t| t.analytics.to)} <input type="date" name="to" value=to /> {filter_error(&errors, "to")}</label>
+            {(options.teams.len() > 1).then(|| view! { <ChoiceFilter name="team" all=|t| t.customers.all_teams current=query.team.clone() choices=id_choices(&options.teams) /> })}
+            {(options.people.len() > 1).then(|| view! { <ChoiceFilter name="rep" all=|t| t.customers.all_owners current=query.rep.clone() choices=id_choices(&options.people) /> })}
+            {customer_filters.then(|| view! {
+                <ChoiceFilter name="industry" all=|t| t.customers.all_industries current=query.industry.clone() choices=text_choices(&options.industries) />
+                <ChoiceFilter name="region" all=|t| t.customers.all_provinces current=query.region.clone() choices=text_choices(&options.provinces) />
+            })}
+            {children()}
             <button type="submit" class="button">{tr(|t| t.pipeline.apply)}</button>
         </form>
     }
-    .into_any()
+}
+
+/// Links between the analysis pages.
+#[component]
+pub fn AnalyticsTabs(current: &'static str) -> impl IntoView {
+    let tabs: [(&'static str, fn(&crate::i18n::Texts) -> &'static str); 2] = [("/analytics/abc", |t| t.analytics.tab_abc), ("/analytics/reps", |t| t.analytics.tab_reps)];
+    view! {
+        <nav class="tabs" aria-label=tr(|t| t.nav_analytics)>
+            {tabs.into_iter().map(|(href, label)| view! {
+                <a href=href class="tab" aria-current=(href == current).then_some("page")>{tr(label)}</a>
+            }).collect_view()}
+        </nav>
+    }
+}
+
+#[component]
+fn AbcFilters(query: ReportQuery, options: Option<FilterOptions>, errors: Vec<FieldError>, view: Option<AbcView>) -> impl IntoView {
+    let i18n = use_i18n();
+    let rule = view.as_ref().map(|v| v.rule).unwrap_or_default();
+    let a = if query.a.is_empty() { AbcRule::percent_text(rule.a_bp) } else { query.a.clone() };
+    let b = if query.b.is_empty() { AbcRule::percent_text(rule.b_bp) } else { query.b.clone() };
+    let basis = query.basis.clone();
+    view! {
+        <ReportFilters action="/analytics/abc" query options errors=errors.clone() period=view.as_ref().map(|v| (v.from, v.to)) customer_filters=true>
+            <label class="inline-label">{tr(|t| t.analytics.basis)}
+                <select name="basis">
+                    {AbcBasis::ALL.iter().copied().map(|option| view! {
+                        <option value=option.as_str() selected=basis == option.as_str()>{move || i18n.t().analytics.bases[option.index()]}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label class="inline-label threshold">"A <" <input name="a" inputmode="decimal" size="4" value=a /> "%" {filter_error(&errors, "a")}</label>
+            <label class="inline-label threshold">"B <" <input name="b" inputmode="decimal" size="4" value=b /> "%" {filter_error(&errors, "b")}</label>
+        </ReportFilters>
+    }
 }
 
 #[component]

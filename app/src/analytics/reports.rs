@@ -3,7 +3,8 @@
 //! visibility and the same service as the page, so the numbers cannot differ. Money is a decimal
 //! string in yuan and shares have four decimals, so nothing is lost to floating point.
 use super::service::{self, AbcReport};
-use super::ReportQuery;
+use super::{RepPerformance, ReportQuery};
+use crate::domain::performance::Activity;
 use crate::auth::service::{load_actor, AuthSession};
 use crate::domain::abc::AbcRule;
 use crate::domain::forms::money_input_value;
@@ -71,6 +72,84 @@ pub fn abc_table(report: &AbcReport) -> ExportTable {
     }
 }
 
+/// A rate in basis points as a share with four decimals ("0.6667"); empty when unknown.
+fn bp_share(bp: Option<i64>) -> Cell {
+    Cell::Text(bp.map(|bp| format!("{}.{:04}", bp / 10_000, bp % 10_000)).unwrap_or_default())
+}
+
+/// One person's (or the total's) figures under their report names: one list serves the JSON and
+/// the CSV, so the two cannot disagree.
+fn activity_cells(a: &Activity) -> Vec<(&'static str, Cell)> {
+    vec![
+        ("sales", Cell::Money(a.sales_fen)),
+        ("gross_profit", Cell::Money(a.gross_profit_fen)),
+        ("payments", Cell::Money(a.payments_fen)),
+        ("orders", Cell::Number(a.orders)),
+        ("new_customers", Cell::Number(a.new_customers)),
+        ("prospects", Cell::Number(a.prospects)),
+        ("follow_ups", Cell::Number(a.follow_ups)),
+        ("visits", Cell::Number(a.visits)),
+        ("quotes", Cell::Number(a.quotes)),
+        ("won", Cell::Number(a.won)),
+        ("lost", Cell::Number(a.lost)),
+        ("won_value", Cell::Money(a.won_value_fen)),
+        ("win_rate", bp_share(a.win_rate_bp())),
+        ("average_deal", Cell::Text(a.average_deal_fen().map(money_input_value).unwrap_or_default())),
+        ("sales_cycle_days", Cell::Text(a.sales_cycle_tenths().map(|t| format!("{}.{}", t / 10, t % 10)).unwrap_or_default())),
+    ]
+}
+
+fn cell_json(cell: Cell) -> Value {
+    match cell {
+        Cell::Text(text) if text.is_empty() => Value::Null,
+        Cell::Text(text) => Value::String(text),
+        Cell::Number(n) => json!(n),
+        Cell::Money(fen) => Value::String(money_input_value(fen)),
+        Cell::Date(day) => json!(day),
+    }
+}
+
+fn activity_json(a: &Activity) -> serde_json::Map<String, Value> {
+    activity_cells(a).into_iter().map(|(key, cell)| (key.to_string(), cell_json(cell))).collect()
+}
+
+fn reps_json(report: &RepPerformance) -> Value {
+    json!({
+        "from": report.from,
+        "to": report.to,
+        "rank_by": report.rank_by.as_str(),
+        "rows": report.rows.iter().map(|row| {
+            let mut fields = serde_json::Map::new();
+            fields.insert("rank".into(), json!(row.rank));
+            fields.insert("user_id".into(), json!(row.user_id));
+            fields.insert("name".into(), json!(row.name));
+            fields.insert("team".into(), json!(row.team_name));
+            fields.extend(activity_json(&row.activity));
+            Value::Object(fields)
+        }).collect::<Vec<_>>(),
+        "total": activity_json(&report.total),
+    })
+}
+
+/// One row per person in leaderboard order, then the total; the header names are the JSON's keys.
+pub fn reps_table(report: &RepPerformance) -> ExportTable {
+    let mut headers: Vec<String> = ["rank", "user_id", "name", "team"].map(String::from).to_vec();
+    headers.extend(activity_cells(&Activity::default()).into_iter().map(|(key, _)| key.to_string()));
+    let mut rows: Vec<Vec<Cell>> = report
+        .rows
+        .iter()
+        .map(|row| {
+            let mut cells = vec![Cell::Number(row.rank as i64), Cell::Number(row.user_id), Cell::Text(row.name.clone()), Cell::Text(row.team_name.clone().unwrap_or_default())];
+            cells.extend(activity_cells(&row.activity).into_iter().map(|(_, cell)| cell));
+            cells
+        })
+        .collect();
+    let mut total = vec![Cell::Text(String::new()), Cell::Text(String::new()), Cell::Text("total".into()), Cell::Text(String::new())];
+    total.extend(activity_cells(&report.total).into_iter().map(|(_, cell)| cell));
+    rows.push(total);
+    ExportTable { sheet: "reps".into(), headers, rows }
+}
+
 enum Format {
     Json,
     Csv,
@@ -91,6 +170,7 @@ pub async fn report(state: AppState, auth: AuthSession, headers: HeaderMap, Path
         let actor = load_actor(&state.db, user.0).await?;
         match name {
             "abc" => service::abc(&state.db, &actor, &report_query, crate::pipeline::service::today()).await.map(|report| (abc_json(&report, texts), abc_table(&report))),
+            "reps" => super::performance::rep_performance(&state.db, &actor, &report_query, crate::pipeline::service::today()).await.map(|report| (reps_json(&report), reps_table(&report))),
             _ => Err(AppError::NotFound),
         }
     }

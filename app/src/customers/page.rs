@@ -6,7 +6,7 @@ use super::{AgendaItem, CustomerFilter, CustomerRow, FilterOptions, StageCounts,
 use crate::domain::customer::{CustomerSort, LadderStage};
 use crate::domain::format::format_date;
 use crate::i18n::{I18n, tr, use_i18n};
-use crate::ui::{action_error, IdSelection, EmptyState, ErrorPanel, FormMessage, Loading, PageHeader};
+use crate::ui::{action_error, id_choices, text_choices, ChoiceFilter, IdSelection, EmptyState, ErrorPanel, FormMessage, Loading, PageHeader};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -135,19 +135,6 @@ fn FilterBar(
     let i18n = use_i18n();
     let f = filter.get_untracked();
     let save_error = action_error(save_filter);
-    let select = move |name: &'static str, all: fn(&crate::i18n::Texts) -> &'static str, current: String, choices: Vec<(String, String)>| {
-        view! {
-            <select name=name aria-label=move || all(i18n.t())>
-                <option value="">{move || all(i18n.t())}</option>
-                {choices.into_iter().map(|(value, label)| {
-                    let selected = value == current;
-                    view! { <option value=value selected=selected>{label}</option> }
-                }).collect_view()}
-            </select>
-        }
-    };
-    let texts = |values: Vec<String>| values.into_iter().map(|v| (v.clone(), v)).collect::<Vec<_>>();
-    let ids = |values: Vec<(i64, String)>| values.into_iter().map(|(id, name)| (id.to_string(), name)).collect::<Vec<_>>();
     let current_query = f.query_string();
     let filtered = f.is_filtered();
     let open_filters = [&f.owner, &f.team, &f.industry, &f.province, &f.tag, &f.quiet_days].iter().any(|v| !v.is_empty());
@@ -167,10 +154,10 @@ fn FilterBar(
             <details class="filters" open=open_filters>
                 <summary>{tr(|t| t.customers.filters)}</summary>
                 <div class="filter-grid">
-                    {(!options.people.is_empty() && options.people.len() > 1).then(|| select("owner", |t| t.customers.all_owners, f.owner.clone(), ids(options.people.clone())))}
-                    {(!options.teams.is_empty()).then(|| select("team", |t| t.customers.all_teams, f.team.clone(), ids(options.teams.clone())))}
-                    {select("industry", |t| t.customers.all_industries, f.industry.clone(), texts(options.industries.clone()))}
-                    {select("province", |t| t.customers.all_provinces, f.province.clone(), texts(options.provinces.clone()))}
+                    {(options.people.len() > 1).then(|| view! { <ChoiceFilter name="owner" all=|t| t.customers.all_owners current=f.owner.clone() choices=id_choices(&options.people) /> })}
+                    {(!options.teams.is_empty()).then(|| view! { <ChoiceFilter name="team" all=|t| t.customers.all_teams current=f.team.clone() choices=id_choices(&options.teams) /> })}
+                    <ChoiceFilter name="industry" all=|t| t.customers.all_industries current=f.industry.clone() choices=text_choices(&options.industries) />
+                    <ChoiceFilter name="province" all=|t| t.customers.all_provinces current=f.province.clone() choices=text_choices(&options.provinces) />
                     <select name="quiet_days" aria-label=move || i18n.t().customers.quiet_days>
                         <option value="">{tr(|t| t.customers.quiet_days)} ": " {tr(|t| t.customers.quiet_any)}</option>
                         {[7u32, 14, 30, 60, 90].into_iter().map(|days| view! {

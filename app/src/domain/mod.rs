@@ -32,6 +32,7 @@ pub mod forecast;
 pub mod format;
 pub mod forms;
 pub mod import;
+pub mod performance;
 pub mod period;
 pub mod pipeline;
 pub mod targets;

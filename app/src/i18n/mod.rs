@@ -284,6 +284,25 @@ pub struct AnalyticsTexts {
     pub empty_body: &'static str,
     pub previous: &'static str,
     pub next: &'static str,
+    /// Tabs between the analysis pages.
+    pub tab_abc: &'static str,
+    pub tab_reps: &'static str,
+    pub reps_title: &'static str,
+    pub reps_subtitle: &'static str,
+    pub rank_by: &'static str,
+    /// Per `RankBy`: column headings and leaderboard orders.
+    pub rank_by_names: [&'static str; 11],
+    pub rank: &'static str,
+    pub person: &'static str,
+    pub sales_cycle: &'static str,
+    pub days: fn(&str) -> String,
+    /// How each figure is counted, stated on the page.
+    pub reps_definitions: &'static str,
+    pub team_total: &'static str,
+    pub reps_empty_title: &'static str,
+    pub reps_empty_body: &'static str,
+    pub leaderboard: &'static str,
+    pub left_company: &'static str,
 }
 
 pub struct TargetTexts {

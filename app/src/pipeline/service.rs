@@ -197,6 +197,17 @@ pub fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
+/// The calendar day (in the server's time zone) of a stored instant.
+pub fn local_day(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    at.with_timezone(&chrono::Local).date_naive()
+}
+
+/// The instant a calendar day starts in the server's time zone: day ranges over timestamps are
+/// `local_start(first) <= at < local_start(last + 1 day)`.
+pub fn local_start(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    day.and_hms_opt(0, 0, 0).and_then(|t| t.and_local_timezone(chrono::Local).earliest()).map(|t| t.with_timezone(&chrono::Utc)).unwrap_or_default()
+}
+
 /// Count, sum and weighted sum per stage, computed by the database over the whole filtered set.
 async fn column_totals(db: &impl ConnectionTrait, select: Select<opportunity::Entity>, stages: &[pipeline_stage::Model]) -> AppResult<HashMap<i64, ColumnTotals>> {
     let rows: Vec<(i64, i64, Option<i64>)> = select
@@ -642,7 +653,7 @@ pub(crate) async fn record_on_customer(db: &impl ConnectionTrait, customer_id: i
     crate::customers::service::record_event(db, customer_id, Some(actor.user.id), kind, detail).await
 }
 
-async fn mark_first_order(db: &impl ConnectionTrait, customer_id: i64, on: NaiveDate) -> AppResult<()> {
+pub async fn mark_first_order(db: &impl ConnectionTrait, customer_id: i64, on: NaiveDate) -> AppResult<()> {
     customer::Entity::update_many()
         .col_expr(customer::Column::FirstOrderOn, Expr::value(on))
         .filter(customer::Column::Id.eq(customer_id))

@@ -12,6 +12,7 @@ use crate::domain::targets::{self as rules, BreakdownError, Metric, ProgressInpu
 use crate::domain::visibility::{Role, Scope};
 use crate::entities::{department, follow_up, opportunity, payment, pipeline_stage, quote, sales_order, target_cell, target_change, target_plan, team, user};
 use crate::error::{AppError, AppResult};
+use crate::pipeline::service::{local_day, local_start};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::ActiveValue::Set;
@@ -514,13 +515,6 @@ pub struct Actual {
     pub amount: i64,
 }
 
-fn local_day(at: chrono::DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&chrono::Local).date_naive()
-}
-
-fn local_start(day: NaiveDate) -> chrono::DateTime<Utc> {
-    day.and_hms_opt(0, 0, 0).and_then(|t| t.and_local_timezone(chrono::Local).earliest()).map(|t| t.with_timezone(&Utc)).unwrap_or_default()
-}
 
 /// Each rep's actual figures per day from `first` to `last` (both included): sales and gross
 /// profit from sales orders, collections from payments, new customers from first orders, activity

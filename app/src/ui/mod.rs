@@ -203,3 +203,29 @@ impl Default for IdSelection {
         Self::new()
     }
 }
+
+/// One menu of a GET filter form: "all …" (empty value) first, then the choices, the current one
+/// selected.
+#[component]
+pub fn ChoiceFilter(name: &'static str, all: fn(&Texts) -> &'static str, current: String, choices: Vec<(String, String)>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <select name=name aria-label=move || all(i18n.t())>
+            <option value="">{move || all(i18n.t())}</option>
+            {choices.into_iter().map(|(value, label)| {
+                let selected = value == current;
+                view! { <option value=value selected=selected>{label}</option> }
+            }).collect_view()}
+        </select>
+    }
+}
+
+/// Choices keyed by record id.
+pub fn id_choices(values: &[(i64, String)]) -> Vec<(String, String)> {
+    values.iter().map(|(id, name)| (id.to_string(), name.clone())).collect()
+}
+
+/// Choices whose value is their label.
+pub fn text_choices(values: &[String]) -> Vec<(String, String)> {
+    values.iter().map(|v| (v.clone(), v.clone())).collect()
+}

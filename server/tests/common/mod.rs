@@ -167,5 +167,7 @@ pub async fn order(app: &TestApp, owner: i64, customer: i64, on: (i32, u32, u32)
         cost_fen,
         delivery: app::domain::pipeline::DeliveryStatus::Delivered,
     };
-    columns.into_active_model(chrono::Utc::now()).insert(&app.db).await.unwrap()
+    let order = columns.into_active_model(chrono::Utc::now()).insert(&app.db).await.unwrap();
+    app::pipeline::service::mark_first_order(&app.db, customer, order.ordered_on).await.unwrap();
+    order
 }
