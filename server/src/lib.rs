@@ -55,6 +55,9 @@ pub async fn connect_with(database_url: &str, sync: SqliteSync) -> Result<Databa
                     SqliteSync::Normal => sea_orm::sqlx::sqlite::SqliteSynchronous::Normal,
                 })
                 .busy_timeout(Duration::from_secs(5))
+                // Reports scan whole tables: memory-mapped reads skip a copy per page and are
+                // shared by every connection through the OS page cache.
+                .pragma("mmap_size", "268435456")
                 .foreign_keys(true)
         });
     Database::connect(options).await

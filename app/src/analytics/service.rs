@@ -10,7 +10,7 @@ use crate::entities::{customer, sales_order, user};
 use crate::error::{AppError, AppResult};
 use chrono::{Datelike, Months, NaiveDate};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select, TransactionSession, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, Select, TransactionSession, TransactionTrait};
 use std::collections::HashMap;
 
 /// The filters, checked.
@@ -80,6 +80,11 @@ pub fn abc_request(query: &ReportQuery, today: NaiveDate) -> AppResult<AbcReques
 /// Value per customer in the period from the given sales orders (the actor's visible ones, or
 /// the whole company's): one grouped query.
 pub async fn value_per_customer(db: &impl ConnectionTrait, orders: Select<sales_order::Entity>, filter: &ReportFilter, basis: AbcBasis) -> AppResult<Vec<(i64, i64)>> {
+    Ok(value_select(orders, filter, basis).into_tuple::<(i64, i64)>().all(db).await?)
+}
+
+/// The grouped query: customer id, then its value.
+fn value_select(orders: Select<sales_order::Entity>, filter: &ReportFilter, basis: AbcBasis) -> Select<sales_order::Entity> {
     let value = match basis {
         AbcBasis::Sales => sum_as_bigint(Expr::col(sales_order::Column::AmountFen)),
         AbcBasis::GrossProfit => sum_as_bigint(Expr::col(sales_order::Column::AmountFen).sub(Expr::col(sales_order::Column::CostFen))),
@@ -103,26 +108,27 @@ pub async fn value_per_customer(db: &impl ConnectionTrait, orders: Select<sales_
             select = select.filter(sales_order::Column::CustomerId.in_subquery(customers));
         }
     }
-    Ok(select.into_tuple::<(i64, i64)>().all(db).await?)
+    select
 }
 
-/// Names and external ids of the given customers (whose orders the actor already sees).
-async fn customer_labels(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<HashMap<i64, (String, Option<String>)>> {
-    let mut labels = HashMap::with_capacity(ids.len());
-    // Bounded batches: SQLite caps the parameters of one statement.
-    for batch in ids.chunks(5_000) {
-        let rows: Vec<(i64, String, Option<String>)> = across_owners::<customer::Entity>()
-            .select_only()
-            .column(customer::Column::Id)
-            .column(customer::Column::Name)
-            .column(customer::Column::ExternalId)
-            .filter(customer::Column::Id.is_in(batch.to_vec()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        labels.extend(rows.into_iter().map(|(id, name, external)| (id, (name, external))));
-    }
-    Ok(labels)
+/// Value per customer with each customer's name and external id, joined in the same grouped
+/// query (the customer of a visible order is visible).
+async fn labelled_values(db: &impl ConnectionTrait, orders: Select<sales_order::Entity>, filter: &ReportFilter, basis: AbcBasis) -> AppResult<(Vec<(i64, i64)>, HashMap<i64, (String, Option<String>)>)> {
+    let rows: Vec<(i64, i64, String, Option<String>)> = value_select(orders, filter, basis)
+        .join(JoinType::InnerJoin, sales_order::Entity::belongs_to(customer::Entity).from(sales_order::Column::CustomerId).to(customer::Column::Id).into())
+        .column(customer::Column::Name)
+        .column(customer::Column::ExternalId)
+        .group_by(customer::Column::Name)
+        .group_by(customer::Column::ExternalId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut labels = HashMap::with_capacity(rows.len());
+    let values = rows.into_iter().map(|(id, value, name, external)| {
+        labels.insert(id, (name, external));
+        (id, value)
+    });
+    Ok((values.collect(), labels))
 }
 
 /// The whole analysis: every customer with a value in the period, ranked and classed.
@@ -139,10 +145,8 @@ pub struct AbcReport {
 
 pub async fn abc(db: &impl ConnectionTrait, actor: &Actor, query: &ReportQuery, today: NaiveDate) -> AppResult<AbcReport> {
     let request = abc_request(query, today)?;
-    let values = value_per_customer(db, visible::<sales_order::Entity>(&actor.scope()), &request.filter, request.basis).await?;
+    let (values, mut labels) = labelled_values(db, visible::<sales_order::Entity>(&actor.scope()), &request.filter, request.basis).await?;
     let classification = abc::classify(values, request.rule);
-    let ids: Vec<i64> = classification.ranked.iter().map(|r| r.id).collect();
-    let mut labels = customer_labels(db, &ids).await?;
     let total = classification.total;
     let customers = classification
         .ranked
