@@ -115,6 +115,11 @@ async fn table_for(state: &AppState, actor: &Actor, list: &str, query: &str, loc
             let report = crate::analytics::performance::rep_performance(&state.db, actor, &query, crate::pipeline::service::today()).await?;
             Ok(crate::analytics::reports::reps_table(&report))
         }
+        "funnel" => {
+            let query = crate::analytics::ReportQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            let report = crate::analytics::funnel::funnel(&state.db, actor, &query, crate::pipeline::service::today()).await?;
+            Ok(crate::analytics::reports::funnel_table(&report, crate::i18n::texts(locale)))
+        }
         "forecast" | "forecast-people" => {
             let filter = crate::pipeline::forecast::ForecastFilter::from_pairs(get);
             crate::pipeline::forecast::service::export(&state.db, actor, &filter, list == "forecast-people", locale).await

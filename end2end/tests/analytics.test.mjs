@@ -127,3 +127,36 @@ describe(`rep performance (${DB})`, () => {
     });
   }
 });
+
+describe(`funnel (${DB})`, () => {
+  for (const project of PROJECTS) {
+    test(`a manager finds the leaking stage of each rep on a ${project.name}`, async () => {
+      const { context, page } = await open(browser, project);
+      await login(page, 'manager');
+      await page.waitForURL(`${BASE_URL}/dashboard`);
+      await page.goto(`${BASE_URL}/analytics/reps`);
+      await waitForHydration(page);
+      await press(page.locator('.tabs a[href="/analytics/funnel"]'), project);
+      await page.waitForURL(`${BASE_URL}/analytics/funnel`);
+      await page.getByTestId('funnel-table').waitFor();
+      await page.locator('#funnel-chart canvas').first().waitFor({ timeout: 20_000 });
+
+      // Reached never grows down the funnel, and the won row closes it.
+      const reached = (await page.getByTestId('funnel-step').evaluateAll((rows) => rows.map((r) => r.children[1].textContent))).map((t) => Number(t.replace(/,/g, '')));
+      assert.ok(reached.length >= 3, reached.join());
+      assert.deepEqual([...reached].sort((a, b) => b - a), reached);
+      const won = Number((await page.getByTestId('funnel-won').locator('td').first().textContent()).replace(/,/g, ''));
+      assert.ok(won <= reached[reached.length - 1]);
+
+      // Each rep of the team, with the stage furthest behind named (or level with the team).
+      const people = page.getByTestId('funnel-person');
+      assert.ok(await people.count() > 0);
+      for (const text of await page.getByTestId('funnel-behind').allTextContents()) {
+        assert.match(text, /个百分点|不低于团队/);
+      }
+      assert.deepEqual(page.errors, []);
+      await shot(page, `funnel-${project.name}.png`);
+      await context.close();
+    });
+  }
+});

@@ -164,17 +164,21 @@ async fn abc_classes_match_figures_worked_out_by_hand_on_the_page_the_json_and_t
 
 /// A deal in the first pipeline, closed won (with the amount) or lost on `closed`.
 async fn closed_deal(app: &TestApp, owner: i64, customer: i64, created: (i32, u32, u32), closed: (i32, u32, u32), won_fen: Option<i64>) -> i64 {
-    use app::entities::{opportunity, pipeline_stage};
-    use sea_orm::{ActiveModelTrait, Set};
+    use app::entities::pipeline_stage;
     let stage = pipeline_stage::Entity::find().filter(if won_fen.is_some() { pipeline_stage::Column::Won.eq(true) } else { pipeline_stage::Column::Lost.eq(true) }).one(&app.db).await.unwrap().unwrap();
-    let created_at = at(created);
+    insert_deal(app, owner, customer, &stage, at(created), Some(closed), won_fen).await
+}
+
+async fn insert_deal(app: &TestApp, owner: i64, customer: i64, stage: &app::entities::pipeline_stage::Model, created_at: chrono::DateTime<chrono::Utc>, closed: Option<(i32, u32, u32)>, won_fen: Option<i64>) -> i64 {
+    use app::entities::opportunity;
+    use sea_orm::{ActiveModelTrait, Set};
     let deal = opportunity::ActiveModel {
         pipeline_id: Set(stage.pipeline_id),
         stage_id: Set(stage.id),
         customer_id: Set(customer),
         contact_id: Set(None),
         owner_id: Set(owner),
-        title: Set(format!("Deal {created:?}")),
+        title: Set(format!("Deal {created_at}")),
         amount_fen: Set(won_fen.unwrap_or(1_000_00)),
         currency: Set("CNY".into()),
         expected_close_on: Set(None),
@@ -184,7 +188,7 @@ async fn closed_deal(app: &TestApp, owner: i64, customer: i64, created: (i32, u3
         position: Set(0),
         stage_entered_at: Set(created_at),
         won_amount_fen: Set(won_fen),
-        closed_on: Set(Some(day(closed))),
+        closed_on: Set(closed.map(day)),
         lost_reason_id: Set(None),
         lost_note: Set(String::new()),
         external_id: Set(None),
@@ -339,4 +343,97 @@ async fn rep_performance_counts_each_figure_as_worked_out_by_hand_for_each_viewe
     assert!(lines.last().unwrap().starts_with(",,total,,1030.00,"), "{csv}");
     let (_, _, export) = manager.get("/api/export/reps.csv?from=2031-01-01&to=2031-12-31", &[]).await;
     assert_eq!(export, csv, "the page's export link gives the same file");
+}
+
+/// A deal that moved through `path` (stage, day) in the first pipeline and rests at its last
+/// stage: its stage history as the board writes it, created on the first day.
+async fn journey(app: &TestApp, owner: i64, customer: i64, path: &[(&app::entities::pipeline_stage::Model, (i32, u32, u32))]) -> i64 {
+    use app::entities::stage_history;
+    use sea_orm::{ActiveModelTrait, Set};
+    let (last, closed) = path[path.len() - 1];
+    let closing = (last.won || last.lost).then_some(closed);
+    let id = insert_deal(app, owner, customer, last, at(path[0].1), closing, last.won.then_some(100_00)).await;
+    let mut from = None;
+    for (stage, on) in path {
+        stage_history::ActiveModel { opportunity_id: Set(id), from_stage_id: Set(from), to_stage_id: Set(stage.id), actor_id: Set(Some(owner)), at: Set(at(*on)), ..Default::default() }.insert(&app.db).await.unwrap();
+        from = Some(stage.id);
+    }
+    id
+}
+
+async fn funnel(client: &Client, extra: &[(&str, &str)]) -> Result<app::analytics::FunnelReport, AppError> {
+    let form: Vec<(&str, &str)> = YEAR.iter().copied().filter(|(key, _)| extra.iter().all(|(k, _)| k != key)).chain(extra.iter().copied()).collect();
+    client.call("analytics/funnel", &form).await
+}
+
+fn conversions(line: &app::analytics::FunnelLine) -> Vec<Option<i64>> {
+    line.steps.iter().take(3).map(|s| s.conversion_bp).collect()
+}
+
+#[tokio::test]
+async fn the_funnel_finds_each_reps_leaking_stage_from_stage_history() {
+    use app::entities::{pipeline, pipeline_stage};
+    use sea_orm::QueryOrder;
+    let app = TestApp::demo().await;
+    let Cast { admin, manager, rep, zhang, wang, liu, ids } = cast(&app, &["甲方", "乙方"]).await;
+    let first = pipeline::Entity::find().order_by_asc(pipeline::Column::Position).order_by_asc(pipeline::Column::Id).one(&app.db).await.unwrap().unwrap();
+    let stages = pipeline_stage::Entity::find().filter(pipeline_stage::Column::PipelineId.eq(first.id)).order_by_asc(pipeline_stage::Column::Position).all(&app.db).await.unwrap();
+    let open: Vec<_> = stages.iter().filter(|s| !s.won && !s.lost).collect();
+    let (won, lost) = (stages.iter().find(|s| s.won).unwrap(), stages.iter().find(|s| s.lost).unwrap());
+    assert!(open.len() >= 3, "the demo pipeline has at least three open stages");
+    let (s0, s1, s2) = (open[0], open[1], open[2]);
+
+    // 张伟: won (2 days in s0, 10 in s1), lost in s0 after 4 days, open in s1 (1 day in s0).
+    journey(&app, zhang.id, ids[0], &[(s0, (2031, 1, 1)), (s1, (2031, 1, 3)), (won, (2031, 1, 13))]).await;
+    journey(&app, zhang.id, ids[0], &[(s0, (2031, 1, 2)), (lost, (2031, 1, 6))]).await;
+    journey(&app, zhang.id, ids[0], &[(s0, (2031, 1, 5)), (s1, (2031, 1, 6))]).await;
+    // 王芳: lost in s2 (1 day in s0, 2 in s1, 6 in s2), and one open in s0.
+    journey(&app, wang.id, ids[1], &[(s0, (2031, 2, 1)), (s1, (2031, 2, 2)), (s2, (2031, 2, 4)), (lost, (2031, 2, 10))]).await;
+    journey(&app, wang.id, ids[1], &[(s0, (2031, 2, 3))]).await;
+    // 刘洋 (another team): dragged from s0 straight to won after 7 days; and a deal from 2030.
+    journey(&app, liu.id, ids[1], &[(s0, (2031, 3, 1)), (won, (2031, 3, 8))]).await;
+    journey(&app, liu.id, ids[1], &[(s0, (2030, 3, 1)), (won, (2030, 3, 8))]).await;
+
+    // Six deals: reached s0 6, s1 4 (the two won ones passed it), s2 3, won 2.
+    let company = funnel(&admin, &[]).await.unwrap();
+    assert_eq!((company.total.deals, company.total.won), (6, 2));
+    assert_eq!(company.total.steps.iter().take(3).map(|s| s.reached).collect::<Vec<_>>(), [6, 4, 3]);
+    assert_eq!(conversions(&company.total), [Some(6667), Some(7500), Some(6667)]);
+    // Days in s0: (2 + 4 + 1 + 1 + 7) ÷ 5 = 3.0; s1: (10 + 2) ÷ 2 = 6.0; s2: 6 ÷ 1 = 6.0.
+    assert_eq!(company.total.steps.iter().take(3).map(|s| s.average_days_tenths).collect::<Vec<_>>(), [Some(30), Some(60), Some(60)]);
+    assert_eq!(company.total.steps.last().unwrap().advanced, 2, "the last open stage's next step is a win");
+
+    // Beside 上海一组 (s0 3/5 = 60%, s1 2/3 = 66.67%, s2 1/2 = 50%): 张伟 (66.67%, 50%, 100%)
+    // leaks most at s1, 16.67 points below; 王芳 (50%, 100%, 0%) at s2, 50 points below.
+    let line = |report: &app::analytics::FunnelReport, id: i64| report.people.iter().find(|l| l.user_id == Some(id)).cloned();
+    let zhang_line = line(&company, zhang.id).unwrap();
+    assert_eq!(conversions(&zhang_line), [Some(6667), Some(5000), Some(10000)]);
+    assert_eq!(zhang_line.behind, Some((1, 1667)));
+    let wang_line = line(&company, wang.id).unwrap();
+    assert_eq!(conversions(&wang_line), [Some(5000), Some(10000), Some(0)]);
+    assert_eq!(wang_line.behind, Some((2, 5000)));
+    assert_eq!(line(&company, liu.id).unwrap().behind, None, "alone in his team: level with it");
+
+    // Who sees what.
+    let team = funnel(&manager, &[]).await.unwrap();
+    assert_eq!((team.total.deals, line(&team, liu.id)), (5, None));
+    assert_eq!(line(&team, zhang.id).unwrap().behind, Some((1, 1667)));
+    let own = funnel(&rep, &[]).await.unwrap();
+    assert_eq!((own.total.deals, own.people.len()), (3, 1));
+    assert_eq!(funnel(&rep, &[("query[rep]", &liu.id.to_string())]).await.unwrap().total.deals, 0);
+    assert_eq!(funnel(&app.client(), &[]).await, Err(AppError::Unauthorized));
+    assert_eq!(fields(&funnel(&admin, &[("query[pipeline]", "999999")]).await.unwrap_err()), [("pipeline".to_string(), ErrorCode::UnknownChoice)]);
+
+    // The report API and the export.
+    let (status, _, body) = admin.get("/api/v1/reports/funnel?from=2031-01-01&to=2031-12-31", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!((json["total"]["deals"].as_u64(), json["total"]["steps"][0]["conversion"].as_str(), json["total"]["steps"][1]["average_days"].as_str()), (Some(6), Some("0.6667"), Some("6.0")));
+    let (status, _, csv) = manager.get("/api/v1/reports/funnel.csv?from=2031-01-01&to=2031-12-31", &[]).await;
+    assert_eq!(status, 200);
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "user_id,name,stage,reached,advanced,conversion,average_days");
+    assert!(lines[1].starts_with(",total,") && lines[1].ends_with(",5,3,0.6000,2.0"), "{}", lines[1]);
+    let (_, _, export) = manager.get("/api/export/funnel.csv?from=2031-01-01&to=2031-12-31", &[]).await;
+    assert_eq!(export, csv);
 }

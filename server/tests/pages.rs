@@ -56,6 +56,9 @@ async fn signed_in_pages_render_the_shell_and_honest_empty_states() {
     let (status, _, body) = manager.get("/analytics/reps", &[]).await;
     assert_eq!(status, 200);
     assert!(body.contains("data-testid=\"leaderboard\"") && body.contains("欧阳明月") && !body.contains("刘洋"), "the team's leaderboard without JavaScript, zeros before any sale");
+    let (status, _, body) = manager.get("/analytics/funnel", &[]).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("销售漏斗") && body.contains("data-testid=\"funnel-rule\""), "the funnel page states its rule without JavaScript");
     let (status, _, body) = manager.get("/fieldwork", &[]).await;
     assert_eq!(status, 200);
     assert!(body.contains("这里还没有数据"));

@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 
 pub mod page;
 #[cfg(feature = "ssr")]
+pub mod funnel;
+pub mod funnel_page;
+#[cfg(feature = "ssr")]
 pub mod performance;
 #[cfg(feature = "ssr")]
 pub mod reports;
@@ -48,10 +51,13 @@ pub struct ReportQuery {
     /// What the leaderboard ranks by (`domain::performance::RankBy`, default sales).
     #[serde(default)]
     pub sort: String,
+    /// The funnel's pipeline (default: the first active one).
+    #[serde(default)]
+    pub pipeline: String,
 }
 
 impl ReportQuery {
-    pub const KEYS: [&'static str; 12] = ["from", "to", "team", "rep", "industry", "region", "basis", "a", "b", "class", "page", "sort"];
+    pub const KEYS: [&'static str; 13] = ["from", "to", "team", "rep", "industry", "region", "basis", "a", "b", "class", "page", "sort", "pipeline"];
 
     fn field_mut(&mut self, key: &str) -> Option<&mut String> {
         Some(match key {
@@ -67,6 +73,7 @@ impl ReportQuery {
             "class" => &mut self.class,
             "page" => &mut self.page,
             "sort" => &mut self.sort,
+            "pipeline" => &mut self.pipeline,
             _ => return None,
         })
     }
@@ -182,4 +189,38 @@ pub struct RepPerformance {
 pub async fn load_rep_performance(#[server(default)] query: ReportQuery) -> Result<RepPerformance, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     performance::rep_performance(&state.db, &actor, &query, crate::pipeline::service::today()).await
+}
+
+/// One line of the funnel: the whole selection, or one person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunnelLine {
+    /// None for the whole selection.
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub team_name: Option<String>,
+    pub deals: u64,
+    pub won: u64,
+    /// One per open stage.
+    pub steps: Vec<crate::domain::funnel::Step>,
+    /// A person's stage furthest below their team's conversion: (stage index, gap in basis points).
+    pub behind: Option<(usize, i64)>,
+}
+
+/// The funnel of the deals created in a period in one pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunnelReport {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub pipelines: Vec<crate::pipeline::Choice>,
+    pub pipeline_id: i64,
+    /// The open stages in funnel order.
+    pub stages: Vec<crate::pipeline::StageView>,
+    pub total: FunnelLine,
+    pub people: Vec<FunnelLine>,
+}
+
+#[server(endpoint = "analytics/funnel")]
+pub async fn load_funnel(#[server(default)] query: ReportQuery) -> Result<FunnelReport, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    funnel::funnel(&state.db, &actor, &query, crate::pipeline::service::today()).await
 }

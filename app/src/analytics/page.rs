@@ -168,7 +168,8 @@ pub fn ReportFilters(
 /// Links between the analysis pages.
 #[component]
 pub fn AnalyticsTabs(current: &'static str) -> impl IntoView {
-    let tabs: [(&'static str, fn(&crate::i18n::Texts) -> &'static str); 2] = [("/analytics/abc", |t| t.analytics.tab_abc), ("/analytics/reps", |t| t.analytics.tab_reps)];
+    let tabs: [(&'static str, fn(&crate::i18n::Texts) -> &'static str); 3] =
+        [("/analytics/abc", |t| t.analytics.tab_abc), ("/analytics/reps", |t| t.analytics.tab_reps), ("/analytics/funnel", |t| t.analytics.tab_funnel)];
     view! {
         <nav class="tabs" aria-label=tr(|t| t.nav_analytics)>
             {tabs.into_iter().map(|(href, label)| view! {

@@ -47,16 +47,21 @@ fn count_of<C: ColumnTrait>(column: C) -> Expr {
     Expr::col((column.entity_name(), column)).count()
 }
 
-struct Window {
-    from: NaiveDate,
-    to: NaiveDate,
-    team: Option<i64>,
-    rep: Option<i64>,
+/// A report's period and whose records it counts.
+pub(super) struct Window {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub team: Option<i64>,
+    pub rep: Option<i64>,
 }
 
 impl Window {
+    pub fn of(filter: &super::service::ReportFilter) -> Window {
+        Window { from: filter.from, to: filter.to, team: filter.team, rep: filter.rep }
+    }
+
     /// Restricts records to owners in the chosen team or the chosen rep.
-    fn owners<E: Owned>(&self, mut select: Select<E>) -> Select<E> {
+    pub fn owners<E: Owned>(&self, mut select: Select<E>) -> Select<E> {
         if let Some(team) = self.team {
             let members = Query::select().column(user::Column::Id).from(user::Entity).and_where(user::Column::TeamId.eq(team)).to_owned();
             select = select.filter(E::owner_column().in_subquery(members));
@@ -67,7 +72,7 @@ impl Window {
         select
     }
 
-    fn instants(&self) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    pub fn instants(&self) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
         (local_start(self.from), local_start(self.to + Duration::days(1)))
     }
 }
@@ -145,7 +150,7 @@ pub async fn rep_performance(db: &impl ConnectionTrait, actor: &Actor, query: &R
     let rank_by = checks.check("sort", if query.sort.is_empty() { Ok(RankBy::Sales) } else { RankBy::parse(&query.sort).ok_or(ErrorCode::UnknownChoice) });
     checks.into_result().map_err(AppError::Validation)?;
     let (Some(filter), Some(rank_by)) = (filter, rank_by) else { return Err(AppError::internal("checks passed without values")) };
-    let window = Window { from: filter.from, to: filter.to, team: filter.team, rep: filter.rep };
+    let window = Window::of(&filter);
     let activity = activity_per_owner(db, actor, &window).await?;
 
     let people = window.owners(visible::<user::Entity>(&actor.scope())).all(db).await?;

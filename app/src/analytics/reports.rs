@@ -3,7 +3,7 @@
 //! visibility and the same service as the page, so the numbers cannot differ. Money is a decimal
 //! string in yuan and shares have four decimals, so nothing is lost to floating point.
 use super::service::{self, AbcReport};
-use super::{RepPerformance, ReportQuery};
+use super::{FunnelLine, FunnelReport, RepPerformance, ReportQuery};
 use crate::domain::performance::Activity;
 use crate::auth::service::{load_actor, AuthSession};
 use crate::domain::abc::AbcRule;
@@ -150,6 +150,64 @@ pub fn reps_table(report: &RepPerformance) -> ExportTable {
     ExportTable { sheet: "reps".into(), headers, rows }
 }
 
+fn funnel_line_json(line: &FunnelLine, stage_keys: &[String]) -> Value {
+    json!({
+        "user_id": line.user_id,
+        "name": line.name,
+        "team": line.team_name,
+        "deals": line.deals,
+        "won": line.won,
+        "steps": line.steps.iter().zip(stage_keys).map(|(step, stage)| json!({
+            "stage": stage,
+            "reached": step.reached,
+            "advanced": step.advanced,
+            "conversion": cell_json(bp_share(step.conversion_bp)),
+            "average_days": step.average_days_tenths.map(|t| format!("{}.{}", t / 10, t % 10)),
+        })).collect::<Vec<_>>(),
+        "furthest_behind": line.behind.map(|(index, gap)| json!({ "stage": stage_keys.get(index), "gap": cell_json(bp_share(Some(gap))) })),
+    })
+}
+
+/// Stages by their name in the reader's language.
+fn stage_names(report: &FunnelReport, texts: &Texts) -> Vec<String> {
+    report.stages.iter().map(|s| crate::pipeline::board::stage_label(texts, s)).collect()
+}
+
+fn funnel_json(report: &FunnelReport, texts: &Texts) -> Value {
+    let stages = stage_names(report, texts);
+    json!({
+        "from": report.from,
+        "to": report.to,
+        "pipeline_id": report.pipeline_id,
+        "stages": stages,
+        "total": funnel_line_json(&report.total, &stages),
+        "people": report.people.iter().map(|line| funnel_line_json(line, &stages)).collect::<Vec<_>>(),
+    })
+}
+
+/// One row per line and stage: the selection's total first, then each person.
+pub fn funnel_table(report: &FunnelReport, texts: &Texts) -> ExportTable {
+    let stages = stage_names(report, texts);
+    let rows = std::iter::once(&report.total)
+        .chain(&report.people)
+        .flat_map(|line| {
+            let stages = &stages;
+            line.steps.iter().zip(stages).map(move |(step, stage)| {
+                vec![
+                    line.user_id.map_or(Cell::Text(String::new()), Cell::Number),
+                    Cell::Text(if line.user_id.is_some() { line.name.clone() } else { "total".into() }),
+                    Cell::Text(stage.clone()),
+                    Cell::Number(step.reached as i64),
+                    Cell::Number(step.advanced as i64),
+                    bp_share(step.conversion_bp),
+                    Cell::Text(step.average_days_tenths.map(|t| format!("{}.{}", t / 10, t % 10)).unwrap_or_default()),
+                ]
+            })
+        })
+        .collect();
+    ExportTable { sheet: "funnel".into(), headers: ["user_id", "name", "stage", "reached", "advanced", "conversion", "average_days"].map(String::from).to_vec(), rows }
+}
+
 enum Format {
     Json,
     Csv,
@@ -170,6 +228,7 @@ pub async fn report(state: AppState, auth: AuthSession, headers: HeaderMap, Path
         let actor = load_actor(&state.db, user.0).await?;
         match name {
             "abc" => service::abc(&state.db, &actor, &report_query, crate::pipeline::service::today()).await.map(|report| (abc_json(&report, texts), abc_table(&report))),
+            "funnel" => super::funnel::funnel(&state.db, &actor, &report_query, crate::pipeline::service::today()).await.map(|report| (funnel_json(&report, texts), funnel_table(&report, texts))),
             "reps" => super::performance::rep_performance(&state.db, &actor, &report_query, crate::pipeline::service::today()).await.map(|report| (reps_json(&report), reps_table(&report))),
             _ => Err(AppError::NotFound),
         }

@@ -31,6 +31,7 @@ pub mod customer;
 pub mod forecast;
 pub mod format;
 pub mod forms;
+pub mod funnel;
 pub mod import;
 pub mod performance;
 pub mod period;

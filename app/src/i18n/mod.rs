@@ -303,6 +303,24 @@ pub struct AnalyticsTexts {
     pub reps_empty_body: &'static str,
     pub leaderboard: &'static str,
     pub left_company: &'static str,
+    pub tab_funnel: &'static str,
+    pub funnel_title: &'static str,
+    pub funnel_subtitle: &'static str,
+    pub funnel_rule: &'static str,
+    pub pipeline: &'static str,
+    pub stage: &'static str,
+    pub reached: &'static str,
+    pub conversion: &'static str,
+    pub average_days: &'static str,
+    pub won_step: &'static str,
+    pub deals: &'static str,
+    pub by_person: &'static str,
+    /// (stage, gap in percentage points) → where a rep falls furthest behind their team.
+    pub behind_at: fn(&str, &str) -> String,
+    pub not_behind: &'static str,
+    pub behind_column: &'static str,
+    pub funnel_empty_title: &'static str,
+    pub funnel_empty_body: &'static str,
 }
 
 pub struct TargetTexts {

@@ -56,7 +56,7 @@ pub async fn ensure_defaults(db: &(impl ConnectionTrait + TransactionTrait)) -> 
     Ok(())
 }
 
-pub(super) fn stage_view(stage: &pipeline_stage::Model) -> StageView {
+pub(crate) fn stage_view(stage: &pipeline_stage::Model) -> StageView {
     StageView {
         id: stage.id,
         key: stage.key.clone(),
@@ -76,7 +76,7 @@ pub(crate) async fn stages_of(db: &impl ConnectionTrait, pipeline_id: i64) -> Ap
         .await?)
 }
 
-async fn pipelines(db: &impl ConnectionTrait) -> AppResult<Vec<pipeline::Model>> {
+pub(crate) async fn pipelines(db: &impl ConnectionTrait) -> AppResult<Vec<pipeline::Model>> {
     Ok(pipeline::Entity::find()
         .filter(pipeline::Column::Active.eq(true))
         .order_by_asc(pipeline::Column::Position)
@@ -189,7 +189,7 @@ pub(crate) async fn chosen_pipeline(db: &impl ConnectionTrait, requested: Option
     Ok((all, id))
 }
 
-pub(super) fn pipeline_choices(pipelines: Vec<pipeline::Model>) -> Vec<Choice> {
+pub(crate) fn pipeline_choices(pipelines: Vec<pipeline::Model>) -> Vec<Choice> {
     pipelines.into_iter().map(|p| Choice { id: p.id, label: p.name }).collect()
 }
 
