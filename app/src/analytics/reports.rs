@@ -15,6 +15,7 @@ use crate::state::AppState;
 use axum::extract::{Path, RawQuery};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 /// The rule as the page states it, in the reader's language.
@@ -22,30 +23,63 @@ pub fn rule_text(texts: &Texts, report_rule: AbcRule, basis: crate::domain::abc:
     (texts.analytics.rule)(texts.analytics.bases[basis.index()], &AbcRule::percent_text(report_rule.a_bp), &AbcRule::percent_text(report_rule.b_bp))
 }
 
-fn abc_json(report: &AbcReport, texts: &Texts) -> Value {
-    json!({
-        "rule": rule_text(texts, report.rule, report.basis),
-        "from": report.from,
-        "to": report.to,
-        "basis": report.basis.as_str(),
-        "total": money_input_value(report.total_fen),
-        "classes": report.classes.iter().map(|c| json!({
-            "class": c.class.as_str(),
-            "customers": c.customers,
-            "value": money_input_value(c.value_fen),
-            "share": c.share,
-        })).collect::<Vec<_>>(),
-        "customers": report.customers.iter().map(|c| json!({
-            "rank": c.rank,
-            "customer_id": c.customer_id,
-            "external_id": c.external_id,
-            "name": c.name,
-            "value": money_input_value(c.value_fen),
-            "share": c.share,
-            "cumulative_share": c.cumulative_share,
-            "class": c.class.as_str(),
-        })).collect::<Vec<_>>(),
+#[derive(Serialize)]
+struct AbcClassJson<'a> {
+    class: &'static str,
+    customers: u64,
+    value: String,
+    share: &'a str,
+}
+
+#[derive(Serialize)]
+struct AbcCustomerJson<'a> {
+    rank: u64,
+    customer_id: i64,
+    external_id: &'a Option<String>,
+    name: &'a str,
+    value: String,
+    share: &'a str,
+    cumulative_share: &'a str,
+    class: &'static str,
+}
+
+/// Serialised straight from typed rows: the report can hold every customer of a large company,
+/// and an intermediate JSON tree would cost more than the query.
+#[derive(Serialize)]
+struct AbcJson<'a> {
+    rule: String,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    basis: &'static str,
+    total: String,
+    classes: Vec<AbcClassJson<'a>>,
+    customers: Vec<AbcCustomerJson<'a>>,
+}
+
+fn abc_json(report: &AbcReport, texts: &Texts) -> Response {
+    axum::Json(AbcJson {
+        rule: rule_text(texts, report.rule, report.basis),
+        from: report.from,
+        to: report.to,
+        basis: report.basis.as_str(),
+        total: money_input_value(report.total_fen),
+        classes: report.classes.iter().map(|c| AbcClassJson { class: c.class.as_str(), customers: c.customers, value: money_input_value(c.value_fen), share: &c.share }).collect(),
+        customers: report
+            .customers
+            .iter()
+            .map(|c| AbcCustomerJson {
+                rank: c.rank,
+                customer_id: c.customer_id,
+                external_id: &c.external_id,
+                name: &c.name,
+                value: money_input_value(c.value_fen),
+                share: &c.share,
+                cumulative_share: &c.cumulative_share,
+                class: c.class.as_str(),
+            })
+            .collect(),
     })
+    .into_response()
 }
 
 /// One row per customer; the header names are the JSON's keys.
@@ -208,9 +242,23 @@ pub fn funnel_table(report: &FunnelReport, texts: &Texts) -> ExportTable {
     ExportTable { sheet: "funnel".into(), headers: ["user_id", "name", "stage", "reached", "advanced", "conversion", "average_days"].map(String::from).to_vec(), rows }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
     Json,
     Csv,
+}
+
+/// A report in the format asked for: only that one is built.
+enum Rendered {
+    Json(Response),
+    Table(ExportTable),
+}
+
+fn render(format: Format, json: impl FnOnce() -> Response, table: impl FnOnce() -> ExportTable) -> Rendered {
+    match format {
+        Format::Json => Rendered::Json(json()),
+        Format::Csv => Rendered::Table(table()),
+    }
 }
 
 pub async fn report(state: AppState, auth: AuthSession, headers: HeaderMap, Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
@@ -224,19 +272,24 @@ pub async fn report(state: AppState, auth: AuthSession, headers: HeaderMap, Path
     };
     let texts = crate::i18n::texts(crate::i18n::locale_of_headers(&headers));
     let report_query = ReportQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let today = crate::pipeline::service::today();
     let result = async {
         let actor = load_actor(&state.db, user.0).await?;
         match name {
-            "abc" => service::abc(&state.db, &actor, &report_query, crate::pipeline::service::today()).await.map(|report| (abc_json(&report, texts), abc_table(&report))),
-            "funnel" => super::funnel::funnel(&state.db, &actor, &report_query, crate::pipeline::service::today()).await.map(|report| (funnel_json(&report, texts), funnel_table(&report, texts))),
-            "reps" => super::performance::rep_performance(&state.db, &actor, &report_query, crate::pipeline::service::today()).await.map(|report| (reps_json(&report), reps_table(&report))),
+            "abc" => service::abc(&state.db, &actor, &report_query, today).await.map(|report| render(format, || abc_json(&report, texts), || abc_table(&report))),
+            "funnel" => super::funnel::funnel(&state.db, &actor, &report_query, today)
+                .await
+                .map(|report| render(format, || axum::Json(funnel_json(&report, texts)).into_response(), || funnel_table(&report, texts))),
+            "reps" => super::performance::rep_performance(&state.db, &actor, &report_query, today)
+                .await
+                .map(|report| render(format, || axum::Json(reps_json(&report)).into_response(), || reps_table(&report))),
             _ => Err(AppError::NotFound),
         }
     }
     .await;
-    match (result, format) {
-        (Ok((json, _)), Format::Json) => axum::Json(json).into_response(),
-        (Ok((_, table)), Format::Csv) => match to_csv(&table) {
+    match result {
+        Ok(Rendered::Json(response)) => response,
+        Ok(Rendered::Table(table)) => match to_csv(&table) {
             Ok(bytes) => {
                 let file_name = format!("{name}-{}.csv", chrono::Local::now().format("%Y%m%d-%H%M"));
                 ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\""))], bytes).into_response()
@@ -244,10 +297,10 @@ pub async fn report(state: AppState, auth: AuthSession, headers: HeaderMap, Path
             Err(error) => crate::exports::error_response(error),
         },
         // A bad filter says which one and why, in the reader's language.
-        (Err(AppError::Validation(errors)), _) => {
+        Err(AppError::Validation(errors)) => {
             let errors: Vec<Value> = errors.iter().map(|e| json!({ "field": e.field, "message": texts.field_error(&e.code) })).collect();
             (StatusCode::BAD_REQUEST, axum::Json(json!({ "errors": errors }))).into_response()
         }
-        (Err(error), _) => crate::exports::error_response(error),
+        Err(error) => crate::exports::error_response(error),
     }
 }

@@ -108,6 +108,9 @@ mod browser {
 
     pub fn draw_when_ready(node: NodeRef<leptos::html::Div>, chart: Signal<Chart>) {
         let instance = StoredValue::new_local(None::<Echarts>);
+        // The box's size, not the window's: a page swapped in by the router can draw its chart
+        // before the box is laid out (zero wide), and phones rotate.
+        let observer = StoredValue::new_local(None::<(web_sys::ResizeObserver, Closure<dyn FnMut()>)>);
         Effect::new(move |_| {
             let Some(element) = node.get() else { return };
             if !echarts_ready() {
@@ -118,12 +121,18 @@ mod browser {
                 let existing = drawn.get_or_insert_with(|| init(&element));
                 WasmRenderer::update(existing, &chart);
             });
-        });
-        let resize = window_event_listener(leptos::ev::resize, move |_| {
-            instance.try_with_value(|drawn| drawn.as_ref().map(|existing| call_method(existing, "resize")));
+            if observer.with_value(Option::is_none) {
+                let on_resize = Closure::<dyn FnMut()>::new(move || {
+                    instance.try_with_value(|drawn| drawn.as_ref().map(|existing| call_method(existing, "resize")));
+                });
+                if let Ok(watcher) = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
+                    watcher.observe(&element);
+                    observer.set_value(Some((watcher, on_resize)));
+                }
+            }
         });
         on_cleanup(move || {
-            resize.remove();
+            observer.try_with_value(|watching| watching.as_ref().map(|(watcher, _)| watcher.disconnect()));
             instance.try_with_value(|drawn| drawn.as_ref().map(|existing| call_method(existing, "dispose")));
         });
     }
