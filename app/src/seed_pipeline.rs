@@ -149,7 +149,10 @@ pub async fn seed_pipeline(db: &(impl sea_orm::ConnectionTrait + TransactionTrai
                 _ => continue,
             };
             let stops = if c.ladder_stage == LadderStage::Dormant.as_str() { 200 } else { 0 };
-            let mut day = 730 - rng.below(every_days) as i64;
+            // Most paying customers have bought since the start of the history; one in four (not the
+            // dormant) first bought during it, so every month has some new customers.
+            let joined_late = stops == 0 && rng.below(4) == 0;
+            let mut day = if joined_late { 30 + rng.below(660) as i64 } else { 730 - rng.below(every_days) as i64 };
             let mut first = true;
             while day > stops {
                 let on = today - Duration::days(day);

@@ -418,6 +418,10 @@ async fn the_funnel_finds_each_reps_leaking_stage_from_stage_history() {
     let team = funnel(&manager, &[]).await.unwrap();
     assert_eq!((team.total.deals, line(&team, liu.id)), (5, None));
     assert_eq!(line(&team, zhang.id).unwrap().behind, Some((1, 1667)));
+    // One rep chosen: still measured against the whole team, while the total is theirs alone.
+    let chosen = funnel(&manager, &[("query[rep]", &zhang.id.to_string())]).await.unwrap();
+    assert_eq!((chosen.total.deals, chosen.people.len()), (3, 1));
+    assert_eq!(chosen.people[0].behind, Some((1, 1667)));
     let own = funnel(&rep, &[]).await.unwrap();
     assert_eq!((own.total.deals, own.people.len()), (3, 1));
     assert_eq!(funnel(&rep, &[("query[rep]", &liu.id.to_string())]).await.unwrap().total.deals, 0);

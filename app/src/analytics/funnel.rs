@@ -65,8 +65,12 @@ pub async fn funnel(db: &impl ConnectionTrait, actor: &Actor, query: &ReportQuer
     // A furthest position maps to the last open stage at or before it (stages can be reordered).
     let index_of_position = |position: Option<i64>| position.map_or(0, |p| open.iter().rposition(|s| i64::from(s.position) <= p).unwrap_or(0));
 
+    // A rep is measured against their whole team, so the deals counted are the team's even when the
+    // selection is one rep; the lines and the total then keep to the selection.
+    let benchmark_window = Window { rep: None, ..window };
+    let selected = |owner: i64| window.rep.is_none_or(|rep| rep == owner);
     let (start, end) = window.instants();
-    let cohort = window
+    let cohort = benchmark_window
         .owners(visible::<opportunity::Entity>(&actor.scope()))
         .filter(opportunity::Column::PipelineId.eq(pipeline_id))
         .filter(opportunity::Column::CreatedAt.gte(start))
@@ -94,7 +98,7 @@ pub async fn funnel(db: &impl ConnectionTrait, actor: &Actor, query: &ReportQuer
         }
     }
 
-    let people = window.owners(visible::<user::Entity>(&actor.scope())).all(db).await?;
+    let people = benchmark_window.owners(visible::<user::Entity>(&actor.scope())).all(db).await?;
     let teams: HashMap<i64, String> = team::Entity::find().all(db).await?.into_iter().map(|t| (t.id, t.name)).collect();
     let pooled = |owners: &mut dyn Iterator<Item = i64>| {
         let (mut pooled_reach, mut pooled_times) = (Reach::new(open.len()), vec![StageTime::default(); open.len()]);
@@ -108,7 +112,7 @@ pub async fn funnel(db: &impl ConnectionTrait, actor: &Actor, query: &ReportQuer
         }
         (pooled_reach, pooled_times)
     };
-    let (total_reach, total_times) = pooled(&mut reach.keys().copied());
+    let (total_reach, total_times) = pooled(&mut reach.keys().copied().filter(|owner| selected(*owner)));
     let total_steps = steps(&total_reach, &total_times);
     let mut team_steps: HashMap<i64, Vec<crate::domain::funnel::Step>> = HashMap::new();
     for team_id in people.iter().filter_map(|p| p.team_id) {
@@ -119,6 +123,7 @@ pub async fn funnel(db: &impl ConnectionTrait, actor: &Actor, query: &ReportQuer
     }
     let mut lines: Vec<FunnelLine> = people
         .iter()
+        .filter(|person| selected(person.id))
         .filter_map(|person| {
             let own = reach.get(&person.id)?;
             let own_steps = steps(own, times.get(&person.id).map_or(&[][..], Vec::as_slice));

@@ -2,7 +2,7 @@
 //! team with the stage where they fall furthest behind named.
 use super::page::{report_body, AnalyticsTabs, Loaded, ReportFilters};
 use super::{load_funnel, FunnelLine, FunnelReport, ReportQuery};
-use crate::domain::format::{format_count, format_date};
+use crate::domain::format::{format_count, format_date, percent_text, points_text, tenths_text};
 use crate::domain::funnel::Step;
 use crate::i18n::{tr, use_i18n, Texts};
 use crate::pipeline::board::{pipeline_label, stage_label};
@@ -14,20 +14,9 @@ use charming::series::Bar;
 use charming::Chart;
 use leptos::prelude::*;
 
-/// Basis points as "66.67%", "—" when unknown.
-pub fn conversion_text(bp: Option<i64>) -> String {
-    bp.map_or("—".into(), |bp| format!("{}.{:02}%", bp / 100, bp % 100))
-}
-
-/// Tenths of a day as "3.5", "—" when unknown.
-pub fn days_text(tenths: Option<i64>) -> String {
-    tenths.map_or("—".into(), |t| format!("{}.{}", t / 10, t % 10))
-}
-
-/// A gap in basis points as percentage points with one decimal ("30.0").
-fn points_text(bp: i64) -> String {
-    let tenths = (bp + 5) / 10;
-    format!("{}.{}", tenths / 10, tenths % 10)
+/// A figure, or "—" when nothing was measured for it.
+pub fn or_dash(value: Option<i64>, text: fn(i64) -> String) -> String {
+    value.map_or("—".into(), text)
 }
 
 /// The stage names of the funnel's steps, then "won".
@@ -130,8 +119,8 @@ fn FunnelView(report: FunnelReport, query: ReportQuery) -> AnyView {
                                 <tr data-testid="funnel-step">
                                     <th scope="row">{move || names().get(index).cloned().unwrap_or_default()}</th>
                                     <td class="num">{format_count(step.reached as i64)}</td>
-                                    <td class="num">{conversion_text(step.conversion_bp)}</td>
-                                    <td class="num">{days_text(step.average_days_tenths)}</td>
+                                    <td class="num">{or_dash(step.conversion_bp, percent_text)}</td>
+                                    <td class="num">{or_dash(step.average_days_tenths, tenths_text)}</td>
                                 </tr>
                             }
                         }).collect_view()}
@@ -179,7 +168,7 @@ fn PeopleTable(people: Vec<FunnelLine>, team: Vec<Step>, names: Signal<Vec<Strin
                                     <td class="num">{format_count(line.deals as i64)}</td>
                                     {line.steps.iter().enumerate().map(|(index, step)| {
                                         let lagging = behind.is_some_and(|(at, _)| at == index);
-                                        view! { <td class="num" class:lagging=lagging>{conversion_text(step.conversion_bp)}</td> }
+                                        view! { <td class="num" class:lagging=lagging>{or_dash(step.conversion_bp, percent_text)}</td> }
                                     }).collect_view()}
                                     <td data-testid="funnel-behind">{move || match behind {
                                         Some((index, gap)) => (i18n.t().analytics.behind_at)(&names.get().get(index).cloned().unwrap_or_default(), &points_text(gap)),

@@ -48,6 +48,7 @@ fn count_of<C: ColumnTrait>(column: C) -> Expr {
 }
 
 /// A report's period and whose records it counts.
+#[derive(Clone, Copy)]
 pub(super) struct Window {
     pub from: NaiveDate,
     pub to: NaiveDate,

@@ -7,6 +7,7 @@ use super::{FunnelLine, FunnelReport, RepPerformance, ReportQuery};
 use crate::domain::performance::Activity;
 use crate::auth::service::{load_actor, AuthSession};
 use crate::domain::abc::AbcRule;
+use crate::domain::format::{share_text, tenths_text};
 use crate::domain::forms::money_input_value;
 use crate::error::AppError;
 use crate::exports::{to_csv, Cell, ExportTable};
@@ -106,9 +107,9 @@ pub fn abc_table(report: &AbcReport) -> ExportTable {
     }
 }
 
-/// A rate in basis points as a share with four decimals ("0.6667"); empty when unknown.
-fn bp_share(bp: Option<i64>) -> Cell {
-    Cell::Text(bp.map(|bp| format!("{}.{:04}", bp / 10_000, bp % 10_000)).unwrap_or_default())
+/// A figure in a data file, empty when nothing was measured for it.
+fn optional(value: Option<i64>, text: fn(i64) -> String) -> Cell {
+    Cell::Text(value.map(text).unwrap_or_default())
 }
 
 /// One person's (or the total's) figures under their report names: one list serves the JSON and
@@ -127,9 +128,9 @@ fn activity_cells(a: &Activity) -> Vec<(&'static str, Cell)> {
         ("won", Cell::Number(a.won)),
         ("lost", Cell::Number(a.lost)),
         ("won_value", Cell::Money(a.won_value_fen)),
-        ("win_rate", bp_share(a.win_rate_bp())),
-        ("average_deal", Cell::Text(a.average_deal_fen().map(money_input_value).unwrap_or_default())),
-        ("sales_cycle_days", Cell::Text(a.sales_cycle_tenths().map(|t| format!("{}.{}", t / 10, t % 10)).unwrap_or_default())),
+        ("win_rate", optional(a.win_rate_bp(), share_text)),
+        ("average_deal", optional(a.average_deal_fen(), money_input_value)),
+        ("sales_cycle_days", optional(a.sales_cycle_tenths(), tenths_text)),
     ]
 }
 
@@ -143,25 +144,41 @@ fn cell_json(cell: Cell) -> Value {
     }
 }
 
+/// The figures under the same names as the CSV's columns (`activity_cells`).
 fn activity_json(a: &Activity) -> serde_json::Map<String, Value> {
     activity_cells(a).into_iter().map(|(key, cell)| (key.to_string(), cell_json(cell))).collect()
 }
 
+#[derive(Serialize)]
+struct RepsJson<'a> {
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    rank_by: &'static str,
+    rows: Vec<RepRowJson<'a>>,
+    total: serde_json::Map<String, Value>,
+}
+
+#[derive(Serialize)]
+struct RepRowJson<'a> {
+    rank: u32,
+    user_id: i64,
+    name: &'a str,
+    team: Option<&'a str>,
+    #[serde(flatten)]
+    figures: serde_json::Map<String, Value>,
+}
+
 fn reps_json(report: &RepPerformance) -> Value {
-    json!({
-        "from": report.from,
-        "to": report.to,
-        "rank_by": report.rank_by.as_str(),
-        "rows": report.rows.iter().map(|row| {
-            let mut fields = serde_json::Map::new();
-            fields.insert("rank".into(), json!(row.rank));
-            fields.insert("user_id".into(), json!(row.user_id));
-            fields.insert("name".into(), json!(row.name));
-            fields.insert("team".into(), json!(row.team_name));
-            fields.extend(activity_json(&row.activity));
-            Value::Object(fields)
-        }).collect::<Vec<_>>(),
-        "total": activity_json(&report.total),
+    json!(RepsJson {
+        from: report.from,
+        to: report.to,
+        rank_by: report.rank_by.as_str(),
+        rows: report
+            .rows
+            .iter()
+            .map(|row| RepRowJson { rank: row.rank, user_id: row.user_id, name: &row.name, team: row.team_name.as_deref(), figures: activity_json(&row.activity) })
+            .collect(),
+        total: activity_json(&report.total),
     })
 }
 
@@ -184,22 +201,53 @@ pub fn reps_table(report: &RepPerformance) -> ExportTable {
     ExportTable { sheet: "reps".into(), headers, rows }
 }
 
-fn funnel_line_json(line: &FunnelLine, stage_keys: &[String]) -> Value {
-    json!({
-        "user_id": line.user_id,
-        "name": line.name,
-        "team": line.team_name,
-        "deals": line.deals,
-        "won": line.won,
-        "steps": line.steps.iter().zip(stage_keys).map(|(step, stage)| json!({
-            "stage": stage,
-            "reached": step.reached,
-            "advanced": step.advanced,
-            "conversion": cell_json(bp_share(step.conversion_bp)),
-            "average_days": step.average_days_tenths.map(|t| format!("{}.{}", t / 10, t % 10)),
-        })).collect::<Vec<_>>(),
-        "furthest_behind": line.behind.map(|(index, gap)| json!({ "stage": stage_keys.get(index), "gap": cell_json(bp_share(Some(gap))) })),
-    })
+#[derive(Serialize)]
+struct FunnelLineJson<'a> {
+    user_id: Option<i64>,
+    name: &'a str,
+    team: Option<&'a str>,
+    deals: u64,
+    won: u64,
+    steps: Vec<FunnelStepJson<'a>>,
+    furthest_behind: Option<BehindJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct FunnelStepJson<'a> {
+    stage: &'a str,
+    reached: u64,
+    advanced: u64,
+    conversion: Option<String>,
+    average_days: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BehindJson<'a> {
+    stage: Option<&'a str>,
+    gap: String,
+}
+
+fn funnel_line_json<'a>(line: &'a FunnelLine, stage_keys: &'a [String]) -> FunnelLineJson<'a> {
+    FunnelLineJson {
+        user_id: line.user_id,
+        name: &line.name,
+        team: line.team_name.as_deref(),
+        deals: line.deals,
+        won: line.won,
+        steps: line
+            .steps
+            .iter()
+            .zip(stage_keys)
+            .map(|(step, stage)| FunnelStepJson {
+                stage,
+                reached: step.reached,
+                advanced: step.advanced,
+                conversion: step.conversion_bp.map(share_text),
+                average_days: step.average_days_tenths.map(tenths_text),
+            })
+            .collect(),
+        furthest_behind: line.behind.map(|(index, gap)| BehindJson { stage: stage_keys.get(index).map(String::as_str), gap: share_text(gap) }),
+    }
 }
 
 /// Stages by their name in the reader's language.
@@ -233,8 +281,8 @@ pub fn funnel_table(report: &FunnelReport, texts: &Texts) -> ExportTable {
                     Cell::Text(stage.clone()),
                     Cell::Number(step.reached as i64),
                     Cell::Number(step.advanced as i64),
-                    bp_share(step.conversion_bp),
-                    Cell::Text(step.average_days_tenths.map(|t| format!("{}.{}", t / 10, t % 10)).unwrap_or_default()),
+                    optional(step.conversion_bp, share_text),
+                    optional(step.average_days_tenths, tenths_text),
                 ]
             })
         })

@@ -2,7 +2,8 @@
 //! the figure's bar chart and the team total.
 use super::page::{report_body, AnalyticsTabs, Loaded, ReportFilters};
 use super::{load_rep_performance, RepPerformance, ReportQuery};
-use crate::domain::format::{format_count, format_date, format_money};
+use crate::domain::format::{format_count, format_date, format_money, percent_text, tenths_text};
+use super::funnel_page::or_dash;
 use crate::domain::performance::{Activity, RankBy};
 use crate::i18n::{tr, use_i18n};
 use crate::ui::chart::{palette, ChartView};
@@ -35,16 +36,11 @@ fn is_money(metric: RankBy) -> bool {
     matches!(metric, RankBy::Sales | RankBy::GrossProfit | RankBy::Payments | RankBy::AverageDeal)
 }
 
-/// A basis-point rate as "66.67%".
-fn rate_text(bp: i64) -> String {
-    format!("{}.{:02}%", bp / 100, bp % 100)
-}
-
 /// A figure as the table shows it; "—" for a rate nothing was measured for.
 pub fn figure_text(activity: &Activity, metric: RankBy) -> String {
     match metric {
-        RankBy::WinRate => activity.win_rate_bp().map_or("—".into(), rate_text),
-        RankBy::AverageDeal => activity.average_deal_fen().map_or("—".into(), format_money),
+        RankBy::WinRate => or_dash(activity.win_rate_bp(), percent_text),
+        RankBy::AverageDeal => or_dash(activity.average_deal_fen(), format_money),
         money if is_money(money) => format_money(activity.value_of(money)),
         count => format_count(activity.value_of(count)),
     }
@@ -140,7 +136,7 @@ fn Leaderboard(report: RepPerformance, query: ReportQuery) -> AnyView {
             }).collect_view()}
             <div class="figure">
                 <span class="figure-label">{tr(|t| t.analytics.sales_cycle)}</span>
-                <strong class="figure-value">{move || total.sales_cycle_tenths().map_or("—".to_string(), |tenths| (i18n.t().analytics.days)(&format!("{}.{}", tenths / 10, tenths % 10)))}</strong>
+                <strong class="figure-value">{move || total.sales_cycle_tenths().map_or("—".to_string(), |tenths| (i18n.t().analytics.days)(&tenths_text(tenths)))}</strong>
                 <crate::customers::page::ExportLinks list="reps" query=export_query />
             </div>
         </section>
@@ -170,7 +166,7 @@ fn Leaderboard(report: RepPerformance, query: ReportQuery) -> AnyView {
                                         {row.team_name.map(|team| view! { <span class="muted small">" · " {team}</span> })}
                                     </th>
                                     {COLUMNS.into_iter().map(|metric| view! { <td class="num" class:sorted=metric == rank_by>{figure_text(&activity, metric)}</td> }).collect_view()}
-                                    <td class="num">{activity.sales_cycle_tenths().map_or("—".to_string(), |t| format!("{}.{}", t / 10, t % 10))}</td>
+                                    <td class="num">{or_dash(activity.sales_cycle_tenths(), tenths_text)}</td>
                                 </tr>
                             }
                         }).collect_view()}
@@ -179,7 +175,7 @@ fn Leaderboard(report: RepPerformance, query: ReportQuery) -> AnyView {
                         <td></td>
                         <th scope="row" class="sticky-col">{tr(|t| t.analytics.team_total)}</th>
                         {COLUMNS.into_iter().map(|metric| view! { <td class="num">{figure_text(&total, metric)}</td> }).collect_view()}
-                        <td class="num">{total.sales_cycle_tenths().map_or("—".to_string(), |t| format!("{}.{}", t / 10, t % 10))}</td>
+                        <td class="num">{or_dash(total.sales_cycle_tenths(), tenths_text)}</td>
                     </tr></tfoot>
                 </table>
             </div>

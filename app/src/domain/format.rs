@@ -92,7 +92,6 @@ pub fn format_money_compact(fen: i64, locale: Locale) -> String {
     }
 }
 
-/// A date as people read it: `2026年11月22日` / `Nov 22, 2026`.
 /// A planning period as people say it: `2026年第4季度`, `Q4 2026`.
 pub fn format_period(period: super::period::Period, locale: Locale) -> String {
     use super::period::Period;
@@ -110,6 +109,42 @@ pub fn format_period(period: super::period::Period, locale: Locale) -> String {
     }
 }
 
+/// An integer count of `10^-decimals` units as a decimal: `fixed_point(125, 1)` is `12.5`,
+/// `fixed_point(-5, 2)` is `-0.05`. Rates and durations are kept as integers (basis points, tenths of
+/// a day) so that every page, JSON and CSV prints them the same way.
+pub fn fixed_point(value: i64, decimals: u32) -> String {
+    let sign = if value < 0 { "-" } else { "" };
+    let abs = value.unsigned_abs();
+    let unit = 10u64.pow(decimals);
+    if decimals == 0 {
+        return format!("{sign}{abs}");
+    }
+    format!("{sign}{}.{:0width$}", abs / unit, abs % unit, width = decimals as usize)
+}
+
+/// Tenths (of a day) as `12.5`.
+pub fn tenths_text(tenths: i64) -> String {
+    fixed_point(tenths, 1)
+}
+
+/// A rate in basis points as a percentage: `6667` is `66.67%`.
+pub fn percent_text(bp: i64) -> String {
+    format!("{}%", fixed_point(bp, 2))
+}
+
+/// A rate in basis points as a share of one, for data files: `6667` is `0.6667`.
+pub fn share_text(bp: i64) -> String {
+    fixed_point(bp, 4)
+}
+
+/// A difference of rates in basis points as percentage points with one decimal, rounded half away
+/// from zero: `2995` is `30.0`.
+pub fn points_text(bp: i64) -> String {
+    let tenths = (bp.unsigned_abs() + 5) / 10;
+    fixed_point(if bp < 0 { -(tenths as i64) } else { tenths as i64 }, 1)
+}
+
+/// A date as people read it: `2026年11月22日` / `Nov 22, 2026`.
 pub fn format_date(date: NaiveDate, locale: Locale) -> String {
     match locale {
         Locale::ZhCn => format!("{}年{}月{}日", date.year(), date.month(), date.day()),
@@ -121,6 +156,32 @@ pub fn format_date(date: NaiveDate, locale: Locale) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn fixed_point_places_the_decimal_point_and_keeps_the_sign() {
+        assert_eq!(fixed_point(125, 1), "12.5");
+        assert_eq!(fixed_point(5, 1), "0.5");
+        assert_eq!(fixed_point(-5, 2), "-0.05");
+        assert_eq!(fixed_point(7, 0), "7");
+        assert_eq!(tenths_text(0), "0.0");
+        assert_eq!(percent_text(6667), "66.67%");
+        assert_eq!(percent_text(10_000), "100.00%");
+        assert_eq!(share_text(6667), "0.6667");
+        assert_eq!(share_text(10_000), "1.0000");
+        assert_eq!(points_text(2995), "30.0");
+        assert_eq!(points_text(2994), "29.9");
+        assert_eq!(points_text(-2995), "-30.0");
+    }
+
+    proptest! {
+        #[test]
+        fn fixed_point_reads_back_as_the_same_number(value in -10_000_000i64..10_000_000, decimals in 0u32..5) {
+            let text = fixed_point(value, decimals);
+            let digits: String = text.chars().filter(|c| *c != '.').collect();
+            prop_assert_eq!(digits.parse::<i64>().unwrap(), value);
+            prop_assert_eq!(text.split('.').nth(1).map_or(0, str::len), decimals as usize);
+        }
+    }
 
     #[test]
     fn money_is_grouped_with_two_decimals() {
