@@ -105,20 +105,9 @@ async fn table_for(state: &AppState, actor: &Actor, list: &str, query: &str, loc
         "users" => crate::org::service::export_users(&state.db, actor, locale).await,
         "products" => crate::pipeline::admin::service::export_products(&state.db, actor, locale).await,
         "ladder" => crate::customers::service::export_ladder(&state.db, actor, locale).await,
-        "abc" => {
+        "abc" | "reps" | "funnel" | "alerts" => {
             let query = crate::analytics::ReportQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-            let report = crate::analytics::service::abc(&state.db, actor, &query, crate::pipeline::service::today()).await?;
-            Ok(crate::analytics::reports::abc_table(&report))
-        }
-        "reps" => {
-            let query = crate::analytics::ReportQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-            let report = crate::analytics::performance::rep_performance(&state.db, actor, &query, crate::pipeline::service::today()).await?;
-            Ok(crate::analytics::reports::reps_table(&report))
-        }
-        "funnel" => {
-            let query = crate::analytics::ReportQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-            let report = crate::analytics::funnel::funnel(&state.db, actor, &query, crate::pipeline::service::today()).await?;
-            Ok(crate::analytics::reports::funnel_table(&report, crate::i18n::texts(locale)))
+            crate::analytics::reports::table(&state.db, actor, list, &query, locale).await
         }
         "forecast" | "forecast-people" => {
             let filter = crate::pipeline::forecast::ForecastFilter::from_pairs(get);

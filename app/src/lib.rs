@@ -109,6 +109,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("analytics/abc") view=analytics::page::AbcPage ssr=SsrMode::Async />
                     <Route path=path!("analytics/reps") view=analytics::reps_page::RepsPage ssr=SsrMode::Async />
                     <Route path=path!("analytics/funnel") view=analytics::funnel_page::FunnelPage ssr=SsrMode::Async />
+                    <Route path=path!("analytics/alerts") view=analytics::alerts_page::AlertsPage ssr=SsrMode::Async />
                     <Route path=path!("fieldwork") view=section(sections::Section::Fieldwork) ssr=SsrMode::Async />
                     <Route path=path!("import") view=imports::page::ImportPage ssr=SsrMode::Async />
                     <Route path=path!("import/:id") view=imports::page::ImportMappingPage ssr=SsrMode::Async />

@@ -51,6 +51,7 @@ fn Frame(user: CurrentUser) -> impl IntoView {
     provide_context(crate::notifications::page::UnreadCount(RwSignal::new(user.unread_notifications)));
     let role = user.role;
     let team = user.team_name.clone();
+    let open_alerts = user.open_alerts;
     let nav_links = NAV
         .iter()
         .filter(|item| is_admin || !item.admin_only)
@@ -60,6 +61,7 @@ fn Frame(user: CurrentUser) -> impl IntoView {
                 <A href=item.href attr:class="nav-link">
                     <span class="nav-mark" aria-hidden="true">{item.mark}</span>
                     <span class="nav-label">{move || label(i18n.t())}</span>
+                    {(item.href == "/analytics" && open_alerts > 0).then(|| view! { <crate::analytics::page::AlertBadge count=open_alerts /> })}
                 </A>
             }
         })

@@ -13,6 +13,7 @@ mod m20261125_000008_neglected_order;
 mod m20261126_000009_imports;
 mod m20261127_000010_targets;
 mod m20261201_000011_customer_abc;
+mod m20261202_000012_alerts;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_imports::Migration),
             Box::new(m20261127_000010_targets::Migration),
             Box::new(m20261201_000011_customer_abc::Migration),
+            Box::new(m20261202_000012_alerts::Migration),
         ]
     }
 }

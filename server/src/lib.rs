@@ -183,7 +183,8 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
 }
 
 /// Hourly (and once at start): customers nobody followed up for the configured days go back to
-/// the lead pool, and every customer's ABC class follows the last twelve months' sales.
+/// the lead pool, every customer's ABC class follows the last twelve months' sales, and the
+/// alerts are brought up to date.
 fn spawn_hourly_jobs(state: AppState) {
     tokio::spawn(async move {
         let mut hourly = tokio::time::interval(Duration::from_secs(3600));
@@ -198,6 +199,11 @@ fn spawn_hourly_jobs(state: AppState) {
                 Ok(0) => {}
                 Ok(changed) => tracing::info!(changed, "customer ABC classes refreshed"),
                 Err(error) => tracing::warn!(?error, "ABC class job failed"),
+            }
+            match app::analytics::alerts::refresh_alerts(&state.db, chrono::Utc::now(), app::pipeline::service::today()).await {
+                Ok((0, 0)) => {}
+                Ok((raised, cleared)) => tracing::info!(raised, cleared, "alerts refreshed"),
+                Err(error) => tracing::warn!(?error, "alert job failed"),
             }
         }
     });

@@ -441,3 +441,135 @@ async fn the_funnel_finds_each_reps_leaking_stage_from_stage_history() {
     let (_, _, export) = manager.get("/api/export/funnel.csv?from=2031-01-01&to=2031-12-31", &[]).await;
     assert_eq!(export, csv);
 }
+
+async fn alerts(client: &Client, extra: &[(&str, &str)]) -> Result<app::analytics::AlertsView, AppError> {
+    client.call("analytics/alerts", extra).await
+}
+
+/// The alert about `subject` of `kind` in a list, if there is one.
+fn alert_on(view: &app::analytics::AlertsView, kind: app::domain::alerts::AlertKind, subject: i64) -> Option<app::analytics::AlertView> {
+    view.alerts.iter().find(|a| a.alert.kind() == kind && a.subject_id == subject).cloned()
+}
+
+async fn submit(client: &Client, endpoint: &str, form: Vec<(&'static str, String)>) -> Result<(), AppError> {
+    client.call(endpoint, &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await
+}
+
+async fn give_to(app: &TestApp, customer_id: i64, owner: i64) {
+    use sea_orm::{ActiveModelTrait, Set};
+    let mut row: customer::ActiveModel = customer::Entity::find_by_id(customer_id).one(&app.db).await.unwrap().unwrap().into();
+    row.owner_id = Set(Some(owner));
+    row.update(&app.db).await.unwrap();
+}
+
+#[tokio::test]
+async fn alerts_flag_the_rep_the_customers_and_the_deal_worked_out_by_hand_and_a_manager_assigns_a_task() {
+    use app::analytics::alerts::refresh_alerts;
+    use app::domain::alerts::{Alert, AlertKind};
+    let app = TestApp::demo().await;
+    let Cast { admin, manager, rep, zhang, wang, liu, ids } = cast(&app, &["甲方", "乙方", "丙方"]).await;
+    let (jia, yi, bing) = (ids[0], ids[1], ids[2]);
+    give_to(&app, jia, zhang.id).await;
+    give_to(&app, yi, zhang.id).await;
+    give_to(&app, bing, wang.id).await;
+    let today = day((2031, 7, 1));
+    let now = at((2031, 7, 1));
+
+    // 张伟: ¥100,000 a month from January to June (his usual month over 2030-12-03…2031-06-01),
+    // then only ¥9,000 in the last 30 days: flagged.
+    for month in 1..=6 {
+        order(&app, zhang.id, jia, (2031, month, 1), 100_000_00, 60_000_00).await;
+    }
+    order(&app, zhang.id, yi, (2031, 6, 20), 9_000_00, 5_000_00).await;
+    // 乙方: ¥100,000 in 2030-09 is ¥25,000 a quarter over the year before the last 90 days; ¥9,000
+    // since is below half. 甲方 ordered every 30 days and last 30 days ago: neither late nor down.
+    order(&app, zhang.id, yi, (2030, 9, 1), 100_000_00, 60_000_00).await;
+    // 丙方 (王芳's) ordered every 10 days in January and not for 152 days since: overdue. Her own
+    // ¥3,000 is ¥500 a month, nothing in the last 30 days: flagged too.
+    for d in [10, 20, 30] {
+        order(&app, wang.id, bing, (2031, 1, d), 1_000_00, 500_00).await;
+    }
+    // A deal of 张伟's 30 days in a stage that allows fewer, and one of 刘洋's (another team).
+    use app::entities::pipeline_stage;
+    let stage = pipeline_stage::Entity::find().filter(pipeline_stage::Column::StaleAfterDays.is_not_null()).filter(pipeline_stage::Column::Won.eq(false)).filter(pipeline_stage::Column::Lost.eq(false)).one(&app.db).await.unwrap().unwrap();
+    let limit = i64::from(stage.stale_after_days.unwrap());
+    assert!(limit < 30, "the demo's stages allow less than 30 days");
+    let zhang_deal = insert_deal(&app, zhang.id, jia, &stage, at((2031, 6, 1)), None, None).await;
+    let liu_deal = insert_deal(&app, liu.id, jia, &stage, at((2031, 6, 1)), None, None).await;
+
+    let (raised, _) = refresh_alerts(&app.db, now, today).await.unwrap();
+    assert!(raised >= 5, "{raised}");
+    let everything = alerts(&admin, &[]).await.unwrap();
+    assert!(everything.total <= 50 || everything.alerts.len() == 50, "one page at a time");
+    let all = app::analytics::alerts::alerts(&app.db, &app::auth::service::load_actor(&app.db, person(&app, "admin").await).await.unwrap(), &Default::default(), today, false).await.unwrap();
+    assert_eq!(alert_on(&all, AlertKind::RepDrop, zhang.id).unwrap().alert, Alert::RepDrop { usual_monthly_fen: 100_000_00, recent_fen: 9_000_00 });
+    assert_eq!(alert_on(&all, AlertKind::RepDrop, wang.id).unwrap().alert, Alert::RepDrop { usual_monthly_fen: 500_00, recent_fen: 0 });
+    assert_eq!(alert_on(&all, AlertKind::RepDrop, liu.id), None);
+    assert_eq!(alert_on(&all, AlertKind::CustomerDrop, yi).unwrap().alert, Alert::CustomerDrop { usual_quarterly_fen: 25_000_00, recent_fen: 9_000_00 });
+    assert_eq!(alert_on(&all, AlertKind::CustomerOverdue, bing).unwrap().alert, Alert::CustomerOverdue { usual_interval_days: 10, days_since: 152, last_order_on: day((2031, 1, 30)) });
+    assert!(all.alerts.iter().all(|a| a.subject_id != jia || a.alert.kind() == AlertKind::StaleDeal), "甲方 is on course");
+    let stale = alert_on(&all, AlertKind::StaleDeal, zhang_deal).unwrap();
+    assert_eq!((stale.alert, stale.customer_id, stale.customer_name.as_deref()), (Alert::StaleDeal { days_in_stage: 30, stale_after_days: limit }, Some(jia), Some("甲方")));
+
+    // Who sees what: the manager his team, the rep his own, nobody signed out.
+    let kind = |k: AlertKind| [("query[kind]", k.as_str())];
+    let team = alerts(&manager, &kind(AlertKind::RepDrop)).await.unwrap();
+    assert!(alert_on(&team, AlertKind::RepDrop, zhang.id).is_some() && alert_on(&team, AlertKind::RepDrop, wang.id).is_some());
+    assert!(team.can_assign && !team.can_edit_rules);
+    let team_deals = alerts(&manager, &kind(AlertKind::StaleDeal)).await.unwrap();
+    assert!(team_deals.alerts.iter().all(|a| a.subject_id != liu_deal), "刘洋's deal is another team's");
+    let own = alerts(&rep, &kind(AlertKind::RepDrop)).await.unwrap();
+    assert_eq!(own.alerts.iter().map(|a| a.subject_id).collect::<Vec<_>>(), [zhang.id]);
+    assert!(!own.can_assign);
+    assert_eq!(alerts(&app.client(), &[]).await, Err(AppError::Unauthorized));
+    assert_eq!(fields(&alerts(&admin, &[("query[kind]", "nonsense")]).await.unwrap_err()), [("kind".to_string(), ErrorCode::UnknownChoice)]);
+
+    // The badge counts alerts nobody has acted on; a manager's task goes to the rep.
+    let badge_before = rep.me().await.unwrap().open_alerts;
+    let yi_alert = alert_on(&all, AlertKind::CustomerDrop, yi).unwrap();
+    let task = |id: i64, note: &'static str| vec![("form[alert_id]", id.to_string()), ("form[note]", note.to_string())];
+    let call_task = |client, form| submit(client, "analytics/alert_task", form);
+    assert_eq!(call_task(&rep, task(yi_alert.id, "自己给自己")).await, Err(AppError::Forbidden), "a rep does not assign tasks");
+    assert_eq!(fields(&call_task(&manager, task(yi_alert.id, "  ")).await.unwrap_err()), [("note".to_string(), ErrorCode::Required)]);
+    let liu_alert = alert_on(&all, AlertKind::StaleDeal, liu_deal).unwrap();
+    assert_eq!(call_task(&manager, task(liu_alert.id, "不是你的")).await, Err(AppError::NotFound), "another team's alert");
+    call_task(&manager, task(yi_alert.id, "本周拜访乙方，了解采购下降的原因")).await.unwrap();
+    assert_eq!(rep.me().await.unwrap().open_alerts, badge_before - 1);
+    let notes: Vec<app::notifications::NotificationView> = rep.call("notifications/list", &[]).await.unwrap();
+    assert!(notes.iter().any(|n| n.kind == "task" && n.body.ends_with("|本周拜访乙方，了解采购下降的原因") && n.link == format!("/customers/{yi}#follow-up")), "{notes:?}");
+
+    // A second run keeps standing alerts (their task and raise time) and clears what no longer holds.
+    order(&app, wang.id, bing, (2031, 6, 30), 1_000_00, 500_00).await;
+    let (_, cleared) = refresh_alerts(&app.db, at((2031, 7, 1)) + chrono::Duration::hours(1), today).await.unwrap();
+    assert!(cleared >= 1);
+    let after = alerts(&manager, &kind(AlertKind::CustomerDrop)).await.unwrap();
+    let kept = alert_on(&after, AlertKind::CustomerDrop, yi).unwrap();
+    assert_eq!((kept.raised_at, kept.task.map(|t| t.note)), (yi_alert.raised_at, Some("本周拜访乙方，了解采购下降的原因".to_string())));
+    assert!(alert_on(&alerts(&manager, &kind(AlertKind::CustomerOverdue)).await.unwrap(), AlertKind::CustomerOverdue, bing).is_none(), "丙方 ordered again");
+
+    // The report: JSON and CSV with the same figures; the export is the CSV.
+    let (status, _, body) = manager.get("/api/v1/reports/alerts?kind=rep_drop", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let zhang_row = json["alerts"].as_array().unwrap().iter().find(|a| a["subject_id"] == zhang.id).unwrap().clone();
+    assert_eq!((zhang_row["usual_sales"].as_str(), zhang_row["recent_sales"].as_str()), (Some("100000.00"), Some("9000.00")));
+    assert!(zhang_row["text"].as_str().unwrap().contains("¥100,000.00"), "{zhang_row}");
+    let (_, _, csv) = manager.get("/api/v1/reports/alerts.csv?kind=rep_drop", &[]).await;
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "id,kind,subject_id,subject,customer_id,owner_id,owner,raised_on,usual_sales,recent_sales,usual_interval_days,days_since_last_order,last_order_on,days_in_stage,stale_after_days,text,task,task_by");
+    assert!(lines.iter().any(|l| l.contains(&format!(",rep_drop,{},", zhang.id)) && l.contains(",100000.00,9000.00,")), "{csv}");
+    let (_, _, export) = manager.get("/api/export/alerts.csv?kind=rep_drop", &[]).await;
+    assert_eq!(export, csv);
+
+    // The rules: only an administrator sets them, checked at the field, with a version check.
+    let rules_form = |version: &str, rep_drop: &str| vec![("form[version]", version.to_string()), ("form[rep_drop_percent]", rep_drop.to_string()), ("form[customer_drop_percent]", "50".into()), ("form[overdue_multiple]", "2".into())];
+    let save = |client, form| submit(client, "analytics/alert_rules", form);
+    assert_eq!(save(&manager, rules_form("0", "5")).await, Err(AppError::Forbidden));
+    assert_eq!(fields(&save(&admin, rules_form("0", "0")).await.unwrap_err()), [("rep_drop_percent".to_string(), ErrorCode::OutOfRange { min: 1, max: 99 })]);
+    save(&admin, rules_form("0", "5")).await.unwrap();
+    assert_eq!(save(&admin, rules_form("0", "6")).await, Err(AppError::Conflict), "saved meanwhile by someone else");
+    refresh_alerts(&app.db, now, today).await.unwrap();
+    let strict = alerts(&admin, &kind(AlertKind::RepDrop)).await.unwrap();
+    assert_eq!(strict.rules.rep_drop_percent, 5);
+    assert!(alert_on(&strict, AlertKind::RepDrop, zhang.id).is_none(), "¥9,000 is 9% of his usual month, not below 5%");
+}

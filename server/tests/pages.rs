@@ -59,6 +59,9 @@ async fn signed_in_pages_render_the_shell_and_honest_empty_states() {
     let (status, _, body) = manager.get("/analytics/funnel", &[]).await;
     assert_eq!(status, 200);
     assert!(body.contains("销售漏斗") && body.contains("data-testid=\"funnel-rule\""), "the funnel page states its rule without JavaScript");
+    let (status, _, body) = manager.get("/analytics/alerts", &[]).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("没有需要关注的预警") && body.contains("data-testid=\"alert-rules\"") && body.contains("近 30 天销售额低于"), "the alerts page's empty state and rules without JavaScript");
     let (status, _, body) = manager.get("/fieldwork", &[]).await;
     assert_eq!(status, 200);
     assert!(body.contains("这里还没有数据"));

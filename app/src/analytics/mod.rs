@@ -6,6 +6,9 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+pub mod alerts;
+pub mod alerts_page;
 pub mod page;
 #[cfg(feature = "ssr")]
 pub mod funnel;
@@ -54,10 +57,13 @@ pub struct ReportQuery {
     /// The funnel's pipeline (default: the first active one).
     #[serde(default)]
     pub pipeline: String,
+    /// The kind of alert listed (`domain::alerts::AlertKind`, default all).
+    #[serde(default)]
+    pub kind: String,
 }
 
 impl ReportQuery {
-    pub const KEYS: [&'static str; 13] = ["from", "to", "team", "rep", "industry", "region", "basis", "a", "b", "class", "page", "sort", "pipeline"];
+    pub const KEYS: [&'static str; 14] = ["from", "to", "team", "rep", "industry", "region", "basis", "a", "b", "class", "page", "sort", "pipeline", "kind"];
 
     fn field_mut(&mut self, key: &str) -> Option<&mut String> {
         Some(match key {
@@ -74,6 +80,7 @@ impl ReportQuery {
             "page" => &mut self.page,
             "sort" => &mut self.sort,
             "pipeline" => &mut self.pipeline,
+            "kind" => &mut self.kind,
             _ => return None,
         })
     }
@@ -223,4 +230,83 @@ pub struct FunnelReport {
 pub async fn load_funnel(#[server(default)] query: ReportQuery) -> Result<FunnelReport, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     funnel::funnel(&state.db, &actor, &query, crate::pipeline::service::today()).await
+}
+
+/// What a manager asked the responsible person to do about an alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertTask {
+    pub note: String,
+    pub by_name: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// One alert with the figures behind it and where to act on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertView {
+    pub id: i64,
+    pub alert: crate::domain::alerts::Alert,
+    /// The rep, customer or deal it is about.
+    pub subject_id: i64,
+    pub subject_name: String,
+    /// The customer a follow-up would be logged for (the deal's customer for a stale deal).
+    pub customer_id: Option<i64>,
+    /// A stale deal's customer, named beside the deal.
+    pub customer_name: Option<String>,
+    pub owner_id: i64,
+    pub owner_name: String,
+    pub raised_at: chrono::DateTime<chrono::Utc>,
+    pub task: Option<AlertTask>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertsView {
+    pub kind: Option<crate::domain::alerts::AlertKind>,
+    /// Alerts per kind within the team and rep filters.
+    pub counts: Vec<(crate::domain::alerts::AlertKind, u64)>,
+    pub alerts: Vec<AlertView>,
+    /// Alerts of the listed kind (all pages).
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+    pub rules: crate::domain::alerts::AlertRules,
+    pub rules_version: i32,
+    pub can_edit_rules: bool,
+    pub can_assign: bool,
+}
+
+#[server(endpoint = "analytics/alerts")]
+pub async fn load_alerts(#[server(default)] query: ReportQuery) -> Result<AlertsView, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    alerts::alerts(&state.db, &actor, &query, crate::pipeline::service::today(), true).await
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TaskForm {
+    pub alert_id: String,
+    pub note: String,
+}
+
+#[server(endpoint = "analytics/alert_task")]
+pub async fn assign_alert_task(form: TaskForm) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    alerts::assign_task(&state.db, &actor, &form).await
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AlertRulesForm {
+    pub version: String,
+    pub rep_drop_percent: String,
+    pub customer_drop_percent: String,
+    pub overdue_multiple: String,
+}
+
+/// Saves the thresholds and applies them at once, so the list shows what they flag.
+#[server(endpoint = "analytics/alert_rules")]
+pub async fn save_alert_rules(form: AlertRulesForm) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    alerts::save_rules(&state.db, &actor, &form).await?;
+    alerts::refresh_alerts(&state.db, chrono::Utc::now(), crate::pipeline::service::today()).await?;
+    Ok(())
 }

@@ -144,6 +144,8 @@ pub fn ReportFilters(
     errors: Vec<FieldError>,
     period: Option<(NaiveDate, NaiveDate)>,
     #[prop(optional)] customer_filters: bool,
+    /// For lists of what holds now (alerts) rather than of a period.
+    #[prop(optional)] without_period: bool,
     children: Children,
 ) -> impl IntoView {
     let from = period.map_or(query.from.clone(), |p| p.0.to_string());
@@ -151,8 +153,10 @@ pub fn ReportFilters(
     let options = options.unwrap_or_default();
     view! {
         <form class="search-bar board-filters report-filters" method="get" action=action data-testid="report-filters">
-            <label class="inline-label">{tr(|t| t.analytics.from)} <input type="date" name="from" value=from /> {filter_error(&errors, "from")}</label>
-            <label class="inline-label">{tr(|t| t.analytics.to)} <input type="date" name="to" value=to /> {filter_error(&errors, "to")}</label>
+            {(!without_period).then(|| view! {
+                <label class="inline-label">{tr(|t| t.analytics.from)} <input type="date" name="from" value=from /> {filter_error(&errors, "from")}</label>
+                <label class="inline-label">{tr(|t| t.analytics.to)} <input type="date" name="to" value=to /> {filter_error(&errors, "to")}</label>
+            })}
             {(options.teams.len() > 1).then(|| view! { <ChoiceFilter name="team" all=|t| t.customers.all_teams current=query.team.clone() choices=id_choices(&options.teams) /> })}
             {(options.people.len() > 1).then(|| view! { <ChoiceFilter name="rep" all=|t| t.customers.all_owners current=query.rep.clone() choices=id_choices(&options.people) /> })}
             {customer_filters.then(|| view! {
@@ -168,15 +172,30 @@ pub fn ReportFilters(
 /// Links between the analysis pages.
 #[component]
 pub fn AnalyticsTabs(current: &'static str) -> impl IntoView {
-    let tabs: [(&'static str, fn(&crate::i18n::Texts) -> &'static str); 3] =
-        [("/analytics/abc", |t| t.analytics.tab_abc), ("/analytics/reps", |t| t.analytics.tab_reps), ("/analytics/funnel", |t| t.analytics.tab_funnel)];
+    let tabs: [(&'static str, fn(&crate::i18n::Texts) -> &'static str); 4] = [
+        ("/analytics/abc", |t| t.analytics.tab_abc),
+        ("/analytics/reps", |t| t.analytics.tab_reps),
+        ("/analytics/funnel", |t| t.analytics.tab_funnel),
+        ("/analytics/alerts", |t| t.alerts.tab),
+    ];
+    let open_alerts = use_context::<crate::auth::CurrentUser>().map_or(0, |user| user.open_alerts);
     view! {
         <nav class="tabs" aria-label=tr(|t| t.nav_analytics)>
             {tabs.into_iter().map(|(href, label)| view! {
-                <a href=href class="tab" aria-current=(href == current).then_some("page")>{tr(label)}</a>
+                <a href=href class="tab" aria-current=(href == current).then_some("page")>
+                    {tr(label)}
+                    {(href == "/analytics/alerts" && open_alerts > 0).then(|| view! { <AlertBadge count=open_alerts /> })}
+                </a>
             }).collect_view()}
         </nav>
     }
+}
+
+/// The number of alerts nobody has acted on yet.
+#[component]
+pub fn AlertBadge(count: u64) -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <span class="badge alert-count" data-testid="alert-badge" title=move || (i18n.t().alerts.badge)(count)>{count}</span> }
 }
 
 #[component]

@@ -4,6 +4,7 @@
 //! string in yuan and shares have four decimals, so nothing is lost to floating point.
 use super::service::{self, AbcReport};
 use super::{FunnelLine, FunnelReport, RepPerformance, ReportQuery};
+use crate::domain::alerts::Alert;
 use crate::domain::performance::Activity;
 use crate::auth::service::{load_actor, AuthSession};
 use crate::domain::abc::AbcRule;
@@ -290,23 +291,110 @@ pub fn funnel_table(report: &FunnelReport, texts: &Texts) -> ExportTable {
     ExportTable { sheet: "funnel".into(), headers: ["user_id", "name", "stage", "reached", "advanced", "conversion", "average_days"].map(String::from).to_vec(), rows }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Json,
-    Csv,
+/// One report as a JSON response.
+async fn json_of(db: &sea_orm::DatabaseConnection, actor: &crate::auth::service::Actor, name: &str, query: &ReportQuery, locale: crate::domain::format::Locale) -> Result<Response, AppError> {
+    let today = crate::pipeline::service::today();
+    let texts = crate::i18n::texts(locale);
+    Ok(match name {
+        "abc" => abc_json(&service::abc(db, actor, query, today).await?, texts),
+        "reps" => axum::Json(reps_json(&super::performance::rep_performance(db, actor, query, today).await?)).into_response(),
+        "funnel" => axum::Json(funnel_json(&super::funnel::funnel(db, actor, query, today).await?, texts)).into_response(),
+        "alerts" => axum::Json(alerts_json(&super::alerts::alerts(db, actor, query, today, false).await?, texts, locale)).into_response(),
+        _ => return Err(AppError::NotFound),
+    })
 }
 
-/// A report in the format asked for: only that one is built.
-enum Rendered {
-    Json(Response),
-    Table(ExportTable),
+/// One report's rows, as the export files and the CSV report give them.
+pub async fn table(db: &sea_orm::DatabaseConnection, actor: &crate::auth::service::Actor, name: &str, query: &ReportQuery, locale: crate::domain::format::Locale) -> Result<ExportTable, AppError> {
+    let today = crate::pipeline::service::today();
+    let texts = crate::i18n::texts(locale);
+    Ok(match name {
+        "abc" => abc_table(&service::abc(db, actor, query, today).await?),
+        "reps" => reps_table(&super::performance::rep_performance(db, actor, query, today).await?),
+        "funnel" => funnel_table(&super::funnel::funnel(db, actor, query, today).await?, texts),
+        "alerts" => alerts_table(&super::alerts::alerts(db, actor, query, today, false).await?, texts, locale),
+        _ => return Err(AppError::NotFound),
+    })
 }
 
-fn render(format: Format, json: impl FnOnce() -> Response, table: impl FnOnce() -> ExportTable) -> Rendered {
-    match format {
-        Format::Json => Rendered::Json(json()),
-        Format::Csv => Rendered::Table(table()),
+/// An alert's figures under their report names (empty where the kind has none): one list serves
+/// the JSON and the CSV.
+fn alert_cells(alert: &Alert) -> Vec<(&'static str, Cell)> {
+    let (mut usual, mut recent, mut interval, mut since, mut last, mut in_stage, mut limit) = (None, None, None, None, None, None, None);
+    match *alert {
+        Alert::RepDrop { usual_monthly_fen, recent_fen } => (usual, recent) = (Some(usual_monthly_fen), Some(recent_fen)),
+        Alert::CustomerDrop { usual_quarterly_fen, recent_fen } => (usual, recent) = (Some(usual_quarterly_fen), Some(recent_fen)),
+        Alert::CustomerOverdue { usual_interval_days, days_since, last_order_on } => (interval, since, last) = (Some(usual_interval_days), Some(days_since), Some(last_order_on)),
+        Alert::StaleDeal { days_in_stage, stale_after_days } => (in_stage, limit) = (Some(days_in_stage), Some(stale_after_days)),
     }
+    let number = |value: Option<i64>| value.map_or(Cell::Text(String::new()), Cell::Number);
+    vec![
+        ("usual_sales", usual.map_or(Cell::Text(String::new()), Cell::Money)),
+        ("recent_sales", recent.map_or(Cell::Text(String::new()), Cell::Money)),
+        ("usual_interval_days", number(interval)),
+        ("days_since_last_order", number(since)),
+        ("last_order_on", Cell::Date(last)),
+        ("days_in_stage", number(in_stage)),
+        ("stale_after_days", number(limit)),
+    ]
+}
+
+/// The columns before an alert's figures, and after them its sentence and task.
+const ALERT_HEADS: [&str; 8] = ["id", "kind", "subject_id", "subject", "customer_id", "owner_id", "owner", "raised_on"];
+const ALERT_TAILS: [&str; 3] = ["text", "task", "task_by"];
+
+fn alert_row(row: &super::AlertView, texts: &Texts, locale: crate::domain::format::Locale) -> (Vec<Cell>, Vec<(&'static str, Cell)>, Vec<Cell>) {
+    let heads = vec![
+        Cell::Number(row.id),
+        Cell::Text(row.alert.kind().as_str().into()),
+        Cell::Number(row.subject_id),
+        Cell::Text(row.subject_name.clone()),
+        row.customer_id.map_or(Cell::Text(String::new()), Cell::Number),
+        Cell::Number(row.owner_id),
+        Cell::Text(row.owner_name.clone()),
+        Cell::Date(Some(row.raised_at.date_naive())),
+    ];
+    let tails = vec![
+        Cell::Text(super::alerts_page::alert_text(texts, &row.alert, locale)),
+        Cell::Text(row.task.as_ref().map(|t| t.note.clone()).unwrap_or_default()),
+        Cell::Text(row.task.as_ref().map(|t| t.by_name.clone()).unwrap_or_default()),
+    ];
+    (heads, alert_cells(&row.alert), tails)
+}
+
+pub fn alerts_table(view: &super::AlertsView, texts: &Texts, locale: crate::domain::format::Locale) -> ExportTable {
+    let mut headers: Vec<String> = ALERT_HEADS.map(String::from).to_vec();
+    headers.extend(alert_cells(&Alert::StaleDeal { days_in_stage: 0, stale_after_days: 0 }).into_iter().map(|(key, _)| key.to_string()));
+    headers.extend(ALERT_TAILS.map(String::from));
+    let rows = view
+        .alerts
+        .iter()
+        .map(|row| {
+            let (mut cells, figures, tails) = alert_row(row, texts, locale);
+            cells.extend(figures.into_iter().map(|(_, cell)| cell));
+            cells.extend(tails);
+            cells
+        })
+        .collect();
+    ExportTable { sheet: "alerts".into(), headers, rows }
+}
+
+/// The same columns as the CSV, one object per alert, with the counts per kind.
+fn alerts_json(view: &super::AlertsView, texts: &Texts, locale: crate::domain::format::Locale) -> Value {
+    let alerts: Vec<serde_json::Map<String, Value>> = view
+        .alerts
+        .iter()
+        .map(|row| {
+            let (heads, figures, tails) = alert_row(row, texts, locale);
+            let keys = ALERT_HEADS.into_iter().zip(heads).chain(figures).chain(ALERT_TAILS.into_iter().zip(tails));
+            keys.map(|(key, cell)| (key.to_string(), cell_json(cell))).collect()
+        })
+        .collect();
+    json!({
+        "counts": view.counts.iter().map(|(kind, n)| (kind.as_str().to_string(), json!(n))).collect::<serde_json::Map<String, Value>>(),
+        "rules": view.rules,
+        "alerts": alerts,
+    })
 }
 
 pub async fn report(state: AppState, auth: AuthSession, headers: HeaderMap, Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
@@ -314,30 +402,21 @@ pub async fn report(state: AppState, auth: AuthSession, headers: HeaderMap, Path
     let pairs = crate::exports::url_pairs(query.as_deref().unwrap_or(""));
     let wants_csv = pairs.iter().any(|(k, v)| k == "format" && v == "csv")
         || headers.get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.contains("text/csv"));
-    let (name, format) = match file.strip_suffix(".csv") {
-        Some(name) => (name, Format::Csv),
-        None => (file.strip_suffix(".json").unwrap_or(&file), if wants_csv { Format::Csv } else { Format::Json }),
+    let (name, wants_table) = match file.strip_suffix(".csv") {
+        Some(name) => (name, true),
+        None => (file.strip_suffix(".json").unwrap_or(&file), wants_csv),
     };
-    let texts = crate::i18n::texts(crate::i18n::locale_of_headers(&headers));
+    let locale = crate::i18n::locale_of_headers(&headers);
+    let texts = crate::i18n::texts(locale);
     let report_query = ReportQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let today = crate::pipeline::service::today();
     let result = async {
         let actor = load_actor(&state.db, user.0).await?;
-        match name {
-            "abc" => service::abc(&state.db, &actor, &report_query, today).await.map(|report| render(format, || abc_json(&report, texts), || abc_table(&report))),
-            "funnel" => super::funnel::funnel(&state.db, &actor, &report_query, today)
-                .await
-                .map(|report| render(format, || axum::Json(funnel_json(&report, texts)).into_response(), || funnel_table(&report, texts))),
-            "reps" => super::performance::rep_performance(&state.db, &actor, &report_query, today)
-                .await
-                .map(|report| render(format, || axum::Json(reps_json(&report)).into_response(), || reps_table(&report))),
-            _ => Err(AppError::NotFound),
-        }
+        if wants_table { table(&state.db, &actor, name, &report_query, locale).await.map(Err) } else { json_of(&state.db, &actor, name, &report_query, locale).await.map(Ok) }
     }
     .await;
     match result {
-        Ok(Rendered::Json(response)) => response,
-        Ok(Rendered::Table(table)) => match to_csv(&table) {
+        Ok(Ok(response)) => response,
+        Ok(Err(table)) => match to_csv(&table) {
             Ok(bytes) => {
                 let file_name = format!("{name}-{}.csv", chrono::Local::now().format("%Y%m%d-%H%M"));
                 ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\""))], bytes).into_response()

@@ -20,4 +20,6 @@ pub struct CurrentUser {
     pub role: Role,
     pub team_name: Option<String>,
     pub unread_notifications: u64,
+    /// Alerts the user sees that nobody has assigned a task for (the badge on Analytics).
+    pub open_alerts: u64,
 }

@@ -214,6 +214,7 @@ pub async fn current_user_view(db: &impl ConnectionTrait, user: &user::Model) ->
         role: user.role(),
         team_name,
         unread_notifications: crate::notifications::service::unread_count(db, user.id).await?,
+        open_alerts: crate::analytics::alerts::unhandled_count(db, &load_actor(db, user.clone()).await?).await?,
     })
 }
 

@@ -139,6 +139,11 @@ pub fn parse_role(raw: &str) -> Result<Role, ErrorCode> {
     parse_choice(raw, Role::parse)
 }
 
+/// Free text that must be given, up to `max` characters.
+pub fn parse_required_text(raw: &str, max: usize) -> Result<String, ErrorCode> {
+    bounded_text(raw, 1, max)
+}
+
 /// Optional free text with a length limit.
 pub fn parse_optional_text(raw: &str, max: usize) -> Result<String, ErrorCode> {
     let text = raw.trim();

@@ -27,6 +27,7 @@ macro_rules! text_enum {
 }
 
 pub mod abc;
+pub mod alerts;
 pub mod customer;
 pub mod forecast;
 pub mod format;

@@ -1,4 +1,5 @@
 //! SeaORM entities (server only).
+pub mod alert;
 pub mod company_setting;
 pub mod contact;
 pub mod contract;

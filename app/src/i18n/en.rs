@@ -1,4 +1,4 @@
-use super::{AnalyticsTexts, CustomerTexts, NotificationTexts, ForecastTexts, TargetTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, LadderTexts, ImportTexts, Texts};
+use super::{AlertTexts, AnalyticsTexts, CustomerTexts, NotificationTexts, ForecastTexts, TargetTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, LadderTexts, ImportTexts, Texts};
 
 pub static TEXTS: Texts = Texts {
     app_name: "Jingxi",
@@ -264,6 +264,7 @@ pub static TEXTS: Texts = Texts {
                 let more = if count.parse::<usize>().is_ok_and(|n| n > 10) { " and others" } else { "" };
                 format!("{count} customers had no follow-up from you for {days} days and went back to the lead pool: {names}{more}")
             }
+            ("task", [who, note @ ..]) => format!("{who} assigned you a task: {}", note.join("|")),
             _ => body.to_string(),
         },
     },
@@ -349,6 +350,38 @@ pub static TEXTS: Texts = Texts {
         moved: |title, stage| format!("“{title}” moved to {stage}"),
         picked_up: |title| format!("Picked up “{title}”: arrow keys move it, Space drops it"),
         delivery: |s| match s { "pending" => "Pending", "partial" => "Partly delivered", "delivered" => "Delivered", _ => "" },
+    },
+    alerts: AlertTexts {
+        tab: "Alerts",
+        title: "Alerts",
+        subtitle: "Reps whose sales dropped, customers late for their next order or buying much less, and stalled deals; refreshed hourly",
+        kinds: ["Rep sales dropped", "Customer overdue", "Customer buying less", "Stalled deal"],
+        all_kinds: "All alerts",
+        rep_drop: |usual, recent| format!("usually {usual} a month, {recent} in the last 30 days"),
+        customer_overdue: |usual, since, last| format!("orders every {usual} days on average, none for {since} days (last on {last})"),
+        customer_drop: |usual, recent| format!("usually {usual} a quarter, {recent} in the last 90 days"),
+        stale_deal: |days, limit| format!("{days} days in its stage (the stage allows {limit})"),
+        rules_text: |rep, customer, multiple| format!(
+            "Reps: flagged when the last 30 days' sales are below {rep}% of their monthly average (per 30 days) over the 180 days before. Customers (ordered in the last 12 months, not dormant): flagged when the days since their last order exceed {multiple} times their usual interval (first to last order ÷ order days less one, from at least 3 order days); otherwise when the last 90 days' purchases are below {customer}% of their quarterly average over the 360 days before. Deals: flagged when their days in a stage exceed the stage's stale limit."
+        ),
+        owner: "Responsible",
+        raised: |when| format!("since {when}"),
+        log_follow_up: "Log a follow-up",
+        open_deal: "Open deal",
+        open_performance: "See performance",
+        assign_task: "Assign a task",
+        task_note: "Task",
+        task_placeholder: "e.g. visit this week and find out why",
+        send_task: "Send task",
+        task_done: |who, when, note| format!("{who} assigned on {when}: {note}"),
+        empty_title: "Nothing needs attention",
+        empty_body: "Reps, customers and deals are on track. Alerts are recalculated hourly by the rules below.",
+        rules: "Alert rules",
+        rep_drop_percent: "Rep drop threshold (%)",
+        customer_drop_percent: "Customer drop threshold (%)",
+        overdue_multiple: "Overdue multiple (of the usual interval)",
+        badge: |n| format!("{n} alerts to handle"),
+        shown: |shown, total| format!("Showing {shown} of {total}"),
     },
     analytics: AnalyticsTexts {
         abc_title: "ABC analysis",

@@ -128,6 +128,7 @@ pub struct Texts {
     pub forecast: ForecastTexts,
     pub targets: TargetTexts,
     pub analytics: AnalyticsTexts,
+    pub alerts: AlertTexts,
     pub quotes: QuoteTexts,
     pub sales_settings: SalesSettingsTexts,
     pub ladder: LadderTexts,
@@ -321,6 +322,45 @@ pub struct AnalyticsTexts {
     pub behind_column: &'static str,
     pub funnel_empty_title: &'static str,
     pub funnel_empty_body: &'static str,
+}
+
+/// Alerts: who or what needs a manager's attention, and why.
+pub struct AlertTexts {
+    pub tab: &'static str,
+    pub title: &'static str,
+    pub subtitle: &'static str,
+    /// Per `AlertKind`.
+    pub kinds: [&'static str; 4],
+    pub all_kinds: &'static str,
+    /// (usual month, last 30 days) → the numbers behind a rep's drop.
+    pub rep_drop: fn(&str, &str) -> String,
+    /// (usual interval in days, days since, last order date).
+    pub customer_overdue: fn(i64, i64, &str) -> String,
+    /// (usual quarter, last 90 days).
+    pub customer_drop: fn(&str, &str) -> String,
+    /// (days in stage, the stage's limit).
+    pub stale_deal: fn(i64, i64) -> String,
+    /// (rep drop %, customer drop %, overdue multiple) → the rules in words.
+    pub rules_text: fn(u32, u32, u32) -> String,
+    pub owner: &'static str,
+    pub raised: fn(&str) -> String,
+    pub log_follow_up: &'static str,
+    pub open_deal: &'static str,
+    pub open_performance: &'static str,
+    pub assign_task: &'static str,
+    pub task_note: &'static str,
+    pub task_placeholder: &'static str,
+    pub send_task: &'static str,
+    /// (who, when, note).
+    pub task_done: fn(&str, &str, &str) -> String,
+    pub empty_title: &'static str,
+    pub empty_body: &'static str,
+    pub rules: &'static str,
+    pub rep_drop_percent: &'static str,
+    pub customer_drop_percent: &'static str,
+    pub overdue_multiple: &'static str,
+    pub badge: fn(u64) -> String,
+    pub shown: fn(u64, u64) -> String,
 }
 
 pub struct TargetTexts {

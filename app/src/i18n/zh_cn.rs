@@ -1,4 +1,4 @@
-use super::{AnalyticsTexts, CustomerTexts, NotificationTexts, ForecastTexts, TargetTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, LadderTexts, ImportTexts, Texts};
+use super::{AlertTexts, AnalyticsTexts, CustomerTexts, NotificationTexts, ForecastTexts, TargetTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, LadderTexts, ImportTexts, Texts};
 
 pub static TEXTS: Texts = Texts {
     app_name: "精细",
@@ -264,6 +264,7 @@ pub static TEXTS: Texts = Texts {
                 format!("{count} 家客户超过 {days} 天没有你的跟进，已退回公海：{names} 等")
             }
             ("pool_return", [days, count, names]) => format!("{count} 家客户超过 {days} 天没有你的跟进，已退回公海：{names}"),
+            ("task", [who, note @ ..]) => format!("{who} 给你布置了任务：{}", note.join("|")),
             _ => body.to_string(),
         },
     },
@@ -349,6 +350,38 @@ pub static TEXTS: Texts = Texts {
         moved: |title, stage| format!("“{title}”已移到{stage}"),
         picked_up: |title| format!("已拿起“{title}”，用方向键移动，空格放下"),
         delivery: |s| match s { "pending" => "待发货", "partial" => "部分发货", "delivered" => "已发货", _ => "" },
+    },
+    alerts: AlertTexts {
+        tab: "预警",
+        title: "预警",
+        subtitle: "业绩下滑的销售、该下单却没下单或采购骤减的客户、停滞的商机，每小时更新",
+        kinds: ["销售业绩下滑", "客户超期未下单", "客户采购骤减", "商机停滞"],
+        all_kinds: "全部预警",
+        rep_drop: |usual, recent| format!("平时每月 {usual}，近 30 天只有 {recent}"),
+        customer_overdue: |usual, since, last| format!("平均每 {usual} 天下单一次，已 {since} 天未下单（上次 {last}）"),
+        customer_drop: |usual, recent| format!("平时每季度 {usual}，近 90 天只有 {recent}"),
+        stale_deal: |days, limit| format!("在当前阶段已停留 {days} 天（上限 {limit} 天）"),
+        rules_text: |rep, customer, multiple| format!(
+            "销售：近 30 天销售额低于此前 180 天月均（每 30 天）的 {rep}% 时预警。客户（近 12 个月有订单、非休眠）：距上次下单的天数超过平均下单间隔（首末单间隔 ÷ 下单天数减一，至少 3 个下单日）的 {multiple} 倍时预警；否则近 90 天采购额低于此前 360 天季度均值的 {customer}% 时预警。商机：在阶段停留天数超过该阶段的停滞天数时预警。"
+        ),
+        owner: "负责人",
+        raised: |when| format!("{when} 起"),
+        log_follow_up: "记录跟进",
+        open_deal: "打开商机",
+        open_performance: "查看业绩",
+        assign_task: "布置任务",
+        task_note: "任务内容",
+        task_placeholder: "例如：本周内拜访并了解原因",
+        send_task: "发送任务",
+        task_done: |who, when, note| format!("{who} 于 {when} 布置：{note}"),
+        empty_title: "没有需要关注的预警",
+        empty_body: "销售、客户和商机都在正常轨道上。预警每小时按下方规则重新计算。",
+        rules: "预警规则",
+        rep_drop_percent: "销售下滑阈值（%）",
+        customer_drop_percent: "客户骤减阈值（%）",
+        overdue_multiple: "超期倍数（平均间隔的几倍）",
+        badge: |n| format!("{n} 条待处理预警"),
+        shown: |shown, total| format!("显示 {shown} / {total} 条"),
     },
     analytics: AnalyticsTexts {
         abc_title: "ABC 分析",
