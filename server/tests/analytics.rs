@@ -451,7 +451,7 @@ fn alert_on(view: &app::analytics::AlertsView, kind: app::domain::alerts::AlertK
     view.alerts.iter().find(|a| a.alert.kind() == kind && a.subject_id == subject).cloned()
 }
 
-async fn submit(client: &Client, endpoint: &str, form: Vec<(&'static str, String)>) -> Result<(), AppError> {
+async fn submit<T: serde::de::DeserializeOwned>(client: &Client, endpoint: &str, form: Vec<(&'static str, String)>) -> Result<T, AppError> {
     client.call(endpoint, &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await
 }
 
@@ -528,12 +528,13 @@ async fn alerts_flag_the_rep_the_customers_and_the_deal_worked_out_by_hand_and_a
     let badge_before = rep.me().await.unwrap().open_alerts;
     let yi_alert = alert_on(&all, AlertKind::CustomerDrop, yi).unwrap();
     let task = |id: i64, note: &'static str| vec![("form[alert_id]", id.to_string()), ("form[note]", note.to_string())];
-    let call_task = |client, form| submit(client, "analytics/alert_task", form);
-    assert_eq!(call_task(&rep, task(yi_alert.id, "自己给自己")).await, Err(AppError::Forbidden), "a rep does not assign tasks");
+    let call_task = |client, form| submit::<app::analytics::AlertTask>(client, "analytics/alert_task", form);
+    assert_eq!(call_task(&rep, task(yi_alert.id, "自己给自己")).await.unwrap_err(), AppError::Forbidden, "a rep does not assign tasks");
     assert_eq!(fields(&call_task(&manager, task(yi_alert.id, "  ")).await.unwrap_err()), [("note".to_string(), ErrorCode::Required)]);
     let liu_alert = alert_on(&all, AlertKind::StaleDeal, liu_deal).unwrap();
-    assert_eq!(call_task(&manager, task(liu_alert.id, "不是你的")).await, Err(AppError::NotFound), "another team's alert");
-    call_task(&manager, task(yi_alert.id, "本周拜访乙方，了解采购下降的原因")).await.unwrap();
+    assert_eq!(call_task(&manager, task(liu_alert.id, "不是你的")).await.unwrap_err(), AppError::NotFound, "another team's alert");
+    let assigned = call_task(&manager, task(yi_alert.id, "本周拜访乙方，了解采购下降的原因")).await.unwrap();
+    assert_eq!((assigned.note.as_str(), assigned.by_name.as_str()), ("本周拜访乙方，了解采购下降的原因", "陈志强"));
     assert_eq!(rep.me().await.unwrap().open_alerts, badge_before - 1);
     let notes: Vec<app::notifications::NotificationView> = rep.call("notifications/list", &[]).await.unwrap();
     assert!(notes.iter().any(|n| n.kind == "task" && n.body.ends_with("|本周拜访乙方，了解采购下降的原因") && n.link == format!("/customers/{yi}#follow-up")), "{notes:?}");
@@ -563,7 +564,7 @@ async fn alerts_flag_the_rep_the_customers_and_the_deal_worked_out_by_hand_and_a
 
     // The rules: only an administrator sets them, checked at the field, with a version check.
     let rules_form = |version: &str, rep_drop: &str| vec![("form[version]", version.to_string()), ("form[rep_drop_percent]", rep_drop.to_string()), ("form[customer_drop_percent]", "50".into()), ("form[overdue_multiple]", "2".into())];
-    let save = |client, form| submit(client, "analytics/alert_rules", form);
+    let save = |client, form| submit::<()>(client, "analytics/alert_rules", form);
     assert_eq!(save(&manager, rules_form("0", "5")).await, Err(AppError::Forbidden));
     assert_eq!(fields(&save(&admin, rules_form("0", "0")).await.unwrap_err()), [("rep_drop_percent".to_string(), ErrorCode::OutOfRange { min: 1, max: 99 })]);
     save(&admin, rules_form("0", "5")).await.unwrap();
@@ -572,4 +573,51 @@ async fn alerts_flag_the_rep_the_customers_and_the_deal_worked_out_by_hand_and_a
     let strict = alerts(&admin, &kind(AlertKind::RepDrop)).await.unwrap();
     assert_eq!(strict.rules.rep_drop_percent, 5);
     assert!(alert_on(&strict, AlertKind::RepDrop, zhang.id).is_none(), "¥9,000 is 9% of his usual month, not below 5%");
+}
+
+async fn load(client: &Client) -> Result<app::dashboard::DashboardView, AppError> {
+    client.call("dashboard", &[]).await
+}
+
+#[tokio::test]
+async fn each_role_gets_its_dashboard_and_the_trend_counts_what_they_see_by_month() {
+    use app::dashboard::DashboardView;
+    use chrono::Datelike;
+    let app = TestApp::demo().await;
+    let Cast { admin, manager, rep, zhang, liu, ids, .. } = cast(&app, &["趋势客户"]).await;
+    let before = (load(&rep).await.unwrap(), load(&manager).await.unwrap(), load(&admin).await.unwrap());
+
+    // 张伟 sells this month and three months ago, 刘洋 (another team) this month.
+    let today = app::pipeline::service::today();
+    let this_month = today.with_day(1).unwrap();
+    let earlier = this_month.checked_sub_months(chrono::Months::new(3)).unwrap();
+    let ymd = |d: chrono::NaiveDate| (d.year(), d.month(), d.day());
+    order(&app, zhang.id, ids[0], ymd(today), 1_234_56, 1_000_00).await;
+    order(&app, zhang.id, ids[0], ymd(earlier), 500_00, 100_00).await;
+    order(&app, liu.id, ids[0], ymd(today), 7_000_00, 0).await;
+    let after = (load(&rep).await.unwrap(), load(&manager).await.unwrap(), load(&admin).await.unwrap());
+
+    // (sales, gross profit, orders) added to a month of a viewer's trend.
+    let added = |before: &DashboardView, after: &DashboardView, month: chrono::NaiveDate| {
+        let figures = |view: &DashboardView| view.trend.iter().find(|m| m.month == month).map(|m| (m.sales_fen, m.gross_profit_fen, m.orders)).unwrap();
+        let (b, a) = (figures(before), figures(after));
+        (a.0 - b.0, a.1 - b.1, a.2 - b.2)
+    };
+    for (who, before, after, now) in [("rep", &before.0, &after.0, 1_234_56), ("manager", &before.1, &after.1, 1_234_56), ("admin", &before.2, &after.2, 1_234_56 + 7_000_00)] {
+        assert_eq!(after.trend.len(), 12, "{who}");
+        assert_eq!(after.trend.last().unwrap().month, this_month, "{who}: the trend ends with this month");
+        assert_eq!(added(before, after, this_month).0, now, "{who}");
+        assert_eq!(added(before, after, earlier), (500_00, 400_00, 1), "{who}");
+    }
+    assert_eq!(added(&before.0, &after.0, this_month), (1_234_56, 234_56, 1));
+
+    // What each role's dashboard holds.
+    let (rep_view, manager_view, admin_view) = after;
+    assert!(rep_view.agenda.is_some() && rep_view.leaderboard.is_none() && rep_view.funnel.is_none() && rep_view.abc.is_none());
+    assert!(manager_view.agenda.is_some() && manager_view.funnel.is_some() && manager_view.abc.is_none());
+    let board = manager_view.leaderboard.unwrap();
+    assert_eq!(board.from, this_month, "this month's ranking");
+    assert!(board.rows.iter().any(|r| r.user_id == zhang.id && r.activity.sales_fen >= 1_234_56) && board.rows.iter().all(|r| r.user_id != liu.id));
+    assert!(admin_view.abc.is_some() && admin_view.agenda.is_none() && admin_view.leaderboard.unwrap().rows.iter().any(|r| r.user_id == liu.id));
+    assert_eq!(load(&app.client()).await, Err(AppError::Unauthorized));
 }

@@ -38,8 +38,10 @@ async fn signed_in_pages_render_the_shell_and_honest_empty_states() {
     let (status, _, body) = manager.get("/dashboard", &[]).await;
     assert_eq!(status, 200);
     assert!(body.contains("你好，陈志强"));
-    assert!(body.contains("还没有业务数据"));
-    assert!(body.contains("欧阳明月"), "team members listed without JavaScript");
+    assert!(body.contains("团队本周") && body.contains("data-testid=\"dashboard-manager\""), "the manager's week");
+    assert!(body.contains("data-testid=\"dash-leaderboard\"") && body.contains("欧阳明月"), "team members on this month's ranking without JavaScript");
+    assert!(body.contains("data-testid=\"dash-funnel\"") && body.contains("data-testid=\"dash-alerts\"") && body.contains("data-testid=\"trend-table\""), "funnel, alerts and the trend's table");
+    assert!(!body.contains("data-testid=\"dash-abc\""), "ABC is the director's");
     assert!(!body.contains("href=\"/settings\""), "settings link only for admins");
     let (status, _, body) = manager.get("/customers", &[]).await;
     assert_eq!(status, 200);

@@ -244,7 +244,7 @@ pub async fn alerts(db: &impl ConnectionTrait, actor: &Actor, query: &ReportQuer
 
 /// A manager (or anyone above a rep) asks the person who answers for an alert to act on it: the
 /// task is kept on the alert and sent to them as a notification.
-pub async fn assign_task<C: ConnectionTrait + TransactionTrait>(db: &C, actor: &Actor, form: &TaskForm) -> AppResult<()> {
+pub async fn assign_task<C: ConnectionTrait + TransactionTrait>(db: &C, actor: &Actor, form: &TaskForm) -> AppResult<AlertTask> {
     actor.require(&[Role::Manager, Role::Director, Role::Admin])?;
     let id: i64 = form.alert_id.trim().parse().map_err(|_| AppError::NotFound)?;
     let mut checks = Checks::default();
@@ -262,11 +262,12 @@ pub async fn assign_task<C: ConnectionTrait + TransactionTrait>(db: &C, actor: &
     let mut row: alert::ActiveModel = row.into();
     row.task_note = Set(note.clone());
     row.task_by = Set(Some(actor.user.id));
-    row.task_at = Set(Some(Utc::now()));
+    let at = Utc::now();
+    row.task_at = Set(Some(at));
     row.update(&txn).await?;
     crate::notifications::service::notify(&txn, owner_id, "task", format!("{}|{note}", actor.user.display_name), &link).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(AlertTask { note, by_name: actor.user.display_name.clone(), at })
 }
 
 pub async fn save_rules(db: &impl ConnectionTrait, actor: &Actor, form: &super::AlertRulesForm) -> AppResult<()> {

@@ -160,23 +160,17 @@ fn TaskPart(alert_id: i64, task: Option<super::AlertTask>, can_assign: bool) -> 
     let i18n = use_i18n();
     let assign = ServerAction::<AssignAlertTask>::new();
     let error = action_error(assign);
-    let note = RwSignal::new(String::new());
-    let me = expect_context::<crate::auth::CurrentUser>().display_name;
-    let sent = move || assign.value().get().is_some_and(|result| result.is_ok());
-    let shown = move || match (&task, sent()) {
-        (_, true) => Some((i18n.t().alerts.task_done)(&me, &format_date(chrono::Utc::now().date_naive(), i18n.locale.get()), &note.get_untracked())),
-        (Some(task), false) => Some((i18n.t().alerts.task_done)(&task.by_name, &format_date(task.at.date_naive(), i18n.locale.get()), &task.note)),
-        (None, false) => None,
-    };
+    let sent = move || assign.value().get().and_then(Result::ok);
+    let shown = move || sent().or_else(|| task.clone()).map(|task| (i18n.t().alerts.task_done)(&task.by_name, &format_date(task.at.date_naive(), i18n.locale.get()), &task.note));
     view! {
         {move || shown().map(|text| view! { <p class="alert-task" data-testid="alert-task">{text}</p> })}
-        {move || (can_assign && !sent()).then(|| view! {
+        {move || (can_assign && sent().is_none()).then(|| view! {
             <details class="task-form">
                 <summary class="button small">{tr(|t| t.alerts.assign_task)}</summary>
                 <ActionForm action=assign attr:class="form" attr:novalidate=true>
                     <input type="hidden" name="form[alert_id]" value=alert_id />
                     <Field label=|t| t.alerts.task_note error field="note">
-                        <textarea name="form[note]" rows="2" placeholder=move || i18n.t().alerts.task_placeholder prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                        <textarea name="form[note]" rows="2" placeholder=move || i18n.t().alerts.task_placeholder></textarea>
                     </Field>
                     <FormMessage error fields=&["note"] />
                     <button type="submit" class="button primary small" disabled=move || assign.pending().get()>{tr(|t| t.alerts.send_task)}</button>

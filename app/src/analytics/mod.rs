@@ -288,7 +288,7 @@ pub struct TaskForm {
 }
 
 #[server(endpoint = "analytics/alert_task")]
-pub async fn assign_alert_task(form: TaskForm) -> Result<(), AppError> {
+pub async fn assign_alert_task(form: TaskForm) -> Result<AlertTask, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     alerts::assign_task(&state.db, &actor, &form).await
 }

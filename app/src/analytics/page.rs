@@ -8,7 +8,7 @@ use crate::domain::abc::{AbcBasis, AbcClass, AbcRule};
 use crate::domain::format::{format_date, format_money};
 use crate::error::AppError;
 use crate::i18n::{tr, use_i18n};
-use crate::ui::chart::{palette, ChartView};
+use crate::ui::chart::{palette, ChartWithTable};
 use crate::ui::{id_choices, text_choices, ChoiceFilter, EmptyState, ErrorPanel, Loading, PageHeader};
 use chrono::NaiveDate;
 use charming::component::{Axis, Grid, Legend};
@@ -28,7 +28,7 @@ pub fn class_colour(class: AbcClass) -> &'static str {
 }
 
 /// The CSS class that sets a class's colour (`--abc`, style/main.css).
-fn class_colour_css(class: AbcClass) -> &'static str {
+pub fn class_colour_css(class: AbcClass) -> &'static str {
     match class {
         AbcClass::A => "abc-a",
         AbcClass::B => "abc-b",
@@ -244,10 +244,11 @@ fn AbcReportView(view: AbcView, query: ReportQuery) -> AnyView {
         Signal::derive(move || pareto_chart(&top, i18n.t().analytics.bases[basis.index()].to_string(), i18n.t().analytics.cumulative_share.to_string()))
     };
     let shown = view.top.len();
+    let top_rows = view.top.clone();
     view! {
         {summary}
         <section class="abc-summary" data-testid="abc-summary">
-            {view.classes.iter().cloned().map(|row| view! { <ClassTile row query=query.clone() current=view.class /> }).collect_view()}
+            {view.classes.iter().cloned().map(|row| view! { <ClassTile row query=query.clone() current=Some(view.class) /> }).collect_view()}
             <div class="figure">
                 <span class="figure-label">{tr(|t| t.analytics.total)}</span>
                 <strong class="figure-value" data-testid="abc-total">{format_money(view.total_fen)}</strong>
@@ -257,10 +258,7 @@ fn AbcReportView(view: AbcView, query: ReportQuery) -> AnyView {
         <section class="card">
             <h2>{tr(|t| t.analytics.pareto)}</h2>
             <p class="hint">{move || (i18n.t().analytics.pareto_hint)(shown)}</p>
-            <ChartView id="pareto-chart" label=tr(|t| t.analytics.pareto) chart height=320 />
-            <details>
-                <summary>{tr(|t| t.targets.table)}</summary>
-                <div class="table-wrap">
+            <ChartWithTable id="pareto-chart" label=tr(|t| t.analytics.pareto) chart height=320>
                     <table class="table" data-testid="pareto-table">
                         <thead><tr>
                             <th scope="col" class="num">"#"</th>
@@ -271,7 +269,7 @@ fn AbcReportView(view: AbcView, query: ReportQuery) -> AnyView {
                             <th scope="col">{tr(|t| t.analytics.class)}</th>
                         </tr></thead>
                         <tbody>
-                            {view.top.iter().map(|c| view! {
+                            {top_rows.iter().map(|c| view! {
                                 <tr>
                                     <td class="num">{c.rank}</td>
                                     <td><a href=format!("/customers/{}", c.customer_id)>{c.name.clone()}</a></td>
@@ -283,8 +281,7 @@ fn AbcReportView(view: AbcView, query: ReportQuery) -> AnyView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                </div>
-            </details>
+            </ChartWithTable>
         </section>
         <CardList view query />
     }
@@ -293,10 +290,10 @@ fn AbcReportView(view: AbcView, query: ReportQuery) -> AnyView {
 
 /// A class's figures; the tile links to that class's cards.
 #[component]
-fn ClassTile(row: AbcClassRow, query: ReportQuery, current: AbcClass) -> impl IntoView {
+pub fn ClassTile(row: AbcClassRow, query: ReportQuery, current: Option<AbcClass>) -> impl IntoView {
     let i18n = use_i18n();
     let href = format!("/analytics/abc?{}#abc-cards", query.with("class", row.class.as_str()).with("page", "").query_string());
-    let selected = row.class == current;
+    let selected = Some(row.class) == current;
     view! {
         <a class=format!("figure abc-tile {}", class_colour_css(row.class)) class:selected=selected href=href data-testid=format!("abc-class-{}", row.class.as_str())>
             <span class="figure-label">{move || (i18n.t().analytics.class_name)(row.class.as_str())}</span>

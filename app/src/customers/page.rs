@@ -313,26 +313,30 @@ fn Pager(total: u64, current: u64, filter: Memo<CustomerFilter>) -> impl IntoVie
     }
 }
 
+/// One group of next steps (overdue, today, upcoming), nothing when it is empty.
+#[component]
+pub fn AgendaGroup(title: fn(&crate::i18n::Texts) -> &'static str, class: &'static str, items: Vec<AgendaItem>) -> impl IntoView {
+    let i18n = use_i18n();
+    (!items.is_empty()).then(|| view! {
+        <section class=format!("agenda {class}")>
+            <h3>{move || title(i18n.t())} " (" {items.len()} ")"</h3>
+            <ul class="plain-list">
+                {items.into_iter().map(|item| view! {
+                    <li>
+                        <span class="muted">{move || format_date(item.next_date, i18n.locale.get())}</span> " "
+                        <a href=format!("/customers/{}#follow-up", item.customer_id)>{item.customer_name}</a> " "
+                        {item.next_action} " " <span class="muted">{item.author_name}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+    })
+}
+
 #[component]
 pub fn AgendaPage() -> impl IntoView {
     let i18n = use_i18n();
     let agenda = Resource::new(|| (), |_| my_agenda());
-    let group = move |title: fn(&crate::i18n::Texts) -> &'static str, class: &'static str, items: Vec<AgendaItem>| {
-        (!items.is_empty()).then(|| view! {
-            <section class=format!("card agenda {class}")>
-                <h2>{move || title(i18n.t())} " (" {items.len()} ")"</h2>
-                <ul class="plain-list">
-                    {items.into_iter().map(|item| view! {
-                        <li>
-                            <span class="muted">{move || format_date(item.next_date, i18n.locale.get())}</span> " "
-                            <a href=format!("/customers/{}#follow-up", item.customer_id)>{item.customer_name}</a> " "
-                            {item.next_action} " " <span class="muted">{item.author_name}</span>
-                        </li>
-                    }).collect_view()}
-                </ul>
-            </section>
-        })
-    };
     view! {
         <PageHeader title=Signal::derive(move || i18n.t().customers.follow_ups.to_string()) />
         <div class="toolbar"><CustomerTabs active="agenda" /> <ExportLinks list="follow-ups" query=String::new() /></div>
@@ -343,10 +347,10 @@ pub fn AgendaPage() -> impl IntoView {
                         view! { <p class="muted" data-testid="agenda-empty">{tr(|t| t.customers.nothing_due)}</p> }.into_any()
                     }
                     Ok(a) => view! {
-                        <div data-testid="agenda">
-                            {group(|t| t.customers.overdue, "overdue", a.overdue)}
-                            {group(|t| t.customers.due_today, "today", a.today)}
-                            {group(|t| t.customers.upcoming, "upcoming", a.upcoming)}
+                        <div class="card" data-testid="agenda">
+                            <AgendaGroup title=|t| t.customers.overdue class="overdue" items=a.overdue />
+                            <AgendaGroup title=|t| t.customers.due_today class="today" items=a.today />
+                            <AgendaGroup title=|t| t.customers.upcoming class="upcoming" items=a.upcoming />
                         </div>
                     }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),

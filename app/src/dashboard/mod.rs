@@ -1,54 +1,60 @@
-//! The dashboard. Until sales data exists it says so, and shows whom the user can see.
-use crate::auth::CurrentUser;
-use crate::i18n::{tr, use_i18n};
-use crate::org::api::visible_people;
-use crate::ui::{EmptyState, ErrorPanel, Loading, PageHeader};
-use leptos::prelude::*;
+//! The dashboard by role: a rep's day (follow-ups due, own targets, own alerts and sales), a
+//! manager's week (team targets, alerts, this month's leaderboard, the funnel) and a director's
+//! month (company targets, the sales trend, ABC). One server call gathers what the role shows,
+//! each part through the same scoped services as its full page.
+pub mod page;
+#[cfg(feature = "ssr")]
+pub mod service;
 
-#[component]
-pub fn DashboardPage() -> impl IntoView {
-    let i18n = use_i18n();
-    let user = expect_context::<CurrentUser>();
-    let people = Resource::new(|| (), |_| visible_people());
-    let name = user.display_name.clone();
-    let role = user.role;
-    let team = user.team_name.clone();
-    view! {
-        <PageHeader
-            title=Signal::derive(move || (i18n.t().welcome)(&name))
-            subtitle=Signal::derive(move || {
-                let team = team.clone().unwrap_or_else(|| i18n.t().no_team.to_string());
-                format!("{} · {}", i18n.t().role(role), team)
-            })
-        />
-        <EmptyState
-            title=Signal::derive(move || i18n.t().dashboard_empty_title.to_string())
-            body=Signal::derive(move || i18n.t().dashboard_empty_body.to_string())
-        />
-        <section class="card">
-            <h2>{tr(|t| t.people_you_see)}</h2>
-            <p class="hint">{tr(|t| t.people_you_see_hint)}</p>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match people.await {
-                        Ok(people) => view! {
-                            <ul class="people" data-testid="people">
-                                {people.into_iter().map(|person| view! {
-                                    <li>
-                                        <span class="avatar small" aria-hidden="true">{person.display_name.chars().next().unwrap_or('?').to_string()}</span>
-                                        <span class="person-name">{person.display_name}</span>
-                                        <span class="person-meta">
-                                            {move || i18n.t().role(person.role)}
-                                            {person.team_name.map(|team| format!(" · {team}"))}
-                                        </span>
-                                    </li>
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
-    }
+use crate::analytics::{AbcClassRow, AlertsView, FunnelReport, RepPerformance};
+use crate::customers::Agenda;
+use crate::domain::visibility::Role;
+use crate::error::AppError;
+use crate::targets::ProgressReport;
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use page::DashboardPage;
+
+/// Sales, gross profit and orders of one calendar month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthFigures {
+    /// First day of the month.
+    pub month: NaiveDate,
+    pub sales_fen: i64,
+    pub gross_profit_fen: i64,
+    pub orders: i64,
+}
+
+/// The ABC classes of the last twelve months, for the director's month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AbcSummary {
+    pub total_fen: i64,
+    pub classes: Vec<AbcClassRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DashboardView {
+    pub role: Role,
+    /// This year's sales target of the viewer's own part of the company (None without one).
+    pub progress: Option<ProgressReport>,
+    /// Reps and managers: next steps overdue and due today.
+    pub agenda: Option<Agenda>,
+    /// The first page of alerts the viewer sees.
+    pub alerts: AlertsView,
+    /// Managers and above: this month's ranking by sales.
+    pub leaderboard: Option<RepPerformance>,
+    /// Managers: the last twelve months' funnel of the first pipeline.
+    pub funnel: Option<FunnelReport>,
+    /// Directors and administrators.
+    pub abc: Option<AbcSummary>,
+    /// The last twelve months, oldest first, within what the viewer sees.
+    pub trend: Vec<MonthFigures>,
+}
+
+#[server(endpoint = "dashboard")]
+pub async fn load_dashboard() -> Result<DashboardView, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    service::dashboard(&state.db, &actor, crate::pipeline::service::today()).await
 }

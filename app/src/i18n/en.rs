@@ -1,4 +1,4 @@
-use super::{AlertTexts, AnalyticsTexts, CustomerTexts, NotificationTexts, ForecastTexts, TargetTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, LadderTexts, ImportTexts, Texts};
+use super::{AlertTexts, DashboardTexts, AnalyticsTexts, CustomerTexts, NotificationTexts, ForecastTexts, TargetTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, LadderTexts, ImportTexts, Texts};
 
 pub static TEXTS: Texts = Texts {
     app_name: "Jingxi",
@@ -350,6 +350,20 @@ pub static TEXTS: Texts = Texts {
         moved: |title, stage| format!("“{title}” moved to {stage}"),
         picked_up: |title| format!("Picked up “{title}”: arrow keys move it, Space drops it"),
         delivery: |s| match s { "pending" => "Pending", "partial" => "Partly delivered", "delivered" => "Delivered", _ => "" },
+    },
+    dashboard: DashboardTexts {
+        rep_day: "My day",
+        manager_week: "The team's week",
+        director_month: "The company's month",
+        see_all: "See all",
+        targets: "Sales target progress",
+        follow_ups_due: "Follow-ups due",
+        leaderboard_month: "This month's sales ranking",
+        trend: "Sales over the last 12 months",
+        month: "Month",
+        sales: "Sales",
+        gross_profit: "Gross profit",
+        orders: "Orders",
     },
     alerts: AlertTexts {
         tab: "Alerts",

@@ -129,6 +129,7 @@ pub struct Texts {
     pub targets: TargetTexts,
     pub analytics: AnalyticsTexts,
     pub alerts: AlertTexts,
+    pub dashboard: DashboardTexts,
     pub quotes: QuoteTexts,
     pub sales_settings: SalesSettingsTexts,
     pub ladder: LadderTexts,
@@ -322,6 +323,22 @@ pub struct AnalyticsTexts {
     pub behind_column: &'static str,
     pub funnel_empty_title: &'static str,
     pub funnel_empty_body: &'static str,
+}
+
+/// The dashboard by role.
+pub struct DashboardTexts {
+    pub rep_day: &'static str,
+    pub manager_week: &'static str,
+    pub director_month: &'static str,
+    pub see_all: &'static str,
+    pub targets: &'static str,
+    pub follow_ups_due: &'static str,
+    pub leaderboard_month: &'static str,
+    pub trend: &'static str,
+    pub month: &'static str,
+    pub sales: &'static str,
+    pub gross_profit: &'static str,
+    pub orders: &'static str,
 }
 
 /// Alerts: who or what needs a manager's attention, and why.

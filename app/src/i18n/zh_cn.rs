@@ -1,4 +1,4 @@
-use super::{AlertTexts, AnalyticsTexts, CustomerTexts, NotificationTexts, ForecastTexts, TargetTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, LadderTexts, ImportTexts, Texts};
+use super::{AlertTexts, DashboardTexts, AnalyticsTexts, CustomerTexts, NotificationTexts, ForecastTexts, TargetTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, LadderTexts, ImportTexts, Texts};
 
 pub static TEXTS: Texts = Texts {
     app_name: "精细",
@@ -350,6 +350,20 @@ pub static TEXTS: Texts = Texts {
         moved: |title, stage| format!("“{title}”已移到{stage}"),
         picked_up: |title| format!("已拿起“{title}”，用方向键移动，空格放下"),
         delivery: |s| match s { "pending" => "待发货", "partial" => "部分发货", "delivered" => "已发货", _ => "" },
+    },
+    dashboard: DashboardTexts {
+        rep_day: "我的今天",
+        manager_week: "团队本周",
+        director_month: "公司本月",
+        see_all: "查看全部",
+        targets: "销售目标进度",
+        follow_ups_due: "待办跟进",
+        leaderboard_month: "本月销售排行",
+        trend: "近 12 个月销售趋势",
+        month: "月份",
+        sales: "销售额",
+        gross_profit: "毛利",
+        orders: "订单数",
     },
     alerts: AlertTexts {
         tab: "预警",

@@ -7,7 +7,7 @@ use crate::domain::targets::{Light, Metric, Progress, SplitMethod};
 use crate::error::AppError;
 use crate::i18n::{tr, use_i18n, I18n};
 use super::charts;
-use crate::ui::chart::ChartView;
+use crate::ui::chart::{ChartView, ChartWithTable};
 use crate::ui::{ErrorPanel, Loading, PageHeader};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -329,7 +329,7 @@ fn ProgressView(report: ProgressReport, year: i32) -> AnyView {
 }
 
 #[component]
-fn PeriodCard(period: PeriodProgress, metric: Metric) -> AnyView {
+pub fn PeriodCard(period: PeriodProgress, metric: Metric) -> AnyView {
     let i18n = use_i18n();
     let p: Progress = period.progress;
     let parsed = Period::parse(&period.period);
@@ -428,10 +428,7 @@ fn BurnUpTable(report_burn: super::BurnUp, metric: Metric) -> AnyView {
     };
     view! {
         <h3>{tr(|t| t.targets.burn_up)}</h3>
-        <ChartView id="burn-up-chart" label=Signal::derive(move || i18n.t().targets.burn_up.to_string()) chart />
-        <details class="burn-up">
-            <summary>{tr(|t| t.targets.table)}</summary>
-            <div class="table-wrap">
+        <ChartWithTable id="burn-up-chart" label=Signal::derive(move || i18n.t().targets.burn_up.to_string()) chart>
                 <table class="table" data-testid="burn-up">
                     <thead><tr>
                         <th scope="col">{tr(|t| t.targets.month)}</th>
@@ -450,8 +447,7 @@ fn BurnUpTable(report_burn: super::BurnUp, metric: Metric) -> AnyView {
                         }).collect_view()}
                     </tbody>
                 </table>
-            </div>
-        </details>
+        </ChartWithTable>
     }
     .into_any()
 }

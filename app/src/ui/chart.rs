@@ -44,6 +44,18 @@ pub fn ChartView(
     }
 }
 
+/// A chart and, folded beneath it, the table with the same figures (`children`: the table).
+#[component]
+pub fn ChartWithTable(#[prop(into)] id: String, #[prop(into)] label: Signal<String>, #[prop(into)] chart: Signal<Chart>, #[prop(default = 300)] height: u32, children: Children) -> impl IntoView {
+    view! {
+        <ChartView id label chart height />
+        <details class="chart-table">
+            <summary>{crate::i18n::tr(|t| t.targets.table)}</summary>
+            <div class="table-wrap">{children()}</div>
+        </details>
+    }
+}
+
 #[cfg(feature = "hydrate")]
 mod browser {
     use super::ECHARTS_SRC;
