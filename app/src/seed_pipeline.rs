@@ -190,7 +190,8 @@ pub async fn seed_pipeline(db: &(impl sea_orm::ConnectionTrait + TransactionTrai
         let amount: i64 = lines.iter().map(|(_, q, p)| rules::line_amount_fen(*q, *p, 0)).sum();
         let lost = n >= plan.open;
         let reached = (rng.below(stages.open.len()) + rng.below(stages.open.len())) / 2;
-        let entered_days = rng.below(45) as i64;
+        // Most deals moved recently; one in six has sat in its stage for weeks (stale on the board).
+        let entered_days = if rng.below(6) == 0 { 15 + rng.below(40) } else { rng.below(12) } as i64;
         let created = now - Duration::days(entered_days + 5 + rng.below(60) as i64 + 7 * reached as i64);
         let mut row = deal_row(&mut rng, c, created, amount);
         let mut steps = Vec::new();

@@ -160,3 +160,81 @@ describe(`funnel (${DB})`, () => {
     });
   }
 });
+
+describe(`alerts (${DB})`, () => {
+  for (const project of PROJECTS) {
+    test(`a manager sees the alert badge, the numbers behind each alert and assigns a task on a ${project.name}`, async () => {
+      const { context, page } = await open(browser, project);
+      await login(page, 'manager');
+      await page.waitForURL(`${BASE_URL}/dashboard`);
+      // The job raises alerts when the server starts: wait for its first run.
+      for (let attempt = 0; attempt < 10; attempt += 1) {
+        await page.goto(`${BASE_URL}/analytics/alerts`);
+        await page.getByTestId('alert-counts').waitFor();
+        if (await page.getByTestId('alert').count() > 0) break;
+        await page.waitForTimeout(1000);
+      }
+      await waitForHydration(page);
+      const badge = page.locator('.nav-links a[href="/analytics"] [data-testid="alert-badge"]');
+      assert.ok(Number(await badge.textContent()) > 0, 'the menu counts alerts nobody acted on');
+      assert.match(await page.getByTestId('alert-rules').textContent(), /近 30 天销售额低于/);
+
+      // Every alert states the numbers behind it; customer alerts offer to log a follow-up.
+      const figures = await page.getByTestId('alert-figures').allTextContents();
+      assert.ok(figures.length > 0);
+      for (const text of figures) assert.match(text, /\d/, text);
+      const id = await page.getByTestId('alert').filter({ hasNot: page.getByTestId('alert-task') }).first().getAttribute('data-alert-id');
+      const item = page.locator(`[data-alert-id="${id}"]`);
+      const note = `请本周跟进 ${project.name}`;
+      await press(item.locator('.task-form summary'), project);
+      await item.locator('textarea[name="form[note]"]').fill(note);
+      await press(item.getByRole('button', { name: '发送任务' }), project);
+      await item.getByTestId('alert-task').filter({ hasText: note }).waitFor();
+      assert.match(await item.getByTestId('alert-task').textContent(), /陈志强/);
+
+      // After a reload the task is still there, named by who assigned it.
+      await page.reload();
+      await page.getByTestId('alert-task').filter({ hasText: note }).waitFor();
+      await shot(page, `alerts-${project.name}.png`);
+
+      // One kind at a time, from its tile.
+      await page.goto(`${BASE_URL}/analytics/alerts?kind=stale_deal`);
+      for (const kind of await page.locator('[data-testid="alert"] .alert-kind').allTextContents()) assert.equal(kind, '商机停滞');
+      assert.deepEqual(page.errors, []);
+      await context.close();
+    });
+  }
+});
+
+describe(`dashboards (${DB})`, () => {
+  for (const project of PROJECTS) {
+    test(`a rep's day and a manager's week on a ${project.name}`, async () => {
+      const { context, page } = await open(browser, project);
+      await login(page, 'rep');
+      await page.waitForURL(`${BASE_URL}/dashboard`);
+      await page.getByTestId('dashboard-rep').waitFor();
+      await waitForHydration(page);
+      for (const part of ['dash-agenda', 'dash-alerts', 'dash-trend']) assert.ok(await page.getByTestId(part).isVisible(), part);
+      assert.equal(await page.getByTestId('dash-leaderboard').count(), 0, 'the ranking is for managers');
+      await page.locator('#trend-chart canvas').first().waitFor({ timeout: 20_000 });
+      const columns = await page.getByTestId('dashboard-rep').evaluate((grid) => getComputedStyle(grid).gridTemplateColumns.split(' ').length);
+      assert.equal(columns, project.hasTouch ? 1 : 2, 'one column on phones');
+      // The trend's table holds twelve months.
+      assert.equal(await page.getByTestId('trend-table').locator('tbody tr').count(), 12);
+      await shot(page, `dashboard-rep-${project.name}.png`);
+      await context.close();
+
+      const manager = await open(browser, project);
+      await login(manager.page, 'manager');
+      await manager.page.getByTestId('dashboard-manager').waitFor();
+      const leaders = manager.page.getByTestId('dash-leader');
+      assert.ok(await leaders.count() > 0 && await leaders.count() <= 5);
+      assert.ok(await manager.page.getByTestId('dash-funnel').isVisible());
+      await manager.page.locator('#trend-chart canvas').first().waitFor({ timeout: 20_000 });
+      assert.deepEqual(page.errors, []);
+      assert.deepEqual(manager.page.errors, []);
+      await shot(manager.page, `dashboard-manager-${project.name}.png`);
+      await manager.context.close();
+    });
+  }
+});

@@ -81,6 +81,12 @@ enum Job {
     /// Give every customer its ABC class by the company's sales over the last twelve months
     /// (the server does this hourly).
     AbcClasses,
+    /// Bring the alerts up to date (the server does this hourly).
+    Alerts {
+        /// Run as if it were this moment (RFC 3339); for rehearsals, benchmarks and tests.
+        #[arg(long)]
+        as_of: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -155,13 +161,17 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Seed { what: SeedWhat::Demo { open_deals } } => seed(&db, &config, app::seed_pipeline::DealPlan { open: open_deals, ..app::seed_pipeline::DEMO_PLAN }).await,
         Command::Jobs { job: Job::PoolReturn { as_of } } => {
-            let now = match as_of {
-                Some(text) => chrono::DateTime::parse_from_rfc3339(&text).map_err(|e| format!("--as-of {text}: {e}"))?.with_timezone(&chrono::Utc),
-                None => chrono::Utc::now(),
-            };
+            let now = moment(as_of)?;
             let days = config.settings.pool_return_days;
             let returned = app::customers::service::return_neglected_to_pool(&db, now, days).await.map_err(describe)?;
             println!("{returned} customers returned to the lead pool (no owner follow-up for {days} days)");
+            Ok(())
+        }
+        Command::Jobs { job: Job::Alerts { as_of } } => {
+            let now = moment(as_of)?;
+            let started = std::time::Instant::now();
+            let (raised, cleared) = app::analytics::alerts::refresh_alerts(&db, now, app::pipeline::service::local_day(now)).await.map_err(describe)?;
+            println!("{raised} alerts raised, {cleared} cleared in {} ms", started.elapsed().as_millis());
             Ok(())
         }
         Command::Jobs { job: Job::AbcClasses } => {
@@ -201,6 +211,14 @@ async fn seed(db: &sea_orm::DatabaseConnection, config: &Config, deals: app::see
 }
 
 /// Command-line wording for a refused user (the web UI translates the same codes).
+/// `--as-of` as an instant, or now.
+fn moment(as_of: Option<String>) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    match as_of {
+        Some(text) => Ok(chrono::DateTime::parse_from_rfc3339(&text).map_err(|e| format!("--as-of {text}: {e}"))?.with_timezone(&chrono::Utc)),
+        None => Ok(chrono::Utc::now()),
+    }
+}
+
 fn describe(error: app::error::AppError) -> String {
     let texts = app::i18n::texts(app::domain::format::Locale::En);
     match &error {

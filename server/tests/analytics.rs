@@ -481,9 +481,13 @@ async fn alerts_flag_the_rep_the_customers_and_the_deal_worked_out_by_hand_and_a
         order(&app, zhang.id, jia, (2031, month, 1), 100_000_00, 60_000_00).await;
     }
     order(&app, zhang.id, yi, (2031, 6, 20), 9_000_00, 5_000_00).await;
-    // 乙方: ¥100,000 in 2030-09 is ¥25,000 a quarter over the year before the last 90 days; ¥9,000
-    // since is below half. 甲方 ordered every 30 days and last 30 days ago: neither late nor down.
-    order(&app, zhang.id, yi, (2030, 9, 1), 100_000_00, 60_000_00).await;
+    // 乙方 ordered monthly from 2030-05 to 2031-04 (¥10,000 each, taken by the administrator, who
+    // does not sell: ¥30,000 a quarter over the year before the last 90 days), then only ¥9,000:
+    // below half. 甲方 ordered every 30 days and last 30 days ago: neither late nor down.
+    let admin_user = person(&app, "admin").await;
+    for (y, m) in [(2030, 5), (2030, 6), (2030, 7), (2030, 8), (2030, 9), (2030, 10), (2030, 11), (2030, 12), (2031, 1), (2031, 2), (2031, 3), (2031, 4)] {
+        order(&app, admin_user.id, yi, (y, m, 1), 10_000_00, 6_000_00).await;
+    }
     // 丙方 (王芳's) ordered every 10 days in January and not for 152 days since: overdue. Her own
     // ¥3,000 is ¥500 a month, nothing in the last 30 days: flagged too.
     for d in [10, 20, 30] {
@@ -505,7 +509,7 @@ async fn alerts_flag_the_rep_the_customers_and_the_deal_worked_out_by_hand_and_a
     assert_eq!(alert_on(&all, AlertKind::RepDrop, zhang.id).unwrap().alert, Alert::RepDrop { usual_monthly_fen: 100_000_00, recent_fen: 9_000_00 });
     assert_eq!(alert_on(&all, AlertKind::RepDrop, wang.id).unwrap().alert, Alert::RepDrop { usual_monthly_fen: 500_00, recent_fen: 0 });
     assert_eq!(alert_on(&all, AlertKind::RepDrop, liu.id), None);
-    assert_eq!(alert_on(&all, AlertKind::CustomerDrop, yi).unwrap().alert, Alert::CustomerDrop { usual_quarterly_fen: 25_000_00, recent_fen: 9_000_00 });
+    assert_eq!(alert_on(&all, AlertKind::CustomerDrop, yi).unwrap().alert, Alert::CustomerDrop { usual_quarterly_fen: 30_000_00, recent_fen: 9_000_00 });
     assert_eq!(alert_on(&all, AlertKind::CustomerOverdue, bing).unwrap().alert, Alert::CustomerOverdue { usual_interval_days: 10, days_since: 152, last_order_on: day((2031, 1, 30)) });
     assert!(all.alerts.iter().all(|a| a.subject_id != jia || a.alert.kind() == AlertKind::StaleDeal), "甲方 is on course");
     let stale = alert_on(&all, AlertKind::StaleDeal, zhang_deal).unwrap();

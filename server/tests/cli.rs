@@ -69,6 +69,21 @@ fn the_pool_return_job_runs_on_demand_with_a_given_clock() {
 }
 
 #[test]
+fn the_alert_job_raises_alerts_on_the_demo_and_a_second_run_raises_none() {
+    let (dir, url) = temp_sqlite("alerts");
+    let (ok, out) = jingxi(&url, &["seed", "demo"], "", &[]);
+    assert!(ok, "{out}");
+    let now = chrono::Utc::now().to_rfc3339();
+    let (ok, out) = jingxi(&url, &["jobs", "alerts", "--as-of", &now], "", &[]);
+    assert!(ok && out.contains("alerts raised"), "{out}");
+    let raised: u64 = out.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{out}"));
+    assert!(raised > 0, "the demo has stalled deals: {out}");
+    let (ok, out) = jingxi(&url, &["jobs", "alerts", "--as-of", &now], "", &[]);
+    assert!(ok && out.starts_with("0 alerts raised, 0 cleared"), "the same moment changes nothing: {out}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn backup_and_restore_round_trip_a_seeded_database() {
     let (dir, url) = temp_sqlite("backup");
     let (ok, out) = jingxi(&url, &["seed", "demo"], "", &[]);

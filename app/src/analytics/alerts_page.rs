@@ -135,7 +135,7 @@ fn AlertItem(alert: AlertView, can_assign: bool) -> impl IntoView {
     };
     let task = alert.task.clone();
     view! {
-        <li class=format!("alert-item alert-{}", kind.as_str()) data-testid="alert">
+        <li class=format!("alert-item alert-{}", kind.as_str()) data-testid="alert" data-alert-id=alert.id>
             <div class="alert-head">
                 <span class="alert-kind">{move || i18n.t().alerts.kinds[kind.index()]}</span>
                 <a class="alert-subject" href=href>{alert.subject_name.clone()}</a>

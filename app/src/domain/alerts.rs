@@ -88,15 +88,21 @@ pub struct OrderHistory {
     pub trailing_fen: i64,
 }
 
-/// A customer who is late for their next order (at least three order days give a usual interval:
-/// the mean gap between their first and last), or failing that whose sales fell sharply.
+/// A customer who is late for their next order, or failing that whose sales fell sharply. Both
+/// need a usual interval (the mean gap between the first and last of at least three order days);
+/// the drop is judged only for customers who usually order at least twice in the 90 days looked at,
+/// since a quiet quarter says nothing about a customer who orders every few months.
 pub fn customer_alert(history: &OrderHistory, today: NaiveDate, rules: &AlertRules) -> Option<Alert> {
+    if history.order_days < 3 {
+        return None;
+    }
     let days_since = (today - history.last_on).num_days();
-    if history.order_days >= 3 {
-        let usual_interval_days = Ord::max(average((history.last_on - history.first_on).num_days(), history.order_days - 1), 1);
-        if days_since > usual_interval_days * i64::from(rules.overdue_multiple) {
-            return Some(Alert::CustomerOverdue { usual_interval_days, days_since, last_order_on: history.last_on });
-        }
+    let usual_interval_days = Ord::max(average((history.last_on - history.first_on).num_days(), history.order_days - 1), 1);
+    if days_since > usual_interval_days * i64::from(rules.overdue_multiple) {
+        return Some(Alert::CustomerOverdue { usual_interval_days, days_since, last_order_on: history.last_on });
+    }
+    if usual_interval_days * 2 > CUSTOMER_RECENT_DAYS {
+        return None;
     }
     let usual_quarterly_fen = average(history.trailing_fen, CUSTOMER_TRAILING_QUARTERS);
     fell_below(history.recent_fen, usual_quarterly_fen, rules.customer_drop_percent).then_some(Alert::CustomerDrop { usual_quarterly_fen, recent_fen: history.recent_fen })
@@ -157,6 +163,11 @@ mod tests {
         assert_eq!(customer_alert(&dropping, day(2026, 9, 30), &rules), Some(Alert::CustomerDrop { usual_quarterly_fen: 1_000_00, recent_fen: 400_00 }));
         let steady = OrderHistory { recent_fen: 900_00, ..dropping };
         assert_eq!(customer_alert(&steady, day(2026, 9, 30), &rules), None);
+        // Every 86 days: a quarter without an order is their rhythm, not a drop (nor late yet).
+        let quarterly = history(day(2025, 1, 1), day(2026, 6, 1), 7, 0, 4_000_00);
+        assert_eq!(customer_alert(&quarterly, day(2026, 9, 30), &rules), None);
+        // Too few orders to know their rhythm.
+        assert_eq!(customer_alert(&OrderHistory { order_days: 2, ..dropping }, day(2026, 9, 30), &rules), None);
     }
 
     #[test]

@@ -29,6 +29,7 @@ macro_rules! text_enum {
 pub mod abc;
 pub mod alerts;
 pub mod customer;
+pub mod fieldwork;
 pub mod forecast;
 pub mod format;
 pub mod forms;

@@ -376,7 +376,7 @@ pub static TEXTS: Texts = Texts {
         customer_drop: |usual, recent| format!("usually {usual} a quarter, {recent} in the last 90 days"),
         stale_deal: |days, limit| format!("{days} days in its stage (the stage allows {limit})"),
         rules_text: |rep, customer, multiple| format!(
-            "Reps: flagged when the last 30 days' sales are below {rep}% of their monthly average (per 30 days) over the 180 days before. Customers (ordered in the last 12 months, not dormant): flagged when the days since their last order exceed {multiple} times their usual interval (first to last order ÷ order days less one, from at least 3 order days); otherwise when the last 90 days' purchases are below {customer}% of their quarterly average over the 360 days before. Deals: flagged when their days in a stage exceed the stage's stale limit."
+            "Reps: flagged when the last 30 days' sales are below {rep}% of their monthly average (per 30 days) over the 180 days before. Customers (ordered in the last 12 months, not dormant): flagged when the days since their last order exceed {multiple} times their usual interval (first to last order ÷ order days less one, from at least 3 order days); otherwise, for customers who usually order again within 45 days, when the last 90 days' purchases are below {customer}% of their quarterly average over the 360 days before. Deals: flagged when their days in a stage exceed the stage's stale limit."
         ),
         owner: "Responsible",
         raised: |when| format!("since {when}"),

@@ -376,7 +376,7 @@ pub static TEXTS: Texts = Texts {
         customer_drop: |usual, recent| format!("平时每季度 {usual}，近 90 天只有 {recent}"),
         stale_deal: |days, limit| format!("在当前阶段已停留 {days} 天（上限 {limit} 天）"),
         rules_text: |rep, customer, multiple| format!(
-            "销售：近 30 天销售额低于此前 180 天月均（每 30 天）的 {rep}% 时预警。客户（近 12 个月有订单、非休眠）：距上次下单的天数超过平均下单间隔（首末单间隔 ÷ 下单天数减一，至少 3 个下单日）的 {multiple} 倍时预警；否则近 90 天采购额低于此前 360 天季度均值的 {customer}% 时预警。商机：在阶段停留天数超过该阶段的停滞天数时预警。"
+            "销售：近 30 天销售额低于此前 180 天月均（每 30 天）的 {rep}% 时预警。客户（近 12 个月有订单、非休眠）：距上次下单的天数超过平均下单间隔（首末单间隔 ÷ 下单天数减一，至少 3 个下单日）的 {multiple} 倍时预警；否则对通常 45 天内就会再次下单的客户，近 90 天采购额低于此前 360 天季度均值的 {customer}% 时预警。商机：在阶段停留天数超过该阶段的停滞天数时预警。"
         ),
         owner: "负责人",
         raised: |when| format!("{when} 起"),
