@@ -161,10 +161,11 @@ fn TaskPart(alert_id: i64, task: Option<super::AlertTask>, can_assign: bool) -> 
     let assign = ServerAction::<AssignAlertTask>::new();
     let error = action_error(assign);
     let sent = move || assign.value().get().and_then(Result::ok);
+    let assigned = task.is_some();
     let shown = move || sent().or_else(|| task.clone()).map(|task| (i18n.t().alerts.task_done)(&task.by_name, &format_date(task.at.date_naive(), i18n.locale.get()), &task.note));
     view! {
         {move || shown().map(|text| view! { <p class="alert-task" data-testid="alert-task">{text}</p> })}
-        {move || (can_assign && sent().is_none()).then(|| view! {
+        {move || (can_assign && !assigned && sent().is_none()).then(|| view! {
             <details class="task-form">
                 <summary class="button small">{tr(|t| t.alerts.assign_task)}</summary>
                 <ActionForm action=assign attr:class="form" attr:novalidate=true>
