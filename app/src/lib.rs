@@ -6,12 +6,12 @@ pub mod customers;
 pub mod dashboard;
 pub mod domain;
 pub mod error;
+pub mod fieldwork;
 pub mod i18n;
 pub mod imports;
 pub mod notifications;
 pub mod org;
 pub mod pipeline;
-pub mod sections;
 pub mod targets;
 pub mod shell;
 pub mod ui;
@@ -26,6 +26,8 @@ pub mod entities;
 pub mod seed;
 #[cfg(feature = "ssr")]
 pub mod seed_customers;
+#[cfg(feature = "ssr")]
+pub mod seed_fieldwork;
 #[cfg(feature = "ssr")]
 pub mod seed_pipeline;
 #[cfg(feature = "ssr")]
@@ -79,7 +81,6 @@ pub fn App() -> impl IntoView {
     let title = i18n::texts(i18n.locale.get_untracked()).app_name;
     #[cfg(not(feature = "ssr"))]
     let title = move || i18n.t().app_name;
-    let section = |section: sections::Section| move || view! { <sections::SectionPage section /> };
     view! {
         <Stylesheet id="leptos" href="/pkg/jingxi.css" />
         <Title text=title />
@@ -110,7 +111,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("analytics/reps") view=analytics::reps_page::RepsPage ssr=SsrMode::Async />
                     <Route path=path!("analytics/funnel") view=analytics::funnel_page::FunnelPage ssr=SsrMode::Async />
                     <Route path=path!("analytics/alerts") view=analytics::alerts_page::AlertsPage ssr=SsrMode::Async />
-                    <Route path=path!("fieldwork") view=section(sections::Section::Fieldwork) ssr=SsrMode::Async />
+                    <Route path=path!("fieldwork") view=fieldwork::FieldDayPage ssr=SsrMode::Async />
+                    <Route path=path!("fieldwork/team") view=fieldwork::TeamDayPage ssr=SsrMode::Async />
+                    <Route path=path!("fieldwork/efficiency") view=fieldwork::EfficiencyPage ssr=SsrMode::Async />
                     <Route path=path!("import") view=imports::page::ImportPage ssr=SsrMode::Async />
                     <Route path=path!("import/:id") view=imports::page::ImportMappingPage ssr=SsrMode::Async />
                     <Route path=path!("settings") view=org::page::SettingsPage ssr=SsrMode::Async />

@@ -14,6 +14,7 @@ mod m20261126_000009_imports;
 mod m20261127_000010_targets;
 mod m20261201_000011_customer_abc;
 mod m20261202_000012_alerts;
+mod m20261203_000013_fieldwork;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_targets::Migration),
             Box::new(m20261201_000011_customer_abc::Migration),
             Box::new(m20261202_000012_alerts::Migration),
+            Box::new(m20261203_000013_fieldwork::Migration),
         ]
     }
 }

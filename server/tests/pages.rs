@@ -66,7 +66,13 @@ async fn signed_in_pages_render_the_shell_and_honest_empty_states() {
     assert!(body.contains("没有需要关注的预警") && body.contains("data-testid=\"alert-rules\"") && body.contains("近 30 天销售额低于"), "the alerts page's empty state and rules without JavaScript");
     let (status, _, body) = manager.get("/fieldwork", &[]).await;
     assert_eq!(status, 200);
-    assert!(body.contains("这里还没有数据"));
+    assert!(body.contains("还没有计划拜访") && body.contains("data-testid=\"report-figures\"") && body.contains("没有找到可添加的客户"), "the manager's own day: no plan, the report's figures, no customers to add");
+    let (status, _, body) = manager.get("/fieldwork/team", &[]).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("data-testid=\"team-row\"") && body.contains("欧阳明月") && body.contains("未提交") && !body.contains("刘洋"), "the team's day without JavaScript, plans missing");
+    let (status, _, body) = manager.get("/fieldwork/efficiency", &[]).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("data-testid=\"efficiency-table\"") && body.contains("data-testid=\"roll-up-table\"") && body.contains("外勤天数为有签到的天数"), "efficiency with its rules");
 }
 
 #[tokio::test]

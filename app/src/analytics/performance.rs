@@ -18,21 +18,50 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, JoinType, QueryFilter, QuerySelect, QueryTrait, Select};
 use std::collections::HashMap;
 
-/// Figures per owner from one grouped query: the owner, then each figure in order.
-async fn per_owner<E: Owned>(db: &impl ConnectionTrait, select: Select<E>, figures: Vec<Expr>) -> AppResult<HashMap<i64, Vec<i64>>> {
-    let count = figures.len();
-    let mut select = select.select_only().column(E::owner_column());
+/// Figures per key from one grouped query: the key columns (read as `K`, a value or a tuple),
+/// then each figure in order.
+pub(crate) async fn grouped_by<E: EntityTrait, K: sea_orm::TryGetableMany>(db: &impl ConnectionTrait, select: Select<E>, keys: Vec<E::Column>, figures: Vec<Expr>) -> AppResult<Vec<(K, Vec<i64>)>> {
+    let (key_count, count) = (keys.len(), figures.len());
+    let mut select = select.select_only();
+    for key in &keys {
+        select = select.column(*key);
+    }
     for (index, figure) in figures.into_iter().enumerate() {
         select = select.column_as(figure, format!("figure_{index}"));
     }
-    let statement = select.group_by(E::owner_column()).build(db.get_database_backend());
-    let mut result = HashMap::new();
+    for key in keys {
+        select = select.group_by(key);
+    }
+    let statement = select.build(db.get_database_backend());
+    let mut result = Vec::new();
     for row in db.query_all_raw(statement).await? {
-        let Some(owner) = row.try_get_by_index::<Option<i64>>(0)? else { continue };
-        let values = (1..=count).map(|index| row.try_get_by_index::<Option<i64>>(index).map(Option::unwrap_or_default)).collect::<Result<Vec<_>, _>>()?;
-        result.insert(owner, values);
+        let key = K::try_get_many_by_index(&row).map_err(|error| AppError::internal(format!("grouped key: {error:?}")))?;
+        let values = (key_count..key_count + count).map(|index| row.try_get_by_index::<Option<i64>>(index).map(Option::unwrap_or_default)).collect::<Result<Vec<_>, _>>()?;
+        result.push((key, values));
     }
     Ok(result)
+}
+
+/// Figures per owner from one grouped query (records without an owner left out).
+pub(crate) async fn per_owner<E: Owned>(db: &impl ConnectionTrait, select: Select<E>, figures: Vec<Expr>) -> AppResult<HashMap<i64, Vec<i64>>> {
+    Ok(grouped_by::<E, Option<i64>>(db, select, vec![E::owner_column()], figures).await?.into_iter().filter_map(|(owner, values)| Some((owner?, values))).collect())
+}
+
+/// The first-ever order of each customer whose first order day falls in the period (the lowest
+/// order id on that day): whoever took it brought a new customer.
+pub(crate) fn first_orders(from: NaiveDate, to: NaiveDate) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .expr(Expr::col((sales_order::Entity, sales_order::Column::Id)).min())
+        .from(sales_order::Entity)
+        .inner_join(
+            customer::Entity,
+            Expr::col((customer::Entity, customer::Column::Id))
+                .equals((sales_order::Entity, sales_order::Column::CustomerId))
+                .and(Expr::col((customer::Entity, customer::Column::FirstOrderOn)).equals((sales_order::Entity, sales_order::Column::OrderedOn))),
+        )
+        .and_where(Expr::col((customer::Entity, customer::Column::FirstOrderOn)).between(from, to))
+        .group_by_col((sales_order::Entity, sales_order::Column::CustomerId))
+        .to_owned()
 }
 
 /// Whole days from a deal's creation to its close, per database dialect.
@@ -89,19 +118,7 @@ async fn activity_per_owner(db: &impl ConnectionTrait, actor: &Actor, window: &W
         }
     };
 
-    // A customer is new to the rep who took its first-ever order (the lowest order id on that day).
-    let first_orders = Query::select()
-        .expr(Expr::col((sales_order::Entity, sales_order::Column::Id)).min())
-        .from(sales_order::Entity)
-        .inner_join(
-            customer::Entity,
-            Expr::col((customer::Entity, customer::Column::Id))
-                .equals((sales_order::Entity, sales_order::Column::CustomerId))
-                .and(Expr::col((customer::Entity, customer::Column::FirstOrderOn)).equals((sales_order::Entity, sales_order::Column::OrderedOn))),
-        )
-        .and_where(Expr::col((customer::Entity, customer::Column::FirstOrderOn)).between(window.from, window.to))
-        .group_by_col((sales_order::Entity, sales_order::Column::CustomerId))
-        .to_owned();
+    let first_orders = first_orders(window.from, window.to);
     let new_customers = window.owners(visible::<sales_order::Entity>(&scope)).filter(sales_order::Column::Id.in_subquery(first_orders));
     apply(per_owner(db, new_customers, vec![count_of(sales_order::Column::Id)]).await?, |a, v| a.new_customers = v[0]);
 

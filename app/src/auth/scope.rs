@@ -2,7 +2,7 @@
 //! visibility rule into a query filter. A test below keeps raw `find()` calls on owned entities
 //! out of the rest of the code.
 use crate::domain::visibility::Scope;
-use crate::entities::{alert, contract, customer, follow_up, opportunity, payment, quote, sales_order, user};
+use crate::entities::{alert, check_in, contract, customer, day_sheet, field_expense, follow_up, opportunity, payment, quote, sales_order, user};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
@@ -32,7 +32,7 @@ impl Owned for follow_up::Entity {
     }
 }
 
-/// Deals, orders, payments and alerts belong to the rep who owns (or answers for) them.
+/// Deals, orders, payments, alerts and field work belong to the rep who owns (or answers for) them.
 macro_rules! owned_by_owner_id {
     ($($entity:ident),+) => {$(
         impl Owned for $entity::Entity {
@@ -42,7 +42,7 @@ macro_rules! owned_by_owner_id {
         }
     )+};
 }
-owned_by_owner_id!(opportunity, sales_order, payment, quote, contract, alert);
+owned_by_owner_id!(opportunity, sales_order, payment, quote, contract, alert, day_sheet, check_in, field_expense);
 
 /// Records without an owner (the lead pool): open to every signed-in user, so anyone can claim.
 pub fn in_pool<E: Owned>() -> Select<E> {
@@ -83,6 +83,7 @@ mod tests {
         ("seed.rs", "the demo seed runs from the command line, not for a user"),
         ("seed_customers.rs", "the demo seed runs from the command line, not for a user"),
         ("seed_pipeline.rs", "the demo seed runs from the command line, not for a user"),
+        ("seed_fieldwork.rs", "the demo seed runs from the command line, not for a user"),
     ];
 
     fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

@@ -504,8 +504,14 @@ fn TimelineItem(entry: TimelineEntry) -> impl IntoView {
     }
 }
 
+/// Logging a follow-up; a check-in opens it prefilled with the visit's kind and purpose.
 #[component]
-fn FollowUpForm(customer_id: i64, log: ServerAction<LogFollowUp>) -> impl IntoView {
+pub fn FollowUpForm(
+    customer_id: i64,
+    log: ServerAction<LogFollowUp>,
+    #[prop(optional)] kind: Option<FollowUpKind>,
+    #[prop(optional)] summary: String,
+) -> impl IntoView {
     let i18n = use_i18n();
     let error = action_error(log);
     let form = NodeRef::<leptos::html::Form>::new();
@@ -522,8 +528,8 @@ fn FollowUpForm(customer_id: i64, log: ServerAction<LogFollowUp>) -> impl IntoVi
                 <input type="hidden" name="form[customer_id]" value=customer_id />
                 <Field label=|t| t.customers.kind error field="kind">
                     <select name="form[kind]">
-                        {FollowUpKind::ALL.iter().copied().map(|kind| view! {
-                            <option value=kind.as_str()>{move || i18n.t().customers.follow_up_kinds[kind.index()]}</option>
+                        {FollowUpKind::ALL.iter().copied().map(|option| view! {
+                            <option value=option.as_str() selected=Some(option) == kind>{move || i18n.t().customers.follow_up_kinds[option.index()]}</option>
                         }).collect_view()}
                     </select>
                 </Field>
@@ -535,7 +541,7 @@ fn FollowUpForm(customer_id: i64, log: ServerAction<LogFollowUp>) -> impl IntoVi
                     </select>
                 </Field>
                 <Field label=|t| t.customers.summary error field="summary">
-                    <input name="form[summary]" aria-invalid=invalid(error, "summary") />
+                    <input name="form[summary]" value=summary aria-invalid=invalid(error, "summary") />
                 </Field>
                 <Field label=|t| t.customers.next_date error field="next_date">
                     <input name="form[next_date]" type="date" aria-invalid=invalid(error, "next_date") />

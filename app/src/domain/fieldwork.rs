@@ -33,6 +33,87 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// The two sheets of a rep's day: the morning's visit plan and the evening's report.
+    pub enum SheetKind {
+        Plan => "plan",
+        Report => "report",
+    }
+}
+
+text_enum! {
+    /// How the rep spent the day, as the report states it.
+    pub enum Attendance {
+        Present => "present",
+        HalfDay => "half_day",
+        Leave => "leave",
+    }
+}
+
+text_enum! {
+    pub enum ExpenseKind {
+        Travel => "travel",
+        Meal => "meal",
+        Lodging => "lodging",
+        Gift => "gift",
+        Other => "other",
+    }
+}
+
+/// Company rules of field work, set by an administrator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct FieldRules {
+    /// The report is due by this many minutes after midnight of its day (default 19:00).
+    pub report_due_minutes: u32,
+}
+
+impl Default for FieldRules {
+    fn default() -> Self {
+        FieldRules { report_due_minutes: 19 * 60 }
+    }
+}
+
+impl FieldRules {
+    pub fn due_at(&self, day: chrono::NaiveDate) -> chrono::NaiveDateTime {
+        day.and_hms_opt(0, 0, 0).unwrap_or_default() + chrono::Duration::minutes(i64::from(self.report_due_minutes))
+    }
+
+    /// A report is late when it was submitted after the due time, or is still not submitted once
+    /// the due time has passed (all times local).
+    pub fn report_late(&self, day: chrono::NaiveDate, submitted_at: Option<chrono::NaiveDateTime>, now: chrono::NaiveDateTime) -> bool {
+        let due = self.due_at(day);
+        match submitted_at {
+            Some(at) => at > due,
+            None => now > due,
+        }
+    }
+}
+
+/// `"19:00"` as minutes after midnight.
+pub fn parse_clock(text: &str) -> Option<u32> {
+    let (hours, minutes) = text.trim().split_once(':')?;
+    let (hours, minutes): (u32, u32) = (hours.parse().ok()?, minutes.parse().ok()?);
+    (hours < 24 && minutes < 60 && !text.trim().starts_with('+')).then_some(hours * 60 + minutes)
+}
+
+pub fn clock_text(minutes: u32) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// The share of a month's target that falls on one working day (Monday to Friday) of that month,
+/// rounded half up; a weekend day or a month without target has none.
+pub fn day_target(month_target: i64, day: chrono::NaiveDate) -> i64 {
+    use chrono::Datelike;
+    let is_working = |d: chrono::NaiveDate| d.weekday().number_from_monday() <= 5;
+    if !is_working(day) {
+        return 0;
+    }
+    let first = day.with_day(1).unwrap_or(day);
+    let working = first.iter_days().take_while(|d| d.month() == day.month()).filter(|d| is_working(*d)).count() as i64;
+    ratio(month_target, working, 1).unwrap_or(0)
+}
+
 /// Why a plan or report cannot move as asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SheetError {
@@ -172,6 +253,26 @@ impl FieldFigures {
     }
 }
 
+/// The periods of a roll-up between two days: ISO weeks (Monday to Sunday) or calendar months,
+/// the first and last clipped to the range.
+pub fn roll_up_periods(from: chrono::NaiveDate, to: chrono::NaiveDate, monthly: bool) -> Vec<(chrono::NaiveDate, chrono::NaiveDate)> {
+    use chrono::Datelike;
+    let mut periods = Vec::new();
+    let mut start = from;
+    while start <= to {
+        let end = if monthly {
+            let next_month = if start.month() == 12 { chrono::NaiveDate::from_ymd_opt(start.year() + 1, 1, 1) } else { chrono::NaiveDate::from_ymd_opt(start.year(), start.month() + 1, 1) };
+            next_month.map_or(to, |d| d - chrono::Duration::days(1))
+        } else {
+            start + chrono::Duration::days(6 - i64::from(start.weekday().num_days_from_monday()))
+        };
+        let end = end.min(to);
+        periods.push((start, end));
+        start = end + chrono::Duration::days(1);
+    }
+    periods
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,7 +331,65 @@ mod tests {
         assert_eq!(FieldFigures::default().cost_per_visit_fen(), None);
     }
 
+    #[test]
+    fn a_report_is_late_after_the_due_time() {
+        let rules = FieldRules::default();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let at = |h: u32, m: u32| day.and_hms_opt(h, m, 0).unwrap();
+        assert!(!rules.report_late(day, None, at(18, 59)), "not due yet");
+        assert!(rules.report_late(day, None, at(19, 1)), "missing after 19:00");
+        assert!(!rules.report_late(day, Some(at(18, 30)), at(23, 0)), "in on time");
+        assert!(rules.report_late(day, Some(at(20, 0)), at(23, 0)), "in late");
+        assert!(rules.report_late(day, None, at(0, 0) + chrono::Duration::days(1)), "the next morning");
+    }
+
+    #[test]
+    fn clock_times_parse_strictly() {
+        assert_eq!(parse_clock("19:00"), Some(1140));
+        assert_eq!(parse_clock(" 7:05 "), Some(425));
+        assert_eq!(parse_clock("24:00"), None);
+        assert_eq!(parse_clock("18:60"), None);
+        assert_eq!(parse_clock("1900"), None);
+        assert_eq!(parse_clock("+1:00"), None);
+        assert_eq!(clock_text(1140), "19:00");
+    }
+
+    #[test]
+    fn a_working_day_carries_its_share_of_the_month() {
+        // November 2026 has 21 working days; the 21st is a Saturday.
+        let monday = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        assert_eq!(day_target(21_000_00, monday), 1_000_00);
+        assert_eq!(day_target(10_00, monday), 48, "10 yuan over 21 days, rounded");
+        assert_eq!(day_target(21_000_00, chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()), 0);
+    }
+
+    #[test]
+    fn roll_ups_follow_weeks_and_months() {
+        let d = |m: u32, day: u32| chrono::NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        // 2026-11-04 is a Wednesday.
+        assert_eq!(roll_up_periods(d(11, 4), d(11, 20), false), vec![(d(11, 4), d(11, 8)), (d(11, 9), d(11, 15)), (d(11, 16), d(11, 20))]);
+        assert_eq!(roll_up_periods(d(10, 15), d(12, 3), true), vec![(d(10, 15), d(10, 31)), (d(11, 1), d(11, 30)), (d(12, 1), d(12, 3))]);
+        assert!(roll_up_periods(d(11, 5), d(11, 4), true).is_empty());
+    }
+
     proptest! {
+        #[test]
+        fn roll_up_periods_tile_the_range(start in 0i64..800, length in 0i64..400, monthly: bool) {
+            let from = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap() + chrono::Duration::days(start);
+            let to = from + chrono::Duration::days(length);
+            let periods = roll_up_periods(from, to, monthly);
+            prop_assert_eq!(periods.first().map(|p| p.0), Some(from));
+            prop_assert_eq!(periods.last().map(|p| p.1), Some(to));
+            for pair in periods.windows(2) {
+                prop_assert_eq!(pair[0].1 + chrono::Duration::days(1), pair[1].0);
+            }
+            for (first, last) in &periods {
+                prop_assert!(first <= last);
+                let longest = if monthly { 31 } else { 7 };
+                prop_assert!((*last - *first).num_days() < longest);
+            }
+        }
+
         #[test]
         fn the_suggestion_visits_every_stop_once(districts in proptest::collection::vec((0u8..4, proptest::option::of((30.0f64..32.0, 120.0f64..122.0))), 0..30)) {
             let stops: Vec<Stop> = districts.iter().map(|(d, at)| Stop { district: format!("区{d}"), at: *at }).collect();

@@ -68,6 +68,18 @@ pub enum ErrorCode {
     ThresholdOrder,
     /// The file is not a table Jingxi can read (not CSV or XLSX, or no header row).
     NotReadable,
+    /// Plans are made for today or a later day.
+    PastDay,
+    /// Reports and costs are for today or an earlier day.
+    FutureDay,
+    /// A plan or report with the manager (or approved) changes only after it is sent back.
+    SheetLocked,
+    /// Nobody approves their own plan or report.
+    OwnSheet,
+    /// A location the browser could not have given (latitude beyond 90°, longitude beyond 180°).
+    InvalidLocation,
+    /// Not a time of day as HH:MM.
+    InvalidTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

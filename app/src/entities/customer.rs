@@ -42,6 +42,9 @@ pub struct Model {
     /// ABC class ("A", "B", "C") by company-wide sales over the last twelve months; derived,
     /// kept by `analytics::service::refresh_customer_classes`, None without sales in that time.
     pub abc_class: Option<String>,
+    /// Where the customer is, in millionths of a degree, for the suggested visit order.
+    pub latitude_e6: Option<i64>,
+    pub longitude_e6: Option<i64>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -1,11 +1,14 @@
 //! SeaORM entities (server only).
 pub mod alert;
+pub mod check_in;
 pub mod company_setting;
 pub mod contact;
 pub mod contract;
 pub mod customer;
 pub mod customer_event;
+pub mod day_sheet;
 pub mod department;
+pub mod field_expense;
 pub mod follow_up;
 pub mod import_upload;
 pub mod login_attempt;
@@ -30,3 +33,4 @@ pub mod target_change;
 pub mod target_plan;
 pub mod team;
 pub mod user;
+pub mod visit_stop;
