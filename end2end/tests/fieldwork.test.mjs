@@ -29,6 +29,7 @@ describe(`field work (${DB})`, () => {
     const tomorrow = isoDay(1);
     const rep = await open(browser, phone, { permissions: ['geolocation'], geolocation: { latitude: 31.2304, longitude: 121.4737 } });
     await login(rep.page, 'rep');
+    await rep.page.waitForURL(`${BASE_URL}/dashboard`);
 
     // Tomorrow: three customers from the suggestions, each with a purpose and a time.
     await rep.page.goto(`${BASE_URL}/fieldwork?day=${tomorrow}`);
@@ -46,11 +47,13 @@ describe(`field work (${DB})`, () => {
     await rep.page.locator('[data-testid="plan-submit"] input[name="form[area]"]').fill('浦东 闵行');
     await press(rep.page.locator('[data-testid="plan-submit"] button[type="submit"]'), phone);
     await rep.page.locator('[data-testid="plan-card"] [data-testid="sheet-status"]', { hasText: '已提交' }).waitFor();
+    await rep.page.evaluate(() => window.scrollTo(0, 0));
     await shot(rep.page, 'field-plan-phone.png');
 
     // The manager approves tomorrow's plan with a comment, from the rep's day.
     const manager = await open(browser, phone);
     await login(manager.page, 'manager');
+    await manager.page.waitForURL(`${BASE_URL}/dashboard`);
     await manager.page.goto(`${BASE_URL}/fieldwork/team?day=${tomorrow}`);
     const row = manager.page.getByTestId('team-row').filter({ hasText: '张伟' });
     await row.getByTestId('team-plan').filter({ hasText: '已提交' }).waitFor();
@@ -83,7 +86,7 @@ describe(`field work (${DB})`, () => {
     await summary.fill(`${await summary.inputValue()}谈妥两台伺服，下周下单`);
     await press(visit.locator('button[type="submit"]'), phone);
     await visit.getByTestId('visit-result').filter({ hasText: '谈妥两台伺服' }).waitFor();
-    assert.match(await rep.page.getByTestId('fig-visits').textContent(), /1/);
+    assert.equal((await rep.page.locator('[data-testid="fig-visits"] td').first().textContent()).trim(), '1', 'one check-in, counted once');
 
     // The day's report: attendance and competitor news; the figures are filled in already.
     const report = rep.page.getByTestId('report-form');
@@ -91,6 +94,7 @@ describe(`field work (${DB})`, () => {
     await report.locator('textarea[name="form[competitors]"]').fill('汇川经销商报价低 8%');
     await press(report.locator('button[value="submit"]'), phone);
     await rep.page.locator('[data-testid="report-card"] [data-testid="sheet-status"]', { hasText: '已提交' }).waitFor();
+    await rep.page.evaluate(() => window.scrollTo(0, 0));
     await shot(rep.page, 'field-day-phone.png');
 
     // The manager signs it off with one tap from the evening view.
@@ -108,5 +112,28 @@ describe(`field work (${DB})`, () => {
     assert.deepEqual([...rep.page.errors, ...manager.page.errors], []);
     await rep.context.close();
     await manager.context.close();
+  });
+
+  test('a manager reads field efficiency on a desktop: people, total and weekly roll-up agree', async () => {
+    const desktop = PROJECTS.find((p) => !p.hasTouch);
+    const { context, page } = await open(browser, desktop);
+    await login(page, 'manager');
+    await page.waitForURL(`${BASE_URL}/dashboard`);
+    await page.goto(`${BASE_URL}/fieldwork/efficiency?from=${isoDay(-41)}&to=${isoDay(0)}`);
+    await page.getByTestId('roll-up-table').waitFor();
+    const visits = async (selector) => {
+      const cells = await page.locator(`${selector} td:nth-of-type(2)`).allTextContents();
+      return cells.map((c) => Number(c.replace(/,/g, '')));
+    };
+    const people = await visits('[data-testid="efficiency-row"]');
+    const [total] = await visits('[data-testid="efficiency-total"]');
+    const weeks = await visits('[data-testid="roll-up-row"]');
+    assert.ok(people.length >= 5 && weeks.length >= 6, `${people.length} people, ${weeks.length} weeks`);
+    assert.ok(total > 100, 'two months of seeded visits');
+    assert.equal(people.reduce((a, b) => a + b, 0), total);
+    assert.equal(weeks.reduce((a, b) => a + b, 0), total);
+    await shot(page, 'field-efficiency-desktop.png');
+    assert.deepEqual(page.errors, []);
+    await context.close();
   });
 });

@@ -156,6 +156,20 @@ async fn a_day_goes_from_plan_to_signed_off_report_and_every_step_is_guarded() {
     assert_eq!((mine.days, mine.visits, mine.planned_visits, mine.planned_done, mine.cost_fen), (1, 1, 3, 1, 35_50));
     assert_eq!(mine.plan_completion_bp(), Some(3333));
     assert!(team.total.visits >= 1);
+    // The same figures as data: JSON and CSV.
+    let (status, _, body) = manager.get(&format!("/api/v1/reports/field?from={today}&to={today}&rep={}", zhang.id), &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let row = &json["rows"][0];
+    assert_eq!((row["user_id"].as_i64(), row["visits"].as_i64(), row["planned_visits"].as_i64(), row["cost"].as_str(), row["plan_completion"].as_str()), (Some(zhang.id), Some(1), Some(3), Some("35.50"), Some("0.3333")));
+    assert_eq!((json["roll_up_by"].as_str(), json["roll_up"][0]["visits"].as_i64()), (Some("week"), Some(1)));
+    let (_, _, csv) = manager.get(&format!("/api/v1/reports/field?from={today}&to={today}&rep={}&format=csv", zhang.id), &[]).await;
+    let csv = csv.trim_start_matches('\u{feff}');
+    assert!(csv.starts_with("user_id,name,team,days,visits,visits_per_day,planned_visits,planned_done,plan_completion,cost,cost_per_visit"), "{csv}");
+    assert!(csv.contains(&format!("{},张伟,上海一组,1,1,1.0,3,1,0.3333,35.50,35.50", zhang.id)), "{csv}");
+    let (_, _, body) = other_manager.get(&format!("/api/v1/reports/field?from={today}&to={today}&rep={}", zhang.id), &[]).await;
+    let foreign: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!((foreign["rows"].as_array().map(Vec::len), foreign["total"]["visits"].as_i64()), (Some(0), Some(0)), "another team's rep shows nothing: {body}");
     let own: Efficiency = rep.call("fieldwork/efficiency", &period).await.unwrap();
     assert_eq!(own.rows.iter().map(|r| r.user_id).collect::<Vec<_>>(), [zhang.id]);
 

@@ -5,6 +5,8 @@
 use super::service::{self, AbcReport};
 use super::{FunnelLine, FunnelReport, RepPerformance, ReportQuery};
 use crate::domain::alerts::Alert;
+use crate::domain::fieldwork::FieldFigures;
+use crate::fieldwork::Efficiency;
 use crate::domain::performance::Activity;
 use crate::auth::service::{load_actor, AuthSession};
 use crate::domain::abc::AbcRule;
@@ -291,6 +293,72 @@ pub fn funnel_table(report: &FunnelReport, texts: &Texts) -> ExportTable {
     ExportTable { sheet: "funnel".into(), headers: ["user_id", "name", "stage", "reached", "advanced", "conversion", "average_days"].map(String::from).to_vec(), rows }
 }
 
+/// Field work figures under their report names: one list serves the JSON and the CSV.
+fn field_cells(f: &FieldFigures) -> Vec<(&'static str, Cell)> {
+    vec![
+        ("days", Cell::Number(f.days)),
+        ("visits", Cell::Number(f.visits)),
+        ("visits_per_day", optional(f.visits_per_day_tenths(), tenths_text)),
+        ("planned_visits", Cell::Number(f.planned_visits)),
+        ("planned_done", Cell::Number(f.planned_done)),
+        ("plan_completion", optional(f.plan_completion_bp(), share_text)),
+        ("cost", Cell::Money(f.cost_fen)),
+        ("cost_per_visit", optional(f.cost_per_visit_fen(), money_input_value)),
+        ("orders", Cell::Number(f.orders)),
+        ("orders_per_visit", optional(f.orders_per_visit_bp(), share_text)),
+        ("sales", Cell::Money(f.sales_fen)),
+        ("sales_per_visit", optional(f.sales_per_visit_fen(), money_input_value)),
+        ("new_customers", Cell::Number(f.new_customers)),
+        ("new_customers_per_visit", optional(f.new_customers_per_visit_bp(), share_text)),
+    ]
+}
+
+fn field_json_of(f: &FieldFigures) -> serde_json::Map<String, Value> {
+    field_cells(f).into_iter().map(|(key, cell)| (key.to_string(), cell_json(cell))).collect()
+}
+
+#[derive(Serialize)]
+struct FieldRowJson<'a> {
+    user_id: i64,
+    name: &'a str,
+    team: Option<&'a str>,
+    #[serde(flatten)]
+    figures: serde_json::Map<String, Value>,
+}
+
+#[derive(Serialize)]
+struct RollUpJson {
+    first: chrono::NaiveDate,
+    last: chrono::NaiveDate,
+    #[serde(flatten)]
+    figures: serde_json::Map<String, Value>,
+}
+
+fn field_json(report: &Efficiency) -> Value {
+    json!({
+        "from": report.from,
+        "to": report.to,
+        "rows": report.rows.iter().map(|row| FieldRowJson { user_id: row.user_id, name: &row.name, team: row.team_name.as_deref(), figures: field_json_of(&row.figures) }).collect::<Vec<_>>(),
+        "total": field_json_of(&report.total),
+        "roll_up_by": if report.monthly { "month" } else { "week" },
+        "roll_up": report.roll_up.iter().map(|r| RollUpJson { first: r.first, last: r.last, figures: field_json_of(&r.figures) }).collect::<Vec<_>>(),
+    })
+}
+
+/// One row per person, then the total; the header names are the JSON's keys.
+pub fn field_table(report: &Efficiency) -> ExportTable {
+    let mut headers: Vec<String> = ["user_id", "name", "team"].map(String::from).to_vec();
+    headers.extend(field_cells(&FieldFigures::default()).into_iter().map(|(key, _)| key.to_string()));
+    let line = |user: Cell, name: String, team: String, figures: &FieldFigures| {
+        let mut cells = vec![user, Cell::Text(name), Cell::Text(team)];
+        cells.extend(field_cells(figures).into_iter().map(|(_, cell)| cell));
+        cells
+    };
+    let mut rows: Vec<Vec<Cell>> = report.rows.iter().map(|row| line(Cell::Number(row.user_id), row.name.clone(), row.team_name.clone().unwrap_or_default(), &row.figures)).collect();
+    rows.push(line(Cell::Text(String::new()), "total".into(), String::new(), &report.total));
+    ExportTable { sheet: "field".into(), headers, rows }
+}
+
 /// One report as a JSON response.
 async fn json_of(db: &sea_orm::DatabaseConnection, actor: &crate::auth::service::Actor, name: &str, query: &ReportQuery, locale: crate::domain::format::Locale) -> Result<Response, AppError> {
     let today = crate::pipeline::service::today();
@@ -300,6 +368,7 @@ async fn json_of(db: &sea_orm::DatabaseConnection, actor: &crate::auth::service:
         "reps" => axum::Json(reps_json(&super::performance::rep_performance(db, actor, query, today).await?)).into_response(),
         "funnel" => axum::Json(funnel_json(&super::funnel::funnel(db, actor, query, today).await?, texts)).into_response(),
         "alerts" => axum::Json(alerts_json(&super::alerts::alerts(db, actor, query, today, false).await?, texts, locale)).into_response(),
+        "field" => axum::Json(field_json(&crate::fieldwork::service::efficiency(db, actor, query, today).await?)).into_response(),
         _ => return Err(AppError::NotFound),
     })
 }
@@ -313,6 +382,7 @@ pub async fn table(db: &sea_orm::DatabaseConnection, actor: &crate::auth::servic
         "reps" => reps_table(&super::performance::rep_performance(db, actor, query, today).await?),
         "funnel" => funnel_table(&super::funnel::funnel(db, actor, query, today).await?, texts),
         "alerts" => alerts_table(&super::alerts::alerts(db, actor, query, today, false).await?, texts, locale),
+        "field" => field_table(&crate::fieldwork::service::efficiency(db, actor, query, today).await?),
         _ => return Err(AppError::NotFound),
     })
 }

@@ -140,9 +140,12 @@ fn DayBody(view: FieldDay, actions: DayActions) -> impl IntoView {
             // Each card's view type is erased: nested together they exceed the compiler's depth limit.
             {view! { <PlanCard view=view.clone() actions /> }.into_any()}
             {plannable.then(|| view! { <AddVisitCard view=view.clone() actions /> }.into_any())}
-            {view! { <VisitsCard view=view.clone() actions /> }.into_any()}
-            {view! { <ReportCard view=view.clone() actions editable=reportable /> }.into_any()}
-            {view! { <ExpensesCard view=view.clone() actions editable=reportable /> }.into_any()}
+            // Visits, the report and costs belong to days that have come.
+            {(view.day <= view.today).then(|| view! {
+                {view! { <VisitsCard view=view.clone() actions /> }.into_any()}
+                {view! { <ReportCard view=view.clone() actions editable=reportable /> }.into_any()}
+                {view! { <ExpensesCard view=view.clone() actions editable=reportable /> }.into_any()}
+            })}
         </div>
     }
 }
@@ -186,7 +189,10 @@ fn SheetStatusLine(sheet: SheetState) -> impl IntoView {
     let submitted = sheet.submitted_at.clone();
     view! {
         <div class="sheet-status">
-            {status_badge(sheet.status)}
+            {match sheet.id {
+                Some(_) => status_badge(sheet.status).into_any(),
+                None => view! { <span class="badge sheet-missing" data-testid="sheet-status">{tr(|t| t.field.missing)}</span> }.into_any(),
+            }}
             {sheet.late.then(|| view! { <span class="badge late" data-testid="late">{tr(|t| t.field.late)}</span> })}
             {submitted.map(|at| view! { <span class="muted">{move || (i18n.t().field.submitted_at)(&at)}</span> })}
         </div>
@@ -272,19 +278,22 @@ fn PlanCard(view: FieldDay, actions: DayActions) -> impl IntoView {
 #[component]
 fn CheckInButton(customer_id: i64, stop_id: Option<i64>, action: ServerAction<CheckIn>) -> impl IntoView {
     let share = RwSignal::new(false);
+    // A plain form (it posts without JavaScript); with JavaScript the location is asked for first.
     let on_submit = move |event: leptos::ev::SubmitEvent| {
-        if !share.get_untracked() {
-            return;
-        }
         event.prevent_default();
         let form = CheckInForm { customer_id: customer_id.to_string(), stop_id: stop_id.map(|id| id.to_string()).unwrap_or_default(), ..Default::default() };
+        if !share.get_untracked() {
+            action.dispatch(CheckIn { form });
+            return;
+        }
         locate(move |position| {
             let (latitude, longitude) = position.map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or_default();
             action.dispatch(CheckIn { form: CheckInForm { latitude, longitude, ..form.clone() } });
         });
     };
+    let url = <CheckIn as leptos::server_fn::ServerFn>::url();
     view! {
-        <ActionForm action attr:class="inline-form check-in" on:submit=on_submit>
+        <form method="post" action=url class="inline-form check-in" on:submit=on_submit>
             <input type="hidden" name="form[customer_id]" value=customer_id />
             <input type="hidden" name="form[stop_id]" value=stop_id.map(|id| id.to_string()).unwrap_or_default() />
             <label class="share-location">
@@ -292,7 +301,7 @@ fn CheckInButton(customer_id: i64, stop_id: Option<i64>, action: ServerAction<Ch
                 {tr(|t| t.field.share_location)}
             </label>
             <button type="submit" class="button primary small" data-testid="check-in" disabled=move || action.pending().get()>{tr(|t| t.field.check_in)}</button>
-        </ActionForm>
+        </form>
     }
 }
 
@@ -433,6 +442,13 @@ fn ReportCard(view: FieldDay, actions: DayActions, editable: bool) -> impl IntoV
     let t = move || i18n.t();
     let rows = view! {
         <table class="figures-table" data-testid="report-figures">
+            <thead>
+                <tr>
+                    <th scope="col"></th>
+                    <th scope="col" class="num">{tr(|t| t.field.fig_actual)}</th>
+                    <th scope="col" class="num">{tr(|t| t.field.fig_against)}</th>
+                </tr>
+            </thead>
             <tbody>
                 {figure_row(move || t().field.fig_planned_done, format!("{} / {}", f.planned_done, f.planned), None, "fig-plan")}
                 {figure_row(move || t().field.fig_visits, format_count(f.visits), None, "fig-visits")}
@@ -738,14 +754,14 @@ fn EfficiencyTable(view: Efficiency) -> impl IntoView {
     view! {
         <p class="muted">{tr(|t| t.field.efficiency_rules)}</p>
         <div class="table-wrap">
-            <table class="data-table" data-testid="efficiency-table">
+            <table class="table" data-testid="efficiency-table">
                 <EfficiencyHead first=|t| t.field.person />
                 <tbody>
                     {view.rows.into_iter().map(|row| {
                         let cells = efficiency_cells(&row.figures);
                         view! {
                             <tr data-testid="efficiency-row" data-user-id=row.user_id>
-                                <th scope="row">{row.name.clone()} <span class="muted">{row.team_name.clone().unwrap_or_default()}</span></th>
+                                <th scope="row">{row.name.clone()} <small class="muted">{row.team_name.clone().unwrap_or_default()}</small></th>
                                 {cells.into_iter().map(|c| view! { <td class="num">{c}</td> }).collect_view()}
                             </tr>
                         }
@@ -761,7 +777,7 @@ fn EfficiencyTable(view: Efficiency) -> impl IntoView {
         </div>
         <h2>{if view.monthly { tr(|t| t.field.roll_up_monthly) } else { tr(|t| t.field.roll_up_weekly) }}</h2>
         <div class="table-wrap">
-            <table class="data-table" data-testid="roll-up-table">
+            <table class="table" data-testid="roll-up-table">
                 <EfficiencyHead first=|t| t.field.period />
                 <tbody>
                     {view.roll_up.into_iter().map(|row| {

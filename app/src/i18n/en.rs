@@ -360,6 +360,8 @@ pub static TEXTS: Texts = Texts {
         delivery: |s| match s { "pending" => "Pending", "partial" => "Partly delivered", "delivered" => "Delivered", _ => "" },
     },
     field: FieldTexts {
+        fig_actual: "Actual",
+        fig_against: "Target / per visit",
         no_candidates: "No customers to add: search by name, or look in the lead pool.",
         roll_up_weekly: "By week",
         roll_up_monthly: "By month",
@@ -414,7 +416,7 @@ pub static TEXTS: Texts = Texts {
         fig_payments_month: "Payments this month",
         fig_cost: "Field costs",
         report: "Daily report",
-        against_hint: "Figures come from check-ins, follow-ups, orders, payments and targets; the right column is the target (or cost per visit).",
+        against_hint: "Figures come from check-ins, follow-ups, orders, payments and targets.",
         attendance: "Attendance",
         complaints: "Complaints handled",
         competitors: "Competitor information",

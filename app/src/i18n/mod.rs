@@ -345,6 +345,8 @@ pub struct DashboardTexts {
 
 /// Alerts: who or what needs a manager's attention, and why.
 pub struct FieldTexts {
+    pub fig_actual: &'static str,
+    pub fig_against: &'static str,
     pub no_candidates: &'static str,
     pub roll_up_weekly: &'static str,
     pub roll_up_monthly: &'static str,

@@ -360,6 +360,8 @@ pub static TEXTS: Texts = Texts {
         delivery: |s| match s { "pending" => "待发货", "partial" => "部分发货", "delivered" => "已发货", _ => "" },
     },
     field: FieldTexts {
+        fig_actual: "实际",
+        fig_against: "目标 / 每次拜访",
         no_candidates: "没有找到可添加的客户：按名称搜索，或在公海中查找。",
         roll_up_weekly: "按周汇总",
         roll_up_monthly: "按月汇总",
@@ -414,7 +416,7 @@ pub static TEXTS: Texts = Texts {
         fig_payments_month: "本月回款",
         fig_cost: "外勤费用",
         report: "每日销售报告",
-        against_hint: "数字取自签到、跟进、订单、回款和目标；右列为目标（费用行为每次拜访费用）。",
+        against_hint: "数字取自签到、跟进、订单、回款和目标。",
         attendance: "出勤",
         complaints: "处理的投诉",
         competitors: "竞争对手信息",
