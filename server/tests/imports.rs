@@ -8,7 +8,7 @@ use app::domain::import::RowError;
 use app::error::AppError;
 use app::entities::{customer, opportunity, order_line, product, sales_order};
 use app::imports::{ImportReport, UploadPreview};
-use common::{fields, Client, TestApp};
+use common::{data_dir, fields, Client, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 fn gbk(text: &str) -> Vec<u8> {
@@ -387,25 +387,11 @@ async fn administrators_import_people_with_their_teams_and_departments() {
     assert_eq!(preview(&manager, 1, "users").await.unwrap_err(), AppError::Forbidden, "people are the administrators'");
 }
 
-/// The shared data sets live outside the repository (`JINGXI_DATA_DIR`, default `../shared/data`
-/// next to the checkout); tests that need them say so and pass when they are absent.
-fn data_dir(set: &str) -> Option<std::path::PathBuf> {
-    let root = std::env::var("JINGXI_DATA_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    let dir = root.join(set);
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: the data set {} is not there (set JINGXI_DATA_DIR)", dir.display());
-        None
-    }
-}
-
 #[tokio::test]
 async fn the_maven_preset_imports_all_8800_opportunities_once() {
     let Some(dir) = data_dir("maven_crm_sales_opportunities") else { return };
     let app = TestApp::empty().await;
-    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
-    let files = app::imports::presets::MavenFiles { sales_teams: read("sales_teams.csv"), products: read("products.csv"), accounts: read("accounts.csv"), sales_pipeline: read("sales_pipeline.csv") };
+    let files = common::maven_files(&dir);
     let dry = app::imports::presets::import_maven_crm(&app.db, &files, false, &|_, _, _| {}).await.unwrap();
     assert!(!dry.committed && dry.error_count == 0);
     assert_eq!(opportunity::Entity::find().count(&app.db).await.unwrap(), 0, "a dry run writes nothing");

@@ -226,7 +226,7 @@ pub async fn remove_visit(stop_id: i64) -> Result<(), AppError> {
 #[server(endpoint = "fieldwork/reorder")]
 pub async fn use_suggested_order(day: String, version: i32) -> Result<(), AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    service::use_suggested_order(&state.db, &actor, &day, version).await
+    service::use_suggested_order(&state.db, &actor, &day, version, crate::pipeline::service::today()).await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,7 +240,7 @@ pub struct PlanForm {
 #[server(endpoint = "fieldwork/submit_plan")]
 pub async fn submit_plan(form: PlanForm) -> Result<(), AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    service::submit_plan(&state.db, &actor, &form).await
+    service::submit_plan(&state.db, &actor, &form, crate::pipeline::service::today()).await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -29,9 +29,15 @@ fn FieldTabs(current: &'static str) -> impl IntoView {
     }
 }
 
-fn status_badge(status: SheetStatus) -> impl IntoView {
+/// A sheet's status ("missing" before it exists) and, when it is late, a late badge.
+fn sheet_badges(sheet: &SheetState) -> impl IntoView {
     let i18n = use_i18n();
-    view! { <span class=format!("badge sheet-{}", status.as_str()) data-testid="sheet-status">{move || i18n.t().field.statuses[status.index()]}</span> }
+    let status = sheet.status;
+    let status = match sheet.id {
+        Some(_) => view! { <span class=format!("badge sheet-{}", status.as_str()) data-testid="sheet-status">{move || i18n.t().field.statuses[status.index()]}</span> }.into_any(),
+        None => view! { <span class="badge sheet-missing" data-testid="sheet-status">{tr(|t| t.field.missing)}</span> }.into_any(),
+    };
+    (status, sheet.late.then(|| view! { <span class="badge late" data-testid="late">{tr(|t| t.field.late)}</span> }))
 }
 
 /// A day's link within the page, keeping whose day it is.
@@ -189,11 +195,7 @@ fn SheetStatusLine(sheet: SheetState) -> impl IntoView {
     let submitted = sheet.submitted_at.clone();
     view! {
         <div class="sheet-status">
-            {match sheet.id {
-                Some(_) => status_badge(sheet.status).into_any(),
-                None => view! { <span class="badge sheet-missing" data-testid="sheet-status">{tr(|t| t.field.missing)}</span> }.into_any(),
-            }}
-            {sheet.late.then(|| view! { <span class="badge late" data-testid="late">{tr(|t| t.field.late)}</span> })}
+            {sheet_badges(&sheet)}
             {submitted.map(|at| view! { <span class="muted">{move || (i18n.t().field.submitted_at)(&at)}</span> })}
         </div>
         {reviewed}
@@ -659,11 +661,7 @@ fn TeamSheet(label: fn(&Texts) -> &'static str, sheet: SheetState, detail: Strin
     view! {
         <div class="team-sheet" data-testid=testid>
             <span class="team-sheet-label">{tr(label)}</span>
-            {match sheet.id {
-                Some(_) => view! { {status_badge(sheet.status)} }.into_any(),
-                None => view! { <span class="badge sheet-missing">{tr(|t| t.field.missing)}</span> }.into_any(),
-            }}
-            {sheet.late.then(|| view! { <span class="badge late">{tr(|t| t.field.late)}</span> })}
+            {sheet_badges(&sheet)}
             <span class="muted">{detail}</span>
             {waiting.then(|| view! {
                 <ActionForm action=review attr:class="inline-form">

@@ -141,15 +141,15 @@ fn suggestion(stops: &[visit_stop::Model], customers: &HashMap<i64, customer::Mo
     suggested_order(&domain_stops).into_iter().map(|i| stops[i].id).collect()
 }
 
-/// Sales or payments of one owner between two days, through the viewer's scope.
-async fn owner_sum<E: crate::auth::scope::Owned>(db: &impl ConnectionTrait, actor: &Actor, owner: i64, filter: sea_orm::Condition, amount: E::Column) -> AppResult<(i64, i64)> {
-    let figures = per_owner(db, visible::<E>(&actor.scope()).filter(E::owner_column().eq(owner)).filter(filter), vec![Expr::val(1).count(), sum_as_bigint(Expr::col(amount))]).await?;
-    Ok(figures.get(&owner).map(|v| (v[0], v[1])).unwrap_or_default())
-}
-
-async fn month_target(db: &impl ConnectionTrait, actor: &Actor, owner: i64, metric: Metric, day: NaiveDate) -> Option<i64> {
-    let report = crate::targets::service::progress(db, actor, day.year(), metric, &format!("user:{owner}"), day).await.ok()?;
-    report.periods.get(2).map(|p| p.progress.target).filter(|t| *t > 0)
+/// One owner's count and sum of `amount` on `day`, and the sum from the month's first day to `day`,
+/// in one grouped query through the viewer's scope.
+async fn day_and_month<E: crate::auth::scope::Owned>(db: &impl ConnectionTrait, actor: &Actor, owner: i64, on: E::Column, amount: E::Column, day: NaiveDate) -> AppResult<[i64; 3]> {
+    let month_first = day.with_day(1).unwrap_or(day);
+    let on_day = || Expr::col(on).eq(day);
+    let figures = vec![sum_as_bigint(Expr::case(on_day(), 1).finally(0)), sum_as_bigint(Expr::case(on_day(), Expr::col(amount)).finally(0)), sum_as_bigint(Expr::col(amount))];
+    let select = visible::<E>(&actor.scope()).filter(E::owner_column().eq(owner)).filter(on.between(month_first, day));
+    let values = per_owner(db, select, figures).await?;
+    Ok(values.get(&owner).map(|v| [v[0], v[1], v[2]]).unwrap_or_default())
 }
 
 async fn day_figures(db: &impl ConnectionTrait, actor: &Actor, owner: i64, day: NaiveDate, stops: &[visit_stop::Model], visits: &[check_in::Model], cost_fen: i64) -> AppResult<DayFigures> {
@@ -160,13 +160,10 @@ async fn day_figures(db: &impl ConnectionTrait, actor: &Actor, owner: i64, day: 
     let complaint = Expr::case(follow_up::Column::Kind.eq(FollowUpKind::Complaint.as_str()), 1).finally(0);
     let counted = per_owner(db, follow_ups, vec![Expr::val(1).count(), sum_as_bigint(complaint)]).await?;
     let (follow_up_count, complaints) = counted.get(&owner).map(|v| (v[0], v[1])).unwrap_or_default();
-    let month_first = day.with_day(1).unwrap_or(day);
-    let on_day = |column: sales_order::Column| sea_orm::Condition::all().add(column.eq(day));
-    let (orders, sales_fen) = owner_sum::<sales_order::Entity>(db, actor, owner, on_day(sales_order::Column::OrderedOn), sales_order::Column::AmountFen).await?;
-    let (_, month_sales_fen) = owner_sum::<sales_order::Entity>(db, actor, owner, sea_orm::Condition::all().add(sales_order::Column::OrderedOn.between(month_first, day)), sales_order::Column::AmountFen).await?;
-    let (_, payments_fen) = owner_sum::<payment::Entity>(db, actor, owner, sea_orm::Condition::all().add(payment::Column::ReceivedOn.eq(day)), payment::Column::AmountFen).await?;
-    let (_, month_payments_fen) = owner_sum::<payment::Entity>(db, actor, owner, sea_orm::Condition::all().add(payment::Column::ReceivedOn.between(month_first, day)), payment::Column::AmountFen).await?;
-    let month_sales_target_fen = month_target(db, actor, owner, Metric::Sales, day).await;
+    let [orders, sales_fen, month_sales_fen] = day_and_month::<sales_order::Entity>(db, actor, owner, sales_order::Column::OrderedOn, sales_order::Column::AmountFen, day).await?;
+    let [_, payments_fen, month_payments_fen] = day_and_month::<payment::Entity>(db, actor, owner, payment::Column::ReceivedOn, payment::Column::AmountFen, day).await?;
+    let targets = crate::targets::service::month_targets(db, owner, day, &[Metric::Sales, Metric::Collections]).await?;
+    let (month_sales_target_fen, month_payments_target_fen) = (targets[0], targets[1]);
     Ok(DayFigures {
         planned: stops.len() as i64,
         planned_done: stops.iter().filter(|s| done.contains(&s.id)).count() as i64,
@@ -181,7 +178,7 @@ async fn day_figures(db: &impl ConnectionTrait, actor: &Actor, owner: i64, day: 
         month_sales_fen,
         month_sales_target_fen,
         month_payments_fen,
-        month_payments_target_fen: month_target(db, actor, owner, Metric::Collections, day).await,
+        month_payments_target_fen,
     })
 }
 
@@ -392,8 +389,8 @@ pub async fn remove_visit<C: ConnectionTrait + TransactionTrait>(db: &C, actor: 
     Ok(())
 }
 
-pub async fn use_suggested_order<C: ConnectionTrait + TransactionTrait>(db: &C, actor: &Actor, day: &str, version: i32) -> AppResult<()> {
-    let day = parse_day(day, crate::pipeline::service::today())?;
+pub async fn use_suggested_order<C: ConnectionTrait + TransactionTrait>(db: &C, actor: &Actor, day: &str, version: i32, today: NaiveDate) -> AppResult<()> {
+    let day = parse_day(day, today)?;
     let txn = begin_write(db).await?;
     let plan = own_editable_sheet(&txn, actor, SheetKind::Plan, day).await?;
     if plan.version != version {
@@ -432,9 +429,9 @@ async fn set_status(db: &impl ConnectionTrait, sheet: &day_sheet::Model, version
     update_versioned::<day_sheet::Entity>(db, changes, (day_sheet::Column::Id, sheet.id), (day_sheet::Column::Version, version), "status").await
 }
 
-pub async fn submit_plan<C: ConnectionTrait + TransactionTrait>(db: &C, actor: &Actor, form: &PlanForm) -> AppResult<()> {
+pub async fn submit_plan<C: ConnectionTrait + TransactionTrait>(db: &C, actor: &Actor, form: &PlanForm, today: NaiveDate) -> AppResult<()> {
     let mut checks = Checks::default();
-    let day = checks.check("day", parse_day(&form.day, crate::pipeline::service::today()).map_err(|_| ErrorCode::InvalidDate));
+    let day = checks.check("day", parse_day(&form.day, today).map_err(|_| ErrorCode::InvalidDate));
     let area = checks.check("area", forms::parse_optional_text(&form.area, 100));
     checks.into_result().map_err(AppError::Validation)?;
     let (Some(day), Some(area)) = (day, area) else { return Err(AppError::internal("checks passed without values")) };

@@ -651,6 +651,31 @@ async fn weighted_pipeline(db: &impl ConnectionTrait, facts: &DealFacts, reps: &
     Ok(open.into_iter().filter_map(|(stage, amount)| facts.stages.get(&stage).filter(|s| !s.won && !s.lost).map(|s| weighted_fen(amount, s.probability_percent as u8))).sum())
 }
 
+/// One person's target for the month holding `day`, for each of `metrics` (none where the plan
+/// gives them nothing). The caller has already decided the viewer may see that person's figures.
+pub async fn month_targets(db: &impl ConnectionTrait, person: i64, day: NaiveDate, metrics: &[Metric]) -> AppResult<Vec<Option<i64>>> {
+    let plans: HashMap<i64, String> = target_plan::Entity::find()
+        .filter(target_plan::Column::Year.eq(day.year()))
+        .filter(target_plan::Column::Metric.is_in(metrics.iter().map(|m| m.as_str())))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|plan| (plan.id, plan.metric))
+        .collect();
+    let cells: Vec<(i64, i64)> = target_cell::Entity::find()
+        .select_only()
+        .column(target_cell::Column::PlanId)
+        .column(target_cell::Column::Amount)
+        .filter(target_cell::Column::PlanId.is_in(plans.keys().copied()))
+        .filter(target_cell::Column::UserId.eq(person))
+        .filter(target_cell::Column::Month.eq(day.month() as i32))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let target_of = |metric: &Metric| cells.iter().filter(|(plan, _)| plans.get(plan).is_some_and(|m| m == metric.as_str())).map(|(_, amount)| *amount).sum::<i64>();
+    Ok(metrics.iter().map(|metric| Some(target_of(metric)).filter(|t| *t > 0)).collect())
+}
+
 /// Progress of a node in `year` seen on `today`: the year, and the quarter, month and ISO week
 /// holding the day looked at (today within the year, else its first or last day).
 pub async fn progress(db: &impl ConnectionTrait, actor: &Actor, year: i32, metric: Metric, node_key: &str, today: NaiveDate) -> AppResult<ProgressReport> {

@@ -171,3 +171,22 @@ pub async fn order(app: &TestApp, owner: i64, customer: i64, on: (i32, u32, u32)
     app::pipeline::service::mark_first_order(&app.db, customer, order.ordered_on).await.unwrap();
     order
 }
+
+/// The shared data sets live outside the repository (`JINGXI_DATA_DIR`, default `../shared/data`
+/// next to the checkout); tests that need them say so and pass when they are absent.
+pub fn data_dir(set: &str) -> Option<std::path::PathBuf> {
+    let root = std::env::var("JINGXI_DATA_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
+    let dir = root.join(set);
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: the data set {} is not there (set JINGXI_DATA_DIR)", dir.display());
+        None
+    }
+}
+
+/// The Maven CRM data set's four tables as the import preset reads them.
+pub fn maven_files(dir: &std::path::Path) -> app::imports::presets::MavenFiles {
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    app::imports::presets::MavenFiles { sales_teams: read("sales_teams.csv"), products: read("products.csv"), accounts: read("accounts.csv"), sales_pipeline: read("sales_pipeline.csv") }
+}
