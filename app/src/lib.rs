@@ -109,6 +109,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("analytics") view=analytics::page::AbcPage ssr=SsrMode::Async />
                     <Route path=path!("analytics/abc") view=analytics::page::AbcPage ssr=SsrMode::Async />
                     <Route path=path!("analytics/reps") view=analytics::reps_page::RepsPage ssr=SsrMode::Async />
+                    <Route path=path!("analytics/products") view=analytics::products_page::ProductAnalysisPage ssr=SsrMode::Async />
+                    <Route path=path!("analytics/customers") view=analytics::customers_page::CustomerAnalysisPage ssr=SsrMode::Async />
                     <Route path=path!("analytics/funnel") view=analytics::funnel_page::FunnelPage ssr=SsrMode::Async />
                     <Route path=path!("analytics/alerts") view=analytics::alerts_page::AlertsPage ssr=SsrMode::Async />
                     <Route path=path!("fieldwork") view=fieldwork::FieldDayPage ssr=SsrMode::Async />

@@ -128,6 +128,102 @@ describe(`rep performance (${DB})`, () => {
   }
 });
 
+describe(`customer analysis (${DB})`, () => {
+  for (const project of PROJECTS) {
+    test(`a manager sees the customer composition on a ${project.name}, regroups it, and reads a customer's trend and worth`, async () => {
+      const { context, page } = await open(browser, project);
+      await login(page, 'manager');
+      await page.waitForURL(`${BASE_URL}/dashboard`);
+      await page.goto(`${BASE_URL}/analytics/abc`);
+      await waitForHydration(page);
+      await press(page.locator('.tabs a[href="/analytics/customers"]'), project);
+      await page.waitForURL(`${BASE_URL}/analytics/customers`);
+      await page.getByTestId('composition-table').waitFor({ state: 'attached' });
+      await page.locator('#composition-chart canvas').first().waitFor({ timeout: 20_000 });
+      assert.match(await page.getByTestId('value-formula').textContent(), /客户终身价值 = 客户年均毛利 × 预计剩余合作年数/);
+
+      // The groups add up to the total, and the export's total line holds the page's total.
+      const sales = (await page.locator('[data-testid="composition-row"] td:nth-child(4)').allTextContents()).map(fen);
+      const total = fen(await page.getByTestId('total-sales').textContent());
+      assert.ok(total > 0, 'the demo team sold something this year');
+      assert.equal(sales.reduce((a, b) => a + b, 0), total);
+      const href = await page.getByTestId('export-csv').getAttribute('href');
+      const csv = (await (await page.request.get(`${BASE_URL}${href}`)).text()).replace(/^\uFEFF/, '').trim().split('\n');
+      const header = csv[0].split(',');
+      assert.equal(fen(csv[csv.length - 1].split(',')[header.indexOf('sales')]), total);
+
+      // New or returning, one tap away; the same total.
+      await press(page.getByTestId('by-age'), project);
+      await page.waitForURL(/by=age/);
+      await page.locator('[data-testid="composition-row"][data-key="returning"]').waitFor({ state: 'attached' });
+      assert.equal(fen(await page.getByTestId('total-sales').textContent()), total);
+      assert.deepEqual(page.errors, []);
+      await page.getByTestId('composition-summary').scrollIntoViewIfNeeded();
+      await shot(page, `customer-analysis-${project.name}.png`);
+
+      // A customer's file: their sales by month, shares of the company and the region, and worth.
+      await page.goto(`${BASE_URL}/analytics/abc`);
+      await page.getByTestId('abc-card').first().waitFor();
+      const customerHref = await page.locator('[data-testid="abc-card"] a').first().getAttribute('href');
+      await page.goto(`${BASE_URL}${customerHref}`);
+      await page.getByTestId('last-12').waitFor();
+      assert.ok(fen(await page.getByTestId('last-12').textContent()) > 0, 'an A customer bought in the last twelve months');
+      assert.ok(await page.getByTestId('year-share').count() === 3);
+      await page.locator('#customer-trend-chart canvas').first().waitFor({ timeout: 20_000 });
+      await page.getByTestId('customer-trend').scrollIntoViewIfNeeded();
+      assert.deepEqual(page.errors, []);
+      await shot(page, `customer-trend-${project.name}.png`);
+      await context.close();
+    });
+  }
+});
+
+describe(`product analysis (${DB})`, () => {
+  for (const project of PROJECTS) {
+    test(`an administrator ranks products with margin and turnover on a ${project.name}, and enters month-end stock`, async () => {
+      const { context, page } = await open(browser, project);
+      await login(page, 'admin');
+      await page.waitForURL(`${BASE_URL}/dashboard`);
+      await page.goto(`${BASE_URL}/analytics/products`);
+      await page.getByTestId('product-table').waitFor({ state: 'attached' });
+      await waitForHydration(page);
+      await page.locator('#product-chart canvas').first().waitFor({ timeout: 20_000 });
+
+      // Ranked by sales, highest first; the seeded stock gives the best seller a turnover.
+      const rows = page.getByTestId('product-row');
+      const sales = (await rows.locator('td:nth-child(5)').allTextContents()).map(fen);
+      assert.deepEqual([...sales].sort((a, b) => b - a), sales);
+      assert.match(await rows.first().locator('td:nth-child(10)').textContent(), /次$/);
+
+      // The export lists every product with the page's total.
+      const href = await page.getByTestId('export-csv').getAttribute('href');
+      const csv = (await (await page.request.get(`${BASE_URL}${href}`)).text()).replace(/^\uFEFF/, '').trim().split('\n');
+      assert.equal(csv.length - 1, Number(await page.getByTestId('product-count').textContent()));
+      const header = csv[0].split(',');
+      const csvTotal = csv.slice(1).reduce((sum, line) => sum + fen(line.split(',').slice(-12)[1]), 0);
+      assert.equal(header.slice(-12)[1], 'sales');
+      assert.equal(csvTotal, fen(await page.getByTestId('total-sales').textContent()));
+
+      // Month-end stock: an unknown code is refused at its field, a real one is saved.
+      const form = page.getByTestId('stock-form');
+      await form.locator('input[name="form[product]"]').fill('NO-SUCH-SKU');
+      await form.locator('input[name="form[month]"]').fill('2026-10');
+      await form.locator('input[name="form[quantity]"]').fill('12');
+      await press(form.locator('button[type="submit"]'), project);
+      await form.locator('.field-error[data-field="product"]').waitFor();
+      const code = await rows.first().getAttribute('data-code');
+      await form.locator('input[name="form[product]"]').fill(code);
+      await form.locator('input[name="form[month]"]').fill(project.hasTouch ? '2027-02' : '2027-01');
+      await press(form.locator('button[type="submit"]'), project);
+      await page.getByTestId('stock-saved').waitFor();
+      assert.deepEqual(page.errors, []);
+      await page.getByTestId('product-summary').scrollIntoViewIfNeeded();
+      await shot(page, `products-${project.name}.png`);
+      await context.close();
+    });
+  }
+});
+
 describe(`funnel (${DB})`, () => {
   for (const project of PROJECTS) {
     test(`a manager finds the leaking stage of each rep on a ${project.name}`, async () => {

@@ -15,6 +15,7 @@ mod m20261127_000010_targets;
 mod m20261201_000011_customer_abc;
 mod m20261202_000012_alerts;
 mod m20261203_000013_fieldwork;
+mod m20261204_000014_inventory;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_customer_abc::Migration),
             Box::new(m20261202_000012_alerts::Migration),
             Box::new(m20261203_000013_fieldwork::Migration),
+            Box::new(m20261204_000014_inventory::Migration),
         ]
     }
 }

@@ -199,6 +199,7 @@ async fn seed(db: &sea_orm::DatabaseConnection, config: &Config, deals: app::see
                 let plans = app::targets::service::seed_demo_targets(db, chrono::Local::now().date_naive()).await.map_err(|e| format!("seeding targets failed: {e}"))?;
                 app::analytics::service::refresh_customer_classes(db, app::pipeline::service::today()).await.map_err(|e| format!("classing customers failed: {e}"))?;
                 let sheets = app::seed_fieldwork::seed_demo_field_work(db, app::pipeline::service::today()).await.map_err(|e| format!("seeding field work failed: {e}"))?;
+                app::analytics::products::seed_demo_stock(db, app::pipeline::service::today()).await.map_err(|e| format!("seeding stock failed: {e}"))?;
                 println!("demo company created with {customers} customers, {deals} deals, {plans} target plans and {sheets} field work plans and reports: log in as admin, manager or rep with password {}", app::seed::DEMO_PASSWORD);
                 Ok(())
             }

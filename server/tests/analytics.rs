@@ -625,3 +625,204 @@ async fn each_role_gets_its_dashboard_and_the_trend_counts_what_they_see_by_mont
     assert!(admin_view.abc.is_some() && admin_view.agenda.is_none() && admin_view.leaderboard.unwrap().rows.iter().any(|r| r.user_id == liu.id));
     assert_eq!(load(&app.client()).await, Err(AppError::Unauthorized));
 }
+
+/// Sets a test customer's owner, province and industry.
+async fn place(app: &TestApp, id: i64, owner: &user::Model, province: &str, industry: &str) {
+    use sea_orm::sea_query::Expr;
+    customer::Entity::update_many()
+        .col_expr(customer::Column::OwnerId, Expr::value(owner.id))
+        .col_expr(customer::Column::Province, Expr::value(province))
+        .col_expr(customer::Column::Industry, Expr::value(industry))
+        .filter(customer::Column::Id.eq(id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+async fn composition(client: &Client, by: &str, extra: &[(&str, &str)]) -> Result<app::analytics::CustomerComposition, AppError> {
+    let mut form = vec![("query[from]", "2031-01-01"), ("query[to]", "2031-12-31"), ("query[region]", "测试省"), ("query[by]", by)];
+    form.extend_from_slice(extra);
+    client.call("analytics/customers", &form).await
+}
+
+/// (key, customers, buyers, sales, gross profit) per group, in the report's order.
+fn groups(report: &app::analytics::CustomerComposition) -> Vec<(&str, i64, i64, i64, i64)> {
+    report.lines.iter().map(|l| (l.key.as_str(), l.customers, l.buyers, l.sales_fen, l.gross_profit_fen)).collect()
+}
+
+#[tokio::test]
+async fn customer_composition_retention_and_lifetime_value_match_figures_worked_out_by_hand() {
+    let app = TestApp::demo().await;
+    let Cast { admin, manager, rep, zhang, wang, liu, ids } = cast(&app, &["甲方精密机械制造股份有限公司", "乙方", "丙方", "丁方", "戊方", "己方"]).await;
+    let (jia, yi, bing, ding, wu, ji) = (ids[0], ids[1], ids[2], ids[3], ids[4], ids[5]);
+    place(&app, jia, &zhang, "测试省", "机械").await;
+    place(&app, yi, &zhang, "测试省", "机械").await;
+    place(&app, bing, &wang, "测试省", "电子").await;
+    place(&app, ding, &liu, "测试省", "").await;
+    place(&app, wu, &zhang, "测试省", "电子").await;
+    place(&app, ji, &liu, "别省", "电子").await;
+    // 2030 (the earlier twelve months): 甲 and 乙 buy. 2031: 甲 again, 丙 丁 己 for the first time.
+    order(&app, zhang.id, jia, (2030, 3, 1), 1_000_00, 500_00).await;
+    order(&app, zhang.id, yi, (2030, 5, 2), 500_00, 0).await;
+    order(&app, zhang.id, jia, (2031, 3, 1), 40_000_00, 30_000_00).await;
+    order(&app, zhang.id, jia, (2031, 9, 1), 20_000_00, 10_000_00).await; // 甲 2031: 60,000.00, profit 20,000.00
+    order(&app, wang.id, bing, (2031, 6, 3), 150_000_00, 135_000_00).await; // 丙: 150,000.00, profit 15,000.00
+    order(&app, liu.id, ding, (2031, 7, 4), 5_000_00, 0).await; // 丁: 5,000.00
+    order(&app, liu.id, ji, (2031, 8, 5), 10_000_00, 0).await; // 己, in another province
+
+    // 测试省 in 2031: five customers, three bought, 215,000.00 in sales, 40,000.00 gross profit.
+    let by_industry = composition(&admin, "industry", &[]).await.unwrap();
+    assert_eq!(groups(&by_industry), [("电子", 2, 1, 150_000_00, 15_000_00), ("机械", 2, 1, 60_000_00, 20_000_00), ("", 1, 1, 5_000_00, 5_000_00)]);
+    assert_eq!((by_industry.total.customers, by_industry.total.buyers, by_industry.total.sales_fen, by_industry.total.gross_profit_fen), (5, 3, 215_000_00, 40_000_00));
+    let by_size = composition(&admin, "size", &[]).await.unwrap();
+    assert_eq!(groups(&by_size), [("medium", 1, 1, 150_000_00, 15_000_00), ("small", 1, 1, 60_000_00, 20_000_00), ("occasional", 1, 1, 5_000_00, 5_000_00), ("none", 2, 0, 0, 0)]);
+    let by_age = composition(&admin, "age", &[]).await.unwrap();
+    assert_eq!(groups(&by_age), [("new", 2, 2, 155_000_00, 20_000_00), ("returning", 2, 1, 60_000_00, 20_000_00), ("no_order", 1, 0, 0, 0)]);
+    let by_stage = composition(&admin, "stage", &[]).await.unwrap();
+    assert_eq!(by_stage.lines.iter().map(|l| l.customers).sum::<i64>(), 5);
+
+    // Retention over 2030 → 2031 (the whole company): of 甲 and 乙 only 甲 came back, 50%, so
+    // 0.5 ÷ 0.5 = 1 more year is expected. 2031's gross profit per buyer: (20,000 + 15,000 +
+    // 5,000 + 10,000) ÷ 4 = 12,500.00; lifetime value 12,500.00 × 1.
+    let value = &by_industry.value;
+    assert_eq!((value.earlier_buyers, value.kept, value.retention_bp, value.remaining_tenths), (2, 1, Some(5_000), Some(10)));
+    assert_eq!((value.average_yearly_gp_fen, value.lifetime_value_fen), (Some(12_500_00), Some(12_500_00)));
+
+    // The same numbers as data.
+    let query = format!("from=2031-01-01&to=2031-12-31&region={}", app::customers::urlencode("测试省"));
+    let (status, _, body) = admin.get(&format!("/api/v1/reports/composition?{query}"), &[("accept", "application/json")]).await;
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let first = &json["groups"][0];
+    assert_eq!((first["key"].as_str(), first["sales"].as_str(), first["share"].as_str(), first["margin"].as_str()), (Some("电子"), Some("150000.00"), Some("0.6977"), Some("0.1000")));
+    assert_eq!(json["groups"][2]["label"].as_str(), Some("未填写"), "the label in the reader's language");
+    assert_eq!((json["value"]["retention"].as_str(), json["value"]["remaining_years"].as_str(), json["value"]["lifetime_value"].as_str()), (Some("0.5000"), Some("1.0"), Some("12500.00")));
+    let (status, _, csv) = admin.get(&format!("/api/v1/reports/composition?{query}&by=size&format=csv"), &[]).await;
+    assert_eq!(status, 200);
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "key,label,customers,buyers,sales,share,gross_profit,margin");
+    assert!(lines[1].starts_with("medium,") && lines[1].contains(",1,1,150000.00,0.6977,15000.00,0.1000"), "{}", lines[1]);
+    assert!(*lines.last().unwrap() == ",total,5,3,215000.00,1.0000,40000.00,0.1860", "{csv}");
+
+    // Who sees what: the rep their own customers and orders (甲 乙 戊), the manager their team's.
+    let own = composition(&rep, "industry", &[]).await.unwrap();
+    assert_eq!((own.total.customers, own.total.buyers, own.total.sales_fen), (3, 1, 60_000_00));
+    let team = composition(&manager, "industry", &[]).await.unwrap();
+    assert_eq!((team.total.customers, team.total.sales_fen), (4, 210_000_00));
+    assert_eq!(composition(&rep, "industry", &[("query[rep]", &liu.id.to_string())]).await.unwrap().total.customers, 0, "another rep's customers stay hidden");
+    assert_eq!(composition(&app.client(), "industry", &[]).await, Err(AppError::Unauthorized));
+    assert_eq!(fields(&composition(&admin, "colour", &[]).await.unwrap_err()), [("by".to_string(), ErrorCode::UnknownChoice)]);
+
+    // One customer's trend seen at the end of 2031: 甲 bought 1,000.00 in 2030 and 60,000.00 in
+    // 2031 (+5900%); 60,000 of the company's 225,000.00 in 2031 (26.67%) and of 测试省's 215,000.00
+    // (27.91%). Gross profit since the first order 20,500.00 over 671 days is 11,151.27 a year.
+    let year_end = chrono::NaiveDate::from_ymd_opt(2031, 12, 31).unwrap();
+    let admin_actor = app::auth::service::load_actor(&app.db, person(&app, "admin").await).await.unwrap();
+    let trend = app::analytics::customers::trend(&app.db, &admin_actor, jia, year_end).await.unwrap();
+    assert_eq!((trend.months.len(), trend.months[0].clone(), trend.months[2].clone(), trend.months[23].clone()), (24, ("2030-01".to_string(), 0), ("2030-03".to_string(), 1_000_00), ("2031-12".to_string(), 0)));
+    assert_eq!((trend.last_12_fen, trend.previous_12_fen, trend.change_bp), (60_000_00, 1_000_00, Some(590_000)));
+    let years: Vec<(i32, i64, i64, i64)> = trend.years.iter().map(|y| (y.year, y.sales_fen, y.company_fen, y.region_fen)).collect();
+    assert_eq!(years, [(2031, 60_000_00, 225_000_00, 215_000_00), (2030, 1_000_00, 1_500_00, 1_500_00), (2029, 0, 0, 0)]);
+    assert_eq!((trend.average_yearly_gp_fen, trend.lifetime_value_fen), (Some(1_115_127), Some(1_115_127)));
+    let never = app::analytics::customers::trend(&app.db, &admin_actor, wu, year_end).await.unwrap();
+    assert_eq!((never.first_order_on, never.lifetime_value_fen), (None, None));
+
+    // The file's panel through the server function: the owner sees it, another rep does not.
+    assert!(rep.call::<app::analytics::CustomerTrend>("analytics/customer_trend", &[("customer_id", &jia.to_string())]).await.is_ok());
+    assert!(rep.call::<app::analytics::CustomerTrend>("analytics/customer_trend", &[("customer_id", &bing.to_string())]).await.is_err(), "王芳's customer is not 张伟's to see");
+}
+
+/// A catalogue product written straight to the database.
+async fn catalogue(app: &TestApp, code: &str, name: &str, cost_price_fen: i64) -> i64 {
+    use sea_orm::{ActiveModelTrait, Set};
+    let row = app::entities::product::ActiveModel {
+        code: Set(code.into()),
+        name: Set(name.into()),
+        category: Set(String::new()),
+        unit: Set("件".into()),
+        list_price_fen: Set(cost_price_fen * 2),
+        cost_price_fen: Set(cost_price_fen),
+        active: Set(true),
+        version: Set(1),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    };
+    row.insert(&app.db).await.unwrap().id
+}
+
+/// An order with its lines: (product, quantity, amount, cost) each.
+async fn order_with_lines(app: &TestApp, owner: i64, customer: i64, on: (i32, u32, u32), lines: &[(i64, i64, i64, i64)]) {
+    use sea_orm::{ActiveModelTrait, Set};
+    let (amount, cost) = lines.iter().fold((0, 0), |(a, c), line| (a + line.2, c + line.3));
+    let order = order(app, owner, customer, on, amount, cost).await;
+    for &(product_id, quantity, amount_fen, cost_fen) in lines {
+        app::entities::order_line::ActiveModel { order_id: Set(order.id), product_id: Set(product_id), quantity: Set(quantity), unit_price_fen: Set(amount_fen / quantity), unit_cost_fen: Set(cost_fen / quantity), amount_fen: Set(amount_fen), cost_fen: Set(cost_fen), ..Default::default() }
+            .insert(&app.db)
+            .await
+            .unwrap();
+    }
+}
+
+async fn stock(client: &Client, product: &str, month: &str, quantity: &str, value: &str, version: &str) -> Result<(), AppError> {
+    client.call("analytics/save_inventory", &[("form[product]", product), ("form[month]", month), ("form[quantity]", quantity), ("form[value]", value), ("form[version]", version)]).await
+}
+
+#[tokio::test]
+async fn product_margin_turnover_cross_ratio_and_contribution_match_figures_worked_out_by_hand() {
+    let app = TestApp::demo().await;
+    let Cast { admin, manager, rep, zhang, liu, ids, .. } = cast(&app, &["甲方", "乙方"]).await;
+    let (jia, yi) = (ids[0], ids[1]);
+    let a = catalogue(&app, "T-A", "测试产品甲", 70_00).await;
+    let b = catalogue(&app, "T-B", "测试产品乙", 150_00).await;
+    let c = catalogue(&app, "T-C", "测试产品丙", 60_00).await;
+    // 2031: A sells 90 for 9,000.00 at a cost of 6,300.00; B 10 for 3,000.00 at 2,700.00.
+    order_with_lines(&app, zhang.id, jia, (2031, 3, 1), &[(a, 60, 6_000_00, 4_200_00), (b, 10, 3_000_00, 2_700_00)]).await;
+    order_with_lines(&app, liu.id, yi, (2031, 4, 1), &[(a, 30, 3_000_00, 2_100_00)]).await;
+    order_with_lines(&app, zhang.id, jia, (2029, 5, 1), &[(c, 5, 500_00, 300_00)]).await;
+
+    // Month-end stock, entered by an administrator: A 2,000.00 in March and 4,000.00 in June; B 20
+    // pieces in January at its cost price of 150.00.
+    stock(&admin, "T-A", "2031-03", "20", "2000.00", "0").await.unwrap();
+    stock(&admin, "T-A", "2031-06", "40", "4000", "0").await.unwrap();
+    stock(&admin, "T-B", "2031/01", "20", "", "0").await.unwrap();
+    assert_eq!(stock(&admin, "T-A", "2031-06", "41", "4100", "0").await, Err(AppError::Conflict), "a month already entered is changed only at the version seen");
+    assert_eq!(fields(&stock(&admin, "T-Z", "2031-06", "1", "", "0").await.unwrap_err()), [("product".to_string(), ErrorCode::UnknownReference)]);
+    assert_eq!(fields(&stock(&admin, "T-A", "2031-13", "-1", "", "0").await.unwrap_err()).len(), 2, "month and quantity at their fields");
+    assert_eq!(stock(&manager, "T-A", "2031-07", "1", "", "0").await, Err(AppError::Forbidden), "stock is entered by administrators and directors");
+    assert_eq!(stock(&rep, "T-A", "2031-07", "1", "", "0").await, Err(AppError::Forbidden));
+
+    let report: app::analytics::ProductReport = admin.call("analytics/products", &[("query[from]", "2031-01-01"), ("query[to]", "2031-12-31")]).await.unwrap();
+    assert!(report.may_enter_stock);
+    assert_eq!(report.total_sales_fen, 12_000_00);
+    let rows: Vec<(&str, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = report
+        .rows
+        .iter()
+        .map(|r| (r.code.as_str(), r.figures.quantity, r.figures.gross_margin_fen(), r.figures.margin_bp(), r.figures.average_inventory_fen, r.figures.turnover_hundredths(), r.figures.cross_ratio_bp(), r.figures.contribution_bp(report.total_sales_fen)))
+        .collect();
+    // A: margin 2,700 ÷ 9,000 = 30%; stock (2,000 + 4,000) ÷ 2 = 3,000; turnover 9,000 ÷ 3,000 = 3;
+    // cross ratio 30% × 3 = 0.90; share 75%, contribution 0.675. B: margin 10%, stock 3,000,
+    // turnover 1, cross ratio 0.10, share 25%, contribution 0.025.
+    assert_eq!(rows, [("T-A", 90, 2_700_00, Some(3_000), Some(3_000_00), Some(300), Some(9_000), Some(6_750)), ("T-B", 10, 300_00, Some(1_000), Some(3_000_00), Some(100), Some(1_000), Some(250))]);
+    assert_eq!(report.rows.iter().map(|r| r.cumulative_fen).collect::<Vec<_>>(), [9_000_00, 12_000_00]);
+
+    // The same as data.
+    let (status, _, body) = admin.get("/api/v1/reports/product-analysis?from=2031-01-01&to=2031-12-31&format=csv", &[]).await;
+    assert_eq!(status, 200);
+    let lines: Vec<&str> = body.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "rank,product_id,code,name,category,quantity,sales,share,cost,gross_margin,margin,average_inventory,turnover,cross_ratio,contribution,cumulative_share,class");
+    assert!(lines[1].ends_with(",T-A,测试产品甲,,90,9000.00,0.7500,6300.00,2700.00,0.3000,3000.00,3.00,0.9000,0.6750,0.7500,A"), "{}", lines[1]);
+
+    // The rep sees what they sold, the manager their team's (张伟's order only: 刘洋 is elsewhere).
+    let own: app::analytics::ProductReport = rep.call("analytics/products", &[("query[from]", "2031-01-01"), ("query[to]", "2031-12-31")]).await.unwrap();
+    assert_eq!((own.total_sales_fen, own.rows.len(), own.may_enter_stock), (9_000_00, 2, false));
+    let team: app::analytics::ProductReport = manager.call("analytics/products", &[("query[from]", "2031-01-01"), ("query[to]", "2031-12-31")]).await.unwrap();
+    assert_eq!(team.total_sales_fen, 9_000_00);
+    assert_eq!(app.client().call::<app::analytics::ProductReport>("analytics/products", &[]).await, Err(AppError::Unauthorized));
+
+    // 甲's file at the end of 2031: A and B bought in the last twelve months, C (2029) no longer.
+    let year_end = chrono::NaiveDate::from_ymd_opt(2031, 12, 31).unwrap();
+    let admin_actor = app::auth::service::load_actor(&app.db, person(&app, "admin").await).await.unwrap();
+    let trend = app::analytics::customers::trend(&app.db, &admin_actor, jia, year_end).await.unwrap();
+    assert_eq!(trend.products.iter().map(|p| (p.code.as_str(), p.sales_fen)).collect::<Vec<_>>(), [("T-A", 6_000_00), ("T-B", 3_000_00)]);
+    assert_eq!(trend.lapsed.iter().map(|p| (p.code.as_str(), p.last_bought_on)).collect::<Vec<_>>(), [("T-C", chrono::NaiveDate::from_ymd_opt(2029, 5, 1))]);
+}

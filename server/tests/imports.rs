@@ -187,6 +187,34 @@ fn counts(report: &ImportReport) -> (u64, u64, u64, bool) {
     (report.created, report.updated, report.unchanged, report.committed)
 }
 
+#[tokio::test]
+async fn month_end_stock_imports_once_per_product_and_month_and_only_whole() {
+    let app = TestApp::demo().await;
+    let admin = app.signed_in("admin").await;
+    let id = upload(&admin, "p.csv", "产品编码,产品名称,成本价\nS-1,工业网关,150\nS-2,传感器,2.5\n".as_bytes().to_vec()).await.unwrap();
+    assert!(run(&admin, id, "products", "external_id", "code,name,cost_price", true).await.unwrap().committed);
+    let stock_rows = || async { app::entities::inventory_snapshot::Entity::find().all(&app.db).await.unwrap().into_iter().map(|s| (s.month.to_string(), s.quantity, s.value_fen)).collect::<Vec<_>>() };
+
+    // One bad row (an unknown product, a month given twice, a bad month) keeps the whole file out.
+    let bad = "产品编码,月份,库存数量,库存金额\nS-1,2031-01,20,\nS-9,2031-01,5,\nS-2,2031/01,4,10.00\nS-2,2031-01-31,4,\nS-1,2031-13,1,\n";
+    let report = import_text(&admin, "inventory", "external_id", bad, "product,month,quantity,value", true).await;
+    assert_eq!(errors(&report), [(3, "product", ErrorCode::UnknownReference), (5, "month", ErrorCode::DuplicateInFile { line: 4 }), (6, "month", ErrorCode::InvalidDate)]);
+    assert!(!report.committed);
+    assert_eq!(stock_rows().await, [], "nothing of a refused file is written");
+
+    // Without a value, the quantity at the product's cost price; a month on record is overwritten.
+    let good = "产品编码,月份,库存数量,库存金额\nS-1,2031-01,20,\nS-2,2031年2月,4,10.00\n";
+    let report = import_text(&admin, "inventory", "external_id", good, "product,month,quantity,value", true).await;
+    assert_eq!(counts(&report), (2, 0, 0, true));
+    let again = import_text(&admin, "inventory", "external_id", &good.replace(",20,", ",30,"), "product,month,quantity,value", true).await;
+    assert_eq!(counts(&again), (0, 2, 0, true));
+    assert_eq!(stock_rows().await, [("2031-01-01".to_string(), 30, 4_500_00), ("2031-02-01".to_string(), 4, 10_00)]);
+
+    let manager = app.signed_in("manager").await;
+    let id = upload(&manager, "s.csv", good.as_bytes().to_vec()).await.unwrap();
+    assert_eq!(preview(&manager, id, "inventory").await.unwrap_err(), AppError::Forbidden, "stock is the administrators' and directors'");
+}
+
 async fn user_id(app: &TestApp, username: &str) -> i64 {
     app::entities::user::Entity::find().filter(app::entities::user::Column::Username.eq(username)).one(&app.db).await.unwrap().unwrap().id
 }

@@ -61,6 +61,12 @@ async fn signed_in_pages_render_the_shell_and_honest_empty_states() {
     let (status, _, body) = manager.get("/analytics/funnel", &[]).await;
     assert_eq!(status, 200);
     assert!(body.contains("销售漏斗") && body.contains("data-testid=\"funnel-rule\""), "the funnel page states its rule without JavaScript");
+    let (status, _, body) = manager.get("/analytics/customers", &[]).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("客户分析") && body.contains("没有客户") && body.contains("data-testid=\"group-by\""), "the customer analysis page's empty state and its grouping without JavaScript");
+    let (status, _, body) = manager.get("/analytics/products", &[]).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("产品分析") && body.contains("该期间没有产品销售") && body.contains("交叉比率 = 毛利率 × 周转率") && !body.contains("data-testid=\"stock-panel\""), "the product page's rule and empty state; stock is not a manager's to enter");
     let (status, _, body) = manager.get("/analytics/alerts", &[]).await;
     assert_eq!(status, 200);
     assert!(body.contains("没有需要关注的预警") && body.contains("data-testid=\"alert-rules\"") && body.contains("近 30 天销售额低于"), "the alerts page's empty state and rules without JavaScript");

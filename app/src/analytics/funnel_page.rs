@@ -15,7 +15,7 @@ use charming::Chart;
 use leptos::prelude::*;
 
 /// A figure, or "—" when nothing was measured for it.
-pub fn or_dash(value: Option<i64>, text: fn(i64) -> String) -> String {
+pub fn or_dash(value: Option<i64>, text: impl Fn(i64) -> String) -> String {
     value.map_or("—".into(), text)
 }
 

@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 pub mod alerts;
+#[cfg(feature = "ssr")]
+pub mod customers;
+pub mod customers_page;
 pub mod alerts_page;
 pub mod page;
 #[cfg(feature = "ssr")]
@@ -15,6 +18,9 @@ pub mod funnel;
 pub mod funnel_page;
 #[cfg(feature = "ssr")]
 pub mod performance;
+#[cfg(feature = "ssr")]
+pub mod products;
+pub mod products_page;
 #[cfg(feature = "ssr")]
 pub mod reports;
 pub mod reps_page;
@@ -60,10 +66,13 @@ pub struct ReportQuery {
     /// The kind of alert listed (`domain::alerts::AlertKind`, default all).
     #[serde(default)]
     pub kind: String,
+    /// What the customer composition groups by (`domain::customer_value::Dimension`, default industry).
+    #[serde(default)]
+    pub by: String,
 }
 
 impl ReportQuery {
-    pub const KEYS: [&'static str; 14] = ["from", "to", "team", "rep", "industry", "region", "basis", "a", "b", "class", "page", "sort", "pipeline", "kind"];
+    pub const KEYS: [&'static str; 15] = ["from", "to", "team", "rep", "industry", "region", "basis", "a", "b", "class", "page", "sort", "pipeline", "kind", "by"];
 
     fn field_mut(&mut self, key: &str) -> Option<&mut String> {
         Some(match key {
@@ -81,6 +90,7 @@ impl ReportQuery {
             "sort" => &mut self.sort,
             "pipeline" => &mut self.pipeline,
             "kind" => &mut self.kind,
+            "by" => &mut self.by,
             _ => return None,
         })
     }
@@ -309,4 +319,168 @@ pub async fn save_alert_rules(form: AlertRulesForm) -> Result<(), AppError> {
     alerts::save_rules(&state.db, &actor, &form).await?;
     alerts::refresh_alerts(&state.db, chrono::Utc::now(), crate::pipeline::service::today()).await?;
     Ok(())
+}
+
+/// One group of the customer composition: its key (the industry or province as written, or a
+/// `domain::customer_value` key), its customers, how many of them bought in the period, and their
+/// sales and gross profit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompositionLine {
+    pub key: String,
+    pub customers: i64,
+    pub buyers: i64,
+    pub sales_fen: i64,
+    pub gross_profit_fen: i64,
+}
+
+/// Retention and lifetime value over the twelve months ending `window_to` against the twelve
+/// before (`domain::customer_value` states the formula).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerValue {
+    pub window_from: chrono::NaiveDate,
+    pub window_to: chrono::NaiveDate,
+    /// Customers who bought in the earlier twelve months, and of them those who bought again.
+    pub earlier_buyers: i64,
+    pub kept: i64,
+    pub retention_bp: Option<i64>,
+    pub remaining_tenths: Option<i64>,
+    /// Gross profit of the later twelve months per customer who bought in them.
+    pub average_yearly_gp_fen: Option<i64>,
+    pub lifetime_value_fen: Option<i64>,
+}
+
+/// The viewer's customers grouped by one dimension, largest sales first, with the sum of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerComposition {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub dimension: crate::domain::customer_value::Dimension,
+    pub lines: Vec<CompositionLine>,
+    pub total: CompositionLine,
+    pub value: CustomerValue,
+}
+
+#[server(endpoint = "analytics/customers")]
+pub async fn load_customer_composition(#[server(default)] query: ReportQuery) -> Result<CustomerComposition, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    customers::composition(&state.db, &actor, &query, crate::pipeline::service::today()).await
+}
+
+/// A customer's sales in one calendar year beside the company's and its region's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct YearShare {
+    pub year: i32,
+    pub sales_fen: i64,
+    pub company_fen: i64,
+    pub region_fen: i64,
+}
+
+/// One customer's trend and worth, for their file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerTrend {
+    pub customer_id: i64,
+    /// The customer's province, the region its shares are of.
+    pub region: String,
+    /// ("2026-11", sales) for the last 24 months, oldest first.
+    pub months: Vec<(String, i64)>,
+    /// This year and the two before, newest first.
+    pub years: Vec<YearShare>,
+    pub last_12_fen: i64,
+    pub previous_12_fen: i64,
+    pub change_bp: Option<i64>,
+    pub gross_profit_fen: i64,
+    pub first_order_on: Option<chrono::NaiveDate>,
+    pub average_yearly_gp_fen: Option<i64>,
+    pub lifetime_value_fen: Option<i64>,
+    pub value: CustomerValue,
+    /// Products bought in the last twelve months, most sales first.
+    pub products: Vec<CustomerProduct>,
+    /// Products bought before the last twelve months but not in them, last bought first.
+    pub lapsed: Vec<CustomerProduct>,
+}
+
+/// A product in one customer's mix: sales in the last twelve months (for a lapsed product: ever).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerProduct {
+    pub product_id: i64,
+    pub code: String,
+    pub name: String,
+    pub sales_fen: i64,
+    pub last_bought_on: Option<chrono::NaiveDate>,
+}
+
+/// A product's line in the product analysis, ranked by sales.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductRow {
+    pub rank: u64,
+    pub product_id: i64,
+    pub code: String,
+    pub name: String,
+    pub category: String,
+    pub figures: crate::domain::product::ProductFigures,
+    /// Sales of this product and every one ranked above it.
+    pub cumulative_fen: i64,
+    pub class: AbcClass,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductReport {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub rows: Vec<ProductRow>,
+    /// The sum of every product (average inventory: of the products with stock on record).
+    pub total: crate::domain::product::ProductFigures,
+    pub total_sales_fen: i64,
+    /// Whether the viewer enters month-end stock (administrators and directors).
+    pub may_enter_stock: bool,
+}
+
+#[server(endpoint = "analytics/products")]
+pub async fn load_product_report(#[server(default)] query: ReportQuery) -> Result<ProductReport, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    products::products(&state.db, &actor, &query, crate::pipeline::service::today()).await
+}
+
+/// One product's stock at a month's end, as the form sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryForm {
+    /// Product code.
+    pub product: String,
+    /// "2026-11" or any day of the month.
+    pub month: String,
+    pub quantity: String,
+    /// Money at cost; empty: the quantity at the product's cost price.
+    #[serde(default)]
+    pub value: String,
+    /// The stored month's version (0 for a month not yet entered).
+    pub version: String,
+}
+
+/// Month-end stock on record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryRow {
+    pub product_id: i64,
+    pub product: String,
+    pub month: chrono::NaiveDate,
+    pub quantity: i64,
+    pub value_fen: i64,
+    pub version: i32,
+}
+
+#[server(endpoint = "analytics/save_inventory")]
+pub async fn save_inventory(form: InventoryForm) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    products::save_inventory(&state.db, &actor, &form).await
+}
+
+#[server(endpoint = "analytics/recent_stock")]
+pub async fn load_recent_stock() -> Result<Vec<InventoryRow>, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    products::recent_stock(&state.db, &actor, crate::pipeline::service::today()).await
+}
+
+#[server(endpoint = "analytics/customer_trend")]
+pub async fn load_customer_trend(customer_id: i64) -> Result<CustomerTrend, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    customers::trend(&state.db, &actor, customer_id, crate::pipeline::service::today()).await
 }

@@ -57,14 +57,29 @@ fn percent(share: &str) -> String {
     format!("{:.2}%", value * 100.0)
 }
 
-/// Bars: each top customer's value, coloured by class; line: the cumulative share (right axis).
-pub fn pareto_chart(top: &[AbcCustomer], value_name: String, cumulative_name: String) -> Chart {
+/// One bar of a Pareto chart: a customer or a product, its value, class and cumulative share.
+pub struct ParetoPoint {
+    pub name: String,
+    pub value_fen: i64,
+    pub class: AbcClass,
+    /// In percent, one decimal.
+    pub cumulative_percent: f64,
+}
+
+impl ParetoPoint {
+    pub fn of_customer(c: &AbcCustomer) -> ParetoPoint {
+        ParetoPoint { name: c.name.clone(), value_fen: c.value_fen, class: c.class, cumulative_percent: (c.cumulative_share.parse::<f64>().unwrap_or(0.0) * 1000.0).round() / 10.0 }
+    }
+}
+
+/// Bars: each point's value, coloured by class; line: the cumulative share (right axis).
+pub fn pareto_chart(top: &[ParetoPoint], value_name: String, cumulative_name: String) -> Chart {
     let names: Vec<String> = top.iter().map(|c| c.name.clone()).collect();
     let bars: Vec<DataPoint> = top
         .iter()
         .map(|c| DataPointItem::new(c.value_fen as f64 / 100.0).item_style(ItemStyle::new().color(class_colour(c.class))).into())
         .collect();
-    let cumulative: Vec<DataPoint> = top.iter().map(|c| DataPoint::from((c.cumulative_share.parse::<f64>().unwrap_or(0.0) * 1000.0).round() / 10.0)).collect();
+    let cumulative: Vec<DataPoint> = top.iter().map(|c| DataPoint::from(c.cumulative_percent)).collect();
     Chart::new()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .legend(Legend::new().bottom(0))
@@ -172,8 +187,10 @@ pub fn ReportFilters(
 /// Links between the analysis pages.
 #[component]
 pub fn AnalyticsTabs(current: &'static str) -> impl IntoView {
-    let tabs: [(&'static str, fn(&crate::i18n::Texts) -> &'static str); 4] = [
+    let tabs: [(&'static str, fn(&crate::i18n::Texts) -> &'static str); 6] = [
         ("/analytics/abc", |t| t.analytics.tab_abc),
+        ("/analytics/customers", |t| t.customer_analysis.tab),
+        ("/analytics/products", |t| t.product_analysis.tab),
         ("/analytics/reps", |t| t.analytics.tab_reps),
         ("/analytics/funnel", |t| t.analytics.tab_funnel),
         ("/analytics/alerts", |t| t.alerts.tab),
@@ -240,7 +257,7 @@ fn AbcReportView(view: AbcView, query: ReportQuery) -> AnyView {
         .into_any();
     }
     let chart = {
-        let top = view.top.clone();
+        let top: Vec<ParetoPoint> = view.top.iter().map(ParetoPoint::of_customer).collect();
         Signal::derive(move || pareto_chart(&top, i18n.t().analytics.bases[basis.index()].to_string(), i18n.t().analytics.cumulative_share.to_string()))
     };
     let shown = view.top.len();

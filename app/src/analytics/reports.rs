@@ -3,7 +3,9 @@
 //! visibility and the same service as the page, so the numbers cannot differ. Money is a decimal
 //! string in yuan and shares have four decimals, so nothing is lost to floating point.
 use super::service::{self, AbcReport};
-use super::{FunnelLine, FunnelReport, RepPerformance, ReportQuery};
+use super::customers_page::group_label;
+use crate::domain::product::ProductFigures;
+use super::{CompositionLine, CustomerComposition, ProductReport, ProductRow, FunnelLine, FunnelReport, RepPerformance, ReportQuery};
 use crate::domain::alerts::Alert;
 use crate::domain::fieldwork::FieldFigures;
 use crate::fieldwork::Efficiency;
@@ -359,6 +361,106 @@ pub fn field_table(report: &Efficiency) -> ExportTable {
     ExportTable { sheet: "field".into(), headers, rows }
 }
 
+/// One group's figures under their report names: one list serves the JSON and the CSV.
+fn composition_cells(line: &CompositionLine, total_sales_fen: i64) -> Vec<(&'static str, Cell)> {
+    let share = |part: i64, whole: i64| optional(crate::domain::rounded_ratio(part * 10_000, whole), share_text);
+    vec![
+        ("customers", Cell::Number(line.customers)),
+        ("buyers", Cell::Number(line.buyers)),
+        ("sales", Cell::Money(line.sales_fen)),
+        ("share", share(line.sales_fen, total_sales_fen)),
+        ("gross_profit", Cell::Money(line.gross_profit_fen)),
+        ("margin", share(line.gross_profit_fen, line.sales_fen)),
+    ]
+}
+
+fn composition_line_json(line: &CompositionLine, label: String, total_sales_fen: i64) -> serde_json::Map<String, Value> {
+    let mut map = serde_json::Map::new();
+    map.insert("key".into(), Value::String(line.key.clone()));
+    map.insert("label".into(), Value::String(label));
+    map.extend(composition_cells(line, total_sales_fen).into_iter().map(|(key, cell)| (key.to_string(), cell_json(cell))));
+    map
+}
+
+fn customers_json(report: &CustomerComposition, texts: &Texts) -> Value {
+    let total_sales = report.total.sales_fen;
+    let value = &report.value;
+    json!({
+        "from": report.from,
+        "to": report.to,
+        "by": report.dimension.as_str(),
+        "groups": report.lines.iter().map(|line| composition_line_json(line, group_label(texts, report.dimension, &line.key), total_sales)).collect::<Vec<_>>(),
+        "total": composition_line_json(&report.total, "total".into(), total_sales),
+        "value": {
+            "formula": (texts.customer_analysis.value_formula)(&value.window_from.to_string(), &value.window_to.to_string()),
+            "earlier_buyers": value.earlier_buyers,
+            "kept": value.kept,
+            "retention": value.retention_bp.map(share_text),
+            "remaining_years": value.remaining_tenths.map(tenths_text),
+            "average_yearly_gross_profit": value.average_yearly_gp_fen.map(money_input_value),
+            "lifetime_value": value.lifetime_value_fen.map(money_input_value),
+        },
+    })
+}
+
+/// One row per group, then the total; the header names are the JSON's keys.
+pub fn customers_table(report: &CustomerComposition, texts: &Texts) -> ExportTable {
+    let mut headers: Vec<String> = ["key", "label"].map(String::from).to_vec();
+    headers.extend(composition_cells(&CompositionLine::default(), 0).into_iter().map(|(key, _)| key.to_string()));
+    let total_sales = report.total.sales_fen;
+    let line = |line: &CompositionLine, label: String| {
+        let mut cells = vec![Cell::Text(line.key.clone()), Cell::Text(label)];
+        cells.extend(composition_cells(line, total_sales).into_iter().map(|(_, cell)| cell));
+        cells
+    };
+    let mut rows: Vec<Vec<Cell>> = report.lines.iter().map(|l| line(l, group_label(texts, report.dimension, &l.key))).collect();
+    rows.push(line(&report.total, "total".into()));
+    ExportTable { sheet: format!("composition-{}", report.dimension.as_str()), headers, rows }
+}
+
+/// One product's figures under their report names: one list serves the JSON and the CSV.
+fn product_cells(f: &ProductFigures, total_sales_fen: i64) -> Vec<(&'static str, Cell)> {
+    vec![
+        ("quantity", Cell::Number(f.quantity)),
+        ("sales", Cell::Money(f.sales_fen)),
+        ("share", optional(crate::domain::rounded_ratio(f.sales_fen * 10_000, total_sales_fen), share_text)),
+        ("cost", Cell::Money(f.cost_fen)),
+        ("gross_margin", Cell::Money(f.gross_margin_fen())),
+        ("margin", optional(f.margin_bp(), share_text)),
+        ("average_inventory", optional(f.average_inventory_fen, money_input_value)),
+        ("turnover", optional(f.turnover_hundredths(), |t| crate::domain::format::fixed_point(t, 2))),
+        ("cross_ratio", optional(f.cross_ratio_bp(), share_text)),
+        ("contribution", optional(f.contribution_bp(total_sales_fen), share_text)),
+    ]
+}
+
+fn product_row_cells(row: &ProductRow, total_sales_fen: i64) -> Vec<(&'static str, Cell)> {
+    let mut cells = vec![("rank", Cell::Number(row.rank as i64)), ("product_id", Cell::Number(row.product_id)), ("code", Cell::Text(row.code.clone())), ("name", Cell::Text(row.name.clone())), ("category", Cell::Text(row.category.clone()))];
+    cells.extend(product_cells(&row.figures, total_sales_fen));
+    cells.push(("cumulative_share", optional(crate::domain::rounded_ratio(row.cumulative_fen * 10_000, total_sales_fen), share_text)));
+    cells.push(("class", Cell::Text(row.class.as_str().to_string())));
+    cells
+}
+
+fn products_json(report: &ProductReport, texts: &Texts) -> Value {
+    let as_map = |cells: Vec<(&'static str, Cell)>| cells.into_iter().map(|(key, cell)| (key.to_string(), cell_json(cell))).collect::<serde_json::Map<String, Value>>();
+    json!({
+        "from": report.from,
+        "to": report.to,
+        "rule": texts.product_analysis.definitions,
+        "products": report.rows.iter().map(|row| as_map(product_row_cells(row, report.total_sales_fen))).collect::<Vec<_>>(),
+        "total": as_map(product_cells(&report.total, report.total_sales_fen)),
+    })
+}
+
+/// One row per product in ranking order; the header names are the JSON's keys.
+pub fn products_table(report: &ProductReport) -> ExportTable {
+    let blank = ProductRow { rank: 0, product_id: 0, code: String::new(), name: String::new(), category: String::new(), figures: ProductFigures::default(), cumulative_fen: 0, class: crate::domain::abc::AbcClass::C };
+    let headers = product_row_cells(&blank, 0).into_iter().map(|(key, _)| key.to_string()).collect();
+    let rows = report.rows.iter().map(|row| product_row_cells(row, report.total_sales_fen).into_iter().map(|(_, cell)| cell).collect()).collect();
+    ExportTable { sheet: "products".into(), headers, rows }
+}
+
 /// One report as a JSON response.
 async fn json_of(db: &sea_orm::DatabaseConnection, actor: &crate::auth::service::Actor, name: &str, query: &ReportQuery, locale: crate::domain::format::Locale) -> Result<Response, AppError> {
     let today = crate::pipeline::service::today();
@@ -369,6 +471,8 @@ async fn json_of(db: &sea_orm::DatabaseConnection, actor: &crate::auth::service:
         "funnel" => axum::Json(funnel_json(&super::funnel::funnel(db, actor, query, today).await?, texts)).into_response(),
         "alerts" => axum::Json(alerts_json(&super::alerts::alerts(db, actor, query, today, false).await?, texts, locale)).into_response(),
         "field" => axum::Json(field_json(&crate::fieldwork::service::efficiency(db, actor, query, today).await?)).into_response(),
+        "product-analysis" => axum::Json(products_json(&super::products::products(db, actor, query, today).await?, texts)).into_response(),
+        "composition" => axum::Json(customers_json(&super::customers::composition(db, actor, query, today).await?, texts)).into_response(),
         _ => return Err(AppError::NotFound),
     })
 }
@@ -383,6 +487,8 @@ pub async fn table(db: &sea_orm::DatabaseConnection, actor: &crate::auth::servic
         "funnel" => funnel_table(&super::funnel::funnel(db, actor, query, today).await?, texts),
         "alerts" => alerts_table(&super::alerts::alerts(db, actor, query, today, false).await?, texts, locale),
         "field" => field_table(&crate::fieldwork::service::efficiency(db, actor, query, today).await?),
+        "product-analysis" => products_table(&super::products::products(db, actor, query, today).await?),
+        "composition" => customers_table(&super::customers::composition(db, actor, query, today).await?, texts),
         _ => return Err(AppError::NotFound),
     })
 }

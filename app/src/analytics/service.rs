@@ -89,12 +89,13 @@ fn value_select(orders: Select<sales_order::Entity>, filter: &ReportFilter, basi
         AbcBasis::Sales => sum_as_bigint(Expr::col(sales_order::Column::AmountFen)),
         AbcBasis::GrossProfit => sum_as_bigint(Expr::col(sales_order::Column::AmountFen).sub(Expr::col(sales_order::Column::CostFen))),
     };
-    let mut select = orders
-        .select_only()
-        .column(sales_order::Column::CustomerId)
-        .column_as(value, "value")
-        .filter(sales_order::Column::OrderedOn.between(filter.from, filter.to))
-        .group_by(sales_order::Column::CustomerId);
+    narrowed_orders(orders, filter).select_only().column(sales_order::Column::CustomerId).column_as(value, "value").group_by(sales_order::Column::CustomerId)
+}
+
+/// The orders of the period that pass the filters: team and rep by who took the order, industry
+/// and region by its customer.
+pub fn narrowed_orders(orders: Select<sales_order::Entity>, filter: &ReportFilter) -> Select<sales_order::Entity> {
+    let mut select = orders.filter(sales_order::Column::OrderedOn.between(filter.from, filter.to));
     if let Some(team) = filter.team {
         let members = Query::select().column(user::Column::Id).from(user::Entity).and_where(user::Column::TeamId.eq(team)).to_owned();
         select = select.filter(sales_order::Column::OwnerId.in_subquery(members));

@@ -304,6 +304,7 @@ fn CustomerFile(customer: CustomerDetail, actions: FileActions) -> impl IntoView
         {basic}
         {characteristics}
         {status}
+        <crate::analytics::customers_page::CustomerTrendPanel customer_id=customer.id />
         {contacts}
         {follow_up}
         {merge}

@@ -375,7 +375,7 @@ fn stage_of(c: &customer::Model) -> LadderStage {
 
 /// A customer the actor may see (or one in the pool); anything else is `NotFound`, so guessing
 /// ids reveals nothing.
-async fn find_for(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResult<customer::Model> {
+pub(crate) async fn find_for(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResult<customer::Model> {
     if let Some(found) = visible::<customer::Entity>(&actor.scope()).filter(customer::Column::Id.eq(id)).one(db).await? {
         return Ok(found);
     }

@@ -16,6 +16,7 @@ text_enum! {
         Orders => "orders",
         Users => "users",
         Products => "products",
+        Inventory => "inventory",
     }
 }
 
@@ -151,6 +152,14 @@ const PRODUCT_FIELDS: &[TargetField] = &[
     field("cost_price", &["costprice", "cost", "unitcost", "成本", "成本价", "进价"]),
 ];
 
+/// A product's stock at a month's end; without a value, the quantity at the product's cost price.
+const INVENTORY_FIELDS: &[TargetField] = &[
+    required("product", &["product", "productcode", "sku", "stockcode", "itemcode", "code", "产品编码", "产品编号", "货号", "物料编码"]),
+    required("month", &["month", "period", "date", "snapshotdate", "月份", "期间", "日期", "盘点日期"]),
+    required("quantity", &["quantity", "qty", "stock", "onhand", "数量", "库存数量", "库存", "结存数量"]),
+    field("value", &["value", "stockvalue", "inventoryvalue", "amount", "金额", "库存金额", "结存金额"]),
+];
+
 impl ImportKind {
     pub fn fields(self) -> &'static [TargetField] {
         match self {
@@ -162,6 +171,7 @@ impl ImportKind {
             ImportKind::Orders => ORDER_FIELDS,
             ImportKind::Users => USER_FIELDS,
             ImportKind::Products => PRODUCT_FIELDS,
+            ImportKind::Inventory => INVENTORY_FIELDS,
         }
     }
 
@@ -177,7 +187,8 @@ impl ImportKind {
             ImportKind::Customers => MatchBy::ALL,
             ImportKind::Products | ImportKind::Opportunities | ImportKind::Orders => &[MatchBy::ExternalId],
             ImportKind::Contacts | ImportKind::Users => &[MatchBy::Name],
-            ImportKind::FollowUps | ImportKind::Payments => &[],
+            // A snapshot is found by its product and month.
+            ImportKind::FollowUps | ImportKind::Payments | ImportKind::Inventory => &[],
         }
     }
 
@@ -194,7 +205,7 @@ impl ImportKind {
             (ImportKind::Opportunities, _) => Some("external_id"),
             (ImportKind::Orders, _) => Some("order"),
             (ImportKind::Users, _) => Some("username"),
-            (ImportKind::FollowUps | ImportKind::Payments, _) => None,
+            (ImportKind::FollowUps | ImportKind::Payments | ImportKind::Inventory, _) => None,
             (ImportKind::Customers, MatchBy::ExternalId) => Some("external_id"),
             (ImportKind::Customers, MatchBy::Name) => Some("name"),
             (ImportKind::Customers, MatchBy::Phone) => Some("phone"),

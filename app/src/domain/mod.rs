@@ -26,7 +26,19 @@ macro_rules! text_enum {
     };
 }
 
+/// `numerator ÷ denominator` rounded half away from zero; None for a zero denominator.
+pub fn rounded_ratio(numerator: i64, denominator: i64) -> Option<i64> {
+    if denominator == 0 {
+        return None;
+    }
+    let (n, d) = (numerator as i128, denominator as i128);
+    let magnitude = (n.abs() * 2 + d.abs()) / (d.abs() * 2);
+    Some(if (n < 0) != (d < 0) { -magnitude } else { magnitude } as i64)
+}
+
 pub mod abc;
+pub mod customer_value;
+pub mod product;
 pub mod alerts;
 pub mod customer;
 pub mod fieldwork;

@@ -1,5 +1,6 @@
 //! A rep's performance over a period: what they did (counted in SQL), the rates derived from it,
 //! and the leaderboard order.
+use super::rounded_ratio;
 use serde::{Deserialize, Serialize};
 use std::ops::AddAssign;
 
@@ -44,16 +45,6 @@ impl AddAssign for Activity {
         self.won_value_fen += other.won_value_fen;
         self.won_cycle_days += other.won_cycle_days;
     }
-}
-
-/// `numerator ÷ denominator` rounded half away from zero; None for a zero denominator.
-fn rounded_ratio(numerator: i64, denominator: i64) -> Option<i64> {
-    if denominator == 0 {
-        return None;
-    }
-    let (n, d) = (numerator as i128, denominator as i128);
-    let magnitude = (n.abs() * 2 + d.abs()) / (d.abs() * 2);
-    Some(if (n < 0) != (d < 0) { -magnitude } else { magnitude } as i64)
 }
 
 impl Activity {

@@ -11,6 +11,7 @@ pub mod department;
 pub mod field_expense;
 pub mod follow_up;
 pub mod import_upload;
+pub mod inventory_snapshot;
 pub mod login_attempt;
 pub mod lost_reason;
 pub mod notification;

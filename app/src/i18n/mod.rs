@@ -132,6 +132,8 @@ pub struct Texts {
     pub alerts: AlertTexts,
     pub dashboard: DashboardTexts,
     pub field: FieldTexts,
+    pub customer_analysis: CustomerAnalysisTexts,
+    pub product_analysis: ProductAnalysisTexts,
     pub quotes: QuoteTexts,
     pub sales_settings: SalesSettingsTexts,
     pub ladder: LadderTexts,
@@ -152,7 +154,7 @@ pub struct ImportTexts {
     pub upload_too_large: &'static str,
     pub kind: &'static str,
     /// Per `ImportKind`.
-    pub kinds: [&'static str; 8],
+    pub kinds: [&'static str; 9],
     pub match_by: &'static str,
     /// Shown instead of the match choice for records without a key of their own.
     pub identical_rows: &'static str,
@@ -344,6 +346,98 @@ pub struct DashboardTexts {
 }
 
 /// Alerts: who or what needs a manager's attention, and why.
+/// Product analysis: ranking, margin, turnover, cross ratio and contribution; month-end stock;
+/// a customer's product mix.
+pub struct ProductAnalysisTexts {
+    pub tab: &'static str,
+    pub title: &'static str,
+    pub subtitle: &'static str,
+    pub definitions: &'static str,
+    pub product: &'static str,
+    pub category: &'static str,
+    pub quantity: &'static str,
+    pub sales: &'static str,
+    pub share: &'static str,
+    pub cumulative_share: &'static str,
+    pub class: &'static str,
+    pub gross_margin: &'static str,
+    pub margin: &'static str,
+    pub average_inventory: &'static str,
+    pub turnover: &'static str,
+    pub cross_ratio: &'static str,
+    pub contribution: &'static str,
+    pub times: fn(&str) -> String,
+    pub products: &'static str,
+    pub ranking: &'static str,
+    pub chart_hint: fn(usize) -> String,
+    pub empty_title: &'static str,
+    pub empty_body: &'static str,
+    pub stock_title: &'static str,
+    pub stock_hint: &'static str,
+    pub month: &'static str,
+    pub stock_value: &'static str,
+    pub stock_value_hint: &'static str,
+    pub save_stock: &'static str,
+    pub stock_saved: &'static str,
+    pub no_stock: &'static str,
+    pub import_stock: &'static str,
+    pub mix_title: &'static str,
+    pub lapsed_title: &'static str,
+    pub last_bought: &'static str,
+    pub no_mix: &'static str,
+    pub no_lapsed: &'static str,
+}
+
+/// Customer analysis: the composition page and the trend and worth on a customer's file.
+pub struct CustomerAnalysisTexts {
+    pub tab: &'static str,
+    pub title: &'static str,
+    pub subtitle: &'static str,
+    pub group_by: &'static str,
+    /// By `domain::customer_value::Dimension`.
+    pub dimensions: [&'static str; 5],
+    /// By `domain::customer_value::CustomerAge`.
+    pub ages: [&'static str; 3],
+    /// By `domain::customer_value::PurchaseSize`.
+    pub sizes: [&'static str; 5],
+    pub unspecified: &'static str,
+    pub others: &'static str,
+    pub group: &'static str,
+    pub customers: &'static str,
+    pub buyers: &'static str,
+    pub sales: &'static str,
+    pub share: &'static str,
+    pub gross_profit: &'static str,
+    pub margin: &'static str,
+    pub composition: &'static str,
+    pub retention: &'static str,
+    /// Earlier buyers, of them bought again.
+    pub retention_detail: fn(i64, i64) -> String,
+    pub remaining_years: &'static str,
+    pub years: fn(&str) -> String,
+    pub average_yearly_gp: &'static str,
+    pub lifetime_value: &'static str,
+    /// Start and end of the two twelve-month windows.
+    pub value_formula: fn(&str, &str) -> String,
+    pub definitions: &'static str,
+    pub empty_title: &'static str,
+    pub empty_body: &'static str,
+    pub trend_title: &'static str,
+    pub last_12: &'static str,
+    pub change: &'static str,
+    pub monthly_sales: &'static str,
+    pub month: &'static str,
+    pub year: &'static str,
+    pub company_share: &'static str,
+    /// The customer's province.
+    pub region_share: fn(&str) -> String,
+    pub no_region: &'static str,
+    pub first_order: &'static str,
+    /// The company's retention, as a percent text.
+    pub customer_formula: fn(&str) -> String,
+    pub no_orders: &'static str,
+}
+
 pub struct FieldTexts {
     pub fig_actual: &'static str,
     pub fig_against: &'static str,

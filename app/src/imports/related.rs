@@ -725,3 +725,45 @@ pub(super) async fn import_users<T: ConnectionTrait + TransactionTrait + Send + 
     run.finished();
     Ok(())
 }
+
+/// Month-end stock, one row per product and month: a month already on record is overwritten (the
+/// dry run shows how many), a product named twice for one month in the file is refused.
+pub(super) async fn import_inventory<T: ConnectionTrait + TransactionTrait + Send + Sync>(run: &Run<'_, T>, outcome: &mut Outcome) -> AppResult<()> {
+    let Run { txn, actor, table, request, .. } = *run;
+    let mapping = &request.mapping;
+    let products: HashMap<String, product::Model> = product::Entity::find().all(txn).await?.into_iter().map(|p| (p.code.clone(), p)).collect();
+    let mut seen = SeenKeys::default();
+    for (done, row) in table.rows.iter().enumerate() {
+        if !run.start_row(done, row, outcome) {
+            continue;
+        }
+        let mut checks = forms::Checks::default();
+        let value = |field: &str| mapping.value(row, field);
+        let product = checks.check("product", products.get(value("product")).ok_or(ErrorCode::UnknownReference));
+        let month = checks.check("month", crate::domain::product::parse_month(value("month")));
+        let quantity = checks.check("quantity", forms::parse_whole_number(value("quantity"), 0, 1_000_000_000_000));
+        let stock = match (product, quantity) {
+            (Some(product), Some(quantity)) => checks.check("value", crate::analytics::products::stock_value(value("value"), quantity, product.cost_price_fen)),
+            _ => None,
+        };
+        if let Err(errors) = checks.into_result() {
+            outcome.row_errors(row.line, errors);
+            continue;
+        }
+        let (Some(product), Some(month), Some(quantity), Some(stock)) = (product, month, quantity, stock) else { continue };
+        if let Err(code) = seen.check(&format!("{}|{month}", product.code), row.line) {
+            outcome.row_error(row.line, "month", code);
+            continue;
+        }
+        if outcome.report.error_count > 0 {
+            continue;
+        }
+        if crate::analytics::products::store_snapshot(txn, actor, product.id, month, quantity, stock, None).await? {
+            outcome.report.created += 1;
+        } else {
+            outcome.report.updated += 1;
+        }
+    }
+    run.finished();
+    Ok(())
+}

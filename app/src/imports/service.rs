@@ -36,6 +36,7 @@ pub fn may_import(actor: &Actor, kind: ImportKind) -> AppResult<()> {
     match kind {
         ImportKind::Customers | ImportKind::Contacts | ImportKind::FollowUps | ImportKind::Opportunities | ImportKind::Payments | ImportKind::Orders => actor.require(&[Role::Admin, Role::Director, Role::Manager]),
         ImportKind::Products | ImportKind::Users => actor.require(&[Role::Admin]),
+        ImportKind::Inventory => actor.require(&[Role::Admin, Role::Director]),
     }
 }
 
@@ -126,6 +127,7 @@ pub async fn run(
         ImportKind::Payments => related::import_payments(&run, &mut outcome).await?,
         ImportKind::Orders => related::import_orders(&run, &mut outcome).await?,
         ImportKind::Users => related::import_users(&run, &mut outcome).await?,
+        ImportKind::Inventory => related::import_inventory(&run, &mut outcome).await?,
     }
     if commit && outcome.report.error_count == 0 {
         txn.commit().await?;
