@@ -105,7 +105,7 @@ async fn table_for(state: &AppState, actor: &Actor, list: &str, query: &str, loc
         "users" => crate::org::service::export_users(&state.db, actor, locale).await,
         "products" => crate::pipeline::admin::service::export_products(&state.db, actor, locale).await,
         "ladder" => crate::customers::service::export_ladder(&state.db, actor, locale).await,
-        "abc" | "reps" | "funnel" | "alerts" | "composition" | "product-analysis" => {
+        "abc" | "reps" | "funnel" | "alerts" | "composition" | "product-analysis" | "monthly" => {
             let query = crate::analytics::ReportQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             crate::analytics::reports::table(&state.db, actor, list, &query, locale).await
         }

@@ -704,6 +704,17 @@ async fn customer_composition_retention_and_lifetime_value_match_figures_worked_
     assert!(lines[1].starts_with("medium,") && lines[1].contains(",1,1,150000.00,0.6977,15000.00,0.1000"), "{}", lines[1]);
     assert!(*lines.last().unwrap() == ",total,5,3,215000.00,1.0000,40000.00,0.1860", "{csv}");
 
+    // Sales by month of the same orders: March 40,000.00, June 150,000.00, and so on.
+    let (status, _, body) = admin.get(&format!("/api/v1/reports/monthly?{query}"), &[("accept", "application/json")]).await;
+    assert_eq!(status, 200, "{body}");
+    let monthly: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let months: Vec<(&str, &str)> = monthly["months"].as_array().unwrap().iter().map(|m| (m["month"].as_str().unwrap(), m["sales"].as_str().unwrap())).collect();
+    assert_eq!((months.len(), months[2], months[5], months[11]), (12, ("2031-03", "40000.00"), ("2031-06", "150000.00"), ("2031-12", "0.00")));
+    assert_eq!((monthly["total"]["sales"].as_str(), monthly["total"]["gross_profit"].as_str(), monthly["total"]["orders"].as_u64()), (Some("215000.00"), Some("40000.00"), Some(4)));
+    let (_, _, csv) = rep.get(&format!("/api/v1/reports/monthly?{query}&format=csv"), &[]).await;
+    let csv: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!((csv[0], csv[3], csv.len()), ("month,sales,gross_profit,orders", "2031-03,40000.00,10000.00,1", 13), "the rep's own orders by month");
+
     // Who sees what: the rep their own customers and orders (甲 乙 戊), the manager their team's.
     let own = composition(&rep, "industry", &[]).await.unwrap();
     assert_eq!((own.total.customers, own.total.buyers, own.total.sales_fen), (3, 1, 60_000_00));

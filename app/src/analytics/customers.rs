@@ -26,10 +26,11 @@ fn request(query: &ReportQuery, today: NaiveDate) -> AppResult<(ReportFilter, Di
     }
 }
 
-/// The viewer's customers that existed by the period's end, narrowed by the filters (team and rep
-/// by the customer's owner).
+/// The viewer's customers on file by the period's end (or, imported later, buying by then),
+/// narrowed by the filters (team and rep by the customer's owner).
 fn customers_in(actor: &Actor, filter: &ReportFilter) -> Select<customer::Entity> {
-    let mut select = visible::<customer::Entity>(&actor.scope()).filter(customer::Column::CreatedAt.lt(crate::pipeline::service::local_start(filter.to + Duration::days(1))));
+    let on_file = sea_orm::Condition::any().add(customer::Column::CreatedAt.lt(crate::pipeline::service::local_start(filter.to + Duration::days(1)))).add(customer::Column::FirstOrderOn.lte(filter.to));
+    let mut select = visible::<customer::Entity>(&actor.scope()).filter(on_file);
     if let Some(team) = filter.team {
         let members = Query::select().column(user::Column::Id).from(user::Entity).and_where(user::Column::TeamId.eq(team)).to_owned();
         select = select.filter(customer::Column::OwnerId.in_subquery(members));

@@ -211,10 +211,14 @@ fn monthly_chart(trend: &CustomerTrend, label: &str) -> Chart {
         .series(Bar::new().name(label).data(trend.months.iter().map(|(_, fen)| *fen as f64 / 100.0).collect()).item_style(ItemStyle::new().color(palette::BLUE)))
 }
 
-/// A customer's trend and worth on their file, loaded on its own so the file does not wait for it.
+/// A customer's trend and worth, loaded by the customer page itself (see
+/// `pipeline::quote_page::deal_quotes_resource`) so the file does not wait for it.
+pub fn customer_trend_resource(customer_id: Memo<i64>) -> Resource<Result<CustomerTrend, crate::error::AppError>> {
+    Resource::new(move || customer_id.get(), load_customer_trend)
+}
+
 #[component]
-pub fn CustomerTrendPanel(customer_id: i64) -> impl IntoView {
-    let trend = Resource::new(move || customer_id, load_customer_trend);
+pub fn CustomerTrendPanel(trend: Resource<Result<CustomerTrend, crate::error::AppError>>) -> impl IntoView {
     view! {
         <section class="card" data-testid="customer-trend">
             <h2>{tr(|t| t.customer_analysis.trend_title)}</h2>

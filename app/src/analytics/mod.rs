@@ -474,7 +474,8 @@ pub async fn save_inventory(form: InventoryForm) -> Result<(), AppError> {
 }
 
 #[server(endpoint = "analytics/recent_stock")]
-pub async fn load_recent_stock() -> Result<Vec<InventoryRow>, AppError> {
+/// None for those who do not enter stock.
+pub async fn load_recent_stock() -> Result<Option<Vec<InventoryRow>>, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     products::recent_stock(&state.db, &actor, crate::pipeline::service::today()).await
 }

@@ -150,9 +150,9 @@ pub async fn save_inventory(db: &(impl ConnectionTrait + TransactionTrait), acto
 }
 
 /// The month-end stock on record for the twelve months up to `today`'s, newest first.
-pub async fn recent_stock(db: &impl ConnectionTrait, actor: &Actor, today: NaiveDate) -> AppResult<Vec<InventoryRow>> {
+pub async fn recent_stock(db: &impl ConnectionTrait, actor: &Actor, today: NaiveDate) -> AppResult<Option<Vec<InventoryRow>>> {
     if !may_enter_stock(actor) {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let this_month = today.with_day(1).unwrap_or(today);
     let from = this_month.checked_sub_months(Months::new(11)).unwrap_or(this_month);
@@ -164,10 +164,10 @@ pub async fn recent_stock(db: &impl ConnectionTrait, actor: &Actor, today: Naive
         .all(db)
         .await?;
     let names: HashMap<i64, product::Model> = product::Entity::find().filter(product::Column::Id.is_in(rows.iter().map(|s| s.product_id))).all(db).await?.into_iter().map(|p| (p.id, p)).collect();
-    Ok(rows
+    Ok(Some(rows
         .into_iter()
         .map(|s| InventoryRow { product_id: s.product_id, product: names.get(&s.product_id).map(|p| format!("{} {}", p.code, p.name)).unwrap_or_default(), month: s.month, quantity: s.quantity, value_fen: s.value_fen, version: s.version })
-        .collect())
+        .collect()))
 }
 
 /// One customer's products: what they bought in the twelve months to `today` with each one's

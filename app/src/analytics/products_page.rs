@@ -3,13 +3,13 @@
 //! here by administrators and directors; and a customer's product mix on their file.
 use super::funnel_page::or_dash as dash;
 use super::page::{class_css, pareto_chart, report_body, AnalyticsTabs, Loaded, ParetoPoint, ReportFilters};
-use super::{load_product_report, load_recent_stock, CustomerProduct, ProductReport, ProductRow, ReportQuery, SaveInventory};
+use super::{load_product_report, load_recent_stock, CustomerProduct, InventoryRow, ProductReport, ProductRow, ReportQuery, SaveInventory};
 use crate::domain::format::{format_count, format_date, format_money, percent_text};
 use crate::domain::product::ProductFigures;
 use crate::domain::rounded_ratio;
 use crate::i18n::{tr, use_i18n};
 use crate::ui::chart::ChartWithTable;
-use crate::ui::{action_error, EmptyState, ErrorPanel, Field, FormMessage, Loading, PageHeader};
+use crate::ui::{action_error, EmptyState, ErrorPanel, Field, FormMessage, PageHeader};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
@@ -28,17 +28,20 @@ fn ratio_text(bp: i64) -> String {
 
 #[component]
 pub fn ProductAnalysisPage() -> impl IntoView {
+    // Created by the page, outside the report's Suspense, so it cannot arrive after its HTML.
+    let save = ServerAction::<SaveInventory>::new();
+    let stock = Resource::new(move || save.version().get(), |_| load_recent_stock());
     view! {
         <PageHeader title=tr(|t| t.product_analysis.title) subtitle=tr(|t| t.product_analysis.subtitle) />
         <AnalyticsTabs current="/analytics/products" />
         {report_body(load_product_report, |query, options, loaded| match loaded {
             Loaded::Report(report) => view! {
                 <ReportFilters action="/analytics/products" query=query.clone() options errors=Vec::new() period=Some((report.from, report.to)) customer_filters=true>{()}</ReportFilters>
-                <ProductReportView report=report.clone() query />
-                {report.may_enter_stock.then(|| view! { <StockPanel /> })}
+                <ProductReportView report query />
             }.into_any(),
             Loaded::Refused(errors) => view! { <ReportFilters action="/analytics/products" query options errors period=None customer_filters=true>{()}</ReportFilters> }.into_any(),
         })}
+        <StockPanel save stock />
     }
 }
 
@@ -155,14 +158,28 @@ fn ProductReportView(report: ProductReport, query: ReportQuery) -> AnyView {
     .into_any()
 }
 
-/// Month-end stock: one product and month at a time (a month already entered is overwritten only
-/// at the version shown), and the last twelve months on record.
+/// Month-end stock for those who enter it (nothing for others): one product and month at a time
+/// (a month already entered is overwritten only at the version shown), and the last twelve months
+/// on record.
 #[component]
-fn StockPanel() -> impl IntoView {
+fn StockPanel(save: ServerAction<SaveInventory>, stock: Resource<Result<Option<Vec<InventoryRow>>, crate::error::AppError>>) -> impl IntoView {
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match stock.await {
+                    Ok(Some(rows)) => view! { <StockEntry save rows /> }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn StockEntry(save: ServerAction<SaveInventory>, rows: Vec<InventoryRow>) -> impl IntoView {
     let i18n = use_i18n();
-    let save = ServerAction::<SaveInventory>::new();
     let error = action_error(save);
-    let stock = Resource::new(move || save.version().get(), |_| load_recent_stock());
     let saved = move || save.value().get().is_some_and(|result| result.is_ok());
     view! {
         <section class="card" id="stock" data-testid="stock-panel">
@@ -188,27 +205,23 @@ fn StockPanel() -> impl IntoView {
                     {move || saved().then(|| view! { <span class="muted" role="status" data-testid="stock-saved">{tr(|t| t.product_analysis.stock_saved)}</span> })}
                 </div>
             </ActionForm>
-            <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    match stock.await {
-                        Ok(rows) if rows.is_empty() => view! { <p class="muted">{tr(|t| t.product_analysis.no_stock)}</p> }.into_any(),
-                        Ok(rows) => view! {
-                            <div class="table-wrap">
-                                <table class="table" data-testid="stock-table">
-                                    <thead><tr>
-                                        <th scope="col">{tr(|t| t.product_analysis.month)}</th>
-                                        <th scope="col">{tr(|t| t.product_analysis.product)}</th>
-                                        <th scope="col" class="num">{tr(|t| t.product_analysis.quantity)}</th>
-                                        <th scope="col" class="num">{tr(|t| t.product_analysis.stock_value)}</th>
-                                    </tr></thead>
-                                    <tbody>{rows.into_iter().map(|r| view! { <tr><td>{r.month.format("%Y-%m").to_string()}</td><td>{r.product}</td><td class="num">{format_count(r.quantity)}</td><td class="num">{format_money(r.value_fen)}</td></tr> }).collect_view()}</tbody>
-                                </table>
-                            </div>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {if rows.is_empty() {
+                view! { <p class="muted">{tr(|t| t.product_analysis.no_stock)}</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="table" data-testid="stock-table">
+                            <thead><tr>
+                                <th scope="col">{tr(|t| t.product_analysis.month)}</th>
+                                <th scope="col">{tr(|t| t.product_analysis.product)}</th>
+                                <th scope="col" class="num">{tr(|t| t.product_analysis.quantity)}</th>
+                                <th scope="col" class="num">{tr(|t| t.product_analysis.stock_value)}</th>
+                            </tr></thead>
+                            <tbody>{rows.into_iter().map(|r| view! { <tr><td>{r.month.format("%Y-%m").to_string()}</td><td>{r.product}</td><td class="num">{format_count(r.quantity)}</td><td class="num">{format_money(r.value_fen)}</td></tr> }).collect_view()}</tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
         </section>
     }
 }

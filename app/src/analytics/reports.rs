@@ -2,7 +2,8 @@
 //! JSON by default, CSV with `format=csv` (or `Accept: text/csv`, or `{name}.csv`). Same
 //! visibility and the same service as the page, so the numbers cannot differ. Money is a decimal
 //! string in yuan and shares have four decimals, so nothing is lost to floating point.
-use super::service::{self, AbcReport};
+use super::service::{self, AbcReport, ReportFilter};
+use crate::dashboard::MonthFigures;
 use super::customers_page::group_label;
 use crate::domain::product::ProductFigures;
 use super::{CompositionLine, CustomerComposition, ProductReport, ProductRow, FunnelLine, FunnelReport, RepPerformance, ReportQuery};
@@ -461,6 +462,35 @@ pub fn products_table(report: &ProductReport) -> ExportTable {
     ExportTable { sheet: "products".into(), headers, rows }
 }
 
+/// Sales per month of the period's orders that pass the filters, under the viewer's visibility.
+async fn monthly(db: &sea_orm::DatabaseConnection, actor: &crate::auth::service::Actor, query: &ReportQuery, today: chrono::NaiveDate) -> Result<(ReportFilter, Vec<MonthFigures>), AppError> {
+    let mut checks = crate::domain::forms::Checks::default();
+    let filter = service::report_filter(query, today, &mut checks);
+    checks.into_result().map_err(AppError::Validation)?;
+    let filter = filter.ok_or_else(|| AppError::internal("checks passed without values"))?;
+    let orders = service::narrowed_orders(crate::auth::scope::visible::<crate::entities::sales_order::Entity>(&actor.scope()), &filter);
+    let months = crate::dashboard::service::monthly_figures(db, orders, filter.from, filter.to).await?;
+    Ok((filter, months))
+}
+
+fn month_cells(m: &MonthFigures) -> Vec<(&'static str, Cell)> {
+    vec![("month", Cell::Text(m.month.format("%Y-%m").to_string())), ("sales", Cell::Money(m.sales_fen)), ("gross_profit", Cell::Money(m.gross_profit_fen)), ("orders", Cell::Number(m.orders))]
+}
+
+fn monthly_json(filter: &ReportFilter, months: &[MonthFigures]) -> Value {
+    let as_map = |m: &MonthFigures| month_cells(m).into_iter().map(|(key, cell)| (key.to_string(), cell_json(cell))).collect::<serde_json::Map<String, Value>>();
+    let total = months.iter().fold(MonthFigures { month: filter.from, sales_fen: 0, gross_profit_fen: 0, orders: 0 }, |sum, m| MonthFigures { sales_fen: sum.sales_fen + m.sales_fen, gross_profit_fen: sum.gross_profit_fen + m.gross_profit_fen, orders: sum.orders + m.orders, ..sum });
+    let mut total = as_map(&total);
+    total.remove("month");
+    json!({ "from": filter.from, "to": filter.to, "months": months.iter().map(as_map).collect::<Vec<_>>(), "total": total })
+}
+
+fn monthly_table(months: &[MonthFigures]) -> ExportTable {
+    let blank = MonthFigures { month: chrono::NaiveDate::MIN, sales_fen: 0, gross_profit_fen: 0, orders: 0 };
+    let headers = month_cells(&blank).into_iter().map(|(key, _)| key.to_string()).collect();
+    ExportTable { sheet: "monthly".into(), headers, rows: months.iter().map(|m| month_cells(m).into_iter().map(|(_, cell)| cell).collect()).collect() }
+}
+
 /// One report as a JSON response.
 async fn json_of(db: &sea_orm::DatabaseConnection, actor: &crate::auth::service::Actor, name: &str, query: &ReportQuery, locale: crate::domain::format::Locale) -> Result<Response, AppError> {
     let today = crate::pipeline::service::today();
@@ -471,6 +501,10 @@ async fn json_of(db: &sea_orm::DatabaseConnection, actor: &crate::auth::service:
         "funnel" => axum::Json(funnel_json(&super::funnel::funnel(db, actor, query, today).await?, texts)).into_response(),
         "alerts" => axum::Json(alerts_json(&super::alerts::alerts(db, actor, query, today, false).await?, texts, locale)).into_response(),
         "field" => axum::Json(field_json(&crate::fieldwork::service::efficiency(db, actor, query, today).await?)).into_response(),
+        "monthly" => {
+            let (filter, months) = monthly(db, actor, query, today).await?;
+            axum::Json(monthly_json(&filter, &months)).into_response()
+        }
         "product-analysis" => axum::Json(products_json(&super::products::products(db, actor, query, today).await?, texts)).into_response(),
         "composition" => axum::Json(customers_json(&super::customers::composition(db, actor, query, today).await?, texts)).into_response(),
         _ => return Err(AppError::NotFound),
@@ -487,6 +521,7 @@ pub async fn table(db: &sea_orm::DatabaseConnection, actor: &crate::auth::servic
         "funnel" => funnel_table(&super::funnel::funnel(db, actor, query, today).await?, texts),
         "alerts" => alerts_table(&super::alerts::alerts(db, actor, query, today, false).await?, texts, locale),
         "field" => field_table(&crate::fieldwork::service::efficiency(db, actor, query, today).await?),
+        "monthly" => monthly_table(&monthly(db, actor, query, today).await?.1),
         "product-analysis" => products_table(&super::products::products(db, actor, query, today).await?),
         "composition" => customers_table(&super::customers::composition(db, actor, query, today).await?, texts),
         _ => return Err(AppError::NotFound),

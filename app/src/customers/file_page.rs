@@ -189,7 +189,8 @@ pub fn CustomerPage() -> impl IntoView {
     );
     let deals = crate::pipeline::deal_page::customer_deals_resource(id);
     let quotes = crate::pipeline::quote_page::customer_quotes_resource(id);
-    let actions = FileActions { log, contact_saved, contact_deleted, merged, deals, quotes };
+    let trend = crate::analytics::customers_page::customer_trend_resource(id);
+    let actions = FileActions { log, contact_saved, contact_deleted, merged, deals, quotes, trend };
     view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
@@ -212,6 +213,7 @@ struct FileActions {
     merged: ServerAction<MergeCustomers>,
     deals: Resource<Result<Vec<crate::pipeline::Card>, AppError>>,
     quotes: Resource<Result<Vec<crate::pipeline::quotes::CustomerQuote>, AppError>>,
+    trend: Resource<Result<crate::analytics::CustomerTrend, AppError>>,
 }
 
 #[component]
@@ -304,7 +306,7 @@ fn CustomerFile(customer: CustomerDetail, actions: FileActions) -> impl IntoView
         {basic}
         {characteristics}
         {status}
-        <crate::analytics::customers_page::CustomerTrendPanel customer_id=customer.id />
+        <crate::analytics::customers_page::CustomerTrendPanel trend=actions.trend />
         {contacts}
         {follow_up}
         {merge}

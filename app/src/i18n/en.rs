@@ -423,7 +423,7 @@ pub static TEXTS: Texts = Texts {
         average_yearly_gp: "Gross profit per customer a year",
         lifetime_value: "Customer lifetime value",
         value_formula: |from, to| format!("Lifetime value = gross profit per customer a year × expected remaining years. Expected remaining years = r ÷ (1 − r), at most 20, where r is the retention: the share of customers who bought in the twelve months from {from} and bought again in the twelve months to {to}. Gross profit per customer a year = the later twelve months' gross profit ÷ the customers who bought in them."),
-        definitions: "Customers: those on file by the end of the period within the filters. Bought: customers with an order in the period. Sales and gross profit from the period's orders (gross profit = sales − cost). Size by purchases in the period.",
+        definitions: "Customers: those on file (or buying) by the end of the period within the filters. Bought: customers with an order in the period. Sales and gross profit from the period's orders (gross profit = sales − cost). Size by purchases in the period.",
         empty_title: "No customers",
         empty_body: "There are no customers within these filters yet. Try another period or fewer filters.",
         trend_title: "Sales trend and worth",
