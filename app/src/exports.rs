@@ -107,7 +107,7 @@ async fn table_for(state: &AppState, actor: &Actor, list: &str, query: &str, loc
         "ladder" => crate::customers::service::export_ladder(&state.db, actor, locale).await,
         "abc" | "reps" | "funnel" | "alerts" | "composition" | "product-analysis" | "monthly" => {
             let query = crate::analytics::ReportQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-            crate::analytics::reports::table(&state.db, actor, list, &query, locale).await
+            crate::analytics::reports::table(&state, actor, list, &query, locale).await
         }
         "forecast" | "forecast-people" => {
             let filter = crate::pipeline::forecast::ForecastFilter::from_pairs(get);

@@ -30,6 +30,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Deal changes for open boards (see `pipeline::live`).
     pub live: crate::pipeline::live::Feed,
+    /// Company-wide analysis figures kept for an hour.
+    pub company: crate::analytics::customers::CompanyFigures,
 }
 
 pub fn app_state() -> AppResult<AppState> {

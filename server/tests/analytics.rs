@@ -729,18 +729,31 @@ async fn customer_composition_retention_and_lifetime_value_match_figures_worked_
     // (27.91%). Gross profit since the first order 20,500.00 over 671 days is 11,151.27 a year.
     let year_end = chrono::NaiveDate::from_ymd_opt(2031, 12, 31).unwrap();
     let admin_actor = app::auth::service::load_actor(&app.db, person(&app, "admin").await).await.unwrap();
-    let trend = app::analytics::customers::trend(&app.db, &admin_actor, jia, year_end).await.unwrap();
+    let trend = app::analytics::customers::trend(&app.db, &Default::default(), &admin_actor, jia, year_end).await.unwrap();
     assert_eq!((trend.months.len(), trend.months[0].clone(), trend.months[2].clone(), trend.months[23].clone()), (24, ("2030-01".to_string(), 0), ("2030-03".to_string(), 1_000_00), ("2031-12".to_string(), 0)));
     assert_eq!((trend.last_12_fen, trend.previous_12_fen, trend.change_bp), (60_000_00, 1_000_00, Some(590_000)));
     let years: Vec<(i32, i64, i64, i64)> = trend.years.iter().map(|y| (y.year, y.sales_fen, y.company_fen, y.region_fen)).collect();
     assert_eq!(years, [(2031, 60_000_00, 225_000_00, 215_000_00), (2030, 1_000_00, 1_500_00, 1_500_00), (2029, 0, 0, 0)]);
     assert_eq!((trend.average_yearly_gp_fen, trend.lifetime_value_fen), (Some(1_115_127), Some(1_115_127)));
-    let never = app::analytics::customers::trend(&app.db, &admin_actor, wu, year_end).await.unwrap();
+    let never = app::analytics::customers::trend(&app.db, &Default::default(), &admin_actor, wu, year_end).await.unwrap();
     assert_eq!((never.first_order_on, never.lifetime_value_fen), (None, None));
 
     // The file's panel through the server function: the owner sees it, another rep does not.
     assert!(rep.call::<app::analytics::CustomerTrend>("analytics/customer_trend", &[("customer_id", &jia.to_string())]).await.is_ok());
     assert!(rep.call::<app::analytics::CustomerTrend>("analytics/customer_trend", &[("customer_id", &bing.to_string())]).await.is_err(), "王芳's customer is not 张伟's to see");
+
+    // The company-wide figures are kept for an hour: an order entered meanwhile counts once they
+    // are computed again. 2031's gross profit per buyer becomes (50,000 + 1,000) ÷ 4 = 12,750.00.
+    use app::analytics::customers::CompanyFigures;
+    let (kept, recomputed) = (CompanyFigures::default(), CompanyFigures::fresh_for(std::time::Duration::ZERO));
+    let company_2031 = |figures: &app::analytics::customers::RegionYears| (figures.company.clone(), figures.regions.get("别省").cloned());
+    assert_eq!(company_2031(&*kept.years(&app.db, 2031, year_end).await.unwrap()), (vec![225_000_00], Some(vec![10_000_00])));
+    assert_eq!(kept.value(&app.db, year_end).await.unwrap().average_yearly_gp_fen, Some(12_500_00));
+    order(&app, liu.id, ji, (2031, 10, 6), 1_000_00, 0).await;
+    assert_eq!(company_2031(&*kept.years(&app.db, 2031, year_end).await.unwrap()), (vec![225_000_00], Some(vec![10_000_00])), "kept");
+    assert_eq!(kept.value(&app.db, year_end).await.unwrap().average_yearly_gp_fen, Some(12_500_00), "kept");
+    assert_eq!(company_2031(&*recomputed.years(&app.db, 2031, year_end).await.unwrap()), (vec![226_000_00], Some(vec![11_000_00])));
+    assert_eq!(recomputed.value(&app.db, year_end).await.unwrap().average_yearly_gp_fen, Some(12_750_00));
 }
 
 /// A catalogue product written straight to the database.
@@ -833,7 +846,7 @@ async fn product_margin_turnover_cross_ratio_and_contribution_match_figures_work
     // 甲's file at the end of 2031: A and B bought in the last twelve months, C (2029) no longer.
     let year_end = chrono::NaiveDate::from_ymd_opt(2031, 12, 31).unwrap();
     let admin_actor = app::auth::service::load_actor(&app.db, person(&app, "admin").await).await.unwrap();
-    let trend = app::analytics::customers::trend(&app.db, &admin_actor, jia, year_end).await.unwrap();
+    let trend = app::analytics::customers::trend(&app.db, &Default::default(), &admin_actor, jia, year_end).await.unwrap();
     assert_eq!(trend.products.iter().map(|p| (p.code.as_str(), p.sales_fen)).collect::<Vec<_>>(), [("T-A", 6_000_00), ("T-B", 3_000_00)]);
     assert_eq!(trend.lapsed.iter().map(|p| (p.code.as_str(), p.last_bought_on)).collect::<Vec<_>>(), [("T-C", chrono::NaiveDate::from_ymd_opt(2029, 5, 1))]);
 }

@@ -12,7 +12,11 @@ use crate::entities::{customer, sales_order, user};
 use crate::error::{AppError, AppResult};
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, JoinType, QueryFilter, QuerySelect, QueryTrait, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, QueryTrait, Select};
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 /// The dimension asked for (`by`, default industry), checked with the other filters.
 fn request(query: &ReportQuery, today: NaiveDate) -> AppResult<(ReportFilter, Dimension)> {
@@ -152,7 +156,7 @@ pub async fn company_value(db: &impl ConnectionTrait, last: NaiveDate) -> AppRes
     })
 }
 
-pub async fn composition(db: &impl ConnectionTrait, actor: &Actor, query: &ReportQuery, today: NaiveDate) -> AppResult<CustomerComposition> {
+pub async fn composition(db: &impl ConnectionTrait, company: &CompanyFigures, actor: &Actor, query: &ReportQuery, today: NaiveDate) -> AppResult<CustomerComposition> {
     let (filter, dimension) = request(query, today)?;
     let lines = composition_lines(db, actor, &filter, dimension).await?;
     let total = lines.iter().fold(CompositionLine::default(), |sum, line| CompositionLine {
@@ -162,21 +166,103 @@ pub async fn composition(db: &impl ConnectionTrait, actor: &Actor, query: &Repor
         sales_fen: sum.sales_fen + line.sales_fen,
         gross_profit_fen: sum.gross_profit_fen + line.gross_profit_fen,
     });
-    Ok(CustomerComposition { from: filter.from, to: filter.to, dimension, lines, total, value: company_value(db, filter.to).await? })
+    Ok(CustomerComposition { from: filter.from, to: filter.to, dimension, lines, total, value: company.value(db, filter.to).await? })
 }
 
-/// Sales of the customers whose orders pass `narrow`, per calendar year from `first_year` to the
-/// year of `last`, in one grouped query.
-async fn yearly_sales(db: &impl ConnectionTrait, orders: Select<sales_order::Entity>, first_year: i32, last: NaiveDate) -> AppResult<Vec<i64>> {
+/// How long a server keeps the company-wide figures every customer file and composition repeats
+/// (retention, yearly sales per region): an hour, like the customers' ABC classes.
+const COMPANY_FIGURES_FOR: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Values computed at most once per `fresh_for` per key on this server.
+#[derive(Debug)]
+struct Timed<K, V> {
+    fresh_for: std::time::Duration,
+    entries: Mutex<HashMap<K, (Instant, V)>>,
+}
+
+impl<K: Eq + Hash, V: Clone> Timed<K, V> {
+    fn new(fresh_for: std::time::Duration) -> Self {
+        Timed { fresh_for, entries: Mutex::new(HashMap::new()) }
+    }
+
+    fn fresh(&self, key: &K) -> Option<V> {
+        let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        entries.get(key).filter(|(at, _)| at.elapsed() < self.fresh_for).map(|(_, value)| value.clone())
+    }
+
+    /// The kept value, or `compute`'s (kept unless it failed). Two requests arriving together
+    /// may both compute: cheaper than making one wait on a lock across a query.
+    async fn get_or_compute<F: std::future::Future<Output = AppResult<V>>>(&self, key: K, compute: impl FnOnce() -> F) -> AppResult<V> {
+        if let Some(value) = self.fresh(&key) {
+            return Ok(value);
+        }
+        let value = compute().await?;
+        let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        entries.retain(|_, (at, _)| at.elapsed() < self.fresh_for);
+        entries.insert(key, (Instant::now(), value.clone()));
+        Ok(value)
+    }
+}
+
+/// The company's sales per calendar year, in total and per province.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegionYears {
+    pub company: Vec<i64>,
+    pub regions: HashMap<String, Vec<i64>>,
+}
+
+/// Company-wide figures kept per server for an hour (see `COMPANY_FIGURES_FOR`), so that opening a
+/// customer's file does not scan two years of everybody's orders each time.
+#[derive(Debug, Clone)]
+pub struct CompanyFigures {
+    value: Arc<Timed<NaiveDate, CustomerValue>>,
+    years: Arc<Timed<(i32, NaiveDate), Arc<RegionYears>>>,
+}
+
+impl Default for CompanyFigures {
+    fn default() -> Self {
+        CompanyFigures::fresh_for(COMPANY_FIGURES_FOR)
+    }
+}
+
+impl CompanyFigures {
+    pub fn fresh_for(duration: std::time::Duration) -> Self {
+        CompanyFigures { value: Arc::new(Timed::new(duration)), years: Arc::new(Timed::new(duration)) }
+    }
+
+    /// `company_value` for the twelve months ending `last`.
+    pub async fn value(&self, db: &impl ConnectionTrait, last: NaiveDate) -> AppResult<CustomerValue> {
+        self.value.get_or_compute(last, || company_value(db, last)).await
+    }
+
+    /// `region_years` from `first_year` to `last`.
+    pub async fn years(&self, db: &impl ConnectionTrait, first_year: i32, last: NaiveDate) -> AppResult<Arc<RegionYears>> {
+        self.years.get_or_compute((first_year, last), || async move { Ok(Arc::new(region_years(db, first_year, last).await?)) }).await
+    }
+}
+
+/// The company's sales per province and calendar year from `first_year` to the year of `last`
+/// (up to `last`): one grouped query; the company's are the provinces' sums.
+pub async fn region_years(db: &impl ConnectionTrait, first_year: i32, last: NaiveDate) -> AppResult<RegionYears> {
     let years: Vec<i32> = (first_year..=last.year()).collect();
-    let mut select = orders.select_only().filter(sales_order::Column::OrderedOn.between(NaiveDate::from_ymd_opt(first_year, 1, 1).unwrap_or(last), last));
+    let mut select = across_owners::<sales_order::Entity>()
+        .select_only()
+        .join(JoinType::InnerJoin, sales_order::Entity::belongs_to(customer::Entity).from(sales_order::Column::CustomerId).to(customer::Column::Id).into())
+        .column(customer::Column::Province)
+        .filter(sales_order::Column::OrderedOn.between(NaiveDate::from_ymd_opt(first_year, 1, 1).unwrap_or(last), last))
+        .group_by(customer::Column::Province);
     for year in &years {
         let (first, end) = (NaiveDate::from_ymd_opt(*year, 1, 1).unwrap_or(last), NaiveDate::from_ymd_opt(*year, 12, 31).unwrap_or(last));
         select = select.column_as(sum_as_bigint(Expr::case(Expr::col((sales_order::Entity, sales_order::Column::OrderedOn)).between(first, end), Expr::col((sales_order::Entity, sales_order::Column::AmountFen))).finally(0)), format!("year_{year}"));
     }
-    let statement = select.build(db.get_database_backend());
-    let row = db.query_one_raw(statement).await?;
-    (0..years.len()).map(|index| Ok(row.as_ref().map(|r| r.try_get_by_index::<Option<i64>>(index)).transpose()?.flatten().unwrap_or(0))).collect()
+    let mut figures = RegionYears { company: vec![0; years.len()], regions: HashMap::new() };
+    for row in db.query_all_raw(select.build(db.get_database_backend())).await? {
+        let province: String = row.try_get_by_index(0)?;
+        let sales = (1..=years.len()).map(|index| Ok(row.try_get_by_index::<Option<i64>>(index)?.unwrap_or(0))).collect::<AppResult<Vec<i64>>>()?;
+        figures.company.iter_mut().zip(&sales).for_each(|(total, year)| *total += year);
+        figures.regions.insert(province, sales);
+    }
+    Ok(figures)
 }
 
 /// How many years the customer file's trend table covers (this year and the two before).
@@ -187,33 +273,40 @@ const TREND_MONTHS: u32 = 24;
 /// One customer's sales by month over the last two years and by year beside the company's and its
 /// region's, the last twelve months against the twelve before, and its lifetime value. Anyone who
 /// may open the customer's file sees it: the whole history stays with the customer.
-pub async fn trend(db: &impl ConnectionTrait, actor: &Actor, customer_id: i64, today: NaiveDate) -> AppResult<CustomerTrend> {
+pub async fn trend(db: &impl ConnectionTrait, company: &CompanyFigures, actor: &Actor, customer_id: i64, today: NaiveDate) -> AppResult<CustomerTrend> {
     let found = crate::customers::service::find_for(db, actor, customer_id).await?;
     let month_first = today.with_day(1).unwrap_or(today);
     let chart_from = month_first.checked_sub_months(Months::new(TREND_MONTHS - 1)).unwrap_or(month_first);
+    let first_year = today.year() - TREND_YEARS + 1;
+    let first_day = Ord::min(chart_from, NaiveDate::from_ymd_opt(first_year, 1, 1).unwrap_or(chart_from));
     let orders_of_customer = || across_owners::<sales_order::Entity>().filter(sales_order::Column::CustomerId.eq(customer_id));
     let by_day: Vec<(NaiveDate, Option<i64>)> = orders_of_customer()
         .select_only()
         .column(sales_order::Column::OrderedOn)
         .column_as(sum_as_bigint(Expr::col(sales_order::Column::AmountFen)), "sales")
-        .filter(sales_order::Column::OrderedOn.between(chart_from, today))
+        .filter(sales_order::Column::OrderedOn.between(first_day, today))
         .group_by(sales_order::Column::OrderedOn)
         .into_tuple()
         .all(db)
         .await?;
+    let sales_where = |wanted: &dyn Fn(NaiveDate) -> bool| -> i64 { by_day.iter().filter(|(day, _)| wanted(*day)).map(|(_, fen)| fen.unwrap_or(0)).sum() };
     let months: Vec<(String, i64)> = (0..TREND_MONTHS)
         .filter_map(|offset| chart_from.checked_add_months(Months::new(offset)))
-        .map(|first| (format!("{:04}-{:02}", first.year(), first.month()), by_day.iter().filter(|(day, _)| day.year() == first.year() && day.month() == first.month()).map(|(_, fen)| fen.unwrap_or(0)).sum()))
+        .map(|first| (format!("{:04}-{:02}", first.year(), first.month()), sales_where(&|day| day.year() == first.year() && day.month() == first.month())))
         .collect();
     let last_12: i64 = months.iter().skip(12).map(|(_, fen)| fen).sum();
     let previous_12: i64 = months.iter().take(12).map(|(_, fen)| fen).sum();
 
-    let first_year = today.year() - TREND_YEARS + 1;
-    let own = yearly_sales(db, orders_of_customer(), first_year, today).await?;
-    let company = yearly_sales(db, across_owners::<sales_order::Entity>(), first_year, today).await?;
-    let region_customers = Query::select().column(customer::Column::Id).from(customer::Entity).and_where(customer::Column::Province.eq(found.province.as_str())).to_owned();
-    let region = yearly_sales(db, across_owners::<sales_order::Entity>().filter(sales_order::Column::CustomerId.in_subquery(region_customers)), first_year, today).await?;
-    let years = (0..TREND_YEARS as usize).map(|i| YearShare { year: first_year + i as i32, sales_fen: own[i], company_fen: company[i], region_fen: region[i] }).rev().collect();
+    let company_years = company.years(db, first_year, today).await?;
+    let no_sales = vec![0; company_years.company.len()];
+    let region = company_years.regions.get(&found.province).unwrap_or(&no_sales);
+    let years = (0..TREND_YEARS as usize)
+        .map(|i| {
+            let year = first_year + i as i32;
+            YearShare { year, sales_fen: sales_where(&|day| day.year() == year), company_fen: company_years.company[i], region_fen: region[i] }
+        })
+        .rev()
+        .collect();
 
     let (gross_profit, first_order): (Option<i64>, Option<NaiveDate>) = orders_of_customer()
         .select_only()
@@ -224,7 +317,7 @@ pub async fn trend(db: &impl ConnectionTrait, actor: &Actor, customer_id: i64, t
         .one(db)
         .await?
         .unwrap_or((None, None));
-    let value = company_value(db, today).await?;
+    let value = company.value(db, today).await?;
     let (products, lapsed) = super::products::customer_products(db, customer_id, today).await?;
     let average_yearly_gp_fen = first_order.map(|first| customer_value::average_yearly_fen(gross_profit.unwrap_or(0), (today - first).num_days() + 1));
     Ok(CustomerTrend {

@@ -3,12 +3,11 @@
 //! retention and a customer's lifetime value with its formula; and, on a customer's file, their
 //! trend and shares.
 use super::funnel_page::or_dash as dash;
-use super::page::{filter_error, report_body, AnalyticsTabs, Loaded, ReportFilters};
+use super::page::{filter_error, report_body, share_of, AnalyticsTabs, Loaded, ReportFilters};
 use super::{load_customer_composition, load_customer_trend, CompositionLine, CustomerComposition, CustomerTrend, CustomerValue, ReportQuery};
 use crate::domain::customer::LadderStage;
 use crate::domain::customer_value::{CustomerAge, Dimension, PurchaseSize};
 use crate::domain::format::{format_count, format_date, format_money, percent_text, tenths_text};
-use crate::domain::rounded_ratio;
 use crate::i18n::{tr, use_i18n, Texts};
 use crate::ui::chart::{palette, ChartWithTable};
 use crate::ui::{EmptyState, ErrorPanel, Loading, PageHeader};
@@ -32,11 +31,6 @@ pub fn group_label(t: &Texts, dimension: Dimension, key: &str) -> String {
         None if key.is_empty() => t.customer_analysis.unspecified.to_string(),
         None => key.to_string(),
     }
-}
-
-/// part ÷ whole in basis points ("—" without a whole).
-fn share_of(part: i64, whole: i64) -> String {
-    rounded_ratio(part * 10_000, whole).map_or("—".to_string(), percent_text)
 }
 
 /// How many groups the chart names; the rest are drawn as one slice.

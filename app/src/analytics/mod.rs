@@ -363,7 +363,7 @@ pub struct CustomerComposition {
 #[server(endpoint = "analytics/customers")]
 pub async fn load_customer_composition(#[server(default)] query: ReportQuery) -> Result<CustomerComposition, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    customers::composition(&state.db, &actor, &query, crate::pipeline::service::today()).await
+    customers::composition(&state.db, &state.company, &actor, &query, crate::pipeline::service::today()).await
 }
 
 /// A customer's sales in one calendar year beside the company's and its region's.
@@ -483,5 +483,5 @@ pub async fn load_recent_stock() -> Result<Option<Vec<InventoryRow>>, AppError> 
 #[server(endpoint = "analytics/customer_trend")]
 pub async fn load_customer_trend(customer_id: i64) -> Result<CustomerTrend, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    customers::trend(&state.db, &actor, customer_id, crate::pipeline::service::today()).await
+    customers::trend(&state.db, &state.company, &actor, customer_id, crate::pipeline::service::today()).await
 }

@@ -37,6 +37,11 @@ pub fn class_colour_css(class: AbcClass) -> &'static str {
 }
 
 /// The round class badge (also on customer lists and files).
+/// part ÷ whole as a percentage ("—" without a whole).
+pub fn share_of(part: i64, whole: i64) -> String {
+    crate::domain::share_bp(part, whole).map_or("—".to_string(), crate::domain::format::percent_text)
+}
+
 pub fn class_css(class: AbcClass) -> String {
     format!("abc {}", class_colour_css(class))
 }

@@ -2,11 +2,10 @@
 //! its table), gross margin, stock turnover, cross ratio and contribution; month-end stock entered
 //! here by administrators and directors; and a customer's product mix on their file.
 use super::funnel_page::or_dash as dash;
-use super::page::{class_css, pareto_chart, report_body, AnalyticsTabs, Loaded, ParetoPoint, ReportFilters};
+use super::page::{class_css, share_of, pareto_chart, report_body, AnalyticsTabs, Loaded, ParetoPoint, ReportFilters};
 use super::{load_product_report, load_recent_stock, CustomerProduct, InventoryRow, ProductReport, ProductRow, ReportQuery, SaveInventory};
 use crate::domain::format::{format_count, format_date, format_money, percent_text};
 use crate::domain::product::ProductFigures;
-use crate::domain::rounded_ratio;
 use crate::i18n::{tr, use_i18n};
 use crate::ui::chart::ChartWithTable;
 use crate::ui::{action_error, EmptyState, ErrorPanel, Field, FormMessage, PageHeader};
@@ -50,7 +49,7 @@ fn figure_cells(f: &ProductFigures, total_sales: i64) -> impl IntoView {
     let turnover = f.turnover_hundredths();
     view! {
         <td class="num">{format_money(f.sales_fen)}</td>
-        <td class="num">{dash(rounded_ratio(f.sales_fen * 10_000, total_sales), percent_text)}</td>
+        <td class="num">{share_of(f.sales_fen, total_sales)}</td>
         <td class="num">{format_money(f.gross_margin_fen())}</td>
         <td class="num">{dash(f.margin_bp(), percent_text)}</td>
         <td class="num">{dash(f.average_inventory_fen, format_money)}</td>
@@ -94,7 +93,7 @@ fn ProductReportView(report: ProductReport, query: ReportQuery) -> AnyView {
                 <td><span class=class_css(row.class)>{row.class.as_str()}</span></td>
                 <td class="num">{format_count(row.figures.quantity)}</td>
                 {figure_cells(&row.figures, total_sales)}
-                <td class="num">{dash(rounded_ratio(row.cumulative_fen * 10_000, total_sales), percent_text)}</td>
+                <td class="num">{share_of(row.cumulative_fen, total_sales)}</td>
             </tr>
         }
     };
@@ -122,7 +121,7 @@ fn ProductReportView(report: ProductReport, query: ReportQuery) -> AnyView {
             <ChartWithTable id="product-chart" label=tr(|t| t.product_analysis.ranking) chart height=320>
                 <table class="table">
                     <thead><tr><th scope="col" class="num">"#"</th><th scope="col">{tr(|t| t.product_analysis.product)}</th><th scope="col" class="num">{tr(|t| t.product_analysis.sales)}</th><th scope="col" class="num">{tr(|t| t.product_analysis.cumulative_share)}</th></tr></thead>
-                    <tbody>{chart_rows.into_iter().map(|r| view! { <tr><td class="num">{r.rank}</td><td>{r.name.clone()}</td><td class="num">{format_money(r.figures.sales_fen)}</td><td class="num">{dash(rounded_ratio(r.cumulative_fen * 10_000, total_sales), percent_text)}</td></tr> }).collect_view()}</tbody>
+                    <tbody>{chart_rows.into_iter().map(|r| view! { <tr><td class="num">{r.rank}</td><td>{r.name.clone()}</td><td class="num">{format_money(r.figures.sales_fen)}</td><td class="num">{share_of(r.cumulative_fen, total_sales)}</td></tr> }).collect_view()}</tbody>
                 </table>
             </ChartWithTable>
             <div class="table-wrap">
@@ -241,7 +240,7 @@ pub fn CustomerProducts(products: Vec<CustomerProduct>, lapsed: Vec<CustomerProd
                 view! {
                     <div class="table-wrap"><table class="table" data-testid="product-mix">
                         <thead><tr><th scope="col">{tr(|t| t.product_analysis.product)}</th><th scope="col" class="num">{tr(|t| t.product_analysis.sales)}</th><th scope="col" class="num">{tr(|t| t.product_analysis.share)}</th></tr></thead>
-                        <tbody>{products.into_iter().map(|p| view! { <tr><td>{p.name} " " <span class="muted small">{p.code}</span></td><td class="num">{format_money(p.sales_fen)}</td><td class="num">{dash(rounded_ratio(p.sales_fen * 10_000, total), percent_text)}</td></tr> }).collect_view()}</tbody>
+                        <tbody>{products.into_iter().map(|p| view! { <tr><td>{p.name} " " <span class="muted small">{p.code}</span></td><td class="num">{format_money(p.sales_fen)}</td><td class="num">{share_of(p.sales_fen, total)}</td></tr> }).collect_view()}</tbody>
                     </table></div>
                 }.into_any()
             }}

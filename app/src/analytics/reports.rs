@@ -364,7 +364,7 @@ pub fn field_table(report: &Efficiency) -> ExportTable {
 
 /// One group's figures under their report names: one list serves the JSON and the CSV.
 fn composition_cells(line: &CompositionLine, total_sales_fen: i64) -> Vec<(&'static str, Cell)> {
-    let share = |part: i64, whole: i64| optional(crate::domain::rounded_ratio(part * 10_000, whole), share_text);
+    let share = |part: i64, whole: i64| optional(crate::domain::share_bp(part, whole), share_text);
     vec![
         ("customers", Cell::Number(line.customers)),
         ("buyers", Cell::Number(line.buyers)),
@@ -424,7 +424,7 @@ fn product_cells(f: &ProductFigures, total_sales_fen: i64) -> Vec<(&'static str,
     vec![
         ("quantity", Cell::Number(f.quantity)),
         ("sales", Cell::Money(f.sales_fen)),
-        ("share", optional(crate::domain::rounded_ratio(f.sales_fen * 10_000, total_sales_fen), share_text)),
+        ("share", optional(crate::domain::share_bp(f.sales_fen, total_sales_fen), share_text)),
         ("cost", Cell::Money(f.cost_fen)),
         ("gross_margin", Cell::Money(f.gross_margin_fen())),
         ("margin", optional(f.margin_bp(), share_text)),
@@ -438,7 +438,7 @@ fn product_cells(f: &ProductFigures, total_sales_fen: i64) -> Vec<(&'static str,
 fn product_row_cells(row: &ProductRow, total_sales_fen: i64) -> Vec<(&'static str, Cell)> {
     let mut cells = vec![("rank", Cell::Number(row.rank as i64)), ("product_id", Cell::Number(row.product_id)), ("code", Cell::Text(row.code.clone())), ("name", Cell::Text(row.name.clone())), ("category", Cell::Text(row.category.clone()))];
     cells.extend(product_cells(&row.figures, total_sales_fen));
-    cells.push(("cumulative_share", optional(crate::domain::rounded_ratio(row.cumulative_fen * 10_000, total_sales_fen), share_text)));
+    cells.push(("cumulative_share", optional(crate::domain::share_bp(row.cumulative_fen, total_sales_fen), share_text)));
     cells.push(("class", Cell::Text(row.class.as_str().to_string())));
     cells
 }
@@ -492,8 +492,8 @@ fn monthly_table(months: &[MonthFigures]) -> ExportTable {
 }
 
 /// One report as a JSON response.
-async fn json_of(db: &sea_orm::DatabaseConnection, actor: &crate::auth::service::Actor, name: &str, query: &ReportQuery, locale: crate::domain::format::Locale) -> Result<Response, AppError> {
-    let today = crate::pipeline::service::today();
+async fn json_of(state: &crate::state::AppState, actor: &crate::auth::service::Actor, name: &str, query: &ReportQuery, locale: crate::domain::format::Locale) -> Result<Response, AppError> {
+    let (db, today) = (&state.db, crate::pipeline::service::today());
     let texts = crate::i18n::texts(locale);
     Ok(match name {
         "abc" => abc_json(&service::abc(db, actor, query, today).await?, texts),
@@ -506,14 +506,14 @@ async fn json_of(db: &sea_orm::DatabaseConnection, actor: &crate::auth::service:
             axum::Json(monthly_json(&filter, &months)).into_response()
         }
         "product-analysis" => axum::Json(products_json(&super::products::products(db, actor, query, today).await?, texts)).into_response(),
-        "composition" => axum::Json(customers_json(&super::customers::composition(db, actor, query, today).await?, texts)).into_response(),
+        "composition" => axum::Json(customers_json(&super::customers::composition(db, &state.company, actor, query, today).await?, texts)).into_response(),
         _ => return Err(AppError::NotFound),
     })
 }
 
 /// One report's rows, as the export files and the CSV report give them.
-pub async fn table(db: &sea_orm::DatabaseConnection, actor: &crate::auth::service::Actor, name: &str, query: &ReportQuery, locale: crate::domain::format::Locale) -> Result<ExportTable, AppError> {
-    let today = crate::pipeline::service::today();
+pub async fn table(state: &crate::state::AppState, actor: &crate::auth::service::Actor, name: &str, query: &ReportQuery, locale: crate::domain::format::Locale) -> Result<ExportTable, AppError> {
+    let (db, today) = (&state.db, crate::pipeline::service::today());
     let texts = crate::i18n::texts(locale);
     Ok(match name {
         "abc" => abc_table(&service::abc(db, actor, query, today).await?),
@@ -523,7 +523,7 @@ pub async fn table(db: &sea_orm::DatabaseConnection, actor: &crate::auth::servic
         "field" => field_table(&crate::fieldwork::service::efficiency(db, actor, query, today).await?),
         "monthly" => monthly_table(&monthly(db, actor, query, today).await?.1),
         "product-analysis" => products_table(&super::products::products(db, actor, query, today).await?),
-        "composition" => customers_table(&super::customers::composition(db, actor, query, today).await?, texts),
+        "composition" => customers_table(&super::customers::composition(db, &state.company, actor, query, today).await?, texts),
         _ => return Err(AppError::NotFound),
     })
 }
@@ -622,7 +622,7 @@ pub async fn report(state: AppState, auth: AuthSession, headers: HeaderMap, Path
     let report_query = ReportQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let result = async {
         let actor = load_actor(&state.db, user.0).await?;
-        if wants_table { table(&state.db, &actor, name, &report_query, locale).await.map(Err) } else { json_of(&state.db, &actor, name, &report_query, locale).await.map(Ok) }
+        if wants_table { table(&state, &actor, name, &report_query, locale).await.map(Err) } else { json_of(&state, &actor, name, &report_query, locale).await.map(Ok) }
     }
     .await;
     match result {

@@ -5,7 +5,7 @@
 //! years follow from the company's yearly retention r: a customer still here this year is here
 //! next year with chance r, the year after with r², …, so r + r² + … = r ÷ (1 − r) years are
 //! expected (capped at 20).
-use super::rounded_ratio;
+use super::{rounded_ratio, share_bp};
 
 text_enum! {
     /// What a report groups customers by.
@@ -55,7 +55,7 @@ pub const MAX_REMAINING_TENTHS: i64 = 200;
 /// Share of one year's buyers who bought again the next year, in basis points; None when nobody
 /// bought in the first year.
 pub fn retention_bp(earlier_buyers: i64, kept: i64) -> Option<i64> {
-    rounded_ratio(kept * 10_000, earlier_buyers)
+    share_bp(kept, earlier_buyers)
 }
 
 /// r ÷ (1 − r) years in tenths, r given in basis points, capped at `MAX_REMAINING_TENTHS`.
@@ -80,7 +80,7 @@ pub fn lifetime_value_fen(average_yearly_fen: i64, remaining_tenths: i64) -> i64
 
 /// (after − before) ÷ before in basis points; None when there was nothing before.
 pub fn change_bp(before_fen: i64, after_fen: i64) -> Option<i64> {
-    (before_fen > 0).then(|| rounded_ratio((after_fen - before_fen) * 10_000, before_fen)).flatten()
+    (before_fen > 0).then(|| share_bp(after_fen - before_fen, before_fen)).flatten()
 }
 
 #[cfg(test)]

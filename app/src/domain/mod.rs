@@ -36,6 +36,11 @@ pub fn rounded_ratio(numerator: i64, denominator: i64) -> Option<i64> {
     Some(if (n < 0) != (d < 0) { -magnitude } else { magnitude } as i64)
 }
 
+/// `part ÷ whole` in basis points (1% = 100), rounded half away from zero; None for a zero whole.
+pub fn share_bp(part: i64, whole: i64) -> Option<i64> {
+    rounded_ratio(part.saturating_mul(10_000), whole)
+}
+
 pub mod abc;
 pub mod customer_value;
 pub mod product;

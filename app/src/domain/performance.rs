@@ -1,6 +1,6 @@
 //! A rep's performance over a period: what they did (counted in SQL), the rates derived from it,
 //! and the leaderboard order.
-use super::rounded_ratio;
+use super::{rounded_ratio, share_bp};
 use serde::{Deserialize, Serialize};
 use std::ops::AddAssign;
 
@@ -50,7 +50,7 @@ impl AddAssign for Activity {
 impl Activity {
     /// Won ÷ (won + lost) in basis points (5000 = 50.00%); None before any deal closed.
     pub fn win_rate_bp(&self) -> Option<i64> {
-        rounded_ratio(self.won * 10_000, self.won + self.lost)
+        share_bp(self.won, self.won + self.lost)
     }
 
     /// Won value ÷ won deals, in fen.

@@ -9,7 +9,7 @@
 //! - contribution = cross ratio × the product's share of sales
 //!
 //! Each ratio is worked out from the raw sums and rounded once.
-use super::rounded_ratio;
+use super::{rounded_ratio, share_bp};
 
 /// What a product did in a period, summed from order lines, and its average stock.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -28,7 +28,7 @@ impl ProductFigures {
 
     /// Gross margin ÷ sales in basis points.
     pub fn margin_bp(&self) -> Option<i64> {
-        rounded_ratio(self.gross_margin_fen() * 10_000, self.sales_fen)
+        share_bp(self.gross_margin_fen(), self.sales_fen)
     }
 
     fn inventory(&self) -> Option<i64> {
