@@ -149,6 +149,10 @@ pub async fn seed_pipeline(db: &(impl sea_orm::ConnectionTrait + TransactionTrai
                 _ => continue,
             };
             let stops = if c.ladder_stage == LadderStage::Dormant.as_str() { 200 } else { 0 };
+            // Dormant customers stopped buying over a year ago, so the company's retention is not
+            // 100%. Their later orders are drawn and dropped, which keeps every other customer's
+            // random draws as they were.
+            let lapsed_after = if stops > 0 { 365 + (index as i64 % 6) * 20 } else { 0 };
             // Most paying customers have bought since the start of the history; one in four (not the
             // dormant) first bought during it, so every month has some new customers.
             let joined_late = stops == 0 && rng.below(4) == 0;
@@ -173,8 +177,10 @@ pub async fn seed_pipeline(db: &(impl sea_orm::ConnectionTrait + TransactionTrai
                     }
                     steps.push((from, stages.won, on.and_hms_opt(16, 0, 0).unwrap_or_default().and_utc()));
                     let payments = payments_for(&mut rng, on, amount, today);
-                    deals.push(PlannedDeal { row, steps, lines, order: Some((on, payments)) });
-                } else {
+                    if day > lapsed_after {
+                        deals.push(PlannedDeal { row, steps, lines, order: Some((on, payments)) });
+                    }
+                } else if day > lapsed_after {
                     repeat_orders.push((index, on, lines));
                 }
                 first = false;

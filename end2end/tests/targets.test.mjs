@@ -105,6 +105,54 @@ describe(`targets (${DB})`, () => {
     await context.close();
   });
 
+  for (const project of [desktop, phone]) {
+    test(`a manager drills into March, its weeks and a rep, and back up (${project.name})`, async () => {
+      const { context, page } = await open(browser, project);
+      await login(page, 'manager');
+      await page.waitForURL(`${BASE_URL}/dashboard`);
+      await page.goto(`${BASE_URL}/targets?year=${year}&metric=sales`);
+      await page.getByTestId('month-strip').waitFor();
+      await waitForHydration(page);
+      await press(page.getByTestId('month-strip').getByText('3月', { exact: true }), project);
+      await page.waitForURL(/month=3/);
+      const weeks = page.getByTestId('progress-weeks').locator('tbody tr');
+      await page.waitForFunction(() => document.querySelector('[data-testid="progress-month"] h3')?.textContent.includes('3月'));
+      const periods = await weeks.evaluateAll((rows) => rows.map((r) => r.dataset.key));
+      // Every ISO week that holds a day of March: from the week of 1 March to the week of 31 March.
+      const isoWeek = (day) => {
+        const d = new Date(Date.UTC(year, 2, day));
+        d.setUTCDate(d.getUTCDate() + 4 - (d.getUTCDay() || 7));
+        return Math.ceil(((d - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86400000 + 1) / 7);
+      };
+      const expected = [];
+      for (let w = isoWeek(1); w <= isoWeek(31); w += 1) expected.push(`${year}-W${String(w).padStart(2, '0')}`);
+      assert.deepEqual(periods, expected);
+      // A week wholly inside March asks for seven of March's days (each day's share rounded).
+      const money = (text) => Math.round(Number(text.replace(/[^\d.-]/g, '')) * 100);
+      const marchTarget = money(await page.getByTestId('progress-month').locator('.figure-row strong').first().textContent());
+      const secondWeek = money(await weeks.nth(1).locator('td').nth(1).textContent());
+      assert.ok(Math.abs(secondWeek - (marchTarget * 7) / 31) <= 7, `week ${periods[1]}: ${secondWeek} against March ${marchTarget}`);
+      if (project === desktop) await shot(page, 'targets-weeks-desktop.png');
+      else {
+        await page.getByTestId('progress-weeks').scrollIntoViewIfNeeded();
+        await shot(page, 'targets-weeks-phone.png');
+      }
+
+      // Into a rep, still March; then back up to the team.
+      const rep = page.getByTestId('progress-children').locator('tbody a').first();
+      const repName = (await rep.textContent()).trim();
+      await press(rep, project);
+      await page.waitForURL(/node=user%3A\d+|node=user:\d+/);
+      assert.match(page.url(), /month=3/);
+      await page.waitForFunction((name) => document.querySelector('[data-testid="target-progress"] h2')?.textContent.includes(name), repName);
+      assert.equal(await weeks.count(), expected.length, 'the rep\'s March has the same weeks');
+      await press(page.getByTestId('progress-up'), project);
+      await page.waitForURL(/node=team/);
+      assert.match(page.url(), /month=3/);
+      await context.close();
+    });
+  }
+
   test('a rep on a phone sees this week\'s target and progress', async () => {
     const { context, page } = await open(browser, phone);
     await login(page, 'rep');

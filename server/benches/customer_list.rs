@@ -10,22 +10,17 @@ use app::auth::service::{load_actor, Actor};
 use app::customers::{service, CustomerFilter};
 use app::entities::user;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+use support::{env_number, percentile, timed};
+
+#[path = "support.rs"]
+mod support;
 
 const RUNS: usize = 40;
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 async fn actor(db: &DatabaseConnection, username: &str) -> Actor {
     let user = user::Entity::find().filter(user::Column::Username.eq(username)).one(db).await.unwrap().unwrap();
     load_actor(db, user).await.unwrap()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index].as_secs_f64() * 1000.0
 }
 
 #[tokio::main]
@@ -33,14 +28,7 @@ async fn main() {
     // `cargo bench` passes --bench; a filter argument is not supported here.
     let customers = env_number("BENCH_CUSTOMERS", 100_000);
     let max_follow_ups = env_number("BENCH_MAX_FOLLOW_UPS", 19);
-    let temp = std::env::temp_dir().join(format!("jingxi-bench-{}", std::process::id()));
-    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
-        std::fs::create_dir_all(&temp).unwrap();
-        format!("sqlite://{}?mode=rwc", temp.join("bench.db").display())
-    });
-    let backend = if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
-    let db = jingxi::connect(&url).await.expect("connect");
-    jingxi::migrate(&db).await.expect("migrate");
+    let (db, backend, temp) = support::database("customers").await;
     let started = Instant::now();
     app::seed::seed_demo(&db, false).await.expect("seed the demo organisation (the database must be empty)");
     let seeded = app::seed_customers::seed_customers(&db, chrono::Utc::now(), customers, max_follow_ups).await.expect("seed customers");
@@ -65,26 +53,13 @@ async fn main() {
     ];
     println!("\n| query | rows matched | p50 ms | p95 ms |\n|---|---:|---:|---:|");
     for (label, who, filter) in &cases {
-        let mut times = Vec::with_capacity(RUNS);
-        let mut total = 0;
-        for run in 0..RUNS + 3 {
-            let start = Instant::now();
-            let page = service::list(&db, who, filter).await.expect("list");
-            if run >= 3 {
-                times.push(start.elapsed());
-            }
-            total = page.total;
-        }
-        times.sort();
+        let (times, page) = timed(3, RUNS, |_| service::list(&db, who, filter)).await;
+        let total = page.expect("list").total;
         println!("| {label} | {total} | {:.1} | {:.1} |", percentile(&times, 0.5), percentile(&times, 0.95));
     }
-    let mut times = Vec::with_capacity(RUNS);
-    for _ in 0..RUNS {
-        let start = Instant::now();
-        service::stage_counts(&db, &admin, &filter(&[])).await.expect("counts");
-        times.push(start.elapsed());
-    }
-    times.sort();
+    let everyone = filter(&[]);
+    let (times, counts) = timed(0, RUNS, |_| service::stage_counts(&db, &admin, &everyone)).await;
+    counts.expect("counts");
     println!("| admin: counts per ladder stage | – | {:.1} | {:.1} |", percentile(&times, 0.5), percentile(&times, 0.95));
     let _ = std::fs::remove_dir_all(&temp);
 }

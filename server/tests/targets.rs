@@ -188,7 +188,7 @@ async fn progress_comes_from_orders_payments_and_first_orders_and_matches_figure
     let db = &app.db;
     let report = |metric: Metric, node: &str, who: user::Model| {
         let node = node.to_string();
-        async move { app::targets::service::progress(db, &app::auth::service::load_actor(db, who).await.unwrap(), 2026, metric, &node, today).await }
+        async move { app::targets::service::progress(db, &app::auth::service::load_actor(db, who).await.unwrap(), 2026, metric, &node, today, None).await }
     };
     let sales: ProgressReport = report(Metric::Sales, &rep_node, rep_user.clone()).await.unwrap();
     assert_eq!(sales.periods.iter().map(|p| p.period.as_str()).collect::<Vec<_>>(), ["2026", "2026-Q4", "2026-11", "2026-W48"]);
@@ -202,6 +202,18 @@ async fn progress_comes_from_orders_payments_and_first_orders_and_matches_figure
     // Week 48 (23–29 November): seven of November's thirty days at 40,000 a day.
     let week = sales.periods[3].progress;
     assert_eq!((week.target, week.actual), (280_000, 0));
+    // November week by week: the six ISO weeks that touch it, each whole. Week 45 (2–8 November)
+    // asks 7 × 40,000 and got the 10,000.00 order (357.1%); week 47 (16–22 November) the 5,000.00 one.
+    // Week 44 (26 October–1 November) takes six days of October and one of November's 40,000:
+    // October's 1,200,000 spread over 31 days gives its first 21 days 38,710 and its last ten
+    // 38,709, so 6 × 38,709 + 40,000 = 272,254; week 49 takes 30 November and the first six
+    // days of December (6 × 38,710): 272,260.
+    let weeks: Vec<(&str, i64, i64)> = sales.weeks.iter().map(|w| (w.period.as_str(), w.progress.target, w.progress.actual)).collect();
+    assert_eq!(weeks.iter().map(|w| w.0).collect::<Vec<_>>(), ["2026-W44", "2026-W45", "2026-W46", "2026-W47", "2026-W48", "2026-W49"]);
+    assert_eq!((weeks[1], weeks[3]), (("2026-W45", 280_000, 1_000_000), ("2026-W47", 280_000, 500_000)));
+    assert_eq!((weeks[0].1, weeks[5].1), (272_254, 272_260));
+    assert_eq!(sales.weeks[1].progress.achievement_permille, Some(3571));
+    assert_eq!((sales.weeks[4].progress.elapsed_permille, sales.weeks[5].progress.elapsed_permille), (142, 0), "23 November is the first of week 48's seven days");
 
     let profit = report(Metric::GrossProfit, &rep_node, rep_user.clone()).await.unwrap();
     assert_eq!(profit.periods[0].progress.actual, 700_000);
@@ -219,6 +231,18 @@ async fn progress_comes_from_orders_payments_and_first_orders_and_matches_figure
     assert_eq!(team_sales.burn_up.actual.len(), 11);
     assert_eq!(team_sales.burn_up.actual[9..], [800_000, 2_300_000]);
     assert_eq!(team_sales.parent.as_deref(), None, "the manager sees no level above the team");
+    // Drilled into October: its quarter, the month, its first week, October's weeks, and the
+    // members' October (王芳's 8,000.00).
+    let october = app::targets::service::progress(db, &app::auth::service::load_actor(db, manager_user.clone()).await.unwrap(), 2026, Metric::Sales, &team, today, Some(10)).await.unwrap();
+    assert_eq!(october.periods.iter().map(|p| p.period.as_str()).collect::<Vec<_>>(), ["2026", "2026-Q4", "2026-10", "2026-W40"]);
+    assert_eq!((october.child_period.as_str(), october.periods[2].progress.actual, october.periods[2].progress.elapsed_permille), ("2026-10", 800_000, 1000));
+    assert_eq!(october.weeks.first().map(|w| w.period.as_str()), Some("2026-W40"));
+    assert_eq!(october.weeks.len(), 5, "weeks 40 to 44");
+    assert_eq!(october.children.iter().filter(|c| c.progress.actual > 0).map(|c| (c.label.as_str(), c.progress.actual)).collect::<Vec<_>>(), [("王芳", 800_000)]);
+    let bad_month = app::targets::service::progress(db, &app::auth::service::load_actor(db, manager_user.clone()).await.unwrap(), 2026, Metric::Sales, &team, today, Some(13)).await;
+    assert_eq!(bad_month.unwrap_err(), AppError::field("month", ErrorCode::OutOfRange { min: 1, max: 12 }));
+    let drilled: ProgressReport = admin.call("targets/progress", &[("year", "2026"), ("metric", "sales"), ("node", &team), ("month", "10")]).await.unwrap();
+    assert_eq!(drilled.child_period, "2026-10");
 
     // Visibility: a rep reads their own progress only; the server function answers the same.
     assert_eq!(report(Metric::Sales, &team, rep_user.clone()).await.unwrap_err(), AppError::NotFound);
@@ -240,12 +264,12 @@ async fn the_demo_plans_follow_the_seeded_orders() {
     let admin = app::auth::service::load_actor(&app.db, person(&app, "admin").await).await.unwrap();
     // Last year's target is last year's sales plus 5% (months without sales at the rep's average),
     // so last year ends between 80% and 100% achieved.
-    let last_year = app::targets::service::progress(&app.db, &admin, today.year() - 1, Metric::Sales, "", today).await.unwrap();
+    let last_year = app::targets::service::progress(&app.db, &admin, today.year() - 1, Metric::Sales, "", today, None).await.unwrap();
     let year = last_year.periods[0].progress;
     assert!(year.actual > 0, "the seed has last year's orders");
     let achieved = year.achievement_permille.unwrap();
     assert!((800..=1000).contains(&achieved), "{achieved}‰ of {} ({})", year.target, year.actual);
-    let this_year = app::targets::service::progress(&app.db, &admin, today.year(), Metric::Sales, "", today).await.unwrap();
+    let this_year = app::targets::service::progress(&app.db, &admin, today.year(), Metric::Sales, "", today, None).await.unwrap();
     assert!(this_year.periods[0].progress.target > year.target, "this year asks for more");
     let grid = app::targets::service::grid(&app.db, &admin, today.year(), Metric::Collections).await.unwrap();
     assert_eq!(grid.plan.status, "published");

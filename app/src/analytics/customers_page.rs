@@ -158,6 +158,9 @@ fn CompositionView(report: CustomerComposition, query: ReportQuery) -> AnyView {
                 <span class="figure-hint">{tr(|t| t.customer_analysis.margin)} " " {share_of(total.gross_profit_fen, total.sales_fen)}</span>
                 <crate::customers::page::ExportLinks list="composition" query=export_query />
             </div>
+        </section>
+        <h2 class="section-title">{tr(|t| t.customer_analysis.value_title)}</h2>
+        <section class="abc-summary" data-testid="value-summary">
             <ValueTiles value=report.value.clone() />
         </section>
         <p class="hint formula" data-testid="value-formula">{move || (i18n.t().customer_analysis.value_formula)(&format_date(window.0, i18n.locale.get()), &format_date(window.1, i18n.locale.get()))}</p>

@@ -110,12 +110,22 @@ where
     T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
     Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
 {
+    reloading_report_body(load, render, Signal::stored(0))
+}
+
+/// `report_body` that also loads again whenever `reload` changes (after a save on the same page
+/// that changes the report's figures).
+pub fn reloading_report_body<T, Fut>(load: fn(ReportQuery) -> Fut, render: fn(ReportQuery, Option<FilterOptions>, Loaded<T>) -> AnyView, reload: Signal<usize>) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+{
     let query_map = use_query_map();
     let query = Memo::new(move |_| {
         let map = query_map.read();
         ReportQuery::from_pairs(ReportQuery::KEYS.iter().filter_map(|key| map.get(key).map(|value| (*key, value))))
     });
-    let report = Resource::new(move || query.get(), load);
+    let report = Resource::new(move || (query.get(), reload.get()), move |(query, _)| load(query));
     let options = Resource::new(|| (), |_| customer_filter_options());
     view! {
         <Transition fallback=Loading>

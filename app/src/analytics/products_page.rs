@@ -2,7 +2,7 @@
 //! its table), gross margin, stock turnover, cross ratio and contribution; month-end stock entered
 //! here by administrators and directors; and a customer's product mix on their file.
 use super::funnel_page::or_dash as dash;
-use super::page::{class_css, share_of, pareto_chart, report_body, AnalyticsTabs, Loaded, ParetoPoint, ReportFilters};
+use super::page::{class_css, share_of, pareto_chart, reloading_report_body, AnalyticsTabs, Loaded, ParetoPoint, ReportFilters};
 use super::{load_product_report, load_recent_stock, CustomerProduct, InventoryRow, ProductReport, ProductRow, ReportQuery, SaveInventory};
 use crate::domain::format::{format_count, format_date, format_money, percent_text};
 use crate::domain::product::ProductFigures;
@@ -33,13 +33,13 @@ pub fn ProductAnalysisPage() -> impl IntoView {
     view! {
         <PageHeader title=tr(|t| t.product_analysis.title) subtitle=tr(|t| t.product_analysis.subtitle) />
         <AnalyticsTabs current="/analytics/products" />
-        {report_body(load_product_report, |query, options, loaded| match loaded {
+        {reloading_report_body(load_product_report, |query, options, loaded| match loaded {
             Loaded::Report(report) => view! {
                 <ReportFilters action="/analytics/products" query=query.clone() options errors=Vec::new() period=Some((report.from, report.to)) customer_filters=true>{()}</ReportFilters>
                 <ProductReportView report query />
             }.into_any(),
             Loaded::Refused(errors) => view! { <ReportFilters action="/analytics/products" query options errors period=None customer_filters=true>{()}</ReportFilters> }.into_any(),
-        })}
+        }, Signal::derive(move || save.version().get()))}
         <StockPanel save stock />
     }
 }
@@ -81,7 +81,7 @@ fn ProductReportView(report: ProductReport, query: ReportQuery) -> AnyView {
         .take(CHART_PRODUCTS)
         .map(|row| ParetoPoint { name: row.name.clone(), value_fen: row.figures.sales_fen, class: row.class, cumulative_percent: (row.cumulative_fen as f64 * 1000.0 / total_sales.max(1) as f64).round() / 10.0 })
         .collect();
-    let shown = points.len();
+    let shown = (points.len(), Ord::min(report.rows.len(), TABLE_PRODUCTS));
     let chart = Signal::derive(move || pareto_chart(&points, i18n.t().product_analysis.sales.to_string(), i18n.t().product_analysis.cumulative_share.to_string()));
     let product_count = report.rows.len();
     let chart_rows: Vec<ProductRow> = report.rows.iter().take(CHART_PRODUCTS).cloned().collect();
@@ -117,7 +117,7 @@ fn ProductReportView(report: ProductReport, query: ReportQuery) -> AnyView {
         </section>
         <section class="card">
             <h2>{tr(|t| t.product_analysis.ranking)}</h2>
-            <p class="hint">{move || (i18n.t().product_analysis.chart_hint)(shown)}</p>
+            <p class="hint">{move || (i18n.t().product_analysis.chart_hint)(shown.0, shown.1)}</p>
             <ChartWithTable id="product-chart" label=tr(|t| t.product_analysis.ranking) chart height=320>
                 <table class="table">
                     <thead><tr><th scope="col" class="num">"#"</th><th scope="col">{tr(|t| t.product_analysis.product)}</th><th scope="col" class="num">{tr(|t| t.product_analysis.sales)}</th><th scope="col" class="num">{tr(|t| t.product_analysis.cumulative_share)}</th></tr></thead>

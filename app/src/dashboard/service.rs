@@ -64,7 +64,7 @@ pub async fn dashboard(db: &impl ConnectionTrait, actor: &Actor, today: NaiveDat
     let role = actor.role();
     let leads = role != Role::Rep;
     let directs = matches!(role, Role::Director | Role::Admin);
-    let progress = optional(crate::targets::service::progress(db, actor, today.year(), crate::domain::targets::Metric::Sales, "", today).await)?;
+    let progress = optional(crate::targets::service::progress(db, actor, today.year(), crate::domain::targets::Metric::Sales, "", today, None).await)?;
     let agenda = if directs { None } else { Some(crate::customers::service::agenda(db, actor, today).await?) };
     let alerts = crate::analytics::alerts::alerts(db, actor, &ReportQuery::default(), today, true).await?;
     let this_month = ReportQuery { from: month_start(today, 0).to_string(), to: today.to_string(), ..Default::default() };

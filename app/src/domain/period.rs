@@ -76,6 +76,20 @@ impl Period {
         first <= day && day <= last
     }
 
+    /// The ISO weeks that hold at least one day from `first` to `last`, in order (the first and
+    /// last may reach beyond them, into the months or years around).
+    pub fn weeks_in(first: NaiveDate, last: NaiveDate) -> Vec<Period> {
+        let mut weeks = Vec::new();
+        for day in first.iter_days().take_while(|day| *day <= last) {
+            let iso = day.iso_week();
+            let week = Period::Week(iso.year(), iso.week() as u8);
+            if weeks.last() != Some(&week) {
+                weeks.push(week);
+            }
+        }
+        weeks
+    }
+
     pub fn month_of(day: NaiveDate) -> Period {
         Period::Month(day.year(), day.month() as u8)
     }
@@ -108,6 +122,21 @@ impl Period {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_weeks_of_a_month_include_the_ones_it_shares() {
+        let texts = |year, month| {
+            let month = super::Period::Month(year, month);
+            let (first, last) = month.bounds();
+            super::Period::weeks_in(first, last).into_iter().map(|w| w.as_text()).collect::<Vec<_>>()
+        };
+        assert_eq!(texts(2026, 11), ["2026-W44", "2026-W45", "2026-W46", "2026-W47", "2026-W48", "2026-W49"]);
+        // February 2021 starts on a Monday and has exactly four weeks.
+        assert_eq!(texts(2021, 2), ["2021-W05", "2021-W06", "2021-W07", "2021-W08"]);
+        // 1 January 2027 is a Friday of 2026's week 53; December 2026 ends in it.
+        assert_eq!(texts(2027, 1).first().map(String::as_str), Some("2026-W53"));
+        assert_eq!(texts(2026, 12).last().map(String::as_str), Some("2026-W53"));
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -4,7 +4,7 @@
 //! by construction. The functions here decide how a change spreads: exact to the smallest unit
 //! (largest-remainder rounding), never moving locked cells, never making a part negative.
 use super::period::Period;
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::{Datelike, Duration, Weekday};
 use serde::{Deserialize, Serialize};
 
 text_enum! {
@@ -213,18 +213,14 @@ fn day_amount(month_amount: i64, year: i32, month: u8, day: u32) -> i64 {
 /// The ISO weeks that have at least one day in `year`, as (week-year, week): the first may belong
 /// to the previous ISO year, the last to the next.
 pub fn weeks_touching(year: i32) -> Vec<(i32, u8)> {
-    let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
-    let last = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
-    let mut weeks: Vec<(i32, u8)> = Vec::new();
-    let mut day = first;
-    while day <= last {
-        let iso = day.iso_week();
-        if weeks.last() != Some(&(iso.year(), iso.week() as u8)) {
-            weeks.push((iso.year(), iso.week() as u8));
-        }
-        day += Duration::days(1);
-    }
-    weeks
+    let (first, last) = Period::Year(year).bounds();
+    Period::weeks_in(first, last)
+        .into_iter()
+        .filter_map(|week| match week {
+            Period::Week(week_year, week) => Some((week_year, week)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The target of the ISO week `(week_year, week)` from a plan year's months, counting only the

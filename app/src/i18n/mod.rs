@@ -369,7 +369,7 @@ pub struct ProductAnalysisTexts {
     pub times: fn(&str) -> String,
     pub products: &'static str,
     pub ranking: &'static str,
-    pub chart_hint: fn(usize) -> String,
+    pub chart_hint: fn(usize, usize) -> String,
     pub empty_title: &'static str,
     pub empty_body: &'static str,
     pub stock_title: &'static str,
@@ -417,6 +417,7 @@ pub struct CustomerAnalysisTexts {
     pub years: fn(&str) -> String,
     pub average_yearly_gp: &'static str,
     pub lifetime_value: &'static str,
+    pub value_title: &'static str,
     /// Start and end of the two twelve-month windows.
     pub value_formula: fn(&str, &str) -> String,
     pub definitions: &'static str,
@@ -618,6 +619,9 @@ pub struct TargetTexts {
     /// Per light: on course, close, behind, not started.
     pub lights: [&'static str; 4],
     pub by_member: &'static str,
+    pub by_week: &'static str,
+    pub week: &'static str,
+    pub drill_month: &'static str,
     pub up: &'static str,
     pub history: &'static str,
     pub changed_at: &'static str,

@@ -77,6 +77,8 @@ pub struct ProgressReport {
     pub metric: Metric,
     /// Year, then the quarter, month and week that hold the day looked at.
     pub periods: Vec<PeriodProgress>,
+    /// The weeks of the month shown, each whole (without the pipeline per week).
+    pub weeks: Vec<PeriodProgress>,
     /// The node's children (teams, reps) for `child_period`.
     pub child_period: String,
     pub children: Vec<ChildProgress>,
@@ -143,9 +145,11 @@ pub async fn load_target_history(year: i32, metric: String) -> Result<Vec<Target
     service::history(&state.db, &actor, service::year_or_this(year), service::metric(&metric)?).await
 }
 
-/// Progress of `node` (empty: the viewer's own top node) in `year` (0: this year) as of today.
+/// Progress of `node` (empty: the viewer's own top node) in `year` (0: this year) as of today,
+/// drilled into `month` (1–12; 0: this month).
 #[server(endpoint = "targets/progress")]
-pub async fn load_target_progress(year: i32, metric: String, #[server(default)] node: String) -> Result<ProgressReport, AppError> {
+pub async fn load_target_progress(year: i32, metric: String, #[server(default)] node: String, #[server(default)] month: u8) -> Result<ProgressReport, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    service::progress(&state.db, &actor, service::year_or_this(year), service::metric(&metric)?, &node, chrono::Local::now().date_naive()).await
+    let month = (month != 0).then_some(month);
+    service::progress(&state.db, &actor, service::year_or_this(year), service::metric(&metric)?, &node, crate::pipeline::service::today(), month).await
 }

@@ -52,6 +52,8 @@ pub fn TargetsPage() -> impl IntoView {
     let year = Memo::new(move |_| query.read().get("year").and_then(|y| y.parse::<i32>().ok()).filter(|y| (2000..=2100).contains(y)).unwrap_or(0));
     let metric = Memo::new(move |_| query.read().get("metric").and_then(|m| Metric::parse(&m)).unwrap_or(Metric::Sales));
     let node = Memo::new(move |_| query.read().get("node").unwrap_or_default());
+    // 0: this month.
+    let month = Memo::new(move |_| query.read().get("month").and_then(|m| m.parse::<u8>().ok()).filter(|m| (1..=12).contains(m)).unwrap_or(0));
     let set = ServerAction::<SetTarget>::new();
     let lock = ServerAction::<LockTarget>::new();
     let split = ServerAction::<SplitTarget>::new();
@@ -59,7 +61,7 @@ pub fn TargetsPage() -> impl IntoView {
     let changes = Memo::new(move |_| (set.version().get(), lock.version().get(), split.version().get(), publish.version().get()));
     let grid = Resource::new(move || (year.get(), metric.get(), changes.get()), |(year, metric, _)| load_target_grid(year, metric.as_str().to_string()));
     let history = Resource::new(move || (year.get(), metric.get(), changes.get()), |(year, metric, _)| load_target_history(year, metric.as_str().to_string()));
-    let progress = Resource::new(move || (year.get(), metric.get(), node.get(), changes.get()), |(year, metric, node, _)| load_target_progress(year, metric.as_str().to_string(), node));
+    let progress = Resource::new(move || (year.get(), metric.get(), node.get(), month.get(), changes.get()), |(year, metric, node, month, _)| load_target_progress(year, metric.as_str().to_string(), node, month));
     let error = Signal::derive(move || {
         [set.value().get().and_then(Result::err), lock.value().get().and_then(Result::err), split.value().get().and_then(Result::err), publish.value().get().and_then(Result::err)].into_iter().flatten().next()
     });
@@ -313,15 +315,27 @@ fn ProgressView(report: ProgressReport, year: i32) -> AnyView {
     let metric = report.metric;
     let label = report.label.clone();
     let is_company = report.node == "company";
-    let up = report.parent.clone().map(|parent| format!("/targets?year={year}&metric={}&node={parent}#progress", metric.as_str()));
+    let focus = match report.periods.get(2).and_then(|p| Period::parse(&p.period)) {
+        Some(Period::Month(_, m)) => m,
+        _ => 1,
+    };
+    let link = move |node: &str, month: u8| format!("/targets?year={year}&metric={}&node={node}&month={month}#progress", metric.as_str());
+    let up = report.parent.clone().map(|parent| link(&parent, focus));
+    let node = report.node.clone();
     view! {
         <section class="card target-progress" id="progress" data-testid="target-progress">
             <h2>{move || if is_company { i18n.t().targets.company.to_string() } else { label.clone() }} " · " {tr(|t| t.targets.progress)}</h2>
             {up.map(|href| view! { <a class="button small subtle" href=href data-testid="progress-up">{tr(|t| t.targets.up)}</a> })}
+            <nav class="group-chips" aria-label=tr(|t| t.targets.drill_month) data-testid="month-strip">
+                {(1..=12u8).map(|m| view! {
+                    <a class="chip" href=link(&node, m) aria-current=(m == focus).then_some("page")>{move || column_label(Period::Month(year, m), i18n)}</a>
+                }).collect_view()}
+            </nav>
             <div class="progress-cards">
                 {report.periods.into_iter().map(|p| view! { <PeriodCard period=p metric /> }).collect_view()}
             </div>
-            <ChildrenTable report_children=report.children child_period=report.child_period year metric />
+            <WeeksTable weeks=report.weeks month=Period::Month(year, focus) metric />
+            <ChildrenTable report_children=report.children child_period=report.child_period metric link=move |node| link(node, focus) />
             <BurnUpTable report_burn=report.burn_up metric />
         </section>
     }
@@ -368,8 +382,69 @@ pub fn PeriodCard(period: PeriodProgress, metric: Metric) -> AnyView {
     .into_any()
 }
 
+/// A row of a progress table: what its first cell says and the figures.
+struct ProgressRow {
+    key: String,
+    label: AnyView,
+    progress: Progress,
+}
+
+/// Target, actual, achievement, gap and light per row, under `first`'s heading.
+fn progress_table(testid: &'static str, first: fn(&crate::i18n::Texts) -> &'static str, rows: Vec<ProgressRow>, metric: Metric) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="table-wrap">
+            <table class="table" data-testid=testid>
+                <thead><tr>
+                    <th scope="col">{move || first(i18n.t())}</th>
+                    <th scope="col" class="num">{tr(|t| t.targets.target)}</th>
+                    <th scope="col" class="num">{tr(|t| t.targets.actual)}</th>
+                    <th scope="col" class="num">{tr(|t| t.targets.achievement)}</th>
+                    <th scope="col" class="num">{tr(|t| t.targets.gap)}</th>
+                    <th scope="col">{tr(|t| t.targets.progress)}</th>
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|row| {
+                        let p = row.progress;
+                        view! {
+                            <tr data-key=row.key>
+                                <td>{row.label}</td>
+                                <td class="num">{shown(metric, p.target)}</td>
+                                <td class="num">{shown(metric, p.actual)}</td>
+                                <td class="num">{p.achievement_permille.map(permille).unwrap_or_else(|| "—".into())}</td>
+                                <td class="num">{shown(metric, p.gap)}</td>
+                                <td><span class=light_class(p.light)>{move || i18n.t().targets.lights[light_index(p.light)]}</span></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// The month's weeks, each whole.
 #[component]
-fn ChildrenTable(report_children: Vec<super::ChildProgress>, child_period: String, year: i32, metric: Metric) -> AnyView {
+fn WeeksTable(weeks: Vec<PeriodProgress>, month: Period, metric: Metric) -> AnyView {
+    let i18n = use_i18n();
+    let rows = weeks
+        .into_iter()
+        .map(|week| {
+            let parsed = Period::parse(&week.period);
+            let days = format!("{}–{}", week.first_day.format("%m/%d"), week.last_day.format("%m/%d"));
+            let label = view! { {move || parsed.map(|w| column_label(w, i18n)).unwrap_or_default()} " " <span class="muted small">{days}</span> }.into_any();
+            ProgressRow { key: week.period, label, progress: week.progress }
+        })
+        .collect();
+    view! {
+        <h3>{tr(|t| t.targets.by_week)} " · " {move || format_period(month, i18n.locale.get())}</h3>
+        {progress_table("progress-weeks", |t| t.targets.week, rows, metric)}
+    }
+    .into_any()
+}
+
+#[component]
+fn ChildrenTable(report_children: Vec<super::ChildProgress>, child_period: String, metric: Metric, link: impl Fn(&str) -> String + 'static) -> AnyView {
     let i18n = use_i18n();
     if report_children.is_empty() {
         return ().into_any();
@@ -380,34 +455,14 @@ fn ChildrenTable(report_children: Vec<super::ChildProgress>, child_period: Strin
         let children = report_children.clone();
         Signal::derive(move || charts::achievement_chart(&children, i18n.t().targets.achievement.to_string()))
     };
+    let rows = report_children
+        .into_iter()
+        .map(|child| ProgressRow { label: view! { <a href=link(&child.node)>{child.label}</a> }.into_any(), key: child.node, progress: child.progress })
+        .collect();
     view! {
         <h3>{tr(|t| t.targets.by_member)} " · " {move || period.map(|p| format_period(p, i18n.locale.get())).unwrap_or_default()}</h3>
         <ChartView id="achievement-chart" label=Signal::derive(move || i18n.t().targets.by_member.to_string()) chart height=chart_height />
-        <div class="table-wrap">
-            <table class="table" data-testid="progress-children">
-                <thead><tr>
-                    <th scope="col">{tr(|t| t.targets.organisation)}</th>
-                    <th scope="col" class="num">{tr(|t| t.targets.target)}</th>
-                    <th scope="col" class="num">{tr(|t| t.targets.actual)}</th>
-                    <th scope="col" class="num">{tr(|t| t.targets.achievement)}</th>
-                    <th scope="col">{tr(|t| t.targets.progress)}</th>
-                </tr></thead>
-                <tbody>
-                    {report_children.into_iter().map(|child| {
-                        let p = child.progress;
-                        view! {
-                            <tr>
-                                <td><a href=format!("/targets?year={year}&metric={}&node={}#progress", metric.as_str(), child.node)>{child.label}</a></td>
-                                <td class="num">{shown(metric, p.target)}</td>
-                                <td class="num">{shown(metric, p.actual)}</td>
-                                <td class="num">{p.achievement_permille.map(permille).unwrap_or_else(|| "—".into())}</td>
-                                <td><span class=light_class(p.light)>{move || i18n.t().targets.lights[light_index(p.light)]}</span></td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        {progress_table("progress-children", |t| t.targets.organisation, rows, metric)}
     }
     .into_any()
 }

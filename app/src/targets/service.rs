@@ -678,7 +678,12 @@ pub async fn month_targets(db: &impl ConnectionTrait, person: i64, day: NaiveDat
 
 /// Progress of a node in `year` seen on `today`: the year, and the quarter, month and ISO week
 /// holding the day looked at (today within the year, else its first or last day).
-pub async fn progress(db: &impl ConnectionTrait, actor: &Actor, year: i32, metric: Metric, node_key: &str, today: NaiveDate) -> AppResult<ProgressReport> {
+/// `month` (1–12) drills into that month of the year: its quarter, the month, its first week
+/// (the week of `today` in today's month), its weeks and the members' month; None is today's.
+pub async fn progress(db: &impl ConnectionTrait, actor: &Actor, year: i32, metric: Metric, node_key: &str, today: NaiveDate, month: Option<u8>) -> AppResult<ProgressReport> {
+    if month.is_some_and(|m| !(1..=12).contains(&m)) {
+        return Err(AppError::field("month", ErrorCode::OutOfRange { min: 1, max: 12 }));
+    }
     let (_, cells) = load_plan(db, year, metric).await?;
     let org = load_org(db, &holders(&cells)).await?;
     let scope = actor.scope();
@@ -688,11 +693,16 @@ pub async fn progress(db: &impl ConnectionTrait, actor: &Actor, year: i32, metri
     }
     let node = &org.nodes[index];
     let (year_first, year_last) = Period::Year(year).bounds();
-    let day = today.clamp(year_first, year_last);
+    let day = match month.map(u32::from) {
+        Some(m) if !(today.year() == year && today.month() == m) => NaiveDate::from_ymd_opt(year, m, 1).unwrap_or(year_first),
+        _ => today.clamp(year_first, year_last),
+    };
     let iso = day.iso_week();
     let periods = [Period::Year(year), Period::quarter_of(day), Period::month_of(day), Period::Week(iso.year(), iso.week() as u8)];
+    let weeks = { let (first, last) = Period::month_of(day).bounds(); Period::weeks_in(first, last) };
     let months: [i64; 12] = node_months(&cells, node).try_into().map_err(|_| AppError::Internal)?;
-    let (first_needed, last_needed) = (periods.iter().map(|p| p.bounds().0).min().unwrap_or(year_first), Ord::max(year_last, periods[3].bounds().1));
+    let bounds = || periods.iter().chain(&weeks).map(|p| p.bounds());
+    let (first_needed, last_needed) = (bounds().map(|b| b.0).min().unwrap_or(year_first), bounds().map(|b| b.1).fold(year_last, Ord::max));
     let done = actuals(db, metric, &node.reps, first_needed, last_needed).await?;
     let sum_between = |reps: &[i64], first: NaiveDate, last: NaiveDate| done.iter().filter(|a| reps.contains(&a.user_id) && a.day >= first && a.day <= last).map(|a| a.amount).sum::<i64>();
     let target_of = |months: &[i64; 12], period: Period| match period {
@@ -719,6 +729,13 @@ pub async fn progress(db: &impl ConnectionTrait, actor: &Actor, year: i32, metri
         input.average_deal = facts.average_deal;
         out.push(PeriodProgress { period: period.as_text(), first_day: first, last_day: last, progress: rules::progress(metric, input) });
     }
+    let weeks = weeks
+        .into_iter()
+        .map(|week| {
+            let (input, first, last) = figure(&node.reps, &months, week);
+            PeriodProgress { period: week.as_text(), first_day: first, last_day: last, progress: rules::progress(metric, input) }
+        })
+        .collect();
     let child_period = periods[2];
     let children = org
         .children(index)
@@ -737,6 +754,7 @@ pub async fn progress(db: &impl ConnectionTrait, actor: &Actor, year: i32, metri
         label: node.label.clone(),
         metric,
         periods: out,
+        weeks,
         child_period: child_period.as_text(),
         children,
         parent,
