@@ -81,7 +81,7 @@ fn ProductReportView(report: ProductReport, query: ReportQuery) -> AnyView {
         .take(CHART_PRODUCTS)
         .map(|row| ParetoPoint { name: row.name.clone(), value_fen: row.figures.sales_fen, class: row.class, cumulative_percent: (row.cumulative_fen as f64 * 1000.0 / total_sales.max(1) as f64).round() / 10.0 })
         .collect();
-    let shown = (points.len(), Ord::min(report.rows.len(), TABLE_PRODUCTS));
+    let shown = (points.len(), Ord::min(report.rows.len(), TABLE_PRODUCTS), report.rows.len());
     let chart = Signal::derive(move || pareto_chart(&points, i18n.t().product_analysis.sales.to_string(), i18n.t().product_analysis.cumulative_share.to_string()));
     let product_count = report.rows.len();
     let chart_rows: Vec<ProductRow> = report.rows.iter().take(CHART_PRODUCTS).cloned().collect();
@@ -117,7 +117,7 @@ fn ProductReportView(report: ProductReport, query: ReportQuery) -> AnyView {
         </section>
         <section class="card">
             <h2>{tr(|t| t.product_analysis.ranking)}</h2>
-            <p class="hint">{move || (i18n.t().product_analysis.chart_hint)(shown.0, shown.1)}</p>
+            <p class="hint">{move || (i18n.t().product_analysis.chart_hint)(shown.0, shown.1, shown.2)}</p>
             <ChartWithTable id="product-chart" label=tr(|t| t.product_analysis.ranking) chart height=320>
                 <table class="table">
                     <thead><tr><th scope="col" class="num">"#"</th><th scope="col">{tr(|t| t.product_analysis.product)}</th><th scope="col" class="num">{tr(|t| t.product_analysis.sales)}</th><th scope="col" class="num">{tr(|t| t.product_analysis.cumulative_share)}</th></tr></thead>

@@ -380,7 +380,7 @@ pub static TEXTS: Texts = Texts {
         times: |n| format!("{n}×"),
         products: "Products",
         ranking: "Products by sales",
-        chart_hint: |chart, table| format!("The chart shows the top {chart} products by sales and the table the top {table}; the CSV and Excel exports hold every product."),
+        chart_hint: |chart, table, all| if table < all { format!("The chart shows the top {chart} products by sales and the table the top {table} of {all}; the CSV and Excel exports hold every product.") } else { format!("The chart shows the top {chart} products by sales; the table lists all {all}.") },
         empty_title: "No product sales in this period",
         empty_body: "The period's orders have no product lines yet. Try another period, or import sales orders with their lines.",
         stock_title: "Month-end stock",

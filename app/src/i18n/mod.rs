@@ -369,7 +369,7 @@ pub struct ProductAnalysisTexts {
     pub times: fn(&str) -> String,
     pub products: &'static str,
     pub ranking: &'static str,
-    pub chart_hint: fn(usize, usize) -> String,
+    pub chart_hint: fn(usize, usize, usize) -> String,
     pub empty_title: &'static str,
     pub empty_body: &'static str,
     pub stock_title: &'static str,

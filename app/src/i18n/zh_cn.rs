@@ -380,7 +380,7 @@ pub static TEXTS: Texts = Texts {
         times: |n| format!("{n} 次"),
         products: "产品数",
         ranking: "产品销售排名",
-        chart_hint: |chart, table| format!("图中为销售额前 {chart} 的产品，表格为前 {table} 的产品；CSV 和 Excel 导出包含全部产品。"),
+        chart_hint: |chart, table, all| if table < all { format!("图中为销售额前 {chart} 的产品，表格为 {all} 个产品中的前 {table} 个；CSV 和 Excel 导出包含全部产品。") } else { format!("图中为销售额前 {chart} 的产品；表格列出全部 {all} 个产品。") },
         empty_title: "该期间没有产品销售",
         empty_body: "期间内的订单还没有产品明细。换一个期间，或导入带明细的销售订单。",
         stock_title: "月末库存",
