@@ -5,7 +5,7 @@ use crate::auth::CurrentUser;
 use crate::domain::visibility::Role;
 use crate::error::AppError;
 use crate::i18n::{Texts, tr, use_i18n};
-use crate::ui::{ErrorPanel, Loading};
+use crate::ui::ErrorPanel;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
@@ -27,19 +27,23 @@ const NAV: [NavItem; 7] = [
 ];
 
 /// Loads the signed-in user; anyone else is sent to the sign-in page.
+///
+/// Deliberately not inside a `<Suspense>`: on the server a Suspense walks its children again
+/// when its resources settle, and each walk would build the frame, the routed page and the
+/// page's resources anew (two or three loads of the same board per request, measured). The
+/// pages have their own Suspense or Transition; the user is served with the page, so hydration
+/// finds it at once.
 #[component]
 pub fn Shell() -> impl IntoView {
     let user = Resource::new(|| (), |_| fetch_current_user());
     view! {
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match user.await {
-                    Ok(Some(user)) => view! { <Frame user /> }.into_any(),
-                    Ok(None) | Err(AppError::Unauthorized) => view! { <Redirect path="/login" /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {move || Suspend::new(async move {
+            match user.await {
+                Ok(Some(user)) => view! { <Frame user /> }.into_any(),
+                Ok(None) | Err(AppError::Unauthorized) => view! { <Redirect path="/login" /> }.into_any(),
+                Err(error) => view! { <ErrorPanel error /> }.into_any(),
+            }
+        })}
     }
 }
 

@@ -16,6 +16,7 @@ mod m20261201_000011_customer_abc;
 mod m20261202_000012_alerts;
 mod m20261203_000013_fieldwork;
 mod m20261204_000014_inventory;
+mod m20261205_000015_customer_search_fts;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_alerts::Migration),
             Box::new(m20261203_000013_fieldwork::Migration),
             Box::new(m20261204_000014_inventory::Migration),
+            Box::new(m20261205_000015_customer_search_fts::Migration),
         ]
     }
 }

@@ -254,6 +254,10 @@ async fn a_manager_merges_a_duplicate_keeping_all_its_history() {
     assert_eq!(contacts.len(), 2, "{contacts:?}");
     assert!(file.timeline.iter().any(|e| matches!(e.kind, app::customers::TimelineKind::FollowUp { .. }) && e.text == "电话确认需求"));
     assert!(file.timeline.iter().any(|e| e.kind == app::customers::TimelineKind::Event { kind: "merged".into() } && e.text == "宁波港口物流"));
+    let found: app::customers::CustomerPage = rep.call("customers/list", &[("filter[q]", "钱主管")]).await.unwrap();
+    assert_eq!(found.rows.iter().map(|r| r.id).collect::<Vec<_>>(), [keep], "the merged contact is searchable on the kept record");
+    let found: app::customers::CustomerPage = rep.call("customers/list", &[("filter[q]", "宁波港口物流")]).await.unwrap();
+    assert_eq!(found.rows.iter().map(|r| r.id).collect::<Vec<_>>(), [keep]);
 }
 
 #[tokio::test]

@@ -89,6 +89,37 @@ async fn search_finds_customers_by_name_contact_and_phone_and_filters_by_stage()
     assert_eq!(all.rows[0].stage, LadderStage::Vip);
 }
 
+/// On SQLite searches of two or more characters go through the trigram index, kept by triggers:
+/// the index must follow a rename and new contacts, find a pair of characters wherever it stands
+/// (the very end of the text included), and treat the search as plain text.
+#[tokio::test]
+async fn indexed_searches_follow_renames_and_contacts() {
+    let app = TestApp::demo().await;
+    let rep = app.signed_in("rep").await;
+    let names = |page: CustomerPage| page.rows.into_iter().map(|r| r.name).collect::<Vec<_>>();
+    let id = create(&rep, "杭州西湖软件有限公司", &[("form[contact_name]", "欧阳娜娜")]).await.unwrap();
+    assert_eq!(names(list(&rep, &[("filter[q]", "西湖软件")]).await), ["杭州西湖软件有限公司"]);
+    assert_eq!(names(list(&rep, &[("filter[q]", "欧阳娜娜")]).await), ["杭州西湖软件有限公司"]);
+    assert_eq!(names(list(&rep, &[("filter[q]", "HZXH")]).await), ["杭州西湖软件有限公司"], "pinyin initials, any case");
+    for pair in ["杭州", "软件", "娜娜", "hz"] {
+        assert_eq!(names(list(&rep, &[("filter[q]", pair)]).await), ["杭州西湖软件有限公司"], "{pair}");
+    }
+    assert_eq!(names(list(&rep, &[("filter[q]", "娜")]).await), ["杭州西湖软件有限公司"], "one character");
+    assert_eq!(list(&rep, &[("filter[q]", "娜杭")]).await.total, 0, "not across the end of the text");
+
+    let version = detail(&rep, id).await.unwrap().version.to_string();
+    create(&rep, "杭州钱塘软件有限公司", &[("form[id]", &id.to_string()), ("form[version]", &version)]).await.unwrap();
+    assert_eq!(list(&rep, &[("filter[q]", "西湖软件")]).await.total, 0, "the old name is gone from the index");
+    assert_eq!(names(list(&rep, &[("filter[q]", "钱塘软件")]).await), ["杭州钱塘软件有限公司"]);
+    assert_eq!(names(list(&rep, &[("filter[q]", "欧阳娜娜")]).await), ["杭州钱塘软件有限公司"], "contacts stay findable");
+    for odd in ["\"钱塘\"", "软件 OR 有限", "钱塘*", "a\"b\"c", "NEAR(钱塘 软件)"] {
+        assert_eq!(list(&rep, &[("filter[q]", odd)]).await.total, 0, "{odd} is plain text, not a query");
+    }
+    let manager = app.signed_in("manager").await;
+    assert_eq!(names(list(&manager, &[("filter[q]", "钱塘软件")]).await), ["杭州钱塘软件有限公司"], "the team's manager");
+    assert_eq!(list(&app.signed_in("liu.yang").await, &[("filter[q]", "钱塘软件")]).await.total, 0, "another team's manager");
+}
+
 #[tokio::test]
 async fn bad_input_is_reported_per_field_and_duplicates_need_confirmation() {
     let app = TestApp::demo().await;

@@ -101,6 +101,15 @@ async fn column_totals_cover_the_whole_filtered_set_and_columns_load_a_page_at_a
     assert_eq!(fields(&bad), vec![("close_month".into(), ErrorCode::InvalidDate), ("min_amount".into(), ErrorCode::InvalidAmount)]);
     let totals: Vec<ColumnTotals> = admin.call("pipeline/totals", &[]).await.unwrap();
     assert_eq!(totals, b.columns.iter().map(|c| c.totals.clone()).collect::<Vec<_>>());
+
+    // Text search finds deals by their customer's name (three or more characters go through
+    // SQLite's trigram index), and only those.
+    let picked = &busiest.cards[0];
+    let found = board(&admin, &[("filter[q]", &picked.customer_name)]).await.unwrap();
+    let cards: Vec<&Card> = found.columns.iter().flat_map(|c| &c.cards).collect();
+    assert!(cards.iter().any(|c| c.id == picked.id), "{} finds its deal", picked.customer_name);
+    assert!(cards.iter().all(|c| c.customer_name.contains(&picked.customer_name) || c.title.contains(&picked.customer_name)));
+    assert!(found.columns.iter().map(|c| c.totals.count).sum::<u64>() < b.columns.iter().map(|c| c.totals.count).sum::<u64>());
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use crate::org::service::names_of;
 use crate::state::Settings;
 use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Select, TransactionSession, TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap};
@@ -41,8 +41,32 @@ fn change_owner(owner: Option<i64>, now: chrono::DateTime<chrono::Utc>) -> sea_o
         .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
 }
 
-fn search_condition(q: &str) -> Option<Condition> {
-    rules::search_needle(q).map(|needle| Condition::all().add(customer::Column::SearchText.contains(needle)))
+/// Customers whose search text contains `needle`. On SQLite the trigram index (migration 15)
+/// finds the candidates first instead of testing every row: a needle of three or more characters
+/// as a phrase, one of two characters as any of the indexed trigrams that begin with it. The
+/// `LIKE` keeps the exact meaning, and alone serves one-character needles and PostgreSQL (with
+/// its pg_trgm index).
+pub(crate) fn search_text_matches(backend: DbBackend, needle: &str) -> Condition {
+    let quoted = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
+    let mut condition = Condition::all();
+    if backend == DbBackend::Sqlite {
+        match needle.chars().count() {
+            0 | 1 => {}
+            2 => {
+                // No trigram begins with the needle: the needle itself, a phrase too short to match.
+                let terms = r#"(SELECT COALESCE(group_concat('"' || replace(term, '"', '""') || '"', ' OR '), ?) FROM customer_search_terms WHERE term >= ? AND term < ?)"#;
+                condition = condition.add(Expr::cust_with_values(
+                    format!(r#""customers"."id" IN (SELECT rowid FROM customer_search WHERE customer_search MATCH {terms})"#),
+                    [quoted(needle), needle.to_string(), format!("{needle}{}", char::MAX)],
+                ));
+            }
+            _ => {
+                let phrase = quoted(needle);
+                condition = condition.add(Expr::cust_with_values(r#""customers"."id" IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)"#, [phrase]));
+            }
+        }
+    }
+    condition.add(customer::Column::SearchText.contains(needle))
 }
 
 /// Recomputes a customer's `search_text` from its current names and contacts; every write that
@@ -116,10 +140,10 @@ pub fn name_initials(name: &str) -> String {
 
 /// The customers a filter selects, within what the actor may see. `with_stage` is false for the
 /// per-stage counts, which show every stage of the otherwise filtered set.
-fn filtered(actor: &Actor, filter: &CustomerFilter, with_stage: bool, now: chrono::DateTime<chrono::Utc>) -> Select<customer::Entity> {
+fn filtered(backend: DbBackend, actor: &Actor, filter: &CustomerFilter, with_stage: bool, now: chrono::DateTime<chrono::Utc>) -> Select<customer::Entity> {
     let mut select = if filter.view == "pool" { in_pool::<customer::Entity>() } else { visible::<customer::Entity>(&actor.scope()) };
-    if let Some(condition) = search_condition(&filter.q) {
-        select = select.filter(condition);
+    if let Some(needle) = rules::search_needle(&filter.q) {
+        select = select.filter(search_text_matches(backend, &needle));
     }
     if let Some(stage) = LadderStage::parse(&filter.stage).filter(|_| with_stage) {
         select = select.filter(customer::Column::LadderStage.eq(stage.as_str()));
@@ -212,7 +236,7 @@ async fn collect_search_page(db: &impl ConnectionTrait, select: &Select<customer
 
 pub async fn list(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFilter) -> AppResult<CustomerPage> {
     let sort = CustomerSort::parse(&filter.sort).unwrap_or(CustomerSort::Updated);
-    let select = filtered(actor, filter, true, chrono::Utc::now());
+    let select = filtered(db.get_database_backend(), actor, filter, true, chrono::Utc::now());
     let collected = match rules::search_needle(&filter.q) {
         Some(_) => collect_search_page(db, &select, sort, filter.page).await?,
         None => None,
@@ -253,7 +277,7 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFil
 }
 
 pub async fn stage_counts(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFilter) -> AppResult<StageCounts> {
-    let counted: Vec<(String, i64)> = filtered(actor, filter, false, chrono::Utc::now())
+    let counted: Vec<(String, i64)> = filtered(db.get_database_backend(), actor, filter, false, chrono::Utc::now())
         .select_only()
         .column(customer::Column::LadderStage)
         .column_as(Expr::col(customer::Column::Id).count(), "n")
@@ -1069,7 +1093,7 @@ pub async fn return_neglected_to_pool(db: &(impl ConnectionTrait + TransactionTr
 pub async fn export(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFilter, locale: crate::domain::format::Locale) -> AppResult<crate::exports::ExportTable> {
     use crate::exports::Cell;
     let sort = CustomerSort::parse(&filter.sort).unwrap_or(CustomerSort::Updated);
-    let rows = order_page(filtered(actor, filter, true, chrono::Utc::now()), sort).limit(crate::exports::EXPORT_LIMIT).all(db).await?;
+    let rows = order_page(filtered(db.get_database_backend(), actor, filter, true, chrono::Utc::now()), sort).limit(crate::exports::EXPORT_LIMIT).all(db).await?;
     let owners = names_of(db, rows.iter().filter_map(|c| c.owner_id)).await?;
     let t = crate::i18n::texts(locale);
     let c = &t.customers;

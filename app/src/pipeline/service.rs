@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select, TransactionSession, TransactionTrait,
 };
 use std::collections::HashMap;
@@ -135,7 +135,7 @@ fn month_range(text: &str) -> Option<(NaiveDate, NaiveDate)> {
 
 /// The deals of a pipeline that the actor may see and the filter selects. Closed deals only while
 /// recent (or in the chosen close month), so won and lost columns do not grow for ever.
-fn filtered(actor: &Actor, pipeline_id: i64, filter: &CheckedFilter, open_stage_ids: &[i64], today: NaiveDate) -> Select<opportunity::Entity> {
+fn filtered(backend: DbBackend, actor: &Actor, pipeline_id: i64, filter: &CheckedFilter, open_stage_ids: &[i64], today: NaiveDate) -> Select<opportunity::Entity> {
     let mut select = deals_of(actor, pipeline_id, filter.owner, filter.team);
     match filter.close_month {
         Some((first, next)) => {
@@ -158,7 +158,7 @@ fn filtered(actor: &Actor, pipeline_id: i64, filter: &CheckedFilter, open_stage_
         let customers = Query::select()
             .column(customer::Column::Id)
             .from(customer::Entity)
-            .and_where(customer::Column::SearchText.contains(needle.as_str()))
+            .cond_where(crate::customers::service::search_text_matches(backend, needle))
             .to_owned();
         select = select.filter(Condition::any().add(opportunity::Column::Title.contains(needle.as_str())).add(opportunity::Column::CustomerId.in_subquery(customers)));
     }
@@ -329,7 +329,7 @@ impl BoardQuery {
         let stages = stages_of(db, pipeline_id).await?;
         let today = today();
         let open: Vec<i64> = stages.iter().filter(|s| !s.won && !s.lost).map(|s| s.id).collect();
-        let select = filtered(actor, pipeline_id, &checked, &open, today);
+        let select = filtered(db.get_database_backend(), actor, pipeline_id, &checked, &open, today);
         Ok(BoardQuery { pipelines, pipeline_id, stages, select, today })
     }
 
@@ -467,14 +467,22 @@ pub async fn card(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResul
 
 /// Writes the change feed that open boards follow (see `live`).
 pub(crate) async fn publish(db: &impl ConnectionTrait, deal_id: i64, owner_id: i64, now: DateTime<Utc>) -> AppResult<()> {
-    let owner_team_id = across_owners::<user::Entity>()
+    let owner_team_id = team_of(db, owner_id).await?;
+    publish_in_team(db, deal_id, owner_id, owner_team_id, now).await
+}
+
+async fn team_of(db: &impl ConnectionTrait, user_id: i64) -> AppResult<Option<i64>> {
+    Ok(across_owners::<user::Entity>()
         .select_only()
         .column(user::Column::TeamId)
-        .filter(user::Column::Id.eq(owner_id))
+        .filter(user::Column::Id.eq(user_id))
         .into_tuple::<Option<i64>>()
         .one(db)
         .await?
-        .flatten();
+        .flatten())
+}
+
+async fn publish_in_team(db: &impl ConnectionTrait, deal_id: i64, owner_id: i64, owner_team_id: Option<i64>, now: DateTime<Utc>) -> AppResult<()> {
     pipeline_event::ActiveModel { opportunity_id: Set(deal_id), owner_id: Set(owner_id), owner_team_id: Set(owner_team_id), at: Set(now), ..Default::default() }
         .insert(db)
         .await?;
@@ -574,22 +582,29 @@ async fn check_closing(db: &impl ConnectionTrait, stage: &pipeline_stage::Model,
 
 /// Moves a card: new stage and place in one request, refused if the card changed since the mover
 /// saw it. A stage change writes the stage history; winning creates the sales order.
+///
+/// On SQLite writers take turns, so everything that can be read before the turn is read before
+/// it (the card, its pipeline's stages, the closing checks, the owner's team) and the card is
+/// named after the commit: the turn holds only the writes and the reads that must see them. The
+/// versioned update keeps this safe: a card changed in between is refused there.
 pub async fn move_card(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, request: &MoveRequest) -> AppResult<Card> {
     let now = Utc::now();
     let today = today();
-    let txn = begin_write(db).await?;
-    let deal = visible::<opportunity::Entity>(&actor.scope()).filter(opportunity::Column::Id.eq(request.id)).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let deal = visible::<opportunity::Entity>(&actor.scope()).filter(opportunity::Column::Id.eq(request.id)).one(db).await?.ok_or(AppError::NotFound)?;
     if deal.version != request.version {
         return Err(AppError::Conflict);
     }
-    let stages = stages_of(&txn, deal.pipeline_id).await?;
+    let stages = stages_of(db, deal.pipeline_id).await?;
     let target = stages.iter().find(|s| s.id == request.to_stage_id).ok_or_else(|| AppError::field("to_stage", ErrorCode::UnknownChoice))?;
     let current = stages.iter().find(|s| s.id == deal.stage_id).ok_or(AppError::Internal)?;
     let stage_changes = target.id != deal.stage_id;
+    let closing = if stage_changes { check_closing(db, target, request, today).await? } else { Closing::Open };
+    let owner_team_id = team_of(db, deal.owner_id).await?;
+
+    let txn = begin_write(db).await?;
     if stage_changes && current.won && has_orders(&txn, deal.id).await? {
         return Err(AppError::field("to_stage", ErrorCode::WonDealHasOrder));
     }
-    let closing = if stage_changes { check_closing(&txn, target, request, today).await? } else { Closing::Open };
     let position = landing_position(&txn, target.id, deal.id, request.after_card, request.before_card).await?;
 
     let mut changes = opportunity::ActiveModel { position: Set(position), updated_at: Set(now), ..Default::default() };
@@ -638,11 +653,11 @@ pub async fn move_card(db: &(impl ConnectionTrait + TransactionTrait), actor: &A
             Closing::Open => {}
         }
     }
-    publish(&txn, deal.id, deal.owner_id, now).await?;
-    let moved = visible::<opportunity::Entity>(&actor.scope()).filter(opportunity::Column::Id.eq(deal.id)).one(&txn).await?.ok_or(AppError::Internal)?;
-    let card = cards(&txn, vec![moved], &stages, today).await?.pop().ok_or(AppError::Internal)?;
+    publish_in_team(&txn, deal.id, deal.owner_id, owner_team_id, now).await?;
     txn.commit().await?;
-    Ok(card)
+    // Read back as committed (a later move may already have overtaken it: then that is the card).
+    let moved = visible::<opportunity::Entity>(&actor.scope()).filter(opportunity::Column::Id.eq(deal.id)).one(db).await?.ok_or(AppError::NotFound)?;
+    cards(db, vec![moved], &stages, today).await?.pop().ok_or(AppError::Internal)
 }
 
 async fn has_orders(db: &impl ConnectionTrait, deal_id: i64) -> AppResult<bool> {
