@@ -44,6 +44,8 @@ async fn main() {
         ("admin: search name 华力机电", &admin, filter(&[("q", "华力机电")])),
         ("admin: search contact phone 1380013", &admin, filter(&[("q", "1380013")])),
         ("admin: search pinyin initials shhl", &admin, filter(&[("q", "shhl")])),
+        ("admin: search two characters 物流", &admin, filter(&[("q", "物流")])),
+        ("admin: search 公司 (in every name)", &admin, filter(&[("q", "公司")])),
         ("admin: VIP in 浙江, by name", &admin, filter(&[("stage", "vip"), ("province", "浙江"), ("sort", "name")])),
         ("admin: 30+ days quiet, longest first", &admin, filter(&[("quiet_days", "30"), ("sort", "neglected")])),
         ("admin: lead pool", &admin, filter(&[("view", "pool")])),

@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select, TransactionSession, TransactionTrait,
 };
 use std::collections::HashMap;
@@ -135,7 +135,7 @@ fn month_range(text: &str) -> Option<(NaiveDate, NaiveDate)> {
 
 /// The deals of a pipeline that the actor may see and the filter selects. Closed deals only while
 /// recent (or in the chosen close month), so won and lost columns do not grow for ever.
-fn filtered(backend: DbBackend, actor: &Actor, pipeline_id: i64, filter: &CheckedFilter, open_stage_ids: &[i64], today: NaiveDate) -> Select<opportunity::Entity> {
+fn filtered(actor: &Actor, pipeline_id: i64, filter: &CheckedFilter, customer_search: Option<Condition>, open_stage_ids: &[i64], today: NaiveDate) -> Select<opportunity::Entity> {
     let mut select = deals_of(actor, pipeline_id, filter.owner, filter.team);
     match filter.close_month {
         Some((first, next)) => {
@@ -154,12 +154,8 @@ fn filtered(backend: DbBackend, actor: &Actor, pipeline_id: i64, filter: &Checke
     if let Some(max) = filter.max_fen {
         select = select.filter(opportunity::Column::AmountFen.lte(max));
     }
-    if let Some(needle) = &filter.needle {
-        let customers = Query::select()
-            .column(customer::Column::Id)
-            .from(customer::Entity)
-            .cond_where(crate::customers::service::search_text_matches(backend, needle))
-            .to_owned();
+    if let (Some(needle), Some(customer_search)) = (&filter.needle, customer_search) {
+        let customers = Query::select().column(customer::Column::Id).from(customer::Entity).cond_where(customer_search).to_owned();
         select = select.filter(Condition::any().add(opportunity::Column::Title.contains(needle.as_str())).add(opportunity::Column::CustomerId.in_subquery(customers)));
     }
     select
@@ -329,7 +325,11 @@ impl BoardQuery {
         let stages = stages_of(db, pipeline_id).await?;
         let today = today();
         let open: Vec<i64> = stages.iter().filter(|s| !s.won && !s.lost).map(|s| s.id).collect();
-        let select = filtered(db.get_database_backend(), actor, pipeline_id, &checked, &open, today);
+        let customer_search = match &checked.needle {
+            Some(needle) => Some(crate::customers::service::search_text_matches(db, needle).await?),
+            None => None,
+        };
+        let select = filtered(actor, pipeline_id, &checked, customer_search, &open, today);
         Ok(BoardQuery { pipelines, pipeline_id, stages, select, today })
     }
 
