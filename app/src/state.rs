@@ -32,6 +32,8 @@ pub struct AppState {
     pub live: crate::pipeline::live::Feed,
     /// Company-wide analysis figures kept for an hour.
     pub company: crate::analytics::customers::CompanyFigures,
+    /// Analyses kept until the data under them changes.
+    pub analyses: crate::analytics::service::KeptAnalyses,
 }
 
 pub fn app_state() -> AppResult<AppState> {

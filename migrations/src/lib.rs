@@ -17,6 +17,8 @@ mod m20261202_000012_alerts;
 mod m20261203_000013_fieldwork;
 mod m20261204_000014_inventory;
 mod m20261205_000015_customer_search_fts;
+mod m20261206_000016_sales_data_version;
+mod m20261207_000017_orders_by_customer_cover;
 
 pub struct Migrator;
 
@@ -39,6 +41,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_fieldwork::Migration),
             Box::new(m20261204_000014_inventory::Migration),
             Box::new(m20261205_000015_customer_search_fts::Migration),
+            Box::new(m20261206_000016_sales_data_version::Migration),
+            Box::new(m20261207_000017_orders_by_customer_cover::Migration),
         ]
     }
 }

@@ -20,7 +20,7 @@ enum InventorySnapshots {
 }
 
 #[derive(DeriveIden)]
-enum SalesOrders {
+pub(crate) enum SalesOrders {
     Table,
     OrderedOn,
     CustomerId,

@@ -215,7 +215,7 @@ pub async fn serve(config: &Config, db: DatabaseConnection) -> std::io::Result<(
     if let Err(error) = optimize(&db).await {
         tracing::warn!(%error, "could not refresh query statistics");
     }
-    let state = AppState { db, settings: std::sync::Arc::new(config.settings.clone()), live: Default::default(), company: Default::default() };
+    let state = AppState { db, settings: std::sync::Arc::new(config.settings.clone()), live: Default::default(), company: Default::default(), analyses: Default::default() };
     let options = config.leptos_options();
     let app = router(state, options);
     let listener = tokio::net::TcpListener::bind(config.site_addr).await?;

@@ -162,6 +162,55 @@ async fn abc_classes_match_figures_worked_out_by_hand_on_the_page_the_json_and_t
     assert_eq!(admin.get("/api/v1/reports/nothing", &[]).await.0, 404);
 }
 
+/// A server keeps an analysis until the data under it changes: each change below is one that
+/// the kept analysis would hide if the database did not raise its version for it.
+#[tokio::test]
+async fn a_kept_abc_analysis_follows_every_change_under_it() {
+    use sea_orm::sea_query::Expr;
+    let app = TestApp::demo().await;
+    let Cast { admin, zhang, wang, liu, ids, .. } = cast(&app, &["甲方", "乙方"]).await;
+    let version = || async { app::analytics::service::sales_data_version(&app.db).await.unwrap() };
+    let names_and_values = |view: &AbcView| view.top.iter().map(|c| (c.name.clone(), c.value_fen)).collect::<Vec<_>>();
+    let shanghai = [("query[team]", zhang.team_id.unwrap().to_string())];
+    let shanghai: Vec<(&str, &str)> = shanghai.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    let first = order(&app, zhang.id, ids[0], (2031, 3, 1), 100_00, 0).await;
+    order(&app, wang.id, ids[1], (2031, 4, 1), 50_00, 0).await;
+    let before = abc(&admin, &[]).await.unwrap();
+    assert_eq!(names_and_values(&before), [("甲方".into(), 100_00), ("乙方".into(), 50_00)]);
+    assert_eq!(abc(&admin, &[]).await.unwrap(), before, "asked again, the same analysis");
+    assert_eq!(abc(&admin, &shanghai).await.unwrap().total_fen, 150_00);
+
+    // A new order.
+    let at = version().await;
+    order(&app, liu.id, ids[1], (2031, 5, 1), 200_00, 0).await;
+    assert!(version().await > at);
+    assert_eq!(names_and_values(&abc(&admin, &[]).await.unwrap()), [("乙方".into(), 250_00), ("甲方".into(), 100_00)]);
+    // An order's amount changed, then the order removed.
+    app::entities::sales_order::Entity::update_many().col_expr(app::entities::sales_order::Column::AmountFen, Expr::value(300_00)).filter(app::entities::sales_order::Column::Id.eq(first.id)).exec(&app.db).await.unwrap();
+    assert_eq!(names_and_values(&abc(&admin, &[]).await.unwrap()), [("甲方".into(), 300_00), ("乙方".into(), 250_00)]);
+    app::entities::sales_order::Entity::delete_by_id(first.id).exec(&app.db).await.unwrap();
+    assert_eq!(names_and_values(&abc(&admin, &[]).await.unwrap()), [("乙方".into(), 250_00)]);
+    // A customer renamed through the form.
+    let detail: app::customers::CustomerDetail = admin.call("customers/detail", &[("id", &ids[1].to_string())]).await.unwrap();
+    let version_text = detail.version.to_string();
+    admin.call::<i64>("customers/save", &[("form[id]", ids[1].to_string().as_str()), ("form[version]", version_text.as_str()), ("form[name]", "乙方（华东）")]).await.unwrap();
+    assert_eq!(names_and_values(&abc(&admin, &[]).await.unwrap()), [("乙方（华东）".into(), 250_00)]);
+    // A rep moved to another team: 王芳's order leaves 上海一组's analysis.
+    assert_eq!(abc(&admin, &shanghai).await.unwrap().total_fen, 50_00);
+    user::Entity::update_many().col_expr(user::Column::TeamId, Expr::value(liu.team_id)).filter(user::Column::Id.eq(wang.id)).exec(&app.db).await.unwrap();
+    assert_eq!(abc(&admin, &shanghai).await.unwrap().total_fen, 0);
+    // A customer's industry changed: the industry's analysis follows.
+    let machinery = [("query[industry]", "机械")];
+    assert_eq!(abc(&admin, &machinery).await.unwrap().total_fen, 0);
+    customer::Entity::update_many().col_expr(customer::Column::Industry, Expr::value("机械")).filter(customer::Column::Id.eq(ids[1])).exec(&app.db).await.unwrap();
+    assert_eq!(abc(&admin, &machinery).await.unwrap().total_fen, 250_00);
+    // Writes that do not touch what the analyses read leave them kept.
+    let at = version().await;
+    customer::Entity::update_many().col_expr(customer::Column::Notes, Expr::value("常客")).filter(customer::Column::Id.eq(ids[1])).exec(&app.db).await.unwrap();
+    assert_eq!(version().await, at);
+}
+
 /// A deal in the first pipeline, closed won (with the amount) or lost on `closed`.
 async fn closed_deal(app: &TestApp, owner: i64, customer: i64, created: (i32, u32, u32), closed: (i32, u32, u32), won_fen: Option<i64>) -> i64 {
     use app::entities::pipeline_stage;

@@ -15,7 +15,8 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, QueryTrait, Select};
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use super::kept::Kept;
 use std::time::Instant;
 
 /// The dimension asked for (`by`, default industry), checked with the other filters.
@@ -177,30 +178,17 @@ const COMPANY_FIGURES_FOR: std::time::Duration = std::time::Duration::from_secs(
 #[derive(Debug)]
 struct Timed<K, V> {
     fresh_for: std::time::Duration,
-    entries: Mutex<HashMap<K, (Instant, V)>>,
+    kept: Kept<K, Instant, V>,
 }
 
 impl<K: Eq + Hash, V: Clone> Timed<K, V> {
     fn new(fresh_for: std::time::Duration) -> Self {
-        Timed { fresh_for, entries: Mutex::new(HashMap::new()) }
+        // Keys are days: a few per day at most.
+        Timed { fresh_for, kept: Kept::new(64) }
     }
 
-    fn fresh(&self, key: &K) -> Option<V> {
-        let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        entries.get(key).filter(|(at, _)| at.elapsed() < self.fresh_for).map(|(_, value)| value.clone())
-    }
-
-    /// The kept value, or `compute`'s (kept unless it failed). Two requests arriving together
-    /// may both compute: cheaper than making one wait on a lock across a query.
     async fn get_or_compute<F: std::future::Future<Output = AppResult<V>>>(&self, key: K, compute: impl FnOnce() -> F) -> AppResult<V> {
-        if let Some(value) = self.fresh(&key) {
-            return Ok(value);
-        }
-        let value = compute().await?;
-        let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        entries.retain(|_, (at, _)| at.elapsed() < self.fresh_for);
-        entries.insert(key, (Instant::now(), value.clone()));
-        Ok(value)
+        self.kept.get_or_compute(key, Instant::now(), |at| at.elapsed() < self.fresh_for, compute).await
     }
 }
 

@@ -17,6 +17,8 @@ pub mod page;
 pub mod funnel;
 pub mod funnel_page;
 #[cfg(feature = "ssr")]
+pub mod kept;
+#[cfg(feature = "ssr")]
 pub mod performance;
 #[cfg(feature = "ssr")]
 pub mod products;
@@ -177,8 +179,8 @@ pub const CARDS_PER_PAGE: usize = 60;
 #[server(endpoint = "analytics/abc")]
 pub async fn load_abc(#[server(default)] query: ReportQuery) -> Result<AbcView, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    let report = service::abc(&state.db, &actor, &query, crate::pipeline::service::today()).await?;
-    Ok(service::abc_view(report, &query))
+    let report = service::abc(&state.db, &state.analyses, &actor, &query, crate::pipeline::service::today()).await?;
+    Ok(service::abc_view(&report, &query))
 }
 
 /// One person's line on the leaderboard.

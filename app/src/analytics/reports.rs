@@ -496,7 +496,7 @@ async fn json_of(state: &crate::state::AppState, actor: &crate::auth::service::A
     let (db, today) = (&state.db, crate::pipeline::service::today());
     let texts = crate::i18n::texts(locale);
     Ok(match name {
-        "abc" => abc_json(&service::abc(db, actor, query, today).await?, texts),
+        "abc" => abc_json(&*service::abc(db, &state.analyses, actor, query, today).await?, texts),
         "reps" => axum::Json(reps_json(&super::performance::rep_performance(db, actor, query, today).await?)).into_response(),
         "funnel" => axum::Json(funnel_json(&super::funnel::funnel(db, actor, query, today).await?, texts)).into_response(),
         "alerts" => axum::Json(alerts_json(&super::alerts::alerts(db, actor, query, today, false).await?, texts, locale)).into_response(),
@@ -516,7 +516,7 @@ pub async fn table(state: &crate::state::AppState, actor: &crate::auth::service:
     let (db, today) = (&state.db, crate::pipeline::service::today());
     let texts = crate::i18n::texts(locale);
     Ok(match name {
-        "abc" => abc_table(&service::abc(db, actor, query, today).await?),
+        "abc" => abc_table(&*service::abc(db, &state.analyses, actor, query, today).await?),
         "reps" => reps_table(&super::performance::rep_performance(db, actor, query, today).await?),
         "funnel" => funnel_table(&super::funnel::funnel(db, actor, query, today).await?, texts),
         "alerts" => alerts_table(&super::alerts::alerts(db, actor, query, today, false).await?, texts, locale),

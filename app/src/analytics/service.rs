@@ -9,12 +9,16 @@ use crate::domain::forms::{parse_optional_date, Checks, ErrorCode};
 use crate::entities::{customer, sales_order, user};
 use crate::error::{AppError, AppResult};
 use chrono::{Datelike, Months, NaiveDate};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, QueryTrait, Select, TransactionSession, TransactionTrait};
+use crate::domain::period::share_of_span;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, Statement, EntityTrait, JoinType, QueryFilter, QuerySelect, QueryTrait, Select, TransactionSession, TransactionTrait};
+use super::kept::Kept;
+use crate::domain::visibility::Scope;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The filters, checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ReportFilter {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -59,6 +63,7 @@ fn rule_of(query: &ReportQuery, checks: &mut Checks) -> Option<AbcRule> {
 }
 
 /// Everything the report needs, checked: the filters, what customers are ranked by, the rule.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AbcRequest {
     pub filter: ReportFilter,
     pub basis: AbcBasis,
@@ -80,22 +85,53 @@ pub fn abc_request(query: &ReportQuery, today: NaiveDate) -> AppResult<AbcReques
 /// Value per customer in the period from the given sales orders (the actor's visible ones, or
 /// the whole company's): one grouped query.
 pub async fn value_per_customer(db: &impl ConnectionTrait, orders: Select<sales_order::Entity>, filter: &ReportFilter, basis: AbcBasis) -> AppResult<Vec<(i64, i64)>> {
-    Ok(value_select(orders, filter, basis).into_tuple::<(i64, i64)>().all(db).await?)
+    let period = per_customer_period(db, filter).await?;
+    Ok(value_select(orders, filter, period, basis).into_tuple::<(i64, i64)>().all(db).await?)
+}
+
+/// The period's condition on orders for a query that groups them by customer. SQLite keeps no
+/// statistics on how many rows a date range holds and guesses few, so it reads every period
+/// through the date index and sorts the orders by customer afterwards. Told the period's share of
+/// the days that have orders (as `likelihood`), it reads a long period from the index by customer,
+/// already in order (half the time for a year of orders), and keeps the date index for a short one.
+pub async fn per_customer_period(db: &impl ConnectionTrait, filter: &ReportFilter) -> AppResult<SimpleExpr> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(in_period(filter));
+    }
+    // Each bound in its own subquery: SQLite reads a lone MIN or MAX from the end of the index.
+    let span = Statement::from_string(DbBackend::Sqlite, "SELECT (SELECT MIN(ordered_on) FROM sales_orders), (SELECT MAX(ordered_on) FROM sales_orders)");
+    let bounds = match db.query_one_raw(span).await? {
+        Some(row) => (row.try_get_by_index::<Option<NaiveDate>>(0)?, row.try_get_by_index::<Option<NaiveDate>>(1)?),
+        None => (None, None),
+    };
+    let (Some(first), Some(last)) = bounds else { return Ok(in_period(filter)) };
+    // `likelihood` takes a constant: two decimals keep the distinct statements few.
+    let share = share_of_span(filter.from, filter.to, first, last).clamp(0.01, 1.0);
+    Ok(Expr::cust_with_values(format!(r#"likelihood("sales_orders"."ordered_on" BETWEEN ? AND ?, {share:.2})"#), [filter.from, filter.to]))
+}
+
+fn in_period(filter: &ReportFilter) -> SimpleExpr {
+    Expr::col((sales_order::Entity, sales_order::Column::OrderedOn)).between(filter.from, filter.to)
 }
 
 /// The grouped query: customer id, then its value.
-fn value_select(orders: Select<sales_order::Entity>, filter: &ReportFilter, basis: AbcBasis) -> Select<sales_order::Entity> {
+fn value_select(orders: Select<sales_order::Entity>, filter: &ReportFilter, period: SimpleExpr, basis: AbcBasis) -> Select<sales_order::Entity> {
     let value = match basis {
         AbcBasis::Sales => sum_as_bigint(Expr::col(sales_order::Column::AmountFen)),
         AbcBasis::GrossProfit => sum_as_bigint(Expr::col(sales_order::Column::AmountFen).sub(Expr::col(sales_order::Column::CostFen))),
     };
-    narrowed_orders(orders, filter).select_only().column(sales_order::Column::CustomerId).column_as(value, "value").group_by(sales_order::Column::CustomerId)
+    narrowed_within(orders, filter, period).select_only().column(sales_order::Column::CustomerId).column_as(value, "value").group_by(sales_order::Column::CustomerId)
 }
 
 /// The orders of the period that pass the filters: team and rep by who took the order, industry
 /// and region by its customer.
 pub fn narrowed_orders(orders: Select<sales_order::Entity>, filter: &ReportFilter) -> Select<sales_order::Entity> {
-    let mut select = orders.filter(sales_order::Column::OrderedOn.between(filter.from, filter.to));
+    narrowed_within(orders, filter, in_period(filter))
+}
+
+/// `narrowed_orders` with the period's condition given.
+fn narrowed_within(orders: Select<sales_order::Entity>, filter: &ReportFilter, period: SimpleExpr) -> Select<sales_order::Entity> {
+    let mut select = orders.filter(period);
     if let Some(team) = filter.team {
         let members = Query::select().column(user::Column::Id).from(user::Entity).and_where(user::Column::TeamId.eq(team)).to_owned();
         select = select.filter(sales_order::Column::OwnerId.in_subquery(members));
@@ -116,11 +152,12 @@ pub fn narrowed_orders(orders: Select<sales_order::Entity>, filter: &ReportFilte
 /// its rows joined to their customers (grouping by the names as well costs SQLite twice the time).
 /// The customer of a visible order is visible.
 async fn labelled_values(db: &impl ConnectionTrait, orders: Select<sales_order::Entity>, filter: &ReportFilter, basis: AbcBasis) -> AppResult<(Vec<(i64, i64)>, HashMap<i64, (String, Option<String>)>)> {
+    let period = per_customer_period(db, filter).await?;
     let per_customer = Alias::new("per_customer");
     let mut select = across_owners::<customer::Entity>().select_only();
     QueryTrait::query(&mut select).join_subquery(
         JoinType::InnerJoin,
-        value_select(orders, filter, basis).into_query(),
+        value_select(orders, filter, period, basis).into_query(),
         per_customer.clone(),
         Expr::col((per_customer.clone(), sales_order::Column::CustomerId)).equals((customer::Entity, customer::Column::Id)),
     );
@@ -152,9 +189,41 @@ pub struct AbcReport {
     pub customers: Vec<AbcCustomer>,
 }
 
-pub async fn abc(db: &impl ConnectionTrait, actor: &Actor, query: &ReportQuery, today: NaiveDate) -> AppResult<AbcReport> {
+/// The version of the data the sales reports are built from: raised by triggers on every change
+/// to it (migration 16 names them).
+pub async fn sales_data_version(db: &impl ConnectionTrait) -> AppResult<i64> {
+    let query = Query::select().column(Alias::new("version")).from(Alias::new("sales_data_version")).to_owned();
+    let row = db.query_one(&query).await?.ok_or_else(|| AppError::internal("sales_data_version has no row"))?;
+    Ok(row.try_get_by_index::<i64>(0)?)
+}
+
+/// How many ABC analyses a server keeps: each viewer's scope and filters is one.
+const KEPT_ANALYSES: usize = 16;
+
+/// ABC analyses kept per server until the data under them changes, so that a manager who opens
+/// the page, pages through its cards and exports the CSV has the ranking computed once; any
+/// order written (on any server) makes every kept analysis stale.
+#[derive(Debug, Clone)]
+pub struct KeptAnalyses {
+    abc: Arc<Kept<(Scope, AbcRequest), i64, Arc<AbcReport>>>,
+}
+
+impl Default for KeptAnalyses {
+    fn default() -> Self {
+        KeptAnalyses { abc: Arc::new(Kept::new(KEPT_ANALYSES)) }
+    }
+}
+
+/// The analysis the actor asked for, kept or computed.
+pub async fn abc(db: &impl ConnectionTrait, kept: &KeptAnalyses, actor: &Actor, query: &ReportQuery, today: NaiveDate) -> AppResult<Arc<AbcReport>> {
     let request = abc_request(query, today)?;
-    let (values, mut labels) = labelled_values(db, visible::<sales_order::Entity>(&actor.scope()), &request.filter, request.basis).await?;
+    let version = sales_data_version(db).await?;
+    let scope = actor.scope();
+    kept.abc.get_or_compute((scope.clone(), request.clone()), version, |kept| *kept == version, || async { Ok(Arc::new(compute_abc(db, &scope, &request).await?)) }).await
+}
+
+async fn compute_abc(db: &impl ConnectionTrait, scope: &Scope, request: &AbcRequest) -> AppResult<AbcReport> {
+    let (values, mut labels) = labelled_values(db, visible::<sales_order::Entity>(scope), &request.filter, request.basis).await?;
     let classification = abc::classify(values, request.rule);
     let total = classification.total;
     let customers = classification
@@ -217,7 +286,7 @@ pub async fn refresh_customer_classes(db: &(impl ConnectionTrait + TransactionTr
 }
 
 /// What the page needs of the report: the summary, the chart's customers, one page of cards.
-pub fn abc_view(report: AbcReport, query: &ReportQuery) -> AbcView {
+pub fn abc_view(report: &AbcReport, query: &ReportQuery) -> AbcView {
     let class = AbcClass::parse(&query.class).unwrap_or(AbcClass::A);
     let members: Vec<&AbcCustomer> = report.customers.iter().filter(|c| c.class == class).collect();
     let pages = members.len().div_ceil(CARDS_PER_PAGE).max(1) as u64;
@@ -229,7 +298,7 @@ pub fn abc_view(report: AbcReport, query: &ReportQuery) -> AbcView {
         basis: report.basis,
         rule: report.rule,
         total_fen: report.total_fen,
-        classes: report.classes,
+        classes: report.classes.clone(),
         top: report.customers.iter().take(CHART_CUSTOMERS).cloned().collect(),
         class,
         cards,

@@ -60,7 +60,7 @@ fn optional<T>(result: AppResult<T>) -> AppResult<Option<T>> {
     }
 }
 
-pub async fn dashboard(db: &impl ConnectionTrait, actor: &Actor, today: NaiveDate) -> AppResult<DashboardView> {
+pub async fn dashboard(db: &impl ConnectionTrait, analyses: &crate::analytics::service::KeptAnalyses, actor: &Actor, today: NaiveDate) -> AppResult<DashboardView> {
     let role = actor.role();
     let leads = role != Role::Rep;
     let directs = matches!(role, Role::Director | Role::Admin);
@@ -71,8 +71,8 @@ pub async fn dashboard(db: &impl ConnectionTrait, actor: &Actor, today: NaiveDat
     let leaderboard = if leads { Some(crate::analytics::performance::rep_performance(db, actor, &this_month, today).await?) } else { None };
     let funnel = if leads && !directs { Some(crate::analytics::funnel::funnel(db, actor, &ReportQuery::default(), today).await?) } else { None };
     let abc = if directs {
-        let report = crate::analytics::service::abc(db, actor, &ReportQuery::default(), today).await?;
-        Some(AbcSummary { total_fen: report.total_fen, classes: report.classes })
+        let report = crate::analytics::service::abc(db, analyses, actor, &ReportQuery::default(), today).await?;
+        Some(AbcSummary { total_fen: report.total_fen, classes: report.classes.clone() })
     } else {
         None
     };

@@ -17,7 +17,7 @@ text_enum! {
 }
 
 /// The thresholds in basis points of the total (8000 = 80%).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AbcRule {
     pub a_bp: u32,
     pub b_bp: u32,

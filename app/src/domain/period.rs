@@ -120,6 +120,18 @@ impl Period {
     }
 }
 
+/// The share of the days from `first` to `last` (both included) that lie from `from` to `to`: how
+/// much of a span of dated records a period holds when they are spread evenly over it (0 when
+/// they miss each other, 1 when the period covers the span, also when the span is one day).
+pub fn share_of_span(from: NaiveDate, to: NaiveDate, first: NaiveDate, last: NaiveDate) -> f64 {
+    let span = (last - first).num_days() + 1;
+    let overlap = (Ord::min(to, last) - Ord::max(from, first)).num_days() + 1;
+    if span <= 0 || overlap <= 0 {
+        return 0.0;
+    }
+    overlap as f64 / span as f64
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -173,7 +185,33 @@ mod tests {
         assert_eq!(Period::Week(2020, 53).next(), Period::Week(2021, 1));
     }
 
+    #[test]
+    fn a_periods_share_of_a_span_of_days() {
+        let (first, last) = (day(2010, 12, 1), day(2011, 12, 9)); // 374 days
+        assert_eq!(share_of_span(day(2010, 1, 1), day(2012, 1, 1), first, last), 1.0);
+        assert_eq!(share_of_span(first, last, first, last), 1.0);
+        assert_eq!(share_of_span(day(2011, 11, 1), day(2011, 11, 30), first, last), 30.0 / 374.0);
+        assert_eq!(share_of_span(day(2011, 12, 9), day(2011, 12, 31), first, last), 1.0 / 374.0, "the last day only");
+        assert_eq!(share_of_span(day(2012, 1, 1), day(2012, 12, 31), first, last), 0.0);
+        assert_eq!(share_of_span(day(2011, 5, 1), day(2011, 4, 1), first, last), 0.0, "an empty period");
+        assert_eq!(share_of_span(day(2011, 5, 1), day(2011, 5, 1), day(2011, 5, 1), day(2011, 5, 1)), 1.0);
+    }
+
     proptest! {
+        /// A share lies between 0 and 1, and two periods that split one between them split its
+        /// share.
+        #[test]
+        fn shares_add_up(a in 0i64..2_000, split in 0i64..2_000, b in 0i64..2_000, first in 0i64..2_000, len in 0i64..2_000) {
+            let start = day(2000, 1, 1);
+            let (from, to) = (start + Duration::days(a), start + Duration::days(a + split + b + 1));
+            let (first, last) = (start + Duration::days(first), start + Duration::days(first + len));
+            let middle = from + Duration::days(split);
+            let whole = share_of_span(from, to, first, last);
+            prop_assert!((0.0..=1.0).contains(&whole));
+            let parts = share_of_span(from, middle, first, last) + share_of_span(middle + Duration::days(1), to, first, last);
+            prop_assert!((whole - parts).abs() < 1e-9, "{} vs {}", whole, parts);
+        }
+
         /// Every day lies in exactly the month, quarter and year that `*_of` name, and the periods
         /// of one kind tile the calendar with no gap or overlap.
         #[test]

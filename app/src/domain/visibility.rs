@@ -34,7 +34,7 @@ pub struct Viewer {
 }
 
 /// The set of records a viewer may see, expressed by record owner.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
     Everything,
     /// Records owned by members of these teams, plus the viewer's own records.

@@ -82,7 +82,7 @@ impl TestApp {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             let options = leptos::config::LeptosOptions::builder().output_name("jingxi").site_addr(addr).build();
-            let state = AppState { db: db.clone(), settings: Arc::new(settings), live: Default::default(), company: Default::default() };
+            let state = AppState { db: db.clone(), settings: Arc::new(settings), live: Default::default(), company: Default::default(), analyses: Default::default() };
             let router = jingxi::router(state, options);
             ready.send((format!("http://{addr}"), db)).ok();
             axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
