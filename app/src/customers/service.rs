@@ -93,10 +93,17 @@ async fn tuples(db: &impl ConnectionTrait, query: sea_orm::sea_query::SelectStat
     Ok(rows.iter().map(|row| Ok((row.try_get_by_index::<String>(0)?, row.try_get_by_index::<i64>(1)?))).collect::<Result<_, sea_orm::DbErr>>()?)
 }
 
-/// The search filter of a list query, looked up before the query is built.
-async fn search_condition(db: &impl ConnectionTrait, query: &str) -> AppResult<Option<Condition>> {
+/// A search typed into a list: the needle, and what finds it among customers (looked up before
+/// the list's query is built).
+pub(crate) struct CustomerSearch {
+    pub needle: String,
+    pub matches: Condition,
+}
+
+/// The search in a list's query text, if it holds one.
+pub(crate) async fn customer_search(db: &impl ConnectionTrait, query: &str) -> AppResult<Option<CustomerSearch>> {
     match rules::search_needle(query) {
-        Some(needle) => Ok(Some(search_text_matches(db, &needle).await?)),
+        Some(needle) => Ok(Some(CustomerSearch { matches: search_text_matches(db, &needle).await?, needle })),
         None => Ok(None),
     }
 }
@@ -173,9 +180,15 @@ pub fn name_initials(name: &str) -> String {
 /// The customers a filter selects, within what the actor may see. `with_stage` is false for the
 /// per-stage counts, which show every stage of the otherwise filtered set.
 async fn filtered(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFilter, with_stage: bool, now: chrono::DateTime<chrono::Utc>) -> AppResult<Select<customer::Entity>> {
+    let search = customer_search(db, &filter.q).await?;
+    Ok(filtered_with(actor, filter, search.as_ref(), with_stage, now))
+}
+
+/// `filtered` with the filter's search looked up already.
+fn filtered_with(actor: &Actor, filter: &CustomerFilter, search: Option<&CustomerSearch>, with_stage: bool, now: chrono::DateTime<chrono::Utc>) -> Select<customer::Entity> {
     let mut select = if filter.view == "pool" { in_pool::<customer::Entity>() } else { visible::<customer::Entity>(&actor.scope()) };
-    if let Some(condition) = search_condition(db, &filter.q).await? {
-        select = select.filter(condition);
+    if let Some(search) = search {
+        select = select.filter(search.matches.clone());
     }
     if let Some(stage) = LadderStage::parse(&filter.stage).filter(|_| with_stage) {
         select = select.filter(customer::Column::LadderStage.eq(stage.as_str()));
@@ -199,7 +212,7 @@ async fn filtered(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFil
         let cutoff = now - chrono::Duration::days(i64::from(days));
         select = select.filter(Condition::any().add(customer::Column::LastFollowUpAt.is_null()).add(customer::Column::LastFollowUpAt.lte(cutoff)));
     }
-    Ok(select)
+    select
 }
 
 fn tags_of(c: &customer::Model) -> Vec<String> {
@@ -268,8 +281,9 @@ async fn collect_search_page(db: &impl ConnectionTrait, select: &Select<customer
 
 pub async fn list(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFilter) -> AppResult<CustomerPage> {
     let sort = CustomerSort::parse(&filter.sort).unwrap_or(CustomerSort::Updated);
-    let select = filtered(db, actor, filter, true, chrono::Utc::now()).await?;
-    let collected = match rules::search_needle(&filter.q) {
+    let search = customer_search(db, &filter.q).await?;
+    let select = filtered_with(actor, filter, search.as_ref(), true, chrono::Utc::now());
+    let collected = match search {
         Some(_) => collect_search_page(db, &select, sort, filter.page).await?,
         None => None,
     };

@@ -4,6 +4,7 @@
 use super::*;
 use crate::auth::scope::{across_owners, visible};
 use crate::auth::service::Actor;
+use crate::customers::service::{customer_search, CustomerSearch};
 use crate::db::{begin_write, update_versioned};
 use crate::domain::forms::{self, Checks, ErrorCode};
 use crate::domain::pipeline::{self as rules, card_alert, weighted_fen, DeliveryStatus};
@@ -103,7 +104,6 @@ struct CheckedFilter {
     close_month: Option<(NaiveDate, NaiveDate)>,
     min_fen: Option<i64>,
     max_fen: Option<i64>,
-    needle: Option<String>,
 }
 
 fn check_filter(filter: &BoardFilter) -> AppResult<CheckedFilter> {
@@ -122,7 +122,6 @@ fn check_filter(filter: &BoardFilter) -> AppResult<CheckedFilter> {
         close_month,
         min_fen,
         max_fen,
-        needle: crate::domain::customer::search_needle(&filter.q),
     })
 }
 
@@ -135,7 +134,7 @@ fn month_range(text: &str) -> Option<(NaiveDate, NaiveDate)> {
 
 /// The deals of a pipeline that the actor may see and the filter selects. Closed deals only while
 /// recent (or in the chosen close month), so won and lost columns do not grow for ever.
-fn filtered(actor: &Actor, pipeline_id: i64, filter: &CheckedFilter, customer_search: Option<Condition>, open_stage_ids: &[i64], today: NaiveDate) -> Select<opportunity::Entity> {
+fn filtered(actor: &Actor, pipeline_id: i64, filter: &CheckedFilter, search: Option<CustomerSearch>, open_stage_ids: &[i64], today: NaiveDate) -> Select<opportunity::Entity> {
     let mut select = deals_of(actor, pipeline_id, filter.owner, filter.team);
     match filter.close_month {
         Some((first, next)) => {
@@ -154,8 +153,8 @@ fn filtered(actor: &Actor, pipeline_id: i64, filter: &CheckedFilter, customer_se
     if let Some(max) = filter.max_fen {
         select = select.filter(opportunity::Column::AmountFen.lte(max));
     }
-    if let (Some(needle), Some(customer_search)) = (&filter.needle, customer_search) {
-        let customers = Query::select().column(customer::Column::Id).from(customer::Entity).cond_where(customer_search).to_owned();
+    if let Some(CustomerSearch { needle, matches }) = search {
+        let customers = Query::select().column(customer::Column::Id).from(customer::Entity).cond_where(matches).to_owned();
         select = select.filter(Condition::any().add(opportunity::Column::Title.contains(needle.as_str())).add(opportunity::Column::CustomerId.in_subquery(customers)));
     }
     select
@@ -325,11 +324,8 @@ impl BoardQuery {
         let stages = stages_of(db, pipeline_id).await?;
         let today = today();
         let open: Vec<i64> = stages.iter().filter(|s| !s.won && !s.lost).map(|s| s.id).collect();
-        let customer_search = match &checked.needle {
-            Some(needle) => Some(crate::customers::service::search_text_matches(db, needle).await?),
-            None => None,
-        };
-        let select = filtered(actor, pipeline_id, &checked, customer_search, &open, today);
+        let search = customer_search(db, &filter.q).await?;
+        let select = filtered(actor, pipeline_id, &checked, search, &open, today);
         Ok(BoardQuery { pipelines, pipeline_id, stages, select, today })
     }
 
