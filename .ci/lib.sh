@@ -12,6 +12,14 @@ export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 export DEBIAN_FRONTEND=noninteractive
 CARGO_LEPTOS_VERSION=0.3.10
 
+# The public data sets live next to the checkout (../shared/data), never in it. A clone made
+# elsewhere (CI clones into a temporary directory) finds them next to the repository it came from.
+if [ -z "${JINGXI_DATA_DIR:-}" ]; then
+  for candidate in "$ROOT/../shared/data" "$(git -C "$ROOT" remote get-url origin 2>/dev/null || true)/../shared/data"; do
+    if [ -d "$candidate" ]; then export JINGXI_DATA_DIR="$(cd "$candidate" && pwd)"; break; fi
+  done
+fi
+
 say() { printf '\n==> %s\n' "$*"; }
 
 as_root() {

@@ -21,6 +21,9 @@ pub enum AppError {
     RateLimited { retry_after_minutes: i64 },
     #[error("internal error")]
     Internal,
+    /// A request the server could not read (missing or mistyped arguments): a client's mistake.
+    #[error("malformed request")]
+    BadRequest,
     /// The request did not reach the server or its answer could not be read.
     #[error("request failed")]
     Transport,
@@ -36,6 +39,37 @@ impl AppError {
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(%detail, "internal error");
         AppError::Internal
+    }
+
+    /// The HTTP status that says what happened: 500 only for faults.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Unauthorized => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Conflict => 409,
+            AppError::Validation(_) => 422,
+            AppError::RateLimited { .. } => 429,
+            AppError::BadRequest => 400,
+            AppError::Internal => 500,
+            // Never sent by a server; a client-side reading of a failed request.
+            AppError::Transport => 502,
+        }
+    }
+
+    /// A short name for the kind of error, for API clients.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Conflict => "conflict",
+            AppError::Validation(_) => "validation",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::BadRequest => "bad_request",
+            AppError::Internal => "internal",
+            AppError::Transport => "transport",
+        }
     }
 
     /// The field errors of a validation failure (empty for other errors).
@@ -55,6 +89,11 @@ impl FromServerFnError for AppError {
         tracing::warn!(error = %value, "server function plumbing failed");
         match value {
             ServerFnErrorErr::ServerError(_) | ServerFnErrorErr::MiddlewareError(_) => AppError::Internal,
+            // On the server: arguments that do not decode, or a method the function does not take.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) | ServerFnErrorErr::UnsupportedRequestMethod(_) => AppError::BadRequest,
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Registration(_) => AppError::NotFound,
             _ => AppError::Transport,
         }
     }

@@ -105,6 +105,7 @@ async fn table_for(state: &AppState, actor: &Actor, list: &str, query: &str, loc
         "users" => crate::org::service::export_users(&state.db, actor, locale).await,
         "products" => crate::pipeline::admin::service::export_products(&state.db, actor, locale).await,
         "ladder" => crate::customers::service::export_ladder(&state.db, actor, locale).await,
+        "audit" => crate::audit::service::export(&state.db, actor, &crate::audit::AuditQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))), locale).await,
         "abc" | "reps" | "funnel" | "alerts" | "composition" | "product-analysis" | "monthly" => {
             let query = crate::analytics::ReportQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             crate::analytics::reports::table(&state, actor, list, &query, locale).await
@@ -130,13 +131,17 @@ pub(crate) fn url_pairs(query: &str) -> Vec<(String, String)> {
 }
 
 /// `GET /api/export/{list}.{csv|xlsx}?filters`: the list as the signed-in user sees it.
-pub async fn export(state: AppState, auth: AuthSession, headers: HeaderMap, Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
+pub async fn export(state: AppState, auth: AuthSession, address: std::net::SocketAddr, headers: HeaderMap, Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
     let Some(user) = auth.user else { return StatusCode::UNAUTHORIZED.into_response() };
     let Some((list, format)) = file.rsplit_once('.') else { return StatusCode::NOT_FOUND.into_response() };
     let locale = crate::i18n::locale_of_headers(&headers);
     let result = async {
-        let actor = load_actor(&state.db, user.0).await?;
+        let mut actor = load_actor(&state.db, user.0).await?;
+        actor.address = Some(address.ip().to_string());
         let table = table_for(&state, &actor, list, query.as_deref().unwrap_or(""), locale).await?;
+        // Who took which list out of the company, with the filters it held.
+        let exported = serde_json::json!({ "format": format, "query": query.as_deref().unwrap_or(""), "rows": table.rows.len() });
+        crate::audit::record(&state.db, &actor, crate::audit::Action::ListExported, crate::audit::Subject::Export(list.to_string()), serde_json::json!({}), exported).await?;
         match format {
             "csv" => Ok((to_csv(&table)?, "text/csv; charset=utf-8")),
             "xlsx" => Ok((to_xlsx(&table)?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
@@ -146,25 +151,33 @@ pub async fn export(state: AppState, auth: AuthSession, headers: HeaderMap, Path
     .await;
     match result {
         Ok((bytes, content_type)) => {
-            let name = format!("{list}-{}.{format}", chrono::Local::now().format("%Y%m%d-%H%M"));
+            let name = format!("{list}-{}.{format}", crate::clock::local_now().format("%Y%m%d-%H%M"));
             ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], bytes).into_response()
         }
         Err(error) => error_response(error),
     }
 }
 
-/// A failed download as an HTTP status (details only in the log).
+/// A failed download or API request as its HTTP status with one JSON body for every route:
+/// `error` (the kind), `message` (in the reader's language) and, for invalid input, `fields`.
+/// Details of a fault stay in the log, found by the body's `request_id`.
 pub fn error_response(error: AppError) -> Response {
-    match error {
-        AppError::NotFound => StatusCode::NOT_FOUND.into_response(),
-        AppError::Forbidden => StatusCode::FORBIDDEN.into_response(),
-        AppError::Unauthorized => StatusCode::UNAUTHORIZED.into_response(),
-        AppError::Validation(_) => StatusCode::BAD_REQUEST.into_response(),
-        error => {
-            tracing::error!(%error, "download failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+    error_response_in(error, crate::domain::format::Locale::default())
+}
+
+pub fn error_response_in(error: AppError, locale: crate::domain::format::Locale) -> Response {
+    let texts = crate::i18n::texts(locale);
+    let status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut body = serde_json::json!({ "error": error.kind(), "message": texts.error(&error) });
+    if let AppError::Validation(fields) = &error {
+        body["fields"] = fields.iter().map(|e| serde_json::json!({ "field": e.field, "message": texts.field_error(&e.code) })).collect();
     }
+    if status.is_server_error() {
+        let request_id = format!("{:x}", chrono::Utc::now().timestamp_micros());
+        tracing::error!(%error, %request_id, "request failed");
+        body["request_id"] = request_id.into();
+    }
+    (status, axum::Json(body)).into_response()
 }
 
 #[cfg(test)]

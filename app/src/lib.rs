@@ -1,6 +1,7 @@
 //! Jingxi: the application shared by the server (SSR) and the browser (hydration).
 #![recursion_limit = "256"]
 pub mod analytics;
+pub mod audit;
 pub mod auth;
 pub mod customers;
 pub mod dashboard;
@@ -18,6 +19,10 @@ pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod clock;
+#[cfg(feature = "ssr")]
+pub mod jobs;
 #[cfg(feature = "ssr")]
 pub mod exports;
 #[cfg(feature = "ssr")]
@@ -97,6 +102,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("customers/handover") view=customers::team_pages::HandoverPage ssr=SsrMode::Async />
                     <Route path=path!("customers/:id") view=customers::file_page::CustomerPage ssr=SsrMode::Async />
                     <Route path=path!("customers/:id/edit") view=customers::file_page::EditCustomerPage ssr=SsrMode::Async />
+                    <Route path=path!("account") view=auth::account_page::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("notifications") view=notifications::page::NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("pipeline") view=pipeline::board::BoardPage ssr=SsrMode::Async />
                     <Route path=path!("pipeline/forecast") view=pipeline::forecast::ForecastPage ssr=SsrMode::Async />
@@ -120,6 +126,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("import/:id") view=imports::page::ImportMappingPage ssr=SsrMode::Async />
                     <Route path=path!("settings") view=org::page::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("settings/sales") view=pipeline::admin::SalesSettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/audit") view=audit::page::AuditPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -97,6 +97,7 @@ fn Frame(user: CurrentUser) -> impl IntoView {
                                 }
                             </p>
                             <LanguageSwitch />
+                            <a class="button subtle wide" href="/account" data-testid="account-link">{tr(|t| t.my_account)}</a>
                             <LogoutButton />
                         </div>
                     </details>

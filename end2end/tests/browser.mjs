@@ -4,6 +4,16 @@ import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+// The company's clock (Asia/Shanghai by default) decides days on the server, whatever zone the
+// machine runs in: the tests and their browsers read the calendar in the same zone.
+export const COMPANY_TZ = process.env.COMPANY_TZ ?? 'Asia/Shanghai';
+process.env.TZ = COMPANY_TZ;
+
+/// The company's calendar day `offsetDays` from today, as YYYY-MM-DD.
+export function companyDay(offsetDays = 0) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: COMPANY_TZ }).format(new Date(Date.now() + offsetDays * 86400000));
+}
+
 export const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
 export const DB = process.env.E2E_DB ?? 'sqlite';
 export const SHOTS = process.env.SCREENSHOT_DIR ?? join(import.meta.dirname, '..', 'test-results');
@@ -42,7 +52,7 @@ export async function launch() {
 /// A fresh context (own cookies) for a project; collects page errors for `assertNoErrors`.
 export async function open(browser, project, options = {}) {
   const { name, ...device } = project;
-  const context = await browser.newContext({ ...device, locale: 'zh-CN', ...options });
+  const context = await browser.newContext({ ...device, locale: 'zh-CN', timezoneId: COMPANY_TZ, ...options });
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (error) => page.errors.push(String(error)));

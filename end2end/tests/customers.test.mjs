@@ -1,13 +1,13 @@
 // Customer journeys on the seeded demo company, desktop and phone.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, DB, PROJECTS, launch, open, login, press, shot, waitForHydration } from './browser.mjs';
+import { BASE_URL, DB, PROJECTS, companyDay, launch, open, login, press, shot, waitForHydration } from './browser.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-const isoDate = (offsetDays) => new Date(Date.now() + offsetDays * 86400000).toISOString().slice(0, 10);
+const isoDate = (offsetDays) => companyDay(offsetDays);
 
 for (const project of PROJECTS) {
   describe(`customers, ${project.name} (${DB})`, () => {

@@ -4,18 +4,14 @@
 // it off from the team view; the rep's efficiency figures count the visit.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, DB, PROJECTS, launch, open, login, press, shot, waitForHydration } from './browser.mjs';
+import { BASE_URL, DB, PROJECTS, companyDay, launch, open, login, press, shot, waitForHydration } from './browser.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 const phone = PROJECTS.find((p) => p.hasTouch);
-const isoDay = (offset) => {
-  const d = new Date();
-  d.setDate(d.getDate() + offset);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-};
+const isoDay = (offset) => companyDay(offset);
 
 async function visitsOnEfficiency(page, userId) {
   await page.goto(`${BASE_URL}/fieldwork/efficiency`);

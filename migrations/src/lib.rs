@@ -19,6 +19,7 @@ mod m20261204_000014_inventory;
 mod m20261205_000015_customer_search_fts;
 mod m20261206_000016_sales_data_version;
 mod m20261207_000017_orders_by_customer_cover;
+mod m20261208_000018_trust;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000015_customer_search_fts::Migration),
             Box::new(m20261206_000016_sales_data_version::Migration),
             Box::new(m20261207_000017_orders_by_customer_cover::Migration),
+            Box::new(m20261208_000018_trust::Migration),
         ]
     }
 }

@@ -14,6 +14,9 @@ pub struct Config {
     pub seed_demo_on_start: bool,
     /// `JINGXI_SQLITE_SYNC=normal`: commits on SQLite skip the fsync (see `crate::SqliteSync`).
     pub sqlite_sync: crate::SqliteSync,
+    /// `JINGXI_CLOCK_OFFSET_SECONDS`: moves the company clock (tests, rehearsals on a copy of
+    /// the data); refused with `JINGXI_ENV=production`.
+    pub clock_offset_seconds: i64,
     pub settings: Settings,
 }
 
@@ -48,7 +51,13 @@ impl Config {
             .map_err(|e| format!("LEPTOS_SITE_ADDR: {e}"))?;
         let defaults = Settings::default();
         let production = env("JINGXI_ENV").is_some_and(|v| v.eq_ignore_ascii_case("production"));
+        let clock_offset_seconds = match env("JINGXI_CLOCK_OFFSET_SECONDS") {
+            None => 0,
+            Some(_) if production => return Err("JINGXI_CLOCK_OFFSET_SECONDS is refused with JINGXI_ENV=production: the company clock is the real one".into()),
+            Some(v) => v.trim().parse::<i64>().ok().filter(|s| s.abs() <= 100 * 366 * 86_400).ok_or_else(|| format!("JINGXI_CLOCK_OFFSET_SECONDS must be whole seconds within a century, got {v:?}"))?,
+        };
         Ok(Config {
+            clock_offset_seconds,
             database_url,
             site_addr,
             site_root: env("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_string()),

@@ -122,6 +122,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
     let auth_layer = AuthManagerLayerBuilder::new(Backend { db: state.db.clone() }, session_layer).build();
 
+    let state_secure_cookies = state.settings.secure_cookies;
     spawn_hourly_jobs(state.clone());
     state.live.spawn_polling(state.db.clone());
     let events_state = state.clone();
@@ -147,9 +148,11 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route(
             "/api/export/{file}",
             axum::routing::get(
-                move |auth: app::auth::service::AuthSession, headers: axum::http::HeaderMap, file: axum::extract::Path<String>, query: axum::extract::RawQuery| {
-                    app::exports::export(export_state.clone(), auth, headers, file, query)
-                },
+                move |auth: app::auth::service::AuthSession,
+                      axum::extract::ConnectInfo(address): axum::extract::ConnectInfo<std::net::SocketAddr>,
+                      headers: axum::http::HeaderMap,
+                      file: axum::extract::Path<String>,
+                      query: axum::extract::RawQuery| { app::exports::export(export_state.clone(), auth, address, headers, file, query) },
             ),
         )
         .route(
@@ -176,6 +179,8 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context(move || provide_context(state.clone()), app::shell))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .merge(uploads)
+        .layer(axum::middleware::from_fn(security::server_fn_error_status))
+        .layer(axum::middleware::from_fn(security::security_headers(state_secure_cookies)))
         .layer(axum::middleware::from_fn(security::reject_cross_site_writes))
         .layer(auth_layer)
         .layer(CompressionLayer::new())
@@ -184,26 +189,51 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
 
 /// Hourly (and once at start): customers nobody followed up for the configured days go back to
 /// the lead pool, every customer's ABC class follows the last twelve months' sales, and the
-/// alerts are brought up to date.
+/// alerts are brought up to date. Each job runs once per hour of the company's clock however
+/// many servers share the database (`app::jobs::claim`).
 fn spawn_hourly_jobs(state: AppState) {
+    let holder = format!("{}:{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "server".into()), std::process::id());
     tokio::spawn(async move {
         let mut hourly = tokio::time::interval(Duration::from_secs(3600));
         loop {
             hourly.tick().await;
-            match app::customers::service::return_neglected_to_pool(&state.db, chrono::Utc::now(), state.settings.pool_return_days).await {
-                Ok(0) => {}
-                Ok(returned) => tracing::info!(returned, "customers returned to the lead pool"),
-                Err(error) => tracing::warn!(?error, "lead pool job failed"),
+            // Another server may have changed the company's time zone.
+            if let Err(error) = app::org::service::load_company_zone(&state.db).await {
+                tracing::warn!(?error, "could not read the company's time zone");
             }
-            match app::analytics::service::refresh_customer_classes(&state.db, app::pipeline::service::today()).await {
-                Ok(0) => {}
-                Ok(changed) => tracing::info!(changed, "customer ABC classes refreshed"),
-                Err(error) => tracing::warn!(?error, "ABC class job failed"),
+            let slot = app::jobs::hour_slot(app::clock::now());
+            let claimed = |job: &'static str| {
+                let (db, slot, holder) = (state.db.clone(), slot.clone(), holder.clone());
+                async move {
+                    match app::jobs::claim(&db, job, &slot, &holder).await {
+                        Ok(claimed) => claimed,
+                        Err(error) => {
+                            tracing::warn!(?error, job, "could not claim the job's slot");
+                            false
+                        }
+                    }
+                }
+            };
+            if claimed("pool_return").await {
+                match app::customers::service::return_neglected_to_pool(&state.db, app::clock::now(), state.settings.pool_return_days).await {
+                    Ok(0) => {}
+                    Ok(returned) => tracing::info!(returned, "customers returned to the lead pool"),
+                    Err(error) => tracing::warn!(?error, "lead pool job failed"),
+                }
             }
-            match app::analytics::alerts::refresh_alerts(&state.db, chrono::Utc::now(), app::pipeline::service::today()).await {
-                Ok((0, 0)) => {}
-                Ok((raised, cleared)) => tracing::info!(raised, cleared, "alerts refreshed"),
-                Err(error) => tracing::warn!(?error, "alert job failed"),
+            if claimed("abc_classes").await {
+                match app::analytics::service::refresh_customer_classes(&state.db, app::clock::today()).await {
+                    Ok(0) => {}
+                    Ok(changed) => tracing::info!(changed, "customer ABC classes refreshed"),
+                    Err(error) => tracing::warn!(?error, "ABC class job failed"),
+                }
+            }
+            if claimed("alerts").await {
+                match app::analytics::alerts::refresh_alerts(&state.db, app::clock::now(), app::clock::today()).await {
+                    Ok((0, 0)) => {}
+                    Ok((raised, cleared)) => tracing::info!(raised, cleared, "alerts refreshed"),
+                    Err(error) => tracing::warn!(?error, "alert job failed"),
+                }
             }
         }
     });

@@ -130,8 +130,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         println!("restored from {}", file.display());
         return Ok(());
     }
+    app::clock::set_offset(chrono::Duration::seconds(config.clock_offset_seconds));
     let db = jingxi::connect_with(&config.database_url, config.sqlite_sync).await.map_err(|e| format!("cannot open the database: {e}"))?;
     jingxi::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
+    app::org::service::load_company_zone(&db).await.map_err(describe)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             if config.seed_demo_on_start {
@@ -196,7 +198,7 @@ async fn seed(db: &sea_orm::DatabaseConnection, config: &Config, deals: app::see
             Ok(SeedOutcome::Created) => {
                 let customers = app::seed_customers::seed_demo_customers(db, chrono::Utc::now()).await.map_err(|e| format!("seeding customers failed: {e}"))?;
                 let deals = app::seed_pipeline::seed_pipeline(db, chrono::Utc::now(), deals).await.map_err(|e| format!("seeding deals failed: {e}"))?;
-                let plans = app::targets::service::seed_demo_targets(db, chrono::Local::now().date_naive()).await.map_err(|e| format!("seeding targets failed: {e}"))?;
+                let plans = app::targets::service::seed_demo_targets(db, app::clock::today()).await.map_err(|e| format!("seeding targets failed: {e}"))?;
                 app::analytics::service::refresh_customer_classes(db, app::pipeline::service::today()).await.map_err(|e| format!("classing customers failed: {e}"))?;
                 let sheets = app::seed_fieldwork::seed_demo_field_work(db, app::pipeline::service::today()).await.map_err(|e| format!("seeding field work failed: {e}"))?;
                 app::analytics::products::seed_demo_stock(db, app::pipeline::service::today()).await.map_err(|e| format!("seeding stock failed: {e}"))?;

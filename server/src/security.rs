@@ -31,6 +31,72 @@ fn is_cross_site_write(request: &Request) -> bool {
     origin == "null" || !origin_host.eq_ignore_ascii_case(host)
 }
 
+/// Headers that keep the app's pages from being framed, sniffed or fed scripts from elsewhere.
+/// Scripts come only from this origin; leptos' hydration bootstrap and its streamed resource data
+/// are inline scripts, hence `'unsafe-inline'` for scripts (no third-party source is allowed), and
+/// WebAssembly needs `'wasm-unsafe-eval'`. HSTS is sent only when cookies are secure (https).
+pub fn security_headers(secure: bool) -> impl Fn(Request, Next) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>> + Clone {
+    move |request: Request, next: Next| {
+        Box::pin(async move {
+            let mut response = next.run(request).await;
+            let headers = response.headers_mut();
+            let set = |headers: &mut header::HeaderMap, name: &'static str, value: &'static str| {
+                headers.entry(name).or_insert(header::HeaderValue::from_static(value));
+            };
+            set(headers, "content-security-policy", CONTENT_SECURITY_POLICY);
+            set(headers, "x-content-type-options", "nosniff");
+            set(headers, "x-frame-options", "DENY");
+            set(headers, "referrer-policy", "strict-origin-when-cross-origin");
+            set(headers, "permissions-policy", "camera=(), microphone=(), geolocation=(self)");
+            if secure {
+                set(headers, "strict-transport-security", "max-age=31536000; includeSubDomains");
+            }
+            response
+        })
+    }
+}
+
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// Server functions answer every error with 500 (leptos' default); this gives each the status that
+/// says what happened (401, 403, 404, 409, 422, 429), keeping the body the client decodes. A real
+/// fault stays 500 and carries a request id, logged beside it, in `x-request-id`.
+pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    if !response.headers().contains_key("serverfnerror") {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let error: Option<app::error::AppError> = serde_json::from_slice(&bytes).ok();
+    let status = error.as_ref().map_or(500, app::error::AppError::status_code);
+    parts.status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if status >= 500 {
+        let request_id = new_request_id();
+        tracing::error!(%request_id, %path, "server function failed");
+        if let Ok(value) = header::HeaderValue::from_str(&request_id) {
+            parts.headers.insert("x-request-id", value);
+        }
+    }
+    if let Some(app::error::AppError::RateLimited { retry_after_minutes }) = error {
+        if let Ok(value) = header::HeaderValue::from_str(&(retry_after_minutes * 60).to_string()) {
+            parts.headers.insert(header::RETRY_AFTER, value);
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// A short id to find a failure in the log by (time and a counter: unique per server run).
+pub fn new_request_id() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{:x}-{n:x}", chrono::Utc::now().timestamp_millis())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -156,8 +156,11 @@ async fn abc_classes_match_figures_worked_out_by_hand_on_the_page_the_json_and_t
     assert_eq!(export, csv, "the page's export link gives the same file");
 
     let (status, _, body) = admin.get("/api/v1/reports/abc?from=2031-05-01&to=2031-04-01", &[]).await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 422);
     assert!(body.contains("\"field\":\"to\"") && body.contains("结束日期早于开始日期"), "{body}");
+    let (status, _, body) = admin.get("/api/v1/reports/field?from=0001-01-01&to=9999-12-31", &[]).await;
+    assert_eq!(status, 422, "a period of ten thousand years is refused, not computed: {body}");
+    assert!(body.contains("\"field\":\"to\"") && body.contains("10"), "{body}");
     assert_eq!(app.client().get("/api/v1/reports/abc", &[]).await.0, 401);
     assert_eq!(admin.get("/api/v1/reports/nothing", &[]).await.0, 404);
 }

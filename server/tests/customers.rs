@@ -169,7 +169,7 @@ async fn follow_ups_feed_the_timeline_and_the_agenda() {
     let app = TestApp::demo().await;
     let rep = app.signed_in("rep").await;
     let id = create(&rep, "无锡太湖电子", &[]).await.unwrap();
-    let today = chrono::Local::now().date_naive();
+    let today = app::clock::today();
     let yesterday = (today - chrono::Duration::days(1)).to_string();
 
     let error = rep

@@ -523,7 +523,7 @@ async fn lists_export_as_csv_and_xlsx_with_their_filters_and_visibility() {
     assert_eq!(app::imports::table::read_table(&bytes).unwrap().rows.len(), 3);
 
     // Reports: the follow-up agenda, the ladder per person, the forecast by stage and by person.
-    let today = chrono::Local::now().date_naive().to_string();
+    let today = app::clock::today().to_string();
     let mine: i64 = rep.call("customers/save", &[("form[name]", "导出跟进测试有限公司")]).await.unwrap();
     let _: i64 = rep.call("customers/follow_up", &[("form[customer_id]", &mine.to_string()), ("form[kind]", "call"), ("form[summary]", "约好拜访"), ("form[intent]", "high"), ("form[next_date]", &today), ("form[next_action]", "上门演示")]).await.unwrap();
     let agenda_rows = |bytes: &[u8]| app::imports::table::read_table(bytes).unwrap().rows.into_iter().map(|r| r.cells).collect::<Vec<_>>();

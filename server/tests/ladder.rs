@@ -50,7 +50,7 @@ async fn a_first_order_is_suggested_with_its_date_and_a_manager_confirms_it_once
     let rep = app.signed_in("rep").await;
     let manager = app.signed_in("manager").await;
     let customer = prospect_with_a_won_deal(&rep, "杭州新锐包装材料有限公司").await;
-    let today = chrono::Local::now().date_naive();
+    let today = app::clock::today();
 
     let listed = suggestions(&manager).await.unwrap();
     let row = listed.rows.iter().find(|r| r.customer_id == customer).expect("the manager sees the suggestion");

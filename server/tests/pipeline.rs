@@ -307,7 +307,7 @@ async fn the_forecast_adds_up_won_weighted_and_best_case_within_what_each_person
     use app::domain::period::Period;
     use app::pipeline::forecast::Forecast;
     let app = company().await;
-    let (first, last) = Period::quarter_of(chrono::Local::now().date_naive()).bounds();
+    let (first, last) = Period::quarter_of(app::clock::today()).bounds();
     let sum_sql = |column: &str, stage: &str, date: &str, owner: Option<i64>| {
         let owner = owner.map(|id| format!(" AND o.owner_id = {id}")).unwrap_or_default();
         format!(
@@ -320,7 +320,7 @@ async fn the_forecast_adds_up_won_weighted_and_best_case_within_what_each_person
 
     let admin = app.signed_in("admin").await;
     let company: Forecast = admin.call("pipeline/forecast", &[]).await.unwrap();
-    assert_eq!(company.period, Period::quarter_of(chrono::Local::now().date_naive()).as_text(), "this quarter by default");
+    assert_eq!(company.period, Period::quarter_of(app::clock::today()).as_text(), "this quarter by default");
     let won = scalar(&app, &won_sql(None)).await;
     assert!(won > 0, "the demo wins deals every quarter");
     assert_eq!(company.figures.won_fen, won);
@@ -346,7 +346,7 @@ async fn the_forecast_adds_up_won_weighted_and_best_case_within_what_each_person
     assert_eq!(someone_else.figures, Default::default());
 
     // A year works as well as a quarter; nonsense is refused at the field.
-    let year = Period::year_of(chrono::Local::now().date_naive()).as_text();
+    let year = Period::year_of(app::clock::today()).as_text();
     let whole_year: Forecast = admin.call("pipeline/forecast", &[("filter[period]", &year)]).await.unwrap();
     assert!(whole_year.figures.won_fen >= company.figures.won_fen);
     let refused = admin.call::<Forecast>("pipeline/forecast", &[("filter[period]", "2026-13")]).await.unwrap_err();

@@ -258,7 +258,7 @@ async fn the_demo_plans_follow_the_seeded_orders() {
     let now = chrono::Utc::now();
     app::seed_customers::seed_customers(&app.db, now, 240, 2).await.unwrap();
     app::seed_pipeline::seed_pipeline(&app.db, now, app::seed_pipeline::DealPlan { open: 100, lost: 20, history: true }).await.unwrap();
-    let today = chrono::Local::now().date_naive();
+    let today = app::clock::today();
     assert_eq!(app::targets::service::seed_demo_targets(&app.db, today).await.unwrap(), 8, "four metrics, last year and this year");
     assert_eq!(app::targets::service::seed_demo_targets(&app.db, today).await.unwrap(), 0, "seeding twice adds nothing");
     let admin = app::auth::service::load_actor(&app.db, person(&app, "admin").await).await.unwrap();

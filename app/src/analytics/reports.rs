@@ -618,7 +618,6 @@ pub async fn report(state: AppState, auth: AuthSession, headers: HeaderMap, Path
         None => (file.strip_suffix(".json").unwrap_or(&file), wants_csv),
     };
     let locale = crate::i18n::locale_of_headers(&headers);
-    let texts = crate::i18n::texts(locale);
     let report_query = ReportQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let result = async {
         let actor = load_actor(&state.db, user.0).await?;
@@ -629,16 +628,12 @@ pub async fn report(state: AppState, auth: AuthSession, headers: HeaderMap, Path
         Ok(Ok(response)) => response,
         Ok(Err(table)) => match to_csv(&table) {
             Ok(bytes) => {
-                let file_name = format!("{name}-{}.csv", chrono::Local::now().format("%Y%m%d-%H%M"));
+                let file_name = format!("{name}-{}.csv", crate::clock::local_now().format("%Y%m%d-%H%M"));
                 ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\""))], bytes).into_response()
             }
             Err(error) => crate::exports::error_response(error),
         },
-        // A bad filter says which one and why, in the reader's language.
-        Err(AppError::Validation(errors)) => {
-            let errors: Vec<Value> = errors.iter().map(|e| json!({ "field": e.field, "message": texts.field_error(&e.code) })).collect();
-            (StatusCode::BAD_REQUEST, axum::Json(json!({ "errors": errors }))).into_response()
-        }
-        Err(error) => crate::exports::error_response(error),
+        // A bad filter says which one and why, in the reader's language (422).
+        Err(error) => crate::exports::error_response_in(error, locale),
     }
 }

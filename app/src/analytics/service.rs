@@ -46,6 +46,10 @@ pub fn report_filter(query: &ReportQuery, today: NaiveDate, checks: &mut Checks)
         checks.0.push(crate::domain::forms::FieldError::new("to", ErrorCode::EndBeforeStart));
         return None;
     }
+    if !crate::domain::period::within_max_span(from, to) {
+        checks.0.push(crate::domain::forms::FieldError::new("to", ErrorCode::PeriodTooLong { max_years: crate::domain::period::MAX_SPAN_YEARS }));
+        return None;
+    }
     Some(ReportFilter { from, to, team: team?, rep: rep?, industry: query.industry.clone(), region: query.region.clone() })
 }
 
@@ -336,6 +340,7 @@ mod tests {
         let query = |pairs: &[(&str, &str)]| ReportQuery::from_pairs(pairs.iter().copied());
         assert_eq!(fields(abc_request(&query(&[("from", "2026-13-01")]), today)), [("from".to_string(), ErrorCode::InvalidDate)]);
         assert_eq!(fields(abc_request(&query(&[("from", "2026-05-01"), ("to", "2026-04-01")]), today)), [("to".to_string(), ErrorCode::EndBeforeStart)]);
+        assert_eq!(fields(abc_request(&query(&[("from", "0001-01-01"), ("to", "9999-12-31")]), today)), [("to".to_string(), ErrorCode::PeriodTooLong { max_years: 10 })]);
         assert_eq!(fields(abc_request(&query(&[("a", "96")]), today)), [("b".to_string(), ErrorCode::ThresholdOrder)]);
         assert_eq!(fields(abc_request(&query(&[("a", "abc")]), today)), [("a".to_string(), ErrorCode::OutOfRange { min: 1, max: 99 })]);
         assert_eq!(fields(abc_request(&query(&[("b", "120")]), today)), [("b".to_string(), ErrorCode::OutOfRange { min: 1, max: 99 })]);

@@ -1,4 +1,5 @@
 //! Sign-in, sessions, the current user and the visibility rules applied to queries.
+pub mod account_page;
 pub mod api;
 pub mod page;
 #[cfg(feature = "ssr")]

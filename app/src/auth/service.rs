@@ -10,7 +10,7 @@ use axum_login::{AuthUser, AuthnBackend, UserId};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, TransactionSession,
 };
 
 /// The user as axum-login keeps it for a request.
@@ -90,58 +90,70 @@ pub fn hash_password(password: &str) -> String {
 }
 
 /// Refuses the attempt while the account or the address has too many recent failures.
-pub async fn check_throttle(db: &impl ConnectionTrait, username: &str, address: &str, now: DateTime<Utc>) -> AppResult<()> {
+/// Reserves the attempt before any password is checked (it counts as a failure until it
+/// succeeds, so concurrent attempts all count) and judges it against the failures recorded
+/// before it. The reservation and the count happen in one write transaction: SQLite has one
+/// writer, and PostgreSQL queues attempts for one account on an advisory lock.
+pub async fn reserve_attempt(db: &DatabaseConnection, username: &str, address: &str, now: DateTime<Utc>) -> AppResult<(i64, throttle::Verdict)> {
+    let username: String = username.chars().take(64).collect();
+    let address: String = address.chars().take(64).collect();
+    let txn = crate::db::begin_write(db).await?;
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_raw(sea_orm::Statement::from_sql_and_values(sea_orm::DbBackend::Postgres, "SELECT pg_advisory_xact_lock(hashtext($1))", [username.clone().into()])).await?;
+    }
     let since = now - Duration::minutes(throttle::WINDOW_MINUTES);
-    let failures = || {
-        login_attempt::Entity::find()
-            .filter(login_attempt::Column::Succeeded.eq(false))
-            .filter(login_attempt::Column::AttemptedAt.gt(since))
+    let failures = || login_attempt::Entity::find().filter(login_attempt::Column::Succeeded.eq(false)).filter(login_attempt::Column::AttemptedAt.gt(since));
+    let counted = throttle::Failures {
+        pair: failures().filter(login_attempt::Column::Username.eq(&username)).filter(login_attempt::Column::Address.eq(&address)).count(&txn).await?,
+        address: failures().filter(login_attempt::Column::Address.eq(&address)).count(&txn).await?,
+        account: failures().filter(login_attempt::Column::Username.eq(&username)).count(&txn).await?,
     };
-    let account = failures().filter(login_attempt::Column::Username.eq(username)).count(db).await?;
-    let from_address = failures().filter(login_attempt::Column::Address.eq(address)).count(db).await?;
     let oldest = failures()
-        .filter(
-            sea_orm::Condition::any()
-                .add(login_attempt::Column::Username.eq(username))
-                .add(login_attempt::Column::Address.eq(address)),
-        )
+        .filter(login_attempt::Column::Address.eq(&address))
         .order_by_asc(login_attempt::Column::AttemptedAt)
-        .one(db)
+        .one(&txn)
         .await?;
     let minutes_since_oldest = oldest.map(|a| (now - a.attempted_at).num_minutes()).unwrap_or(0);
-    match throttle::lockout_minutes(account, from_address, minutes_since_oldest) {
-        Some(retry_after_minutes) => Err(AppError::RateLimited { retry_after_minutes }),
-        None => Ok(()),
-    }
-}
-
-pub async fn record_attempt(db: &impl ConnectionTrait, username: &str, address: &str, succeeded: bool, now: DateTime<Utc>) -> AppResult<()> {
-    login_attempt::Entity::insert(login_attempt::ActiveModel {
-        username: Set(username.chars().take(64).collect()),
-        address: Set(address.chars().take(64).collect()),
-        succeeded: Set(succeeded),
+    let reserved = login_attempt::Entity::insert(login_attempt::ActiveModel {
+        username: Set(username),
+        address: Set(address),
+        succeeded: Set(false),
         attempted_at: Set(now),
         ..Default::default()
     })
-    .exec(db)
+    .exec(&txn)
     .await?;
-    Ok(())
+    txn.commit().await?;
+    Ok((reserved.last_insert_id, throttle::verdict(counted, minutes_since_oldest)))
 }
+
+/// Password hashes are checked a few at a time: each costs tens of milliseconds of a core, and a
+/// burst of attempts must not starve every other request.
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
 
 /// Checks the throttle, the password, records the attempt and starts the session.
 pub async fn sign_in(auth: &mut AuthSession, db: &DatabaseConnection, username: &str, password: String, address: &str) -> AppResult<user::Model> {
     let username = username.trim().to_lowercase();
-    let now = Utc::now();
-    check_throttle(db, &username, address, now).await?;
-    let user = auth
-        .authenticate(Credentials { username: username.clone(), password })
-        .await
-        .map_err(|error| {
+    let now = crate::clock::now();
+    let (attempt_id, verdict) = reserve_attempt(db, &username, address, now).await?;
+    match verdict {
+        throttle::Verdict::Refused { retry_after_minutes } => return Err(AppError::RateLimited { retry_after_minutes }),
+        throttle::Verdict::Proceed { delay_seconds } if delay_seconds > 0 => tokio::time::sleep(std::time::Duration::from_secs(delay_seconds)).await,
+        throttle::Verdict::Proceed { .. } => {}
+    }
+    let user = {
+        let _turn = HASHING.acquire().await.map_err(|_| AppError::Internal)?;
+        auth.authenticate(Credentials { username: username.clone(), password }).await.map_err(|error| {
             tracing::error!(%error, "authentication backend failed");
             AppError::Internal
-        })?;
-    record_attempt(db, &username, address, user.is_some(), now).await?;
+        })?
+    };
     let user = user.ok_or_else(|| AppError::field("password", ErrorCode::BadCredentials))?;
+    login_attempt::Entity::update_many()
+        .col_expr(login_attempt::Column::Succeeded, sea_orm::sea_query::Expr::value(true))
+        .filter(login_attempt::Column::Id.eq(attempt_id))
+        .exec(db)
+        .await?;
     auth.login(&user).await.map_err(|error| {
         tracing::error!(%error, "could not start session");
         AppError::Internal
@@ -154,6 +166,8 @@ pub async fn sign_in(auth: &mut AuthSession, db: &DatabaseConnection, username: 
 pub struct Actor {
     pub user: user::Model,
     pub viewer: Viewer,
+    /// The client's address when the actor is a signed-in request (the audit log names it).
+    pub address: Option<String>,
 }
 
 impl Actor {
@@ -184,7 +198,7 @@ pub async fn load_actor(db: &impl ConnectionTrait, user: user::Model) -> AppResu
         _ => Vec::new(),
     };
     let viewer = Viewer { user_id: user.id, role, led_team_ids, department_team_ids };
-    Ok(Actor { user, viewer })
+    Ok(Actor { user, viewer, address: None })
 }
 
 pub async fn auth_session() -> AppResult<AuthSession> {
@@ -198,7 +212,8 @@ pub async fn auth_session() -> AppResult<AuthSession> {
 pub async fn current_actor() -> AppResult<(AppState, Actor)> {
     let state = app_state()?;
     let user = auth_session().await?.user.ok_or(AppError::Unauthorized)?;
-    let actor = load_actor(&state.db, user.0).await?;
+    let mut actor = load_actor(&state.db, user.0).await?;
+    actor.address = Some(crate::auth::api::client_address(&state).await);
     Ok((state, actor))
 }
 
@@ -220,4 +235,48 @@ pub async fn current_user_view(db: &impl ConnectionTrait, user: &user::Model) ->
 
 pub async fn has_any_user(db: &impl ConnectionTrait) -> AppResult<bool> {
     Ok(user::Entity::find().count(db).await? > 0)
+}
+
+/// A signed-in user changes their own password: the current one must be right, and every other
+/// session of theirs ends (a stolen session does not survive the change).
+pub async fn change_own_password(db: &DatabaseConnection, actor: &Actor, session_id: &str, current: String, new: &str) -> AppResult<()> {
+    use crate::domain::forms::{parse_new_password, Checks};
+    let mut checks = Checks::default();
+    let new = checks.check("new_password", parse_new_password(new));
+    checks.into_result().map_err(AppError::Validation)?;
+    let hash = actor.user.password_hash.clone();
+    let verified = {
+        let _turn = HASHING.acquire().await.map_err(|_| AppError::Internal)?;
+        tokio::task::spawn_blocking(move || password_auth::verify_password(current, &hash).is_ok()).await.unwrap_or(false)
+    };
+    if !verified {
+        return Err(AppError::field("current_password", ErrorCode::BadCredentials));
+    }
+    let new_hash = tokio::task::spawn_blocking(move || hash_password(&new.unwrap_or_default())).await.map_err(AppError::internal)?;
+    let txn = crate::db::begin_write(db).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, sea_orm::sea_query::Expr::value(new_hash))
+        .col_expr(user::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(actor.user.id))
+        .exec(&txn)
+        .await?;
+    let ended = end_other_sessions(&txn, actor.user.id, session_id).await?;
+    crate::audit::record(&txn, actor, crate::audit::Action::PasswordChanged, crate::audit::Subject::User(actor.user.id), serde_json::json!({}), serde_json::json!({ "by": "self", "other_sessions_ended": ended })).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Signs the user out everywhere but here; returns how many sessions ended.
+pub async fn sign_out_other_sessions(db: &DatabaseConnection, actor: &Actor, session_id: &str) -> AppResult<u64> {
+    let txn = crate::db::begin_write(db).await?;
+    let ended = end_other_sessions(&txn, actor.user.id, session_id).await?;
+    crate::audit::record(&txn, actor, crate::audit::Action::SessionsRevoked, crate::audit::Subject::User(actor.user.id), serde_json::json!({}), serde_json::json!({ "ended": ended })).await?;
+    txn.commit().await?;
+    Ok(ended)
+}
+
+async fn end_other_sessions(db: &impl ConnectionTrait, user_id: i64, keep: &str) -> AppResult<u64> {
+    use crate::entities::session;
+    let result = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).filter(session::Column::Id.ne(keep)).exec(db).await?;
+    Ok(result.rows_affected)
 }

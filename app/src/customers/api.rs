@@ -40,7 +40,7 @@ pub async fn log_follow_up(form: FollowUpForm) -> Result<i64, AppError> {
 #[server(endpoint = "customers/agenda")]
 pub async fn my_agenda() -> Result<Agenda, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    super::service::agenda(&state.db, &actor, chrono::Local::now().date_naive()).await
+    super::service::agenda(&state.db, &actor, crate::clock::today()).await
 }
 
 #[server(endpoint = "customers/claim")]
@@ -103,6 +103,13 @@ pub async fn save_contact(form: ContactForm) -> Result<i64, AppError> {
 pub async fn delete_contact(id: i64) -> Result<(), AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     super::service::delete_contact(&state.db, &actor, id).await
+}
+
+/// What merging customer `id` into another would move; managers and above, for customers they may see.
+#[server(endpoint = "customers/merge_preview")]
+pub async fn merge_preview(id: i64) -> Result<super::RecordCounts, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    super::service::merge_preview(&state.db, &actor, id).await
 }
 
 #[server(endpoint = "customers/merge")]

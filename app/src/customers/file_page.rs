@@ -426,14 +426,19 @@ fn MergeForm(customer_id: i64, version: i32, merged: ServerAction<MergeCustomers
     // The other file's version and name, looked up when its id is typed (in the browser only, so
     // the server's HTML and the hydrated page agree: no resource, no Suspense).
     let found = RwSignal::new(None::<(String, String)>);
+    // What the merge will move onto this file, shown before it is confirmed.
+    let moving = RwSignal::new(None::<super::RecordCounts>);
     let look_up = move |raw: String| {
         found.set(None);
+        moving.set(None);
         if let Ok(id) = raw.trim().parse::<i64>() {
             leptos::task::spawn_local(async move {
                 found.set(load_customer(id).await.map(|c| (c.version.to_string(), c.name)).ok());
+                moving.set(super::api::merge_preview(id).await.ok());
             });
         }
     };
+    let i18n = use_i18n();
     view! {
         <details class="card merge">
             <summary>{tr(|t| t.customers.merge)}</summary>
@@ -446,6 +451,7 @@ fn MergeForm(customer_id: i64, version: i32, merged: ServerAction<MergeCustomers
                 </Field>
                 <input type="hidden" name="form[merge_version]" prop:value=move || found.with(|f| f.as_ref().map(|(v, _)| v.clone()).unwrap_or_default()) />
                 <p class="muted">{move || found.with(|f| f.as_ref().map(|(_, name)| name.clone()).unwrap_or_default())}</p>
+                {move || moving.get().map(|m| view! { <p class="merge-preview" data-testid="merge-preview">{(i18n.t().customers.merge_moves)(&m)}</p> })}
                 <FormMessage error fields=&["merge_id"] />
                 <div class="form-actions"><button type="submit" class="button danger">{tr(|t| t.customers.merge_submit)}</button></div>
             </ActionForm>

@@ -45,7 +45,7 @@ pub struct LadderRulesForm {
 #[server(endpoint = "customers/ladder_suggestions")]
 pub async fn load_ladder_suggestions() -> Result<LadderSuggestions, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    service::suggestions(&state.db, &actor, chrono::Local::now().date_naive()).await
+    service::suggestions(&state.db, &actor, crate::clock::today()).await
 }
 
 /// `choices` is `customer_id:stage` pairs separated by commas; each is applied only if the rules
@@ -54,7 +54,7 @@ pub async fn load_ladder_suggestions() -> Result<LadderSuggestions, AppError> {
 pub async fn confirm_ladder_suggestions(choices: String) -> Result<u64, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     let choices = service::parse_choices(&choices)?;
-    service::confirm(&state.db, &actor, &choices, chrono::Local::now().date_naive()).await
+    service::confirm(&state.db, &actor, &choices, crate::clock::today()).await
 }
 
 #[server(endpoint = "customers/ladder_rules_save")]

@@ -5,6 +5,8 @@ pub mod ladder;
 pub mod page;
 pub mod team_pages;
 #[cfg(feature = "ssr")]
+pub mod records;
+#[cfg(feature = "ssr")]
 pub mod service;
 
 use crate::domain::customer::{BuyingRole, FollowUpKind, Intent, LadderStage, ProfileField, Source};
@@ -454,4 +456,18 @@ mod tests {
         assert_eq!(urldecode("%zz1"), "%zz1");
         assert_eq!(urldecode("a+b%2C"), "a b,");
     }
+}
+
+/// What a customer holds, and so what merging it into another moves (shown before the merge is
+/// confirmed, and recorded in the audit log after).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordCounts {
+    pub deals: u64,
+    pub quotes: u64,
+    pub contracts: u64,
+    pub orders: u64,
+    pub order_fen: i64,
+    pub payments: u64,
+    pub payment_fen: i64,
+    pub visits: u64,
 }

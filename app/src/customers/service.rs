@@ -300,7 +300,7 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerFil
     };
     let owners = names_of(db, rows.iter().filter_map(|c| c.owner_id)).await?;
     let ladder_rules = super::ladder::service::rules(db).await?;
-    let today = chrono::Local::now().date_naive();
+    let today = crate::clock::today();
     Ok(CustomerPage {
         total,
         page: filter.page,
@@ -537,7 +537,7 @@ pub async fn detail(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppRes
     timeline.sort_by(|a, b| b.at.cmp(&a.at));
     let ladder_rules = super::ladder::service::rules(db).await?;
     Ok(CustomerDetail {
-        is_new: newness(&c, &ladder_rules, chrono::Local::now().date_naive()),
+        is_new: newness(&c, &ladder_rules, crate::clock::today()),
         id: c.id,
         version: c.version,
         abc_class: c.abc_class.as_deref().and_then(crate::domain::abc::AbcClass::parse),
@@ -843,6 +843,20 @@ async fn touch_customer(db: &impl ConnectionTrait, customer_id: i64) -> AppResul
     Ok(())
 }
 
+pub async fn merge_preview(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResult<super::RecordCounts> {
+    actor.require(&Role::LEADERS)?;
+    let customer = find_owned_for(db, actor, id).await?;
+    super::records::counts(db, customer.id).await
+}
+
+/// A customer's own fields as the audit log keeps them (before a merge removes one of them).
+fn customer_snapshot(c: &customer::Model) -> serde_json::Value {
+    serde_json::json!({
+        "id": c.id, "name": c.name, "short_name": c.short_name, "owner_id": c.owner_id, "phone": c.phone, "tax_id": c.tax_id,
+        "industry": c.industry, "province": c.province, "city": c.city, "tags": c.tags, "notes": c.notes, "external_id": c.external_id, "version": c.version,
+    })
+}
+
 /// Combines `merge` into `keep`: contacts, follow-ups and the timeline move over, empty fields of
 /// `keep` are filled from `merge`, tags are united, and `merge` is deleted. Managers and above,
 /// for customers they may see; both versions must be current.
@@ -892,10 +906,23 @@ pub async fn merge(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor
         .filter(customer_event::Column::CustomerId.eq(gone.id))
         .exec(&txn)
         .await?;
+    // Everything else recorded on the merged customer moves too: its deals, quotes, contracts,
+    // orders and payments (sellers kept), visits and alerts. Only then is the empty file removed.
+    let moved = super::records::counts(&txn, gone.id).await?;
+    super::records::move_all(&txn, gone.id, keep.id, keep.owner_id).await?;
     let removed = customer::Entity::delete_many().filter(customer::Column::Id.eq(gone.id)).filter(customer::Column::Version.eq(gone.version)).exec(&txn).await?;
     if removed.rows_affected != 1 {
         return Err(AppError::Conflict);
     }
+    crate::audit::record(
+        &txn,
+        actor,
+        crate::audit::Action::CustomerMerged,
+        crate::audit::Subject::Customer(keep.id),
+        serde_json::json!({ "kept": customer_snapshot(&keep), "merged": customer_snapshot(&gone) }),
+        serde_json::json!({ "moved": moved }),
+    )
+    .await?;
     record_event(&txn, keep.id, Some(actor.user.id), "merged", gone.name).await?;
     refresh_search_text(&txn, keep.id).await?;
     txn.commit().await?;
@@ -1075,6 +1102,16 @@ pub async fn reassign(db: &(impl ConnectionTrait + TransactionTrait), actor: &Ac
             Some(id) => names_of(&txn, [id]).await?.remove(&id).unwrap_or_default(),
             None => String::new(),
         };
+        let deals = super::records::hand_open_work(&txn, &[customer_id], to).await?;
+        crate::audit::record(
+            &txn,
+            actor,
+            crate::audit::Action::CustomerReassigned,
+            crate::audit::Subject::Customer(customer_id),
+            serde_json::json!({ "owner_id": customer.owner_id }),
+            serde_json::json!({ "owner_id": to, "open_deals_moved": deals }),
+        )
+        .await?;
         record_event(&txn, customer_id, Some(actor.user.id), "owner", format!("{from}→{}", names[&to])).await?;
         moved += 1;
     }
@@ -1144,7 +1181,7 @@ pub async fn export(db: &impl ConnectionTrait, actor: &Actor, filter: &CustomerF
     let t = crate::i18n::texts(locale);
     let c = &t.customers;
     let headers = [c.name, c.short_name, c.stage, c.owner, c.phone, c.province, c.city, c.street, c.industry, c.source, c.tags, c.last_follow_up, t.imports.match_choices[0]];
-    let local_day = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(|at| at.with_timezone(&chrono::Local).date_naive());
+    let local_day = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(|at| crate::clock::local_day(at));
     Ok(crate::exports::ExportTable {
         sheet: t.nav_customers.to_string(),
         headers: headers.iter().map(|h| h.to_string()).collect(),

@@ -64,10 +64,14 @@ pub enum ErrorCode {
     TargetNoReps,
     /// A period whose end comes before its start.
     EndBeforeStart,
+    /// A period longer than reports and lists cover.
+    PeriodTooLong { max_years: u32 },
     /// The B threshold of an ABC analysis must be above the A threshold.
     ThresholdOrder,
     /// The file is not a table Jingxi can read (not CSV or XLSX, or no header row).
     NotReadable,
+    /// The file holds more rows or columns than an import takes (or its archive inflates past the limit).
+    TableTooLarge { max_rows: u64, max_columns: u64 },
     /// Plans are made for today or a later day.
     PastDay,
     /// Reports and costs are for today or an earlier day.

@@ -120,6 +120,19 @@ impl Period {
     }
 }
 
+/// The longest span a report or list may cover: ten years is more than any review needs, and
+/// bounds what one request can make the server read.
+pub const MAX_SPAN_YEARS: u32 = 10;
+
+/// Whether `from`..=`to` (in order) covers at most [`MAX_SPAN_YEARS`] years: ending no later
+/// than the same calendar day ten years on (29 February counts to 28 February).
+pub fn within_max_span(from: NaiveDate, to: NaiveDate) -> bool {
+    match from.checked_add_months(chrono::Months::new(12 * MAX_SPAN_YEARS)) {
+        Some(limit) => to <= limit,
+        None => false,
+    }
+}
+
 /// The share of the days from `first` to `last` (both included) that lie from `from` to `to`: how
 /// much of a span of dated records a period holds when they are spread evenly over it (0 when
 /// they miss each other, 1 when the period covers the span, also when the span is one day).
@@ -195,6 +208,16 @@ mod tests {
         assert_eq!(share_of_span(day(2012, 1, 1), day(2012, 12, 31), first, last), 0.0);
         assert_eq!(share_of_span(day(2011, 5, 1), day(2011, 4, 1), first, last), 0.0, "an empty period");
         assert_eq!(share_of_span(day(2011, 5, 1), day(2011, 5, 1), day(2011, 5, 1), day(2011, 5, 1)), 1.0);
+    }
+
+    #[test]
+    fn spans_are_bounded_at_ten_years() {
+        use super::within_max_span;
+        assert!(within_max_span(day(2016, 1, 1), day(2026, 1, 1)));
+        assert!(!within_max_span(day(2016, 1, 1), day(2026, 1, 2)));
+        assert!(within_max_span(day(2016, 2, 29), day(2026, 2, 28)));
+        assert!(!within_max_span(day(1, 1, 1), day(9999, 12, 31)), "the request that took the server's memory");
+        assert!(!within_max_span(NaiveDate::MAX - Duration::days(3), NaiveDate::MAX), "no overflow near the end of the calendar");
     }
 
     proptest! {

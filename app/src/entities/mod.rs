@@ -1,5 +1,6 @@
 //! SeaORM entities (server only).
 pub mod alert;
+pub mod audit_log;
 pub mod check_in;
 pub mod company_setting;
 pub mod contact;
@@ -12,6 +13,7 @@ pub mod field_expense;
 pub mod follow_up;
 pub mod import_upload;
 pub mod inventory_snapshot;
+pub mod job_run;
 pub mod login_attempt;
 pub mod lost_reason;
 pub mod notification;

@@ -197,7 +197,7 @@ pub struct Efficiency {
 #[server(endpoint = "fieldwork/day")]
 pub async fn load_field_day(#[server(default)] day: String, #[server(default)] rep: String, #[server(default)] q: String, #[server(default)] pool: bool) -> Result<FieldDay, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    service::field_day(&state.db, &actor, &day, &rep, &q, pool, crate::pipeline::service::today(), chrono::Local::now().naive_local()).await
+    service::field_day(&state.db, &actor, &day, &rep, &q, pool, crate::pipeline::service::today(), crate::clock::local_now()).await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -314,7 +314,7 @@ pub async fn add_expense(form: ExpenseForm) -> Result<(), AppError> {
 #[server(endpoint = "fieldwork/team")]
 pub async fn load_team_day(#[server(default)] day: String) -> Result<TeamDay, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    service::team_day(&state.db, &actor, &day, crate::pipeline::service::today(), chrono::Local::now().naive_local()).await
+    service::team_day(&state.db, &actor, &day, crate::pipeline::service::today(), crate::clock::local_now()).await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -65,7 +65,7 @@ fn status_of(row: &day_sheet::Model) -> SheetStatus {
 }
 
 fn local(at: DateTime<Utc>) -> NaiveDateTime {
-    at.with_timezone(&chrono::Local).naive_local()
+    crate::clock::local_time(at)
 }
 
 fn stamp(at: DateTime<Utc>) -> String {

@@ -13,6 +13,7 @@ pub static TEXTS: Texts = Texts {
     nav_fieldwork: "Field work",
     nav_settings: "Settings",
     logout: "Log out",
+    my_account: "My account",
     role_admin: "Administrator",
     role_director: "Sales director",
     role_manager: "Sales manager",
@@ -30,6 +31,8 @@ pub static TEXTS: Texts = Texts {
     people_you_see: "People you can see",
     people_you_see_hint: "By the visibility rules: reps see themselves, managers the teams they lead, directors their department, admins everyone.",
     settings_title: "Settings",
+    time_zone: "Company time zone",
+    time_zone_hint: "Decides every day, week and month, due time and job schedule (an IANA name such as Asia/Shanghai), whatever zone the servers run in.",
     users: "Users",
     teams: "Teams",
     departments: "Departments / regions",
@@ -111,7 +114,10 @@ pub static TEXTS: Texts = Texts {
     err_own_sheet: "Nobody approves their own plan or report: it goes to your manager",
     err_invalid_location: "The location is not valid; check in without it",
     err_invalid_time: "Enter a time as HH:MM, e.g. 19:00",
+    err_period_too_long: |years| format!("Choose a period of at most {years} years"),
+    err_bad_request: "The request was incomplete or malformed: reload the page and try again",
     err_not_readable: "Cannot read this file: upload a CSV (UTF-8 or GBK) or XLSX file with a header row",
+    err_table_too_large: |rows, columns| format!("This file is too large to import: at most {} rows and {columns} columns (split it into several files)", crate::domain::format::format_count(rows as i64)),
     customers: CustomerTexts {
         stages: ["Target", "Potential", "Prospect", "Customer", "VIP", "Dormant", "Lost"],
         follow_up_kinds: ["Visit", "Phone call", "WeChat/message", "Email", "Demo", "Marketing event", "Quote sent", "Payment collection", "Service visit", "Complaint", "Other"],
@@ -215,9 +221,13 @@ pub static TEXTS: Texts = Texts {
         handover_to: "Reps taking over (one or more)",
         handover_submit: "Hand over all customers",
         merge: "Merge a duplicate",
-        merge_hint: "Merge another file for the same company into this one: contacts, follow-ups and history are kept, empty fields are filled from it, and the other file is then removed.",
+        merge_hint: "Merge another file for the same company into this one: contacts, follow-ups, deals, quotes, contracts, orders, payments, visits and history all move here, empty fields are filled from it, and the emptied file is then removed.",
         merge_with: "Customer number to merge in",
         merge_submit: "Merge",
+        merge_moves: |m| format!(
+            "Moves here: {} deals, {} quotes, {} contracts, {} orders (¥{}), {} payments (¥{}), {} visits. Orders and payments keep their seller.",
+            m.deals, m.quotes, m.contracts, m.orders, crate::domain::format::format_money(m.order_fen), m.payments, crate::domain::format::format_money(m.payment_fen), m.visits
+        ),
         reload_changes: "Someone changed this file meanwhile. Reopen it to see their changes, then edit again",
         stage_change: |from, to| format!("{from} → {to}"),
         event: |kind, detail| match kind {

@@ -24,6 +24,7 @@ pub struct Texts {
     pub nav_fieldwork: &'static str,
     pub nav_settings: &'static str,
     pub logout: &'static str,
+    pub my_account: &'static str,
     pub role_admin: &'static str,
     pub role_director: &'static str,
     pub role_manager: &'static str,
@@ -41,6 +42,8 @@ pub struct Texts {
     pub people_you_see: &'static str,
     pub people_you_see_hint: &'static str,
     pub settings_title: &'static str,
+    pub time_zone: &'static str,
+    pub time_zone_hint: &'static str,
     pub users: &'static str,
     pub teams: &'static str,
     pub departments: &'static str,
@@ -115,6 +118,9 @@ pub struct Texts {
     pub err_unknown_reference: &'static str,
     pub err_not_visible: &'static str,
     pub err_not_readable: &'static str,
+    pub err_bad_request: &'static str,
+    pub err_period_too_long: fn(u32) -> String,
+    pub err_table_too_large: fn(u64, u64) -> String,
     pub err_end_before_start: &'static str,
     pub err_threshold_order: &'static str,
     pub err_past_day: &'static str,
@@ -775,6 +781,7 @@ pub struct CustomerTexts {
     pub merge_hint: &'static str,
     pub merge_with: &'static str,
     pub merge_submit: &'static str,
+    pub merge_moves: fn(&crate::customers::RecordCounts) -> String,
     pub reload_changes: &'static str,
     pub stage_change: fn(&str, &str) -> String,
 }
@@ -926,7 +933,9 @@ impl Texts {
             ErrorCode::UnknownReference => self.err_unknown_reference.to_string(),
             ErrorCode::NotVisible => self.err_not_visible.to_string(),
             ErrorCode::NotReadable => self.err_not_readable.to_string(),
+            ErrorCode::TableTooLarge { max_rows, max_columns } => (self.err_table_too_large)(*max_rows, *max_columns),
             ErrorCode::EndBeforeStart => self.err_end_before_start.to_string(),
+            ErrorCode::PeriodTooLong { max_years } => (self.err_period_too_long)(*max_years),
             ErrorCode::ThresholdOrder => self.err_threshold_order.to_string(),
             ErrorCode::PastDay => self.err_past_day.to_string(),
             ErrorCode::FutureDay => self.err_future_day.to_string(),
@@ -948,6 +957,7 @@ impl Texts {
             AppError::RateLimited { retry_after_minutes } => (self.err_rate_limited)(*retry_after_minutes),
             AppError::Internal => self.err_internal.to_string(),
             AppError::Transport => self.err_transport.to_string(),
+            AppError::BadRequest => self.err_bad_request.to_string(),
         }
     }
 }

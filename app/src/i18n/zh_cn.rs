@@ -13,6 +13,7 @@ pub static TEXTS: Texts = Texts {
     nav_fieldwork: "外勤",
     nav_settings: "设置",
     logout: "退出登录",
+    my_account: "我的账号",
     role_admin: "管理员",
     role_director: "销售总监",
     role_manager: "销售经理",
@@ -30,6 +31,8 @@ pub static TEXTS: Texts = Texts {
     people_you_see: "你能看到的成员",
     people_you_see_hint: "按权限规则：销售代表看自己，经理看所带团队，总监看本部门，管理员看全部。",
     settings_title: "设置",
+    time_zone: "公司时区",
+    time_zone_hint: "决定每天、每周、每月的起止、截止时间和定时任务（IANA 时区名，如 Asia/Shanghai），与服务器所在时区无关。",
     users: "用户",
     teams: "团队",
     departments: "部门 / 大区",
@@ -111,7 +114,10 @@ pub static TEXTS: Texts = Texts {
     err_own_sheet: "不能批准自己的计划或日报：应由你的主管批准",
     err_invalid_location: "位置无效，请不带位置签到",
     err_invalid_time: "请按 时:分 填写，例如 19:00",
+    err_period_too_long: |years| format!("时间范围最长 {years} 年"),
+    err_bad_request: "请求不完整或格式有误：请刷新页面后重试",
     err_not_readable: "无法读取：请上传带表头的 CSV（UTF-8 或 GBK）或 XLSX 文件",
+    err_table_too_large: |rows, columns| format!("文件过大，无法导入：最多 {} 行、{columns} 列（请拆分为多个文件）", crate::domain::format::format_count(rows as i64)),
     customers: CustomerTexts {
         stages: ["目标客户", "潜在客户", "准客户", "普通客户", "VIP 客户", "休眠客户", "流失客户"],
         follow_up_kinds: ["拜访", "电话", "微信/短信", "邮件", "产品演示", "营销活动", "发送报价", "回款催收", "售后服务", "投诉处理", "其他"],
@@ -215,9 +221,13 @@ pub static TEXTS: Texts = Texts {
         handover_to: "接手的销售（可多选）",
         handover_submit: "交接全部客户",
         merge: "合并重复客户",
-        merge_hint: "把另一家重复客户并入本客户：联系人、跟进记录和动态全部保留，空白资料从对方补齐，对方档案随后删除。",
+        merge_hint: "把另一家重复客户并入本客户：联系人、跟进、商机、报价、合同、订单、回款、拜访和动态全部移到本客户，空白资料从对方补齐，对方的空档案随后删除。",
         merge_with: "要并入的客户编号",
         merge_submit: "合并",
+        merge_moves: |m| format!(
+            "将并入本客户：商机 {} 个、报价 {} 份、合同 {} 份、订单 {} 笔（¥{}）、回款 {} 笔（¥{}）、拜访 {} 次。订单与回款保留原销售人员。",
+            m.deals, m.quotes, m.contracts, m.orders, crate::domain::format::format_money(m.order_fen), m.payments, crate::domain::format::format_money(m.payment_fen), m.visits
+        ),
         reload_changes: "这份资料刚被别人修改过。重新打开以查看最新内容，再做修改",
         stage_change: |from, to| format!("{from} → {to}"),
         event: |kind, detail| match kind {

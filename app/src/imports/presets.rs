@@ -675,7 +675,19 @@ pub async fn import_maven_crm(db: &(impl ConnectionTrait + TransactionTrait), fi
         .collect();
     let new_deals: Vec<&MavenDeal> = deals.iter().filter(|d| !existing_deals.contains(&format!("{MAVEN}{}", d.id))).collect();
     report.already_there += (deals.len() - new_deals.len()) as u64;
+    // New cards go below each column's last one: positions are unique per stage.
     let mut next_position: HashMap<i64, i64> = HashMap::new();
+    for stage in &stages {
+        let last: Option<i64> = across_owners::<opportunity::Entity>()
+            .select_only()
+            .expr(sea_orm::sea_query::Func::max(sea_orm::sea_query::Expr::col(opportunity::Column::Position)))
+            .filter(opportunity::Column::StageId.eq(stage.id))
+            .into_tuple::<Option<i64>>()
+            .one(&txn)
+            .await?
+            .flatten();
+        next_position.insert(stage.id, last.unwrap_or(0));
+    }
     let mut rows = Vec::with_capacity(new_deals.len());
     for deal in &new_deals {
         let Some(stage_id) = stage_ids[deal.stage.as_str()] else { continue };

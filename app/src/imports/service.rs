@@ -130,6 +130,9 @@ pub async fn run(
         ImportKind::Inventory => related::import_inventory(&run, &mut outcome).await?,
     }
     if commit && outcome.report.error_count == 0 {
+        let r = &outcome.report;
+        let after = serde_json::json!({ "kind": request.kind.as_str(), "rows": r.rows, "created": r.created, "updated": r.updated, "unchanged": r.unchanged, "encoding": table.encoding });
+        crate::audit::record(&txn, actor, crate::audit::Action::ImportCommitted, crate::audit::Subject::Import(request.kind.as_str().to_string()), serde_json::json!({}), after).await?;
         txn.commit().await?;
         outcome.report.committed = true;
     }

@@ -37,6 +37,7 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, ErrorCode> {
     let (text, encoding) = decode_text(bytes)?;
     let mut rows = Vec::new();
     let mut headers = None;
+    let mut too_many = false;
     for_each_csv_record(&text, |line, record| {
         let cells: Vec<String> = record.iter().map(unescaped).collect();
         if cells.iter().all(|c| c.trim().is_empty()) {
@@ -44,9 +45,14 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, ErrorCode> {
         }
         match headers {
             None => headers = Some(cells),
+            Some(_) if rows.len() >= MAX_ROWS => too_many = true,
+            Some(_) if cells.len() > MAX_COLUMNS => too_many = true,
             Some(_) => rows.push(Row { line, cells }),
         }
     })?;
+    if too_many || headers.as_ref().is_some_and(|h| h.len() > MAX_COLUMNS) {
+        return Err(too_large());
+    }
     let headers = headers.ok_or(ErrorCode::NotReadable)?;
     Ok(Table { encoding, headers, rows })
 }
@@ -133,11 +139,44 @@ pub fn for_each_csv_record(text: &str, mut visit: impl FnMut(u64, &csv::StringRe
     }
 }
 
+/// What a file may hold: above the largest real file (UCI Online Retail has 541,909 rows and 8
+/// columns) and far below what would take the server's memory.
+pub const MAX_ROWS: usize = 1_000_000;
+pub const MAX_COLUMNS: usize = 256;
+/// The unpacked size of an XLSX archive's parts together: a few kilobytes of zip can inflate to
+/// gigabytes, so the parts are measured (by inflating into nothing) before anything is parsed.
+pub const MAX_INFLATED_BYTES: u64 = 512 * 1024 * 1024;
+
+fn too_large() -> ErrorCode {
+    ErrorCode::TableTooLarge { max_rows: MAX_ROWS as u64, max_columns: MAX_COLUMNS as u64 }
+}
+
+/// Inflates every part of the archive into a counter, stopping at the limit. The sizes an archive
+/// declares are not trusted: a crafted one can state any.
+fn check_inflated_size(bytes: &[u8], limit: u64) -> Result<(), ErrorCode> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| ErrorCode::NotReadable)?;
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        let entry = archive.by_index(index).map_err(|_| ErrorCode::NotReadable)?;
+        let room = limit - total;
+        let read = std::io::copy(&mut std::io::Read::take(entry, room + 1), &mut std::io::sink()).map_err(|_| ErrorCode::NotReadable)?;
+        if read > room {
+            return Err(too_large());
+        }
+        total += read;
+    }
+    Ok(())
+}
+
+/// Reads the first worksheet cell by cell (calamine's dense `Range` would allocate rows × columns
+/// for a sheet whose only cells are A1 and XFD1048576: 550 GB), so memory follows the cells that
+/// exist, and a cell beyond the column or row limit ends the reading.
 fn read_xlsx(bytes: &[u8]) -> Result<Table, ErrorCode> {
     use calamine::{Data, Reader};
+    check_inflated_size(bytes, MAX_INFLATED_BYTES)?;
     let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|_| ErrorCode::NotReadable)?;
-    let range = workbook.worksheet_range_at(0).ok_or(ErrorCode::NotReadable)?.map_err(|_| ErrorCode::NotReadable)?;
-    let first_row = range.start().map_or(0, |(row, _)| row as u64);
+    let first_sheet = workbook.sheet_names().first().cloned().ok_or(ErrorCode::NotReadable)?;
+    let mut cells = workbook.worksheet_cells_reader(&first_sheet).map_err(|_| ErrorCode::NotReadable)?;
     let text = |cell: &Data| match cell {
         Data::Empty => String::new(),
         Data::String(s) => s.clone(),
@@ -149,18 +188,46 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, ErrorCode> {
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Error(_) => String::new(),
     };
-    let mut headers = None;
+    let mut headers: Option<Vec<String>> = None;
     let mut rows = Vec::new();
-    for (index, cells) in range.rows().enumerate() {
-        let cells: Vec<String> = cells.iter().map(text).collect();
+    // The row being read: its sheet row and its cells so far (cells arrive row by row).
+    let mut current: Option<(u32, Vec<String>)> = None;
+    let finish = |row: u32, cells: Vec<String>, headers: &mut Option<Vec<String>>, rows: &mut Vec<Row>| -> Result<(), ErrorCode> {
         if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
+            return Ok(());
         }
-        let line = first_row + index as u64 + 1;
         match headers {
-            None => headers = Some(cells),
-            Some(_) => rows.push(Row { line, cells }),
+            None => *headers = Some(cells),
+            Some(_) if rows.len() >= MAX_ROWS => return Err(too_large()),
+            Some(_) => rows.push(Row { line: u64::from(row) + 1, cells }),
         }
+        Ok(())
+    };
+    while let Some(cell) = cells.next_cell().map_err(|_| ErrorCode::NotReadable)? {
+        let (row, column) = cell.get_position();
+        let column = column as usize;
+        if column >= MAX_COLUMNS {
+            return Err(too_large());
+        }
+        let value = text(&Data::from(cell.get_value().clone()));
+        if current.as_ref().is_none_or(|(at, _)| *at != row) {
+            if let Some((at, done)) = current.take() {
+                finish(at, done, &mut headers, &mut rows)?;
+            }
+            current = Some((row, Vec::new()));
+        }
+        if let Some((_, row_cells)) = current.as_mut() {
+            if value.is_empty() {
+                continue;
+            }
+            if row_cells.len() <= column {
+                row_cells.resize(column + 1, String::new());
+            }
+            row_cells[column] = value;
+        }
+    }
+    if let Some((at, done)) = current.take() {
+        finish(at, done, &mut headers, &mut rows)?;
     }
     Ok(Table { encoding: "XLSX", headers: headers.ok_or(ErrorCode::NotReadable)?, rows })
 }
@@ -168,6 +235,46 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, ErrorCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn workbook(cells: &[(u32, u16, &str)]) -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for &(row, column, text) in cells {
+            sheet.write_string(row, column, text).unwrap();
+        }
+        book.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn a_sheet_spanning_the_whole_grid_is_refused_without_allocating_it() {
+        // The file that took the server down: one cell at A1, one at XFD1048576 (1.6 KB).
+        let bytes = workbook(&[(0, 0, "名称"), (1_048_575, 16_383, "x")]);
+        assert!(bytes.len() < 10_000);
+        assert_eq!(read_table(&bytes), Err(too_large()));
+        // Far rows with few columns are fine: memory follows the cells that exist.
+        let table = read_table(&workbook(&[(0, 0, "名称"), (0, 2, "电话"), (1_048_575, 2, "010")])).unwrap();
+        assert_eq!(table.headers, ["名称", "", "电话"]);
+        assert_eq!((table.rows.len(), table.rows[0].line, table.rows[0].cells.clone()), (1, 1_048_576, vec![String::new(), String::new(), "010".to_string()]));
+    }
+
+    #[test]
+    fn an_archive_that_inflates_past_the_limit_is_refused() {
+        let bytes = workbook(&[(0, 0, "名称"), (1, 0, &"很长".repeat(5_000))]);
+        assert_eq!(check_inflated_size(&bytes, 10_000), Err(too_large()));
+        assert_eq!(check_inflated_size(&bytes, MAX_INFLATED_BYTES), Ok(()));
+        assert_eq!(check_inflated_size(b"PK\x03\x04 not an archive", MAX_INFLATED_BYTES), Err(ErrorCode::NotReadable));
+    }
+
+    #[test]
+    fn csv_rows_and_columns_are_capped() {
+        let mut text = String::from("a\n");
+        text.push_str(&"1\n".repeat(MAX_ROWS));
+        assert_eq!(read_table(text.as_bytes()).map(|t| t.rows.len()), Ok(MAX_ROWS));
+        text.push_str("2\n");
+        assert_eq!(read_table(text.as_bytes()), Err(too_large()));
+        let wide = format!("{}\n1\n", vec!["h"; MAX_COLUMNS + 1].join(","));
+        assert_eq!(read_table(wide.as_bytes()), Err(too_large()));
+    }
 
     fn gbk(text: &str) -> Vec<u8> {
         encoding_rs::GBK.encode(text).0.into_owned()

@@ -44,3 +44,16 @@ pub async fn create_department(name: String) -> Result<i64, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     super::service::create_department(&state.db, &actor, &name).await
 }
+
+/// The company's time zone and its setting's version (administrators change it).
+#[server(endpoint = "org/time_zone_current")]
+pub async fn load_time_zone() -> Result<(String, i32), AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    super::service::company_zone(&state.db, &actor).await
+}
+
+#[server(endpoint = "org/time_zone")]
+pub async fn set_time_zone(name: String, version: i32) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    super::service::set_company_zone(&state.db, &actor, &name, version).await
+}

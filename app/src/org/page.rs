@@ -1,5 +1,5 @@
 //! Settings: users, teams and departments (administrators only).
-use super::api::{load_org, CreateDepartment, SaveTeam, SaveUser, SetTeamActive, SetUserActive};
+use super::api::{load_org, load_time_zone, CreateDepartment, SaveTeam, SaveUser, SetTeamActive, SetTimeZone, SetUserActive};
 use super::{OrgOverview, TeamRow, UserRow};
 use crate::auth::CurrentUser;
 use crate::domain::visibility::Role;
@@ -54,7 +54,9 @@ pub fn SettingsPage() -> impl IntoView {
         <p class="link-row">
             <a class="button" href="/settings/sales" data-testid="sales-settings-link">{tr(|t| t.sales_settings.link)}</a>
             <a class="button" href="/import" data-testid="import-link">{tr(|t| t.imports.link)}</a>
+            <a class="button" href="/settings/audit" data-testid="audit-link">{move || crate::audit::texts::texts(i18n.locale.get()).link}</a>
         </p>
+        <TimeZoneForm />
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match overview.await {
@@ -322,5 +324,36 @@ fn DepartmentForm(action: ServerAction<CreateDepartment>) -> impl IntoView {
             </Field>
             <button type="submit" class="button">{tr(|t| t.new_department)}</button>
         </ActionForm>
+    }
+}
+
+/// The company's time zone, version-checked like every setting.
+#[component]
+fn TimeZoneForm() -> impl IntoView {
+    let save = ServerAction::<SetTimeZone>::new();
+    let current = Resource::new(move || save.version().get(), |_| load_time_zone());
+    let error = action_error(save);
+    view! {
+        <section class="card" id="time-zone">
+            <h2>{tr(|t| t.time_zone)}</h2>
+            <p class="muted">{tr(|t| t.time_zone_hint)}</p>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match current.await {
+                        Ok((name, version)) => view! {
+                            <ActionForm action=save attr:class="form inline-form" attr:novalidate=true>
+                                <input type="hidden" name="version" value=version />
+                                <Field label=|t| t.time_zone error field="time_zone">
+                                    <input name="name" value=name maxlength="60" data-testid="time-zone" aria-invalid=invalid(error, "time_zone") />
+                                </Field>
+                                <FormMessage error fields=&["time_zone"] />
+                                <div class="form-actions"><button type="submit" class="button">{tr(|t| t.save)}</button></div>
+                            </ActionForm>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }

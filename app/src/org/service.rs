@@ -210,6 +210,7 @@ pub async fn save_user(db: &(impl ConnectionTrait + TransactionTrait), actor: &A
         }
         Some(id) => {
             let version = parse_version(&form.version)?;
+            let (username_after, display_name_after) = (username.clone(), display_name.clone());
             let mut changes = user::ActiveModel {
                 username: Set(username),
                 display_name: Set(display_name),
@@ -224,9 +225,16 @@ pub async fn save_user(db: &(impl ConnectionTrait + TransactionTrait), actor: &A
                 changes.password_hash = Set(hash_password(&password));
             }
             let txn = crate::db::begin_write(db).await?;
+            let before = user::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
             update_versioned::<user::Entity>(&txn, changes, (user::Column::Id, id), (user::Column::Version, version), "username").await?;
+            let placed = |u: &user::Model| serde_json::json!({ "role": u.role, "team_id": u.team_id, "department_id": u.department_id, "username": u.username, "display_name": u.display_name });
+            let after = serde_json::json!({ "role": role.as_str(), "team_id": team_id, "department_id": department_id, "username": username_after, "display_name": display_name_after });
+            if placed(&before) != after {
+                crate::audit::record(&txn, actor, crate::audit::Action::UserRoleChanged, crate::audit::Subject::User(id), placed(&before), after).await?;
+            }
             if password_changed {
                 DbSessionStore::delete_for_user(&txn, id).await?;
+                crate::audit::record(&txn, actor, crate::audit::Action::PasswordChanged, crate::audit::Subject::User(id), serde_json::json!({}), serde_json::json!({ "sessions_revoked": true })).await?;
             }
             txn.commit().await?;
             Ok(id)
@@ -245,6 +253,7 @@ pub async fn set_user_active(db: &(impl ConnectionTrait + TransactionTrait), act
     if !active {
         DbSessionStore::delete_for_user(&txn, id).await?;
     }
+    crate::audit::record(&txn, actor, crate::audit::Action::UserDeactivated, crate::audit::Subject::User(id), serde_json::json!({ "active": !active }), serde_json::json!({ "active": active })).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -337,4 +346,35 @@ pub async fn export_users(db: &impl ConnectionTrait, actor: &Actor, locale: crat
             })
             .collect(),
     })
+}
+
+/// The company setting that names its time zone (an IANA name; `Asia/Shanghai` until set).
+pub const TIME_ZONE_KEY: &str = "time_zone";
+
+/// Sets the clock's zone from the company setting (at start-up, and hourly so that every server
+/// follows a change made on another).
+pub async fn load_company_zone(db: &impl ConnectionTrait) -> AppResult<()> {
+    let (name, _) = crate::db::load_setting::<String>(db, TIME_ZONE_KEY).await?;
+    let zone = crate::clock::parse_zone(&name).unwrap_or(crate::clock::DEFAULT_TIME_ZONE);
+    crate::clock::set_zone(zone);
+    Ok(())
+}
+
+/// Administrators set the company's time zone; it decides every day, week and due time.
+pub async fn set_company_zone(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, name: &str, version: i32) -> AppResult<()> {
+    actor.require(&[Role::Admin])?;
+    let zone = crate::clock::parse_zone(name).ok_or_else(|| AppError::field("time_zone", ErrorCode::UnknownChoice))?;
+    let txn = crate::db::begin_write(db).await?;
+    let (before, _) = crate::db::load_setting::<String>(&txn, TIME_ZONE_KEY).await?;
+    crate::db::save_setting(&txn, TIME_ZONE_KEY, &zone.name().to_string(), version, actor.user.id).await?;
+    crate::audit::record(&txn, actor, crate::audit::Action::CompanySettingsChanged, crate::audit::Subject::Setting(TIME_ZONE_KEY.into()), serde_json::json!(before), serde_json::json!(zone.name())).await?;
+    txn.commit().await?;
+    crate::clock::set_zone(zone);
+    Ok(())
+}
+
+pub async fn company_zone(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<(String, i32)> {
+    actor.require(&[Role::Admin])?;
+    let (name, version) = crate::db::load_setting::<String>(db, TIME_ZONE_KEY).await?;
+    Ok((if name.is_empty() { crate::clock::DEFAULT_TIME_ZONE.name().to_string() } else { name }, version))
 }

@@ -114,28 +114,92 @@ async fn poll(db: &DatabaseConnection, last_id: i64, sent: &mut BTreeSet<i64>) -
 
 /// `GET /api/pipeline/events`: a stream of `change` events carrying the id of a deal the signed-in
 /// user may see. The browser fetches the card itself (through the visibility rule again).
+/// Open live boards per user on this server: a browser opens one per tab, a script could open
+/// thousands.
+pub const MAX_STREAMS_PER_USER: usize = 8;
+/// How often an open stream checks that its session still stands (logout, deactivation).
+const RECHECK_EVERY: Duration = Duration::from_secs(20);
+
+static OPEN_STREAMS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<i64, usize>>> = std::sync::LazyLock::new(Default::default);
+
+/// One open stream counted for its user while it lives.
+struct StreamSlot(i64);
+
+impl StreamSlot {
+    fn take(user_id: i64) -> Option<StreamSlot> {
+        let mut open = OPEN_STREAMS.lock().unwrap_or_else(|p| p.into_inner());
+        let count = open.entry(user_id).or_default();
+        if *count >= MAX_STREAMS_PER_USER {
+            return None;
+        }
+        *count += 1;
+        Some(StreamSlot(user_id))
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = OPEN_STREAMS.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = open.get_mut(&self.0) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&self.0);
+            }
+        }
+    }
+}
+
+/// Whether the stream's session still belongs to an active user.
+async fn session_stands(db: &DatabaseConnection, session_id: &str, user_id: i64) -> bool {
+    use crate::entities::{session, user};
+    let session = session::Entity::find_by_id(session_id.to_string()).one(db).await;
+    let user = crate::auth::scope::across_owners::<user::Entity>().filter(user::Column::Id.eq(user_id)).one(db).await;
+    matches!((session, user), (Ok(Some(s)), Ok(Some(u))) if s.user_id == Some(user_id) && s.expires_at > chrono::Utc::now() && u.active)
+}
+
 pub async fn board_events(state: AppState, auth: AuthSession) -> Response {
     let Some(user) = auth.user else {
         return http::StatusCode::UNAUTHORIZED.into_response();
+    };
+    let Some(session_id) = auth.session.id().map(|id| id.to_string()) else {
+        return http::StatusCode::UNAUTHORIZED.into_response();
+    };
+    let user_id = user.0.id;
+    let Some(slot) = StreamSlot::take(user_id) else {
+        return http::StatusCode::TOO_MANY_REQUESTS.into_response();
     };
     let scope: Scope = match load_actor(&state.db, user.0).await {
         Ok(actor) => actor.scope(),
         Err(_) => return http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
     let receiver = state.live.subscribe();
-    let stream = futures::stream::unfold((receiver, scope), |(mut receiver, scope)| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(change) if scope.allows(change.owner_id, change.owner_team_id) => {
-                    let event = Event::default().event("change").data(change.opportunity_id.to_string());
-                    return Some((Ok::<_, std::convert::Infallible>(event), (receiver, scope)));
+    let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK_EVERY, RECHECK_EVERY);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let db = state.db.clone();
+    let stream = futures::stream::unfold((receiver, scope, recheck, slot), move |(mut receiver, scope, mut recheck, slot)| {
+        let (db, session_id) = (db.clone(), session_id.clone());
+        async move {
+            loop {
+                tokio::select! {
+                    _ = recheck.tick() => {
+                        // Signed out or deactivated: the stream ends (the browser's reconnect is refused).
+                        if !session_stands(&db, &session_id, user_id).await {
+                            return None;
+                        }
+                    }
+                    received = receiver.recv() => match received {
+                        Ok(change) if scope.allows(change.owner_id, change.owner_team_id) => {
+                            let event = Event::default().event("change").data(change.opportunity_id.to_string());
+                            return Some((Ok::<_, std::convert::Infallible>(event), (receiver, scope, recheck, slot)));
+                        }
+                        Ok(_) => continue,
+                        // Fell behind: tell the board to reload rather than silently miss moves.
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            return Some((Ok(Event::default().event("reload").data("")), (receiver, scope, recheck, slot)));
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    },
                 }
-                Ok(_) => continue,
-                // Fell behind: tell the board to reload rather than silently miss moves.
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("reload").data("")), (receiver, scope)));
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
             }
         }
     });

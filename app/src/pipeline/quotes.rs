@@ -214,6 +214,14 @@ pub mod service {
         visible::<quote::Entity>(&actor.scope()).filter(quote::Column::Id.eq(id)).one(db).await?.ok_or(AppError::NotFound)
     }
 
+    /// A quote someone may change: theirs to see, and so is its deal (a check on one record is a
+    /// check on its chain, so a quote left with a rep after its deal moved on is not theirs to use).
+    async fn editable_quote(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResult<(quote::Model, opportunity::Model)> {
+        let quote = visible_quote(db, actor, id).await?;
+        let deal = visible_deal(db, actor, quote.opportunity_id).await?;
+        Ok((quote, deal))
+    }
+
     async fn deal_is_open(db: &impl ConnectionTrait, deal: &opportunity::Model) -> AppResult<bool> {
         let stage = pipeline_stage::Entity::find_by_id(deal.stage_id).one(db).await?.ok_or(AppError::Internal)?;
         Ok(!stage.won && !stage.lost)
@@ -391,7 +399,7 @@ pub mod service {
         let (valid_until, notes) = (valid_until.flatten(), notes.unwrap_or_default());
         let id = match form.id {
             Some(id) => {
-                let existing = visible_quote(&txn, actor, id).await?;
+                let (existing, _) = editable_quote(&txn, actor, id).await?;
                 if existing.opportunity_id != deal.id || existing.status != QuoteStatus::Draft.as_str() {
                     return Err(AppError::field("status", ErrorCode::UnknownChoice));
                 }
@@ -530,7 +538,7 @@ pub mod service {
     pub async fn revise(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, id: i64, version: i32) -> AppResult<i64> {
         let now = Utc::now();
         let txn = begin_write(db).await?;
-        let quote = visible_quote(&txn, actor, id).await?;
+        let (quote, deal) = editable_quote(&txn, actor, id).await?;
         if quote.version != version {
             return Err(AppError::Conflict);
         }
@@ -541,7 +549,7 @@ pub mod service {
         let created = quote::ActiveModel {
             opportunity_id: Set(quote.opportunity_id),
             customer_id: Set(quote.customer_id),
-            owner_id: Set(quote.owner_id),
+            owner_id: Set(deal.owner_id),
             number: Set(quote.number.clone()),
             revision: Set(newest.revision + 1),
             status: Set(QuoteStatus::Draft.as_str().to_string()),
@@ -609,7 +617,7 @@ pub mod service {
         }
         checks.into_result().map_err(AppError::Validation)?;
         let txn = begin_write(db).await?;
-        let quote = visible_quote(&txn, actor, form.quote_id).await?;
+        let (quote, deal) = editable_quote(&txn, actor, form.quote_id).await?;
         if quote.version != form.quote_version {
             return Err(AppError::Conflict);
         }
@@ -624,7 +632,7 @@ pub mod service {
             quote_id: Set(Some(quote.id)),
             opportunity_id: Set(quote.opportunity_id),
             customer_id: Set(quote.customer_id),
-            owner_id: Set(quote.owner_id),
+            owner_id: Set(deal.owner_id),
             number: Set(format!("new-{}", now.timestamp_nanos_opt().unwrap_or_default())),
             signed_on: Set(signed_on),
             starts_on: Set(starts_on),

@@ -16,8 +16,8 @@ use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Statement, TransactionSession, TransactionTrait,
 };
 use std::collections::HashMap;
 
@@ -188,19 +188,20 @@ pub(crate) fn pipeline_choices(pipelines: Vec<pipeline::Model>) -> Vec<Choice> {
     pipelines.into_iter().map(|p| Choice { id: p.id, label: p.name }).collect()
 }
 
+/// The company's calendar day (see `clock`).
 pub fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
+    crate::clock::today()
 }
 
-/// The calendar day (in the server's time zone) of a stored instant.
+/// The company's calendar day of a stored instant.
 pub fn local_day(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
-    at.with_timezone(&chrono::Local).date_naive()
+    crate::clock::local_day(at)
 }
 
-/// The instant a calendar day starts in the server's time zone: day ranges over timestamps are
+/// The instant a calendar day starts in the company's time zone: day ranges over timestamps are
 /// `local_start(first) <= at < local_start(last + 1 day)`.
 pub fn local_start(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    day.and_hms_opt(0, 0, 0).and_then(|t| t.and_local_timezone(chrono::Local).earliest()).map(|t| t.with_timezone(&chrono::Utc)).unwrap_or_default()
+    crate::clock::start_of_day(day)
 }
 
 /// Count, sum and weighted sum per stage, computed by the database over the whole filtered set.
@@ -499,7 +500,8 @@ async fn position_of(db: &impl ConnectionTrait, deal_id: Option<i64>, stage_id: 
     position.map(Some).ok_or(AppError::Conflict)
 }
 
-/// Numbers a column afresh (in its current order), leaving out `moving`.
+/// Numbers a column afresh (in its current order), leaving out `moving`. Positions are unique per
+/// stage, so the cards first step aside to placeholders far below any position a drop can make.
 async fn renumber_column(db: &impl ConnectionTrait, stage_id: i64, moving: i64) -> AppResult<()> {
     let ids: Vec<i64> = across_owners::<opportunity::Entity>()
         .select_only()
@@ -511,27 +513,75 @@ async fn renumber_column(db: &impl ConnectionTrait, stage_id: i64, moving: i64) 
         .into_tuple()
         .all(db)
         .await?;
+    let set = |id: i64, position: i64| {
+        opportunity::Entity::update_many().col_expr(opportunity::Column::Position, Expr::value(position)).filter(opportunity::Column::Id.eq(id)).exec(db)
+    };
+    for (index, &id) in ids.iter().enumerate() {
+        set(id, i64::MIN / 2 + index as i64).await?;
+    }
     let positions = rules::renumbered(ids.len());
     for (id, position) in ids.into_iter().zip(positions) {
-        opportunity::Entity::update_many()
-            .col_expr(opportunity::Column::Position, Expr::value(position))
-            .filter(opportunity::Column::Id.eq(id))
-            .exec(db)
-            .await?;
+        set(id, position).await?;
     }
     Ok(())
 }
 
+/// Takes the column for this transaction: on PostgreSQL concurrent moves into one stage queue on
+/// the stage's row, so two never pick the same free position; SQLite has one writer already.
+async fn lock_column(db: &impl ConnectionTrait, stage_id: i64) -> AppResult<()> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, "SELECT id FROM pipeline_stages WHERE id = $1 FOR UPDATE", [stage_id.into()])).await?;
+    }
+    Ok(())
+}
+
+/// The last card of a column other than `moving`.
+async fn last_card(db: &impl ConnectionTrait, stage_id: i64, moving: i64) -> AppResult<Option<i64>> {
+    Ok(across_owners::<opportunity::Entity>()
+        .select_only()
+        .column(opportunity::Column::Id)
+        .filter(opportunity::Column::StageId.eq(stage_id))
+        .filter(opportunity::Column::Id.ne(moving))
+        .order_by_desc(opportunity::Column::Position)
+        .order_by_desc(opportunity::Column::Id)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?)
+}
+
+/// Whether a card other than `moving` already sits at `position` (the board the mover saw
+/// missed a card between the neighbours it named).
+async fn position_taken(db: &impl ConnectionTrait, stage_id: i64, moving: i64, position: i64) -> AppResult<bool> {
+    Ok(across_owners::<opportunity::Entity>()
+        .filter(opportunity::Column::StageId.eq(stage_id))
+        .filter(opportunity::Column::Position.eq(position))
+        .filter(opportunity::Column::Id.ne(moving))
+        .count(db)
+        .await?
+        > 0)
+}
+
 /// Where a card lands between two neighbours of `stage_id`, renumbering the column when the two
-/// are adjacent.
+/// are adjacent. A move that names no neighbour goes to the bottom of the column. Positions stay
+/// unique per stage (a unique index holds it).
 async fn landing_position(db: &impl ConnectionTrait, stage_id: i64, moving: i64, above: Option<i64>, below: Option<i64>) -> AppResult<i64> {
+    lock_column(db, stage_id).await?;
+    let above = match (above, below) {
+        (None, None) => last_card(db, stage_id, moving).await?,
+        _ => above,
+    };
     let (above_position, below_position) = (position_of(db, above, stage_id).await?, position_of(db, below, stage_id).await?);
     if let Some(position) = rules::position_between(above_position, below_position) {
-        return Ok(position);
+        if !position_taken(db, stage_id, moving, position).await? {
+            return Ok(position);
+        }
     }
     renumber_column(db, stage_id, moving).await?;
     let (above_position, below_position) = (position_of(db, above, stage_id).await?, position_of(db, below, stage_id).await?);
-    rules::position_between(above_position, below_position).ok_or(AppError::Conflict)
+    match rules::position_between(above_position, below_position) {
+        Some(position) if !position_taken(db, stage_id, moving, position).await? => Ok(position),
+        _ => Err(AppError::Conflict),
+    }
 }
 
 /// The position at the top of a column.

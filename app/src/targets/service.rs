@@ -25,7 +25,7 @@ pub fn metric(raw: &str) -> AppResult<Metric> {
 
 /// A year from a link; 0 (none given) is this year.
 pub fn year_or_this(year: i32) -> i32 {
-    if year == 0 { chrono::Local::now().year() } else { year }
+    if year == 0 { crate::clock::today().year() } else { year }
 }
 
 /// Which plan a change is for, and the version the user saw.
@@ -240,7 +240,7 @@ pub async fn history(db: &impl ConnectionTrait, actor: &Actor, year: i32, metric
                 _ => return None,
             };
             Some(TargetChange {
-                at: change.at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string(),
+                at: crate::clock::local_time(change.at).format("%Y-%m-%d %H:%M").to_string(),
                 who: change.actor_id.and_then(|id| names.get(&id).cloned()).unwrap_or_default(),
                 node: change.node,
                 label,
@@ -503,6 +503,15 @@ pub async fn publish(db: &(impl ConnectionTrait + TransactionTrait), actor: &Act
     }
     let now = Utc::now();
     target_plan::ActiveModel { id: Set(plan.id), status: Set("published".into()), published_at: Set(Some(now)), updated_at: Set(now), version: Set(plan.version + 1), ..Default::default() }.update(&txn).await?;
+    crate::audit::record(
+        &txn,
+        actor,
+        crate::audit::Action::TargetPublished,
+        crate::audit::Subject::TargetPlan(plan.id),
+        serde_json::json!({ "status": plan.status, "version": plan.version }),
+        serde_json::json!({ "status": "published", "year": change.year, "version": plan.version + 1 }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(plan.version + 1)
 }

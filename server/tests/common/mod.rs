@@ -107,6 +107,7 @@ impl TestApp {
     }
 }
 
+#[derive(Clone)]
 pub struct Client {
     pub base: String,
     pub http: reqwest::Client,
@@ -122,7 +123,10 @@ impl Client {
             Ok(serde_json::from_str::<T>(if body.is_empty() { "null" } else { &body })
                 .unwrap_or_else(|e| panic!("{endpoint}: cannot decode {body:?}: {e}")))
         } else {
-            Err(serde_json::from_str(&body).unwrap_or_else(|e| panic!("{endpoint}: {status} {body:?}: {e}")))
+            let error: AppError = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{endpoint}: {status} {body:?}: {e}"));
+            // Every error of every server function in every test: its status says what happened.
+            assert_eq!(status.as_u16(), error.status_code(), "{endpoint}: {error:?} answered with {status}");
+            Err(error)
         }
     }
 
@@ -173,16 +177,18 @@ pub async fn order(app: &TestApp, owner: i64, customer: i64, on: (i32, u32, u32)
 }
 
 /// The shared data sets live outside the repository (`JINGXI_DATA_DIR`, default `../shared/data`
-/// next to the checkout); tests that need them say so and pass when they are absent.
+/// next to the checkout). Locally a test that needs an absent set says so and passes; under CI
+/// (`CI=true`) it fails, so a run that checked nothing cannot look green.
 pub fn data_dir(set: &str) -> Option<std::path::PathBuf> {
     let root = std::env::var("JINGXI_DATA_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
     let dir = root.join(set);
     if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: the data set {} is not there (set JINGXI_DATA_DIR)", dir.display());
-        None
+        return Some(dir);
     }
+    let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    assert!(!in_ci, "the data set {} is not there (set JINGXI_DATA_DIR): under CI a test that needs it fails", dir.display());
+    eprintln!("skipped: the data set {} is not there (set JINGXI_DATA_DIR)", dir.display());
+    None
 }
 
 /// The Maven CRM data set's four tables as the import preset reads them.

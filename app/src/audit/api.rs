@@ -1,0 +1,10 @@
+//! Thin server functions: who is asking, then the service.
+use super::{AuditEntry, AuditQuery};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server(endpoint = "audit/search")]
+pub async fn search_audit(#[server(default)] query: AuditQuery) -> Result<Vec<AuditEntry>, AppError> {
+    let (state, actor) = crate::auth::service::current_actor().await?;
+    super::service::search(&state.db, &actor, &query).await
+}

@@ -1,0 +1,255 @@
+//! Trust: the findings of the trust review, each replayed and held. Nothing recorded is lost by a
+//! merge or a handover, one file cannot take the server down, sign-in cannot be raced or turned
+//! against its owner, moves keep a total order, jobs run once per slot, and the audit log keeps
+//! what changed (and cannot be changed itself). On SQLite and on PostgreSQL.
+mod common;
+
+use app::error::AppError;
+use common::{fields, Client, TestApp};
+use sea_orm::{ConnectionTrait, Statement};
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let backend = app.db.get_database_backend();
+    let row = app.db.query_one_raw(Statement::from_string(backend, sql.to_string())).await.unwrap().unwrap();
+    row.try_get_by_index::<Option<i64>>(0).unwrap().unwrap_or(0)
+}
+
+async fn execute(app: &TestApp, sql: &str) -> Result<u64, sea_orm::DbErr> {
+    let backend = app.db.get_database_backend();
+    app.db.execute_raw(Statement::from_string(backend, sql.to_string())).await.map(|r| r.rows_affected())
+}
+
+async fn user_id(app: &TestApp, username: &str) -> i64 {
+    scalar(app, &format!("SELECT id FROM users WHERE username = '{username}'")).await
+}
+
+/// The demo company with deals, quotes, orders and payments.
+async fn company() -> TestApp {
+    let app = TestApp::demo().await;
+    let now = chrono::Utc::now();
+    app::seed_customers::seed_customers(&app.db, now, 120, 2).await.unwrap();
+    let plan = app::seed_pipeline::DealPlan { open: 200, lost: 30, history: true };
+    app::seed_pipeline::seed_pipeline(&app.db, now, plan).await.unwrap();
+    app
+}
+
+/// The company's books as sums a merge must leave alone.
+async fn books(app: &TestApp) -> [i64; 7] {
+    [
+        scalar(app, "SELECT COUNT(*) FROM sales_orders").await,
+        scalar(app, "SELECT CAST(SUM(amount_fen) AS BIGINT) FROM sales_orders").await,
+        scalar(app, "SELECT COUNT(*) FROM payments").await,
+        scalar(app, "SELECT CAST(SUM(amount_fen) AS BIGINT) FROM payments").await,
+        scalar(app, "SELECT COUNT(*) FROM opportunities").await,
+        scalar(app, "SELECT COUNT(*) FROM quotes").await,
+        scalar(app, "SELECT COUNT(*) FROM follow_ups").await,
+    ]
+}
+
+async fn abc_total(client: &Client) -> String {
+    let (status, _, body) = client.get("/api/v1/reports/abc?from=2020-01-01&to=2029-12-31", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    json["classes"].as_array().unwrap().iter().map(|c| c["value"].as_str().unwrap().parse::<f64>().unwrap()).sum::<f64>().to_string()
+}
+
+async fn version_of(client: &Client, id: i64) -> String {
+    let file: app::customers::CustomerDetail = client.call("customers/detail", &[("id", &id.to_string())]).await.unwrap();
+    file.version.to_string()
+}
+
+#[tokio::test]
+async fn merging_two_customers_with_sales_keeps_every_sale_payment_and_deal() {
+    let app = company().await;
+    let rep = user_id(&app, "rep").await;
+    // Two of rep's customers that both bought and paid.
+    let with_orders = |skip: i64| format!("SELECT customer_id FROM sales_orders WHERE owner_id = {rep} AND customer_id IN (SELECT customer_id FROM payments) GROUP BY customer_id ORDER BY customer_id LIMIT 1 OFFSET {skip}");
+    let (keep, gone) = (scalar(&app, &with_orders(0)).await, scalar(&app, &with_orders(1)).await);
+    assert!(keep > 0 && gone > 0 && keep != gone);
+    let gone_orders = scalar(&app, &format!("SELECT COUNT(*) FROM sales_orders WHERE customer_id = {gone}")).await;
+    let gone_sales = scalar(&app, &format!("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM sales_orders WHERE customer_id = {gone}")).await;
+    let keep_sales = scalar(&app, &format!("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM sales_orders WHERE customer_id = {keep}")).await;
+    let sellers_before = scalar(&app, &format!("SELECT COUNT(DISTINCT owner_id) FROM sales_orders WHERE customer_id IN ({keep}, {gone})")).await;
+    let admin = app.signed_in("admin").await;
+    let (before, abc_before) = (books(&app).await, abc_total(&admin).await);
+
+    let manager = app.signed_in("manager").await;
+    let form = [("form[keep_id]", keep.to_string()), ("form[keep_version]", version_of(&manager, keep).await), ("form[merge_id]", gone.to_string()), ("form[merge_version]", version_of(&manager, gone).await)];
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(manager.call::<i64>("customers/merge", &pairs).await, Ok(keep));
+
+    assert_eq!(books(&app).await, before, "orders, payments, deals, quotes and follow-ups are all still there");
+    assert_eq!(abc_total(&admin).await, abc_before, "and every report adds up to the same");
+    assert_eq!(scalar(&app, &format!("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM sales_orders WHERE customer_id = {keep}")).await, keep_sales + gone_sales);
+    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM sales_orders WHERE customer_id = {gone}")).await, 0);
+    assert!(gone_orders > 0);
+    assert_eq!(scalar(&app, &format!("SELECT COUNT(DISTINCT owner_id) FROM sales_orders WHERE customer_id = {keep}")).await, sellers_before, "who sold what is kept");
+    for table in ["opportunities", "quotes", "contracts", "payments", "check_ins", "visit_stops"] {
+        assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM {table} WHERE customer_id = {gone}")).await, 0, "{table} left on the merged customer");
+    }
+
+    // The audit log names both customers as they were, and what moved.
+    let (action, subject, before_json, after_json): (String, i64, String, String) = {
+        let row = app.db.query_one_raw(Statement::from_string(app.db.get_database_backend(), "SELECT action, subject_id, before, after FROM audit_log ORDER BY id DESC LIMIT 1".to_string())).await.unwrap().unwrap();
+        (row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap(), row.try_get_by_index(2).unwrap(), row.try_get_by_index(3).unwrap())
+    };
+    assert_eq!((action.as_str(), subject), ("customer_merged", keep));
+    let before_json: serde_json::Value = serde_json::from_str(&before_json).unwrap();
+    assert_eq!(before_json["merged"]["id"], gone);
+    assert_eq!(before_json["kept"]["id"], keep);
+    let after_json: serde_json::Value = serde_json::from_str(&after_json).unwrap();
+    assert_eq!(after_json["moved"]["orders"], gone_orders);
+
+    // The log is append-only, whatever the application or a careless script tries.
+    assert!(execute(&app, "UPDATE audit_log SET actor_name = 'x'").await.is_err());
+    assert!(execute(&app, "DELETE FROM audit_log").await.is_err());
+    // A customer with sales cannot be deleted at all (the cascades never run).
+    assert!(execute(&app, &format!("DELETE FROM customers WHERE id = {keep}")).await.is_err());
+    assert_eq!(books(&app).await, before);
+}
+
+#[tokio::test]
+async fn a_handover_moves_open_deals_and_their_quotes_and_the_old_rep_cannot_act_on_them() {
+    let app = company().await;
+    let (rep, wang) = (user_id(&app, "rep").await, user_id(&app, "wang.fang").await);
+    let open_deals = format!("SELECT COUNT(*) FROM opportunities o JOIN pipeline_stages s ON s.id = o.stage_id WHERE s.won = false AND s.lost = false AND o.owner_id = {rep} AND o.customer_id IN (SELECT id FROM customers WHERE owner_id = {rep})");
+    let moving = scalar(&app, &open_deals).await;
+    assert!(moving > 0);
+    let won_orders = scalar(&app, &format!("SELECT COUNT(*) FROM sales_orders WHERE owner_id = {rep}")).await;
+    let a_sent_quote = scalar(&app, &format!("SELECT MIN(q.id) FROM quotes q JOIN opportunities o ON o.id = q.opportunity_id JOIN pipeline_stages s ON s.id = o.stage_id WHERE s.won = false AND s.lost = false AND q.owner_id = {rep} AND q.status = 'sent'")).await;
+    let deal = scalar(&app, &format!("SELECT MIN(o.id) FROM opportunities o JOIN pipeline_stages s ON s.id = o.stage_id WHERE s.won = false AND s.lost = false AND o.owner_id = {rep}")).await;
+
+    let manager = app.signed_in("manager").await;
+    let moved: u64 = manager.call("customers/handover", &[("from", &rep.to_string()), ("to", &wang.to_string())]).await.unwrap();
+    assert!(moved > 0);
+    assert_eq!(scalar(&app, &open_deals).await, 0, "no open deal of a handed-over customer stays with the old rep");
+    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM sales_orders WHERE owner_id = {rep}")).await, won_orders, "won orders keep their seller");
+
+    let wang_client = app.signed_in("wang.fang").await;
+    let detail: Result<app::pipeline::DealDetail, AppError> = wang_client.call("pipeline/deal", &[("id", &deal.to_string())]).await;
+    assert!(detail.is_ok(), "the new owner opens the deal of her customer: {detail:?}");
+    let old = app.signed_in("rep").await;
+    let stale: Result<app::pipeline::DealDetail, AppError> = old.call("pipeline/deal", &[("id", &deal.to_string())]).await;
+    assert_eq!(stale.unwrap_err(), AppError::NotFound, "the old rep no longer acts on it");
+    if a_sent_quote > 0 {
+        assert_eq!(scalar(&app, &format!("SELECT owner_id FROM quotes WHERE id = {a_sent_quote}")).await, wang, "a sent quote goes with its deal");
+        let version = scalar(&app, &format!("SELECT version FROM quotes WHERE id = {a_sent_quote}")).await.to_string();
+        assert_eq!(old.call::<i64>("pipeline/quote_revise", &[("id", &a_sent_quote.to_string()), ("version", &version)]).await, Err(AppError::NotFound));
+    }
+    let audit = scalar(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'customer_reassigned'").await;
+    assert_eq!(audit as u64, moved, "every reassignment is in the audit log");
+}
+
+#[tokio::test]
+async fn moves_that_name_no_neighbour_go_to_the_bottom_and_positions_stay_unique_under_concurrency() {
+    let app = company().await;
+    let admin = app.signed_in("admin").await;
+    let board: app::pipeline::Board = admin.call("pipeline/board", &[]).await.unwrap();
+    let target = board.columns[1].stage.id;
+    let cards: Vec<app::pipeline::Card> = board.columns.iter().filter(|c| c.stage.id != target && !c.stage.won && !c.stage.lost).flat_map(|c| c.cards.clone()).take(24).collect();
+    assert!(cards.len() >= 12);
+    let moves = cards.iter().map(|card| {
+        let client = admin.clone();
+        let form = vec![("request[id]", card.id.to_string()), ("request[version]", card.version.to_string()), ("request[to_stage_id]", target.to_string())];
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            client.call::<app::pipeline::Card>("pipeline/move", &pairs).await
+        }
+    });
+    let results = futures::future::join_all(moves).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let duplicates = scalar(&app, "SELECT COUNT(*) FROM (SELECT stage_id, position FROM opportunities GROUP BY stage_id, position HAVING COUNT(*) > 1) d").await;
+    assert_eq!(duplicates, 0, "every column has a total order");
+    // Each moved card sits below every card that was there before the burst.
+    let lowest_moved = scalar(&app, &format!("SELECT MIN(position) FROM opportunities WHERE id IN ({})", cards.iter().map(|c| c.id.to_string()).collect::<Vec<_>>().join(","))).await;
+    let highest_stayed = scalar(&app, &format!("SELECT MAX(position) FROM opportunities WHERE stage_id = {target} AND id NOT IN ({})", cards.iter().map(|c| c.id.to_string()).collect::<Vec<_>>().join(","))).await;
+    assert!(lowest_moved > highest_stayed, "{lowest_moved} vs {highest_stayed}");
+}
+
+#[tokio::test]
+async fn parallel_wrong_passwords_are_counted_and_never_lock_the_owner_out_from_elsewhere() {
+    let settings = app::state::Settings { trust_proxy: true, ..Default::default() };
+    let app = TestApp::start(settings, true).await;
+    let attempt = |address: &'static str, password: &'static str| {
+        let http = reqwest::Client::new();
+        let url = format!("{}/api/login", app.base);
+        async move {
+            let response = http.post(url).header("x-forwarded-for", address).form(&[("username", "admin"), ("password", password)]).send().await.unwrap();
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap();
+            (status, body)
+        }
+    };
+    let burst = futures::future::join_all((0..40).map(|_| attempt("203.0.113.9", "wrong-password"))).await;
+    let checked = burst.iter().filter(|(status, _)| *status == 422).count();
+    let refused = burst.iter().filter(|(status, _)| *status == 429).count();
+    assert_eq!(checked + refused, 40, "{burst:?}");
+    assert!(checked <= app::domain::throttle::MAX_FAILURES_PER_ACCOUNT as usize, "{checked} passwords were checked");
+    // From the attacking address the pair stays locked, even with the right password...
+    let (status, _) = attempt("203.0.113.9", app::seed::DEMO_PASSWORD).await;
+    assert_eq!(status, 429);
+    // ...while the owner, elsewhere, signs in (slowed down, never refused).
+    let (status, body) = attempt("198.51.100.7", app::seed::DEMO_PASSWORD).await;
+    assert!(status < 400, "{status} {body}");
+    let failures = scalar(&app, "SELECT COUNT(*) FROM login_attempts WHERE succeeded = false").await;
+    assert_eq!(failures, 41, "every attempt counted, the refused ones too");
+}
+
+#[tokio::test]
+async fn a_workbook_spanning_the_whole_grid_is_refused_at_its_field_and_the_server_lives() {
+    let app = TestApp::demo().await;
+    let manager = app.signed_in("manager").await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "名称").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let part = reqwest::multipart::Part::bytes(bytes).file_name("bomb.xlsx");
+    let response = manager.http.post(format!("{}/api/imports/upload", manager.base)).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.unwrap();
+    let upload_id = response.headers().get("location").and_then(|l| l.to_str().ok()).and_then(|l| l.strip_prefix("/import/")).map(|id| id.to_string());
+    match upload_id {
+        Some(id) => {
+            let preview: Result<app::imports::UploadPreview, AppError> = manager.call("imports/preview", &[("upload_id", &id), ("kind", "customers")]).await;
+            assert_eq!(fields(&preview.unwrap_err()), [("file".to_string(), app::domain::forms::ErrorCode::TableTooLarge { max_rows: 1_000_000, max_columns: 256 })]);
+        }
+        None => assert!(response.status().is_client_error(), "{}", response.status()),
+    }
+    assert!(manager.me().await.is_some(), "the server is still there");
+}
+
+#[tokio::test]
+async fn each_hourly_job_runs_once_per_slot_however_many_servers_ask() {
+    let app = TestApp::empty().await;
+    let slot = app::jobs::hour_slot(chrono::Utc::now());
+    let claims = futures::future::join_all((0..8).map(|n| {
+        let db = app.db.clone();
+        let slot = slot.clone();
+        async move { app::jobs::claim(&db, "pool_return_test", &slot, &format!("server-{n}")).await.unwrap() }
+    }))
+    .await;
+    assert_eq!(claims.iter().filter(|c| **c).count(), 1, "{claims:?}");
+    assert!(app::jobs::claim(&app.db, "alerts_test", &slot, "server-0").await.unwrap(), "another job has its own slot");
+}
+
+#[tokio::test]
+async fn errors_answer_with_the_status_that_says_what_happened() {
+    let app = TestApp::demo().await;
+    let anonymous = app.client();
+    let raw = |client: &Client, endpoint: &str, form: Vec<(&'static str, String)>| {
+        let request = client.http.post(format!("{}/api/{endpoint}", client.base)).form(&form);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.headers().get("x-request-id").is_some())
+        }
+    };
+    assert_eq!(raw(&anonymous, "customers/list", vec![]).await, (401, false));
+    let rep = app.signed_in("rep").await;
+    assert_eq!(raw(&rep, "org/save_team", vec![("form[name]", "x".into())]).await.0, 403);
+    assert_eq!(raw(&rep, "customers/detail", vec![("id", "999999999".into())]).await.0, 404);
+    assert_eq!(raw(&rep, "customers/create", vec![("form[name]", "".into())]).await.0, 422);
+    let (status, _, body) = rep.get("/api/v1/reports/monthly?from=2026-13-01", &[]).await;
+    assert_eq!(status, 422, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["error"], "validation");
+    assert_eq!(json["fields"][0]["field"], "from");
+}
