@@ -41,7 +41,7 @@ enum JobRuns {
 /// What a customer keeps: a delete is refused while any of these names it.
 const CUSTOMER_RECORDS: [&str; 9] = ["sales_orders", "payments", "opportunities", "quotes", "contracts", "follow_ups", "check_ins", "visit_stops", "field_expenses"];
 /// What a deal keeps.
-const DEAL_RECORDS: [&str; 4] = ["sales_orders", "payments", "quotes", "contracts"];
+const DEAL_RECORDS: [&str; 3] = ["sales_orders", "quotes", "contracts"];
 
 fn any_record(tables: &[&str], column: &str) -> String {
     tables.iter().map(|t| format!("EXISTS (SELECT 1 FROM {t} WHERE {column} = OLD.id)")).collect::<Vec<_>>().join(" OR ")

@@ -71,6 +71,8 @@ impl TestApp {
     }
 
     pub async fn start(settings: Settings, seed: bool) -> TestApp {
+        // Faults the server logs show beside the failing test's output.
+        let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "error".into())).with_test_writer().try_init();
         let (url, dir) = fresh_database().await;
         let (ready, started) = tokio::sync::oneshot::channel();
         server_runtime().spawn(async move {
