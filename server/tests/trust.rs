@@ -141,7 +141,7 @@ async fn a_handover_moves_open_deals_and_their_quotes_and_the_old_rep_cannot_act
 }
 
 #[tokio::test]
-async fn moves_that_name_no_neighbour_go_to_the_bottom_and_positions_stay_unique_under_concurrency() {
+async fn moves_that_name_no_neighbour_go_to_the_top_and_positions_stay_unique_under_concurrency() {
     let app = company().await;
     let admin = app.signed_in("admin").await;
     let board: app::pipeline::Board = admin.call("pipeline/board", &[]).await.unwrap();
@@ -160,10 +160,12 @@ async fn moves_that_name_no_neighbour_go_to_the_bottom_and_positions_stay_unique
     assert!(results.iter().all(Result::is_ok), "{results:?}");
     let duplicates = scalar(&app, "SELECT COUNT(*) FROM (SELECT stage_id, position FROM opportunities GROUP BY stage_id, position HAVING COUNT(*) > 1) d").await;
     assert_eq!(duplicates, 0, "every column has a total order");
-    // Each moved card sits below every card that was there before the burst.
-    let lowest_moved = scalar(&app, &format!("SELECT MIN(position) FROM opportunities WHERE id IN ({})", cards.iter().map(|c| c.id.to_string()).collect::<Vec<_>>().join(","))).await;
-    let highest_stayed = scalar(&app, &format!("SELECT MAX(position) FROM opportunities WHERE stage_id = {target} AND id NOT IN ({})", cards.iter().map(|c| c.id.to_string()).collect::<Vec<_>>().join(","))).await;
-    assert!(lowest_moved > highest_stayed, "{lowest_moved} vs {highest_stayed}");
+    // Each moved card sits above every card that was there before the burst (the top, as the
+    // move request documents for no neighbour), none on another's position.
+    let ids = cards.iter().map(|c| c.id.to_string()).collect::<Vec<_>>().join(",");
+    let highest_moved = scalar(&app, &format!("SELECT MAX(position) FROM opportunities WHERE id IN ({ids})")).await;
+    let lowest_stayed = scalar(&app, &format!("SELECT MIN(position) FROM opportunities WHERE stage_id = {target} AND id NOT IN ({ids})")).await;
+    assert!(highest_moved < lowest_stayed, "{highest_moved} vs {lowest_stayed}");
 }
 
 #[tokio::test]

@@ -535,15 +535,15 @@ async fn lock_column(db: &impl ConnectionTrait, stage_id: i64) -> AppResult<()> 
     Ok(())
 }
 
-/// The last card of a column other than `moving`.
-async fn last_card(db: &impl ConnectionTrait, stage_id: i64, moving: i64) -> AppResult<Option<i64>> {
+/// The first card of a column other than `moving`.
+async fn first_card(db: &impl ConnectionTrait, stage_id: i64, moving: i64) -> AppResult<Option<i64>> {
     Ok(across_owners::<opportunity::Entity>()
         .select_only()
         .column(opportunity::Column::Id)
         .filter(opportunity::Column::StageId.eq(stage_id))
         .filter(opportunity::Column::Id.ne(moving))
-        .order_by_desc(opportunity::Column::Position)
-        .order_by_desc(opportunity::Column::Id)
+        .order_by_asc(opportunity::Column::Position)
+        .order_by_asc(opportunity::Column::Id)
         .into_tuple::<i64>()
         .one(db)
         .await?)
@@ -562,13 +562,14 @@ async fn position_taken(db: &impl ConnectionTrait, stage_id: i64, moving: i64, p
 }
 
 /// Where a card lands between two neighbours of `stage_id`, renumbering the column when the two
-/// are adjacent. A move that names no neighbour goes to the bottom of the column. Positions stay
-/// unique per stage (a unique index holds it).
+/// are adjacent. A move that names no neighbour goes to the top of the column (as `MoveRequest`
+/// documents: no card above), above the column's current first card. Positions stay unique per
+/// stage (a unique index holds it).
 async fn landing_position(db: &impl ConnectionTrait, stage_id: i64, moving: i64, above: Option<i64>, below: Option<i64>) -> AppResult<i64> {
     lock_column(db, stage_id).await?;
-    let above = match (above, below) {
-        (None, None) => last_card(db, stage_id, moving).await?,
-        _ => above,
+    let below = match (above, below) {
+        (None, None) => first_card(db, stage_id, moving).await?,
+        _ => below,
     };
     let (above_position, below_position) = (position_of(db, above, stage_id).await?, position_of(db, below, stage_id).await?);
     if let Some(position) = rules::position_between(above_position, below_position) {
