@@ -237,7 +237,8 @@ async fn insert_deal(app: &TestApp, owner: i64, customer: i64, stage: &app::enti
         source: Set(String::new()),
         next_step: Set(String::new()),
         competitor: Set(String::new()),
-        position: Set(0),
+        // Positions are unique per stage: far below the seeded cards, one per fixture deal.
+        position: Set(-1 - FIXTURE_POSITIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
         stage_entered_at: Set(created_at),
         won_amount_fen: Set(won_fen),
         closed_on: Set(closed.map(day)),
@@ -251,6 +252,8 @@ async fn insert_deal(app: &TestApp, owner: i64, customer: i64, stage: &app::enti
     };
     deal.insert(&app.db).await.unwrap().id
 }
+
+static FIXTURE_POSITIONS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
 
 fn day((y, m, d): (i32, u32, u32)) -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
