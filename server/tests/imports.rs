@@ -550,7 +550,7 @@ async fn lists_export_as_csv_and_xlsx_with_their_filters_and_visibility() {
     let people = app::imports::table::read_table(&bytes).unwrap();
     assert!(people.rows.iter().any(|r| r.cells[0] == "张伟"), "the rep's expected deals are in the period");
     assert!(people.rows.iter().all(|r| r.cells[0] != "孙丽"));
-    assert_eq!(export(&manager, "forecast.csv?period=someday").await.0, 400, "a period that is no period is refused");
+    assert_eq!(export(&manager, "forecast.csv?period=someday").await.0, 422, "a period that is no period is refused (invalid input: 422)");
 
     // The catalogue and the people export headed as their imports read them: a round trip.
     let catalogue = "产品编码,产品名称,类别,单位,单价,成本价\nRT-1,智能门锁,安防,套,1999.00,1200.5\nRT-2,\"网关, 工业级\",网络,台,899.99,500\nRT-3,=1+1,配件,个,0.01,0\n";
