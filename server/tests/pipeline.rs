@@ -23,16 +23,6 @@ async fn board(client: &Client, query: &[(&str, &str)]) -> Result<Board, AppErro
     client.call("pipeline/board", query).await
 }
 
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    let backend = app.db.get_database_backend();
-    let row = app.db.query_one_raw(Statement::from_string(backend, sql.to_string())).await.unwrap().unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
-}
-
-async fn user_id(app: &TestApp, username: &str) -> i64 {
-    scalar(app, &format!("SELECT id FROM users WHERE username = '{username}'")).await
-}
-
 struct Move<'a> {
     card: &'a Card,
     to_stage: i64,
@@ -69,13 +59,13 @@ async fn column_totals_cover_the_whole_filtered_set_and_columns_load_a_page_at_a
     let b = board(&admin, &[]).await.unwrap();
     assert_eq!(b.columns.len(), 7);
     let open_stages: Vec<i64> = b.columns.iter().filter(|c| !c.stage.won && !c.stage.lost).map(|c| c.stage.id).collect();
-    let open_in_db = scalar(&app, &format!("SELECT COUNT(*) FROM opportunities WHERE stage_id IN ({})", open_stages.iter().map(i64::to_string).collect::<Vec<_>>().join(","))).await;
+    let open_in_db = app.scalar(&format!("SELECT COUNT(*) FROM opportunities WHERE stage_id IN ({})", open_stages.iter().map(i64::to_string).collect::<Vec<_>>().join(","))).await;
     let open_on_board: u64 = b.columns.iter().filter(|c| open_stages.contains(&c.stage.id)).map(|c| c.totals.count).sum();
     assert_eq!(open_on_board as i64, open_in_db);
     for column in &b.columns {
         assert!(column.cards.len() as u64 <= CARDS_PER_PAGE.min(column.totals.count));
         assert!(column.cards.windows(2).all(|w| w[0].sort_key() < w[1].sort_key()), "cards in position order");
-        let sum = scalar(&app, &format!("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM opportunities WHERE stage_id = {}", column.stage.id)).await;
+        let sum = app.scalar(&format!("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM opportunities WHERE stage_id = {}", column.stage.id)).await;
         if !column.stage.won && !column.stage.lost {
             assert_eq!(column.totals.sum_fen, sum, "sum of {} from the database", column.stage.key);
             assert_eq!(column.totals.weighted_fen, app::domain::pipeline::weighted_fen(sum, column.stage.probability_percent));
@@ -115,7 +105,7 @@ async fn column_totals_cover_the_whole_filtered_set_and_columns_load_a_page_at_a
 #[tokio::test]
 async fn everyone_sees_and_moves_only_the_deals_the_visibility_rule_allows() {
     let app = company().await;
-    let rep_id = user_id(&app, "rep").await;
+    let rep_id = app.user_id("rep").await;
     let rep = app.signed_in("rep").await;
     let rep_board = board(&rep, &[]).await.unwrap();
     let rep_cards: Vec<&Card> = rep_board.columns.iter().flat_map(|c| &c.cards).collect();
@@ -153,11 +143,11 @@ async fn a_move_carries_its_version_and_writes_the_stage_history() {
     let first = b.columns.iter().find(|c| !c.cards.is_empty() && !c.stage.won && !c.stage.lost).unwrap();
     let card = first.cards[0].clone();
     let next = &b.columns[b.columns.iter().position(|c| c.stage.id == first.stage.id).unwrap() + 1];
-    let history_before = scalar(&app, &format!("SELECT COUNT(*) FROM stage_history WHERE opportunity_id = {}", card.id)).await;
+    let history_before = app.scalar(&format!("SELECT COUNT(*) FROM stage_history WHERE opportunity_id = {}", card.id)).await;
 
     let moved = move_card(&rep, to_top(&card, next.stage.id)).await.unwrap();
     assert_eq!((moved.stage_id, moved.version, moved.days_in_stage), (next.stage.id, card.version + 1, 0));
-    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM stage_history WHERE opportunity_id = {}", card.id)).await, history_before + 1);
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM stage_history WHERE opportunity_id = {}", card.id)).await, history_before + 1);
     let after = board(&rep, &[]).await.unwrap();
     let column = after.columns.iter().find(|c| c.stage.id == next.stage.id).unwrap();
     assert_eq!(column.cards[0].id, card.id, "dropped at the top, still there on reload");
@@ -197,8 +187,57 @@ async fn positions_stay_ordered_after_many_drops_into_the_same_gap() {
     let mut expected = vec![top.id];
     expected.extend(movers.iter().rev().map(|c| c.id).take(CARDS_PER_PAGE as usize - 1));
     assert_eq!(cards.iter().map(|c| c.id).collect::<Vec<_>>(), expected);
-    let duplicates = scalar(&app, &format!("SELECT COUNT(*) - COUNT(DISTINCT position) FROM opportunities WHERE stage_id = {}", column.stage.id)).await;
+    let duplicates = app.scalar(&format!("SELECT COUNT(*) - COUNT(DISTINCT position) FROM opportunities WHERE stage_id = {}", column.stage.id)).await;
     assert_eq!(duplicates, 0, "every position in the column is distinct");
+}
+
+/// The ids of a whole column in board order, everyone's cards.
+async fn column_ids(app: &TestApp, stage_id: i64) -> Vec<i64> {
+    let backend = app.db.get_database_backend();
+    let sql = format!("SELECT id FROM opportunities WHERE stage_id = {stage_id} ORDER BY position, id");
+    let rows = app.db.query_all_raw(Statement::from_string(backend, sql)).await.unwrap();
+    rows.iter().map(|row| row.try_get_by_index::<i64>(0).or_else(|_| row.try_get_by_index::<i32>(0).map(i64::from)).unwrap()).collect()
+}
+
+#[tokio::test]
+async fn a_reps_drop_lands_next_to_the_card_aimed_at_though_others_cards_sit_around_it() {
+    let app = company().await;
+    let rep = app.signed_in("rep").await;
+    let b = board(&rep, &[]).await.unwrap();
+    // A column where the rep's first card is not the column's first card: someone else's card
+    // sits right above it, out of the rep's sight.
+    let open: Vec<_> = b.columns.iter().filter(|c| !c.stage.won && !c.stage.lost).collect();
+    let mut target = None;
+    for column in &open {
+        if column.cards.len() < 2 {
+            continue;
+        }
+        let all = column_ids(&app, column.stage.id).await;
+        if all.iter().position(|id| *id == column.cards[0].id).is_some_and(|i| i > 0) {
+            target = Some((column, all));
+            break;
+        }
+    }
+    let (column, all) = target.expect("a column where other people's cards come before the rep's");
+    let movers: Vec<Card> = open.iter().filter(|c| c.stage.id != column.stage.id).flat_map(|c| c.cards.clone()).take(2).collect();
+    let (aimed_below, aimed_above) = (column.cards[0].id, column.cards[1].id);
+
+    // Dropped above the rep's first card (as the board sends it: no card above, that one below).
+    let first = move_card(&rep, Move { card: &movers[0], to_stage: column.stage.id, after: None, before: Some(aimed_below), extra: Vec::new() }).await.unwrap();
+    let ids = column_ids(&app, column.stage.id).await;
+    let at = ids.iter().position(|id| *id == aimed_below).unwrap();
+    assert_eq!(ids[at - 1], first.id, "right above the card aimed at");
+    assert_eq!(ids.len(), all.len() + 1);
+
+    // Dropped between the rep's first and second cards: right below the first, whoever's cards
+    // follow it in the whole column.
+    let second = move_card(&rep, Move { card: &movers[1], to_stage: column.stage.id, after: Some(aimed_below), before: Some(aimed_above), extra: Vec::new() }).await.unwrap();
+    let ids = column_ids(&app, column.stage.id).await;
+    let at = ids.iter().position(|id| *id == aimed_below).unwrap();
+    assert_eq!(ids[at + 1], second.id, "right below the card aimed at");
+    let after = board(&rep, &[]).await.unwrap();
+    let rep_ids: Vec<i64> = after.columns.iter().find(|c| c.stage.id == column.stage.id).unwrap().cards.iter().map(|c| c.id).collect();
+    assert_eq!(&rep_ids[..4], &[first.id, aimed_below, second.id, aimed_above], "the rep's board shows the order they made");
 }
 
 #[tokio::test]
@@ -251,9 +290,9 @@ async fn winning_a_deal_creates_its_sales_order_and_payments_reduce_the_balance(
 async fn deals_are_created_for_visible_customers_and_owners_only() {
     let app = company().await;
     let rep = app.signed_in("rep").await;
-    let rep_id = user_id(&app, "rep").await;
-    let own_customer = scalar(&app, &format!("SELECT MIN(id) FROM customers WHERE owner_id = {rep_id}")).await.to_string();
-    let foreign_customer = scalar(&app, &format!("SELECT MIN(id) FROM customers WHERE owner_id <> {rep_id}")).await.to_string();
+    let rep_id = app.user_id("rep").await;
+    let own_customer = app.scalar(&format!("SELECT MIN(id) FROM customers WHERE owner_id = {rep_id}")).await.to_string();
+    let foreign_customer = app.scalar(&format!("SELECT MIN(id) FROM customers WHERE owner_id <> {rep_id}")).await.to_string();
     let create = |customer: String, amount: &'static str, owner: String| {
         let rep = &rep;
         async move {
@@ -262,7 +301,7 @@ async fn deals_are_created_for_visible_customers_and_owners_only() {
     };
     assert_eq!(fields(&create(own_customer.clone(), "12.345", String::new()).await.unwrap_err()), vec![("amount".into(), ErrorCode::InvalidAmount)]);
     assert_eq!(fields(&create(foreign_customer, "100", String::new()).await.unwrap_err()), vec![("customer_id".into(), ErrorCode::UnknownChoice)]);
-    let other_rep = user_id(&app, "wang.fang").await.to_string();
+    let other_rep = app.user_id("wang.fang").await.to_string();
     assert_eq!(fields(&create(own_customer.clone(), "100", other_rep).await.unwrap_err()), vec![("owner_id".into(), ErrorCode::UnknownChoice)], "a rep gives no deals away");
     let id = create(own_customer, "80000", String::new()).await.unwrap();
     let b = board(&rep, &[]).await.unwrap();
@@ -321,10 +360,10 @@ async fn the_forecast_adds_up_won_weighted_and_best_case_within_what_each_person
     let admin = app.signed_in("admin").await;
     let company: Forecast = admin.call("pipeline/forecast", &[]).await.unwrap();
     assert_eq!(company.period, Period::quarter_of(app::clock::today()).as_text(), "this quarter by default");
-    let won = scalar(&app, &won_sql(None)).await;
+    let won = app.scalar(&won_sql(None)).await;
     assert!(won > 0, "the demo wins deals every quarter");
     assert_eq!(company.figures.won_fen, won);
-    assert_eq!(company.figures.best_case_fen, won + scalar(&app, &open_sql(None)).await);
+    assert_eq!(company.figures.best_case_fen, won + app.scalar(&open_sql(None)).await);
     assert!(company.figures.won_fen < company.figures.weighted_fen && company.figures.weighted_fen < company.figures.best_case_fen);
     assert_eq!(company.people.iter().map(|p| p.figures.won_fen).sum::<i64>(), won, "the people's rows add up to the company");
     assert_eq!(company.people.iter().map(|p| p.figures.weighted_fen).sum::<i64>(), company.figures.weighted_fen);
@@ -335,13 +374,13 @@ async fn the_forecast_adds_up_won_weighted_and_best_case_within_what_each_person
 
     // A rep sees their own forecast only; naming someone else's deals gives nothing away.
     let rep = app.signed_in("rep").await;
-    let rep_id = user_id(&app, "rep").await;
+    let rep_id = app.user_id("rep").await;
     let own: Forecast = rep.call("pipeline/forecast", &[]).await.unwrap();
-    assert_eq!(own.figures.won_fen, scalar(&app, &won_sql(Some(rep_id))).await);
-    assert_eq!(own.figures.best_case_fen - own.figures.won_fen, scalar(&app, &open_sql(Some(rep_id))).await);
+    assert_eq!(own.figures.won_fen, app.scalar(&won_sql(Some(rep_id))).await);
+    assert_eq!(own.figures.best_case_fen - own.figures.won_fen, app.scalar(&open_sql(Some(rep_id))).await);
     assert!(own.figures.best_case_fen < company.figures.best_case_fen);
     assert!(own.people.is_empty() && own.owners.is_empty(), "a rep gets no per-person breakdown");
-    let manager_id = user_id(&app, "manager").await.to_string();
+    let manager_id = app.user_id("manager").await.to_string();
     let someone_else: Forecast = rep.call("pipeline/forecast", &[("filter[owner]", &manager_id)]).await.unwrap();
     assert_eq!(someone_else.figures, Default::default());
 
@@ -385,7 +424,7 @@ async fn the_deal_table_sorts_and_pages_the_same_deals_the_board_counts() {
 
     // A rep's table holds their own deals only; filters are checked as on the board.
     let rep = app.signed_in("rep").await;
-    let rep_id = user_id(&app, "rep").await;
+    let rep_id = app.user_id("rep").await;
     let own: DealTable = rep.call("pipeline/table", &[]).await.unwrap();
     assert!(own.total > 0 && own.rows.iter().all(|r| r.owner_id == rep_id));
     let refused = rep.call::<DealTable>("pipeline/table", &[("filter[min_amount]", "lots")]).await.unwrap_err();
@@ -395,9 +434,9 @@ async fn the_deal_table_sorts_and_pages_the_same_deals_the_board_counts() {
 
 /// An open deal of `owner` with its version.
 async fn open_deal_of(app: &TestApp, owner: &str) -> (i64, i64) {
-    let owner = user_id(app, owner).await;
-    let deal = scalar(app, &format!("SELECT MIN(o.id) FROM opportunities o JOIN pipeline_stages s ON s.id = o.stage_id WHERE s.won = false AND s.lost = false AND o.owner_id = {owner}")).await;
-    let customer = scalar(app, &format!("SELECT customer_id FROM opportunities WHERE id = {deal}")).await;
+    let owner = app.user_id(owner).await;
+    let deal = app.scalar(&format!("SELECT MIN(o.id) FROM opportunities o JOIN pipeline_stages s ON s.id = o.stage_id WHERE s.won = false AND s.lost = false AND o.owner_id = {owner}")).await;
+    let customer = app.scalar(&format!("SELECT customer_id FROM opportunities WHERE id = {deal}")).await;
     (deal, customer)
 }
 
@@ -430,7 +469,7 @@ async fn quotes_keep_their_revisions_warn_of_changed_prices_and_become_contracts
     };
 
     // Every bad line value is reported at its own field, and nothing is written.
-    let before = scalar(&app, "SELECT COUNT(*) FROM quotes").await;
+    let before = app.scalar("SELECT COUNT(*) FROM quotes").await;
     let mut bad = line("abc", "120");
     bad[2].1 = "0".into();
     let refused = call(bad).await.unwrap_err();
@@ -439,7 +478,7 @@ async fn quotes_keep_their_revisions_warn_of_changed_prices_and_become_contracts
         ("lines.0.unit_price".to_string(), ErrorCode::InvalidAmount),
         ("lines.0.discount".to_string(), ErrorCode::OutOfRange { min: 0, max: 100 }),
     ]);
-    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM quotes").await, before);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM quotes").await, before);
 
     // 10 × ¥1,000.00 less 12.5 % = ¥8,750.00; sent, then accepted: the deal takes the amount.
     let first = call(line("1000", "12.5")).await.unwrap();
@@ -453,7 +492,7 @@ async fn quotes_keep_their_revisions_warn_of_changed_prices_and_become_contracts
     set(first, 1, "sent").await.unwrap();
     assert_eq!(set(first, 1, "accepted").await, Err(AppError::Conflict), "a stale version is refused");
     set(first, 2, "accepted").await.unwrap();
-    assert_eq!(scalar(&app, &format!("SELECT amount_fen FROM opportunities WHERE id = {deal}")).await, 875_000);
+    assert_eq!(app.scalar(&format!("SELECT amount_fen FROM opportunities WHERE id = {deal}")).await, 875_000);
 
     // A revision keeps the accepted one as it was.
     let revised = rep.call::<i64>("pipeline/quote_revise", &[("id", &first.to_string()), ("version", "3")]).await.unwrap();

@@ -8,19 +8,9 @@ use app::error::AppError;
 use common::{fields, Client, TestApp};
 use sea_orm::{ConnectionTrait, Statement};
 
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    let backend = app.db.get_database_backend();
-    let row = app.db.query_one_raw(Statement::from_string(backend, sql.to_string())).await.unwrap().unwrap();
-    row.try_get_by_index::<Option<i64>>(0).unwrap().unwrap_or(0)
-}
-
 async fn execute(app: &TestApp, sql: &str) -> Result<u64, sea_orm::DbErr> {
     let backend = app.db.get_database_backend();
     app.db.execute_raw(Statement::from_string(backend, sql.to_string())).await.map(|r| r.rows_affected())
-}
-
-async fn user_id(app: &TestApp, username: &str) -> i64 {
-    scalar(app, &format!("SELECT id FROM users WHERE username = '{username}'")).await
 }
 
 /// The demo company with deals, quotes, orders and payments.
@@ -36,13 +26,13 @@ async fn company() -> TestApp {
 /// The company's books as sums a merge must leave alone.
 async fn books(app: &TestApp) -> [i64; 7] {
     [
-        scalar(app, "SELECT COUNT(*) FROM sales_orders").await,
-        scalar(app, "SELECT CAST(SUM(amount_fen) AS BIGINT) FROM sales_orders").await,
-        scalar(app, "SELECT COUNT(*) FROM payments").await,
-        scalar(app, "SELECT CAST(SUM(amount_fen) AS BIGINT) FROM payments").await,
-        scalar(app, "SELECT COUNT(*) FROM opportunities").await,
-        scalar(app, "SELECT COUNT(*) FROM quotes").await,
-        scalar(app, "SELECT COUNT(*) FROM follow_ups").await,
+        app.scalar("SELECT COUNT(*) FROM sales_orders").await,
+        app.scalar("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM sales_orders").await,
+        app.scalar("SELECT COUNT(*) FROM payments").await,
+        app.scalar("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM payments").await,
+        app.scalar("SELECT COUNT(*) FROM opportunities").await,
+        app.scalar("SELECT COUNT(*) FROM quotes").await,
+        app.scalar("SELECT COUNT(*) FROM follow_ups").await,
     ]
 }
 
@@ -61,15 +51,15 @@ async fn version_of(client: &Client, id: i64) -> String {
 #[tokio::test]
 async fn merging_two_customers_with_sales_keeps_every_sale_payment_and_deal() {
     let app = company().await;
-    let rep = user_id(&app, "rep").await;
+    let rep = app.user_id("rep").await;
     // Two of rep's customers that both bought and paid.
     let with_orders = |skip: i64| format!("SELECT customer_id FROM sales_orders WHERE owner_id = {rep} AND customer_id IN (SELECT customer_id FROM payments) GROUP BY customer_id ORDER BY customer_id LIMIT 1 OFFSET {skip}");
-    let (keep, gone) = (scalar(&app, &with_orders(0)).await, scalar(&app, &with_orders(1)).await);
+    let (keep, gone) = (app.scalar(&with_orders(0)).await, app.scalar(&with_orders(1)).await);
     assert!(keep > 0 && gone > 0 && keep != gone);
-    let gone_orders = scalar(&app, &format!("SELECT COUNT(*) FROM sales_orders WHERE customer_id = {gone}")).await;
-    let gone_sales = scalar(&app, &format!("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM sales_orders WHERE customer_id = {gone}")).await;
-    let keep_sales = scalar(&app, &format!("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM sales_orders WHERE customer_id = {keep}")).await;
-    let sellers_before = scalar(&app, &format!("SELECT COUNT(DISTINCT owner_id) FROM sales_orders WHERE customer_id IN ({keep}, {gone})")).await;
+    let gone_orders = app.scalar(&format!("SELECT COUNT(*) FROM sales_orders WHERE customer_id = {gone}")).await;
+    let gone_sales = app.scalar(&format!("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM sales_orders WHERE customer_id = {gone}")).await;
+    let keep_sales = app.scalar(&format!("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM sales_orders WHERE customer_id = {keep}")).await;
+    let sellers_before = app.scalar(&format!("SELECT COUNT(DISTINCT owner_id) FROM sales_orders WHERE customer_id IN ({keep}, {gone})")).await;
     let admin = app.signed_in("admin").await;
     let (before, abc_before) = (books(&app).await, abc_total(&admin).await);
 
@@ -80,12 +70,12 @@ async fn merging_two_customers_with_sales_keeps_every_sale_payment_and_deal() {
 
     assert_eq!(books(&app).await, before, "orders, payments, deals, quotes and follow-ups are all still there");
     assert_eq!(abc_total(&admin).await, abc_before, "and every report adds up to the same");
-    assert_eq!(scalar(&app, &format!("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM sales_orders WHERE customer_id = {keep}")).await, keep_sales + gone_sales);
-    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM sales_orders WHERE customer_id = {gone}")).await, 0);
+    assert_eq!(app.scalar(&format!("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM sales_orders WHERE customer_id = {keep}")).await, keep_sales + gone_sales);
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM sales_orders WHERE customer_id = {gone}")).await, 0);
     assert!(gone_orders > 0);
-    assert_eq!(scalar(&app, &format!("SELECT COUNT(DISTINCT owner_id) FROM sales_orders WHERE customer_id = {keep}")).await, sellers_before, "who sold what is kept");
+    assert_eq!(app.scalar(&format!("SELECT COUNT(DISTINCT owner_id) FROM sales_orders WHERE customer_id = {keep}")).await, sellers_before, "who sold what is kept");
     for table in ["opportunities", "quotes", "contracts", "payments", "check_ins", "visit_stops"] {
-        assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM {table} WHERE customer_id = {gone}")).await, 0, "{table} left on the merged customer");
+        assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM {table} WHERE customer_id = {gone}")).await, 0, "{table} left on the merged customer");
     }
 
     // The audit log names both customers as they were, and what moved.
@@ -111,19 +101,20 @@ async fn merging_two_customers_with_sales_keeps_every_sale_payment_and_deal() {
 #[tokio::test]
 async fn a_handover_moves_open_deals_and_their_quotes_and_the_old_rep_cannot_act_on_them() {
     let app = company().await;
-    let (rep, wang) = (user_id(&app, "rep").await, user_id(&app, "wang.fang").await);
+    let (rep, wang) = (app.user_id("rep").await, app.user_id("wang.fang").await);
     let open_deals = format!("SELECT COUNT(*) FROM opportunities o JOIN pipeline_stages s ON s.id = o.stage_id WHERE s.won = false AND s.lost = false AND o.owner_id = {rep} AND o.customer_id IN (SELECT id FROM customers WHERE owner_id = {rep})");
-    let moving = scalar(&app, &open_deals).await;
+    let moving = app.scalar(&open_deals).await;
     assert!(moving > 0);
-    let won_orders = scalar(&app, &format!("SELECT COUNT(*) FROM sales_orders WHERE owner_id = {rep}")).await;
-    let a_sent_quote = scalar(&app, &format!("SELECT MIN(q.id) FROM quotes q JOIN opportunities o ON o.id = q.opportunity_id JOIN pipeline_stages s ON s.id = o.stage_id WHERE s.won = false AND s.lost = false AND q.owner_id = {rep} AND q.status = 'sent'")).await;
-    let deal = scalar(&app, &format!("SELECT MIN(o.id) FROM opportunities o JOIN pipeline_stages s ON s.id = o.stage_id WHERE s.won = false AND s.lost = false AND o.owner_id = {rep}")).await;
+    let won_orders = app.scalar(&format!("SELECT COUNT(*) FROM sales_orders WHERE owner_id = {rep}")).await;
+    let a_sent_quote = app.scalar(&format!("SELECT MIN(q.id) FROM quotes q JOIN opportunities o ON o.id = q.opportunity_id JOIN pipeline_stages s ON s.id = o.stage_id JOIN customers c ON c.id = o.customer_id WHERE c.owner_id = {rep} AND s.won = false AND s.lost = false AND q.owner_id = {rep} AND q.status = 'sent'")).await;
+    // An open deal of a customer the rep owns (a rep may also sell to a customer someone else owns).
+    let deal = app.scalar(&format!("SELECT MIN(o.id) FROM opportunities o JOIN pipeline_stages s ON s.id = o.stage_id JOIN customers c ON c.id = o.customer_id WHERE s.won = false AND s.lost = false AND o.owner_id = {rep} AND c.owner_id = {rep}")).await;
 
     let manager = app.signed_in("manager").await;
     let moved: u64 = manager.call("customers/handover", &[("from", &rep.to_string()), ("to", &wang.to_string())]).await.unwrap();
     assert!(moved > 0);
-    assert_eq!(scalar(&app, &open_deals).await, 0, "no open deal of a handed-over customer stays with the old rep");
-    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM sales_orders WHERE owner_id = {rep}")).await, won_orders, "won orders keep their seller");
+    assert_eq!(app.scalar(&open_deals).await, 0, "no open deal of a handed-over customer stays with the old rep");
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM sales_orders WHERE owner_id = {rep}")).await, won_orders, "won orders keep their seller");
 
     let wang_client = app.signed_in("wang.fang").await;
     let detail: Result<app::pipeline::DealDetail, AppError> = wang_client.call("pipeline/deal", &[("id", &deal.to_string())]).await;
@@ -132,11 +123,11 @@ async fn a_handover_moves_open_deals_and_their_quotes_and_the_old_rep_cannot_act
     let stale: Result<app::pipeline::DealDetail, AppError> = old.call("pipeline/deal", &[("id", &deal.to_string())]).await;
     assert_eq!(stale.unwrap_err(), AppError::NotFound, "the old rep no longer acts on it");
     if a_sent_quote > 0 {
-        assert_eq!(scalar(&app, &format!("SELECT owner_id FROM quotes WHERE id = {a_sent_quote}")).await, wang, "a sent quote goes with its deal");
-        let version = scalar(&app, &format!("SELECT version FROM quotes WHERE id = {a_sent_quote}")).await.to_string();
+        assert_eq!(app.scalar(&format!("SELECT owner_id FROM quotes WHERE id = {a_sent_quote}")).await, wang, "a sent quote goes with its deal");
+        let version = app.scalar(&format!("SELECT version FROM quotes WHERE id = {a_sent_quote}")).await.to_string();
         assert_eq!(old.call::<i64>("pipeline/quote_revise", &[("id", &a_sent_quote.to_string()), ("version", &version)]).await, Err(AppError::NotFound));
     }
-    let audit = scalar(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'customer_reassigned'").await;
+    let audit = app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'customer_reassigned'").await;
     assert_eq!(audit as u64, moved, "every reassignment is in the audit log");
 }
 
@@ -158,13 +149,13 @@ async fn moves_that_name_no_neighbour_go_to_the_top_and_positions_stay_unique_un
     });
     let results = futures::future::join_all(moves).await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
-    let duplicates = scalar(&app, "SELECT COUNT(*) FROM (SELECT stage_id, position FROM opportunities GROUP BY stage_id, position HAVING COUNT(*) > 1) d").await;
+    let duplicates = app.scalar("SELECT COUNT(*) FROM (SELECT stage_id, position FROM opportunities GROUP BY stage_id, position HAVING COUNT(*) > 1) d").await;
     assert_eq!(duplicates, 0, "every column has a total order");
     // Each moved card sits above every card that was there before the burst (the top, as the
     // move request documents for no neighbour), none on another's position.
     let ids = cards.iter().map(|c| c.id.to_string()).collect::<Vec<_>>().join(",");
-    let highest_moved = scalar(&app, &format!("SELECT MAX(position) FROM opportunities WHERE id IN ({ids})")).await;
-    let lowest_stayed = scalar(&app, &format!("SELECT MIN(position) FROM opportunities WHERE stage_id = {target} AND id NOT IN ({ids})")).await;
+    let highest_moved = app.scalar(&format!("SELECT MAX(position) FROM opportunities WHERE id IN ({ids})")).await;
+    let lowest_stayed = app.scalar(&format!("SELECT MIN(position) FROM opportunities WHERE stage_id = {target} AND id NOT IN ({ids})")).await;
     assert!(highest_moved < lowest_stayed, "{highest_moved} vs {lowest_stayed}");
 }
 
@@ -193,7 +184,7 @@ async fn parallel_wrong_passwords_are_counted_and_never_lock_the_owner_out_from_
     // ...while the owner, elsewhere, signs in (slowed down, never refused).
     let (status, body) = attempt("198.51.100.7", app::seed::DEMO_PASSWORD).await;
     assert!(status < 400, "{status} {body}");
-    let failures = scalar(&app, "SELECT COUNT(*) FROM login_attempts WHERE succeeded = false").await;
+    let failures = app.scalar("SELECT COUNT(*) FROM login_attempts WHERE succeeded = false").await;
     assert_eq!(failures, 41, "every attempt counted, the refused ones too");
 }
 

@@ -486,33 +486,52 @@ async fn publish_in_team(db: &impl ConnectionTrait, deal_id: i64, owner_id: i64,
     Ok(())
 }
 
-async fn position_of(db: &impl ConnectionTrait, deal_id: Option<i64>, stage_id: i64) -> AppResult<Option<i64>> {
-    let Some(id) = deal_id else { return Ok(None) };
-    let position = across_owners::<opportunity::Entity>()
-        .select_only()
-        .column(opportunity::Column::Position)
-        .filter(opportunity::Column::Id.eq(id))
+/// The cards of a column other than `moving`, in board order (or its reverse): the one query
+/// every question about a column's order is built on.
+fn column_in_order(stage_id: i64, moving: i64, order: sea_orm::Order) -> Select<opportunity::Entity> {
+    across_owners::<opportunity::Entity>()
         .filter(opportunity::Column::StageId.eq(stage_id))
-        .into_tuple::<i64>()
-        .one(db)
-        .await?;
+        .filter(opportunity::Column::Id.ne(moving))
+        .order_by(opportunity::Column::Position, order.clone())
+        .order_by(opportunity::Column::Id, order)
+}
+
+fn positions(query: Select<opportunity::Entity>) -> sea_orm::Selector<sea_orm::SelectGetableTuple<i64>> {
+    query.select_only().column(opportunity::Column::Position).into_tuple::<i64>()
+}
+
+/// Where a named neighbour sits in the column.
+async fn position_of(db: &impl ConnectionTrait, stage_id: i64, moving: i64, deal_id: i64) -> AppResult<i64> {
+    let position = positions(column_in_order(stage_id, moving, sea_orm::Order::Asc).filter(opportunity::Column::Id.eq(deal_id))).one(db).await?;
     // A neighbour that has left the column meanwhile: the board the mover saw is stale.
-    position.map(Some).ok_or(AppError::Conflict)
+    position.ok_or(AppError::Conflict)
+}
+
+/// The positions a drop lands between. The mover names the card it goes below (or, failing that,
+/// the card it goes above; naming none means the top). The other side is the next card of the
+/// whole column, which may be one the mover cannot see: a rep's board shows only their own cards,
+/// and the drop must land right next to the card they aimed at, not on someone else's.
+async fn landing_gap(db: &impl ConnectionTrait, stage_id: i64, moving: i64, above: Option<i64>, below: Option<i64>) -> AppResult<(Option<i64>, Option<i64>)> {
+    use sea_orm::Order::{Asc, Desc};
+    let column = |order| column_in_order(stage_id, moving, order);
+    Ok(match (above, below) {
+        (Some(above), _) => {
+            let upper = position_of(db, stage_id, moving, above).await?;
+            (Some(upper), positions(column(Asc).filter(opportunity::Column::Position.gt(upper))).one(db).await?)
+        }
+        (None, Some(below)) => {
+            let lower = position_of(db, stage_id, moving, below).await?;
+            (positions(column(Desc).filter(opportunity::Column::Position.lt(lower))).one(db).await?, Some(lower))
+        }
+        (None, None) => (None, positions(column(Asc)).one(db).await?),
+    })
 }
 
 /// Numbers a column afresh (in its current order), leaving out `moving`. Positions are unique per
 /// stage, so the cards first step aside to placeholders far below any position a drop can make.
 async fn renumber_column(db: &impl ConnectionTrait, stage_id: i64, moving: i64) -> AppResult<()> {
-    let ids: Vec<i64> = across_owners::<opportunity::Entity>()
-        .select_only()
-        .column(opportunity::Column::Id)
-        .filter(opportunity::Column::StageId.eq(stage_id))
-        .filter(opportunity::Column::Id.ne(moving))
-        .order_by_asc(opportunity::Column::Position)
-        .order_by_asc(opportunity::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let ids: Vec<i64> =
+        column_in_order(stage_id, moving, sea_orm::Order::Asc).select_only().column(opportunity::Column::Id).into_tuple().all(db).await?;
     let set = |id: i64, position: i64| {
         opportunity::Entity::update_many().col_expr(opportunity::Column::Position, Expr::value(position)).filter(opportunity::Column::Id.eq(id)).exec(db)
     };
@@ -535,68 +554,24 @@ async fn lock_column(db: &impl ConnectionTrait, stage_id: i64) -> AppResult<()> 
     Ok(())
 }
 
-/// The first card of a column other than `moving`.
-async fn first_card(db: &impl ConnectionTrait, stage_id: i64, moving: i64) -> AppResult<Option<i64>> {
-    Ok(across_owners::<opportunity::Entity>()
-        .select_only()
-        .column(opportunity::Column::Id)
-        .filter(opportunity::Column::StageId.eq(stage_id))
-        .filter(opportunity::Column::Id.ne(moving))
-        .order_by_asc(opportunity::Column::Position)
-        .order_by_asc(opportunity::Column::Id)
-        .into_tuple::<i64>()
-        .one(db)
-        .await?)
-}
-
-/// Whether a card other than `moving` already sits at `position` (the board the mover saw
-/// missed a card between the neighbours it named).
-async fn position_taken(db: &impl ConnectionTrait, stage_id: i64, moving: i64, position: i64) -> AppResult<bool> {
-    Ok(across_owners::<opportunity::Entity>()
-        .filter(opportunity::Column::StageId.eq(stage_id))
-        .filter(opportunity::Column::Position.eq(position))
-        .filter(opportunity::Column::Id.ne(moving))
-        .count(db)
-        .await?
-        > 0)
-}
-
-/// Where a card lands between two neighbours of `stage_id`, renumbering the column when the two
-/// are adjacent. A move that names no neighbour goes to the top of the column (as `MoveRequest`
-/// documents: no card above), above the column's current first card. Positions stay unique per
-/// stage (a unique index holds it).
+/// Where a card lands in `stage_id` (see `landing_gap`), renumbering the column when the two
+/// cards around the gap are adjacent. The gap is between two neighbouring cards of the locked
+/// column, so the position is free: positions stay unique per stage (a unique index holds it).
 async fn landing_position(db: &impl ConnectionTrait, stage_id: i64, moving: i64, above: Option<i64>, below: Option<i64>) -> AppResult<i64> {
     lock_column(db, stage_id).await?;
-    let below = match (above, below) {
-        (None, None) => first_card(db, stage_id, moving).await?,
-        _ => below,
-    };
-    let (above_position, below_position) = (position_of(db, above, stage_id).await?, position_of(db, below, stage_id).await?);
-    if let Some(position) = rules::position_between(above_position, below_position) {
-        if !position_taken(db, stage_id, moving, position).await? {
-            return Ok(position);
-        }
+    let (upper, lower) = landing_gap(db, stage_id, moving, above, below).await?;
+    if let Some(position) = rules::position_between(upper, lower) {
+        return Ok(position);
     }
     renumber_column(db, stage_id, moving).await?;
-    let (above_position, below_position) = (position_of(db, above, stage_id).await?, position_of(db, below, stage_id).await?);
-    match rules::position_between(above_position, below_position) {
-        Some(position) if !position_taken(db, stage_id, moving, position).await? => Ok(position),
-        _ => Err(AppError::Conflict),
-    }
+    let (upper, lower) = landing_gap(db, stage_id, moving, above, below).await?;
+    // Renumbered positions are a whole step apart, so there is always room now.
+    rules::position_between(upper, lower).ok_or(AppError::Internal)
 }
 
 /// The position at the top of a column.
 pub(crate) async fn top_position(db: &impl ConnectionTrait, stage_id: i64) -> AppResult<i64> {
-    let top = across_owners::<opportunity::Entity>()
-        .select_only()
-        .column(opportunity::Column::Id)
-        .filter(opportunity::Column::StageId.eq(stage_id))
-        .order_by_asc(opportunity::Column::Position)
-        .order_by_asc(opportunity::Column::Id)
-        .into_tuple::<i64>()
-        .one(db)
-        .await?;
-    landing_position(db, stage_id, 0, None, top).await
+    landing_position(db, stage_id, 0, None, None).await
 }
 
 /// What closing a deal as won or lost needs, checked.

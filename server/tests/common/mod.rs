@@ -107,6 +107,19 @@ impl TestApp {
         client.login(username, app::seed::DEMO_PASSWORD).await.unwrap_or_else(|e| panic!("{username} cannot sign in: {e:?}"));
         client
     }
+
+    /// One number from SQL (NULL reads as 0). PostgreSQL keeps ids and versions as INT4 and
+    /// counts as INT8; SQLite has one integer type.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let backend = self.db.get_database_backend();
+        let row = self.db.query_one_raw(sea_orm::Statement::from_string(backend, sql.to_string())).await.unwrap().unwrap();
+        let value = row.try_get_by_index::<Option<i64>>(0).or_else(|_| row.try_get_by_index::<Option<i32>>(0).map(|v| v.map(i64::from)));
+        value.unwrap_or_else(|e| panic!("{sql}: {e:?}")).unwrap_or(0)
+    }
+
+    pub async fn user_id(&self, username: &str) -> i64 {
+        self.scalar(&format!("SELECT id FROM users WHERE username = '{username}'")).await
+    }
 }
 
 #[derive(Clone)]
