@@ -1,11 +1,18 @@
 //! Small database helpers shared by the services.
 use crate::domain::forms::ErrorCode;
 use crate::error::{AppError, AppResult};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExecResult, QueryFilter, QueryResult, SqlErr, SqliteTransactionMode, Statement, TransactionOptions,
     TransactionSession, TransactionTrait,
 };
+
+/// `column LIKE '%needle%'` with the needle taken literally: a `%`, `_` or `\` that someone types
+/// matches itself, not any text (sea-orm's `contains` passes them on as wildcards).
+pub fn contains_literally(column: impl ColumnTrait, needle: &str) -> Expr {
+    let escaped = needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    column.like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}
 
 /// Writes `changes` only if the row still has `version`, and bumps the version. A changed row is
 /// a `Conflict` (the user reloads and sees what changed), a missing one `NotFound`: never a

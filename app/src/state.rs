@@ -16,11 +16,15 @@ pub struct Settings {
     pub max_customers_per_rep: u32,
     /// Days without a follow-up by the owner after which a customer returns to the pool.
     pub pool_return_days: u32,
+    /// Run the hourly jobs (lead-pool return, ABC classes, alerts) from start-up on. Integration
+    /// tests turn them off: a job starting while a test seeds its data would change what the test
+    /// counts (they call the jobs' functions directly instead).
+    pub scheduled_jobs: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { production: false, secure_cookies: false, trust_proxy: false, max_customers_per_rep: 300, pool_return_days: 30 }
+        Settings { production: false, secure_cookies: false, trust_proxy: false, max_customers_per_rep: 300, pool_return_days: 30, scheduled_jobs: true }
     }
 }
 

@@ -134,7 +134,12 @@ for (const project of PROJECTS) {
       await table.waitFor();
       await press(table.locator('th a', { hasText: '金额' }), project);
       await page.waitForURL(/sort=amount&dir=desc/);
-      await table.waitFor();
+      // The new order arrives after the address changes (the old rows stay until it does).
+      const cells = '[data-testid="deal-table"] tbody tr td.num:nth-child(4)';
+      await page.waitForFunction((selector) => {
+        const fen = [...document.querySelectorAll(selector)].map((cell) => Number(cell.textContent.replace(/[¥,.]/g, '')));
+        return fen.length > 2 && fen.every((value, i) => i === 0 || fen[i - 1] >= value);
+      }, cells, { timeout: 10000 }).catch(() => {});
       const amounts = await table.locator('tbody tr td.num:nth-child(4)').allTextContents();
       const fen = amounts.map((text) => Number(text.replace(/[¥,.]/g, '')));
       assert.ok(fen.length > 2 && fen.every((value, i) => i === 0 || fen[i - 1] >= value), `largest first: ${amounts.slice(0, 5)}`);

@@ -73,6 +73,7 @@ impl Config {
                 trust_proxy: env_flag("JINGXI_TRUST_PROXY"),
                 max_customers_per_rep: env_number("JINGXI_MAX_CUSTOMERS_PER_REP", defaults.max_customers_per_rep)?,
                 pool_return_days: env_number("JINGXI_POOL_RETURN_DAYS", defaults.pool_return_days)?,
+                scheduled_jobs: true,
             },
         })
     }

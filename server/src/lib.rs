@@ -91,12 +91,16 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     let session_store = DbSessionStore::new(state.db.clone());
     let sweeper = session_store.clone();
+    let upload_sweeper = state.db.clone();
     tokio::spawn(async move {
         let mut hourly = tokio::time::interval(Duration::from_secs(3600));
         loop {
             hourly.tick().await;
             if let Err(error) = sweeper.delete_expired().await {
                 tracing::warn!(%error, "could not delete expired sessions");
+            }
+            if let Err(error) = app::imports::sweep_uploads(&upload_sweeper, None, chrono::Utc::now()).await {
+                tracing::warn!(%error, "could not sweep expired uploads");
             }
         }
     });
@@ -123,7 +127,9 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     let auth_layer = AuthManagerLayerBuilder::new(Backend { db: state.db.clone() }, session_layer).build();
 
     let state_secure_cookies = state.settings.secure_cookies;
-    spawn_hourly_jobs(state.clone());
+    if state.settings.scheduled_jobs {
+        spawn_hourly_jobs(state.clone());
+    }
     state.live.spawn_polling(state.db.clone());
     let events_state = state.clone();
     let upload_state = state.clone();

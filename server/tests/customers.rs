@@ -87,6 +87,15 @@ async fn search_finds_customers_by_name_contact_and_phone_and_filters_by_stage()
     let all = list(&rep, &[]).await;
     assert_eq!((all.total, all.rows[0].name.as_str()), (3, "南京长江物流"), "newest first");
     assert_eq!(all.rows[0].stage, LadderStage::Vip);
+    // What a user types is looked for as typed: `%` and `_` are characters, not wildcards.
+    create(&rep, "百分之百_精选%商行", &[]).await.unwrap();
+    for typed in ["%", "_", "%商", "之百_精", "\\"] {
+        let expected: &[&str] = if typed == "\\" { &[] } else { &["百分之百_精选%商行"] };
+        assert_eq!(names(list(&rep, &[("filter[q]", typed)]).await), expected, "search {typed:?}");
+    }
+    // A search pasted a thousand characters long is cut to its first hundred, not sent as is.
+    let long = format!("南京长江物流{}", "x".repeat(1000));
+    assert_eq!(list(&rep, &[("filter[q]", &long)]).await.total, 0);
 }
 
 /// On SQLite searches of two or more characters go through the trigram index, kept by triggers:

@@ -118,6 +118,28 @@ async fn a_manager_dry_runs_a_gbk_file_sees_every_bad_row_then_imports_it_once()
 }
 
 #[tokio::test]
+async fn each_person_keeps_at_most_five_uploads_and_a_day_old_one_is_swept() {
+    let app = TestApp::demo().await;
+    let manager = app.signed_in("manager").await;
+    let other = app.signed_in("liu.yang").await;
+    let theirs = upload(&other, "theirs.csv", "名称\n甲\n".as_bytes().to_vec()).await.unwrap();
+    let mut mine = Vec::new();
+    for n in 0..7 {
+        mine.push(upload(&manager, &format!("file-{n}.csv"), format!("名称\n客户{n}\n").into_bytes()).await.unwrap());
+    }
+    let manager_id = app.user_id("manager").await;
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM import_uploads WHERE user_id = {manager_id}")).await, app::imports::UPLOADS_KEPT_PER_USER as i64);
+    assert_eq!(preview(&manager, mine[0], "customers").await.unwrap_err(), AppError::NotFound, "the oldest made room");
+    assert!(preview(&manager, mine[6], "customers").await.is_ok(), "the newest is kept");
+    assert!(preview(&other, theirs, "customers").await.is_ok(), "someone else's upload is not theirs to lose");
+
+    // The hourly sweep removes what is a day old, everyone's.
+    let swept = app::imports::sweep_uploads(&app.db, None, chrono::Utc::now() + chrono::Duration::hours(25)).await.unwrap();
+    assert_eq!(swept, app::imports::UPLOADS_KEPT_PER_USER + 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM import_uploads").await, 0);
+}
+
+#[tokio::test]
 async fn mapping_mistakes_and_unreadable_files_are_reported_at_their_field() {
     let app = TestApp::demo().await;
     let manager = app.signed_in("manager").await;

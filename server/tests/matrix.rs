@@ -196,3 +196,107 @@ async fn bad_input_to_any_server_function_never_gets_a_500() {
         assert!(caller.me().await.is_some(), "still signed in and answered");
     }
 }
+
+/// The records of one team (`rep`'s, 上海一组) as they stand: a call that changed any of them bumps
+/// a version or a count.
+async fn team_books(app: &TestApp, team_owners: &str) -> Vec<i64> {
+    let mut books = Vec::new();
+    for table in ["customers", "opportunities", "quotes", "contracts", "sales_orders"] {
+        books.push(app.scalar(&format!("SELECT COUNT(*) FROM {table} WHERE owner_id IN ({team_owners})")).await);
+        books.push(app.scalar(&format!("SELECT CAST(SUM(version) AS BIGINT) FROM {table} WHERE owner_id IN ({team_owners})")).await);
+    }
+    for table in ["payments", "follow_ups", "contacts"] {
+        books.push(app.scalar(&format!("SELECT COUNT(*) FROM {table} WHERE customer_id IN (SELECT id FROM customers WHERE owner_id IN ({team_owners}))")).await);
+    }
+    books
+}
+
+async fn post_for_body(client: &Client, endpoint: &str, form: &[(&str, String)]) -> (u16, String) {
+    let request = client.http.post(format!("{}/api/{endpoint}", client.base)).form(form).timeout(std::time::Duration::from_secs(20));
+    let response = request.send().await.unwrap_or_else(|error| panic!("{endpoint} did not answer: {error}"));
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
+}
+
+/// People outside a team — a rep and the manager of another team, and the director of another
+/// department — call every server function with that team's record ids (and with none: the lists
+/// and reports). No answer names one of the team's customers, no call changes one of its
+/// records, and none gets a 500.
+#[tokio::test]
+async fn no_server_function_shows_or_changes_another_teams_records() {
+    let app = TestApp::demo().await;
+    let now = chrono::Utc::now();
+    app::seed_customers::seed_customers(&app.db, now, 120, 2).await.unwrap();
+    app::seed_pipeline::seed_pipeline(&app.db, now, app::seed_pipeline::DealPlan { open: 200, lost: 20, history: true }).await.unwrap();
+    let admin = app.signed_in("admin").await;
+    let south: i64 = admin.call("org/create_department", &[("name", "华南销售部")]).await.unwrap();
+    let south = south.to_string();
+    let form = [("form[username]", "south.director"), ("form[display_name]", "华南总监"), ("form[role]", "director"), ("form[department_id]", south.as_str()), ("form[password]", "password123")];
+    admin.call::<i64>("org/save_user", &form).await.unwrap();
+    let outsiders = [app.signed_in("sun.li").await, app.signed_in("liu.yang").await, {
+        let client = app.client();
+        client.login("south.director", "password123").await.unwrap();
+        client
+    }];
+
+    let team_owners = "SELECT id FROM users WHERE team_id = (SELECT team_id FROM users WHERE username = 'rep')";
+    // The team's customers whose names no other customer shares, and with whom nobody outside
+    // the team sells (someone else's deal shows its customer's name to its owner): seeing one is
+    // a leak.
+    let backend = sea_orm::ConnectionTrait::get_database_backend(&app.db);
+    let sold_by_others: String = ["opportunities", "quotes", "contracts", "sales_orders"]
+        .iter()
+        .map(|table| format!(" AND id NOT IN (SELECT customer_id FROM {table} WHERE owner_id NOT IN ({team_owners}))"))
+        .collect();
+    let sql = format!("SELECT name FROM customers WHERE owner_id IN ({team_owners}){sold_by_others} AND name IN (SELECT name FROM customers GROUP BY name HAVING COUNT(*) = 1)");
+    let rows = sea_orm::ConnectionTrait::query_all_raw(&app.db, sea_orm::Statement::from_string(backend, sql)).await.unwrap();
+    let secrets: Vec<String> = rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
+    assert!(secrets.len() > 20, "the team owns customers to look for");
+    let rep = app.user_id("rep").await;
+    let mut ids = Vec::new();
+    for sql in [
+        format!("SELECT MIN(id) FROM customers WHERE owner_id = {rep}"),
+        format!("SELECT MIN(id) FROM opportunities WHERE owner_id = {rep}"),
+        format!("SELECT MIN(id) FROM quotes WHERE owner_id = {rep}"),
+        format!("SELECT MIN(id) FROM contracts WHERE owner_id = {rep}"),
+        format!("SELECT MIN(id) FROM sales_orders WHERE owner_id = {rep}"),
+        format!("SELECT MIN(id) FROM follow_ups WHERE customer_id IN (SELECT id FROM customers WHERE owner_id = {rep})"),
+        format!("SELECT MIN(id) FROM contacts WHERE customer_id IN (SELECT id FROM customers WHERE owner_id = {rep})"),
+    ] {
+        let id = app.scalar(&sql).await;
+        if id > 0 {
+            ids.push(id.to_string());
+        }
+    }
+    assert!(ids.len() >= 5, "the team has customers, deals, quotes and orders: {ids:?}");
+    let id_names = ["id", "customer_id", "deal_id", "opportunity_id", "quote_id", "order_id", "rep", "user", "request[id]", "form[id]", "form[customer_id]", "form[keep_id]", "form[merge_id]", "form[deal_id]", "form[opportunity_id]"];
+    let mut forms: Vec<Vec<(&str, String)>> = vec![Vec::new()];
+    for id in &ids {
+        let mut form: Vec<(&str, String)> = id_names.iter().map(|n| (*n, id.clone())).collect();
+        form.extend([("version", "1".to_string()), ("request[version]", "1".to_string()), ("form[version]", "1".to_string())]);
+        forms.push(form);
+    }
+
+    let before = team_books(&app, team_owners).await;
+    let mut calls = 0;
+    for (endpoint, _) in ENDPOINTS {
+        if matches!(*endpoint, "logout" | "account/sign_out_others" | "account/password" | "login") {
+            continue;
+        }
+        for outsider in &outsiders {
+            for form in &forms {
+                let (status, body) = post_for_body(outsider, endpoint, form).await;
+                assert!(status < 500, "{endpoint} answered {status}");
+                if let Some(secret) = secrets.iter().find(|s| body.contains(s.as_str())) {
+                    panic!("{endpoint} showed another team's customer {secret} ({status}, form {:?})", form.first());
+                }
+                calls += 1;
+            }
+        }
+    }
+    assert!(calls > 1_000, "{calls} calls");
+    assert_eq!(team_books(&app, team_owners).await, before, "no call changed the team's records");
+    for outsider in &outsiders {
+        assert!(outsider.me().await.is_some());
+    }
+}

@@ -212,3 +212,76 @@ async fn an_admin_deactivates_a_team_which_then_cannot_be_picked() {
     assert_eq!(fields(&error), [("team_id".to_string(), ErrorCode::UnknownChoice)]);
     assert_eq!(toggle(&admin, "true", now.version).await, Ok(()));
 }
+
+/// Customers one person owns, and their open deals.
+async fn book_of(app: &TestApp, user: i64) -> (i64, i64) {
+    let customers = app.scalar(&format!("SELECT COUNT(*) FROM customers WHERE owner_id = {user}")).await;
+    let open_deals = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM opportunities o JOIN pipeline_stages s ON s.id = o.stage_id JOIN customers c ON c.id = o.customer_id WHERE s.won = false AND s.lost = false AND o.owner_id = {user} AND c.owner_id = {user}"
+        ))
+        .await;
+    (customers, open_deals)
+}
+
+async fn deactivate(app: &TestApp, username: &str, successor: Option<&str>) -> Result<(), AppError> {
+    let row = overview(app).await.users.into_iter().find(|u| u.username == username).unwrap();
+    let (id, version) = (row.id.to_string(), row.version.to_string());
+    let mut form = vec![("id", id.as_str()), ("active", "false"), ("version", version.as_str())];
+    if let Some(successor) = successor {
+        form.push(("successor", successor));
+    }
+    app.signed_in("admin").await.call("org/set_user_active", &form).await
+}
+
+#[tokio::test]
+async fn deactivating_someone_who_owns_customers_asks_for_a_successor_who_takes_everything() {
+    let app = TestApp::demo().await;
+    app::seed_customers::seed_customers(&app.db, chrono::Utc::now(), 120, 2).await.unwrap();
+    app::seed_pipeline::seed_pipeline(&app.db, chrono::Utc::now(), app::seed_pipeline::DealPlan { open: 200, lost: 20, history: true }).await.unwrap();
+    let (rep, wang, li) = (app.user_id("rep").await, app.user_id("wang.fang").await, app.user_id("li.na").await);
+    let (customers, open_deals) = book_of(&app, rep).await;
+    assert!(customers > 0 && open_deals > 0, "the rep owns customers with open deals");
+    let row = overview(&app).await.users.into_iter().find(|u| u.id == rep).unwrap();
+    assert_eq!(row.customers as i64, customers, "the settings list shows what each person owns");
+
+    // No successor: refused at the field, nothing changes, the rep can still sign in.
+    let refused = deactivate(&app, "rep", None).await.unwrap_err();
+    assert_eq!(fields(&refused), [("successor".to_string(), ErrorCode::SuccessorRequired { customers: customers as u64 })]);
+    for bad in ["", "me", "0", "-3", "99999999", &rep.to_string()] {
+        let refused = deactivate(&app, "rep", Some(bad)).await.unwrap_err();
+        let expected = if bad.is_empty() { ErrorCode::SuccessorRequired { customers: customers as u64 } } else { ErrorCode::UnknownChoice };
+        assert_eq!(fields(&refused), [("successor".to_string(), expected)], "successor {bad:?}");
+    }
+    assert!(app.signed_in("rep").await.me().await.is_some(), "a refused deactivation leaves the account open");
+    assert_eq!(book_of(&app, rep).await, (customers, open_deals));
+
+    // A successor takes every customer with its open deals; orders keep their seller.
+    let orders = app.scalar(&format!("SELECT COUNT(*) FROM sales_orders WHERE owner_id = {rep}")).await;
+    let wang_before = book_of(&app, wang).await;
+    deactivate(&app, "rep", Some(&wang.to_string())).await.unwrap();
+    assert_eq!(book_of(&app, rep).await, (0, 0));
+    assert_eq!(book_of(&app, wang).await, (wang_before.0 + customers, wang_before.1 + open_deals));
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM sales_orders WHERE owner_id = {rep}")).await, orders);
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM users WHERE id = {rep} AND active = true")).await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'customer_reassigned'").await, customers);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'user_deactivated'").await, 1);
+
+    // Someone else to the lead pool: the customers wait there, and whoever claims one takes its
+    // open deals too.
+    let (li_customers, li_deals) = book_of(&app, li).await;
+    assert!(li_customers > 0 && li_deals > 0);
+    deactivate(&app, "li.na", Some("pool")).await.unwrap();
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM customers WHERE owner_id = {li}")).await, 0);
+    let claimed = app
+        .scalar(&format!(
+            "SELECT MIN(c.id) FROM customers c JOIN opportunities o ON o.customer_id = c.id JOIN pipeline_stages s ON s.id = o.stage_id WHERE c.owner_id IS NULL AND s.won = false AND s.lost = false AND o.owner_id = {li}"
+        ))
+        .await;
+    assert!(claimed > 0, "a pooled customer with an open deal of the person who left");
+    let zhou = app.user_id("zhou.jie").await;
+    app.signed_in("zhou.jie").await.call::<()>("customers/claim", &[("id", &claimed.to_string())]).await.unwrap();
+    let left_behind = app.scalar(&format!("SELECT COUNT(*) FROM opportunities o JOIN pipeline_stages s ON s.id = o.stage_id WHERE o.customer_id = {claimed} AND s.won = false AND s.lost = false AND o.owner_id <> {zhou}")).await;
+    assert_eq!(left_behind, 0, "the claimed customer's open deals follow it");
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM customer_events WHERE customer_id = {claimed} AND kind = 'left_to_pool'")).await, 1);
+}

@@ -55,7 +55,7 @@ const INDEX_CANDIDATE_LIMIT: i64 = 25_000;
 /// from the index is tested row by row instead. The `LIKE` keeps the exact meaning, and alone
 /// serves one-character needles and PostgreSQL (with its pg_trgm index).
 pub(crate) async fn search_text_matches(db: &impl ConnectionTrait, needle: &str) -> AppResult<Condition> {
-    let like = Condition::all().add(customer::Column::SearchText.contains(needle));
+    let like = Condition::all().add(crate::db::contains_literally(customer::Column::SearchText, needle));
     if db.get_database_backend() != DbBackend::Sqlite {
         return Ok(like);
     }
@@ -206,7 +206,7 @@ fn filtered_with(actor: &Actor, filter: &CustomerFilter, search: Option<&Custome
         }
     }
     if !filter.tag.trim().is_empty() {
-        select = select.filter(customer::Column::Tags.contains(filter.tag.trim()));
+        select = select.filter(crate::db::contains_literally(customer::Column::Tags, filter.tag.trim()));
     }
     if let Ok(days) = filter.quiet_days.trim().parse::<u32>() {
         let cutoff = now - chrono::Duration::days(i64::from(days));
@@ -1063,6 +1063,8 @@ pub async fn claim(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor
         // Someone claimed it first, or it is not in the pool.
         return Err(AppError::Conflict);
     }
+    // Open deals, quotes and contracts left with the former owner follow the customer.
+    super::records::hand_open_work(&txn, &[id], actor.user.id).await?;
     record_event(&txn, id, Some(actor.user.id), "claimed", actor.user.display_name.clone()).await?;
     txn.commit().await?;
     Ok(())
@@ -1131,6 +1133,31 @@ pub async fn handover_all(db: &(impl ConnectionTrait + TransactionTrait), actor:
         .map(|c| c.id)
         .collect();
     reassign(db, actor, &ids, to_user_ids).await
+}
+
+/// Returns every customer of `from_user_id` to the lead pool (someone leaving whose customers
+/// nobody takes over yet). Their open work follows whoever claims or is assigned each customer.
+pub async fn return_all_to_pool(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, from_user_id: i64) -> AppResult<u64> {
+    actor.require(&Role::LEADERS)?;
+    let owned = visible::<customer::Entity>(&actor.scope()).filter(customer::Column::OwnerId.eq(from_user_id)).order_by_asc(customer::Column::Id).all(db).await?;
+    let from = names_of(db, [from_user_id]).await?.remove(&from_user_id).unwrap_or_default();
+    let now = chrono::Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    for c in &owned {
+        change_owner(None, now).col_expr(customer::Column::UpdatedAt, Expr::value(now)).filter(customer::Column::Id.eq(c.id)).exec(&txn).await?;
+        crate::audit::record(
+            &txn,
+            actor,
+            crate::audit::Action::CustomerReassigned,
+            crate::audit::Subject::Customer(c.id),
+            serde_json::json!({ "owner_id": c.owner_id }),
+            serde_json::json!({ "owner_id": null }),
+        )
+        .await?;
+        record_event(&txn, c.id, Some(actor.user.id), "left_to_pool", from.clone()).await?;
+    }
+    txn.commit().await?;
+    Ok(owned.len() as u64)
 }
 
 /// The scheduled job: customers whose owner logged no follow-up for `days` days go back to the

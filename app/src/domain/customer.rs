@@ -131,9 +131,15 @@ pub fn search_text(name: &str, short_name: &str, initials: &str, phone: &str, co
     parts.join("\n")
 }
 
+/// The longest search looked for: a longer one (pasted by mistake or sent to load the server)
+/// is cut to its first this many characters.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
 /// What to look for in `search_text`: a phone number typed with spaces or dashes becomes its
-/// digits; anything else is trimmed and lower-cased. None for an empty search.
+/// digits; anything else is trimmed and lower-cased. None for an empty search. At most
+/// `MAX_SEARCH_CHARS` characters.
 pub fn search_needle(query: &str) -> Option<String> {
+    let query: String = query.trim().chars().take(MAX_SEARCH_CHARS).collect();
     let query = query.trim();
     if query.is_empty() {
         return None;
@@ -353,6 +359,7 @@ mod tests {
         assert!(text.contains(&search_needle("138 0013").unwrap()));
         assert!(text.contains(&search_needle("wang").unwrap()));
         assert_eq!(search_needle("  "), None);
+        assert_eq!(search_needle(&"长".repeat(500)).unwrap().chars().count(), MAX_SEARCH_CHARS);
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub enum ErrorCode {
     InvalidDate,
     /// The rep already holds the most customers allowed.
     CustomerCap { max: u32 },
+    /// A person who still owns customers is deactivated only with a successor for them (another
+    /// person, or the lead pool): customers belong to the company, not to whoever leaves.
+    SuccessorRequired { customers: u64 },
     InvalidEmail,
     /// Two references that must differ point at the same record (merging a customer into itself).
     SameRecord,

@@ -167,7 +167,7 @@ mod progress {
 }
 
 #[cfg(feature = "ssr")]
-pub use upload_route::upload;
+pub use upload_route::{sweep_uploads, upload, UPLOADS_KEPT_PER_USER};
 
 #[cfg(feature = "ssr")]
 mod upload_route {
@@ -178,10 +178,38 @@ mod upload_route {
     use axum::extract::Multipart;
     use axum::response::{IntoResponse, Redirect, Response};
     use http::StatusCode;
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-    /// Uploads older than this are swept when the same user uploads again.
+    /// Uploads older than this are swept (hourly, and when the same user uploads again).
     const UPLOAD_KEPT_HOURS: i64 = 24;
+    /// Uploads kept per person: an upload is a file waiting for its import, not storage, so a new
+    /// one beyond this replaces that person's oldest (at most this × `UPLOAD_LIMIT_BYTES` each).
+    pub const UPLOADS_KEPT_PER_USER: u64 = 5;
+
+    /// Deletes uploads older than a day (of `user`, or everyone's) and, for `user`, all but the
+    /// newest `UPLOADS_KEPT_PER_USER`.
+    pub async fn sweep_uploads(db: &impl ConnectionTrait, user: Option<i64>, now: chrono::DateTime<chrono::Utc>) -> Result<u64, DbErr> {
+        let mut expired = import_upload::Entity::delete_many().filter(import_upload::Column::CreatedAt.lt(now - chrono::Duration::hours(UPLOAD_KEPT_HOURS)));
+        if let Some(user) = user {
+            expired = expired.filter(import_upload::Column::UserId.eq(user));
+        }
+        let mut swept = expired.exec(db).await?.rows_affected;
+        if let Some(user) = user {
+            let newest_first: Vec<i64> = import_upload::Entity::find()
+                .select_only()
+                .column(import_upload::Column::Id)
+                .filter(import_upload::Column::UserId.eq(user))
+                .order_by_desc(import_upload::Column::Id)
+                .into_tuple()
+                .all(db)
+                .await?;
+            let beyond: Vec<i64> = newest_first.into_iter().skip(UPLOADS_KEPT_PER_USER as usize).collect();
+            if !beyond.is_empty() {
+                swept += import_upload::Entity::delete_many().filter(import_upload::Column::Id.is_in(beyond)).exec(db).await?.rows_affected;
+            }
+        }
+        Ok(swept)
+    }
 
     /// `POST /api/imports/upload` (multipart, field `file`): keeps the file for the mapping step
     /// and redirects there. A plain form post, so it works before the page is hydrated.
@@ -213,19 +241,16 @@ mod upload_route {
             return Redirect::to("/import?error=empty").into_response();
         };
         let now = chrono::Utc::now();
-        let swept = import_upload::Entity::delete_many()
-            .filter(import_upload::Column::UserId.eq(actor.user.id))
-            .filter(import_upload::Column::CreatedAt.lt(now - chrono::Duration::hours(UPLOAD_KEPT_HOURS)))
-            .exec(&state.db)
-            .await;
-        if let Err(error) = swept {
-            tracing::warn!(%error, "could not sweep old uploads");
-        }
         let saved = import_upload::ActiveModel { user_id: Set(actor.user.id), file_name: Set(file_name), content: Set(content.to_vec()), created_at: Set(now), ..Default::default() }
             .insert(&state.db)
             .await;
         match saved {
-            Ok(upload) => Redirect::to(&format!("/import/{}", upload.id)).into_response(),
+            Ok(upload) => {
+                if let Err(error) = sweep_uploads(&state.db, Some(actor.user.id), now).await {
+                    tracing::warn!(%error, "could not sweep old uploads");
+                }
+                Redirect::to(&format!("/import/{}", upload.id)).into_response()
+            }
             Err(error) => {
                 tracing::error!(%error, "could not store an upload");
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()

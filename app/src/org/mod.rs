@@ -38,6 +38,9 @@ pub struct UserRow {
     pub department_id: Option<i64>,
     pub active: bool,
     pub version: i32,
+    /// Customers this person owns.
+    #[serde(default)]
+    pub customers: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -104,6 +104,8 @@ fn UsersTable(users: Vec<UserRow>, set_active: ServerAction<SetUserActive>) -> i
     let i18n = use_i18n();
     let me = expect_context::<CurrentUser>().id;
     let error = action_error(set_active);
+    // Who may take over a leaving person's customers: everyone still active.
+    let people: Vec<(i64, String)> = users.iter().filter(|u| u.active).map(|u| (u.id, u.display_name.clone())).collect();
     view! {
         <FormMessage error />
         <div class="table-wrap">
@@ -131,8 +133,12 @@ fn UsersTable(users: Vec<UserRow>, set_active: ServerAction<SetUserActive>) -> i
                                 <td><StatusBadge active /></td>
                                 <td class="row-actions">
                                     <a class="button small" href=format!("/settings?user={}#user-form", user.id)>{tr(|t| t.edit)}</a>
-                                    {(user.id != me).then(|| view! {
-                                        <ActiveToggle action=Toggle::User(set_active) id=user.id active version=user.version label=user.username />
+                                    {(user.id != me).then(|| {
+                                        let successors = (active && user.customers > 0)
+                                            .then(|| people.iter().filter(|(id, _)| *id != user.id).cloned().collect::<Vec<_>>());
+                                        view! {
+                                            <ActiveToggle action=Toggle::User(set_active) id=user.id active version=user.version label=user.username successors />
+                                        }
                                     })}
                                 </td>
                             </tr>
@@ -157,13 +163,21 @@ enum Toggle {
     Team(ServerAction<SetTeamActive>),
 }
 
+/// `successors`: for a person who owns customers, who may take them over (the form then asks).
 #[component]
-fn ActiveToggle(action: Toggle, id: i64, active: bool, version: i32, label: String) -> impl IntoView {
+fn ActiveToggle(action: Toggle, id: i64, active: bool, version: i32, label: String, #[prop(optional_no_strip)] successors: Option<Vec<(i64, String)>>) -> impl IntoView {
     let i18n = use_i18n();
     let fields = move || view! {
         <input type="hidden" name="id" value=id />
         <input type="hidden" name="active" value=(!active).to_string() />
         <input type="hidden" name="version" value=version />
+        {successors.clone().map(|people| view! {
+            <select name="successor" class="small" aria-label=move || i18n.t().successor data-testid=format!("successor-{id}")>
+                <option value="">{move || format!("{}…", i18n.t().successor)}</option>
+                <option value="pool">{move || i18n.t().successor_pool}</option>
+                {people.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+            </select>
+        })}
         <button type="submit" class="button small subtle" data-label=label.clone()>
             {move || if active { i18n.t().deactivate } else { i18n.t().reactivate }}
         </button>
@@ -198,6 +212,7 @@ fn UserFormPanel(org: OrgOverview, user: Option<UserRow>, action: ServerAction<S
         department_id: None,
         active: true,
         version: 0,
+        customers: 0,
     });
     let teams: Vec<(i64, String)> = org.teams.iter().filter(|t| t.active || Some(t.id) == user.team_id).map(|t| (t.id, t.name.clone())).collect();
     let departments: Vec<(i64, String)> = org.departments.iter().map(|d| (d.id, d.name.clone())).collect();

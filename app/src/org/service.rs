@@ -1,17 +1,18 @@
 //! Organisation administration. Everything here except `visible_people` is for admins only.
 use super::{DepartmentRow, OrgOverview, PersonRow, TeamForm, TeamRow, UserForm, UserRow};
-use crate::auth::scope::visible;
+use crate::auth::scope::{across_owners, visible};
 use crate::auth::service::{hash_password, Actor};
 use crate::auth::session_store::DbSessionStore;
 use crate::db::{taken_or_internal, update_versioned};
 use crate::domain::forms::{self, Checks, ErrorCode};
 use crate::domain::visibility::Role;
-use crate::entities::{department, team, user};
+use crate::entities::{customer, department, team, user};
 use crate::error::{AppError, AppResult};
 use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 use std::collections::HashMap;
 
@@ -33,6 +34,20 @@ pub async fn overview(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Org
     for department_id in teams.iter().filter_map(|t| t.department_id) {
         *teams_per_department.entry(department_id).or_default() += 1;
     }
+
+    // How many customers each person owns: deactivating one who owns any asks for a successor.
+    let owned: HashMap<i64, u64> = across_owners::<customer::Entity>()
+        .select_only()
+        .column(customer::Column::OwnerId)
+        .column_as(Expr::col(customer::Column::Id).count(), "owned")
+        .filter(customer::Column::OwnerId.is_not_null())
+        .group_by(customer::Column::OwnerId)
+        .into_tuple::<(i64, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(owner, count)| (owner, u64::try_from(count).unwrap_or(0)))
+        .collect();
 
     Ok(OrgOverview {
         departments: departments
@@ -65,6 +80,7 @@ pub async fn overview(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Org
                 department_id: u.department_id,
                 active: u.active,
                 version: u.version,
+                customers: owned.get(&u.id).copied().unwrap_or(0),
             })
             .collect(),
     })
@@ -242,16 +258,56 @@ pub async fn save_user(db: &(impl ConnectionTrait + TransactionTrait), actor: &A
     }
 }
 
-pub async fn set_user_active(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, id: i64, active: bool, version: i32) -> AppResult<()> {
+/// Who takes over the customers of someone deactivated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Successor {
+    Pool,
+    Person(i64),
+}
+
+/// The form's `successor`: empty (none chosen), `pool`, or a person's id.
+fn parse_successor(value: Option<&str>, leaving: i64) -> AppResult<Option<Successor>> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some("pool") => Ok(Some(Successor::Pool)),
+        Some(other) => match other.parse::<i64>() {
+            Ok(id) if id > 0 && id != leaving => Ok(Some(Successor::Person(id))),
+            _ => Err(AppError::field("successor", ErrorCode::UnknownChoice)),
+        },
+    }
+}
+
+/// Activates or deactivates an account. Deactivating someone who still owns customers needs a
+/// successor (a person, who also takes their open deals, quotes and contracts, or the lead pool);
+/// the move and the deactivation happen together or not at all.
+pub async fn set_user_active(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, id: i64, active: bool, version: i32, successor: Option<&str>) -> AppResult<()> {
     actor.require(&[Role::Admin])?;
     if id == actor.user.id && !active {
         return Err(AppError::field("active", ErrorCode::OwnAccount));
+    }
+    let successor = if active { None } else { parse_successor(successor, id)? };
+    let owned = across_owners::<customer::Entity>().filter(customer::Column::OwnerId.eq(id)).count(db).await?;
+    if !active && owned > 0 && successor.is_none() {
+        return Err(AppError::field("successor", ErrorCode::SuccessorRequired { customers: owned }));
     }
     let changes = user::ActiveModel { active: Set(active), updated_at: Set(Utc::now()), ..Default::default() };
     let txn = crate::db::begin_write(db).await?;
     update_versioned::<user::Entity>(&txn, changes, (user::Column::Id, id), (user::Column::Version, version), "active").await?;
     if !active {
         DbSessionStore::delete_for_user(&txn, id).await?;
+        let handed = match successor {
+            Some(Successor::Person(to)) => {
+                let to = [to];
+                txn.nest(|t| crate::customers::service::handover_all(t, actor, id, &to)).await
+            }
+            Some(Successor::Pool) => txn.nest(|t| crate::customers::service::return_all_to_pool(t, actor, id)).await,
+            None => Ok(0),
+        };
+        // The successor is checked by the handover (an active person the admin sees).
+        handed.map_err(|error| match error {
+            AppError::Validation(_) => AppError::field("successor", ErrorCode::UnknownChoice),
+            other => other,
+        })?;
     }
     crate::audit::record(&txn, actor, crate::audit::Action::UserDeactivated, crate::audit::Subject::User(id), serde_json::json!({ "active": !active }), serde_json::json!({ "active": active })).await?;
     txn.commit().await?;

@@ -155,7 +155,7 @@ fn filtered(actor: &Actor, pipeline_id: i64, filter: &CheckedFilter, search: Opt
     }
     if let Some(CustomerSearch { needle, matches }) = search {
         let customers = Query::select().column(customer::Column::Id).from(customer::Entity).cond_where(matches).to_owned();
-        select = select.filter(Condition::any().add(opportunity::Column::Title.contains(needle.as_str())).add(opportunity::Column::CustomerId.in_subquery(customers)));
+        select = select.filter(Condition::any().add(crate::db::contains_literally(opportunity::Column::Title, &needle)).add(opportunity::Column::CustomerId.in_subquery(customers)));
     }
     select
 }

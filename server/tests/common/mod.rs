@@ -84,6 +84,8 @@ impl TestApp {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             let options = leptos::config::LeptosOptions::builder().output_name("jingxi").site_addr(addr).build();
+            // The hourly jobs would race the test's own seeding (tests call the jobs directly).
+            let settings = Settings { scheduled_jobs: false, ..settings };
             let state = AppState { db: db.clone(), settings: Arc::new(settings), live: Default::default(), company: Default::default(), analyses: Default::default() };
             let router = jingxi::router(state, options);
             ready.send((format!("http://{addr}"), db)).ok();
