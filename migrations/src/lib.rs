@@ -20,6 +20,10 @@ mod m20261205_000015_customer_search_fts;
 mod m20261206_000016_sales_data_version;
 mod m20261207_000017_orders_by_customer_cover;
 mod m20261208_000018_trust;
+mod m20261209_000019_restrict_deletes;
+
+/// Foreign keys that no longer cascade: (table, column, parent).
+pub use m20261209_000019_restrict_deletes::RESTRICTED as RESTRICTED_FOREIGN_KEYS;
 
 pub struct Migrator;
 
@@ -45,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000016_sales_data_version::Migration),
             Box::new(m20261207_000017_orders_by_customer_cover::Migration),
             Box::new(m20261208_000018_trust::Migration),
+            Box::new(m20261209_000019_restrict_deletes::Migration),
         ]
     }
 }

@@ -578,6 +578,18 @@ async fn admins_edit_stages_and_products_and_a_stage_in_use_stays() {
     let board = board(&admin, &[]).await.unwrap();
     assert!(board.columns.iter().any(|c| c.stage.id == added && c.stage.name == "技术评审"));
     admin.call::<()>("pipeline/stage_delete", &[("id", &added.to_string())]).await.unwrap();
+    // A stage a deal has passed through keeps its history: the funnel review reads it.
+    let passed = admin.call::<i64>("pipeline/stage_save", &[("form[pipeline_id]", &pipeline), ("form[name]", "样品确认"), ("form[probability]", "60")]).await.unwrap();
+    let card = board.columns.iter().find(|c| !c.stage.closed() && !c.cards.is_empty()).map(|c| (c.stage.id, c.cards[0].clone())).unwrap();
+    let there = move_card(&admin, to_top(&card.1, passed)).await.unwrap();
+    move_card(&admin, to_top(&there, card.0)).await.unwrap();
+    let history = app.scalar("SELECT COUNT(*) FROM stage_history").await;
+    let refused = admin.call::<()>("pipeline/stage_delete", &[("id", &passed.to_string())]).await.unwrap_err();
+    assert_eq!(fields(&refused), vec![("stage".to_string(), ErrorCode::StageHasHistory { moves: 1 })]);
+    let backend = app.db.get_database_backend();
+    let direct = app.db.execute_raw(Statement::from_string(backend, format!("DELETE FROM pipeline_stages WHERE id = {passed}"))).await;
+    assert!(direct.is_err(), "the database refuses it too: the history does not cascade away");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM stage_history").await, history);
 
     // Renaming a built-in stage to its own label keeps it translated; a real rename sticks.
     let first = &after.stages[0].stage;

@@ -248,3 +248,97 @@ async fn errors_answer_with_the_status_that_says_what_happened() {
     assert_eq!(json["error"], "validation");
     assert_eq!(json["fields"][0]["field"], "from");
 }
+
+/// Row counts and id sums of every table the restricting migration rebuilds, the money, the board
+/// order, and (SQLite) the schema's objects and `AUTOINCREMENT` counters: what a rebuild must keep.
+async fn fingerprint(db: &sea_orm::DatabaseConnection) -> Vec<(String, i64)> {
+    let backend = db.get_database_backend();
+    let mut queries: Vec<String> = Vec::new();
+    let mut tables: Vec<&str> = migrations::RESTRICTED_FOREIGN_KEYS.iter().map(|(t, _, _)| *t).collect();
+    tables.extend(["customers", "users", "order_lines", "pipeline_stages", "audit_log"]);
+    tables.sort_unstable();
+    tables.dedup();
+    for table in tables {
+        queries.push(format!("SELECT COUNT(*) FROM {table}"));
+        queries.push(format!("SELECT CAST(COALESCE(SUM(id), 0) AS BIGINT) FROM {table}"));
+    }
+    for (table, column) in [("sales_orders", "amount_fen"), ("payments", "amount_fen"), ("opportunities", "position"), ("opportunities", "stage_id"), ("follow_ups", "author_id")] {
+        queries.push(format!("SELECT CAST(COALESCE(SUM({column}), 0) AS BIGINT) FROM {table}"));
+    }
+    if backend == sea_orm::DatabaseBackend::Sqlite {
+        queries.push("SELECT COUNT(*) FROM sqlite_master WHERE type IN ('index', 'trigger', 'view')".into());
+        queries.push("SELECT CAST(SUM(seq) AS BIGINT) FROM sqlite_sequence".into());
+    } else {
+        queries.push("SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema()".into());
+        queries.push("SELECT COUNT(*) FROM pg_trigger WHERE NOT tgisinternal".into());
+    }
+    let mut out = Vec::new();
+    for sql in queries {
+        let row = db.query_one_raw(Statement::from_string(backend, sql.clone())).await.unwrap().unwrap();
+        out.push((sql, row.try_get_by_index::<i64>(0).unwrap()));
+    }
+    out
+}
+
+/// The `ON DELETE` action of each foreign key the migration changes, as the database reports it.
+async fn delete_actions(db: &sea_orm::DatabaseConnection) -> Vec<String> {
+    let backend = db.get_database_backend();
+    let mut actions = Vec::new();
+    for (table, column, _) in migrations::RESTRICTED_FOREIGN_KEYS {
+        let sql = if backend == sea_orm::DatabaseBackend::Sqlite {
+            format!("SELECT on_delete FROM pragma_foreign_key_list('{table}') WHERE \"from\" = '{column}'")
+        } else {
+            format!(
+                "SELECT CASE con.confdeltype WHEN 'r' THEN 'RESTRICT' WHEN 'c' THEN 'CASCADE' ELSE con.confdeltype::text END FROM pg_constraint con \
+                 JOIN pg_attribute att ON att.attrelid = con.conrelid AND att.attnum = ANY (con.conkey) \
+                 WHERE con.contype = 'f' AND con.conrelid = '{table}'::regclass AND att.attname = '{column}'"
+            )
+        };
+        let row = db.query_one_raw(Statement::from_string(backend, sql)).await.unwrap().unwrap_or_else(|| panic!("{table}.{column} has no foreign key"));
+        actions.push(row.try_get_by_index::<String>(0).unwrap());
+    }
+    actions
+}
+
+#[tokio::test]
+async fn the_restricting_migration_keeps_every_row_of_a_full_demo_and_stops_the_cascades() {
+    use migrations::MigratorTrait;
+    let (url, _dir) = common::fresh_database().await;
+    let db = jingxi::connect(&url).await.unwrap();
+    let before_restrict = migrations::Migrator::migrations().len() as u32 - 1;
+    migrations::Migrator::up(&db, Some(before_restrict)).await.unwrap();
+    app::pipeline::service::ensure_defaults(&db).await.unwrap();
+    app::seed::seed_demo(&db, false).await.unwrap();
+    let now = chrono::Utc::now();
+    app::seed_customers::seed_customers(&db, now, 120, 2).await.unwrap();
+    app::seed_pipeline::seed_pipeline(&db, now, app::seed_pipeline::DealPlan { open: 200, lost: 30, history: true }).await.unwrap();
+    let before = fingerprint(&db).await;
+    assert!(before.iter().any(|(sql, n)| sql.contains("FROM payments") && *n > 0), "the demo has payments to keep");
+    assert!(delete_actions(&db).await.iter().all(|a| a == "CASCADE"));
+
+    migrations::Migrator::up(&db, None).await.unwrap();
+    assert_eq!(fingerprint(&db).await, before, "every row, sum and index is still there");
+    assert!(delete_actions(&db).await.iter().all(|a| a == "RESTRICT"), "{:?}", delete_actions(&db).await);
+    // Every pooled connection has its foreign keys on again (SQLite turns them off to rebuild).
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        let checks = (0..8).map(|_| db.query_one_raw(Statement::from_string(sea_orm::DatabaseBackend::Sqlite, "PRAGMA foreign_keys".to_string())));
+        for row in futures::future::join_all(checks).await {
+            assert_eq!(row.unwrap().unwrap().try_get_by_index::<i32>(0).unwrap(), 1);
+        }
+    }
+    // And back: the cascades return, nothing else changes.
+    migrations::Migrator::down(&db, Some(1)).await.unwrap();
+    assert!(delete_actions(&db).await.iter().all(|a| a == "CASCADE"));
+    assert_eq!(fingerprint(&db).await, before);
+    migrations::Migrator::up(&db, None).await.unwrap();
+
+    // Without migration 18's guard trigger the database itself still refuses to delete a
+    // customer's sales: the foreign keys no longer cascade.
+    let backend = db.get_database_backend();
+    let drop_guard = if backend == sea_orm::DatabaseBackend::Sqlite { "DROP TRIGGER customers_keep_records" } else { "DROP TRIGGER customers_keep_records ON customers" };
+    db.execute_unprepared(drop_guard).await.unwrap();
+    let seller: i64 = db.query_one_raw(Statement::from_string(backend, "SELECT MIN(customer_id) FROM payments".to_string())).await.unwrap().unwrap().try_get_by_index(0).unwrap();
+    assert!(db.execute_raw(Statement::from_string(backend, format!("DELETE FROM customers WHERE id = {seller}"))).await.is_err());
+    let payments = before.iter().find(|(sql, _)| sql == "SELECT COUNT(*) FROM payments").unwrap().1;
+    assert_eq!(db.query_one_raw(Statement::from_string(backend, "SELECT COUNT(*) FROM payments".to_string())).await.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap(), payments);
+}

@@ -1095,30 +1095,35 @@ pub async fn reassign(db: &(impl ConnectionTrait + TransactionTrait), actor: &Ac
         if customer.owner_id == Some(to) {
             continue;
         }
-        change_owner(Some(to), now)
-            .col_expr(customer::Column::UpdatedAt, Expr::value(now))
-            .filter(customer::Column::Id.eq(customer_id))
-            .exec(&txn)
-            .await?;
         let from = match customer.owner_id {
             Some(id) => names_of(&txn, [id]).await?.remove(&id).unwrap_or_default(),
             None => String::new(),
         };
         let deals = super::records::hand_open_work(&txn, &[customer_id], to).await?;
-        crate::audit::record(
-            &txn,
-            actor,
-            crate::audit::Action::CustomerReassigned,
-            crate::audit::Subject::Customer(customer_id),
-            serde_json::json!({ "owner_id": customer.owner_id }),
-            serde_json::json!({ "owner_id": to, "open_deals_moved": deals }),
-        )
-        .await?;
-        record_event(&txn, customer_id, Some(actor.user.id), "owner", format!("{from}→{}", names[&to])).await?;
+        let change = OwnerChange { to: Some(to), at: now, recorded: serde_json::json!({ "owner_id": to, "open_deals_moved": deals }), event: ("owner", format!("{from}→{}", names[&to])) };
+        change_owner_of(&txn, actor, &customer, change).await?;
         moved += 1;
     }
     txn.commit().await?;
     Ok(moved)
+}
+
+/// A customer's new owner (none: the lead pool), what the audit log records as the new state,
+/// and the customer's timeline entry (kind, text).
+struct OwnerChange {
+    to: Option<i64>,
+    at: chrono::DateTime<chrono::Utc>,
+    recorded: serde_json::Value,
+    event: (&'static str, String),
+}
+
+/// Changes one customer's owner by hand (a reassignment, a handover, a deactivation): the row,
+/// the audit log and the customer's timeline, in the caller's transaction.
+async fn change_owner_of(txn: &impl ConnectionTrait, actor: &Actor, customer: &customer::Model, change: OwnerChange) -> AppResult<()> {
+    change_owner(change.to, change.at).col_expr(customer::Column::UpdatedAt, Expr::value(change.at)).filter(customer::Column::Id.eq(customer.id)).exec(txn).await?;
+    let before = serde_json::json!({ "owner_id": customer.owner_id });
+    crate::audit::record(txn, actor, crate::audit::Action::CustomerReassigned, crate::audit::Subject::Customer(customer.id), before, change.recorded).await?;
+    record_event(txn, customer.id, Some(actor.user.id), change.event.0, change.event.1).await
 }
 
 /// Hands every customer of `from_user_id` over to `to_user_ids` (a rep leaving).
@@ -1144,17 +1149,8 @@ pub async fn return_all_to_pool(db: &(impl ConnectionTrait + TransactionTrait), 
     let now = chrono::Utc::now();
     let txn = crate::db::begin_write(db).await?;
     for c in &owned {
-        change_owner(None, now).col_expr(customer::Column::UpdatedAt, Expr::value(now)).filter(customer::Column::Id.eq(c.id)).exec(&txn).await?;
-        crate::audit::record(
-            &txn,
-            actor,
-            crate::audit::Action::CustomerReassigned,
-            crate::audit::Subject::Customer(c.id),
-            serde_json::json!({ "owner_id": c.owner_id }),
-            serde_json::json!({ "owner_id": null }),
-        )
-        .await?;
-        record_event(&txn, c.id, Some(actor.user.id), "left_to_pool", from.clone()).await?;
+        let change = OwnerChange { to: None, at: now, recorded: serde_json::json!({ "owner_id": null }), event: ("left_to_pool", from.clone()) };
+        change_owner_of(&txn, actor, c, change).await?;
     }
     txn.commit().await?;
     Ok(owned.len() as u64)

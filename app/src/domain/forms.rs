@@ -36,6 +36,8 @@ pub enum ErrorCode {
     Overpaid { balance_fen: i64 },
     /// A stage that still holds deals cannot be deleted.
     StageInUse { deals: u64 },
+    /// A stage deals have passed through keeps the record of those moves (the funnel reads them).
+    StageHasHistory { moves: u64 },
     /// A won deal whose sales order exists cannot be reopened (the order is the record of the sale).
     WonDealHasOrder,
     /// The customer last accepted this product at another net unit price (in quote `quote`).

@@ -95,6 +95,7 @@ pub static TEXTS: Texts = Texts {
     err_out_of_range: |min, max| format!("Enter a whole number from {min} to {max}"),
     err_overpaid: |balance| format!("More than the outstanding balance of {balance}"),
     err_stage_in_use: |deals| format!("{deals} deals are still in this stage; move them to another stage first"),
+    err_stage_has_history: |moves| format!("Deals entered this stage {moves} times and the funnel analysis reads those records, so it cannot be deleted; rename it instead"),
     err_won_deal_has_order: "This deal is won and has a sales order; it cannot be moved back",
     err_price_differs: |price, quote| format!("The customer last accepted {price} per unit after discount (quote {quote}); this differs. If it is meant, tick “Confirm prices” and save again"),
     err_deal_closed: "This deal is won or lost and takes no more quotes",

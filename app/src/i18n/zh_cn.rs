@@ -95,6 +95,7 @@ pub static TEXTS: Texts = Texts {
     err_out_of_range: |min, max| format!("请输入 {min} 到 {max} 之间的整数"),
     err_overpaid: |balance| format!("超过未收余额 {balance}"),
     err_stage_in_use: |deals| format!("该阶段还有 {deals} 个商机，请先把它们移到其他阶段"),
+    err_stage_has_history: |moves| format!("商机曾 {moves} 次进入这个阶段，漏斗分析要用这些记录，所以不能删除；可以给它改名"),
     err_won_deal_has_order: "这个商机已赢单并生成了销售订单，不能再移回其他阶段",
     err_price_differs: |price, quote| format!("该客户上次接受的单价（折后）为 {price}（报价单 {quote}），与本次不同；确认无误请勾选“确认价格”后再保存"),
     err_deal_closed: "商机已赢单或输单，不能再报价",

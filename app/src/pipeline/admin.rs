@@ -401,7 +401,7 @@ pub mod service {
     use crate::db::{begin_write, update_versioned};
     use crate::domain::forms::{self, Checks, ErrorCode};
     use crate::domain::visibility::Role;
-    use crate::entities::{lost_reason, opportunity, pipeline, pipeline_stage, product};
+    use crate::entities::{lost_reason, opportunity, pipeline, pipeline_stage, product, stage_history};
     use crate::error::AppResult;
     use crate::pipeline::service::{chosen_pipeline, pipeline_choices, stage_view, stages_of};
     use chrono::Utc;
@@ -593,7 +593,8 @@ pub mod service {
         Ok(id)
     }
 
-    /// Deletes an open stage that holds no deals (of anyone: the check looks across owners).
+    /// Deletes an open stage that holds no deals (of anyone: the check looks across owners) and that
+    /// no deal ever entered: stage history is what the funnel review reads.
     pub async fn delete_stage(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, id: i64) -> AppResult<()> {
         actor.require(&[Role::Admin])?;
         let txn = begin_write(db).await?;
@@ -604,6 +605,10 @@ pub mod service {
         let deals = across_owners::<opportunity::Entity>().filter(opportunity::Column::StageId.eq(id)).count(&txn).await?;
         if deals > 0 {
             return Err(AppError::field("stage", ErrorCode::StageInUse { deals }));
+        }
+        let moves = stage_history::Entity::find().filter(stage_history::Column::ToStageId.eq(id)).count(&txn).await?;
+        if moves > 0 {
+            return Err(AppError::field("stage", ErrorCode::StageHasHistory { moves }));
         }
         let open = stages_of(&txn, stage.pipeline_id).await?.iter().filter(|s| !s.won && !s.lost).count();
         if open <= 1 {

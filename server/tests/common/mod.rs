@@ -42,7 +42,8 @@ fn unique_name() -> String {
     format!("{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), nanos)
 }
 
-async fn fresh_database() -> (String, Option<TempDir>) {
+/// A new, empty database: its URL, and the directory that holds it when it is a SQLite file.
+pub async fn fresh_database() -> (String, Option<TempDir>) {
     match std::env::var("TEST_DATABASE_URL").ok().filter(|v| !v.is_empty()) {
         Some(admin_url) => {
             let name = format!("jingxi_t_{}", unique_name());
