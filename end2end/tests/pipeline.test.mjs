@@ -114,6 +114,9 @@ for (const project of PROJECTS) {
       await dialog.locator('input[name="won_amount"]').fill('10000');
       await press(dialog.locator('button[type="submit"]'), project);
       await page.locator(`.column-won .deal-card[data-card="${id}"]`).waitFor();
+      // The board shows the move at once; the dialog closes only when the server has the win.
+      // Leaving before that can cancel the request (seen on PostgreSQL).
+      await dialog.waitFor({ state: 'detached' });
       await page.goto(`${BASE_URL}/pipeline/deals/${id}`);
       const order = page.getByTestId('order');
       await order.waitFor();
