@@ -138,7 +138,9 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     let uploads = Router::new()
         .route(
             "/api/imports/upload",
-            axum::routing::post(move |auth: app::auth::service::AuthSession, multipart: axum::extract::Multipart| app::imports::upload(upload_state.clone(), auth, multipart)),
+            axum::routing::post(move |auth: app::auth::service::AuthSession, headers: axum::http::HeaderMap, multipart: axum::extract::Multipart| {
+                app::imports::upload(upload_state.clone(), auth, headers, multipart)
+            }),
         )
         .layer(axum::extract::DefaultBodyLimit::max(app::imports::UPLOAD_LIMIT_BYTES));
     let routes = generate_route_list(app::App);

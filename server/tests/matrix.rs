@@ -147,13 +147,6 @@ async fn post(client: &Client, endpoint: &str, form: &[(&str, String)]) -> u16 {
     }
 }
 
-fn registered() -> Vec<String> {
-    let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths().filter_map(|(path, _)| path.strip_prefix("/api/").map(str::to_string)).collect();
-    paths.sort();
-    paths.dedup();
-    paths
-}
-
 #[tokio::test]
 async fn every_server_function_has_a_row_and_refuses_anonymous_callers() {
     let app = TestApp::demo().await;
@@ -162,7 +155,7 @@ async fn every_server_function_has_a_row_and_refuses_anonymous_callers() {
         names.sort();
         names
     };
-    assert_eq!(registered(), listed, "every server function needs a row in ENDPOINTS (and every row a function)");
+    assert_eq!(common::server_functions(), listed, "every server function needs a row in ENDPOINTS (and every row a function)");
     let anonymous = app.client();
     for (endpoint, access) in ENDPOINTS {
         for input in bad_inputs().iter().take(3) {

@@ -1129,6 +1129,7 @@ async fn change_owner_of(txn: &impl ConnectionTrait, actor: &Actor, customer: &c
 /// Hands every customer of `from_user_id` over to `to_user_ids` (a rep leaving).
 pub async fn handover_all(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, from_user_id: i64, to_user_ids: &[i64]) -> AppResult<u64> {
     actor.require(&Role::LEADERS)?;
+    require_led(db, actor, from_user_id).await?;
     let ids: Vec<i64> = visible::<customer::Entity>(&actor.scope())
         .filter(customer::Column::OwnerId.eq(from_user_id))
         .order_by_asc(customer::Column::Id)
@@ -1140,10 +1141,17 @@ pub async fn handover_all(db: &(impl ConnectionTrait + TransactionTrait), actor:
     reassign(db, actor, &ids, to_user_ids).await
 }
 
+/// Someone else's people are not there to hand over: the same answer as for nobody (404), not
+/// "done, nothing moved".
+async fn require_led(db: &impl ConnectionTrait, actor: &Actor, user_id: i64) -> AppResult<()> {
+    visible::<user::Entity>(&actor.scope()).filter(user::Column::Id.eq(user_id)).one(db).await?.map(|_| ()).ok_or(AppError::NotFound)
+}
+
 /// Returns every customer of `from_user_id` to the lead pool (someone leaving whose customers
 /// nobody takes over yet). Their open work follows whoever claims or is assigned each customer.
 pub async fn return_all_to_pool(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, from_user_id: i64) -> AppResult<u64> {
     actor.require(&Role::LEADERS)?;
+    require_led(db, actor, from_user_id).await?;
     let owned = visible::<customer::Entity>(&actor.scope()).filter(customer::Column::OwnerId.eq(from_user_id)).order_by_asc(customer::Column::Id).all(db).await?;
     let from = names_of(db, [from_user_id]).await?.remove(&from_user_id).unwrap_or_default();
     let now = chrono::Utc::now();

@@ -213,8 +213,12 @@ mod upload_route {
 
     /// `POST /api/imports/upload` (multipart, field `file`): keeps the file for the mapping step
     /// and redirects there. A plain form post, so it works before the page is hydrated.
-    pub async fn upload(state: AppState, auth: AuthSession, mut multipart: Multipart) -> Response {
-        let Some(user) = auth.user else { return Redirect::to("/login").into_response() };
+    pub async fn upload(state: AppState, auth: AuthSession, headers: axum::http::HeaderMap, mut multipart: Multipart) -> Response {
+        let Some(user) = auth.user else {
+            // A browser's form post goes to the sign-in page; any other client hears 401.
+            let browser = headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("text/html"));
+            return if browser { Redirect::to("/login").into_response() } else { StatusCode::UNAUTHORIZED.into_response() };
+        };
         let actor = match load_actor(&state.db, user.0).await {
             Ok(actor) => actor,
             Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),

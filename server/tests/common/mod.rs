@@ -214,3 +214,12 @@ pub fn maven_files(dir: &std::path::Path) -> app::imports::presets::MavenFiles {
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
     app::imports::presets::MavenFiles { sales_teams: read("sales_teams.csv"), products: read("products.csv"), accounts: read("accounts.csv"), sales_pipeline: read("sales_pipeline.csv") }
 }
+
+/// Every server function's endpoint (`customers/list`), sorted: the role and bad-input matrices
+/// must name each one.
+pub fn server_functions() -> Vec<String> {
+    let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths().filter_map(|(path, _)| path.strip_prefix("/api/").map(str::to_string)).collect();
+    paths.sort();
+    paths.dedup();
+    paths
+}
