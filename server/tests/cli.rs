@@ -83,12 +83,36 @@ fn the_alert_job_raises_alerts_on_the_demo_and_a_second_run_raises_none() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Every table of the database with its row count and the sum of its integer columns (ids,
+/// money in fen, versions, positions): two databases with the same fingerprint hold the same
+/// records to a high degree of certainty.
+fn fingerprint(url: &str) -> Vec<(String, i64, i64)> {
+    use sea_orm::ConnectionTrait;
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let db = sea_orm::Database::connect(url).await.unwrap();
+        let backend = db.get_database_backend();
+        let query = |sql: String| db.query_all_raw(sea_orm::Statement::from_string(backend, sql));
+        let tables: Vec<String> = query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name".into()).await.unwrap().iter().map(|r| r.try_get_by_index(0).unwrap()).collect();
+        let mut prints = Vec::new();
+        for table in tables {
+            let columns: Vec<String> = query(format!("SELECT name FROM pragma_table_info('{table}') WHERE type IN ('integer', 'INTEGER', 'bigint', 'BIGINT')")).await.unwrap().iter().map(|r| r.try_get_by_index(0).unwrap()).collect();
+            let sum = if columns.is_empty() { "0".to_string() } else { columns.iter().map(|c| format!("COALESCE(SUM(\"{c}\"), 0)")).collect::<Vec<_>>().join(" + ") };
+            let row = query(format!("SELECT COUNT(*), {sum} FROM \"{table}\"")).await.unwrap().remove(0);
+            prints.push((table, row.try_get_by_index::<i64>(0).unwrap(), row.try_get_by_index::<i64>(1).unwrap()));
+        }
+        db.close().await.unwrap();
+        prints
+    })
+}
+
 #[test]
 fn backup_and_restore_round_trip_a_seeded_database() {
     let (dir, url) = temp_sqlite("backup");
     let (ok, out) = jingxi(&url, &["seed", "demo"], "", &[]);
     assert!(ok, "{out}");
     let backup = dir.join("copy.db");
+    let seeded = fingerprint(&url);
+    assert!(seeded.iter().any(|(table, rows, sum)| table == "sales_orders" && *rows > 100 && *sum > *rows), "the demo has orders, and their numbers are summed: {seeded:?}");
     let (ok, out) = jingxi(&url, &["backup", backup.to_str().unwrap()], "", &[]);
     assert!(ok && out.contains("backup written"), "{out}");
     let (ok, out) = jingxi(&url, &["backup", backup.to_str().unwrap()], "", &[]);
@@ -98,6 +122,7 @@ fn backup_and_restore_round_trip_a_seeded_database() {
     assert!(ok, "{out}");
     let (ok, out) = jingxi(&url, &["restore", backup.to_str().unwrap()], "", &[]);
     assert!(ok && out.contains("restored"), "{out}");
+    assert_eq!(fingerprint(&url), seeded, "every table's rows and sums are as they were backed up");
     let (ok, out) = jingxi(&url, &["user", "add", "after.backup"], "correct-horse\n", &[]);
     assert!(ok, "the user added after the backup is gone: {out}");
     let (ok, out) = jingxi(&url, &["seed", "demo"], "", &[]);
