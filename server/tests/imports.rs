@@ -595,3 +595,30 @@ async fn lists_export_as_csv_and_xlsx_with_their_filters_and_visibility() {
     assert_eq!(export(&admin, "secrets.csv").await.0, 404);
     assert_eq!(export(&admin, "customers.pdf").await.0, 404);
 }
+
+/// Checking a customer file never waits for the database writer, so a big file being checked does
+/// not hold up anyone's sign-in, follow-up or card move (the commit still takes its turn).
+#[tokio::test]
+async fn checking_a_customer_file_does_not_wait_for_the_writer_and_agrees_with_the_commit() {
+    let app = TestApp::demo().await;
+    let manager = app.signed_in("manager").await;
+    let mut file = String::from(HEADER);
+    for i in 0..300 {
+        file.push_str(&format!("W-{i:03},并行检查客户{i:03}有限公司,0512-6688{i:04},,,,\n"));
+    }
+    // One of them is there already: the check counts it as an update, as the commit will.
+    let first = run(&manager, upload(&manager, "一家.csv", format!("{HEADER}W-000,并行检查客户000有限公司,,,,,\n").into_bytes()).await.unwrap(), "customers", "external_id", CHOICES, true).await.unwrap();
+    assert_eq!((first.created, first.committed), (1, true));
+    let id = upload(&manager, "客户.csv", file.into_bytes()).await.unwrap();
+    let before = customers(&app).await;
+
+    // Someone else is writing (the server runs in this process, so this is the writer's turn).
+    let writer = app::db::begin_write(&app.db).await.unwrap();
+    let check = tokio::time::timeout(std::time::Duration::from_secs(30), run(&manager, id, "customers", "external_id", CHOICES, false)).await;
+    let report = check.expect("the check finished while another write was under way").unwrap();
+    assert_eq!((report.created, report.updated, report.error_count, report.committed), (299, 1, 0, false));
+    drop(writer);
+    let report = run(&manager, id, "customers", "external_id", CHOICES, true).await.unwrap();
+    assert_eq!((report.created, report.updated, report.committed), (299, 1, true), "the check said what the commit did");
+    assert_eq!(customers(&app).await, before + 299);
+}

@@ -1,0 +1,112 @@
+// Other people's writes while a big import runs (docs/benchmarks.md): sign-ins, follow-ups and card
+// moves in three loops, first for a quiet baseline, then while a manager's CSV import of ROWS new
+// customers is checked and then committed through the app (upload, mapping, check, commit: the
+// path a manager takes). Prints p50/p99/max and failures per phase as a markdown table.
+//   node writes-during-import.mjs http://127.0.0.1:3100 500000
+const [base = 'http://127.0.0.1:3100', rowsArg = '500000'] = process.argv.slice(2);
+const ROWS = Number(rowsArg);
+const PASSWORD = 'demo1234';
+
+class Session {
+  constructor() { this.cookie = ''; }
+  async post(path, form, timeoutMs = 30_000) {
+    const response = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { cookie: this.cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams(form),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const set = response.headers.getSetCookie?.() ?? [];
+    for (const c of set) if (c.startsWith('jx_session=')) this.cookie = c.split(';')[0];
+    const text = await response.text();
+    return { status: response.status, body: text };
+  }
+  async call(endpoint, form = {}, timeoutMs) {
+    const { status, body } = await this.post(`/api/${endpoint}`, form, timeoutMs);
+    if (status >= 300) throw new Error(`${endpoint}: ${status} ${body.slice(0, 200)}`);
+    return body ? JSON.parse(body) : null;
+  }
+  static async signIn(username) {
+    const session = new Session();
+    await session.call('login', { username, password: PASSWORD });
+    return session;
+  }
+}
+
+const samples = { baseline: {}, check: {}, commit: {} };
+let phase = 'baseline';
+let running = true;
+
+async function timed(kind, action) {
+  const started = performance.now();
+  let ok = true;
+  try { await action(); } catch { ok = false; }
+  const ms = performance.now() - started;
+  const bucket = (samples[phase][kind] ??= { ms: [], failed: 0 });
+  bucket.ms.push(ms);
+  if (!ok) bucket.failed += 1;
+}
+
+async function loop(kind, action) {
+  while (running) {
+    await timed(kind, action);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const rep = await Session.signIn('rep');
+const customers = await rep.call('customers/list', {});
+const customer = customers.rows[0].id;
+const board = await rep.call('pipeline/board', {});
+const open = board.columns.filter((c) => !c.stage.won && !c.stage.lost);
+const column = open.find((c) => c.cards.length > 0);
+let card = column.cards[0];
+const stages = [column.stage.id, open.find((c) => c.stage.id !== column.stage.id).stage.id];
+
+const loops = [
+  loop('sign-in', async () => { await Session.signIn('wang.fang'); }),
+  loop('follow-up', async () => {
+    await rep.call('customers/follow_up', { 'form[customer_id]': customer, 'form[kind]': 'call', 'form[summary]': '导入期间的回访', 'form[intent]': 'medium' });
+  }),
+  loop('card move', async () => {
+    const to = card.stage_id === stages[0] ? stages[1] : stages[0];
+    card = await rep.call('pipeline/move', { 'request[id]': card.id, 'request[version]': card.version, 'request[to_stage_id]': to });
+  }),
+];
+
+await new Promise((resolve) => setTimeout(resolve, 10_000));
+
+// The manager's import: a CSV of ROWS new customers, uploaded, checked, committed.
+const manager = await Session.signIn('manager');
+let csv = '客户名称,电话\n';
+for (let i = 0; i < ROWS; i += 1) csv += `导入压测客户${String(i).padStart(6, '0')},138${String(i).padStart(8, '0')}\n`;
+const form = new FormData();
+form.append('file', new Blob([csv], { type: 'text/csv' }), 'customers.csv');
+const upload = await fetch(`${base}/api/imports/upload`, { method: 'POST', headers: { cookie: manager.cookie }, body: form, redirect: 'manual' });
+const location = upload.headers.get('location') ?? '';
+const uploadId = location.replace('/import/', '');
+if (!/^\d+$/.test(uploadId)) throw new Error(`upload answered ${upload.status} ${location}`);
+const run = { upload_id: uploadId, kind: 'customers', match_by: 'name', choices: 'name,phone' };
+const durations = {};
+for (const [name, commit] of [['check', false], ['commit', true]]) {
+  phase = name;
+  const started = performance.now();
+  const report = await manager.call('imports/run', { ...run, commit: String(commit) }, 3_600_000);
+  durations[name] = ((performance.now() - started) / 1000).toFixed(1);
+  if (commit && !report) throw new Error('no report');
+}
+running = false;
+await Promise.all(loops);
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+console.log(`import of ${ROWS.toLocaleString('en')} customers: check ${durations.check} s, commit ${durations.commit} s`);
+console.log('| phase | request | n | failed | p50 | p99 | max |');
+console.log('|---|---|---:|---:|---:|---:|---:|');
+for (const [name, kinds] of Object.entries(samples)) {
+  for (const [kind, { ms, failed }] of Object.entries(kinds)) {
+    const sorted = [...ms].sort((a, b) => a - b);
+    const f = (v) => `${v.toFixed(0)} ms`;
+    console.log(`| ${name} | ${kind} | ${ms.length} | ${failed} | ${f(percentile(sorted, 50))} | ${f(percentile(sorted, 99))} | ${f(sorted.at(-1))} |`);
+  }
+}
