@@ -90,8 +90,17 @@ pub fn to_xlsx(table: &ExportTable) -> AppResult<Vec<u8>> {
     workbook.save_to_buffer().map_err(AppError::internal)
 }
 
-/// The lists that can be exported, by the name in the URL.
+/// Every list that can be exported, by the name in its URL (`/api/export/{list}.csv`). A list
+/// is served only when it is named here, so the role matrix (`server/tests/roles.rs`), which
+/// needs a row for each, cannot miss a new one.
+pub const LISTS: [&str; 16] = [
+    "customers", "deals", "follow-ups", "users", "products", "ladder", "audit", "abc", "reps", "funnel", "alerts", "composition", "product-analysis", "monthly", "forecast", "forecast-people",
+];
+
 async fn table_for(state: &AppState, actor: &Actor, list: &str, query: &str, locale: Locale) -> AppResult<ExportTable> {
+    if !LISTS.contains(&list) {
+        return Err(AppError::NotFound);
+    }
     let pairs: Vec<(String, String)> = url_pairs(query);
     let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     match list {

@@ -403,6 +403,16 @@ async fn every_endpoint_answers_every_role_as_the_matrix_says() {
     let mut listed: Vec<String> = MATRIX.iter().map(|(target, _, _)| target.to_string()).filter(|t| !t.contains(' ')).collect();
     listed.sort();
     assert_eq!(common::server_functions(), listed, "every server function has exactly one row");
+    let mut exports: Vec<&str> = MATRIX.iter().filter_map(|(target, _, _)| target.strip_prefix("GET /api/export/")).map(|file| file.rsplit_once('.').map_or(file, |(list, _)| list)).collect();
+    exports.sort_unstable();
+    let mut lists = app::exports::LISTS.to_vec();
+    lists.sort_unstable();
+    assert_eq!(exports, lists, "every export list has exactly one row");
+    let mut reports: Vec<&str> = MATRIX.iter().filter_map(|(target, _, _)| target.strip_prefix("GET /api/v1/reports/")).collect();
+    reports.sort_unstable();
+    let mut known = app::analytics::reports::REPORTS.to_vec();
+    known.sort_unstable();
+    assert_eq!(reports, known, "every /api/v1 report has exactly one row");
 
     let mut wrong = Vec::new();
     let mut actual: Vec<[u16; 8]> = vec![[0; 8]; MATRIX.len()];

@@ -608,6 +608,10 @@ fn alerts_json(view: &super::AlertsView, texts: &Texts, locale: crate::domain::f
     })
 }
 
+/// Every report at `/api/v1/reports/{name}`. One is served only when it is named here, so the
+/// role matrix (`server/tests/roles.rs`), which needs a row for each, cannot miss a new one.
+pub const REPORTS: [&str; 8] = ["abc", "reps", "funnel", "alerts", "field", "monthly", "product-analysis", "composition"];
+
 pub async fn report(state: AppState, auth: AuthSession, headers: HeaderMap, Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
     let Some(user) = auth.user else { return StatusCode::UNAUTHORIZED.into_response() };
     let pairs = crate::exports::url_pairs(query.as_deref().unwrap_or(""));
@@ -620,6 +624,9 @@ pub async fn report(state: AppState, auth: AuthSession, headers: HeaderMap, Path
     let locale = crate::i18n::locale_of_headers(&headers);
     let report_query = ReportQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let result = async {
+        if !REPORTS.contains(&name) {
+            return Err(AppError::NotFound);
+        }
         let actor = load_actor(&state.db, user.0).await?;
         if wants_table { table(&state, &actor, name, &report_query, locale).await.map(Err) } else { json_of(&state, &actor, name, &report_query, locale).await.map(Ok) }
     }
