@@ -61,13 +61,6 @@ img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-sr
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos_meta::MetaTags;
     let lang = i18n::request_locale().tag();
-    // Each page's policy names the nonce leptos gave this response's inline scripts.
-    #[cfg(feature = "ssr")]
-    if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
-        if let Ok(value) = http::HeaderValue::from_str(&content_security_policy(Some(&nonce))) {
-            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
-        }
-    }
     view! {
         <!DOCTYPE html>
         <html lang=lang>

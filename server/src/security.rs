@@ -32,19 +32,24 @@ fn is_cross_site_write(request: &Request) -> bool {
 }
 
 /// Headers that keep the app's pages from being framed, sniffed or fed scripts from elsewhere
-/// (`app::content_security_policy`: pages set their own, with their scripts' nonce; everything
+/// (`app::content_security_policy`: a page's names the nonce its inline scripts carry; everything
 /// else gets it without one, so no inline script runs). HSTS is sent only when cookies are secure
 /// (https).
 pub fn security_headers(secure: bool) -> impl Fn(Request, Next) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>> + Clone {
-    move |request: Request, next: Next| {
+    move |mut request: Request, next: Next| {
         Box::pin(async move {
+            // A new nonce per response; a page's inline scripts carry it (`provide_request_context`).
+            let nonce = leptos::nonce::Nonce::new();
+            request.extensions_mut().insert(nonce.clone());
             let mut response = next.run(request).await;
+            let page = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
             let headers = response.headers_mut();
             let set = |headers: &mut header::HeaderMap, name: &'static str, value: &'static str| {
                 headers.entry(name).or_insert(header::HeaderValue::from_static(value));
             };
             if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-                if let Ok(policy) = header::HeaderValue::from_str(&app::content_security_policy(None)) {
+                let policy = app::content_security_policy(page.then_some(&*nonce));
+                if let Ok(policy) = header::HeaderValue::from_str(&policy) {
                     headers.insert(header::CONTENT_SECURITY_POLICY, policy);
                 }
             }
