@@ -43,13 +43,12 @@ use leptos_meta::{provide_meta_context, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-/// The HTML document around the app (server only).
-#[cfg(feature = "ssr")]
 /// The Content-Security-Policy. Scripts come only from this origin, plus, on a page, the inline
 /// scripts leptos writes for that one response (its hydration bootstrap and streamed resource
 /// data), which carry the response's nonce; nothing inline runs without it. WebAssembly needs
 /// `'wasm-unsafe-eval'`. Inline styles stay allowed (components set `style` attributes, which a
 /// nonce cannot cover).
+#[cfg(feature = "ssr")]
 pub fn content_security_policy(script_nonce: Option<&str>) -> String {
     let nonce = script_nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
     format!(
@@ -58,6 +57,8 @@ img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-sr
     )
 }
 
+/// The HTML document around the app (server only).
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos_meta::MetaTags;
     let lang = i18n::request_locale().tag();
