@@ -21,6 +21,7 @@ mod m20261206_000016_sales_data_version;
 mod m20261207_000017_orders_by_customer_cover;
 mod m20261208_000018_trust;
 mod m20261209_000019_restrict_deletes;
+mod m20261210_000020_staged_imports;
 
 /// Foreign keys that no longer cascade: (table, column, parent).
 pub use m20261209_000019_restrict_deletes::RESTRICTED as RESTRICTED_FOREIGN_KEYS;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_orders_by_customer_cover::Migration),
             Box::new(m20261208_000018_trust::Migration),
             Box::new(m20261209_000019_restrict_deletes::Migration),
+            Box::new(m20261210_000020_staged_imports::Migration),
         ]
     }
 }

@@ -84,6 +84,13 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     if filled > 0 {
         tracing::info!(filled, "customer search text filled");
     }
+    // Imports cut off by the end of a server: on SQLite this server is the only one, so every
+    // staged batch is dead; on PostgreSQL another server may be staging one right now.
+    let every = db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite;
+    let swept = app::imports::staging::sweep(db, chrono::Utc::now(), every).await?;
+    if swept > 0 {
+        tracing::info!(swept, "customers of unfinished imports removed");
+    }
     Ok(())
 }
 
@@ -101,6 +108,9 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
             }
             if let Err(error) = app::imports::sweep_uploads(&upload_sweeper, None, chrono::Utc::now()).await {
                 tracing::warn!(%error, "could not sweep expired uploads");
+            }
+            if let Err(error) = app::imports::staging::sweep(&upload_sweeper, chrono::Utc::now(), false).await {
+                tracing::warn!(%error, "could not sweep unfinished imports");
             }
         }
     });

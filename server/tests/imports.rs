@@ -622,3 +622,105 @@ async fn checking_a_customer_file_does_not_wait_for_the_writer_and_agrees_with_t
     assert_eq!((report.created, report.updated, report.committed), (299, 1, true), "the check said what the commit did");
     assert_eq!(customers(&app).await, before + 299);
 }
+
+/// Customers stored, the rows a running import is still staging included.
+async fn staged(app: &TestApp) -> u64 {
+    customer::Entity::find().filter(customer::Column::ImportBatch.is_not_null()).count(&app.db).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_committing_import_is_unseen_until_it_is_whole_and_lets_other_writers_in() {
+    let app = TestApp::demo().await;
+    let manager = app.signed_in("manager").await;
+    let rows = 4_000;
+    let mut file = String::from(HEADER);
+    // The first row changes a customer already there: that change waits for the publish too.
+    file.push_str("S-0000,分批导入客户0000有限公司,,,,,\n");
+    for i in 1..rows {
+        file.push_str(&format!("S-{i:04},分批导入客户{i:04}有限公司,0512-7788{i:04},,,分批联系人{i:04},139{i:08}\n"));
+    }
+    let first = run(&manager, upload(&manager, "一家.csv", format!("{HEADER}S-0000,分批导入客户0000,,,,,\n").into_bytes()).await.unwrap(), "customers", "external_id", CHOICES, true).await.unwrap();
+    assert!(first.committed);
+    let id = upload(&manager, "分批.csv", file.into_bytes()).await.unwrap();
+    let listed = |q: &'static str| {
+        let manager = manager.clone();
+        async move { manager.call::<app::customers::CustomerPage>("customers/list", &[("filter[q]", q)]).await.unwrap().total }
+    };
+    let before = (customers(&app).await, listed("分批导入客户").await);
+    assert_eq!(before.1, 1);
+
+    let running = {
+        let manager = manager.clone();
+        tokio::spawn(async move { run(&manager, id, "customers", "external_id", CHOICES, true).await })
+    };
+    let mut seen_mid_way = false;
+    while !running.is_finished() {
+        let Some((done, total)) = progress(&manager, id).await.unwrap() else {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            continue;
+        };
+        if done < total / 4 || done > total * 3 / 4 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            continue;
+        }
+        // Half way: rows are written, nobody sees them, and the changed customer is unchanged.
+        assert!(staged(&app).await > 0, "rows are staged as they go");
+        assert_eq!(listed("分批导入客户").await, 1, "a staged customer is not listed");
+        assert_eq!(listed("分批联系人").await, 0, "nor found by its contact");
+        let kept: customer::Model = customer::Entity::find().filter(customer::Column::ExternalId.eq("S-0000")).one(&app.db).await.unwrap().unwrap();
+        assert_eq!(kept.name, "分批导入客户0000", "a change to a stored customer waits for the publish");
+        // And another writer gets the writer's turn between two chunks.
+        let waited = std::time::Instant::now();
+        let other = app::db::begin_write(&app.db).await.unwrap();
+        drop(other);
+        assert!(waited.elapsed() < std::time::Duration::from_secs(2), "another write waited {:?} for the import", waited.elapsed());
+        seen_mid_way = true;
+        break;
+    }
+    assert!(seen_mid_way, "the import finished before it could be looked at half way; make it larger");
+    let report = running.await.unwrap().unwrap();
+    assert_eq!((report.created, report.updated, report.committed), (rows - 1, 1, true));
+    assert_eq!(customers(&app).await, before.0 + rows - 1);
+    assert_eq!(staged(&app).await, 0, "every row is published");
+    assert_eq!(listed("分批导入客户").await, rows);
+    assert_eq!(listed("分批联系人3999").await, 1, "found by its contact once published");
+    let changed: customer::Model = customer::Entity::find().filter(customer::Column::ExternalId.eq("S-0000")).one(&app.db).await.unwrap().unwrap();
+    assert_eq!(changed.name, "分批导入客户0000有限公司");
+    assert_eq!(app::entities::import_batch::Entity::find().count(&app.db).await.unwrap(), 0, "the batch is closed");
+}
+
+#[tokio::test]
+async fn a_failed_commit_leaves_nothing_staged_and_a_dead_batch_is_swept() {
+    let app = TestApp::demo().await;
+    let manager = app.signed_in("manager").await;
+    let one = upload(&manager, "一家.csv", format!("{HEADER}F-0000,失败导入前的客户,,,,,\n").into_bytes()).await.unwrap();
+    assert!(run(&manager, one, "customers", "external_id", CHOICES, true).await.unwrap().committed);
+    let before = customers(&app).await;
+    // The bad row comes last, after a chunk or more of good rows has been staged.
+    let mut file = String::from(HEADER);
+    for i in 0..1_500 {
+        file.push_str(&format!("F-{:04},失败导入客户{i:04},,,,,\n", i + 1));
+    }
+    file.push_str("F-9999,失败导入客户末行,,,nobody,,\n");
+    let id = upload(&manager, "坏.csv", file.into_bytes()).await.unwrap();
+    let report = run(&manager, id, "customers", "external_id", CHOICES, true).await.unwrap();
+    assert!(!report.committed);
+    assert_eq!(errors(&report), vec![(1_502, "owner", ErrorCode::UnknownReference)]);
+    assert_eq!((customers(&app).await, staged(&app).await), (before, 0), "nothing of a failed file stays");
+
+    // A batch its server no longer touches (it died) is swept once stale, and only then.
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = chrono::Utc::now();
+    let dead = app::entities::import_batch::ActiveModel { started_by: Set(1), started_at: Set(now), touched_at: Set(now), ..Default::default() }.insert(&app.db).await.unwrap();
+    let orphan = customer::Entity::find().filter(customer::Column::ImportBatch.is_null()).one(&app.db).await.unwrap().unwrap();
+    let mut staged_copy = sea_orm::IntoActiveModel::into_active_model(orphan).reset_all();
+    staged_copy.id = sea_orm::NotSet;
+    staged_copy.external_id = Set(None);
+    staged_copy.import_batch = Set(Some(dead.id));
+    staged_copy.insert(&app.db).await.unwrap();
+    assert_eq!(app::imports::staging::sweep(&app.db, now, false).await.unwrap(), 0, "a live batch is kept");
+    assert_eq!(staged(&app).await, 1);
+    let later = now + app::imports::staging::STALE_AFTER + chrono::TimeDelta::seconds(1);
+    assert_eq!(app::imports::staging::sweep(&app.db, later, false).await.unwrap(), 1);
+    assert_eq!((customers(&app).await, staged(&app).await), (before, 0));
+}

@@ -3,12 +3,26 @@
 //! out of the rest of the code.
 use crate::domain::visibility::Scope;
 use crate::entities::{alert, check_in, contract, customer, day_sheet, field_expense, follow_up, opportunity, payment, quote, sales_order, user};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Query, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
 /// A table whose rows belong to a user (the owner) and so fall under the visibility rule.
 pub trait Owned: EntityTrait {
     fn owner_column() -> Self::Column;
+
+    /// What a row must meet to be part of the company's records (not one a customer import is
+    /// still staging): no read through this module sees the others.
+    fn published() -> Option<SimpleExpr> {
+        None
+    }
+}
+
+/// `E::find()` without the rows still being staged.
+fn published<E: Owned>() -> Select<E> {
+    match E::published() {
+        Some(condition) => E::find().filter(condition),
+        None => E::find(),
+    }
 }
 
 /// Users are visible like records they own: themselves.
@@ -22,6 +36,10 @@ impl Owned for user::Entity {
 impl Owned for customer::Entity {
     fn owner_column() -> customer::Column {
         customer::Column::OwnerId
+    }
+
+    fn published() -> Option<SimpleExpr> {
+        Some(customer::Column::ImportBatch.is_null())
     }
 }
 
@@ -46,27 +64,33 @@ owned_by_owner_id!(opportunity, sales_order, payment, quote, contract, alert, da
 
 /// Records without an owner (the lead pool): open to every signed-in user, so anyone can claim.
 pub fn in_pool<E: Owned>() -> Select<E> {
-    E::find().filter(E::owner_column().is_null())
+    published::<E>().filter(E::owner_column().is_null())
 }
 
 /// Every record regardless of owner, for checks that must look across the company and reveal no
 /// more than a name: duplicate detection, scheduled jobs, labels of already-visible references.
 pub fn across_owners<E: Owned>() -> Select<E> {
+    published::<E>()
+}
+
+/// Every row, the ones a running import is still staging included: only for the import that
+/// writes them (and the sweep that removes a dead one's).
+pub fn with_staged<E: Owned>() -> Select<E> {
     E::find()
 }
 
 pub fn visible<E: Owned>(scope: &Scope) -> Select<E> {
     let owner = E::owner_column();
     match scope {
-        Scope::Everything => E::find(),
-        Scope::OwnRecords { user_id } => E::find().filter(owner.eq(*user_id)),
+        Scope::Everything => published::<E>(),
+        Scope::OwnRecords { user_id } => published::<E>().filter(owner.eq(*user_id)),
         Scope::Teams { team_ids, own_user_id } => {
             let team_members = Query::select()
                 .column(user::Column::Id)
                 .from(user::Entity)
                 .and_where(user::Column::TeamId.is_in(team_ids.iter().copied()))
                 .to_owned();
-            E::find().filter(Condition::any().add(owner.eq(*own_user_id)).add(owner.in_subquery(team_members)))
+            published::<E>().filter(Condition::any().add(owner.eq(*own_user_id)).add(owner.in_subquery(team_members)))
         }
     }
 }

@@ -149,11 +149,13 @@ pub async fn sign_in(auth: &mut AuthSession, db: &DatabaseConnection, username: 
         })?
     };
     let user = user.ok_or_else(|| AppError::field("password", ErrorCode::BadCredentials))?;
+    let txn = crate::db::begin_write(db).await?;
     login_attempt::Entity::update_many()
         .col_expr(login_attempt::Column::Succeeded, sea_orm::sea_query::Expr::value(true))
         .filter(login_attempt::Column::Id.eq(attempt_id))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    txn.commit().await?;
     auth.login(&user).await.map_err(|error| {
         tracing::error!(%error, "could not start session");
         AppError::Internal

@@ -5,7 +5,7 @@ use axum_login::tower_sessions::session::{Id, Record};
 use axum_login::tower_sessions::session_store::{Error, ExpiredDeletion, Result};
 use axum_login::tower_sessions::SessionStore;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionSession};
 
 #[derive(Debug, Clone)]
 pub struct DbSessionStore {
@@ -15,6 +15,12 @@ pub struct DbSessionStore {
 impl DbSessionStore {
     pub fn new(db: DatabaseConnection) -> Self {
         DbSessionStore { db }
+    }
+
+    /// Session writes queue for the writer's turn like every other write: on SQLite a write
+    /// outside the queue waits in the busy handler and, behind a long transaction, fails.
+    async fn write(&self) -> Result<crate::db::WriteTxn<sea_orm::DatabaseTransaction>> {
+        crate::db::begin_write(&self.db).await.map_err(backend)
     }
 
     /// Ends every session of a user at once (deactivation, password reset).
@@ -53,29 +59,31 @@ fn active_model(record: &Record) -> Result<session::ActiveModel> {
 #[async_trait::async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
+        let txn = self.write().await?;
         // Ids are random 128-bit values; on the rare collision draw a new one.
         loop {
-            let exists = session::Entity::find_by_id(record.id.to_string()).one(&self.db).await.map_err(backend)?;
+            let exists = session::Entity::find_by_id(record.id.to_string()).one(&txn).await.map_err(backend)?;
             if exists.is_none() {
                 break;
             }
             record.id = Id::default();
         }
-        session::Entity::insert(active_model(record)?).exec(&self.db).await.map_err(backend)?;
-        Ok(())
+        session::Entity::insert(active_model(record)?).exec(&txn).await.map_err(backend)?;
+        txn.commit().await.map_err(backend)
     }
 
     async fn save(&self, record: &Record) -> Result<()> {
+        let txn = self.write().await?;
         session::Entity::insert(active_model(record)?)
             .on_conflict(
                 OnConflict::column(session::Column::Id)
                     .update_columns([session::Column::UserId, session::Column::Data, session::Column::ExpiresAt])
                     .to_owned(),
             )
-            .exec(&self.db)
+            .exec(&txn)
             .await
             .map_err(backend)?;
-        Ok(())
+        txn.commit().await.map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
@@ -94,19 +102,21 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
-        session::Entity::delete_by_id(id.to_string()).exec(&self.db).await.map_err(backend)?;
-        Ok(())
+        let txn = self.write().await?;
+        session::Entity::delete_by_id(id.to_string()).exec(&txn).await.map_err(backend)?;
+        txn.commit().await.map_err(backend)
     }
 }
 
 #[async_trait::async_trait]
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> Result<()> {
+        let txn = self.write().await?;
         session::Entity::delete_many()
             .filter(session::Column::ExpiresAt.lte(chrono::Utc::now()))
-            .exec(&self.db)
+            .exec(&txn)
             .await
             .map_err(backend)?;
-        Ok(())
+        txn.commit().await.map_err(backend)
     }
 }

@@ -111,7 +111,7 @@ pub(crate) async fn customer_search(db: &impl ConnectionTrait, query: &str) -> A
 /// Recomputes a customer's `search_text` from its current names and contacts; every write that
 /// changes either calls this in its transaction.
 pub(crate) async fn refresh_search_text(db: &impl ConnectionTrait, customer_id: i64) -> AppResult<()> {
-    let Some(c) = across_owners::<customer::Entity>().filter(customer::Column::Id.eq(customer_id)).one(db).await? else {
+    let Some(c) = crate::auth::scope::with_staged::<customer::Entity>().filter(customer::Column::Id.eq(customer_id)).one(db).await? else {
         return Ok(());
     };
     let contacts = contact::Entity::find().filter(contact::Column::CustomerId.eq(customer_id)).all(db).await?;

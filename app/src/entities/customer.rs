@@ -45,6 +45,9 @@ pub struct Model {
     /// Where the customer is, in millionths of a degree, for the suggested visit order.
     pub latitude_e6: Option<i64>,
     pub longitude_e6: Option<i64>,
+    /// The import batch still staging this customer (invisible until it is published, see
+    /// `imports::staging`); None for every published customer.
+    pub import_batch: Option<i64>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

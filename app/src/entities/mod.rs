@@ -11,6 +11,7 @@ pub mod day_sheet;
 pub mod department;
 pub mod field_expense;
 pub mod follow_up;
+pub mod import_batch;
 pub mod import_upload;
 pub mod inventory_snapshot;
 pub mod job_run;

@@ -6,6 +6,8 @@ pub mod presets;
 #[cfg(feature = "ssr")]
 mod related;
 #[cfg(feature = "ssr")]
+pub mod staging;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod table;

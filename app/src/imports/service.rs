@@ -2,7 +2,7 @@
 //! dry run and the commit: both run every row inside one write transaction, so a dry run reports
 //! exactly what the commit would do; only a commit without any row error is committed.
 use super::table::{Row, Table};
-use super::{related, ImportReport};
+use super::{related, staging, ImportReport};
 use crate::auth::scope::across_owners;
 use crate::auth::service::Actor;
 use crate::customers::service::{check_customer, customer_columns, may_edit, record_event, refresh_search_text};
@@ -116,19 +116,18 @@ pub async fn run(
     check_match(request)?;
     let mut outcome = Outcome::default();
     outcome.report.rows = table.rows.len() as u64;
-    // Checking a customer file only reads (its own repeated keys are found in memory), so it does
-    // not take the writer's turn: on SQLite everyone else keeps signing in, logging follow-ups and
-    // moving cards while a large file is checked. The other kinds check by writing and rolling
-    // back (a payment's balance depends on the rows before it).
-    if request.kind == ImportKind::Customers && !commit {
-        let snapshot = db.begin().await?;
-        import_customers(&snapshot, actor, table, request, &mut outcome, progress, false).await?;
+    if request.kind == ImportKind::Customers {
+        if commit {
+            commit_customers(db, actor, table, request, &mut outcome, progress).await?;
+        } else {
+            check_customers(db, actor, table, request, &mut outcome, progress).await?;
+        }
         return Ok(outcome.report);
     }
     let txn = crate::db::begin_write(db).await?;
     let run = Run { txn: &txn, actor, table, request, progress };
     match request.kind {
-        ImportKind::Customers => import_customers(&txn, actor, table, request, &mut outcome, progress, true).await?,
+        ImportKind::Customers => unreachable!("customer imports are staged above"),
         ImportKind::Products => import_products(&txn, table, request, &mut outcome, progress).await?,
         ImportKind::Contacts => related::import_contacts(&run, &mut outcome).await?,
         ImportKind::FollowUps => related::import_follow_ups(&run, &mut outcome).await?,
@@ -139,13 +138,17 @@ pub async fn run(
         ImportKind::Inventory => related::import_inventory(&run, &mut outcome).await?,
     }
     if commit && outcome.report.error_count == 0 {
-        let r = &outcome.report;
-        let after = serde_json::json!({ "kind": request.kind.as_str(), "rows": r.rows, "created": r.created, "updated": r.updated, "unchanged": r.unchanged, "encoding": table.encoding });
-        crate::audit::record(&txn, actor, crate::audit::Action::ImportCommitted, crate::audit::Subject::Import(request.kind.as_str().to_string()), serde_json::json!({}), after).await?;
+        record_commit(&txn, actor, table, request, &outcome.report).await?;
         txn.commit().await?;
         outcome.report.committed = true;
     }
     Ok(outcome.report)
+}
+
+/// The audit row of a committed import, written in its committing transaction.
+async fn record_commit(txn: &impl ConnectionTrait, actor: &Actor, table: &Table, request: &ImportRequest, r: &ImportReport) -> AppResult<()> {
+    let after = serde_json::json!({ "kind": request.kind.as_str(), "rows": r.rows, "created": r.created, "updated": r.updated, "unchanged": r.unchanged, "encoding": table.encoding });
+    crate::audit::record(txn, actor, crate::audit::Action::ImportCommitted, crate::audit::Subject::Import(request.kind.as_str().to_string()), serde_json::json!({}), after).await
 }
 
 /// A choice typed as its code or its label in any language ("展会", "Exhibition", "exhibition").
@@ -224,28 +227,65 @@ async fn find_customer(db: &impl ConnectionTrait, by: MatchBy, key: &str) -> App
     Ok(across_owners::<customer::Entity>().filter(column.eq(key)).one(db).await?)
 }
 
-async fn import_customers(
-    txn: &impl ConnectionTrait,
-    actor: &Actor,
-    table: &Table,
-    request: &ImportRequest,
-    outcome: &mut Outcome,
-    progress: &(dyn Fn(u64, u64) + Send + Sync),
-    write: bool,
-) -> AppResult<()> {
-    let mapping = &request.mapping;
-    let scope = actor.scope();
-    let users: HashMap<String, user::Model> = across_owners::<user::Entity>().all(txn).await?.into_iter().map(|u| (u.username.clone(), u)).collect();
-    let team_of = |user_id: i64| users.values().find(|u| u.id == user_id).and_then(|u| u.team_id);
-    let keep = unmapped_customer_columns(mapping);
-    let profile_mapped = PROFILE_IMPORTS.iter().any(|f| mapping.columns.contains_key(f.as_str()));
-    let mut seen = SeenKeys::default();
-    let now = chrono::Utc::now();
-    let total = table.rows.len() as u64;
-    for (done, row) in table.rows.iter().enumerate() {
-        if !start_row(done, row, total, mapping, outcome, progress) {
-            continue;
+/// How a pass over customer rows writes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Writes {
+    /// Checks only: a dry run, or the rest of a file once a row has failed.
+    Nothing,
+    /// New customers are staged under this batch, unseen until it is published; rows that change
+    /// a stored customer wait for the publishing transaction (a change would be seen at once).
+    Staged(i64),
+    /// Everything, seen at once: the publishing transaction's changes of stored customers.
+    All,
+}
+
+/// What every row of a customer import is checked and written with.
+struct CustomerImport<'a> {
+    actor: &'a Actor,
+    table: &'a Table,
+    request: &'a ImportRequest,
+    users: HashMap<String, user::Model>,
+    /// Columns an update leaves alone because the file does not have them.
+    keep: Vec<customer::Column>,
+    profile_mapped: bool,
+    seen: SeenKeys,
+    now: chrono::DateTime<chrono::Utc>,
+    /// Rows that change a stored customer, for the publishing transaction.
+    deferred: Vec<usize>,
+    /// New customers staged so far.
+    staged: u64,
+}
+
+impl<'a> CustomerImport<'a> {
+    async fn new(db: &impl ConnectionTrait, actor: &'a Actor, table: &'a Table, request: &'a ImportRequest) -> AppResult<Self> {
+        let users = across_owners::<user::Entity>().all(db).await?.into_iter().map(|u| (u.username.clone(), u)).collect();
+        Ok(Self {
+            actor,
+            table,
+            request,
+            users,
+            keep: unmapped_customer_columns(&request.mapping),
+            profile_mapped: PROFILE_IMPORTS.iter().any(|f| request.mapping.columns.contains_key(f.as_str())),
+            seen: SeenKeys::default(),
+            now: chrono::Utc::now(),
+            deferred: Vec::new(),
+            staged: 0,
+        })
+    }
+
+    fn team_of(&self, user_id: i64) -> Option<i64> {
+        self.users.values().find(|u| u.id == user_id).and_then(|u| u.team_id)
+    }
+
+    /// Checks row `index` and writes it as `writes` says.
+    async fn row(&mut self, txn: &impl ConnectionTrait, index: usize, writes: Writes, outcome: &mut Outcome, progress: ProgressFn<'_>) -> AppResult<()> {
+        let (actor, request) = (self.actor, self.request);
+        let mapping = &request.mapping;
+        let row = &self.table.rows[index];
+        if !start_row(index, row, self.table.rows.len() as u64, mapping, outcome, progress) {
+            return Ok(());
         }
+        let scope = actor.scope();
         let form = customer_form(mapping, row);
         let checked = check_customer(&form);
         let external_id = mapping.value(row, "external_id");
@@ -257,7 +297,7 @@ async fn import_customers(
             errors.push(FieldError::new("external_id", ErrorCode::TooLong { max: 60 }));
         }
         let owner_name = mapping.value(row, "owner").to_lowercase();
-        let owner = match users.get(&owner_name) {
+        let owner = match self.users.get(&owner_name) {
             _ if owner_name.is_empty() => None,
             None => {
                 errors.push(FieldError::new("owner", ErrorCode::UnknownReference));
@@ -275,12 +315,12 @@ async fn import_customers(
             MatchBy::Phone => rules::phone_key(&form.phone),
         };
         let match_field = request.kind.match_field(request.match_by).unwrap_or("name");
-        if let Err(code) = seen.check(&key, row.line) {
+        if let Err(code) = self.seen.check(&key, row.line) {
             errors.push(FieldError::new(match_field, code));
         }
         let existing = if key.is_empty() { None } else { find_customer(txn, request.match_by, &key).await? };
         if let Some(found) = &existing {
-            let allowed = may_edit(actor, found) && found.owner_id.is_none_or(|owner| scope.allows(owner, team_of(owner)));
+            let allowed = may_edit(actor, found) && found.owner_id.is_none_or(|owner| scope.allows(owner, self.team_of(owner)));
             if !allowed {
                 errors.push(FieldError::new(match_field, ErrorCode::NotVisible));
             }
@@ -289,31 +329,41 @@ async fn import_customers(
             Ok(checked) if errors.is_empty() => checked,
             _ => {
                 outcome.row_errors(row.line, errors);
-                continue;
+                return Ok(());
             }
         };
         if outcome.report.error_count > 0 {
             // The import will not be committed: keep checking rows, but stop writing them.
-            continue;
+            return Ok(());
         }
-        if !write {
-            if existing.is_some() {
+        let batch = match (writes, &existing) {
+            (Writes::Nothing, Some(_)) => {
                 outcome.report.updated += 1;
-            } else {
-                outcome.report.created += 1;
+                return Ok(());
             }
-            continue;
-        }
+            (Writes::Nothing, None) => {
+                outcome.report.created += 1;
+                return Ok(());
+            }
+            (Writes::Staged(_), Some(_)) => {
+                outcome.report.updated += 1;
+                self.deferred.push(index);
+                return Ok(());
+            }
+            (Writes::Staged(batch), None) => Some(batch),
+            (Writes::All, _) => None,
+        };
+        let now = self.now;
         let mut columns = customer_columns(&checked, now);
         if !external_id.is_empty() {
             columns.external_id = Set(Some(external_id.to_string()));
         }
         let id = match existing {
             Some(found) => {
-                for column in &keep {
+                for column in &self.keep {
                     columns.not_set(*column);
                 }
-                if profile_mapped {
+                if self.profile_mapped {
                     columns.profile = Set(merged_profile(&found.profile, &form.profile));
                 }
                 if let Some(owner) = owner.filter(|o| found.owner_id != Some(*o)) {
@@ -335,12 +385,12 @@ async fn import_customers(
                 found.id
             }
             None => {
-                let owner = owner.unwrap_or(actor.user.id);
-                columns.owner_id = Set(Some(owner));
+                columns.owner_id = Set(Some(owner.unwrap_or(actor.user.id)));
                 columns.owned_since = Set(Some(now));
                 columns.created_at = Set(now);
                 columns.version = Set(1);
-                let created = columns.insert(txn).await?;
+                columns.import_batch = Set(batch);
+                let created = columns.insert(txn).await.map_err(|e| crate::db::taken_or_internal(e, match_field))?;
                 record_event(txn, created.id, Some(actor.user.id), "created", String::new()).await?;
                 if !form.contact_name.is_empty() {
                     contact::ActiveModel {
@@ -354,14 +404,100 @@ async fn import_customers(
                     .insert(txn)
                     .await?;
                 }
+                if batch.is_some() {
+                    self.staged += 1;
+                }
                 outcome.report.created += 1;
                 created.id
             }
         };
-        refresh_search_text(txn, id).await?;
+        refresh_search_text(txn, id).await
     }
+}
+
+/// A dry run of a customer file. It only reads (its own repeated keys are found in memory), so it
+/// does not take the writer's turn: on SQLite everyone else keeps signing in, logging follow-ups
+/// and moving cards while a large file is checked.
+async fn check_customers(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, table: &Table, request: &ImportRequest, outcome: &mut Outcome, progress: ProgressFn<'_>) -> AppResult<()> {
+    let snapshot = db.begin().await?;
+    let mut import = CustomerImport::new(&snapshot, actor, table, request).await?;
+    for index in 0..table.rows.len() {
+        import.row(&snapshot, index, Writes::Nothing, outcome, progress).await?;
+    }
+    let total = table.rows.len() as u64;
     progress(total, total);
     Ok(())
+}
+
+/// Commits a customer file: new customers are staged in chunks of [`staging::CHUNK_TIME`], then
+/// one transaction applies the changes to stored customers and publishes the batch. A row error,
+/// a failure or a lost batch leaves nothing behind.
+async fn commit_customers(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, table: &Table, request: &ImportRequest, outcome: &mut Outcome, progress: ProgressFn<'_>) -> AppResult<()> {
+    let now = chrono::Utc::now();
+    staging::sweep(db, now, false).await?;
+    let batch = staging::start(db, actor, now).await?;
+    let published = staging::or_discard(db, batch, stage_and_publish(db, batch, actor, table, request, outcome, progress).await).await?;
+    if !published {
+        // A row had an error: the report says which, and nothing of the file stays.
+        staging::discard(db, batch).await?;
+    }
+    Ok(())
+}
+
+/// Stages the rows and publishes them; false when a row had an error (nothing published).
+async fn stage_and_publish(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    batch: i64,
+    actor: &Actor,
+    table: &Table,
+    request: &ImportRequest,
+    outcome: &mut Outcome,
+    progress: ProgressFn<'_>,
+) -> AppResult<bool> {
+    let total = table.rows.len();
+    let mut import = CustomerImport::new(db, actor, table, request).await?;
+    let mut next = 0;
+    while next < total && outcome.report.error_count == 0 {
+        let txn = crate::db::begin_write(db).await?;
+        let started = std::time::Instant::now();
+        while next < total && outcome.report.error_count == 0 && started.elapsed() < staging::CHUNK_TIME {
+            import.row(&txn, next, Writes::Staged(batch), outcome, progress).await?;
+            next += 1;
+        }
+        staging::end_chunk(txn, batch).await?;
+    }
+    if next < total {
+        // A row failed: the rest is only checked, outside the writer's turn, for the report.
+        let snapshot = db.begin().await?;
+        for index in next..total {
+            import.row(&snapshot, index, Writes::Nothing, outcome, progress).await?;
+        }
+    }
+    progress(total as u64, total as u64);
+    if outcome.report.error_count > 0 {
+        return Ok(false);
+    }
+    // The publishing transaction: changes to stored customers (checked again: someone may have
+    // changed or removed one meanwhile), then the staged ones become visible, all at once.
+    let txn = crate::db::begin_write(db).await?;
+    let deferred = std::mem::take(&mut import.deferred);
+    import.seen = SeenKeys::default();
+    let mut applied = Outcome::default();
+    for &index in &deferred {
+        import.row(&txn, index, Writes::All, &mut applied, &|_, _| ()).await?;
+    }
+    if applied.report.error_count > 0 {
+        outcome.report.error_count = applied.report.error_count;
+        outcome.report.errors = applied.report.errors;
+        return Ok(false);
+    }
+    outcome.report.updated = outcome.report.updated - deferred.len() as u64 + applied.report.updated;
+    outcome.report.created += applied.report.created;
+    staging::publish(&txn, batch, import.staged).await?;
+    record_commit(&txn, actor, table, request, &outcome.report).await?;
+    txn.commit().await?;
+    outcome.report.committed = true;
+    Ok(true)
 }
 
 /// The stored profile with the imported values laid over it (empty imported values keep the old).
