@@ -302,21 +302,30 @@ async fn delete_actions(db: &sea_orm::DatabaseConnection) -> Vec<String> {
 
 #[tokio::test]
 async fn the_restricting_migration_keeps_every_row_of_a_full_demo_and_stops_the_cascades() {
-    use migrations::MigratorTrait;
+    use migrations::{MigrationName, MigratorTrait};
     let (url, _dir) = common::fresh_database().await;
     let db = jingxi::connect(&url).await.unwrap();
-    let before_restrict = migrations::Migrator::migrations().len() as u32 - 1;
+    let before_restrict = migrations::Migrator::migrations().iter().position(|m| m.name().contains("restrict_deletes")).unwrap() as u32;
     migrations::Migrator::up(&db, Some(before_restrict)).await.unwrap();
+    // The seed writes through today's entities, which know the columns later migrations add:
+    // they are there while it runs and gone again before the migration under test.
+    let later_columns = [("customers", "import_batch")];
+    for (table, column) in later_columns {
+        db.execute_unprepared(&format!("ALTER TABLE {table} ADD COLUMN {column} BIGINT")).await.unwrap();
+    }
     app::pipeline::service::ensure_defaults(&db).await.unwrap();
     app::seed::seed_demo(&db, false).await.unwrap();
     let now = chrono::Utc::now();
     app::seed_customers::seed_customers(&db, now, 120, 2).await.unwrap();
     app::seed_pipeline::seed_pipeline(&db, now, app::seed_pipeline::DealPlan { open: 200, lost: 30, history: true }).await.unwrap();
+    for (table, column) in later_columns {
+        db.execute_unprepared(&format!("ALTER TABLE {table} DROP COLUMN {column}")).await.unwrap();
+    }
     let before = fingerprint(&db).await;
     assert!(before.iter().any(|(sql, n)| sql.contains("FROM payments") && *n > 0), "the demo has payments to keep");
     assert!(delete_actions(&db).await.iter().all(|a| a == "CASCADE"));
 
-    migrations::Migrator::up(&db, None).await.unwrap();
+    migrations::Migrator::up(&db, Some(1)).await.unwrap();
     assert_eq!(fingerprint(&db).await, before, "every row, sum and index is still there");
     assert!(delete_actions(&db).await.iter().all(|a| a == "RESTRICT"), "{:?}", delete_actions(&db).await);
     // Every pooled connection has its foreign keys on again (SQLite turns them off to rebuild).
