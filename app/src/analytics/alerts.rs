@@ -109,7 +109,7 @@ async fn deal_alerts(db: &impl ConnectionTrait, now: DateTime<Utc>, today: Naive
             .all(db)
             .await?;
         for deal in deals {
-            if let Some(alert) = stale_deal(days_between(deal.stage_entered_at.date_naive(), today), limit) {
+            if let Some(alert) = stale_deal(days_between(crate::clock::local_day(deal.stage_entered_at), today), limit) {
                 alerts.push((alert, deal.id, deal.owner_id));
             }
         }

@@ -563,7 +563,7 @@ fn alert_row(row: &super::AlertView, texts: &Texts, locale: crate::domain::forma
         row.customer_id.map_or(Cell::Text(String::new()), Cell::Number),
         Cell::Number(row.owner_id),
         Cell::Text(row.owner_name.clone()),
-        Cell::Date(Some(row.raised_at.date_naive())),
+        Cell::Date(Some(crate::clock::local_day(row.raised_at))),
     ];
     let tails = vec![
         Cell::Text(super::alerts_page::alert_text(texts, &row.alert, locale)),

@@ -442,7 +442,7 @@ pub mod service {
             status: quote.status.clone(),
             total_fen: quote.total_fen,
             valid_until: quote.valid_until,
-            created_on: quote.created_at.date_naive(),
+            created_on: crate::clock::local_day(quote.created_at),
             deal_id: quote.opportunity_id,
             deal_title: deal_title.to_string(),
         }

@@ -244,7 +244,7 @@ async fn cards(db: &impl ConnectionTrait, deals: Vec<opportunity::Model>, stages
         .into_iter()
         .map(|deal| {
             let stage = stage_by_id.get(&deal.stage_id).map(|s| stage_view(s));
-            let days_in_stage = rules::days_between(deal.stage_entered_at.date_naive(), today);
+            let days_in_stage = rules::days_between(crate::clock::local_day(deal.stage_entered_at), today);
             let closed = stage.as_ref().is_some_and(StageView::closed);
             Card {
                 id: deal.id,
