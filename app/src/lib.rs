@@ -43,6 +43,20 @@ use leptos_meta::{provide_meta_context, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+/// The Content-Security-Policy. Scripts come only from this origin, plus, on a page, the inline
+/// scripts leptos writes for that one response (its hydration bootstrap and streamed resource
+/// data), which carry the response's nonce; nothing inline runs without it. WebAssembly needs
+/// `'wasm-unsafe-eval'`. Inline styles stay allowed (components set `style` attributes, which a
+/// nonce cannot cover).
+#[cfg(feature = "ssr")]
+pub fn content_security_policy(script_nonce: Option<&str>) -> String {
+    let nonce = script_nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
 /// The HTML document around the app (server only).
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -188,13 +188,13 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .leptos_routes_with_context(
             &leptos_options,
             routes,
-            move || provide_context(context_state.clone()),
+            move || provide_request_context(context_state.clone()),
             {
                 let options = leptos_options.clone();
                 move || app::shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context(move || provide_context(state.clone()), app::shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(move || provide_request_context(state.clone()), app::shell))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .merge(uploads)
         .layer(axum::middleware::from_fn(security::server_fn_error_status))
@@ -203,6 +203,16 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .layer(auth_layer)
         .layer(CompressionLayer::new())
         .with_state(leptos_options)
+}
+
+/// What every server-rendered page may use: the app's state, and the nonce that
+/// `security::security_headers` names in this response's policy (in place of the one leptos
+/// drew, so its inline scripts carry the nonce the header allows).
+fn provide_request_context(state: AppState) {
+    provide_context(state);
+    if let Some(nonce) = use_context::<axum::http::request::Parts>().and_then(|parts| parts.extensions.get::<leptos::nonce::Nonce>().cloned()) {
+        provide_context(nonce);
+    }
 }
 
 /// Hourly (and once at start): customers nobody followed up for the configured days go back to

@@ -31,19 +31,28 @@ fn is_cross_site_write(request: &Request) -> bool {
     origin == "null" || !origin_host.eq_ignore_ascii_case(host)
 }
 
-/// Headers that keep the app's pages from being framed, sniffed or fed scripts from elsewhere.
-/// Scripts come only from this origin; leptos' hydration bootstrap and its streamed resource data
-/// are inline scripts, hence `'unsafe-inline'` for scripts (no third-party source is allowed), and
-/// WebAssembly needs `'wasm-unsafe-eval'`. HSTS is sent only when cookies are secure (https).
+/// Headers that keep the app's pages from being framed, sniffed or fed scripts from elsewhere
+/// (`app::content_security_policy`: a page's names the nonce its inline scripts carry; everything
+/// else gets it without one, so no inline script runs). HSTS is sent only when cookies are secure
+/// (https).
 pub fn security_headers(secure: bool) -> impl Fn(Request, Next) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>> + Clone {
-    move |request: Request, next: Next| {
+    move |mut request: Request, next: Next| {
         Box::pin(async move {
+            // A new nonce per response; a page's inline scripts carry it (`provide_request_context`).
+            let nonce = leptos::nonce::Nonce::new();
+            request.extensions_mut().insert(nonce.clone());
             let mut response = next.run(request).await;
+            let page = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
             let headers = response.headers_mut();
             let set = |headers: &mut header::HeaderMap, name: &'static str, value: &'static str| {
                 headers.entry(name).or_insert(header::HeaderValue::from_static(value));
             };
-            set(headers, "content-security-policy", CONTENT_SECURITY_POLICY);
+            if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+                let policy = app::content_security_policy(page.then_some(&*nonce));
+                if let Ok(policy) = header::HeaderValue::from_str(&policy) {
+                    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+                }
+            }
             set(headers, "x-content-type-options", "nosniff");
             set(headers, "x-frame-options", "DENY");
             set(headers, "referrer-policy", "strict-origin-when-cross-origin");
@@ -55,9 +64,6 @@ pub fn security_headers(secure: bool) -> impl Fn(Request, Next) -> std::pin::Pin
         })
     }
 }
-
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// Server functions answer every error with 500 (leptos' default); this gives each the status that
 /// says what happened (401, 403, 404, 409, 422, 429), keeping the body the client decodes. A real

@@ -106,3 +106,33 @@ async fn unknown_pages_are_404() {
     assert!(body.contains("页面不存在"));
 }
 
+/// No inline script runs without the response's nonce: every page's policy names a fresh one
+/// and drops `'unsafe-inline'` for scripts, every `<script>` it sends carries it, and what is
+/// not a page gets the policy with no nonce at all.
+#[tokio::test]
+async fn every_inline_script_carries_the_nonce_its_page_policy_names() {
+    let app = TestApp::demo().await;
+    let manager = app.signed_in("manager").await;
+    let mut nonces = Vec::new();
+    for (client, path) in [(app.client(), "/login"), (manager.clone(), "/dashboard"), (manager.clone(), "/customers"), (manager.clone(), "/pipeline"), (manager.clone(), "/nowhere")] {
+        let (_, headers, body) = client.get(path, &[]).await;
+        let policy = headers.get("content-security-policy").unwrap_or_else(|| panic!("{path}: no policy")).to_str().unwrap().to_string();
+        let scripts = policy.split(';').find(|d| d.trim().starts_with("script-src")).unwrap().to_string();
+        assert!(!scripts.contains("unsafe-inline"), "{path}: {scripts}");
+        let nonce = scripts.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).unwrap_or_else(|| panic!("{path}: no nonce in {scripts}")).to_string();
+        assert!(nonce.len() >= 16, "{path}: {nonce}");
+        let tags: Vec<&str> = body.split("<script").skip(1).map(|rest| rest.split('>').next().unwrap_or_default()).collect();
+        assert!(!tags.is_empty(), "{path} has scripts");
+        for tag in tags {
+            assert!(tag.contains(&format!("nonce=\"{nonce}\"")), "{path}: <script{tag}> without the page's nonce");
+        }
+        nonces.push(nonce);
+    }
+    let mut unique = nonces.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), nonces.len(), "a new nonce for every response");
+    let response = manager.http.post(format!("{}/api/me", manager.base)).send().await.unwrap();
+    let policy = response.headers().get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(policy.contains("script-src 'self' 'wasm-unsafe-eval'"), "{policy}");
+}
