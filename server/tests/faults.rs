@@ -9,8 +9,8 @@
 //!   them, and the other's analyses are never stale.
 mod common;
 
-use common::Client;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use common::{numbers, scalar, Client};
+use sea_orm::DatabaseConnection;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -48,7 +48,7 @@ impl Server {
     }
 
     fn client(&self) -> Client {
-        Client { base: self.base.clone(), http: reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(60)).build().unwrap() }
+        Client::new(&self.base)
     }
 
     async fn signed_in(&self, username: &str) -> Client {
@@ -82,21 +82,6 @@ async fn company(open_deals: usize) -> (String, DatabaseConnection, Option<commo
     app::seed_customers::seed_customers(&db, now, 150, 1).await.unwrap();
     app::seed_pipeline::seed_pipeline(&db, now, app::seed_pipeline::DealPlan { open: open_deals, lost: 0, history: false }).await.unwrap();
     (url, db, dir)
-}
-
-async fn numbers(db: &DatabaseConnection, sql: &str) -> Vec<Vec<i64>> {
-    let rows = db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql.to_string())).await.unwrap();
-    rows.iter()
-        .map(|row| {
-            (0..)
-                .map_while(|i| row.try_get_by_index::<i64>(i).ok().or_else(|| row.try_get_by_index::<i32>(i).ok().map(i64::from)))
-                .collect()
-        })
-        .collect()
-}
-
-async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
-    numbers(db, sql).await.first().and_then(|row| row.first().copied()).unwrap_or(0)
 }
 
 /// The open deals and, per pipeline, its open stages: (deal, version, pipeline, stage).

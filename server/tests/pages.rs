@@ -136,3 +136,33 @@ async fn every_inline_script_carries_the_nonce_its_page_policy_names() {
     let policy = response.headers().get("content-security-policy").unwrap().to_str().unwrap();
     assert!(policy.contains("script-src 'self' 'wasm-unsafe-eval'"), "{policy}");
 }
+
+/// The policy runs no inline event handler (`onclick="…"` and the like): handlers belong in the
+/// app's code (`on:click=…`). A page that wrote one would fail in the browser, not here, so the
+/// sources are read for them.
+#[test]
+fn no_view_writes_an_inline_event_handler() {
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src"), &mut files);
+    let mut found = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            let handler = line.split_whitespace().any(|word| word.strip_prefix("on").is_some_and(|rest| rest.split_once("=\"").is_some_and(|(name, _)| !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase()))));
+            if handler {
+                found.push(format!("{}:{}: {}", file.display(), number + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "inline event handlers, refused by the Content-Security-Policy: {found:#?}");
+}

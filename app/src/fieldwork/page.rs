@@ -52,11 +52,18 @@ fn day_href(day: NaiveDate, rep: Option<i64>) -> String {
 fn DayPicker(day: NaiveDate, action: &'static str, rep: Option<i64>) -> impl IntoView {
     let i18n = use_i18n();
     let link = move |d: NaiveDate| if action == "/fieldwork" { day_href(d, rep) } else { format!("{action}?day={d}") };
+    // A chosen day opens at once (a handler in the page's code: the policy runs no inline script).
+    let navigate = leptos_router::hooks::use_navigate();
+    let open_day = move |ev: leptos::ev::Event| {
+        if let Ok(d) = event_target_value(&ev).parse::<NaiveDate>() {
+            navigate(&link(d), Default::default());
+        }
+    };
     view! {
         <form class="day-picker" method="get" action=action>
             <a class="button small" href=link(day - chrono::Duration::days(1)) aria-label=move || i18n.t().field.previous_day>"‹"</a>
             {rep.map(|rep| view! { <input type="hidden" name="rep" value=rep /> })}
-            <input type="date" name="day" value=day.to_string() aria-label=move || i18n.t().field.day onchange="this.form.requestSubmit()" />
+            <input type="date" name="day" value=day.to_string() aria-label=move || i18n.t().field.day on:change=open_day />
             <a class="button small" href=link(day + chrono::Duration::days(1)) aria-label=move || i18n.t().field.next_day>"›"</a>
             <noscript><button type="submit" class="button small">{tr(|t| t.field.show)}</button></noscript>
         </form>

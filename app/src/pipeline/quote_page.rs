@@ -273,7 +273,9 @@ fn QuoteSheet(
                     <button type="submit" class="button">{tr(|t| t.quotes.revise)}</button>
                 </ActionForm>
             })}
-            <button type="button" class="button subtle" onclick="window.print()">{tr(|t| t.quotes.print)}</button>
+            <button type="button" class="button subtle" on:click=|_| {
+                let _ = window().print();
+            }>{tr(|t| t.quotes.print)}</button>
         </div>
         <FormMessage error=status_error />
         {match (quote.contract.clone(), current) {
