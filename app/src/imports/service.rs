@@ -436,12 +436,15 @@ async fn commit_customers(db: &(impl ConnectionTrait + TransactionTrait), actor:
     let now = chrono::Utc::now();
     staging::sweep(db, now, false).await?;
     let batch = staging::start(db, actor, now).await?;
-    let published = staging::or_discard(db, batch, stage_and_publish(db, batch, actor, table, request, outcome, progress).await).await?;
-    if !published {
-        // A row had an error: the report says which, and nothing of the file stays.
-        staging::discard(db, batch).await?;
+    let published = stage_and_publish(db, batch, actor, table, request, outcome, progress).await;
+    if !matches!(published, Ok(true)) {
+        // A row error (the report says which) or a failure: nothing of the file stays. Should the
+        // discard itself fail, the batch goes stale and the sweep removes it.
+        if let Err(error) = staging::discard(db, batch).await {
+            tracing::warn!(%error, batch, "could not discard an unpublished import; the sweep will");
+        }
     }
-    Ok(())
+    published.map(|_| ())
 }
 
 /// Stages the rows and publishes them; false when a row had an error (nothing published).

@@ -97,16 +97,6 @@ pub async fn sweep(db: &(impl ConnectionTrait + TransactionTrait), now: chrono::
     Ok(removed)
 }
 
-/// Hands `outcome` on, first discarding the batch when it is an error.
-pub async fn or_discard<T>(db: &(impl ConnectionTrait + TransactionTrait), batch: i64, outcome: AppResult<T>) -> AppResult<T> {
-    if outcome.is_err() {
-        if let Err(error) = discard(db, batch).await {
-            tracing::warn!(%error, batch, "could not discard a failed import's staged rows; the sweep will");
-        }
-    }
-    outcome
-}
-
 /// Marks a chunk's transaction as this batch's and commits it.
 pub async fn end_chunk<T: ConnectionTrait + TransactionSession>(txn: T, batch: i64) -> AppResult<()> {
     touch(&txn, batch).await?;
