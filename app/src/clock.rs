@@ -15,14 +15,21 @@ struct Clock {
     offset: chrono::Duration,
 }
 
-static CLOCK: RwLock<Clock> = RwLock::new(Clock { zone: DEFAULT_TIME_ZONE, offset: chrono::Duration::zero() });
+static CLOCK: RwLock<Clock> = RwLock::new(Clock {
+    zone: DEFAULT_TIME_ZONE,
+    offset: chrono::Duration::zero(),
+});
 
 fn read<T>(f: impl FnOnce(&Clock) -> T) -> T {
-    f(&CLOCK.read().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    f(&CLOCK
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()))
 }
 
 fn write(f: impl FnOnce(&mut Clock)) {
-    f(&mut CLOCK.write().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    f(&mut CLOCK
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()))
 }
 
 /// An IANA zone name such as `Asia/Shanghai`.
@@ -78,7 +85,10 @@ pub fn at_local(time: NaiveDateTime) -> DateTime<Utc> {
     let zone = zone();
     zone.from_local_datetime(&time)
         .earliest()
-        .or_else(|| zone.from_local_datetime(&(time + chrono::Duration::hours(1))).earliest())
+        .or_else(|| {
+            zone.from_local_datetime(&(time + chrono::Duration::hours(1)))
+                .earliest()
+        })
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_else(|| time.and_utc())
 }
@@ -92,9 +102,18 @@ mod tests {
         let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
         // The zone is process-wide: this test only reads the default.
         assert_eq!(zone(), chrono_tz::Asia::Shanghai);
-        assert_eq!(local_day(at("2026-12-01T15:59:59Z")), NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
-        assert_eq!(local_day(at("2026-12-01T16:00:00Z")), NaiveDate::from_ymd_opt(2026, 12, 2).unwrap());
-        assert_eq!(start_of_day(NaiveDate::from_ymd_opt(2026, 12, 2).unwrap()), at("2026-12-01T16:00:00Z"));
+        assert_eq!(
+            local_day(at("2026-12-01T15:59:59Z")),
+            NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
+        );
+        assert_eq!(
+            local_day(at("2026-12-01T16:00:00Z")),
+            NaiveDate::from_ymd_opt(2026, 12, 2).unwrap()
+        );
+        assert_eq!(
+            start_of_day(NaiveDate::from_ymd_opt(2026, 12, 2).unwrap()),
+            at("2026-12-01T16:00:00Z")
+        );
         assert_eq!(parse_zone("Europe/Berlin"), Some(chrono_tz::Europe::Berlin));
         assert_eq!(parse_zone("Mars/Olympus"), None);
     }

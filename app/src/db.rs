@@ -3,14 +3,18 @@ use crate::domain::forms::ErrorCode;
 use crate::error::{AppError, AppResult};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExecResult, QueryFilter, QueryResult, SqlErr, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionSession, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExecResult, QueryFilter,
+    QueryResult, SqlErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionSession,
+    TransactionTrait,
 };
 
 /// `column LIKE '%needle%'` with the needle taken literally: a `%`, `_` or `\` that someone types
 /// matches itself, not any text (sea-orm's `contains` passes them on as wildcards).
 pub fn contains_literally(column: impl ColumnTrait, needle: &str) -> Expr {
-    let escaped = needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = needle
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     column.like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }
 
@@ -36,7 +40,11 @@ pub async fn update_versioned<E: EntityTrait>(
         return Ok(());
     }
     let exists = E::find().filter(id_column.eq(id)).one(db).await?.is_some();
-    Err(if exists { AppError::Conflict } else { AppError::NotFound })
+    Err(if exists {
+        AppError::Conflict
+    } else {
+        AppError::NotFound
+    })
 }
 
 /// Unique-constraint violations are the user's input clashing with another row: a field error.
@@ -60,14 +68,26 @@ pub fn taken_or_internal(error: DbErr, field: &str) -> AppError {
 ///
 /// Inside [`WriteTxn::nest`] the turn is already held by the enclosing transaction, and `db` is
 /// that transaction: the new one is a savepoint of it.
-pub async fn begin_write<C: ConnectionTrait + TransactionTrait>(db: &C) -> Result<WriteTxn<C::Transaction>, DbErr> {
+pub async fn begin_write<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+) -> Result<WriteTxn<C::Transaction>, DbErr> {
     let nested = HOLDS_WRITER_TURN.try_with(|_| ()).is_ok();
-    let turn = if db.get_database_backend() == DbBackend::Sqlite && !nested { Some(SQLITE_WRITER.clone().lock_owned().await) } else { None };
-    let txn = db.begin_with_options(TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() }).await?;
+    let turn = if db.get_database_backend() == DbBackend::Sqlite && !nested {
+        Some(SQLITE_WRITER.clone().lock_owned().await)
+    } else {
+        None
+    };
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await?;
     Ok(WriteTxn { txn, _turn: turn })
 }
 
-static SQLITE_WRITER: std::sync::LazyLock<std::sync::Arc<tokio::sync::Mutex<()>>> = std::sync::LazyLock::new(Default::default);
+static SQLITE_WRITER: std::sync::LazyLock<std::sync::Arc<tokio::sync::Mutex<()>>> =
+    std::sync::LazyLock::new(Default::default);
 
 /// A write transaction and this process's writer turn (SQLite).
 pub struct WriteTxn<T> {
@@ -84,7 +104,10 @@ impl<T: TransactionTrait> WriteTxn<T> {
     /// write transaction: those become savepoints of this one (a refused row rolls back only its
     /// own writes) instead of waiting for the writer turn this transaction holds. Imports use it
     /// to apply each row through the same service a form uses, all rows in one transaction.
-    pub async fn nest<'a, F: std::future::Future>(&'a self, work: impl FnOnce(&'a T) -> F) -> F::Output {
+    pub async fn nest<'a, F: std::future::Future>(
+        &'a self,
+        work: impl FnOnce(&'a T) -> F,
+    ) -> F::Output {
         HOLDS_WRITER_TURN.scope((), work(&self.txn)).await
     }
 }
@@ -126,41 +149,75 @@ impl<T: TransactionSession + Send> TransactionSession for WriteTxn<T> {
 
 /// `SUM(expr)` as a plain 64-bit integer: PostgreSQL sums bigints as numeric, which would not
 /// decode as `i64`.
-pub fn sum_as_bigint(expr: impl Into<sea_orm::sea_query::SimpleExpr>) -> sea_orm::sea_query::SimpleExpr {
-    Expr::expr(expr.into()).sum().cast_as(sea_orm::sea_query::Alias::new("BIGINT"))
+pub fn sum_as_bigint(
+    expr: impl Into<sea_orm::sea_query::SimpleExpr>,
+) -> sea_orm::sea_query::SimpleExpr {
+    Expr::expr(expr.into())
+        .sum()
+        .cast_as(sea_orm::sea_query::Alias::new("BIGINT"))
 }
 
 /// A company setting and its version; the type's default until an administrator saves one.
-pub async fn load_setting<T: serde::de::DeserializeOwned + Default>(db: &impl ConnectionTrait, key: &str) -> AppResult<(T, i32)> {
+pub async fn load_setting<T: serde::de::DeserializeOwned + Default>(
+    db: &impl ConnectionTrait,
+    key: &str,
+) -> AppResult<(T, i32)> {
     use crate::entities::company_setting;
-    let Some(row) = company_setting::Entity::find_by_id(key.to_string()).one(db).await? else {
+    let Some(row) = company_setting::Entity::find_by_id(key.to_string())
+        .one(db)
+        .await?
+    else {
         return Ok((T::default(), 0));
     };
-    let value = serde_json::from_str(&row.value).map_err(|error| AppError::internal(format!("setting {key}: {error}")))?;
+    let value = serde_json::from_str(&row.value)
+        .map_err(|error| AppError::internal(format!("setting {key}: {error}")))?;
     Ok((value, row.version))
 }
 
 /// Saves a setting if it still has `version` (0: never saved); otherwise `Conflict`.
-pub async fn save_setting<T: serde::Serialize>(db: &impl ConnectionTrait, key: &str, value: &T, version: i32, actor_id: i64) -> AppResult<()> {
+pub async fn save_setting<T: serde::Serialize>(
+    db: &impl ConnectionTrait,
+    key: &str,
+    value: &T,
+    version: i32,
+    actor_id: i64,
+) -> AppResult<()> {
     use crate::entities::company_setting;
     use sea_orm::ActiveValue::Set;
-    let json = serde_json::to_string(value).map_err(|error| AppError::internal(format!("setting {key}: {error}")))?;
-    let row = company_setting::ActiveModel { value: Set(json), updated_by: Set(Some(actor_id)), updated_at: Set(chrono::Utc::now()), ..Default::default() };
+    let json = serde_json::to_string(value)
+        .map_err(|error| AppError::internal(format!("setting {key}: {error}")))?;
+    let row = company_setting::ActiveModel {
+        value: Set(json),
+        updated_by: Set(Some(actor_id)),
+        updated_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    };
     if version == 0 {
         let mut row = row;
         row.key = Set(key.to_string());
         row.version = Set(1);
-        return company_setting::Entity::insert(row).exec(db).await.map(|_| ()).map_err(|error| match error.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict,
-            _ => error.into(),
-        });
+        return company_setting::Entity::insert(row)
+            .exec(db)
+            .await
+            .map(|_| ())
+            .map_err(|error| match error.sql_err() {
+                Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict,
+                _ => error.into(),
+            });
     }
     let result = company_setting::Entity::update_many()
         .set(row)
-        .col_expr(company_setting::Column::Version, Expr::col(company_setting::Column::Version).add(1))
+        .col_expr(
+            company_setting::Column::Version,
+            Expr::col(company_setting::Column::Version).add(1),
+        )
         .filter(company_setting::Column::Key.eq(key))
         .filter(company_setting::Column::Version.eq(version))
         .exec(db)
         .await?;
-    if result.rows_affected == 1 { Ok(()) } else { Err(AppError::Conflict) }
+    if result.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(AppError::Conflict)
+    }
 }

@@ -1,9 +1,9 @@
 //! The one error type of every server function. Internal details stay in the server log; the
 //! browser gets a variant it can translate.
 use crate::domain::forms::FieldError;
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -88,10 +88,14 @@ impl FromServerFnError for AppError {
         #[cfg(feature = "ssr")]
         tracing::warn!(error = %value, "server function plumbing failed");
         match value {
-            ServerFnErrorErr::ServerError(_) | ServerFnErrorErr::MiddlewareError(_) => AppError::Internal,
+            ServerFnErrorErr::ServerError(_) | ServerFnErrorErr::MiddlewareError(_) => {
+                AppError::Internal
+            }
             // On the server: arguments that do not decode, or a method the function does not take.
             #[cfg(feature = "ssr")]
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) | ServerFnErrorErr::UnsupportedRequestMethod(_) => AppError::BadRequest,
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::UnsupportedRequestMethod(_) => AppError::BadRequest,
             #[cfg(feature = "ssr")]
             ServerFnErrorErr::Registration(_) => AppError::NotFound,
             _ => AppError::Transport,

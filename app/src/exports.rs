@@ -34,7 +34,9 @@ impl Cell {
             Cell::Text(text) => text.clone(),
             Cell::Number(n) => n.to_string(),
             Cell::Money(fen) => crate::domain::forms::money_input_value(*fen),
-            Cell::Date(day) => day.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            Cell::Date(day) => day
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
         }
     }
 }
@@ -42,12 +44,18 @@ impl Cell {
 /// A cell that starts like a formula would be run by a spreadsheet (`=HYPERLINK(…)` in a customer
 /// name): such text is written with a leading apostrophe.
 fn spreadsheet_safe(text: String) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text }
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
 }
 
 pub fn to_csv(table: &ExportTable) -> AppResult<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    writer.write_record(&table.headers).map_err(AppError::internal)?;
+    writer
+        .write_record(&table.headers)
+        .map_err(AppError::internal)?;
     for row in &table.rows {
         writer
             .write_record(row.iter().map(|cell| match cell {
@@ -63,12 +71,16 @@ pub fn to_xlsx(table: &ExportTable) -> AppResult<Vec<u8>> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    sheet.set_name(table.sheet.chars().take(31).collect::<String>()).map_err(AppError::internal)?;
+    sheet
+        .set_name(table.sheet.chars().take(31).collect::<String>())
+        .map_err(AppError::internal)?;
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("#,##0.00");
     let date = Format::new().set_num_format("yyyy-mm-dd");
     for (column, header) in table.headers.iter().enumerate() {
-        sheet.write_string_with_format(0, column as u16, header, &bold).map_err(AppError::internal)?;
+        sheet
+            .write_string_with_format(0, column as u16, header, &bold)
+            .map_err(AppError::internal)?;
     }
     for (index, row) in table.rows.iter().enumerate() {
         let r = index as u32 + 1;
@@ -78,8 +90,12 @@ pub fn to_xlsx(table: &ExportTable) -> AppResult<Vec<u8>> {
                 // Strings are never formulas in XLSX, so no escaping is needed here.
                 Cell::Text(text) => sheet.write_string(r, c, text).map(|_| ()),
                 Cell::Number(n) => sheet.write_number(r, c, *n as f64).map(|_| ()),
-                Cell::Money(fen) => sheet.write_number_with_format(r, c, *fen as f64 / 100.0, &money).map(|_| ()),
-                Cell::Date(Some(day)) => sheet.write_date_with_format(r, c, *day, &date).map(|_| ()),
+                Cell::Money(fen) => sheet
+                    .write_number_with_format(r, c, *fen as f64 / 100.0, &money)
+                    .map(|_| ()),
+                Cell::Date(Some(day)) => {
+                    sheet.write_date_with_format(r, c, *day, &date).map(|_| ())
+                }
                 Cell::Date(None) => Ok(()),
             };
             written.map_err(AppError::internal)?;
@@ -94,34 +110,98 @@ pub fn to_xlsx(table: &ExportTable) -> AppResult<Vec<u8>> {
 /// is served only when it is named here, so the role matrix (`server/tests/roles.rs`), which
 /// needs a row for each, cannot miss a new one.
 pub const LISTS: [&str; 16] = [
-    "customers", "deals", "follow-ups", "users", "products", "ladder", "audit", "abc", "reps", "funnel", "alerts", "composition", "product-analysis", "monthly", "forecast", "forecast-people",
+    "customers",
+    "deals",
+    "follow-ups",
+    "users",
+    "products",
+    "ladder",
+    "audit",
+    "abc",
+    "reps",
+    "funnel",
+    "alerts",
+    "composition",
+    "product-analysis",
+    "monthly",
+    "forecast",
+    "forecast-people",
 ];
 
-async fn table_for(state: &AppState, actor: &Actor, list: &str, query: &str, locale: Locale) -> AppResult<ExportTable> {
+async fn table_for(
+    state: &AppState,
+    actor: &Actor,
+    list: &str,
+    query: &str,
+    locale: Locale,
+) -> AppResult<ExportTable> {
     if !LISTS.contains(&list) {
         return Err(AppError::NotFound);
     }
     let pairs: Vec<(String, String)> = url_pairs(query);
     let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     match list {
-        "customers" => crate::customers::service::export(&state.db, actor, &crate::customers::CustomerFilter::from_pairs(get), locale).await,
+        "customers" => {
+            crate::customers::service::export(
+                &state.db,
+                actor,
+                &crate::customers::CustomerFilter::from_pairs(get),
+                locale,
+            )
+            .await
+        }
         "deals" => {
-            let filter = crate::pipeline::BoardFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-            let order = crate::pipeline::TableOrder { sort: get("sort").unwrap_or_default(), descending: get("dir").as_deref() == Some("desc"), page: 0 };
+            let filter = crate::pipeline::BoardFilter::from_pairs(
+                pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+            let order = crate::pipeline::TableOrder {
+                sort: get("sort").unwrap_or_default(),
+                descending: get("dir").as_deref() == Some("desc"),
+                page: 0,
+            };
             crate::pipeline::service::export(&state.db, actor, &filter, &order, locale).await
         }
-        "follow-ups" => crate::customers::service::export_agenda(&state.db, actor, crate::pipeline::service::today(), locale).await,
+        "follow-ups" => {
+            crate::customers::service::export_agenda(
+                &state.db,
+                actor,
+                crate::pipeline::service::today(),
+                locale,
+            )
+            .await
+        }
         "users" => crate::org::service::export_users(&state.db, actor, locale).await,
-        "products" => crate::pipeline::admin::service::export_products(&state.db, actor, locale).await,
+        "products" => {
+            crate::pipeline::admin::service::export_products(&state.db, actor, locale).await
+        }
         "ladder" => crate::customers::service::export_ladder(&state.db, actor, locale).await,
-        "audit" => crate::audit::service::export(&state.db, actor, &crate::audit::AuditQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))), locale).await,
+        "audit" => {
+            crate::audit::service::export(
+                &state.db,
+                actor,
+                &crate::audit::AuditQuery::from_pairs(
+                    pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                ),
+                locale,
+            )
+            .await
+        }
         "abc" | "reps" | "funnel" | "alerts" | "composition" | "product-analysis" | "monthly" => {
-            let query = crate::analytics::ReportQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            let query = crate::analytics::ReportQuery::from_pairs(
+                pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            );
             crate::analytics::reports::table(&state, actor, list, &query, locale).await
         }
         "forecast" | "forecast-people" => {
             let filter = crate::pipeline::forecast::ForecastFilter::from_pairs(get);
-            crate::pipeline::forecast::service::export(&state.db, actor, &filter, list == "forecast-people", locale).await
+            crate::pipeline::forecast::service::export(
+                &state.db,
+                actor,
+                &filter,
+                list == "forecast-people",
+                locale,
+            )
+            .await
         }
         _ => Err(AppError::NotFound),
     }
@@ -140,9 +220,20 @@ pub(crate) fn url_pairs(query: &str) -> Vec<(String, String)> {
 }
 
 /// `GET /api/export/{list}.{csv|xlsx}?filters`: the list as the signed-in user sees it.
-pub async fn export(state: AppState, auth: AuthSession, address: std::net::SocketAddr, headers: HeaderMap, Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
-    let Some(user) = auth.user else { return StatusCode::UNAUTHORIZED.into_response() };
-    let Some((list, format)) = file.rsplit_once('.') else { return StatusCode::NOT_FOUND.into_response() };
+pub async fn export(
+    state: AppState,
+    auth: AuthSession,
+    address: std::net::SocketAddr,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let Some(user) = auth.user else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let Some((list, format)) = file.rsplit_once('.') else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let locale = crate::i18n::locale_of_headers(&headers);
     let result = async {
         let mut actor = load_actor(&state.db, user.0).await?;
@@ -160,8 +251,21 @@ pub async fn export(state: AppState, auth: AuthSession, address: std::net::Socke
     .await;
     match result {
         Ok((bytes, content_type)) => {
-            let name = format!("{list}-{}.{format}", crate::clock::local_now().format("%Y%m%d-%H%M"));
-            ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], bytes).into_response()
+            let name = format!(
+                "{list}-{}.{format}",
+                crate::clock::local_now().format("%Y%m%d-%H%M")
+            );
+            (
+                [
+                    (header::CONTENT_TYPE, content_type.to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}\""),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response()
         }
         Err(error) => error_response(error),
     }
@@ -176,10 +280,14 @@ pub fn error_response(error: AppError) -> Response {
 
 pub fn error_response_in(error: AppError, locale: crate::domain::format::Locale) -> Response {
     let texts = crate::i18n::texts(locale);
-    let status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status =
+        StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut body = serde_json::json!({ "error": error.kind(), "message": texts.error(&error) });
     if let AppError::Validation(fields) = &error {
-        body["fields"] = fields.iter().map(|e| serde_json::json!({ "field": e.field, "message": texts.field_error(&e.code) })).collect();
+        body["fields"] = fields
+            .iter()
+            .map(|e| serde_json::json!({ "field": e.field, "message": texts.field_error(&e.code) }))
+            .collect();
     }
     if status.is_server_error() {
         let request_id = format!("{:x}", chrono::Utc::now().timestamp_micros());
@@ -198,8 +306,18 @@ mod tests {
             sheet: "客户".into(),
             headers: vec!["名称".into(), "金额".into(), "日期".into(), "数量".into()],
             rows: vec![
-                vec![Cell::Text("北京华通, \"总部\"".into()), Cell::Money(123_456), Cell::Date(chrono::NaiveDate::from_ymd_opt(2026, 11, 23)), Cell::Number(3)],
-                vec![Cell::Text("=HYPERLINK(\"x\")".into()), Cell::Money(-5), Cell::Date(None), Cell::Number(0)],
+                vec![
+                    Cell::Text("北京华通, \"总部\"".into()),
+                    Cell::Money(123_456),
+                    Cell::Date(chrono::NaiveDate::from_ymd_opt(2026, 11, 23)),
+                    Cell::Number(3),
+                ],
+                vec![
+                    Cell::Text("=HYPERLINK(\"x\")".into()),
+                    Cell::Money(-5),
+                    Cell::Date(None),
+                    Cell::Number(0),
+                ],
             ],
         }
     }
@@ -213,7 +331,10 @@ mod tests {
         // What we write, our own importer reads back.
         let read = crate::imports::table::read_table(text.as_bytes()).unwrap();
         assert_eq!(read.rows[0].cells[0], "北京华通, \"总部\"");
-        assert_eq!(read.rows[1].cells[0], "=HYPERLINK(\"x\")", "the escaping is undone on the way back in");
+        assert_eq!(
+            read.rows[1].cells[0], "=HYPERLINK(\"x\")",
+            "the escaping is undone on the way back in"
+        );
     }
 
     #[test]
@@ -225,11 +346,21 @@ mod tests {
         assert_eq!(read.rows[0].cells[0], "北京华通, \"总部\"");
         assert_eq!(read.rows[0].cells[1], "1234.56");
         assert_eq!(read.rows[0].cells[2], "2026-11-23 00:00:00");
-        assert_eq!(read.rows[1].cells[0], "=HYPERLINK(\"x\")", "a string cell, never a formula");
+        assert_eq!(
+            read.rows[1].cells[0], "=HYPERLINK(\"x\")",
+            "a string cell, never a formula"
+        );
     }
 
     #[test]
     fn query_strings_decode() {
-        assert_eq!(url_pairs("q=%E5%8D%8E%E9%80%9A&stage=vip&x"), [("q".to_string(), "华通".to_string()), ("stage".into(), "vip".into()), ("x".into(), String::new())]);
+        assert_eq!(
+            url_pairs("q=%E5%8D%8E%E9%80%9A&stage=vip&x"),
+            [
+                ("q".to_string(), "华通".to_string()),
+                ("stage".into(), "vip".into()),
+                ("x".into(), String::new())
+            ]
+        );
     }
 }

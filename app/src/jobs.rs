@@ -7,11 +7,18 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 
 /// The hourly slot of an instant, in the company's time zone: `2026-12-01T22`.
 pub fn hour_slot(at: chrono::DateTime<chrono::Utc>) -> String {
-    crate::clock::local_time(at).format("%Y-%m-%dT%H").to_string()
+    crate::clock::local_time(at)
+        .format("%Y-%m-%dT%H")
+        .to_string()
 }
 
 /// True when this server claimed `job` for `slot` (and so runs it), false when another did.
-pub async fn claim(db: &impl ConnectionTrait, job: &str, slot: &str, holder: &str) -> AppResult<bool> {
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    job: &str,
+    slot: &str,
+    holder: &str,
+) -> AppResult<bool> {
     let inserted = job_run::Entity::insert(job_run::ActiveModel {
         job: Set(job.to_string()),
         slot: Set(slot.to_string()),

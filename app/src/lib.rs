@@ -13,20 +13,20 @@ pub mod imports;
 pub mod notifications;
 pub mod org;
 pub mod pipeline;
-pub mod targets;
 pub mod shell;
+pub mod targets;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
-pub mod db;
-#[cfg(feature = "ssr")]
 pub mod clock;
 #[cfg(feature = "ssr")]
-pub mod jobs;
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod exports;
 #[cfg(feature = "ssr")]
-pub mod entities;
+pub mod jobs;
 #[cfg(feature = "ssr")]
 pub mod seed;
 #[cfg(feature = "ssr")]
@@ -50,7 +50,9 @@ use leptos_router::{path, SsrMode};
 /// nonce cannot cover).
 #[cfg(feature = "ssr")]
 pub fn content_security_policy(script_nonce: Option<&str>) -> String {
-    let nonce = script_nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
+    let nonce = script_nonce
+        .map(|n| format!(" 'nonce-{n}'"))
+        .unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
 img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"

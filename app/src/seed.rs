@@ -4,7 +4,10 @@ use crate::domain::visibility::Role;
 use crate::entities::{department, team, user};
 use crate::error::{AppError, AppResult};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait, TransactionSession, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait, TransactionSession,
+    TransactionTrait,
+};
 
 pub const DEMO_PASSWORD: &str = "demo1234";
 
@@ -14,17 +17,35 @@ const TEAMS: [(&str, (&str, &str), [(&str, &str); 5]); 3] = [
     (
         "上海一组",
         ("manager", "陈志强"),
-        [("rep", "张伟"), ("wang.fang", "王芳"), ("li.na", "李娜"), ("ouyang.mingyue", "欧阳明月"), ("zhou.jie", "周杰")],
+        [
+            ("rep", "张伟"),
+            ("wang.fang", "王芳"),
+            ("li.na", "李娜"),
+            ("ouyang.mingyue", "欧阳明月"),
+            ("zhou.jie", "周杰"),
+        ],
     ),
     (
         "杭州组",
         ("liu.yang", "刘洋"),
-        [("sun.li", "孙丽"), ("wu.gang", "吴刚"), ("zheng.shuang", "郑爽"), ("huang.lei", "黄磊"), ("xu.jing", "徐静")],
+        [
+            ("sun.li", "孙丽"),
+            ("wu.gang", "吴刚"),
+            ("zheng.shuang", "郑爽"),
+            ("huang.lei", "黄磊"),
+            ("xu.jing", "徐静"),
+        ],
     ),
     (
         "南京组",
         ("zhao.lei", "赵磊"),
-        [("ma.chao", "马超"), ("hu.ge", "胡歌"), ("guo.jing", "郭靖"), ("lin.xiaoyu", "林晓雨"), ("he.jiong", "何炯")],
+        [
+            ("ma.chao", "马超"),
+            ("hu.ge", "胡歌"),
+            ("guo.jing", "郭靖"),
+            ("lin.xiaoyu", "林晓雨"),
+            ("he.jiong", "何炯"),
+        ],
     ),
 ];
 
@@ -35,7 +56,10 @@ pub enum SeedOutcome {
     AlreadyPopulated,
 }
 
-pub async fn seed_demo(db: &(impl sea_orm::ConnectionTrait + TransactionTrait), production: bool) -> AppResult<SeedOutcome> {
+pub async fn seed_demo(
+    db: &(impl sea_orm::ConnectionTrait + TransactionTrait),
+    production: bool,
+) -> AppResult<SeedOutcome> {
     if production {
         tracing::warn!("refusing to create demo accounts with a known password in production");
         return Err(AppError::Forbidden);
@@ -48,7 +72,11 @@ pub async fn seed_demo(db: &(impl sea_orm::ConnectionTrait + TransactionTrait), 
     // One hash for every demo account: they share the documented password, and argon2 is slow
     // on purpose.
     let hash = hash_password(DEMO_PASSWORD);
-    let add_user = |username: &str, name: &str, role: Role, team_id: Option<i64>, department_id: Option<i64>| user::ActiveModel {
+    let add_user = |username: &str,
+                    name: &str,
+                    role: Role,
+                    team_id: Option<i64>,
+                    department_id: Option<i64>| user::ActiveModel {
         username: Set(username.to_string()),
         display_name: Set(name.to_string()),
         password_hash: Set(hash.clone()),
@@ -63,11 +91,25 @@ pub async fn seed_demo(db: &(impl sea_orm::ConnectionTrait + TransactionTrait), 
         ..Default::default()
     };
 
-    let department = department::ActiveModel { name: Set("华东销售部".to_string()), created_at: Set(now), ..Default::default() }
+    let department = department::ActiveModel {
+        name: Set("华东销售部".to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    add_user("admin", "系统管理员", Role::Admin, None, None)
         .insert(&txn)
         .await?;
-    add_user("admin", "系统管理员", Role::Admin, None, None).insert(&txn).await?;
-    add_user("director", "王建国", Role::Director, None, Some(department.id)).insert(&txn).await?;
+    add_user(
+        "director",
+        "王建国",
+        Role::Director,
+        None,
+        Some(department.id),
+    )
+    .insert(&txn)
+    .await?;
     for (team_name, (manager_username, manager_name), reps) in TEAMS {
         let team = team::ActiveModel {
             name: Set(team_name.to_string()),
@@ -79,16 +121,30 @@ pub async fn seed_demo(db: &(impl sea_orm::ConnectionTrait + TransactionTrait), 
         }
         .insert(&txn)
         .await?;
-        let manager =
-            add_user(manager_username, manager_name, Role::Manager, Some(team.id), Some(department.id)).insert(&txn).await?;
+        let manager = add_user(
+            manager_username,
+            manager_name,
+            Role::Manager,
+            Some(team.id),
+            Some(department.id),
+        )
+        .insert(&txn)
+        .await?;
         let mut team: team::ActiveModel = team.into();
         team.manager_id = Set(Some(manager.id));
         team.update(&txn).await?;
         for (username, name) in reps {
-            add_user(username, name, Role::Rep, Some(manager.team_id.unwrap_or_default()), Some(department.id)).insert(&txn).await?;
+            add_user(
+                username,
+                name,
+                Role::Rep,
+                Some(manager.team_id.unwrap_or_default()),
+                Some(department.id),
+            )
+            .insert(&txn)
+            .await?;
         }
     }
     txn.commit().await?;
     Ok(SeedOutcome::Created)
 }
-

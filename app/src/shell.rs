@@ -4,7 +4,7 @@ use crate::auth::page::{LanguageSwitch, LogoutButton};
 use crate::auth::CurrentUser;
 use crate::domain::visibility::Role;
 use crate::error::AppError;
-use crate::i18n::{Texts, tr, use_i18n};
+use crate::i18n::{tr, use_i18n, Texts};
 use crate::ui::ErrorPanel;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
@@ -17,13 +17,48 @@ struct NavItem {
 }
 
 const NAV: [NavItem; 7] = [
-    NavItem { href: "/dashboard", label: |t| t.nav_dashboard, mark: "◧", admin_only: false },
-    NavItem { href: "/customers", label: |t| t.nav_customers, mark: "◉", admin_only: false },
-    NavItem { href: "/pipeline", label: |t| t.nav_pipeline, mark: "▥", admin_only: false },
-    NavItem { href: "/targets", label: |t| t.nav_targets, mark: "◎", admin_only: false },
-    NavItem { href: "/analytics", label: |t| t.nav_analytics, mark: "▲", admin_only: false },
-    NavItem { href: "/fieldwork", label: |t| t.nav_fieldwork, mark: "◈", admin_only: false },
-    NavItem { href: "/settings", label: |t| t.nav_settings, mark: "⚙", admin_only: true },
+    NavItem {
+        href: "/dashboard",
+        label: |t| t.nav_dashboard,
+        mark: "◧",
+        admin_only: false,
+    },
+    NavItem {
+        href: "/customers",
+        label: |t| t.nav_customers,
+        mark: "◉",
+        admin_only: false,
+    },
+    NavItem {
+        href: "/pipeline",
+        label: |t| t.nav_pipeline,
+        mark: "▥",
+        admin_only: false,
+    },
+    NavItem {
+        href: "/targets",
+        label: |t| t.nav_targets,
+        mark: "◎",
+        admin_only: false,
+    },
+    NavItem {
+        href: "/analytics",
+        label: |t| t.nav_analytics,
+        mark: "▲",
+        admin_only: false,
+    },
+    NavItem {
+        href: "/fieldwork",
+        label: |t| t.nav_fieldwork,
+        mark: "◈",
+        admin_only: false,
+    },
+    NavItem {
+        href: "/settings",
+        label: |t| t.nav_settings,
+        mark: "⚙",
+        admin_only: true,
+    },
 ];
 
 /// Loads the signed-in user; anyone else is sent to the sign-in page.
@@ -52,7 +87,9 @@ fn Frame(user: CurrentUser) -> impl IntoView {
     let i18n = use_i18n();
     let is_admin = user.role == Role::Admin;
     provide_context(user.clone());
-    provide_context(crate::notifications::page::UnreadCount(RwSignal::new(user.unread_notifications)));
+    provide_context(crate::notifications::page::UnreadCount(RwSignal::new(
+        user.unread_notifications,
+    )));
     let role = user.role;
     let team = user.team_name.clone();
     let open_alerts = user.open_alerts;

@@ -24,7 +24,14 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { production: false, secure_cookies: false, trust_proxy: false, max_customers_per_rep: 300, pool_return_days: 30, scheduled_jobs: true }
+        Settings {
+            production: false,
+            secure_cookies: false,
+            trust_proxy: false,
+            max_customers_per_rep: 300,
+            pool_return_days: 30,
+            scheduled_jobs: true,
+        }
     }
 }
 

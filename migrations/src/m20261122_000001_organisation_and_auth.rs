@@ -142,7 +142,13 @@ impl MigrationTrait for Migration {
             manager.create_foreign_key(team_manager_fk()).await?;
         }
         manager
-            .create_index(Index::create().name("idx_users_team").table(Users::Table).col(Users::TeamId).to_owned())
+            .create_index(
+                Index::create()
+                    .name("idx_users_team")
+                    .table(Users::Table)
+                    .col(Users::TeamId)
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -158,11 +164,21 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name("idx_sessions_expires").table(Sessions::Table).col(Sessions::ExpiresAt).to_owned(),
+                Index::create()
+                    .name("idx_sessions_expires")
+                    .table(Sessions::Table)
+                    .col(Sessions::ExpiresAt)
+                    .to_owned(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("idx_sessions_user").table(Sessions::Table).col(Sessions::UserId).to_owned())
+            .create_index(
+                Index::create()
+                    .name("idx_sessions_user")
+                    .table(Sessions::Table)
+                    .col(Sessions::UserId)
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -177,7 +193,10 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, column) in [("idx_login_attempts_username", LoginAttempts::Username), ("idx_login_attempts_address", LoginAttempts::Address)] {
+        for (name, column) in [
+            ("idx_login_attempts_username", LoginAttempts::Username),
+            ("idx_login_attempts_address", LoginAttempts::Address),
+        ] {
             manager
                 .create_index(
                     Index::create()
@@ -194,7 +213,14 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() != DatabaseBackend::Sqlite {
-            manager.drop_foreign_key(ForeignKey::drop().name("fk_teams_manager").table(Teams::Table).to_owned()).await?;
+            manager
+                .drop_foreign_key(
+                    ForeignKey::drop()
+                        .name("fk_teams_manager")
+                        .table(Teams::Table)
+                        .to_owned(),
+                )
+                .await?;
         }
         for table in [
             LoginAttempts::Table.into_iden(),
@@ -203,7 +229,9 @@ impl MigrationTrait for Migration {
             Teams::Table.into_iden(),
             Departments::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

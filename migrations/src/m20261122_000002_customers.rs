@@ -92,7 +92,12 @@ fn index(name: &str, table: impl IntoIden, columns: Vec<DynIden>) -> IndexCreate
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let to_user = |name: &str, from: (DynIden, DynIden), action: ForeignKeyAction| {
-            ForeignKey::create().name(name).from(from.0, from.1).to(Users::Table, Users::Id).on_delete(action).to_owned()
+            ForeignKey::create()
+                .name(name)
+                .from(from.0, from.1)
+                .to(Users::Table, Users::Id)
+                .on_delete(action)
+                .to_owned()
         };
         manager
             .create_table(
@@ -130,13 +135,30 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, columns) in [
-            ("idx_customers_owner_stage", vec![Customers::OwnerId.into_iden(), Customers::LadderStage.into_iden()]),
-            ("idx_customers_name_key", vec![Customers::NameKey.into_iden()]),
-            ("idx_customers_phone_key", vec![Customers::PhoneKey.into_iden()]),
+            (
+                "idx_customers_owner_stage",
+                vec![
+                    Customers::OwnerId.into_iden(),
+                    Customers::LadderStage.into_iden(),
+                ],
+            ),
+            (
+                "idx_customers_name_key",
+                vec![Customers::NameKey.into_iden()],
+            ),
+            (
+                "idx_customers_phone_key",
+                vec![Customers::PhoneKey.into_iden()],
+            ),
             ("idx_customers_tax_key", vec![Customers::TaxKey.into_iden()]),
-            ("idx_customers_updated", vec![Customers::UpdatedAt.into_iden()]),
+            (
+                "idx_customers_updated",
+                vec![Customers::UpdatedAt.into_iden()],
+            ),
         ] {
-            manager.create_index(index(name, Customers::Table, columns)).await?;
+            manager
+                .create_index(index(name, Customers::Table, columns))
+                .await?;
         }
 
         let to_customer = |name: &str, table: DynIden, column: DynIden| {
@@ -161,11 +183,21 @@ impl MigrationTrait for Migration {
                     .col(string_len(Contacts::BuyingRole, 20).default(""))
                     .col(boolean(Contacts::IsPrimary).default(false))
                     .col(timestamp_with_time_zone(Contacts::CreatedAt))
-                    .foreign_key(&mut to_customer("fk_contacts_customer", Contacts::Table.into_iden(), Contacts::CustomerId.into_iden()))
+                    .foreign_key(&mut to_customer(
+                        "fk_contacts_customer",
+                        Contacts::Table.into_iden(),
+                        Contacts::CustomerId.into_iden(),
+                    ))
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index("idx_contacts_customer", Contacts::Table, vec![Contacts::CustomerId.into_iden()])).await?;
+        manager
+            .create_index(index(
+                "idx_contacts_customer",
+                Contacts::Table,
+                vec![Contacts::CustomerId.into_iden()],
+            ))
+            .await?;
 
         manager
             .create_table(
@@ -182,20 +214,42 @@ impl MigrationTrait for Migration {
                     .col(string_len(FollowUps::NextAction, 200).default(""))
                     .col(boolean(FollowUps::NextDone).default(false))
                     .col(timestamp_with_time_zone(FollowUps::HappenedAt))
-                    .foreign_key(&mut to_customer("fk_follow_ups_customer", FollowUps::Table.into_iden(), FollowUps::CustomerId.into_iden()))
+                    .foreign_key(&mut to_customer(
+                        "fk_follow_ups_customer",
+                        FollowUps::Table.into_iden(),
+                        FollowUps::CustomerId.into_iden(),
+                    ))
                     .foreign_key(&mut to_user(
                         "fk_follow_ups_author",
-                        (FollowUps::Table.into_iden(), FollowUps::AuthorId.into_iden()),
+                        (
+                            FollowUps::Table.into_iden(),
+                            FollowUps::AuthorId.into_iden(),
+                        ),
                         ForeignKeyAction::Restrict,
                     ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index("idx_follow_ups_customer", FollowUps::Table, vec![FollowUps::CustomerId.into_iden(), FollowUps::HappenedAt.into_iden()]))
+            .create_index(index(
+                "idx_follow_ups_customer",
+                FollowUps::Table,
+                vec![
+                    FollowUps::CustomerId.into_iden(),
+                    FollowUps::HappenedAt.into_iden(),
+                ],
+            ))
             .await?;
         manager
-            .create_index(index("idx_follow_ups_author_next", FollowUps::Table, vec![FollowUps::AuthorId.into_iden(), FollowUps::NextDone.into_iden(), FollowUps::NextDate.into_iden()]))
+            .create_index(index(
+                "idx_follow_ups_author_next",
+                FollowUps::Table,
+                vec![
+                    FollowUps::AuthorId.into_iden(),
+                    FollowUps::NextDone.into_iden(),
+                    FollowUps::NextDate.into_iden(),
+                ],
+            ))
             .await?;
 
         manager
@@ -208,24 +262,45 @@ impl MigrationTrait for Migration {
                     .col(string_len(CustomerEvents::Kind, 20))
                     .col(text(CustomerEvents::Detail))
                     .col(timestamp_with_time_zone(CustomerEvents::At))
-                    .foreign_key(&mut to_customer("fk_customer_events_customer", CustomerEvents::Table.into_iden(), CustomerEvents::CustomerId.into_iden()))
+                    .foreign_key(&mut to_customer(
+                        "fk_customer_events_customer",
+                        CustomerEvents::Table.into_iden(),
+                        CustomerEvents::CustomerId.into_iden(),
+                    ))
                     .foreign_key(&mut to_user(
                         "fk_customer_events_actor",
-                        (CustomerEvents::Table.into_iden(), CustomerEvents::ActorId.into_iden()),
+                        (
+                            CustomerEvents::Table.into_iden(),
+                            CustomerEvents::ActorId.into_iden(),
+                        ),
                         ForeignKeyAction::SetNull,
                     ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index("idx_customer_events_customer", CustomerEvents::Table, vec![CustomerEvents::CustomerId.into_iden(), CustomerEvents::At.into_iden()]))
+            .create_index(index(
+                "idx_customer_events_customer",
+                CustomerEvents::Table,
+                vec![
+                    CustomerEvents::CustomerId.into_iden(),
+                    CustomerEvents::At.into_iden(),
+                ],
+            ))
             .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [CustomerEvents::Table.into_iden(), FollowUps::Table.into_iden(), Contacts::Table.into_iden(), Customers::Table.into_iden()] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+        for table in [
+            CustomerEvents::Table.into_iden(),
+            FollowUps::Table.into_iden(),
+            Contacts::Table.into_iden(),
+            Customers::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -13,11 +13,23 @@ enum Teams {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(Table::alter().table(Teams::Table).add_column(boolean(Teams::Active).default(true)).to_owned())
+            .alter_table(
+                Table::alter()
+                    .table(Teams::Table)
+                    .add_column(boolean(Teams::Active).default(true))
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.alter_table(Table::alter().table(Teams::Table).drop_column(Teams::Active).to_owned()).await
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Teams::Table)
+                    .drop_column(Teams::Active)
+                    .to_owned(),
+            )
+            .await
     }
 }

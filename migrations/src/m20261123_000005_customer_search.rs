@@ -17,11 +17,17 @@ enum Customers {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(Table::alter().table(Customers::Table).add_column(text(Customers::SearchText).default("")).to_owned())
+            .alter_table(
+                Table::alter()
+                    .table(Customers::Table)
+                    .add_column(text(Customers::SearchText).default(""))
+                    .to_owned(),
+            )
             .await?;
         if manager.get_database_backend() == DatabaseBackend::Postgres {
             let db = manager.get_connection();
-            db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm").await?;
+            db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+                .await?;
             db.execute_unprepared("CREATE INDEX idx_customers_search_trgm ON customers USING gin (search_text gin_trgm_ops)").await?;
         }
         Ok(())
@@ -29,8 +35,18 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() == DatabaseBackend::Postgres {
-            manager.get_connection().execute_unprepared("DROP INDEX IF EXISTS idx_customers_search_trgm").await?;
+            manager
+                .get_connection()
+                .execute_unprepared("DROP INDEX IF EXISTS idx_customers_search_trgm")
+                .await?;
         }
-        manager.alter_table(Table::alter().table(Customers::Table).drop_column(Customers::SearchText).to_owned()).await
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Customers::Table)
+                    .drop_column(Customers::SearchText)
+                    .to_owned(),
+            )
+            .await
     }
 }

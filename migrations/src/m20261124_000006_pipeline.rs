@@ -11,7 +11,12 @@ fn name(identifier: &str) -> Alias {
     Alias::new(identifier)
 }
 
-fn foreign_key(table: &str, column: &str, to: &str, on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
+fn foreign_key(
+    table: &str,
+    column: &str,
+    to: &str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{table}_{column}"))
         .from(name(table), name(column))
@@ -38,7 +43,8 @@ impl NewTable {
     }
 
     fn refers(mut self, column: &str, to: &str, on_delete: ForeignKeyAction) -> Self {
-        self.statement.foreign_key(&mut foreign_key(self.table, column, to, on_delete));
+        self.statement
+            .foreign_key(&mut foreign_key(self.table, column, to, on_delete));
         self
     }
 
@@ -46,7 +52,9 @@ impl NewTable {
         manager.create_table(self.statement).await?;
         for columns in indexes {
             let mut index = Index::create();
-            index.name(format!("idx_{}_{}", self.table, columns.join("_"))).table(name(self.table));
+            index
+                .name(format!("idx_{}_{}", self.table, columns.join("_")))
+                .table(name(self.table));
             for column in *columns {
                 index.col(name(column));
             }
@@ -136,7 +144,13 @@ impl MigrationTrait for Migration {
             .refers("lost_reason_id", "lost_reasons", SetNull)
             .create(
                 manager,
-                &[&["stage_id", "position"], &["owner_id", "stage_id"], &["customer_id"], &["expected_close_on"], &["closed_on"]],
+                &[
+                    &["stage_id", "position"],
+                    &["owner_id", "stage_id"],
+                    &["customer_id"],
+                    &["expected_close_on"],
+                    &["closed_on"],
+                ],
             )
             .await?;
         NewTable::new("opportunity_lines")
@@ -158,7 +172,10 @@ impl MigrationTrait for Migration {
             .refers("from_stage_id", "pipeline_stages", SetNull)
             .refers("to_stage_id", "pipeline_stages", Cascade)
             .refers("actor_id", "users", SetNull)
-            .create(manager, &[&["opportunity_id", "at"], &["to_stage_id", "at"]])
+            .create(
+                manager,
+                &[&["opportunity_id", "at"], &["to_stage_id", "at"]],
+            )
             .await?;
         // No foreign key: the feed outlives deleted opportunities (a board must drop the card).
         NewTable::new("pipeline_events")
@@ -237,7 +254,15 @@ impl MigrationTrait for Migration {
             .refers("opportunity_id", "opportunities", SetNull)
             .refers("contract_id", "contracts", SetNull)
             .refers("owner_id", "users", Restrict)
-            .create(manager, &[&["owner_id", "ordered_on"], &["customer_id", "ordered_on"], &["ordered_on"], &["opportunity_id"]])
+            .create(
+                manager,
+                &[
+                    &["owner_id", "ordered_on"],
+                    &["customer_id", "ordered_on"],
+                    &["ordered_on"],
+                    &["opportunity_id"],
+                ],
+            )
             .await?;
         NewTable::new("order_lines")
             .col(big_integer(name("order_id")))
@@ -265,7 +290,14 @@ impl MigrationTrait for Migration {
             .refers("customer_id", "customers", Cascade)
             .refers("owner_id", "users", Restrict)
             .refers("recorded_by", "users", SetNull)
-            .create(manager, &[&["order_id"], &["owner_id", "received_on"], &["customer_id", "received_on"]])
+            .create(
+                manager,
+                &[
+                    &["order_id"],
+                    &["owner_id", "received_on"],
+                    &["customer_id", "received_on"],
+                ],
+            )
             .await?;
         Ok(())
     }
@@ -287,7 +319,9 @@ impl MigrationTrait for Migration {
             "pipeline_stages",
             "pipelines",
         ] {
-            manager.drop_table(Table::drop().table(name(table)).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(name(table)).to_owned())
+                .await?;
         }
         Ok(())
     }

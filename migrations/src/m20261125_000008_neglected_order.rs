@@ -21,7 +21,10 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() == DatabaseBackend::Postgres {
-            manager.get_connection().execute_unprepared("DROP INDEX idx_customers_neglected").await?;
+            manager
+                .get_connection()
+                .execute_unprepared("DROP INDEX idx_customers_neglected")
+                .await?;
         }
         Ok(())
     }

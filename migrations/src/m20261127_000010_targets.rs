@@ -62,7 +62,15 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("idx_target_plans_year_metric").table(TargetPlans::Table).col(TargetPlans::Year).col(TargetPlans::Metric).unique().to_owned())
+            .create_index(
+                Index::create()
+                    .name("idx_target_plans_year_metric")
+                    .table(TargetPlans::Table)
+                    .col(TargetPlans::Year)
+                    .col(TargetPlans::Metric)
+                    .unique()
+                    .to_owned(),
+            )
             .await?;
         manager
             .create_table(
@@ -74,13 +82,34 @@ impl MigrationTrait for Migration {
                     .col(small_integer(TargetCells::Month))
                     .col(big_integer(TargetCells::Amount))
                     .col(boolean(TargetCells::Locked))
-                    .foreign_key(ForeignKey::create().name("fk_target_cells_plan_id").from(TargetCells::Table, TargetCells::PlanId).to(TargetPlans::Table, TargetPlans::Id).on_delete(ForeignKeyAction::Cascade))
-                    .foreign_key(ForeignKey::create().name("fk_target_cells_user_id").from(TargetCells::Table, TargetCells::UserId).to(Alias::new("users"), Alias::new("id")).on_delete(ForeignKeyAction::Cascade))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_target_cells_plan_id")
+                            .from(TargetCells::Table, TargetCells::PlanId)
+                            .to(TargetPlans::Table, TargetPlans::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_target_cells_user_id")
+                            .from(TargetCells::Table, TargetCells::UserId)
+                            .to(Alias::new("users"), Alias::new("id"))
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("idx_target_cells_plan_user_month").table(TargetCells::Table).col(TargetCells::PlanId).col(TargetCells::UserId).col(TargetCells::Month).unique().to_owned())
+            .create_index(
+                Index::create()
+                    .name("idx_target_cells_plan_user_month")
+                    .table(TargetCells::Table)
+                    .col(TargetCells::PlanId)
+                    .col(TargetCells::UserId)
+                    .col(TargetCells::Month)
+                    .unique()
+                    .to_owned(),
+            )
             .await?;
         manager
             .create_table(
@@ -94,16 +123,37 @@ impl MigrationTrait for Migration {
                     .col(string_len(TargetChanges::Period, 10))
                     .col(big_integer(TargetChanges::OldAmount))
                     .col(big_integer(TargetChanges::NewAmount))
-                    .foreign_key(ForeignKey::create().name("fk_target_changes_plan_id").from(TargetChanges::Table, TargetChanges::PlanId).to(TargetPlans::Table, TargetPlans::Id).on_delete(ForeignKeyAction::Cascade))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_target_changes_plan_id")
+                            .from(TargetChanges::Table, TargetChanges::PlanId)
+                            .to(TargetPlans::Table, TargetPlans::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
                     .to_owned(),
             )
             .await?;
-        manager.create_index(Index::create().name("idx_target_changes_plan_at").table(TargetChanges::Table).col(TargetChanges::PlanId).col(TargetChanges::At).to_owned()).await
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_target_changes_plan_at")
+                    .table(TargetChanges::Table)
+                    .col(TargetChanges::PlanId)
+                    .col(TargetChanges::At)
+                    .to_owned(),
+            )
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(TargetChanges::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(TargetCells::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(TargetPlans::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(TargetChanges::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(TargetCells::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(TargetPlans::Table).to_owned())
+            .await
     }
 }

@@ -14,10 +14,24 @@ enum Customers {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.alter_table(Table::alter().table(Customers::Table).add_column(ColumnDef::new(Customers::AbcClass).string_len(1).null()).to_owned()).await
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Customers::Table)
+                    .add_column(ColumnDef::new(Customers::AbcClass).string_len(1).null())
+                    .to_owned(),
+            )
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.alter_table(Table::alter().table(Customers::Table).drop_column(Customers::AbcClass).to_owned()).await
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Customers::Table)
+                    .drop_column(Customers::AbcClass)
+                    .to_owned(),
+            )
+            .await
     }
 }

@@ -40,11 +40,31 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(Index::create().name("alerts_subject").table(Alerts::Table).col(Alerts::Kind).col(Alerts::SubjectId).unique().to_owned()).await?;
-        manager.create_index(Index::create().name("alerts_owner").table(Alerts::Table).col(Alerts::OwnerId).to_owned()).await
+        manager
+            .create_index(
+                Index::create()
+                    .name("alerts_subject")
+                    .table(Alerts::Table)
+                    .col(Alerts::Kind)
+                    .col(Alerts::SubjectId)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("alerts_owner")
+                    .table(Alerts::Table)
+                    .col(Alerts::OwnerId)
+                    .to_owned(),
+            )
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Alerts::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Alerts::Table).to_owned())
+            .await
     }
 }

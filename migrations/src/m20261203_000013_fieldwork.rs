@@ -105,8 +105,27 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(Index::create().name("day_sheets_owner_day").table(DaySheets::Table).col(DaySheets::Kind).col(DaySheets::OwnerId).col(DaySheets::Day).unique().to_owned()).await?;
-        manager.create_index(Index::create().name("day_sheets_day").table(DaySheets::Table).col(DaySheets::Day).to_owned()).await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("day_sheets_owner_day")
+                    .table(DaySheets::Table)
+                    .col(DaySheets::Kind)
+                    .col(DaySheets::OwnerId)
+                    .col(DaySheets::Day)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("day_sheets_day")
+                    .table(DaySheets::Table)
+                    .col(DaySheets::Day)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -121,7 +140,16 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(Index::create().name("visit_stops_sheet").table(VisitStops::Table).col(VisitStops::SheetId).col(VisitStops::Position).to_owned()).await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("visit_stops_sheet")
+                    .table(VisitStops::Table)
+                    .col(VisitStops::SheetId)
+                    .col(VisitStops::Position)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -137,7 +165,16 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(Index::create().name("check_ins_owner_day").table(CheckIns::Table).col(CheckIns::OwnerId).col(CheckIns::Day).to_owned()).await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("check_ins_owner_day")
+                    .table(CheckIns::Table)
+                    .col(CheckIns::OwnerId)
+                    .col(CheckIns::Day)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -153,16 +190,60 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(Index::create().name("field_expenses_owner_day").table(FieldExpenses::Table).col(FieldExpenses::OwnerId).col(FieldExpenses::Day).to_owned()).await?;
-        manager.alter_table(Table::alter().table(Customers::Table).add_column(ColumnDef::new(Customers::LatitudeE6).big_integer().null()).to_owned()).await?;
-        manager.alter_table(Table::alter().table(Customers::Table).add_column(ColumnDef::new(Customers::LongitudeE6).big_integer().null()).to_owned()).await
+        manager
+            .create_index(
+                Index::create()
+                    .name("field_expenses_owner_day")
+                    .table(FieldExpenses::Table)
+                    .col(FieldExpenses::OwnerId)
+                    .col(FieldExpenses::Day)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Customers::Table)
+                    .add_column(ColumnDef::new(Customers::LatitudeE6).big_integer().null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Customers::Table)
+                    .add_column(ColumnDef::new(Customers::LongitudeE6).big_integer().null())
+                    .to_owned(),
+            )
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.alter_table(Table::alter().table(Customers::Table).drop_column(Customers::LongitudeE6).to_owned()).await?;
-        manager.alter_table(Table::alter().table(Customers::Table).drop_column(Customers::LatitudeE6).to_owned()).await?;
-        for table in [DaySheets::Table.into_iden(), VisitStops::Table.into_iden(), CheckIns::Table.into_iden(), FieldExpenses::Table.into_iden()] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Customers::Table)
+                    .drop_column(Customers::LongitudeE6)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Customers::Table)
+                    .drop_column(Customers::LatitudeE6)
+                    .to_owned(),
+            )
+            .await?;
+        for table in [
+            DaySheets::Table.into_iden(),
+            VisitStops::Table.into_iden(),
+            CheckIns::Table.into_iden(),
+            FieldExpenses::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

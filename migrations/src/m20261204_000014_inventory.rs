@@ -47,8 +47,26 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(Index::create().name("inventory_snapshots_product_month").table(InventorySnapshots::Table).col(InventorySnapshots::ProductId).col(InventorySnapshots::Month).unique().to_owned()).await?;
-        manager.create_index(Index::create().name("inventory_snapshots_month").table(InventorySnapshots::Table).col(InventorySnapshots::Month).to_owned()).await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("inventory_snapshots_product_month")
+                    .table(InventorySnapshots::Table)
+                    .col(InventorySnapshots::ProductId)
+                    .col(InventorySnapshots::Month)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("inventory_snapshots_month")
+                    .table(InventorySnapshots::Table)
+                    .col(InventorySnapshots::Month)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_index(
                 Index::create()
@@ -65,7 +83,16 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_index(Index::drop().name("sales_orders_period_cover").table(SalesOrders::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(InventorySnapshots::Table).to_owned()).await
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("sales_orders_period_cover")
+                    .table(SalesOrders::Table)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_table(Table::drop().table(InventorySnapshots::Table).to_owned())
+            .await
     }
 }

@@ -33,7 +33,10 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() == DatabaseBackend::Sqlite {
             for statement in UP {
-                manager.get_connection().execute_unprepared(statement).await?;
+                manager
+                    .get_connection()
+                    .execute_unprepared(statement)
+                    .await?;
             }
         }
         Ok(())
@@ -41,11 +44,24 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() == DatabaseBackend::Sqlite {
-            for trigger in ["customer_search_insert", "customer_search_delete", "customer_search_update"] {
-                manager.get_connection().execute_unprepared(&format!("DROP TRIGGER IF EXISTS {trigger}")).await?;
+            for trigger in [
+                "customer_search_insert",
+                "customer_search_delete",
+                "customer_search_update",
+            ] {
+                manager
+                    .get_connection()
+                    .execute_unprepared(&format!("DROP TRIGGER IF EXISTS {trigger}"))
+                    .await?;
             }
-            manager.get_connection().execute_unprepared("DROP TABLE IF EXISTS customer_search_terms").await?;
-            manager.get_connection().execute_unprepared("DROP TABLE IF EXISTS customer_search").await?;
+            manager
+                .get_connection()
+                .execute_unprepared("DROP TABLE IF EXISTS customer_search_terms")
+                .await?;
+            manager
+                .get_connection()
+                .execute_unprepared("DROP TABLE IF EXISTS customer_search")
+                .await?;
         }
         Ok(())
     }

@@ -21,10 +21,22 @@ const RAISE_SQLITE: &str = "UPDATE sales_data_version SET version = version + 1;
 
 /// (trigger name, the event it follows) on SQLite.
 const SQLITE_TRIGGERS: [(&str, &str); 6] = [
-    ("sales_orders_inserted_version", "AFTER INSERT ON sales_orders"),
-    ("sales_orders_updated_version", "AFTER UPDATE ON sales_orders"),
-    ("sales_orders_deleted_version", "AFTER DELETE ON sales_orders"),
-    ("customers_relabelled_version", "AFTER UPDATE OF name, external_id, industry, province ON customers"),
+    (
+        "sales_orders_inserted_version",
+        "AFTER INSERT ON sales_orders",
+    ),
+    (
+        "sales_orders_updated_version",
+        "AFTER UPDATE ON sales_orders",
+    ),
+    (
+        "sales_orders_deleted_version",
+        "AFTER DELETE ON sales_orders",
+    ),
+    (
+        "customers_relabelled_version",
+        "AFTER UPDATE OF name, external_id, industry, province ON customers",
+    ),
     ("customers_deleted_version", "AFTER DELETE ON customers"),
     ("users_moved_version", "AFTER UPDATE OF team_id ON users"),
 ];
@@ -53,7 +65,10 @@ impl MigrationTrait for Migration {
             }
         } else {
             for (name, event) in SQLITE_TRIGGERS {
-                db.execute_unprepared(&format!("CREATE TRIGGER {name} {event} BEGIN {RAISE_SQLITE} END")).await?;
+                db.execute_unprepared(&format!(
+                    "CREATE TRIGGER {name} {event} BEGIN {RAISE_SQLITE} END"
+                ))
+                .await?;
             }
         }
         Ok(())
@@ -62,16 +77,24 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         if manager.get_database_backend() == DatabaseBackend::Postgres {
-            for (trigger, table) in [("sales_orders_changed_version", "sales_orders"), ("customers_relabelled_version", "customers"), ("users_moved_version", "users")] {
-                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {trigger} ON {table}")).await?;
+            for (trigger, table) in [
+                ("sales_orders_changed_version", "sales_orders"),
+                ("customers_relabelled_version", "customers"),
+                ("users_moved_version", "users"),
+            ] {
+                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {trigger} ON {table}"))
+                    .await?;
             }
-            db.execute_unprepared("DROP FUNCTION IF EXISTS raise_sales_data_version()").await?;
+            db.execute_unprepared("DROP FUNCTION IF EXISTS raise_sales_data_version()")
+                .await?;
         } else {
             for (name, _) in SQLITE_TRIGGERS {
-                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}")).await?;
+                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}"))
+                    .await?;
             }
         }
-        db.execute_unprepared("DROP TABLE IF EXISTS sales_data_version").await?;
+        db.execute_unprepared("DROP TABLE IF EXISTS sales_data_version")
+            .await?;
         Ok(())
     }
 }

@@ -24,12 +24,26 @@ impl MigrationTrait for Migration {
             .col(SalesOrders::OwnerId)
             .to_owned();
         manager.create_index(index).await?;
-        manager.drop_index(Index::drop().name(OLD).table(SalesOrders::Table).to_owned()).await
+        manager
+            .drop_index(Index::drop().name(OLD).table(SalesOrders::Table).to_owned())
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let index = Index::create().name(OLD).table(SalesOrders::Table).col(SalesOrders::CustomerId).col(SalesOrders::OrderedOn).to_owned();
+        let index = Index::create()
+            .name(OLD)
+            .table(SalesOrders::Table)
+            .col(SalesOrders::CustomerId)
+            .col(SalesOrders::OrderedOn)
+            .to_owned();
         manager.create_index(index).await?;
-        manager.drop_index(Index::drop().name(COVER).table(SalesOrders::Table).to_owned()).await
+        manager
+            .drop_index(
+                Index::drop()
+                    .name(COVER)
+                    .table(SalesOrders::Table)
+                    .to_owned(),
+            )
+            .await
     }
 }

@@ -39,12 +39,26 @@ enum JobRuns {
 }
 
 /// What a customer keeps: a delete is refused while any of these names it.
-const CUSTOMER_RECORDS: [&str; 9] = ["sales_orders", "payments", "opportunities", "quotes", "contracts", "follow_ups", "check_ins", "visit_stops", "field_expenses"];
+const CUSTOMER_RECORDS: [&str; 9] = [
+    "sales_orders",
+    "payments",
+    "opportunities",
+    "quotes",
+    "contracts",
+    "follow_ups",
+    "check_ins",
+    "visit_stops",
+    "field_expenses",
+];
 /// What a deal keeps.
 const DEAL_RECORDS: [&str; 3] = ["sales_orders", "quotes", "contracts"];
 
 fn any_record(tables: &[&str], column: &str) -> String {
-    tables.iter().map(|t| format!("EXISTS (SELECT 1 FROM {t} WHERE {column} = OLD.id)")).collect::<Vec<_>>().join(" OR ")
+    tables
+        .iter()
+        .map(|t| format!("EXISTS (SELECT 1 FROM {t} WHERE {column} = OLD.id)"))
+        .collect::<Vec<_>>()
+        .join(" OR ")
 }
 
 /// Positions renumbered per stage in their current order (ties by id): through a ranking table,
@@ -77,9 +91,36 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(Index::create().name("audit_log_at").table(AuditLog::Table).col(AuditLog::At).to_owned()).await?;
-        manager.create_index(Index::create().name("audit_log_actor").table(AuditLog::Table).col(AuditLog::ActorId).col(AuditLog::At).to_owned()).await?;
-        manager.create_index(Index::create().name("audit_log_subject").table(AuditLog::Table).col(AuditLog::SubjectKind).col(AuditLog::SubjectId).col(AuditLog::At).to_owned()).await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("audit_log_at")
+                    .table(AuditLog::Table)
+                    .col(AuditLog::At)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("audit_log_actor")
+                    .table(AuditLog::Table)
+                    .col(AuditLog::ActorId)
+                    .col(AuditLog::At)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("audit_log_subject")
+                    .table(AuditLog::Table)
+                    .col(AuditLog::SubjectKind)
+                    .col(AuditLog::SubjectId)
+                    .col(AuditLog::At)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -130,16 +171,47 @@ impl MigrationTrait for Migration {
         for statement in RENUMBER {
             db.execute_unprepared(statement).await?;
         }
-        manager.drop_index(Index::drop().name("idx_opportunities_stage_id_position").table(Alias::new("opportunities")).to_owned()).await?;
         manager
-            .create_index(Index::create().name("opportunities_stage_position_unique").table(Alias::new("opportunities")).col(Alias::new("stage_id")).col(Alias::new("position")).unique().to_owned())
+            .drop_index(
+                Index::drop()
+                    .name("idx_opportunities_stage_id_position")
+                    .table(Alias::new("opportunities"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("opportunities_stage_position_unique")
+                    .table(Alias::new("opportunities"))
+                    .col(Alias::new("stage_id"))
+                    .col(Alias::new("position"))
+                    .unique()
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        manager.drop_index(Index::drop().name("opportunities_stage_position_unique").table(Alias::new("opportunities")).to_owned()).await?;
-        manager.create_index(Index::create().name("idx_opportunities_stage_id_position").table(Alias::new("opportunities")).col(Alias::new("stage_id")).col(Alias::new("position")).to_owned()).await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("opportunities_stage_position_unique")
+                    .table(Alias::new("opportunities"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_opportunities_stage_id_position")
+                    .table(Alias::new("opportunities"))
+                    .col(Alias::new("stage_id"))
+                    .col(Alias::new("position"))
+                    .to_owned(),
+            )
+            .await?;
         if manager.get_database_backend() == DatabaseBackend::Postgres {
             for statement in [
                 "DROP TRIGGER IF EXISTS customers_keep_records ON customers",
@@ -153,11 +225,21 @@ impl MigrationTrait for Migration {
                 db.execute_unprepared(statement).await?;
             }
         } else {
-            for name in ["customers_keep_records", "opportunities_keep_records", "audit_log_no_update", "audit_log_no_delete"] {
-                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}")).await?;
+            for name in [
+                "customers_keep_records",
+                "opportunities_keep_records",
+                "audit_log_no_update",
+                "audit_log_no_delete",
+            ] {
+                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}"))
+                    .await?;
             }
         }
-        manager.drop_table(Table::drop().table(JobRuns::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(AuditLog::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(JobRuns::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(AuditLog::Table).to_owned())
+            .await
     }
 }

@@ -40,13 +40,44 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.alter_table(Table::alter().table(Customers::Table).add_column(big_integer_null(Customers::ImportBatch)).to_owned()).await?;
-        manager.create_index(Index::create().name("idx_customers_import_batch").table(Customers::Table).col(Customers::ImportBatch).to_owned()).await
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Customers::Table)
+                    .add_column(big_integer_null(Customers::ImportBatch))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_customers_import_batch")
+                    .table(Customers::Table)
+                    .col(Customers::ImportBatch)
+                    .to_owned(),
+            )
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_index(Index::drop().name("idx_customers_import_batch").table(Customers::Table).to_owned()).await?;
-        manager.alter_table(Table::alter().table(Customers::Table).drop_column(Customers::ImportBatch).to_owned()).await?;
-        manager.drop_table(Table::drop().table(ImportBatches::Table).to_owned()).await
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_customers_import_batch")
+                    .table(Customers::Table)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Customers::Table)
+                    .drop_column(Customers::ImportBatch)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_table(Table::drop().table(ImportBatches::Table).to_owned())
+            .await
     }
 }

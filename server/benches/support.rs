@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 pub fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// The p-th quantile (0.0–1.0) of sorted durations, in milliseconds.
@@ -16,7 +19,11 @@ pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 /// Runs `call` `warm_up + runs` times (the run number passed in) and returns the last `runs`
 /// durations, sorted, with the last call's output.
-pub async fn timed<T, F: Future<Output = T>>(warm_up: usize, runs: usize, mut call: impl FnMut(usize) -> F) -> (Vec<Duration>, T) {
+pub async fn timed<T, F: Future<Output = T>>(
+    warm_up: usize,
+    runs: usize,
+    mut call: impl FnMut(usize) -> F,
+) -> (Vec<Duration>, T) {
     let mut times = Vec::with_capacity(runs);
     let mut last = None;
     for run in 0..warm_up + runs {
@@ -39,7 +46,11 @@ pub async fn database(name: &str) -> (DatabaseConnection, &'static str, PathBuf)
         std::fs::create_dir_all(&temp).unwrap();
         format!("sqlite://{}?mode=rwc", temp.join("bench.db").display())
     });
-    let backend = if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    let backend = if url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     let db = jingxi::connect(&url).await.expect("connect");
     jingxi::migrate(&db).await.expect("migrate");
     (db, backend, temp)

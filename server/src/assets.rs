@@ -9,7 +9,9 @@ use tower_http::services::ServeDir;
 const COMPRESSIBLE: [&str; 4] = ["wasm", "js", "css", "svg"];
 
 pub fn serve_dir(dir: impl AsRef<Path>) -> ServeDir {
-    ServeDir::new(dir.as_ref()).precompressed_br().precompressed_gzip()
+    ServeDir::new(dir.as_ref())
+        .precompressed_br()
+        .precompressed_gzip()
 }
 
 pub fn precompress_in_background(dir: PathBuf) {
@@ -39,12 +41,18 @@ pub fn precompress_dir(dir: &Path) -> std::io::Result<usize> {
             written += precompress_dir(&path)?;
             continue;
         }
-        let compressible = path.extension().and_then(|e| e.to_str()).is_some_and(|e| COMPRESSIBLE.contains(&e));
+        let compressible = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| COMPRESSIBLE.contains(&e));
         if !compressible {
             continue;
         }
         let mut source: Option<Vec<u8>> = None;
-        for (suffix, compress) in [("br", brotli_best as fn(&[u8]) -> std::io::Result<Vec<u8>>), ("gz", gzip_best)] {
+        for (suffix, compress) in [
+            ("br", brotli_best as fn(&[u8]) -> std::io::Result<Vec<u8>>),
+            ("gz", gzip_best),
+        ] {
             let target = PathBuf::from(format!("{}.{suffix}", path.display()));
             if is_fresh(&path, &target) {
                 continue;
@@ -97,7 +105,11 @@ mod tests {
 
         std::thread::sleep(std::time::Duration::from_millis(20));
         std::fs::write(&wasm, "新内容".repeat(100)).unwrap();
-        assert_eq!(precompress_dir(&dir).unwrap(), 2, "a newer source is compressed again");
+        assert_eq!(
+            precompress_dir(&dir).unwrap(),
+            2,
+            "a newer source is compressed again"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -29,7 +29,11 @@ fn env_flag(name: &str) -> bool {
 }
 
 fn env_number(name: &str, default: u32) -> Result<u32, String> {
-    env(name).map_or(Ok(default), |v| v.trim().parse().map_err(|_| format!("{name} must be a whole number, got {v:?}")))
+    env(name).map_or(Ok(default), |v| {
+        v.trim()
+            .parse()
+            .map_err(|_| format!("{name} must be a whole number, got {v:?}"))
+    })
 }
 
 pub const DEFAULT_SQLITE_DIR: &str = "data";
@@ -62,16 +66,26 @@ impl Config {
             site_addr,
             site_root: env("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_string()),
             seed_demo_on_start: env_flag("JINGXI_SEED_DEMO"),
-            sqlite_sync: match env("JINGXI_SQLITE_SYNC").map(|v| v.to_ascii_lowercase()).as_deref() {
+            sqlite_sync: match env("JINGXI_SQLITE_SYNC")
+                .map(|v| v.to_ascii_lowercase())
+                .as_deref()
+            {
                 None | Some("full") => crate::SqliteSync::Full,
                 Some("normal") => crate::SqliteSync::Normal,
-                Some(other) => return Err(format!("JINGXI_SQLITE_SYNC must be full or normal, got {other:?}")),
+                Some(other) => {
+                    return Err(format!(
+                        "JINGXI_SQLITE_SYNC must be full or normal, got {other:?}"
+                    ))
+                }
             },
             settings: Settings {
                 production,
                 secure_cookies: env_flag("JINGXI_SECURE_COOKIES"),
                 trust_proxy: env_flag("JINGXI_TRUST_PROXY"),
-                max_customers_per_rep: env_number("JINGXI_MAX_CUSTOMERS_PER_REP", defaults.max_customers_per_rep)?,
+                max_customers_per_rep: env_number(
+                    "JINGXI_MAX_CUSTOMERS_PER_REP",
+                    defaults.max_customers_per_rep,
+                )?,
                 pool_return_days: env_number("JINGXI_POOL_RETURN_DAYS", defaults.pool_return_days)?,
                 scheduled_jobs: true,
             },

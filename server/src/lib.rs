@@ -39,7 +39,10 @@ pub async fn connect(database_url: &str) -> Result<DatabaseConnection, DbErr> {
     connect_with(database_url, SqliteSync::Full).await
 }
 
-pub async fn connect_with(database_url: &str, sync: SqliteSync) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_with(
+    database_url: &str,
+    sync: SqliteSync,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(database_url.to_owned());
     options
         .max_connections(if database_url.starts_with("sqlite") { 8 } else { 32 })
@@ -79,8 +82,12 @@ pub async fn optimize(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// search text needs the pinyin table in the application).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await?;
-    app::pipeline::service::ensure_defaults(db).await.map_err(|e| DbErr::Custom(format!("installing the default pipeline: {e:?}")))?;
-    let filled = app::customers::service::fill_missing_search_text(db).await.map_err(|e| DbErr::Custom(format!("filling customer search text: {e:?}")))?;
+    app::pipeline::service::ensure_defaults(db)
+        .await
+        .map_err(|e| DbErr::Custom(format!("installing the default pipeline: {e:?}")))?;
+    let filled = app::customers::service::fill_missing_search_text(db)
+        .await
+        .map_err(|e| DbErr::Custom(format!("filling customer search text: {e:?}")))?;
     if filled > 0 {
         tracing::info!(filled, "customer search text filled");
     }
@@ -106,10 +113,14 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
             if let Err(error) = sweeper.delete_expired().await {
                 tracing::warn!(%error, "could not delete expired sessions");
             }
-            if let Err(error) = app::imports::sweep_uploads(&upload_sweeper, None, chrono::Utc::now()).await {
+            if let Err(error) =
+                app::imports::sweep_uploads(&upload_sweeper, None, chrono::Utc::now()).await
+            {
                 tracing::warn!(%error, "could not sweep expired uploads");
             }
-            if let Err(error) = app::imports::staging::sweep(&upload_sweeper, chrono::Utc::now(), false).await {
+            if let Err(error) =
+                app::imports::staging::sweep(&upload_sweeper, chrono::Utc::now(), false).await
+            {
                 tracing::warn!(%error, "could not sweep unfinished imports");
             }
         }
@@ -134,7 +145,13 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(state.settings.secure_cookies)
         .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
-    let auth_layer = AuthManagerLayerBuilder::new(Backend { db: state.db.clone() }, session_layer).build();
+    let auth_layer = AuthManagerLayerBuilder::new(
+        Backend {
+            db: state.db.clone(),
+        },
+        session_layer,
+    )
+    .build();
 
     let state_secure_cookies = state.settings.secure_cookies;
     if state.settings.scheduled_jobs {
@@ -148,42 +165,67 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     let uploads = Router::new()
         .route(
             "/api/imports/upload",
-            axum::routing::post(move |auth: app::auth::service::AuthSession, headers: axum::http::HeaderMap, multipart: axum::extract::Multipart| {
-                app::imports::upload(upload_state.clone(), auth, headers, multipart)
-            }),
+            axum::routing::post(
+                move |auth: app::auth::service::AuthSession,
+                      headers: axum::http::HeaderMap,
+                      multipart: axum::extract::Multipart| {
+                    app::imports::upload(upload_state.clone(), auth, headers, multipart)
+                },
+            ),
         )
-        .layer(axum::extract::DefaultBodyLimit::max(app::imports::UPLOAD_LIMIT_BYTES));
+        .layer(axum::extract::DefaultBodyLimit::max(
+            app::imports::UPLOAD_LIMIT_BYTES,
+        ));
     let routes = generate_route_list(app::App);
     let context_state = state.clone();
-    let pkg_dir = std::path::Path::new(&*leptos_options.site_root).join(&*leptos_options.site_pkg_dir);
+    let pkg_dir =
+        std::path::Path::new(&*leptos_options.site_root).join(&*leptos_options.site_pkg_dir);
     assets::precompress_in_background(pkg_dir.clone());
     // Third-party browser libraries (ECharts), copied into the site at build time.
     let vendor_dir = std::path::Path::new(&*leptos_options.site_root).join("vendor");
     assets::precompress_in_background(vendor_dir.clone());
     Router::new()
-        .nest_service(&format!("/{}", leptos_options.site_pkg_dir), assets::serve_dir(pkg_dir))
+        .nest_service(
+            &format!("/{}", leptos_options.site_pkg_dir),
+            assets::serve_dir(pkg_dir),
+        )
         .nest_service("/vendor", assets::serve_dir(vendor_dir))
         .route(
             "/api/export/{file}",
             axum::routing::get(
                 move |auth: app::auth::service::AuthSession,
-                      axum::extract::ConnectInfo(address): axum::extract::ConnectInfo<std::net::SocketAddr>,
+                      axum::extract::ConnectInfo(address): axum::extract::ConnectInfo<
+                    std::net::SocketAddr,
+                >,
                       headers: axum::http::HeaderMap,
                       file: axum::extract::Path<String>,
-                      query: axum::extract::RawQuery| { app::exports::export(export_state.clone(), auth, address, headers, file, query) },
+                      query: axum::extract::RawQuery| {
+                    app::exports::export(export_state.clone(), auth, address, headers, file, query)
+                },
             ),
         )
         .route(
             "/api/v1/reports/{name}",
             axum::routing::get(
-                move |auth: app::auth::service::AuthSession, headers: axum::http::HeaderMap, name: axum::extract::Path<String>, query: axum::extract::RawQuery| {
-                    app::analytics::reports::report(report_state.clone(), auth, headers, name, query)
+                move |auth: app::auth::service::AuthSession,
+                      headers: axum::http::HeaderMap,
+                      name: axum::extract::Path<String>,
+                      query: axum::extract::RawQuery| {
+                    app::analytics::reports::report(
+                        report_state.clone(),
+                        auth,
+                        headers,
+                        name,
+                        query,
+                    )
                 },
             ),
         )
         .route(
             "/api/pipeline/events",
-            axum::routing::get(move |auth: app::auth::service::AuthSession| app::pipeline::live::board_events(events_state.clone(), auth)),
+            axum::routing::get(move |auth: app::auth::service::AuthSession| {
+                app::pipeline::live::board_events(events_state.clone(), auth)
+            }),
         )
         .leptos_routes_with_context(
             &leptos_options,
@@ -194,12 +236,19 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
                 move || app::shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context(move || provide_request_context(state.clone()), app::shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            move || provide_request_context(state.clone()),
+            app::shell,
+        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .merge(uploads)
         .layer(axum::middleware::from_fn(security::server_fn_error_status))
-        .layer(axum::middleware::from_fn(security::security_headers(state_secure_cookies)))
-        .layer(axum::middleware::from_fn(security::reject_cross_site_writes))
+        .layer(axum::middleware::from_fn(security::security_headers(
+            state_secure_cookies,
+        )))
+        .layer(axum::middleware::from_fn(
+            security::reject_cross_site_writes,
+        ))
         .layer(auth_layer)
         .layer(CompressionLayer::new())
         .with_state(leptos_options)
@@ -210,7 +259,9 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
 /// drew, so its inline scripts carry the nonce the header allows).
 fn provide_request_context(state: AppState) {
     provide_context(state);
-    if let Some(nonce) = use_context::<axum::http::request::Parts>().and_then(|parts| parts.extensions.get::<leptos::nonce::Nonce>().cloned()) {
+    if let Some(nonce) = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<leptos::nonce::Nonce>().cloned())
+    {
         provide_context(nonce);
     }
 }
@@ -220,7 +271,11 @@ fn provide_request_context(state: AppState) {
 /// alerts are brought up to date. Each job runs once per hour of the company's clock however
 /// many servers share the database (`app::jobs::claim`).
 fn spawn_hourly_jobs(state: AppState) {
-    let holder = format!("{}:{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "server".into()), std::process::id());
+    let holder = format!(
+        "{}:{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "server".into()),
+        std::process::id()
+    );
     tokio::spawn(async move {
         let mut hourly = tokio::time::interval(Duration::from_secs(3600));
         loop {
@@ -243,21 +298,38 @@ fn spawn_hourly_jobs(state: AppState) {
                 }
             };
             if claimed("pool_return").await {
-                match app::customers::service::return_neglected_to_pool(&state.db, app::clock::now(), state.settings.pool_return_days).await {
+                match app::customers::service::return_neglected_to_pool(
+                    &state.db,
+                    app::clock::now(),
+                    state.settings.pool_return_days,
+                )
+                .await
+                {
                     Ok(0) => {}
                     Ok(returned) => tracing::info!(returned, "customers returned to the lead pool"),
                     Err(error) => tracing::warn!(?error, "lead pool job failed"),
                 }
             }
             if claimed("abc_classes").await {
-                match app::analytics::service::refresh_customer_classes(&state.db, app::clock::today()).await {
+                match app::analytics::service::refresh_customer_classes(
+                    &state.db,
+                    app::clock::today(),
+                )
+                .await
+                {
                     Ok(0) => {}
                     Ok(changed) => tracing::info!(changed, "customer ABC classes refreshed"),
                     Err(error) => tracing::warn!(?error, "ABC class job failed"),
                 }
             }
             if claimed("alerts").await {
-                match app::analytics::alerts::refresh_alerts(&state.db, app::clock::now(), app::clock::today()).await {
+                match app::analytics::alerts::refresh_alerts(
+                    &state.db,
+                    app::clock::now(),
+                    app::clock::today(),
+                )
+                .await
+                {
                     Ok((0, 0)) => {}
                     Ok((raised, cleared)) => tracing::info!(raised, cleared, "alerts refreshed"),
                     Err(error) => tracing::warn!(?error, "alert job failed"),
@@ -273,7 +345,13 @@ pub async fn serve(config: &Config, db: DatabaseConnection) -> std::io::Result<(
     if let Err(error) = optimize(&db).await {
         tracing::warn!(%error, "could not refresh query statistics");
     }
-    let state = AppState { db, settings: std::sync::Arc::new(config.settings.clone()), live: Default::default(), company: Default::default(), analyses: Default::default() };
+    let state = AppState {
+        db,
+        settings: std::sync::Arc::new(config.settings.clone()),
+        live: Default::default(),
+        company: Default::default(),
+        analyses: Default::default(),
+    };
     let options = config.leptos_options();
     let app = router(state, options);
     let listener = tokio::net::TcpListener::bind(config.site_addr).await?;
@@ -282,9 +360,12 @@ pub async fn serve(config: &Config, db: DatabaseConnection) -> std::io::Result<(
         let _ = tcp.set_nodelay(true);
     });
     tracing::info!("listening on http://{}", config.site_addr);
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {
@@ -293,7 +374,9 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };
@@ -310,19 +393,32 @@ async fn shutdown_signal() {
 pub async fn backup(db: &DatabaseConnection, to: &std::path::Path) -> Result<(), String> {
     use sea_orm::ConnectionTrait;
     if db.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
-        return Err("backup writes SQLite databases; back up PostgreSQL with pg_dump (see the README)".into());
+        return Err(
+            "backup writes SQLite databases; back up PostgreSQL with pg_dump (see the README)"
+                .into(),
+        );
     }
     if to.exists() {
-        return Err(format!("{} already exists; choose a new file", to.display()));
+        return Err(format!(
+            "{} already exists; choose a new file",
+            to.display()
+        ));
     }
-    let target = to.to_str().ok_or("the backup path is not valid UTF-8")?.replace('\'', "''");
-    db.execute_unprepared(&format!("VACUUM INTO '{target}'")).await.map_err(|e| format!("backup failed: {e}"))?;
+    let target = to
+        .to_str()
+        .ok_or("the backup path is not valid UTF-8")?
+        .replace('\'', "''");
+    db.execute_unprepared(&format!("VACUUM INTO '{target}'"))
+        .await
+        .map_err(|e| format!("backup failed: {e}"))?;
     Ok(())
 }
 
 /// The file of a `sqlite://` database URL.
 pub fn sqlite_path(database_url: &str) -> Option<std::path::PathBuf> {
-    let rest = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:"))?;
+    let rest = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
@@ -333,8 +429,12 @@ pub fn sqlite_path(database_url: &str) -> Option<std::path::PathBuf> {
 pub async fn restore(database_url: &str, from: &std::path::Path) -> Result<(), String> {
     let target = sqlite_path(database_url).ok_or("restore replaces SQLite databases; restore PostgreSQL with pg_restore or psql (see the README)")?;
     let from_url = format!("sqlite://{}?mode=ro", from.display());
-    let backup = Database::connect(&from_url).await.map_err(|e| format!("{} cannot be opened: {e}", from.display()))?;
-    let applied = Migrator::get_applied_migrations(&backup).await.map_err(|_| format!("{} is not a Jingxi backup", from.display()))?;
+    let backup = Database::connect(&from_url)
+        .await
+        .map_err(|e| format!("{} cannot be opened: {e}", from.display()))?;
+    let applied = Migrator::get_applied_migrations(&backup)
+        .await
+        .map_err(|_| format!("{} is not a Jingxi backup", from.display()))?;
     if applied.is_empty() {
         return Err(format!("{} is not a Jingxi backup", from.display()));
     }
@@ -343,8 +443,15 @@ pub async fn restore(database_url: &str, from: &std::path::Path) -> Result<(), S
     // log removed below holds nothing (a failed rename then leaves the old database whole).
     if target.exists() {
         use sea_orm::ConnectionTrait;
-        let current = Database::connect(database_url).await.map_err(|e| format!("cannot open the database: {e}"))?;
-        current.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.map_err(|e| format!("cannot checkpoint the database (is the server still running?): {e}"))?;
+        let current = Database::connect(database_url)
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        current
+            .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await
+            .map_err(|e| {
+                format!("cannot checkpoint the database (is the server still running?): {e}")
+            })?;
         current.close().await.ok();
     }
     let staged = target.with_extension("restoring");
@@ -352,7 +459,8 @@ pub async fn restore(database_url: &str, from: &std::path::Path) -> Result<(), S
     for suffix in ["-wal", "-shm"] {
         let side = std::path::PathBuf::from(format!("{}{suffix}", target.display()));
         if side.exists() {
-            std::fs::remove_file(&side).map_err(|e| format!("cannot remove {}: {e}", side.display()))?;
+            std::fs::remove_file(&side)
+                .map_err(|e| format!("cannot remove {}: {e}", side.display()))?;
         }
     }
     std::fs::rename(&staged, &target).map_err(|e| format!("cannot replace the database: {e}"))?;

@@ -125,27 +125,49 @@ async fn run(cli: Cli) -> Result<(), String> {
     let config = Config::from_env()?;
     if let Some(Command::Restore { file }) = &cli.command {
         jingxi::restore(&config.database_url, file).await?;
-        let db = jingxi::connect(&config.database_url).await.map_err(|e| format!("cannot open the restored database: {e}"))?;
-        jingxi::migrate(&db).await.map_err(|e| format!("migrating the restored database failed: {e}"))?;
+        let db = jingxi::connect(&config.database_url)
+            .await
+            .map_err(|e| format!("cannot open the restored database: {e}"))?;
+        jingxi::migrate(&db)
+            .await
+            .map_err(|e| format!("migrating the restored database failed: {e}"))?;
         println!("restored from {}", file.display());
         return Ok(());
     }
     app::clock::set_offset(chrono::Duration::seconds(config.clock_offset_seconds));
-    let db = jingxi::connect_with(&config.database_url, config.sqlite_sync).await.map_err(|e| format!("cannot open the database: {e}"))?;
-    jingxi::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
-    app::org::service::load_company_zone(&db).await.map_err(describe)?;
+    let db = jingxi::connect_with(&config.database_url, config.sqlite_sync)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    jingxi::migrate(&db)
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    app::org::service::load_company_zone(&db)
+        .await
+        .map_err(describe)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             if config.seed_demo_on_start {
                 seed(&db, &config, app::seed_pipeline::DEMO_PLAN).await?;
             }
-            jingxi::serve(&config, db).await.map_err(|e| format!("server error: {e}"))
+            jingxi::serve(&config, db)
+                .await
+                .map_err(|e| format!("server error: {e}"))
         }
-        Command::Import { preset, mapping, path, dry_run, as_user } => {
+        Command::Import {
+            preset,
+            mapping,
+            path,
+            dry_run,
+            as_user,
+        } => {
             let actor = jingxi::import::importer(&db, as_user.as_deref()).await?;
             let summary = match (preset, mapping) {
-                (Some(preset), _) => jingxi::import::run_preset(&db, &preset, &path, &actor, dry_run).await?,
-                (None, Some(mapping)) => jingxi::import::run_mapping(&db, &mapping, &path, &actor, dry_run).await?,
+                (Some(preset), _) => {
+                    jingxi::import::run_preset(&db, &preset, &path, &actor, dry_run).await?
+                }
+                (None, Some(mapping)) => {
+                    jingxi::import::run_mapping(&db, &mapping, &path, &actor, dry_run).await?
+                }
                 (None, None) => return Err("pass --preset NAME or --mapping FILE".into()),
             };
             println!("{summary}");
@@ -161,55 +183,126 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("database is up to date");
             Ok(())
         }
-        Command::Seed { what: SeedWhat::Demo { open_deals } } => seed(&db, &config, app::seed_pipeline::DealPlan { open: open_deals, ..app::seed_pipeline::DEMO_PLAN }).await,
-        Command::Jobs { job: Job::PoolReturn { as_of } } => {
+        Command::Seed {
+            what: SeedWhat::Demo { open_deals },
+        } => {
+            seed(
+                &db,
+                &config,
+                app::seed_pipeline::DealPlan {
+                    open: open_deals,
+                    ..app::seed_pipeline::DEMO_PLAN
+                },
+            )
+            .await
+        }
+        Command::Jobs {
+            job: Job::PoolReturn { as_of },
+        } => {
             let now = moment(as_of)?;
             let days = config.settings.pool_return_days;
-            let returned = app::customers::service::return_neglected_to_pool(&db, now, days).await.map_err(describe)?;
+            let returned = app::customers::service::return_neglected_to_pool(&db, now, days)
+                .await
+                .map_err(describe)?;
             println!("{returned} customers returned to the lead pool (no owner follow-up for {days} days)");
             Ok(())
         }
-        Command::Jobs { job: Job::Alerts { as_of } } => {
+        Command::Jobs {
+            job: Job::Alerts { as_of },
+        } => {
             let now = moment(as_of)?;
             let started = std::time::Instant::now();
-            let (raised, cleared) = app::analytics::alerts::refresh_alerts(&db, now, app::pipeline::service::local_day(now)).await.map_err(describe)?;
-            println!("{raised} alerts raised, {cleared} cleared in {} ms", started.elapsed().as_millis());
+            let (raised, cleared) = app::analytics::alerts::refresh_alerts(
+                &db,
+                now,
+                app::pipeline::service::local_day(now),
+            )
+            .await
+            .map_err(describe)?;
+            println!(
+                "{raised} alerts raised, {cleared} cleared in {} ms",
+                started.elapsed().as_millis()
+            );
             Ok(())
         }
-        Command::Jobs { job: Job::AbcClasses } => {
-            let changed = app::analytics::service::refresh_customer_classes(&db, app::pipeline::service::today()).await.map_err(describe)?;
+        Command::Jobs {
+            job: Job::AbcClasses,
+        } => {
+            let changed = app::analytics::service::refresh_customer_classes(
+                &db,
+                app::pipeline::service::today(),
+            )
+            .await
+            .map_err(describe)?;
             println!("{changed} customers changed ABC class");
             Ok(())
         }
-        Command::User { action: UserAction::Add { username, name, admin, role } } => {
-            let role = if admin { Role::Admin } else { Role::parse(&role).ok_or_else(|| format!("unknown role {role}"))? };
+        Command::User {
+            action:
+                UserAction::Add {
+                    username,
+                    name,
+                    admin,
+                    role,
+                },
+        } => {
+            let role = if admin {
+                Role::Admin
+            } else {
+                Role::parse(&role).ok_or_else(|| format!("unknown role {role}"))?
+            };
             let password = read_password().map_err(|e| format!("cannot read the password: {e}"))?;
             let display_name = name.unwrap_or_else(|| username.clone());
-            let new = NewUser::parse(&username, &display_name, role, &password).map_err(describe)?;
+            let new =
+                NewUser::parse(&username, &display_name, role, &password).map_err(describe)?;
             let user = insert_user(&db, new).await.map_err(describe)?;
-            println!("created {} ({}) with id {}", user.username, role.as_str(), user.id);
+            println!(
+                "created {} ({}) with id {}",
+                user.username,
+                role.as_str(),
+                user.id
+            );
             Ok(())
         }
     }
 }
 
-async fn seed(db: &sea_orm::DatabaseConnection, config: &Config, deals: app::seed_pipeline::DealPlan) -> Result<(), String> {
+async fn seed(
+    db: &sea_orm::DatabaseConnection,
+    config: &Config,
+    deals: app::seed_pipeline::DealPlan,
+) -> Result<(), String> {
     match seed_demo(db, config.settings.production).await {
-            Ok(SeedOutcome::Created) => {
-                let customers = app::seed_customers::seed_demo_customers(db, chrono::Utc::now()).await.map_err(|e| format!("seeding customers failed: {e}"))?;
-                let deals = app::seed_pipeline::seed_pipeline(db, chrono::Utc::now(), deals).await.map_err(|e| format!("seeding deals failed: {e}"))?;
-                let plans = app::targets::service::seed_demo_targets(db, app::clock::today()).await.map_err(|e| format!("seeding targets failed: {e}"))?;
-                app::analytics::service::refresh_customer_classes(db, app::pipeline::service::today()).await.map_err(|e| format!("classing customers failed: {e}"))?;
-                let sheets = app::seed_fieldwork::seed_demo_field_work(db, app::pipeline::service::today()).await.map_err(|e| format!("seeding field work failed: {e}"))?;
-                app::analytics::products::seed_demo_stock(db, app::pipeline::service::today()).await.map_err(|e| format!("seeding stock failed: {e}"))?;
-                println!("demo company created with {customers} customers, {deals} deals, {plans} target plans and {sheets} field work plans and reports: log in as admin, manager or rep with password {}", app::seed::DEMO_PASSWORD);
-                Ok(())
-            }
-            Ok(SeedOutcome::AlreadyPopulated) => {
-                println!("the database already has users; demo data not loaded");
-                Ok(())
-            }
-            Err(app::error::AppError::Forbidden) => Err("demo accounts are refused when JINGXI_ENV=production".into()),
+        Ok(SeedOutcome::Created) => {
+            let customers = app::seed_customers::seed_demo_customers(db, chrono::Utc::now())
+                .await
+                .map_err(|e| format!("seeding customers failed: {e}"))?;
+            let deals = app::seed_pipeline::seed_pipeline(db, chrono::Utc::now(), deals)
+                .await
+                .map_err(|e| format!("seeding deals failed: {e}"))?;
+            let plans = app::targets::service::seed_demo_targets(db, app::clock::today())
+                .await
+                .map_err(|e| format!("seeding targets failed: {e}"))?;
+            app::analytics::service::refresh_customer_classes(db, app::pipeline::service::today())
+                .await
+                .map_err(|e| format!("classing customers failed: {e}"))?;
+            let sheets =
+                app::seed_fieldwork::seed_demo_field_work(db, app::pipeline::service::today())
+                    .await
+                    .map_err(|e| format!("seeding field work failed: {e}"))?;
+            app::analytics::products::seed_demo_stock(db, app::pipeline::service::today())
+                .await
+                .map_err(|e| format!("seeding stock failed: {e}"))?;
+            println!("demo company created with {customers} customers, {deals} deals, {plans} target plans and {sheets} field work plans and reports: log in as admin, manager or rep with password {}", app::seed::DEMO_PASSWORD);
+            Ok(())
+        }
+        Ok(SeedOutcome::AlreadyPopulated) => {
+            println!("the database already has users; demo data not loaded");
+            Ok(())
+        }
+        Err(app::error::AppError::Forbidden) => {
+            Err("demo accounts are refused when JINGXI_ENV=production".into())
+        }
         Err(e) => Err(format!("seeding failed: {e}")),
     }
 }
@@ -218,7 +311,9 @@ async fn seed(db: &sea_orm::DatabaseConnection, config: &Config, deals: app::see
 /// `--as-of` as an instant, or now.
 fn moment(as_of: Option<String>) -> Result<chrono::DateTime<chrono::Utc>, String> {
     match as_of {
-        Some(text) => Ok(chrono::DateTime::parse_from_rfc3339(&text).map_err(|e| format!("--as-of {text}: {e}"))?.with_timezone(&chrono::Utc)),
+        Some(text) => Ok(chrono::DateTime::parse_from_rfc3339(&text)
+            .map_err(|e| format!("--as-of {text}: {e}"))?
+            .with_timezone(&chrono::Utc)),
         None => Ok(chrono::Utc::now()),
     }
 }
@@ -240,7 +335,10 @@ async fn main() -> ExitCode {
     // Logs go to stderr, so a command's own output on stdout stays clean for scripts.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .init();
     match run(Cli::parse()).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -16,7 +16,10 @@ pub async fn reject_cross_site_writes(request: Request, next: Next) -> Response 
 }
 
 fn is_cross_site_write(request: &Request) -> bool {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return false;
     }
     let headers = request.headers();
@@ -26,8 +29,14 @@ fn is_cross_site_write(request: &Request) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let origin_host = origin
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or(origin);
     origin == "null" || !origin_host.eq_ignore_ascii_case(host)
 }
 
@@ -35,17 +44,26 @@ fn is_cross_site_write(request: &Request) -> bool {
 /// (`app::content_security_policy`: a page's names the nonce its inline scripts carry; everything
 /// else gets it without one, so no inline script runs). HSTS is sent only when cookies are secure
 /// (https).
-pub fn security_headers(secure: bool) -> impl Fn(Request, Next) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>> + Clone {
+pub fn security_headers(
+    secure: bool,
+) -> impl Fn(Request, Next) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>
+       + Clone {
     move |mut request: Request, next: Next| {
         Box::pin(async move {
             // A new nonce per response; a page's inline scripts carry it (`provide_request_context`).
             let nonce = leptos::nonce::Nonce::new();
             request.extensions_mut().insert(nonce.clone());
             let mut response = next.run(request).await;
-            let page = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
+            let page = response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|t| t.starts_with("text/html"));
             let headers = response.headers_mut();
             let set = |headers: &mut header::HeaderMap, name: &'static str, value: &'static str| {
-                headers.entry(name).or_insert(header::HeaderValue::from_static(value));
+                headers
+                    .entry(name)
+                    .or_insert(header::HeaderValue::from_static(value));
             };
             if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
                 let policy = app::content_security_policy(page.then_some(&*nonce));
@@ -55,10 +73,22 @@ pub fn security_headers(secure: bool) -> impl Fn(Request, Next) -> std::pin::Pin
             }
             set(headers, "x-content-type-options", "nosniff");
             set(headers, "x-frame-options", "DENY");
-            set(headers, "referrer-policy", "strict-origin-when-cross-origin");
-            set(headers, "permissions-policy", "camera=(), microphone=(), geolocation=(self)");
+            set(
+                headers,
+                "referrer-policy",
+                "strict-origin-when-cross-origin",
+            );
+            set(
+                headers,
+                "permissions-policy",
+                "camera=(), microphone=(), geolocation=(self)",
+            );
             if secure {
-                set(headers, "strict-transport-security", "max-age=31536000; includeSubDomains");
+                set(
+                    headers,
+                    "strict-transport-security",
+                    "max-age=31536000; includeSubDomains",
+                );
             }
             response
         })
@@ -79,7 +109,9 @@ pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let error: Option<app::error::AppError> = serde_json::from_slice(&bytes).ok();
-    let status = error.as_ref().map_or(500, app::error::AppError::status_code);
+    let status = error
+        .as_ref()
+        .map_or(500, app::error::AppError::status_code);
     parts.status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if status >= 500 {
         let request_id = new_request_id();
@@ -88,7 +120,10 @@ pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
             parts.headers.insert("x-request-id", value);
         }
     }
-    if let Some(app::error::AppError::RateLimited { retry_after_minutes }) = error {
+    if let Some(app::error::AppError::RateLimited {
+        retry_after_minutes,
+    }) = error
+    {
         if let Ok(value) = header::HeaderValue::from_str(&(retry_after_minutes * 60).to_string()) {
             parts.headers.insert(header::RETRY_AFTER, value);
         }
@@ -118,15 +153,39 @@ mod tests {
 
     #[test]
     fn same_origin_and_headerless_writes_pass() {
-        assert!(!is_cross_site_write(&request(Method::POST, &[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")])));
-        assert!(!is_cross_site_write(&request(Method::POST, &[("host", "127.0.0.1:3000")])));
-        assert!(!is_cross_site_write(&request(Method::GET, &[("host", "a"), ("origin", "http://evil.example")])));
+        assert!(!is_cross_site_write(&request(
+            Method::POST,
+            &[
+                ("host", "127.0.0.1:3000"),
+                ("origin", "http://127.0.0.1:3000")
+            ]
+        )));
+        assert!(!is_cross_site_write(&request(
+            Method::POST,
+            &[("host", "127.0.0.1:3000")]
+        )));
+        assert!(!is_cross_site_write(&request(
+            Method::GET,
+            &[("host", "a"), ("origin", "http://evil.example")]
+        )));
     }
 
     #[test]
     fn foreign_origins_are_refused() {
-        assert!(is_cross_site_write(&request(Method::POST, &[("host", "127.0.0.1:3000"), ("origin", "http://evil.example")])));
-        assert!(is_cross_site_write(&request(Method::POST, &[("host", "127.0.0.1:3000"), ("origin", "null")])));
-        assert!(is_cross_site_write(&request(Method::POST, &[("host", "x"), ("sec-fetch-site", "cross-site")])));
+        assert!(is_cross_site_write(&request(
+            Method::POST,
+            &[
+                ("host", "127.0.0.1:3000"),
+                ("origin", "http://evil.example")
+            ]
+        )));
+        assert!(is_cross_site_write(&request(
+            Method::POST,
+            &[("host", "127.0.0.1:3000"), ("origin", "null")]
+        )));
+        assert!(is_cross_site_write(&request(
+            Method::POST,
+            &[("host", "x"), ("sec-fetch-site", "cross-site")]
+        )));
     }
 }

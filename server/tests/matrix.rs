@@ -129,8 +129,46 @@ const ENDPOINTS: &[(&str, Access)] = &[
 /// kind of wrong.
 fn bad_inputs() -> Vec<Vec<(&'static str, String)>> {
     let long = "长".repeat(5_000);
-    let names = ["id", "version", "customer_id", "deal_id", "stage_id", "upload_id", "year", "status", "kind", "query[from]", "filter[q]", "form[name]", "form[keep_id]", "request[id]", "request[version]", "request[to_stage_id]", "day", "rep", "period", "after_position", "after_id", "amount", "form[amount]"];
-    let values = ["", "-1", "0", "99999999999999999999999", "NaN", "abc", "9999-12-31", "0001-01-01", "2026-02-30", "<script>alert(1)</script>", "%00", "' OR 1=1 --", "1e308"];
+    let names = [
+        "id",
+        "version",
+        "customer_id",
+        "deal_id",
+        "stage_id",
+        "upload_id",
+        "year",
+        "status",
+        "kind",
+        "query[from]",
+        "filter[q]",
+        "form[name]",
+        "form[keep_id]",
+        "request[id]",
+        "request[version]",
+        "request[to_stage_id]",
+        "day",
+        "rep",
+        "period",
+        "after_position",
+        "after_id",
+        "amount",
+        "form[amount]",
+    ];
+    let values = [
+        "",
+        "-1",
+        "0",
+        "99999999999999999999999",
+        "NaN",
+        "abc",
+        "9999-12-31",
+        "0001-01-01",
+        "2026-02-30",
+        "<script>alert(1)</script>",
+        "%00",
+        "' OR 1=1 --",
+        "1e308",
+    ];
     let mut inputs = vec![Vec::new()];
     for value in values {
         inputs.push(names.iter().map(|n| (*n, value.to_string())).collect());
@@ -140,7 +178,11 @@ fn bad_inputs() -> Vec<Vec<(&'static str, String)>> {
 }
 
 async fn post(client: &Client, endpoint: &str, form: &[(&str, String)]) -> u16 {
-    let request = client.http.post(format!("{}/api/{endpoint}", client.base)).form(form).timeout(std::time::Duration::from_secs(20));
+    let request = client
+        .http
+        .post(format!("{}/api/{endpoint}", client.base))
+        .form(form)
+        .timeout(std::time::Duration::from_secs(20));
     match request.send().await {
         Ok(response) => response.status().as_u16(),
         Err(error) => panic!("{endpoint} did not answer: {error}"),
@@ -155,14 +197,21 @@ async fn every_server_function_has_a_row_and_refuses_anonymous_callers() {
         names.sort();
         names
     };
-    assert_eq!(common::server_functions(), listed, "every server function needs a row in ENDPOINTS (and every row a function)");
+    assert_eq!(
+        common::server_functions(),
+        listed,
+        "every server function needs a row in ENDPOINTS (and every row a function)"
+    );
     let anonymous = app.client();
     for (endpoint, access) in ENDPOINTS {
         for input in bad_inputs().iter().take(3) {
             let status = post(&anonymous, endpoint, input).await;
             match access {
                 Access::Public => assert!(status < 500, "{endpoint}: {status}"),
-                Access::SignedIn => assert!(status == 401 || status == 400, "{endpoint} answered {status} to an anonymous caller"),
+                Access::SignedIn => assert!(
+                    status == 401 || status == 400,
+                    "{endpoint} answered {status} to an anonymous caller"
+                ),
             }
         }
     }
@@ -171,17 +220,30 @@ async fn every_server_function_has_a_row_and_refuses_anonymous_callers() {
 #[tokio::test]
 async fn bad_input_to_any_server_function_never_gets_a_500() {
     let app = TestApp::demo().await;
-    let callers = [app.signed_in("rep").await, app.signed_in("manager").await, app.signed_in("admin").await];
+    let callers = [
+        app.signed_in("rep").await,
+        app.signed_in("manager").await,
+        app.signed_in("admin").await,
+    ];
     let inputs = bad_inputs();
     for (endpoint, _) in ENDPOINTS {
         // Signing out would end the callers' sessions for the rest of the run.
-        if matches!(*endpoint, "logout" | "account/sign_out_others" | "account/password") {
+        if matches!(
+            *endpoint,
+            "logout" | "account/sign_out_others" | "account/password"
+        ) {
             continue;
         }
         for caller in &callers {
             for input in &inputs {
                 let status = post(caller, endpoint, input).await;
-                assert!(status < 500, "{endpoint} answered {status} to {:?}", input.first().map(|(_, v)| v.chars().take(20).collect::<String>()));
+                assert!(
+                    status < 500,
+                    "{endpoint} answered {status} to {:?}",
+                    input
+                        .first()
+                        .map(|(_, v)| v.chars().take(20).collect::<String>())
+                );
             }
         }
     }
@@ -194,8 +256,19 @@ async fn bad_input_to_any_server_function_never_gets_a_500() {
 /// a version or a count.
 async fn team_books(app: &TestApp, team_owners: &str) -> Vec<i64> {
     let mut books = Vec::new();
-    for table in ["customers", "opportunities", "quotes", "contracts", "sales_orders"] {
-        books.push(app.scalar(&format!("SELECT COUNT(*) FROM {table} WHERE owner_id IN ({team_owners})")).await);
+    for table in [
+        "customers",
+        "opportunities",
+        "quotes",
+        "contracts",
+        "sales_orders",
+    ] {
+        books.push(
+            app.scalar(&format!(
+                "SELECT COUNT(*) FROM {table} WHERE owner_id IN ({team_owners})"
+            ))
+            .await,
+        );
         books.push(app.scalar(&format!("SELECT CAST(SUM(version) AS BIGINT) FROM {table} WHERE owner_id IN ({team_owners})")).await);
     }
     for table in ["payments", "follow_ups", "contacts"] {
@@ -205,8 +278,15 @@ async fn team_books(app: &TestApp, team_owners: &str) -> Vec<i64> {
 }
 
 async fn post_for_body(client: &Client, endpoint: &str, form: &[(&str, String)]) -> (u16, String) {
-    let request = client.http.post(format!("{}/api/{endpoint}", client.base)).form(form).timeout(std::time::Duration::from_secs(20));
-    let response = request.send().await.unwrap_or_else(|error| panic!("{endpoint} did not answer: {error}"));
+    let request = client
+        .http
+        .post(format!("{}/api/{endpoint}", client.base))
+        .form(form)
+        .timeout(std::time::Duration::from_secs(20));
+    let response = request
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("{endpoint} did not answer: {error}"));
     let status = response.status().as_u16();
     (status, response.text().await.unwrap_or_default())
 }
@@ -219,20 +299,46 @@ async fn post_for_body(client: &Client, endpoint: &str, form: &[(&str, String)])
 async fn no_server_function_shows_or_changes_another_teams_records() {
     let app = TestApp::demo().await;
     let now = chrono::Utc::now();
-    app::seed_customers::seed_customers(&app.db, now, 120, 2).await.unwrap();
-    app::seed_pipeline::seed_pipeline(&app.db, now, app::seed_pipeline::DealPlan { open: 200, lost: 20, history: true }).await.unwrap();
+    app::seed_customers::seed_customers(&app.db, now, 120, 2)
+        .await
+        .unwrap();
+    app::seed_pipeline::seed_pipeline(
+        &app.db,
+        now,
+        app::seed_pipeline::DealPlan {
+            open: 200,
+            lost: 20,
+            history: true,
+        },
+    )
+    .await
+    .unwrap();
     let admin = app.signed_in("admin").await;
-    let south: i64 = admin.call("org/create_department", &[("name", "华南销售部")]).await.unwrap();
+    let south: i64 = admin
+        .call("org/create_department", &[("name", "华南销售部")])
+        .await
+        .unwrap();
     let south = south.to_string();
-    let form = [("form[username]", "south.director"), ("form[display_name]", "华南总监"), ("form[role]", "director"), ("form[department_id]", south.as_str()), ("form[password]", "password123")];
+    let form = [
+        ("form[username]", "south.director"),
+        ("form[display_name]", "华南总监"),
+        ("form[role]", "director"),
+        ("form[department_id]", south.as_str()),
+        ("form[password]", "password123"),
+    ];
     admin.call::<i64>("org/save_user", &form).await.unwrap();
-    let outsiders = [app.signed_in("sun.li").await, app.signed_in("liu.yang").await, {
-        let client = app.client();
-        client.login("south.director", "password123").await.unwrap();
-        client
-    }];
+    let outsiders = [
+        app.signed_in("sun.li").await,
+        app.signed_in("liu.yang").await,
+        {
+            let client = app.client();
+            client.login("south.director", "password123").await.unwrap();
+            client
+        },
+    ];
 
-    let team_owners = "SELECT id FROM users WHERE team_id = (SELECT team_id FROM users WHERE username = 'rep')";
+    let team_owners =
+        "SELECT id FROM users WHERE team_id = (SELECT team_id FROM users WHERE username = 'rep')";
     // The team's customers whose names no other customer shares, and with whom nobody outside
     // the team sells (someone else's deal shows its customer's name to its owner): seeing one is
     // a leak.
@@ -242,8 +348,16 @@ async fn no_server_function_shows_or_changes_another_teams_records() {
         .map(|table| format!(" AND id NOT IN (SELECT customer_id FROM {table} WHERE owner_id NOT IN ({team_owners}))"))
         .collect();
     let sql = format!("SELECT name FROM customers WHERE owner_id IN ({team_owners}){sold_by_others} AND name IN (SELECT name FROM customers GROUP BY name HAVING COUNT(*) = 1)");
-    let rows = sea_orm::ConnectionTrait::query_all_raw(&app.db, sea_orm::Statement::from_string(backend, sql)).await.unwrap();
-    let secrets: Vec<String> = rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
+    let rows = sea_orm::ConnectionTrait::query_all_raw(
+        &app.db,
+        sea_orm::Statement::from_string(backend, sql),
+    )
+    .await
+    .unwrap();
+    let secrets: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0).unwrap())
+        .collect();
     assert!(secrets.len() > 20, "the team owns customers to look for");
     let rep = app.user_id("rep").await;
     let mut ids = Vec::new();
@@ -261,19 +375,45 @@ async fn no_server_function_shows_or_changes_another_teams_records() {
             ids.push(id.to_string());
         }
     }
-    assert!(ids.len() >= 5, "the team has customers, deals, quotes and orders: {ids:?}");
-    let id_names = ["id", "customer_id", "deal_id", "opportunity_id", "quote_id", "order_id", "rep", "user", "request[id]", "form[id]", "form[customer_id]", "form[keep_id]", "form[merge_id]", "form[deal_id]", "form[opportunity_id]"];
+    assert!(
+        ids.len() >= 5,
+        "the team has customers, deals, quotes and orders: {ids:?}"
+    );
+    let id_names = [
+        "id",
+        "customer_id",
+        "deal_id",
+        "opportunity_id",
+        "quote_id",
+        "order_id",
+        "rep",
+        "user",
+        "request[id]",
+        "form[id]",
+        "form[customer_id]",
+        "form[keep_id]",
+        "form[merge_id]",
+        "form[deal_id]",
+        "form[opportunity_id]",
+    ];
     let mut forms: Vec<Vec<(&str, String)>> = vec![Vec::new()];
     for id in &ids {
         let mut form: Vec<(&str, String)> = id_names.iter().map(|n| (*n, id.clone())).collect();
-        form.extend([("version", "1".to_string()), ("request[version]", "1".to_string()), ("form[version]", "1".to_string())]);
+        form.extend([
+            ("version", "1".to_string()),
+            ("request[version]", "1".to_string()),
+            ("form[version]", "1".to_string()),
+        ]);
         forms.push(form);
     }
 
     let before = team_books(&app, team_owners).await;
     let mut calls = 0;
     for (endpoint, _) in ENDPOINTS {
-        if matches!(*endpoint, "logout" | "account/sign_out_others" | "account/password" | "login") {
+        if matches!(
+            *endpoint,
+            "logout" | "account/sign_out_others" | "account/password" | "login"
+        ) {
             continue;
         }
         for outsider in &outsiders {
@@ -281,14 +421,21 @@ async fn no_server_function_shows_or_changes_another_teams_records() {
                 let (status, body) = post_for_body(outsider, endpoint, form).await;
                 assert!(status < 500, "{endpoint} answered {status}");
                 if let Some(secret) = secrets.iter().find(|s| body.contains(s.as_str())) {
-                    panic!("{endpoint} showed another team's customer {secret} ({status}, form {:?})", form.first());
+                    panic!(
+                        "{endpoint} showed another team's customer {secret} ({status}, form {:?})",
+                        form.first()
+                    );
                 }
                 calls += 1;
             }
         }
     }
     assert!(calls > 1_000, "{calls} calls");
-    assert_eq!(team_books(&app, team_owners).await, before, "no call changed the team's records");
+    assert_eq!(
+        team_books(&app, team_owners).await,
+        before,
+        "no call changed the team's records"
+    );
     for outsider in &outsiders {
         assert!(outsider.me().await.is_some());
     }

@@ -23,7 +23,10 @@ struct Tally {
 
 /// Rows of a CSV without quoted fields (true of the two Maven files read here), header first.
 fn rows(text: &str) -> Vec<Vec<&str>> {
-    text.lines().map(|line| line.trim_end_matches('\r').split(',').collect()).filter(|row: &Vec<&str>| row.len() > 1).collect()
+    text.lines()
+        .map(|line| line.trim_end_matches('\r').split(',').collect())
+        .filter(|row: &Vec<&str>| row.len() > 1)
+        .collect()
 }
 
 /// Per agent, from `sales_pipeline.csv` (columns: id, agent, product, account, stage, engage, close, value).
@@ -47,7 +50,14 @@ fn tally_by_agent(pipeline: &str) -> BTreeMap<String, Tally> {
 }
 
 fn add(a: Tally, b: Tally) -> Tally {
-    Tally { deals: a.deals + b.deals, prospecting: a.prospecting + b.prospecting, engaging: a.engaging + b.engaging, won: a.won + b.won, lost: a.lost + b.lost, won_cents: a.won_cents + b.won_cents }
+    Tally {
+        deals: a.deals + b.deals,
+        prospecting: a.prospecting + b.prospecting,
+        engaging: a.engaging + b.engaging,
+        won: a.won + b.won,
+        lost: a.lost + b.lost,
+        won_cents: a.won_cents + b.won_cents,
+    }
 }
 
 /// Dollars as the reports write money: a decimal string with two places.
@@ -73,41 +83,112 @@ async fn report(client: &Client, path: &str) -> Value {
 
 #[tokio::test]
 async fn reports_over_the_maven_data_set_match_its_csv() {
-    let Some(dir) = data_dir("maven_crm_sales_opportunities") else { return };
+    let Some(dir) = data_dir("maven_crm_sales_opportunities") else {
+        return;
+    };
     let app = TestApp::demo().await;
     let files = maven_files(&dir);
-    let imported = app::imports::presets::import_maven_crm(&app.db, &files, true, &|_, _, _| {}).await.unwrap();
+    let imported = app::imports::presets::import_maven_crm(&app.db, &files, true, &|_, _, _| {})
+        .await
+        .unwrap();
     assert!(imported.committed, "{imported:?}");
 
     let by_agent = tally_by_agent(&files.sales_pipeline);
-    let manager_of: BTreeMap<String, String> = rows(&files.sales_teams).into_iter().skip(1).map(|row| (row[0].to_string(), row[1].to_string())).collect();
+    let manager_of: BTreeMap<String, String> = rows(&files.sales_teams)
+        .into_iter()
+        .skip(1)
+        .map(|row| (row[0].to_string(), row[1].to_string()))
+        .collect();
     let mut by_manager: BTreeMap<String, Tally> = BTreeMap::new();
     for (agent, tally) in &by_agent {
         let entry = by_manager.entry(manager_of[agent].clone()).or_default();
         *entry = add(*entry, *tally);
     }
     let company = by_agent.values().copied().fold(Tally::default(), add);
-    assert_eq!((company.deals, company.won, company.won_cents), (8_800, 4_238, 1_000_553_400), "the data set as its SOURCE.txt describes it");
+    assert_eq!(
+        (company.deals, company.won, company.won_cents),
+        (8_800, 4_238, 1_000_553_400),
+        "the data set as its SOURCE.txt describes it"
+    );
 
     let admin = app.signed_in("admin").await;
     // Every deal closed in 2017; the demo company's records lie years later.
     let reps = report(&admin, "/api/v1/reports/reps?from=2016-10-01&to=2017-12-31").await;
-    let rows_by_name: BTreeMap<&str, &Value> = reps["rows"].as_array().unwrap().iter().map(|row| (row["name"].as_str().unwrap(), row)).collect();
+    let rows_by_name: BTreeMap<&str, &Value> = reps["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| (row["name"].as_str().unwrap(), row))
+        .collect();
     for (agent, tally) in &by_agent {
-        let row = rows_by_name.get(agent.as_str()).unwrap_or_else(|| panic!("{agent} is on the leaderboard"));
-        let seen = (row["won"].as_u64().unwrap(), row["lost"].as_u64().unwrap(), row["won_value"].clone(), row["sales"].clone(), row["win_rate"].clone());
-        assert_eq!(seen, (tally.won, tally.lost, Value::String(dollars(tally.won_cents)), Value::String(dollars(tally.won_cents)), win_rate(tally)), "{agent}");
+        let row = rows_by_name
+            .get(agent.as_str())
+            .unwrap_or_else(|| panic!("{agent} is on the leaderboard"));
+        let seen = (
+            row["won"].as_u64().unwrap(),
+            row["lost"].as_u64().unwrap(),
+            row["won_value"].clone(),
+            row["sales"].clone(),
+            row["win_rate"].clone(),
+        );
+        assert_eq!(
+            seen,
+            (
+                tally.won,
+                tally.lost,
+                Value::String(dollars(tally.won_cents)),
+                Value::String(dollars(tally.won_cents)),
+                win_rate(tally)
+            ),
+            "{agent}"
+        );
     }
     let total = &reps["total"];
-    assert_eq!((total["won"].as_u64(), total["lost"].as_u64(), total["won_value"].as_str()), (Some(company.won), Some(company.lost), Some(dollars(company.won_cents).as_str())));
+    assert_eq!(
+        (
+            total["won"].as_u64(),
+            total["lost"].as_u64(),
+            total["won_value"].as_str()
+        ),
+        (
+            Some(company.won),
+            Some(company.lost),
+            Some(dollars(company.won_cents).as_str())
+        )
+    );
 
     let mut funnel_deals = 0;
     for (manager, tally) in &by_manager {
-        let person = user::Entity::find().filter(user::Column::DisplayName.eq(manager.as_str())).one(&app.db).await.unwrap().unwrap();
-        let team = team::Entity::find().filter(team::Column::ManagerId.eq(person.id)).one(&app.db).await.unwrap().unwrap();
-        let team_reps = report(&admin, &format!("/api/v1/reports/reps?from=2016-10-01&to=2017-12-31&team={}", team.id)).await;
-        assert_eq!(team_reps["total"]["won_value"].as_str(), Some(dollars(tally.won_cents).as_str()), "won value of {manager}'s team");
-        assert_eq!(team_reps["total"]["win_rate"], win_rate(tally), "win rate of {manager}'s team");
+        let person = user::Entity::find()
+            .filter(user::Column::DisplayName.eq(manager.as_str()))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let team = team::Entity::find()
+            .filter(team::Column::ManagerId.eq(person.id))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let team_reps = report(
+            &admin,
+            &format!(
+                "/api/v1/reports/reps?from=2016-10-01&to=2017-12-31&team={}",
+                team.id
+            ),
+        )
+        .await;
+        assert_eq!(
+            team_reps["total"]["won_value"].as_str(),
+            Some(dollars(tally.won_cents).as_str()),
+            "won value of {manager}'s team"
+        );
+        assert_eq!(
+            team_reps["total"]["win_rate"],
+            win_rate(tally),
+            "win rate of {manager}'s team"
+        );
 
         // The funnel's cohort is the deals created in the window: every Maven deal, including
         // the prospecting ones the import dates to the day it ran.
@@ -115,16 +196,46 @@ async fn reports_over_the_maven_data_set_match_its_csv() {
         let mut seen = (0, 0, 0, 0);
         let mut deals_here = 0;
         for (from, to) in [("2016-01-01", "2025-12-31"), ("2026-01-01", "2035-12-31")] {
-            let funnel = report(&admin, &format!("/api/v1/reports/funnel?from={from}&to={to}&team={}", team.id)).await;
+            let funnel = report(
+                &admin,
+                &format!(
+                    "/api/v1/reports/funnel?from={from}&to={to}&team={}",
+                    team.id
+                ),
+            )
+            .await;
             let line = &funnel["total"];
             let first_step = &line["steps"][0];
             let n = |v: &Value| v.as_u64().unwrap_or(0);
-            seen = (seen.0 + n(&line["deals"]), seen.1 + n(&line["won"]), seen.2 + n(&first_step["reached"]), seen.3 + n(&first_step["advanced"]));
+            seen = (
+                seen.0 + n(&line["deals"]),
+                seen.1 + n(&line["won"]),
+                seen.2 + n(&first_step["reached"]),
+                seen.3 + n(&first_step["advanced"]),
+            );
             deals_here += n(&line["deals"]);
         }
-        assert_eq!(seen, (tally.deals, tally.won, tally.deals, tally.engaging + tally.won), "{manager}'s funnel: deals, won, and past the first stage");
+        assert_eq!(
+            seen,
+            (
+                tally.deals,
+                tally.won,
+                tally.deals,
+                tally.engaging + tally.won
+            ),
+            "{manager}'s funnel: deals, won, and past the first stage"
+        );
         funnel_deals += deals_here;
     }
     assert_eq!(funnel_deals, company.deals);
-    assert_eq!((company.prospecting, company.engaging, company.won, company.lost), (500, 1_589, 4_238, 2_473), "stage counts");
+    assert_eq!(
+        (
+            company.prospecting,
+            company.engaging,
+            company.won,
+            company.lost
+        ),
+        (500, 1_589, 4_238, 2_473),
+        "stage counts"
+    );
 }

@@ -19,7 +19,16 @@ use common::{Client, TestApp};
 use std::collections::HashMap;
 
 /// The columns, in order.
-const CALLERS: [&str; 8] = ["anonymous", "rep", "sun.li", "manager", "liu.yang", "director", "south.director", "admin"];
+const CALLERS: [&str; 8] = [
+    "anonymous",
+    "rep",
+    "sun.li",
+    "manager",
+    "liu.yang",
+    "director",
+    "south.director",
+    "admin",
+];
 
 /// Any signed-in caller, on their own view of the data.
 const EVERYONE: [u16; 8] = [401, 200, 200, 200, 200, 200, 200, 200];
@@ -196,11 +205,30 @@ impl Company {
         let app = TestApp::demo().await;
         let now = chrono::Utc::now();
         let today = app::clock::today();
-        app::seed_customers::seed_customers(&app.db, now, 80, 2).await.unwrap();
-        app::seed_pipeline::seed_pipeline(&app.db, now, app::seed_pipeline::DealPlan { open: 80, lost: 10, history: true }).await.unwrap();
-        app::targets::service::seed_demo_targets(&app.db, today).await.unwrap();
-        app::analytics::alerts::refresh_alerts(&app.db, now, today).await.unwrap();
-        let company = Company { app, ids: Default::default() };
+        app::seed_customers::seed_customers(&app.db, now, 80, 2)
+            .await
+            .unwrap();
+        app::seed_pipeline::seed_pipeline(
+            &app.db,
+            now,
+            app::seed_pipeline::DealPlan {
+                open: 80,
+                lost: 10,
+                history: true,
+            },
+        )
+        .await
+        .unwrap();
+        app::targets::service::seed_demo_targets(&app.db, today)
+            .await
+            .unwrap();
+        app::analytics::alerts::refresh_alerts(&app.db, now, today)
+            .await
+            .unwrap();
+        let company = Company {
+            app,
+            ids: Default::default(),
+        };
         company.prepare().await;
         company
     }
@@ -214,21 +242,58 @@ impl Company {
         let today = self.value("today", "rep").await;
         let tomorrow = self.value("tomorrow", "rep").await;
         for day in [&today, &tomorrow] {
-            let form = [("form[day]", day.as_str()), ("form[customer_id]", customer.as_str()), ("form[time_slot]", "am"), ("form[purpose]", "service"), ("form[note]", "")];
+            let form = [
+                ("form[day]", day.as_str()),
+                ("form[customer_id]", customer.as_str()),
+                ("form[time_slot]", "am"),
+                ("form[purpose]", "service"),
+                ("form[note]", ""),
+            ];
             rep.call::<()>("fieldwork/add_visit", &form).await.unwrap();
         }
         let version = self.value("sheet:plan:today", "rep").await;
-        rep.call::<()>("fieldwork/submit_plan", &[("form[day]", today.as_str()), ("form[version]", version.as_str()), ("form[area]", "浦东")]).await.unwrap();
-        rep.call::<i64>("customers/save_filter", &[("filter_name", "我的重点"), ("query", "tag=重点")]).await.unwrap();
-        rep.call::<i64>("customers/save_contact", &[("form[customer_id]", customer.as_str()), ("form[name]", "待删联系人")]).await.unwrap();
+        rep.call::<()>(
+            "fieldwork/submit_plan",
+            &[
+                ("form[day]", today.as_str()),
+                ("form[version]", version.as_str()),
+                ("form[area]", "浦东"),
+            ],
+        )
+        .await
+        .unwrap();
+        rep.call::<i64>(
+            "customers/save_filter",
+            &[("filter_name", "我的重点"), ("query", "tag=重点")],
+        )
+        .await
+        .unwrap();
+        rep.call::<i64>(
+            "customers/save_contact",
+            &[
+                ("form[customer_id]", customer.as_str()),
+                ("form[name]", "待删联系人"),
+            ],
+        )
+        .await
+        .unwrap();
         // The rows that move or merge customers use customers of their own.
-        for (name, offset) in [("kept", 1), ("merged", 2), ("reassigned", 3), ("visited", 4)] {
+        for (name, offset) in [
+            ("kept", 1),
+            ("merged", 2),
+            ("reassigned", 3),
+            ("visited", 4),
+        ] {
             let id = self.scalar(&format!("SELECT id FROM customers WHERE owner_id = {REP} ORDER BY id LIMIT 1 OFFSET {offset}")).await;
             self.remember(name, id);
         }
         // Quotes of `rep`'s: a draft, an accepted one with a contract (a draft one), and an
         // accepted one without, for the contract row. And an order with money still to come.
-        let deal = self.scalar(&format!("SELECT MAX(id) FROM opportunities WHERE owner_id = {REP} AND closed_on IS NULL")).await;
+        let deal = self
+            .scalar(&format!(
+                "SELECT MAX(id) FROM opportunities WHERE owner_id = {REP} AND closed_on IS NULL"
+            ))
+            .await;
         let product = self.value("product", "rep").await;
         let valid_until = self.value("next_month", "rep").await;
         let form = [
@@ -244,27 +309,81 @@ impl Company {
         ];
         let mut quotes = Vec::new();
         for _ in 0..3 {
-            quotes.push(rep.call::<i64>("pipeline/quote_save", &form).await.unwrap().to_string());
+            quotes.push(
+                rep.call::<i64>("pipeline/quote_save", &form)
+                    .await
+                    .unwrap()
+                    .to_string(),
+            );
         }
         for quote in &quotes[1..] {
             for status in ["sent", "accepted"] {
-                let version = self.scalar(&format!("SELECT version FROM quotes WHERE id = {quote}")).await;
-                rep.call::<i64>("pipeline/quote_status", &[("id", quote.as_str()), ("version", version.as_str()), ("status", status)]).await.unwrap();
+                let version = self
+                    .scalar(&format!("SELECT version FROM quotes WHERE id = {quote}"))
+                    .await;
+                rep.call::<i64>(
+                    "pipeline/quote_status",
+                    &[
+                        ("id", quote.as_str()),
+                        ("version", version.as_str()),
+                        ("status", status),
+                    ],
+                )
+                .await
+                .unwrap();
             }
         }
-        let version = self.scalar(&format!("SELECT version FROM quotes WHERE id = {}", quotes[1])).await;
-        let form = [("form[quote_id]", quotes[1].as_str()), ("form[quote_version]", version.as_str()), ("form[signed_on]", ""), ("form[starts_on]", ""), ("form[ends_on]", "")];
-        let contract = rep.call::<i64>("pipeline/contract_create", &form).await.unwrap().to_string();
+        let version = self
+            .scalar(&format!(
+                "SELECT version FROM quotes WHERE id = {}",
+                quotes[1]
+            ))
+            .await;
+        let form = [
+            ("form[quote_id]", quotes[1].as_str()),
+            ("form[quote_version]", version.as_str()),
+            ("form[signed_on]", ""),
+            ("form[starts_on]", ""),
+            ("form[ends_on]", ""),
+        ];
+        let contract = rep
+            .call::<i64>("pipeline/contract_create", &form)
+            .await
+            .unwrap()
+            .to_string();
         self.remember("quote", quotes[0].clone());
         self.remember("contract", contract);
         self.remember("accepted_quote", quotes[2].clone());
         let (rep_id, customer_id) = (self.app.user_id("rep").await, customer.parse().unwrap());
-        let order = common::order(&self.app, rep_id, customer_id, (2026, 11, 2), 1_000_000, 600_000).await;
+        let order = common::order(
+            &self.app,
+            rep_id,
+            customer_id,
+            (2026, 11, 2),
+            1_000_000,
+            600_000,
+        )
+        .await;
         self.remember("order", order.id.to_string());
         let manager = self.app.signed_in("manager").await;
-        let part = reqwest::multipart::Part::bytes("客户名称,电话\n矩阵导入客户,13800000000\n".as_bytes().to_vec()).file_name("customers.csv");
-        let response = manager.http.post(format!("{}/api/imports/upload", manager.base)).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.unwrap();
-        assert!(response.status().is_redirection(), "manager uploads: {}", response.status());
+        let part = reqwest::multipart::Part::bytes(
+            "客户名称,电话\n矩阵导入客户,13800000000\n"
+                .as_bytes()
+                .to_vec(),
+        )
+        .file_name("customers.csv");
+        let response = manager
+            .http
+            .post(format!("{}/api/imports/upload", manager.base))
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_redirection(),
+            "manager uploads: {}",
+            response.status()
+        );
         let upload = self.scalar("SELECT MAX(id) FROM import_uploads").await;
         self.remember("upload", upload);
     }
@@ -284,7 +403,13 @@ impl Company {
         let today = app::clock::today();
         let day = |days: i64| (today + chrono::Duration::days(days)).to_string();
         if let Some(rest) = name.strip_prefix("setting:") {
-            return self.app.scalar(&format!("SELECT MAX(version) FROM company_settings WHERE key = '{rest}'")).await.to_string();
+            return self
+                .app
+                .scalar(&format!(
+                    "SELECT MAX(version) FROM company_settings WHERE key = '{rest}'"
+                ))
+                .await
+                .to_string();
         }
         if let Some(rest) = name.strip_prefix("sheet:") {
             let (kind, when) = rest.split_once(':').unwrap();
@@ -310,8 +435,20 @@ impl Company {
             if column == "next_stage" {
                 return self.scalar(&format!("SELECT MIN(s.id) FROM pipeline_stages s JOIN opportunities o ON o.pipeline_id = s.pipeline_id WHERE o.id = {id} AND s.id <> o.stage_id AND s.position > (SELECT position FROM pipeline_stages WHERE id = o.stage_id)")).await;
             }
-            let row = sea_orm::ConnectionTrait::query_one_raw(&self.app.db, sea_orm::Statement::from_string(sea_orm::ConnectionTrait::get_database_backend(&self.app.db), format!("SELECT CAST({column} AS TEXT) FROM {table} WHERE id = {id}"))).await.unwrap().unwrap_or_else(|| panic!("{table} {id}"));
-            return row.try_get_by_index::<Option<String>>(0).unwrap().unwrap_or_default();
+            let row = sea_orm::ConnectionTrait::query_one_raw(
+                &self.app.db,
+                sea_orm::Statement::from_string(
+                    sea_orm::ConnectionTrait::get_database_backend(&self.app.db),
+                    format!("SELECT CAST({column} AS TEXT) FROM {table} WHERE id = {id}"),
+                ),
+            )
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{table} {id}"));
+            return row
+                .try_get_by_index::<Option<String>>(0)
+                .unwrap()
+                .unwrap_or_default();
         }
         let value = match name {
             "today" => day(0),
@@ -369,7 +506,11 @@ impl Company {
                 let end = start + rest[start..].find('}').unwrap();
                 value.push_str(&rest[..start]);
                 let name = &rest[start + 1..end];
-                value.push_str(&if name == "caller" { caller.to_string() } else { self.value(name, caller).await });
+                value.push_str(&if name == "caller" {
+                    caller.to_string()
+                } else {
+                    self.value(name, caller).await
+                });
                 rest = &rest[end + 1..];
             }
             value.push_str(rest);
@@ -380,35 +521,71 @@ impl Company {
 }
 
 /// What `caller` gets for one row, and the body.
-async fn call(company: &Company, client: &Client, caller: &str, target: &str, template: &str) -> (u16, String) {
+async fn call(
+    company: &Company,
+    client: &Client,
+    caller: &str,
+    target: &str,
+    template: &str,
+) -> (u16, String) {
     let form = company.form(template, caller).await;
     let timeout = std::time::Duration::from_secs(30);
     let request = if let Some(path) = target.strip_prefix("GET ") {
         client.http.get(format!("{}{path}", client.base))
     } else if let Some(file) = target.strip_prefix("UPLOAD ") {
-        let part = reqwest::multipart::Part::bytes("客户名称\n矩阵客户\n".as_bytes().to_vec()).file_name(file.to_string());
-        client.http.post(format!("{}/api/imports/upload", client.base)).multipart(reqwest::multipart::Form::new().part("file", part))
+        let part = reqwest::multipart::Part::bytes("客户名称\n矩阵客户\n".as_bytes().to_vec())
+            .file_name(file.to_string());
+        client
+            .http
+            .post(format!("{}/api/imports/upload", client.base))
+            .multipart(reqwest::multipart::Form::new().part("file", part))
     } else {
-        client.http.post(format!("{}/api/{target}", client.base)).form(&form)
+        client
+            .http
+            .post(format!("{}/api/{target}", client.base))
+            .form(&form)
     };
-    let response = request.timeout(timeout).send().await.unwrap_or_else(|error| panic!("{target} did not answer {caller}: {error}"));
+    let response = request
+        .timeout(timeout)
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("{target} did not answer {caller}: {error}"));
     let status = response.status().as_u16();
     // The live board is a stream: its status is the answer.
-    let body = if target.ends_with("/events") { String::new() } else { response.text().await.unwrap_or_default() };
+    let body = if target.ends_with("/events") {
+        String::new()
+    } else {
+        response.text().await.unwrap_or_default()
+    };
     (status, body)
 }
 
 #[tokio::test]
 async fn every_endpoint_answers_every_role_as_the_matrix_says() {
-    let mut listed: Vec<String> = MATRIX.iter().map(|(target, _, _)| target.to_string()).filter(|t| !t.contains(' ')).collect();
+    let mut listed: Vec<String> = MATRIX
+        .iter()
+        .map(|(target, _, _)| target.to_string())
+        .filter(|t| !t.contains(' '))
+        .collect();
     listed.sort();
-    assert_eq!(common::server_functions(), listed, "every server function has exactly one row");
-    let mut exports: Vec<&str> = MATRIX.iter().filter_map(|(target, _, _)| target.strip_prefix("GET /api/export/")).map(|file| file.rsplit_once('.').map_or(file, |(list, _)| list)).collect();
+    assert_eq!(
+        common::server_functions(),
+        listed,
+        "every server function has exactly one row"
+    );
+    let mut exports: Vec<&str> = MATRIX
+        .iter()
+        .filter_map(|(target, _, _)| target.strip_prefix("GET /api/export/"))
+        .map(|file| file.rsplit_once('.').map_or(file, |(list, _)| list))
+        .collect();
     exports.sort_unstable();
     let mut lists = app::exports::LISTS.to_vec();
     lists.sort_unstable();
     assert_eq!(exports, lists, "every export list has exactly one row");
-    let mut reports: Vec<&str> = MATRIX.iter().filter_map(|(target, _, _)| target.strip_prefix("GET /api/v1/reports/")).collect();
+    let mut reports: Vec<&str> = MATRIX
+        .iter()
+        .filter_map(|(target, _, _)| target.strip_prefix("GET /api/v1/reports/"))
+        .collect();
     reports.sort_unstable();
     let mut known = app::analytics::reports::REPORTS.to_vec();
     known.sort_unstable();
@@ -422,8 +599,17 @@ async fn every_endpoint_answers_every_role_as_the_matrix_says() {
             "anonymous" => company.app.client(),
             "south.director" => {
                 let admin = company.app.signed_in("admin").await;
-                let south: i64 = admin.call("org/create_department", &[("name", "华南销售部")]).await.unwrap();
-                let form = [("form[username]", "south.director"), ("form[display_name]", "华南总监"), ("form[role]", "director"), ("form[department_id]", &south.to_string()), ("form[password]", "password123")];
+                let south: i64 = admin
+                    .call("org/create_department", &[("name", "华南销售部")])
+                    .await
+                    .unwrap();
+                let form = [
+                    ("form[username]", "south.director"),
+                    ("form[display_name]", "华南总监"),
+                    ("form[role]", "director"),
+                    ("form[department_id]", &south.to_string()),
+                    ("form[password]", "password123"),
+                ];
                 admin.call::<i64>("org/save_user", &form).await.unwrap();
                 let client = company.app.client();
                 client.login("south.director", "password123").await.unwrap();
@@ -434,15 +620,32 @@ async fn every_endpoint_answers_every_role_as_the_matrix_says() {
         for (row, (target, template, expected)) in MATRIX.iter().enumerate() {
             let (status, body) = call(&company, &client, caller, target, template).await;
             let empty = matches!(body.trim(), "null" | "[]");
-            let status = if expected[column] == NOTHING && status == 200 && empty { NOTHING } else { status };
+            let status = if expected[column] == NOTHING && status == 200 && empty {
+                NOTHING
+            } else {
+                status
+            };
             actual[row][column] = status;
             if status != expected[column] {
-                wrong.push(format!("{target} as {caller}: {status}, expected {} ({})", expected[column], body.chars().take(160).collect::<String>()));
+                wrong.push(format!(
+                    "{target} as {caller}: {status}, expected {} ({})",
+                    expected[column],
+                    body.chars().take(160).collect::<String>()
+                ));
             }
         }
     }
     if !wrong.is_empty() {
-        let table: Vec<String> = MATRIX.iter().zip(&actual).map(|((target, _, _), statuses)| format!("{target:40} {statuses:?}")).collect();
-        panic!("{} cells differ:\n{}\n\nas answered:\n{}", wrong.len(), wrong.join("\n"), table.join("\n"));
+        let table: Vec<String> = MATRIX
+            .iter()
+            .zip(&actual)
+            .map(|((target, _, _), statuses)| format!("{target:40} {statuses:?}"))
+            .collect();
+        panic!(
+            "{} cells differ:\n{}\n\nas answered:\n{}",
+            wrong.len(),
+            wrong.join("\n"),
+            table.join("\n")
+        );
     }
 }

@@ -15,10 +15,30 @@ use leptos::prelude::*;
 pub fn alert_text(t: &Texts, alert: &Alert, locale: Locale) -> String {
     let a = &t.alerts;
     match *alert {
-        Alert::RepDrop { usual_monthly_fen, recent_fen } => (a.rep_drop)(&format_money(usual_monthly_fen), &format_money(recent_fen)),
-        Alert::CustomerOverdue { usual_interval_days, days_since, last_order_on } => (a.customer_overdue)(usual_interval_days, days_since, &format_date(last_order_on, locale)),
-        Alert::CustomerDrop { usual_quarterly_fen, recent_fen } => (a.customer_drop)(&format_money(usual_quarterly_fen), &format_money(recent_fen)),
-        Alert::StaleDeal { days_in_stage, stale_after_days } => (a.stale_deal)(days_in_stage, stale_after_days),
+        Alert::RepDrop {
+            usual_monthly_fen,
+            recent_fen,
+        } => (a.rep_drop)(&format_money(usual_monthly_fen), &format_money(recent_fen)),
+        Alert::CustomerOverdue {
+            usual_interval_days,
+            days_since,
+            last_order_on,
+        } => (a.customer_overdue)(
+            usual_interval_days,
+            days_since,
+            &format_date(last_order_on, locale),
+        ),
+        Alert::CustomerDrop {
+            usual_quarterly_fen,
+            recent_fen,
+        } => (a.customer_drop)(
+            &format_money(usual_quarterly_fen),
+            &format_money(recent_fen),
+        ),
+        Alert::StaleDeal {
+            days_in_stage,
+            stale_after_days,
+        } => (a.stale_deal)(days_in_stage, stale_after_days),
     }
 }
 
@@ -27,7 +47,9 @@ fn subject_href(alert: &AlertView) -> String {
     match alert.alert.kind() {
         AlertKind::RepDrop => format!("/analytics/reps?rep={}", alert.subject_id),
         AlertKind::StaleDeal => format!("/pipeline/deals/{}", alert.subject_id),
-        AlertKind::CustomerOverdue | AlertKind::CustomerDrop => format!("/customers/{}", alert.subject_id),
+        AlertKind::CustomerOverdue | AlertKind::CustomerDrop => {
+            format!("/customers/{}", alert.subject_id)
+        }
     }
 }
 
@@ -44,7 +66,11 @@ pub fn AlertsPage() -> impl IntoView {
 }
 
 #[component]
-fn AlertFilters(query: ReportQuery, options: Option<FilterOptions>, errors: Vec<FieldError>) -> impl IntoView {
+fn AlertFilters(
+    query: ReportQuery,
+    options: Option<FilterOptions>,
+    errors: Vec<FieldError>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let kind = query.kind.clone();
     view! {
@@ -82,7 +108,12 @@ fn AlertsList(view: AlertsView, query: ReportQuery) -> impl IntoView {
         .collect_view();
     let export_query = query.with("page", "").query_string();
     let (page, pages) = (view.page, view.total.div_ceil(view.page_size).max(1));
-    let page_href = move |page: u64| format!("/analytics/alerts?{}", query.with("page", &page.to_string()).query_string());
+    let page_href = move |page: u64| {
+        format!(
+            "/analytics/alerts?{}",
+            query.with("page", &page.to_string()).query_string()
+        )
+    };
     let (shown, total, can_assign) = (view.alerts.len() as u64, view.total, view.can_assign);
     let rules = view.rules;
     view! {
@@ -162,7 +193,15 @@ fn TaskPart(alert_id: i64, task: Option<super::AlertTask>, can_assign: bool) -> 
     let error = action_error(assign);
     let sent = move || assign.value().get().and_then(Result::ok);
     let assigned = task.is_some();
-    let shown = move || sent().or_else(|| task.clone()).map(|task| (i18n.t().alerts.task_done)(&task.by_name, &format_date(task.at.date_naive(), i18n.locale.get()), &task.note));
+    let shown = move || {
+        sent().or_else(|| task.clone()).map(|task| {
+            (i18n.t().alerts.task_done)(
+                &task.by_name,
+                &format_date(task.at.date_naive(), i18n.locale.get()),
+                &task.note,
+            )
+        })
+    };
     view! {
         {move || shown().map(|text| view! { <p class="alert-task" data-testid="alert-task">{text}</p> })}
         {move || (can_assign && !assigned && sent().is_none()).then(|| view! {

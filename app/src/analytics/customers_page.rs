@@ -4,7 +4,10 @@
 //! trend and shares.
 use super::funnel_page::or_dash as dash;
 use super::page::{filter_error, report_body, share_of, AnalyticsTabs, Loaded, ReportFilters};
-use super::{load_customer_composition, load_customer_trend, CompositionLine, CustomerComposition, CustomerTrend, CustomerValue, ReportQuery};
+use super::{
+    load_customer_composition, load_customer_trend, CompositionLine, CustomerComposition,
+    CustomerTrend, CustomerValue, ReportQuery,
+};
 use crate::domain::customer::LadderStage;
 use crate::domain::customer_value::{CustomerAge, Dimension, PurchaseSize};
 use crate::domain::format::{format_count, format_date, format_money, percent_text, tenths_text};
@@ -24,7 +27,9 @@ pub fn group_label(t: &Texts, dimension: Dimension, key: &str) -> String {
         Dimension::Industry | Dimension::Region => None,
         Dimension::Stage => LadderStage::parse(key).map(|stage| t.customers.stages[stage.index()]),
         Dimension::Age => CustomerAge::parse(key).map(|age| t.customer_analysis.ages[age.index()]),
-        Dimension::Size => PurchaseSize::parse(key).map(|size| t.customer_analysis.sizes[size.index()]),
+        Dimension::Size => {
+            PurchaseSize::parse(key).map(|size| t.customer_analysis.sizes[size.index()])
+        }
     };
     match named {
         Some(name) => name.to_string(),
@@ -37,15 +42,45 @@ pub fn group_label(t: &Texts, dimension: Dimension, key: &str) -> String {
 const CHART_GROUPS: usize = 10;
 
 fn composition_chart(report: &CustomerComposition, t: &Texts) -> Chart {
-    let mut slices: Vec<(f64, String)> = report.lines.iter().take(CHART_GROUPS).filter(|l| l.sales_fen > 0).map(|l| (l.sales_fen as f64 / 100.0, group_label(t, report.dimension, &l.key))).collect();
-    let rest: i64 = report.lines.iter().skip(CHART_GROUPS).map(|l| l.sales_fen).sum();
+    let mut slices: Vec<(f64, String)> = report
+        .lines
+        .iter()
+        .take(CHART_GROUPS)
+        .filter(|l| l.sales_fen > 0)
+        .map(|l| {
+            (
+                l.sales_fen as f64 / 100.0,
+                group_label(t, report.dimension, &l.key),
+            )
+        })
+        .collect();
+    let rest: i64 = report
+        .lines
+        .iter()
+        .skip(CHART_GROUPS)
+        .map(|l| l.sales_fen)
+        .sum();
     if rest > 0 {
         slices.push((rest as f64 / 100.0, t.customer_analysis.others.to_string()));
     }
     Chart::new()
-        .tooltip(Tooltip::new().trigger(Trigger::Item).formatter("{b}: ¥{c} ({d}%)"))
-        .legend(Legend::new().bottom(0).type_(charming::component::LegendType::Scroll))
-        .series(Pie::new().name(t.customer_analysis.sales).radius(vec!["35%", "62%"]).center(vec!["50%", "44%"]).data(slices))
+        .tooltip(
+            Tooltip::new()
+                .trigger(Trigger::Item)
+                .formatter("{b}: ¥{c} ({d}%)"),
+        )
+        .legend(
+            Legend::new()
+                .bottom(0)
+                .type_(charming::component::LegendType::Scroll),
+        )
+        .series(
+            Pie::new()
+                .name(t.customer_analysis.sales)
+                .radius(vec!["35%", "62%"])
+                .center(vec!["50%", "44%"])
+                .data(slices),
+        )
 }
 
 #[component]
@@ -64,7 +99,12 @@ pub fn CustomerAnalysisPage() -> impl IntoView {
 }
 
 #[component]
-fn CompositionFilters(query: ReportQuery, options: Option<crate::customers::FilterOptions>, errors: Vec<crate::domain::forms::FieldError>, report: Option<CustomerComposition>) -> impl IntoView {
+fn CompositionFilters(
+    query: ReportQuery,
+    options: Option<crate::customers::FilterOptions>,
+    errors: Vec<crate::domain::forms::FieldError>,
+    report: Option<CustomerComposition>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let current = report.as_ref().map_or(Dimension::Industry, |r| r.dimension);
     view! {
@@ -113,7 +153,13 @@ fn CompositionView(report: CustomerComposition, query: ReportQuery) -> AnyView {
     let i18n = use_i18n();
     let period = (report.from, report.to);
     let dimension = report.dimension;
-    let export_query = ReportQuery { from: report.from.to_string(), to: report.to.to_string(), by: dimension.as_str().to_string(), ..query.clone() }.query_string();
+    let export_query = ReportQuery {
+        from: report.from.to_string(),
+        to: report.to.to_string(),
+        by: dimension.as_str().to_string(),
+        ..query.clone()
+    }
+    .query_string();
     let heading = view! {
         <p class="hint" data-testid="composition-period">
             {move || format_date(period.0, i18n.locale.get())} " – " {move || format_date(period.1, i18n.locale.get())} " · "
@@ -129,7 +175,12 @@ fn CompositionView(report: CustomerComposition, query: ReportQuery) -> AnyView {
         let report = report.clone();
         Signal::derive(move || composition_chart(&report, i18n.t()))
     };
-    let by_href = move |by: Dimension| format!("/analytics/customers?{}", query.with("by", by.as_str()).query_string());
+    let by_href = move |by: Dimension| {
+        format!(
+            "/analytics/customers?{}",
+            query.with("by", by.as_str()).query_string()
+        )
+    };
     let row = move |line: CompositionLine, total_sales: i64| {
         let key = line.key.clone();
         view! {
@@ -202,20 +253,50 @@ fn CompositionView(report: CustomerComposition, query: ReportQuery) -> AnyView {
 fn monthly_chart(trend: &CustomerTrend, label: &str) -> Chart {
     Chart::new()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .grid(Grid::new().left(8).right(8).top(16).bottom(8).contain_label(true))
-        .x_axis(Axis::new().type_(AxisType::Category).data(trend.months.iter().map(|(month, _)| month.clone()).collect()))
+        .grid(
+            Grid::new()
+                .left(8)
+                .right(8)
+                .top(16)
+                .bottom(8)
+                .contain_label(true),
+        )
+        .x_axis(
+            Axis::new().type_(AxisType::Category).data(
+                trend
+                    .months
+                    .iter()
+                    .map(|(month, _)| month.clone())
+                    .collect(),
+            ),
+        )
         .y_axis(Axis::new().type_(AxisType::Value))
-        .series(Bar::new().name(label).data(trend.months.iter().map(|(_, fen)| *fen as f64 / 100.0).collect()).item_style(ItemStyle::new().color(palette::BLUE)))
+        .series(
+            Bar::new()
+                .name(label)
+                .data(
+                    trend
+                        .months
+                        .iter()
+                        .map(|(_, fen)| *fen as f64 / 100.0)
+                        .collect(),
+                )
+                .item_style(ItemStyle::new().color(palette::BLUE)),
+        )
 }
 
 /// A customer's trend and worth, loaded by the customer page itself (see
 /// `pipeline::quote_page::deal_quotes_resource`) so the file does not wait for it.
-pub fn customer_trend_resource(customer_id: Memo<i64>) -> Resource<Result<CustomerTrend, crate::error::AppError>> {
+pub fn customer_trend_resource(
+    customer_id: Memo<i64>,
+) -> Resource<Result<CustomerTrend, crate::error::AppError>> {
     Resource::new(move || customer_id.get(), load_customer_trend)
 }
 
 #[component]
-pub fn CustomerTrendPanel(trend: Resource<Result<CustomerTrend, crate::error::AppError>>) -> impl IntoView {
+pub fn CustomerTrendPanel(
+    trend: Resource<Result<CustomerTrend, crate::error::AppError>>,
+) -> impl IntoView {
     view! {
         <section class="card" data-testid="customer-trend">
             <h2>{tr(|t| t.customer_analysis.trend_title)}</h2>
@@ -243,7 +324,13 @@ fn TrendBody(trend: CustomerTrend) -> AnyView {
         let trend = trend.clone();
         Signal::derive(move || monthly_chart(&trend, i18n.t().customer_analysis.sales))
     };
-    let region_heading = move || if region.is_empty() { i18n.t().customer_analysis.no_region.to_string() } else { (i18n.t().customer_analysis.region_share)(&region) };
+    let region_heading = move || {
+        if region.is_empty() {
+            i18n.t().customer_analysis.no_region.to_string()
+        } else {
+            (i18n.t().customer_analysis.region_share)(&region)
+        }
+    };
     let first_order = trend.first_order_on;
     view! {
         <div class="abc-summary trend-figures">

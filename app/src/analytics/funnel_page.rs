@@ -21,18 +21,45 @@ pub fn or_dash(value: Option<i64>, text: impl Fn(i64) -> String) -> String {
 
 /// The stage names of the funnel's steps, then "won".
 fn step_names(t: &Texts, report: &FunnelReport) -> Vec<String> {
-    report.stages.iter().map(|s| stage_label(t, s)).chain([t.analytics.won_step.to_string()]).collect()
+    report
+        .stages
+        .iter()
+        .map(|s| stage_label(t, s))
+        .chain([t.analytics.won_step.to_string()])
+        .collect()
 }
 
 /// Bars narrowing down the funnel: deals that reached each stage, and those won.
 pub fn funnel_chart(names: Vec<String>, total: &FunnelLine, label: String) -> Chart {
-    let values: Vec<f64> = total.steps.iter().map(|s| s.reached as f64).chain([total.won as f64]).collect();
+    let values: Vec<f64> = total
+        .steps
+        .iter()
+        .map(|s| s.reached as f64)
+        .chain([total.won as f64])
+        .collect();
     Chart::new()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .grid(Grid::new().left(8).right(24).top(8).bottom(8).contain_label(true))
+        .grid(
+            Grid::new()
+                .left(8)
+                .right(24)
+                .top(8)
+                .bottom(8)
+                .contain_label(true),
+        )
         .x_axis(Axis::new().type_(AxisType::Value))
-        .y_axis(Axis::new().type_(AxisType::Category).inverse(true).data(names))
-        .series(Bar::new().name(label).data(values).item_style(ItemStyle::new().color(palette::BLUE)))
+        .y_axis(
+            Axis::new()
+                .type_(AxisType::Category)
+                .inverse(true)
+                .data(names),
+        )
+        .series(
+            Bar::new()
+                .name(label)
+                .data(values)
+                .item_style(ItemStyle::new().color(palette::BLUE)),
+        )
 }
 
 #[component]
@@ -51,9 +78,16 @@ pub fn FunnelPage() -> impl IntoView {
 }
 
 #[component]
-fn FunnelFilters(query: ReportQuery, options: Option<crate::customers::FilterOptions>, errors: Vec<crate::domain::forms::FieldError>, report: Option<FunnelReport>) -> impl IntoView {
+fn FunnelFilters(
+    query: ReportQuery,
+    options: Option<crate::customers::FilterOptions>,
+    errors: Vec<crate::domain::forms::FieldError>,
+    report: Option<FunnelReport>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let pipelines = report.as_ref().map(|r| (r.pipelines.clone(), r.pipeline_id));
+    let pipelines = report
+        .as_ref()
+        .map(|r| (r.pipelines.clone(), r.pipeline_id));
     view! {
         <ReportFilters action="/analytics/funnel" query options errors=errors.clone() period=report.as_ref().map(|r| (r.from, r.to))>
             {pipelines.filter(|(all, _)| all.len() > 1).map(|(all, current)| view! {
@@ -84,10 +118,21 @@ fn FunnelView(report: FunnelReport, query: ReportQuery) -> AnyView {
     if report.total.deals == 0 {
         return view! { {heading} <EmptyState title=tr(|t| t.analytics.funnel_empty_title) body=tr(|t| t.analytics.funnel_empty_body) /> }.into_any();
     }
-    let export_query = ReportQuery { from: report.from.to_string(), to: report.to.to_string(), pipeline: report.pipeline_id.to_string(), ..query };
+    let export_query = ReportQuery {
+        from: report.from.to_string(),
+        to: report.to.to_string(),
+        pipeline: report.pipeline_id.to_string(),
+        ..query
+    };
     let chart = {
         let report = report.clone();
-        Signal::derive(move || funnel_chart(step_names(i18n.t(), &report), &report.total, i18n.t().analytics.reached.to_string()))
+        Signal::derive(move || {
+            funnel_chart(
+                step_names(i18n.t(), &report),
+                &report.total,
+                i18n.t().analytics.reached.to_string(),
+            )
+        })
     };
     let chart_height = 48 + 36 * (report.stages.len() as u32 + 1);
     let names = {
@@ -142,7 +187,11 @@ fn FunnelView(report: FunnelReport, query: ReportQuery) -> AnyView {
 /// Each rep's conversion per stage; a cell below the team's is marked, and the stage furthest
 /// behind is named.
 #[component]
-fn PeopleTable(people: Vec<FunnelLine>, team: Vec<Step>, names: Signal<Vec<String>>) -> impl IntoView {
+fn PeopleTable(
+    people: Vec<FunnelLine>,
+    team: Vec<Step>,
+    names: Signal<Vec<String>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let stages = team.len();
     (!people.is_empty()).then(|| view! {

@@ -17,11 +17,16 @@ pub struct Kept<K, S, V> {
 
 impl<K: Eq + Hash, S, V: Clone> Kept<K, S, V> {
     pub fn new(limit: usize) -> Self {
-        Kept { limit: limit.max(1), entries: Mutex::new(HashMap::new()) }
+        Kept {
+            limit: limit.max(1),
+            entries: Mutex::new(HashMap::new()),
+        }
     }
 
     fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<K, (S, V)>> {
-        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The kept value for `key` if `is_fresh` accepts its stamp, or else `compute`'s, kept with
@@ -29,7 +34,13 @@ impl<K: Eq + Hash, S, V: Clone> Kept<K, S, V> {
     /// change arriving during the computation makes the value stale rather than hiding it. Two
     /// requests arriving together may both compute: cheaper than one waiting on a lock across a
     /// query.
-    pub async fn get_or_compute<F: Future<Output = AppResult<V>>>(&self, key: K, stamp: S, is_fresh: impl Fn(&S) -> bool, compute: impl FnOnce() -> F) -> AppResult<V> {
+    pub async fn get_or_compute<F: Future<Output = AppResult<V>>>(
+        &self,
+        key: K,
+        stamp: S,
+        is_fresh: impl Fn(&S) -> bool,
+        compute: impl FnOnce() -> F,
+    ) -> AppResult<V> {
         if let Some((_, value)) = self.entries().get(&key).filter(|(kept, _)| is_fresh(kept)) {
             return Ok(value.clone());
         }
@@ -53,7 +64,10 @@ mod tests {
     use std::cell::Cell;
 
     fn run<T>(future: impl Future<Output = T>) -> T {
-        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(future)
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
     }
 
     #[test]
@@ -64,10 +78,15 @@ mod tests {
             let computed = &computed;
             let kept = &kept;
             async move {
-                kept.get_or_compute(key, version, |stamp| *stamp == version, || async move {
-                    computed.set(computed.get() + 1);
-                    Ok(computed.get())
-                })
+                kept.get_or_compute(
+                    key,
+                    version,
+                    |stamp| *stamp == version,
+                    || async move {
+                        computed.set(computed.get() + 1);
+                        Ok(computed.get())
+                    },
+                )
                 .await
                 .unwrap()
             }
@@ -81,7 +100,11 @@ mod tests {
             assert_eq!(kept.entries().len(), 2);
             assert_eq!(get("c", 2).await, 4);
             assert_eq!(get("d", 3).await, 5);
-            assert_eq!(kept.entries().len(), 1, "stale values are dropped when a new one is kept");
+            assert_eq!(
+                kept.entries().len(),
+                1,
+                "stale values are dropped when a new one is kept"
+            );
         });
     }
 
@@ -89,8 +112,21 @@ mod tests {
     fn a_failed_computation_is_not_kept() {
         let kept: Kept<u8, u8, u8> = Kept::new(4);
         run(async {
-            assert!(kept.get_or_compute(1, 0, |_| true, || async { Err(crate::error::AppError::NotFound) }).await.is_err());
-            assert_eq!(kept.get_or_compute(1, 0, |_| true, || async { Ok(7) }).await.unwrap(), 7);
+            assert!(kept
+                .get_or_compute(
+                    1,
+                    0,
+                    |_| true,
+                    || async { Err(crate::error::AppError::NotFound) }
+                )
+                .await
+                .is_err());
+            assert_eq!(
+                kept.get_or_compute(1, 0, |_| true, || async { Ok(7) })
+                    .await
+                    .unwrap(),
+                7
+            );
         });
     }
 }

@@ -8,16 +8,16 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 pub mod alerts;
+pub mod alerts_page;
 #[cfg(feature = "ssr")]
 pub mod customers;
 pub mod customers_page;
-pub mod alerts_page;
-pub mod page;
 #[cfg(feature = "ssr")]
 pub mod funnel;
 pub mod funnel_page;
 #[cfg(feature = "ssr")]
 pub mod kept;
+pub mod page;
 #[cfg(feature = "ssr")]
 pub mod performance;
 #[cfg(feature = "ssr")]
@@ -74,7 +74,10 @@ pub struct ReportQuery {
 }
 
 impl ReportQuery {
-    pub const KEYS: [&'static str; 15] = ["from", "to", "team", "rep", "industry", "region", "basis", "a", "b", "class", "page", "sort", "pipeline", "kind", "by"];
+    pub const KEYS: [&'static str; 15] = [
+        "from", "to", "team", "rep", "industry", "region", "basis", "a", "b", "class", "page",
+        "sort", "pipeline", "kind", "by",
+    ];
 
     fn field_mut(&mut self, key: &str) -> Option<&mut String> {
         Some(match key {
@@ -97,7 +100,9 @@ impl ReportQuery {
         })
     }
 
-    pub fn from_pairs<K: AsRef<str>, V: AsRef<str>>(pairs: impl IntoIterator<Item = (K, V)>) -> ReportQuery {
+    pub fn from_pairs<K: AsRef<str>, V: AsRef<str>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> ReportQuery {
         let mut query = ReportQuery::default();
         for (key, value) in pairs {
             if let Some(field) = query.field_mut(key.as_ref()) {
@@ -114,7 +119,8 @@ impl ReportQuery {
             .iter()
             .filter_map(|key| {
                 let value = copy.field_mut(key).map(|v| v.clone()).unwrap_or_default();
-                (!value.is_empty()).then(|| format!("{key}={}", crate::customers::urlencode(&value)))
+                (!value.is_empty())
+                    .then(|| format!("{key}={}", crate::customers::urlencode(&value)))
             })
             .collect::<Vec<_>>()
             .join("&")
@@ -179,7 +185,14 @@ pub const CARDS_PER_PAGE: usize = 60;
 #[server(endpoint = "analytics/abc")]
 pub async fn load_abc(#[server(default)] query: ReportQuery) -> Result<AbcView, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    let report = service::abc(&state.db, &state.analyses, &actor, &query, crate::pipeline::service::today()).await?;
+    let report = service::abc(
+        &state.db,
+        &state.analyses,
+        &actor,
+        &query,
+        crate::pipeline::service::today(),
+    )
+    .await?;
     Ok(service::abc_view(&report, &query))
 }
 
@@ -205,7 +218,9 @@ pub struct RepPerformance {
 }
 
 #[server(endpoint = "analytics/reps")]
-pub async fn load_rep_performance(#[server(default)] query: ReportQuery) -> Result<RepPerformance, AppError> {
+pub async fn load_rep_performance(
+    #[server(default)] query: ReportQuery,
+) -> Result<RepPerformance, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     performance::rep_performance(&state.db, &actor, &query, crate::pipeline::service::today()).await
 }
@@ -289,7 +304,14 @@ pub struct AlertsView {
 #[server(endpoint = "analytics/alerts")]
 pub async fn load_alerts(#[server(default)] query: ReportQuery) -> Result<AlertsView, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    alerts::alerts(&state.db, &actor, &query, crate::pipeline::service::today(), true).await
+    alerts::alerts(
+        &state.db,
+        &actor,
+        &query,
+        crate::pipeline::service::today(),
+        true,
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -319,7 +341,12 @@ pub struct AlertRulesForm {
 pub async fn save_alert_rules(form: AlertRulesForm) -> Result<(), AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     alerts::save_rules(&state.db, &actor, &form).await?;
-    alerts::refresh_alerts(&state.db, chrono::Utc::now(), crate::pipeline::service::today()).await?;
+    alerts::refresh_alerts(
+        &state.db,
+        chrono::Utc::now(),
+        crate::pipeline::service::today(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -363,9 +390,18 @@ pub struct CustomerComposition {
 }
 
 #[server(endpoint = "analytics/customers")]
-pub async fn load_customer_composition(#[server(default)] query: ReportQuery) -> Result<CustomerComposition, AppError> {
+pub async fn load_customer_composition(
+    #[server(default)] query: ReportQuery,
+) -> Result<CustomerComposition, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    customers::composition(&state.db, &state.company, &actor, &query, crate::pipeline::service::today()).await
+    customers::composition(
+        &state.db,
+        &state.company,
+        &actor,
+        &query,
+        crate::pipeline::service::today(),
+    )
+    .await
 }
 
 /// A customer's sales in one calendar year beside the company's and its region's.
@@ -438,7 +474,9 @@ pub struct ProductReport {
 }
 
 #[server(endpoint = "analytics/products")]
-pub async fn load_product_report(#[server(default)] query: ReportQuery) -> Result<ProductReport, AppError> {
+pub async fn load_product_report(
+    #[server(default)] query: ReportQuery,
+) -> Result<ProductReport, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     products::products(&state.db, &actor, &query, crate::pipeline::service::today()).await
 }
@@ -485,5 +523,12 @@ pub async fn load_recent_stock() -> Result<Option<Vec<InventoryRow>>, AppError> 
 #[server(endpoint = "analytics/customer_trend")]
 pub async fn load_customer_trend(customer_id: i64) -> Result<CustomerTrend, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    customers::trend(&state.db, &state.company, &actor, customer_id, crate::pipeline::service::today()).await
+    customers::trend(
+        &state.db,
+        &state.company,
+        &actor,
+        customer_id,
+        crate::pipeline::service::today(),
+    )
+    .await
 }

@@ -3,19 +3,21 @@
 use super::{load_abc, AbcClassRow, AbcCustomer, AbcView, ReportQuery};
 use crate::customers::api::customer_filter_options;
 use crate::customers::FilterOptions;
-use crate::domain::forms::FieldError;
 use crate::domain::abc::{AbcBasis, AbcClass, AbcRule};
 use crate::domain::format::{format_date, format_money};
+use crate::domain::forms::FieldError;
 use crate::error::AppError;
 use crate::i18n::{tr, use_i18n};
 use crate::ui::chart::{palette, ChartWithTable};
-use crate::ui::{id_choices, text_choices, ChoiceFilter, EmptyState, ErrorPanel, Loading, PageHeader};
-use chrono::NaiveDate;
+use crate::ui::{
+    id_choices, text_choices, ChoiceFilter, EmptyState, ErrorPanel, Loading, PageHeader,
+};
 use charming::component::{Axis, Grid, Legend};
 use charming::datatype::{DataPoint, DataPointItem};
 use charming::element::{AxisLabel, AxisType, ItemStyle, Tooltip, Trigger};
 use charming::series::{Bar, Line};
 use charming::Chart;
+use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -39,7 +41,8 @@ pub fn class_colour_css(class: AbcClass) -> &'static str {
 /// The round class badge (also on customer lists and files).
 /// part ÷ whole as a percentage ("—" without a whole).
 pub fn share_of(part: i64, whole: i64) -> String {
-    crate::domain::share_bp(part, whole).map_or("—".to_string(), crate::domain::format::percent_text)
+    crate::domain::share_bp(part, whole)
+        .map_or("—".to_string(), crate::domain::format::percent_text)
 }
 
 pub fn class_css(class: AbcClass) -> String {
@@ -73,7 +76,13 @@ pub struct ParetoPoint {
 
 impl ParetoPoint {
     pub fn of_customer(c: &AbcCustomer) -> ParetoPoint {
-        ParetoPoint { name: c.name.clone(), value_fen: c.value_fen, class: c.class, cumulative_percent: (c.cumulative_share.parse::<f64>().unwrap_or(0.0) * 1000.0).round() / 10.0 }
+        ParetoPoint {
+            name: c.name.clone(),
+            value_fen: c.value_fen,
+            class: c.class,
+            cumulative_percent: (c.cumulative_share.parse::<f64>().unwrap_or(0.0) * 1000.0).round()
+                / 10.0,
+        }
     }
 }
 
@@ -82,18 +91,50 @@ pub fn pareto_chart(top: &[ParetoPoint], value_name: String, cumulative_name: St
     let names: Vec<String> = top.iter().map(|c| c.name.clone()).collect();
     let bars: Vec<DataPoint> = top
         .iter()
-        .map(|c| DataPointItem::new(c.value_fen as f64 / 100.0).item_style(ItemStyle::new().color(class_colour(c.class))).into())
+        .map(|c| {
+            DataPointItem::new(c.value_fen as f64 / 100.0)
+                .item_style(ItemStyle::new().color(class_colour(c.class)))
+                .into()
+        })
         .collect();
-    let cumulative: Vec<DataPoint> = top.iter().map(|c| DataPoint::from(c.cumulative_percent)).collect();
+    let cumulative: Vec<DataPoint> = top
+        .iter()
+        .map(|c| DataPoint::from(c.cumulative_percent))
+        .collect();
     Chart::new()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .legend(Legend::new().bottom(0))
-        .grid(Grid::new().left(8).right(8).top(16).bottom(40).contain_label(true))
-        .x_axis(Axis::new().type_(AxisType::Category).data(names).axis_label(AxisLabel::new().show(false)))
+        .grid(
+            Grid::new()
+                .left(8)
+                .right(8)
+                .top(16)
+                .bottom(40)
+                .contain_label(true),
+        )
+        .x_axis(
+            Axis::new()
+                .type_(AxisType::Category)
+                .data(names)
+                .axis_label(AxisLabel::new().show(false)),
+        )
         .y_axis(Axis::new().type_(AxisType::Value))
-        .y_axis(Axis::new().type_(AxisType::Value).min(0).max(100).axis_label(AxisLabel::new().formatter("{value}%")))
+        .y_axis(
+            Axis::new()
+                .type_(AxisType::Value)
+                .min(0)
+                .max(100)
+                .axis_label(AxisLabel::new().formatter("{value}%")),
+        )
         .series(Bar::new().name(value_name).data(bars))
-        .series(Line::new().name(cumulative_name).y_axis_index(1).show_symbol(false).data(cumulative).item_style(ItemStyle::new().color(palette::RED)))
+        .series(
+            Line::new()
+                .name(cumulative_name)
+                .y_axis_index(1)
+                .show_symbol(false)
+                .data(cumulative)
+                .item_style(ItemStyle::new().color(palette::RED)),
+        )
 }
 
 /// What a report page shows once loaded: the filters with the report, or the filters with the
@@ -105,7 +146,10 @@ pub enum Loaded<T> {
 
 /// The body every report page shares: the filters read from the URL, the report loaded for them
 /// (again on every change), and `render` given the filters, the menus' options and the outcome.
-pub fn report_body<T, Fut>(load: fn(ReportQuery) -> Fut, render: fn(ReportQuery, Option<FilterOptions>, Loaded<T>) -> AnyView) -> impl IntoView
+pub fn report_body<T, Fut>(
+    load: fn(ReportQuery) -> Fut,
+    render: fn(ReportQuery, Option<FilterOptions>, Loaded<T>) -> AnyView,
+) -> impl IntoView
 where
     T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
     Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
@@ -115,7 +159,11 @@ where
 
 /// `report_body` that also loads again whenever `reload` changes (after a save on the same page
 /// that changes the report's figures).
-pub fn reloading_report_body<T, Fut>(load: fn(ReportQuery) -> Fut, render: fn(ReportQuery, Option<FilterOptions>, Loaded<T>) -> AnyView, reload: Signal<usize>) -> impl IntoView
+pub fn reloading_report_body<T, Fut>(
+    load: fn(ReportQuery) -> Fut,
+    render: fn(ReportQuery, Option<FilterOptions>, Loaded<T>) -> AnyView,
+    reload: Signal<usize>,
+) -> impl IntoView
 where
     T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
     Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
@@ -123,9 +171,16 @@ where
     let query_map = use_query_map();
     let query = Memo::new(move |_| {
         let map = query_map.read();
-        ReportQuery::from_pairs(ReportQuery::KEYS.iter().filter_map(|key| map.get(key).map(|value| (*key, value))))
+        ReportQuery::from_pairs(
+            ReportQuery::KEYS
+                .iter()
+                .filter_map(|key| map.get(key).map(|value| (*key, value))),
+        )
     });
-    let report = Resource::new(move || (query.get(), reload.get()), move |(query, _)| load(query));
+    let report = Resource::new(
+        move || (query.get(), reload.get()),
+        move |(query, _)| load(query),
+    );
     let options = Resource::new(|| (), |_| customer_filter_options());
     view! {
         <Transition fallback=Loading>
@@ -175,7 +230,8 @@ pub fn ReportFilters(
     period: Option<(NaiveDate, NaiveDate)>,
     #[prop(optional)] customer_filters: bool,
     /// For lists of what holds now (alerts) rather than of a period.
-    #[prop(optional)] without_period: bool,
+    #[prop(optional)]
+    without_period: bool,
     children: Children,
 ) -> impl IntoView {
     let from = period.map_or(query.from.clone(), |p| p.0.to_string());
@@ -231,11 +287,24 @@ pub fn AlertBadge(count: u64) -> impl IntoView {
 }
 
 #[component]
-fn AbcFilters(query: ReportQuery, options: Option<FilterOptions>, errors: Vec<FieldError>, view: Option<AbcView>) -> impl IntoView {
+fn AbcFilters(
+    query: ReportQuery,
+    options: Option<FilterOptions>,
+    errors: Vec<FieldError>,
+    view: Option<AbcView>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let rule = view.as_ref().map(|v| v.rule).unwrap_or_default();
-    let a = if query.a.is_empty() { AbcRule::percent_text(rule.a_bp) } else { query.a.clone() };
-    let b = if query.b.is_empty() { AbcRule::percent_text(rule.b_bp) } else { query.b.clone() };
+    let a = if query.a.is_empty() {
+        AbcRule::percent_text(rule.a_bp)
+    } else {
+        query.a.clone()
+    };
+    let b = if query.b.is_empty() {
+        AbcRule::percent_text(rule.b_bp)
+    } else {
+        query.b.clone()
+    };
     let basis = query.basis.clone();
     view! {
         <ReportFilters action="/analytics/abc" query options errors=errors.clone() period=view.as_ref().map(|v| (v.from, v.to)) customer_filters=true>
@@ -256,7 +325,14 @@ fn AbcFilters(query: ReportQuery, options: Option<FilterOptions>, errors: Vec<Fi
 fn AbcReportView(view: AbcView, query: ReportQuery) -> AnyView {
     let i18n = use_i18n();
     let (rule, basis) = (view.rule, view.basis);
-    let export_query = ReportQuery { from: view.from.to_string(), to: view.to.to_string(), class: String::new(), page: String::new(), ..query.clone() }.query_string();
+    let export_query = ReportQuery {
+        from: view.from.to_string(),
+        to: view.to.to_string(),
+        class: String::new(),
+        page: String::new(),
+        ..query.clone()
+    }
+    .query_string();
     let period = (view.from, view.to);
     let summary = view! {
         <p class="hint" data-testid="abc-rule">
@@ -273,7 +349,13 @@ fn AbcReportView(view: AbcView, query: ReportQuery) -> AnyView {
     }
     let chart = {
         let top: Vec<ParetoPoint> = view.top.iter().map(ParetoPoint::of_customer).collect();
-        Signal::derive(move || pareto_chart(&top, i18n.t().analytics.bases[basis.index()].to_string(), i18n.t().analytics.cumulative_share.to_string()))
+        Signal::derive(move || {
+            pareto_chart(
+                &top,
+                i18n.t().analytics.bases[basis.index()].to_string(),
+                i18n.t().analytics.cumulative_share.to_string(),
+            )
+        })
     };
     let shown = view.top.len();
     let top_rows = view.top.clone();
@@ -324,7 +406,13 @@ fn AbcReportView(view: AbcView, query: ReportQuery) -> AnyView {
 #[component]
 pub fn ClassTile(row: AbcClassRow, query: ReportQuery, current: Option<AbcClass>) -> impl IntoView {
     let i18n = use_i18n();
-    let href = format!("/analytics/abc?{}#abc-cards", query.with("class", row.class.as_str()).with("page", "").query_string());
+    let href = format!(
+        "/analytics/abc?{}#abc-cards",
+        query
+            .with("class", row.class.as_str())
+            .with("page", "")
+            .query_string()
+    );
     let selected = Some(row.class) == current;
     view! {
         <a class=format!("figure abc-tile {}", class_colour_css(row.class)) class:selected=selected href=href data-testid=format!("abc-class-{}", row.class.as_str())>
@@ -339,7 +427,15 @@ pub fn ClassTile(row: AbcClassRow, query: ReportQuery, current: Option<AbcClass>
 fn CardList(view: AbcView, query: ReportQuery) -> impl IntoView {
     let i18n = use_i18n();
     let class = view.class;
-    let page_href = move |page: u64| format!("/analytics/abc?{}#abc-cards", query.with("class", class.as_str()).with("page", &page.to_string()).query_string());
+    let page_href = move |page: u64| {
+        format!(
+            "/analytics/abc?{}#abc-cards",
+            query
+                .with("class", class.as_str())
+                .with("page", &page.to_string())
+                .query_string()
+        )
+    };
     view! {
         <section class="card" id="abc-cards">
             <h2>{move || (i18n.t().analytics.class_customers)(class.as_str())}</h2>

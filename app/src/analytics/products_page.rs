@@ -2,8 +2,14 @@
 //! its table), gross margin, stock turnover, cross ratio and contribution; month-end stock entered
 //! here by administrators and directors; and a customer's product mix on their file.
 use super::funnel_page::or_dash as dash;
-use super::page::{class_css, share_of, pareto_chart, reloading_report_body, AnalyticsTabs, Loaded, ParetoPoint, ReportFilters};
-use super::{load_product_report, load_recent_stock, CustomerProduct, InventoryRow, ProductReport, ProductRow, ReportQuery, SaveInventory};
+use super::page::{
+    class_css, pareto_chart, reloading_report_body, share_of, AnalyticsTabs, Loaded, ParetoPoint,
+    ReportFilters,
+};
+use super::{
+    load_product_report, load_recent_stock, CustomerProduct, InventoryRow, ProductReport,
+    ProductRow, ReportQuery, SaveInventory,
+};
 use crate::domain::format::{format_count, format_date, format_money, percent_text};
 use crate::domain::product::ProductFigures;
 use crate::i18n::{tr, use_i18n};
@@ -63,7 +69,12 @@ fn figure_cells(f: &ProductFigures, total_sales: i64) -> impl IntoView {
 fn ProductReportView(report: ProductReport, query: ReportQuery) -> AnyView {
     let i18n = use_i18n();
     let period = (report.from, report.to);
-    let export_query = ReportQuery { from: report.from.to_string(), to: report.to.to_string(), ..query }.query_string();
+    let export_query = ReportQuery {
+        from: report.from.to_string(),
+        to: report.to.to_string(),
+        ..query
+    }
+    .query_string();
     let heading = view! {
         <p class="hint" data-testid="product-rule">
             {move || format_date(period.0, i18n.locale.get())} " – " {move || format_date(period.1, i18n.locale.get())} " · "
@@ -79,10 +90,27 @@ fn ProductReportView(report: ProductReport, query: ReportQuery) -> AnyView {
         .rows
         .iter()
         .take(CHART_PRODUCTS)
-        .map(|row| ParetoPoint { name: row.name.clone(), value_fen: row.figures.sales_fen, class: row.class, cumulative_percent: (row.cumulative_fen as f64 * 1000.0 / total_sales.max(1) as f64).round() / 10.0 })
+        .map(|row| ParetoPoint {
+            name: row.name.clone(),
+            value_fen: row.figures.sales_fen,
+            class: row.class,
+            cumulative_percent: (row.cumulative_fen as f64 * 1000.0 / total_sales.max(1) as f64)
+                .round()
+                / 10.0,
+        })
         .collect();
-    let shown = (points.len(), Ord::min(report.rows.len(), TABLE_PRODUCTS), report.rows.len());
-    let chart = Signal::derive(move || pareto_chart(&points, i18n.t().product_analysis.sales.to_string(), i18n.t().product_analysis.cumulative_share.to_string()));
+    let shown = (
+        points.len(),
+        Ord::min(report.rows.len(), TABLE_PRODUCTS),
+        report.rows.len(),
+    );
+    let chart = Signal::derive(move || {
+        pareto_chart(
+            &points,
+            i18n.t().product_analysis.sales.to_string(),
+            i18n.t().product_analysis.cumulative_share.to_string(),
+        )
+    });
     let product_count = report.rows.len();
     let chart_rows: Vec<ProductRow> = report.rows.iter().take(CHART_PRODUCTS).cloned().collect();
     let row = move |row: ProductRow| {
@@ -161,7 +189,10 @@ fn ProductReportView(report: ProductReport, query: ReportQuery) -> AnyView {
 /// (a month already entered is overwritten only at the version shown), and the last twelve months
 /// on record.
 #[component]
-fn StockPanel(save: ServerAction<SaveInventory>, stock: Resource<Result<Option<Vec<InventoryRow>>, crate::error::AppError>>) -> impl IntoView {
+fn StockPanel(
+    save: ServerAction<SaveInventory>,
+    stock: Resource<Result<Option<Vec<InventoryRow>>, crate::error::AppError>>,
+) -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -228,7 +259,10 @@ fn StockEntry(save: ServerAction<SaveInventory>, rows: Vec<InventoryRow>) -> imp
 /// A customer's products on their file: what they bought in the last twelve months and what they
 /// stopped buying.
 #[component]
-pub fn CustomerProducts(products: Vec<CustomerProduct>, lapsed: Vec<CustomerProduct>) -> impl IntoView {
+pub fn CustomerProducts(
+    products: Vec<CustomerProduct>,
+    lapsed: Vec<CustomerProduct>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let total: i64 = products.iter().map(|p| p.sales_fen).sum();
     view! {

@@ -2,21 +2,24 @@
 //! JSON by default, CSV with `format=csv` (or `Accept: text/csv`, or `{name}.csv`). Same
 //! visibility and the same service as the page, so the numbers cannot differ. Money is a decimal
 //! string in yuan and shares have four decimals, so nothing is lost to floating point.
-use super::service::{self, AbcReport, ReportFilter};
-use crate::dashboard::MonthFigures;
 use super::customers_page::group_label;
-use crate::domain::product::ProductFigures;
-use super::{CompositionLine, CustomerComposition, ProductReport, ProductRow, FunnelLine, FunnelReport, RepPerformance, ReportQuery};
+use super::service::{self, AbcReport, ReportFilter};
+use super::{
+    CompositionLine, CustomerComposition, FunnelLine, FunnelReport, ProductReport, ProductRow,
+    RepPerformance, ReportQuery,
+};
+use crate::auth::service::{load_actor, AuthSession};
+use crate::dashboard::MonthFigures;
+use crate::domain::abc::AbcRule;
 use crate::domain::alerts::Alert;
 use crate::domain::fieldwork::FieldFigures;
-use crate::fieldwork::Efficiency;
-use crate::domain::performance::Activity;
-use crate::auth::service::{load_actor, AuthSession};
-use crate::domain::abc::AbcRule;
 use crate::domain::format::{share_text, tenths_text};
 use crate::domain::forms::money_input_value;
+use crate::domain::performance::Activity;
+use crate::domain::product::ProductFigures;
 use crate::error::AppError;
 use crate::exports::{to_csv, Cell, ExportTable};
+use crate::fieldwork::Efficiency;
 use crate::i18n::Texts;
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery};
@@ -26,8 +29,16 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 /// The rule as the page states it, in the reader's language.
-pub fn rule_text(texts: &Texts, report_rule: AbcRule, basis: crate::domain::abc::AbcBasis) -> String {
-    (texts.analytics.rule)(texts.analytics.bases[basis.index()], &AbcRule::percent_text(report_rule.a_bp), &AbcRule::percent_text(report_rule.b_bp))
+pub fn rule_text(
+    texts: &Texts,
+    report_rule: AbcRule,
+    basis: crate::domain::abc::AbcBasis,
+) -> String {
+    (texts.analytics.rule)(
+        texts.analytics.bases[basis.index()],
+        &AbcRule::percent_text(report_rule.a_bp),
+        &AbcRule::percent_text(report_rule.b_bp),
+    )
 }
 
 #[derive(Serialize)]
@@ -70,7 +81,16 @@ fn abc_json(report: &AbcReport, texts: &Texts) -> Response {
         to: report.to,
         basis: report.basis.as_str(),
         total: money_input_value(report.total_fen),
-        classes: report.classes.iter().map(|c| AbcClassJson { class: c.class.as_str(), customers: c.customers, value: money_input_value(c.value_fen), share: &c.share }).collect(),
+        classes: report
+            .classes
+            .iter()
+            .map(|c| AbcClassJson {
+                class: c.class.as_str(),
+                customers: c.customers,
+                value: money_input_value(c.value_fen),
+                share: &c.share,
+            })
+            .collect(),
         customers: report
             .customers
             .iter()
@@ -93,7 +113,18 @@ fn abc_json(report: &AbcReport, texts: &Texts) -> Response {
 pub fn abc_table(report: &AbcReport) -> ExportTable {
     ExportTable {
         sheet: "abc".into(),
-        headers: ["rank", "customer_id", "external_id", "name", "value", "share", "cumulative_share", "class"].map(String::from).to_vec(),
+        headers: [
+            "rank",
+            "customer_id",
+            "external_id",
+            "name",
+            "value",
+            "share",
+            "cumulative_share",
+            "class",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: report
             .customers
             .iter()
@@ -135,8 +166,14 @@ fn activity_cells(a: &Activity) -> Vec<(&'static str, Cell)> {
         ("lost", Cell::Number(a.lost)),
         ("won_value", Cell::Money(a.won_value_fen)),
         ("win_rate", optional(a.win_rate_bp(), share_text)),
-        ("average_deal", optional(a.average_deal_fen(), money_input_value)),
-        ("sales_cycle_days", optional(a.sales_cycle_tenths(), tenths_text)),
+        (
+            "average_deal",
+            optional(a.average_deal_fen(), money_input_value),
+        ),
+        (
+            "sales_cycle_days",
+            optional(a.sales_cycle_tenths(), tenths_text),
+        ),
     ]
 }
 
@@ -152,7 +189,10 @@ fn cell_json(cell: Cell) -> Value {
 
 /// The figures under the same names as the CSV's columns (`activity_cells`).
 fn activity_json(a: &Activity) -> serde_json::Map<String, Value> {
-    activity_cells(a).into_iter().map(|(key, cell)| (key.to_string(), cell_json(cell))).collect()
+    activity_cells(a)
+        .into_iter()
+        .map(|(key, cell)| (key.to_string(), cell_json(cell)))
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -182,7 +222,13 @@ fn reps_json(report: &RepPerformance) -> Value {
         rows: report
             .rows
             .iter()
-            .map(|row| RepRowJson { rank: row.rank, user_id: row.user_id, name: &row.name, team: row.team_name.as_deref(), figures: activity_json(&row.activity) })
+            .map(|row| RepRowJson {
+                rank: row.rank,
+                user_id: row.user_id,
+                name: &row.name,
+                team: row.team_name.as_deref(),
+                figures: activity_json(&row.activity)
+            })
             .collect(),
         total: activity_json(&report.total),
     })
@@ -190,21 +236,49 @@ fn reps_json(report: &RepPerformance) -> Value {
 
 /// One row per person in leaderboard order, then the total; the header names are the JSON's keys.
 pub fn reps_table(report: &RepPerformance) -> ExportTable {
-    let mut headers: Vec<String> = ["rank", "user_id", "name", "team"].map(String::from).to_vec();
-    headers.extend(activity_cells(&Activity::default()).into_iter().map(|(key, _)| key.to_string()));
+    let mut headers: Vec<String> = ["rank", "user_id", "name", "team"]
+        .map(String::from)
+        .to_vec();
+    headers.extend(
+        activity_cells(&Activity::default())
+            .into_iter()
+            .map(|(key, _)| key.to_string()),
+    );
     let mut rows: Vec<Vec<Cell>> = report
         .rows
         .iter()
         .map(|row| {
-            let mut cells = vec![Cell::Number(row.rank as i64), Cell::Number(row.user_id), Cell::Text(row.name.clone()), Cell::Text(row.team_name.clone().unwrap_or_default())];
-            cells.extend(activity_cells(&row.activity).into_iter().map(|(_, cell)| cell));
+            let mut cells = vec![
+                Cell::Number(row.rank as i64),
+                Cell::Number(row.user_id),
+                Cell::Text(row.name.clone()),
+                Cell::Text(row.team_name.clone().unwrap_or_default()),
+            ];
+            cells.extend(
+                activity_cells(&row.activity)
+                    .into_iter()
+                    .map(|(_, cell)| cell),
+            );
             cells
         })
         .collect();
-    let mut total = vec![Cell::Text(String::new()), Cell::Text(String::new()), Cell::Text("total".into()), Cell::Text(String::new())];
-    total.extend(activity_cells(&report.total).into_iter().map(|(_, cell)| cell));
+    let mut total = vec![
+        Cell::Text(String::new()),
+        Cell::Text(String::new()),
+        Cell::Text("total".into()),
+        Cell::Text(String::new()),
+    ];
+    total.extend(
+        activity_cells(&report.total)
+            .into_iter()
+            .map(|(_, cell)| cell),
+    );
     rows.push(total);
-    ExportTable { sheet: "reps".into(), headers, rows }
+    ExportTable {
+        sheet: "reps".into(),
+        headers,
+        rows,
+    }
 }
 
 #[derive(Serialize)]
@@ -252,13 +326,20 @@ fn funnel_line_json<'a>(line: &'a FunnelLine, stage_keys: &'a [String]) -> Funne
                 average_days: step.average_days_tenths.map(tenths_text),
             })
             .collect(),
-        furthest_behind: line.behind.map(|(index, gap)| BehindJson { stage: stage_keys.get(index).map(String::as_str), gap: share_text(gap) }),
+        furthest_behind: line.behind.map(|(index, gap)| BehindJson {
+            stage: stage_keys.get(index).map(String::as_str),
+            gap: share_text(gap),
+        }),
     }
 }
 
 /// Stages by their name in the reader's language.
 fn stage_names(report: &FunnelReport, texts: &Texts) -> Vec<String> {
-    report.stages.iter().map(|s| crate::pipeline::board::stage_label(texts, s)).collect()
+    report
+        .stages
+        .iter()
+        .map(|s| crate::pipeline::board::stage_label(texts, s))
+        .collect()
 }
 
 fn funnel_json(report: &FunnelReport, texts: &Texts) -> Value {
@@ -283,7 +364,11 @@ pub fn funnel_table(report: &FunnelReport, texts: &Texts) -> ExportTable {
             line.steps.iter().zip(stages).map(move |(step, stage)| {
                 vec![
                     line.user_id.map_or(Cell::Text(String::new()), Cell::Number),
-                    Cell::Text(if line.user_id.is_some() { line.name.clone() } else { "total".into() }),
+                    Cell::Text(if line.user_id.is_some() {
+                        line.name.clone()
+                    } else {
+                        "total".into()
+                    }),
                     Cell::Text(stage.clone()),
                     Cell::Number(step.reached as i64),
                     Cell::Number(step.advanced as i64),
@@ -293,7 +378,21 @@ pub fn funnel_table(report: &FunnelReport, texts: &Texts) -> ExportTable {
             })
         })
         .collect();
-    ExportTable { sheet: "funnel".into(), headers: ["user_id", "name", "stage", "reached", "advanced", "conversion", "average_days"].map(String::from).to_vec(), rows }
+    ExportTable {
+        sheet: "funnel".into(),
+        headers: [
+            "user_id",
+            "name",
+            "stage",
+            "reached",
+            "advanced",
+            "conversion",
+            "average_days",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }
 }
 
 /// Field work figures under their report names: one list serves the JSON and the CSV.
@@ -301,23 +400,44 @@ fn field_cells(f: &FieldFigures) -> Vec<(&'static str, Cell)> {
     vec![
         ("days", Cell::Number(f.days)),
         ("visits", Cell::Number(f.visits)),
-        ("visits_per_day", optional(f.visits_per_day_tenths(), tenths_text)),
+        (
+            "visits_per_day",
+            optional(f.visits_per_day_tenths(), tenths_text),
+        ),
         ("planned_visits", Cell::Number(f.planned_visits)),
         ("planned_done", Cell::Number(f.planned_done)),
-        ("plan_completion", optional(f.plan_completion_bp(), share_text)),
+        (
+            "plan_completion",
+            optional(f.plan_completion_bp(), share_text),
+        ),
         ("cost", Cell::Money(f.cost_fen)),
-        ("cost_per_visit", optional(f.cost_per_visit_fen(), money_input_value)),
+        (
+            "cost_per_visit",
+            optional(f.cost_per_visit_fen(), money_input_value),
+        ),
         ("orders", Cell::Number(f.orders)),
-        ("orders_per_visit", optional(f.orders_per_visit_bp(), share_text)),
+        (
+            "orders_per_visit",
+            optional(f.orders_per_visit_bp(), share_text),
+        ),
         ("sales", Cell::Money(f.sales_fen)),
-        ("sales_per_visit", optional(f.sales_per_visit_fen(), money_input_value)),
+        (
+            "sales_per_visit",
+            optional(f.sales_per_visit_fen(), money_input_value),
+        ),
         ("new_customers", Cell::Number(f.new_customers)),
-        ("new_customers_per_visit", optional(f.new_customers_per_visit_bp(), share_text)),
+        (
+            "new_customers_per_visit",
+            optional(f.new_customers_per_visit_bp(), share_text),
+        ),
     ]
 }
 
 fn field_json_of(f: &FieldFigures) -> serde_json::Map<String, Value> {
-    field_cells(f).into_iter().map(|(key, cell)| (key.to_string(), cell_json(cell))).collect()
+    field_cells(f)
+        .into_iter()
+        .map(|(key, cell)| (key.to_string(), cell_json(cell)))
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -351,15 +471,39 @@ fn field_json(report: &Efficiency) -> Value {
 /// One row per person, then the total; the header names are the JSON's keys.
 pub fn field_table(report: &Efficiency) -> ExportTable {
     let mut headers: Vec<String> = ["user_id", "name", "team"].map(String::from).to_vec();
-    headers.extend(field_cells(&FieldFigures::default()).into_iter().map(|(key, _)| key.to_string()));
+    headers.extend(
+        field_cells(&FieldFigures::default())
+            .into_iter()
+            .map(|(key, _)| key.to_string()),
+    );
     let line = |user: Cell, name: String, team: String, figures: &FieldFigures| {
         let mut cells = vec![user, Cell::Text(name), Cell::Text(team)];
         cells.extend(field_cells(figures).into_iter().map(|(_, cell)| cell));
         cells
     };
-    let mut rows: Vec<Vec<Cell>> = report.rows.iter().map(|row| line(Cell::Number(row.user_id), row.name.clone(), row.team_name.clone().unwrap_or_default(), &row.figures)).collect();
-    rows.push(line(Cell::Text(String::new()), "total".into(), String::new(), &report.total));
-    ExportTable { sheet: "field".into(), headers, rows }
+    let mut rows: Vec<Vec<Cell>> = report
+        .rows
+        .iter()
+        .map(|row| {
+            line(
+                Cell::Number(row.user_id),
+                row.name.clone(),
+                row.team_name.clone().unwrap_or_default(),
+                &row.figures,
+            )
+        })
+        .collect();
+    rows.push(line(
+        Cell::Text(String::new()),
+        "total".into(),
+        String::new(),
+        &report.total,
+    ));
+    ExportTable {
+        sheet: "field".into(),
+        headers,
+        rows,
+    }
 }
 
 /// One group's figures under their report names: one list serves the JSON and the CSV.
@@ -375,11 +519,19 @@ fn composition_cells(line: &CompositionLine, total_sales_fen: i64) -> Vec<(&'sta
     ]
 }
 
-fn composition_line_json(line: &CompositionLine, label: String, total_sales_fen: i64) -> serde_json::Map<String, Value> {
+fn composition_line_json(
+    line: &CompositionLine,
+    label: String,
+    total_sales_fen: i64,
+) -> serde_json::Map<String, Value> {
     let mut map = serde_json::Map::new();
     map.insert("key".into(), Value::String(line.key.clone()));
     map.insert("label".into(), Value::String(label));
-    map.extend(composition_cells(line, total_sales_fen).into_iter().map(|(key, cell)| (key.to_string(), cell_json(cell))));
+    map.extend(
+        composition_cells(line, total_sales_fen)
+            .into_iter()
+            .map(|(key, cell)| (key.to_string(), cell_json(cell))),
+    );
     map
 }
 
@@ -407,16 +559,32 @@ fn customers_json(report: &CustomerComposition, texts: &Texts) -> Value {
 /// One row per group, then the total; the header names are the JSON's keys.
 pub fn customers_table(report: &CustomerComposition, texts: &Texts) -> ExportTable {
     let mut headers: Vec<String> = ["key", "label"].map(String::from).to_vec();
-    headers.extend(composition_cells(&CompositionLine::default(), 0).into_iter().map(|(key, _)| key.to_string()));
+    headers.extend(
+        composition_cells(&CompositionLine::default(), 0)
+            .into_iter()
+            .map(|(key, _)| key.to_string()),
+    );
     let total_sales = report.total.sales_fen;
     let line = |line: &CompositionLine, label: String| {
         let mut cells = vec![Cell::Text(line.key.clone()), Cell::Text(label)];
-        cells.extend(composition_cells(line, total_sales).into_iter().map(|(_, cell)| cell));
+        cells.extend(
+            composition_cells(line, total_sales)
+                .into_iter()
+                .map(|(_, cell)| cell),
+        );
         cells
     };
-    let mut rows: Vec<Vec<Cell>> = report.lines.iter().map(|l| line(l, group_label(texts, report.dimension, &l.key))).collect();
+    let mut rows: Vec<Vec<Cell>> = report
+        .lines
+        .iter()
+        .map(|l| line(l, group_label(texts, report.dimension, &l.key)))
+        .collect();
     rows.push(line(&report.total, "total".into()));
-    ExportTable { sheet: format!("composition-{}", report.dimension.as_str()), headers, rows }
+    ExportTable {
+        sheet: format!("composition-{}", report.dimension.as_str()),
+        headers,
+        rows,
+    }
 }
 
 /// One product's figures under their report names: one list serves the JSON and the CSV.
@@ -424,27 +592,61 @@ fn product_cells(f: &ProductFigures, total_sales_fen: i64) -> Vec<(&'static str,
     vec![
         ("quantity", Cell::Number(f.quantity)),
         ("sales", Cell::Money(f.sales_fen)),
-        ("share", optional(crate::domain::share_bp(f.sales_fen, total_sales_fen), share_text)),
+        (
+            "share",
+            optional(
+                crate::domain::share_bp(f.sales_fen, total_sales_fen),
+                share_text,
+            ),
+        ),
         ("cost", Cell::Money(f.cost_fen)),
         ("gross_margin", Cell::Money(f.gross_margin_fen())),
         ("margin", optional(f.margin_bp(), share_text)),
-        ("average_inventory", optional(f.average_inventory_fen, money_input_value)),
-        ("turnover", optional(f.turnover_hundredths(), |t| crate::domain::format::fixed_point(t, 2))),
+        (
+            "average_inventory",
+            optional(f.average_inventory_fen, money_input_value),
+        ),
+        (
+            "turnover",
+            optional(f.turnover_hundredths(), |t| {
+                crate::domain::format::fixed_point(t, 2)
+            }),
+        ),
         ("cross_ratio", optional(f.cross_ratio_bp(), share_text)),
-        ("contribution", optional(f.contribution_bp(total_sales_fen), share_text)),
+        (
+            "contribution",
+            optional(f.contribution_bp(total_sales_fen), share_text),
+        ),
     ]
 }
 
 fn product_row_cells(row: &ProductRow, total_sales_fen: i64) -> Vec<(&'static str, Cell)> {
-    let mut cells = vec![("rank", Cell::Number(row.rank as i64)), ("product_id", Cell::Number(row.product_id)), ("code", Cell::Text(row.code.clone())), ("name", Cell::Text(row.name.clone())), ("category", Cell::Text(row.category.clone()))];
+    let mut cells = vec![
+        ("rank", Cell::Number(row.rank as i64)),
+        ("product_id", Cell::Number(row.product_id)),
+        ("code", Cell::Text(row.code.clone())),
+        ("name", Cell::Text(row.name.clone())),
+        ("category", Cell::Text(row.category.clone())),
+    ];
     cells.extend(product_cells(&row.figures, total_sales_fen));
-    cells.push(("cumulative_share", optional(crate::domain::share_bp(row.cumulative_fen, total_sales_fen), share_text)));
+    cells.push((
+        "cumulative_share",
+        optional(
+            crate::domain::share_bp(row.cumulative_fen, total_sales_fen),
+            share_text,
+        ),
+    ));
     cells.push(("class", Cell::Text(row.class.as_str().to_string())));
     cells
 }
 
 fn products_json(report: &ProductReport, texts: &Texts) -> Value {
-    let as_map = |cells: Vec<(&'static str, Cell)>| cells.into_iter().map(|(key, cell)| (key.to_string(), cell_json(cell))).collect::<serde_json::Map<String, Value>>();
+    let as_map = |cells: Vec<(&'static str, Cell)>| {
+        cells
+            .into_iter()
+            .map(|(key, cell)| (key.to_string(), cell_json(cell)))
+            .collect::<serde_json::Map<String, Value>>()
+    };
     json!({
         "from": report.from,
         "to": report.to,
@@ -456,74 +658,198 @@ fn products_json(report: &ProductReport, texts: &Texts) -> Value {
 
 /// One row per product in ranking order; the header names are the JSON's keys.
 pub fn products_table(report: &ProductReport) -> ExportTable {
-    let blank = ProductRow { rank: 0, product_id: 0, code: String::new(), name: String::new(), category: String::new(), figures: ProductFigures::default(), cumulative_fen: 0, class: crate::domain::abc::AbcClass::C };
-    let headers = product_row_cells(&blank, 0).into_iter().map(|(key, _)| key.to_string()).collect();
-    let rows = report.rows.iter().map(|row| product_row_cells(row, report.total_sales_fen).into_iter().map(|(_, cell)| cell).collect()).collect();
-    ExportTable { sheet: "products".into(), headers, rows }
+    let blank = ProductRow {
+        rank: 0,
+        product_id: 0,
+        code: String::new(),
+        name: String::new(),
+        category: String::new(),
+        figures: ProductFigures::default(),
+        cumulative_fen: 0,
+        class: crate::domain::abc::AbcClass::C,
+    };
+    let headers = product_row_cells(&blank, 0)
+        .into_iter()
+        .map(|(key, _)| key.to_string())
+        .collect();
+    let rows = report
+        .rows
+        .iter()
+        .map(|row| {
+            product_row_cells(row, report.total_sales_fen)
+                .into_iter()
+                .map(|(_, cell)| cell)
+                .collect()
+        })
+        .collect();
+    ExportTable {
+        sheet: "products".into(),
+        headers,
+        rows,
+    }
 }
 
 /// Sales per month of the period's orders that pass the filters, under the viewer's visibility.
-async fn monthly(db: &sea_orm::DatabaseConnection, actor: &crate::auth::service::Actor, query: &ReportQuery, today: chrono::NaiveDate) -> Result<(ReportFilter, Vec<MonthFigures>), AppError> {
+async fn monthly(
+    db: &sea_orm::DatabaseConnection,
+    actor: &crate::auth::service::Actor,
+    query: &ReportQuery,
+    today: chrono::NaiveDate,
+) -> Result<(ReportFilter, Vec<MonthFigures>), AppError> {
     let mut checks = crate::domain::forms::Checks::default();
     let filter = service::report_filter(query, today, &mut checks);
     checks.into_result().map_err(AppError::Validation)?;
     let filter = filter.ok_or_else(|| AppError::internal("checks passed without values"))?;
-    let orders = service::narrowed_orders(crate::auth::scope::visible::<crate::entities::sales_order::Entity>(&actor.scope()), &filter);
-    let months = crate::dashboard::service::monthly_figures(db, orders, filter.from, filter.to).await?;
+    let orders = service::narrowed_orders(
+        crate::auth::scope::visible::<crate::entities::sales_order::Entity>(&actor.scope()),
+        &filter,
+    );
+    let months =
+        crate::dashboard::service::monthly_figures(db, orders, filter.from, filter.to).await?;
     Ok((filter, months))
 }
 
 fn month_cells(m: &MonthFigures) -> Vec<(&'static str, Cell)> {
-    vec![("month", Cell::Text(m.month.format("%Y-%m").to_string())), ("sales", Cell::Money(m.sales_fen)), ("gross_profit", Cell::Money(m.gross_profit_fen)), ("orders", Cell::Number(m.orders))]
+    vec![
+        ("month", Cell::Text(m.month.format("%Y-%m").to_string())),
+        ("sales", Cell::Money(m.sales_fen)),
+        ("gross_profit", Cell::Money(m.gross_profit_fen)),
+        ("orders", Cell::Number(m.orders)),
+    ]
 }
 
 fn monthly_json(filter: &ReportFilter, months: &[MonthFigures]) -> Value {
-    let as_map = |m: &MonthFigures| month_cells(m).into_iter().map(|(key, cell)| (key.to_string(), cell_json(cell))).collect::<serde_json::Map<String, Value>>();
-    let total = months.iter().fold(MonthFigures { month: filter.from, sales_fen: 0, gross_profit_fen: 0, orders: 0 }, |sum, m| MonthFigures { sales_fen: sum.sales_fen + m.sales_fen, gross_profit_fen: sum.gross_profit_fen + m.gross_profit_fen, orders: sum.orders + m.orders, ..sum });
+    let as_map = |m: &MonthFigures| {
+        month_cells(m)
+            .into_iter()
+            .map(|(key, cell)| (key.to_string(), cell_json(cell)))
+            .collect::<serde_json::Map<String, Value>>()
+    };
+    let total = months.iter().fold(
+        MonthFigures {
+            month: filter.from,
+            sales_fen: 0,
+            gross_profit_fen: 0,
+            orders: 0,
+        },
+        |sum, m| MonthFigures {
+            sales_fen: sum.sales_fen + m.sales_fen,
+            gross_profit_fen: sum.gross_profit_fen + m.gross_profit_fen,
+            orders: sum.orders + m.orders,
+            ..sum
+        },
+    );
     let mut total = as_map(&total);
     total.remove("month");
     json!({ "from": filter.from, "to": filter.to, "months": months.iter().map(as_map).collect::<Vec<_>>(), "total": total })
 }
 
 fn monthly_table(months: &[MonthFigures]) -> ExportTable {
-    let blank = MonthFigures { month: chrono::NaiveDate::MIN, sales_fen: 0, gross_profit_fen: 0, orders: 0 };
-    let headers = month_cells(&blank).into_iter().map(|(key, _)| key.to_string()).collect();
-    ExportTable { sheet: "monthly".into(), headers, rows: months.iter().map(|m| month_cells(m).into_iter().map(|(_, cell)| cell).collect()).collect() }
+    let blank = MonthFigures {
+        month: chrono::NaiveDate::MIN,
+        sales_fen: 0,
+        gross_profit_fen: 0,
+        orders: 0,
+    };
+    let headers = month_cells(&blank)
+        .into_iter()
+        .map(|(key, _)| key.to_string())
+        .collect();
+    ExportTable {
+        sheet: "monthly".into(),
+        headers,
+        rows: months
+            .iter()
+            .map(|m| month_cells(m).into_iter().map(|(_, cell)| cell).collect())
+            .collect(),
+    }
 }
 
 /// One report as a JSON response.
-async fn json_of(state: &crate::state::AppState, actor: &crate::auth::service::Actor, name: &str, query: &ReportQuery, locale: crate::domain::format::Locale) -> Result<Response, AppError> {
+async fn json_of(
+    state: &crate::state::AppState,
+    actor: &crate::auth::service::Actor,
+    name: &str,
+    query: &ReportQuery,
+    locale: crate::domain::format::Locale,
+) -> Result<Response, AppError> {
     let (db, today) = (&state.db, crate::pipeline::service::today());
     let texts = crate::i18n::texts(locale);
     Ok(match name {
-        "abc" => abc_json(&*service::abc(db, &state.analyses, actor, query, today).await?, texts),
-        "reps" => axum::Json(reps_json(&super::performance::rep_performance(db, actor, query, today).await?)).into_response(),
-        "funnel" => axum::Json(funnel_json(&super::funnel::funnel(db, actor, query, today).await?, texts)).into_response(),
-        "alerts" => axum::Json(alerts_json(&super::alerts::alerts(db, actor, query, today, false).await?, texts, locale)).into_response(),
-        "field" => axum::Json(field_json(&crate::fieldwork::service::efficiency(db, actor, query, today).await?)).into_response(),
+        "abc" => abc_json(
+            &*service::abc(db, &state.analyses, actor, query, today).await?,
+            texts,
+        ),
+        "reps" => axum::Json(reps_json(
+            &super::performance::rep_performance(db, actor, query, today).await?,
+        ))
+        .into_response(),
+        "funnel" => axum::Json(funnel_json(
+            &super::funnel::funnel(db, actor, query, today).await?,
+            texts,
+        ))
+        .into_response(),
+        "alerts" => axum::Json(alerts_json(
+            &super::alerts::alerts(db, actor, query, today, false).await?,
+            texts,
+            locale,
+        ))
+        .into_response(),
+        "field" => axum::Json(field_json(
+            &crate::fieldwork::service::efficiency(db, actor, query, today).await?,
+        ))
+        .into_response(),
         "monthly" => {
             let (filter, months) = monthly(db, actor, query, today).await?;
             axum::Json(monthly_json(&filter, &months)).into_response()
         }
-        "product-analysis" => axum::Json(products_json(&super::products::products(db, actor, query, today).await?, texts)).into_response(),
-        "composition" => axum::Json(customers_json(&super::customers::composition(db, &state.company, actor, query, today).await?, texts)).into_response(),
+        "product-analysis" => axum::Json(products_json(
+            &super::products::products(db, actor, query, today).await?,
+            texts,
+        ))
+        .into_response(),
+        "composition" => axum::Json(customers_json(
+            &super::customers::composition(db, &state.company, actor, query, today).await?,
+            texts,
+        ))
+        .into_response(),
         _ => return Err(AppError::NotFound),
     })
 }
 
 /// One report's rows, as the export files and the CSV report give them.
-pub async fn table(state: &crate::state::AppState, actor: &crate::auth::service::Actor, name: &str, query: &ReportQuery, locale: crate::domain::format::Locale) -> Result<ExportTable, AppError> {
+pub async fn table(
+    state: &crate::state::AppState,
+    actor: &crate::auth::service::Actor,
+    name: &str,
+    query: &ReportQuery,
+    locale: crate::domain::format::Locale,
+) -> Result<ExportTable, AppError> {
     let (db, today) = (&state.db, crate::pipeline::service::today());
     let texts = crate::i18n::texts(locale);
     Ok(match name {
         "abc" => abc_table(&*service::abc(db, &state.analyses, actor, query, today).await?),
         "reps" => reps_table(&super::performance::rep_performance(db, actor, query, today).await?),
-        "funnel" => funnel_table(&super::funnel::funnel(db, actor, query, today).await?, texts),
-        "alerts" => alerts_table(&super::alerts::alerts(db, actor, query, today, false).await?, texts, locale),
-        "field" => field_table(&crate::fieldwork::service::efficiency(db, actor, query, today).await?),
+        "funnel" => funnel_table(
+            &super::funnel::funnel(db, actor, query, today).await?,
+            texts,
+        ),
+        "alerts" => alerts_table(
+            &super::alerts::alerts(db, actor, query, today, false).await?,
+            texts,
+            locale,
+        ),
+        "field" => {
+            field_table(&crate::fieldwork::service::efficiency(db, actor, query, today).await?)
+        }
         "monthly" => monthly_table(&monthly(db, actor, query, today).await?.1),
-        "product-analysis" => products_table(&super::products::products(db, actor, query, today).await?),
-        "composition" => customers_table(&super::customers::composition(db, &state.company, actor, query, today).await?, texts),
+        "product-analysis" => {
+            products_table(&super::products::products(db, actor, query, today).await?)
+        }
+        "composition" => customers_table(
+            &super::customers::composition(db, &state.company, actor, query, today).await?,
+            texts,
+        ),
         _ => return Err(AppError::NotFound),
     })
 }
@@ -531,17 +857,43 @@ pub async fn table(state: &crate::state::AppState, actor: &crate::auth::service:
 /// An alert's figures under their report names (empty where the kind has none): one list serves
 /// the JSON and the CSV.
 fn alert_cells(alert: &Alert) -> Vec<(&'static str, Cell)> {
-    let (mut usual, mut recent, mut interval, mut since, mut last, mut in_stage, mut limit) = (None, None, None, None, None, None, None);
+    let (mut usual, mut recent, mut interval, mut since, mut last, mut in_stage, mut limit) =
+        (None, None, None, None, None, None, None);
     match *alert {
-        Alert::RepDrop { usual_monthly_fen, recent_fen } => (usual, recent) = (Some(usual_monthly_fen), Some(recent_fen)),
-        Alert::CustomerDrop { usual_quarterly_fen, recent_fen } => (usual, recent) = (Some(usual_quarterly_fen), Some(recent_fen)),
-        Alert::CustomerOverdue { usual_interval_days, days_since, last_order_on } => (interval, since, last) = (Some(usual_interval_days), Some(days_since), Some(last_order_on)),
-        Alert::StaleDeal { days_in_stage, stale_after_days } => (in_stage, limit) = (Some(days_in_stage), Some(stale_after_days)),
+        Alert::RepDrop {
+            usual_monthly_fen,
+            recent_fen,
+        } => (usual, recent) = (Some(usual_monthly_fen), Some(recent_fen)),
+        Alert::CustomerDrop {
+            usual_quarterly_fen,
+            recent_fen,
+        } => (usual, recent) = (Some(usual_quarterly_fen), Some(recent_fen)),
+        Alert::CustomerOverdue {
+            usual_interval_days,
+            days_since,
+            last_order_on,
+        } => {
+            (interval, since, last) = (
+                Some(usual_interval_days),
+                Some(days_since),
+                Some(last_order_on),
+            )
+        }
+        Alert::StaleDeal {
+            days_in_stage,
+            stale_after_days,
+        } => (in_stage, limit) = (Some(days_in_stage), Some(stale_after_days)),
     }
     let number = |value: Option<i64>| value.map_or(Cell::Text(String::new()), Cell::Number);
     vec![
-        ("usual_sales", usual.map_or(Cell::Text(String::new()), Cell::Money)),
-        ("recent_sales", recent.map_or(Cell::Text(String::new()), Cell::Money)),
+        (
+            "usual_sales",
+            usual.map_or(Cell::Text(String::new()), Cell::Money),
+        ),
+        (
+            "recent_sales",
+            recent.map_or(Cell::Text(String::new()), Cell::Money),
+        ),
         ("usual_interval_days", number(interval)),
         ("days_since_last_order", number(since)),
         ("last_order_on", Cell::Date(last)),
@@ -551,31 +903,66 @@ fn alert_cells(alert: &Alert) -> Vec<(&'static str, Cell)> {
 }
 
 /// The columns before an alert's figures, and after them its sentence and task.
-const ALERT_HEADS: [&str; 8] = ["id", "kind", "subject_id", "subject", "customer_id", "owner_id", "owner", "raised_on"];
+const ALERT_HEADS: [&str; 8] = [
+    "id",
+    "kind",
+    "subject_id",
+    "subject",
+    "customer_id",
+    "owner_id",
+    "owner",
+    "raised_on",
+];
 const ALERT_TAILS: [&str; 3] = ["text", "task", "task_by"];
 
-fn alert_row(row: &super::AlertView, texts: &Texts, locale: crate::domain::format::Locale) -> (Vec<Cell>, Vec<(&'static str, Cell)>, Vec<Cell>) {
+fn alert_row(
+    row: &super::AlertView,
+    texts: &Texts,
+    locale: crate::domain::format::Locale,
+) -> (Vec<Cell>, Vec<(&'static str, Cell)>, Vec<Cell>) {
     let heads = vec![
         Cell::Number(row.id),
         Cell::Text(row.alert.kind().as_str().into()),
         Cell::Number(row.subject_id),
         Cell::Text(row.subject_name.clone()),
-        row.customer_id.map_or(Cell::Text(String::new()), Cell::Number),
+        row.customer_id
+            .map_or(Cell::Text(String::new()), Cell::Number),
         Cell::Number(row.owner_id),
         Cell::Text(row.owner_name.clone()),
         Cell::Date(Some(crate::clock::local_day(row.raised_at))),
     ];
     let tails = vec![
         Cell::Text(super::alerts_page::alert_text(texts, &row.alert, locale)),
-        Cell::Text(row.task.as_ref().map(|t| t.note.clone()).unwrap_or_default()),
-        Cell::Text(row.task.as_ref().map(|t| t.by_name.clone()).unwrap_or_default()),
+        Cell::Text(
+            row.task
+                .as_ref()
+                .map(|t| t.note.clone())
+                .unwrap_or_default(),
+        ),
+        Cell::Text(
+            row.task
+                .as_ref()
+                .map(|t| t.by_name.clone())
+                .unwrap_or_default(),
+        ),
     ];
     (heads, alert_cells(&row.alert), tails)
 }
 
-pub fn alerts_table(view: &super::AlertsView, texts: &Texts, locale: crate::domain::format::Locale) -> ExportTable {
+pub fn alerts_table(
+    view: &super::AlertsView,
+    texts: &Texts,
+    locale: crate::domain::format::Locale,
+) -> ExportTable {
     let mut headers: Vec<String> = ALERT_HEADS.map(String::from).to_vec();
-    headers.extend(alert_cells(&Alert::StaleDeal { days_in_stage: 0, stale_after_days: 0 }).into_iter().map(|(key, _)| key.to_string()));
+    headers.extend(
+        alert_cells(&Alert::StaleDeal {
+            days_in_stage: 0,
+            stale_after_days: 0,
+        })
+        .into_iter()
+        .map(|(key, _)| key.to_string()),
+    );
     headers.extend(ALERT_TAILS.map(String::from));
     let rows = view
         .alerts
@@ -587,18 +974,31 @@ pub fn alerts_table(view: &super::AlertsView, texts: &Texts, locale: crate::doma
             cells
         })
         .collect();
-    ExportTable { sheet: "alerts".into(), headers, rows }
+    ExportTable {
+        sheet: "alerts".into(),
+        headers,
+        rows,
+    }
 }
 
 /// The same columns as the CSV, one object per alert, with the counts per kind.
-fn alerts_json(view: &super::AlertsView, texts: &Texts, locale: crate::domain::format::Locale) -> Value {
+fn alerts_json(
+    view: &super::AlertsView,
+    texts: &Texts,
+    locale: crate::domain::format::Locale,
+) -> Value {
     let alerts: Vec<serde_json::Map<String, Value>> = view
         .alerts
         .iter()
         .map(|row| {
             let (heads, figures, tails) = alert_row(row, texts, locale);
-            let keys = ALERT_HEADS.into_iter().zip(heads).chain(figures).chain(ALERT_TAILS.into_iter().zip(tails));
-            keys.map(|(key, cell)| (key.to_string(), cell_json(cell))).collect()
+            let keys = ALERT_HEADS
+                .into_iter()
+                .zip(heads)
+                .chain(figures)
+                .chain(ALERT_TAILS.into_iter().zip(tails));
+            keys.map(|(key, cell)| (key.to_string(), cell_json(cell)))
+                .collect()
         })
         .collect();
     json!({
@@ -610,13 +1010,33 @@ fn alerts_json(view: &super::AlertsView, texts: &Texts, locale: crate::domain::f
 
 /// Every report at `/api/v1/reports/{name}`. One is served only when it is named here, so the
 /// role matrix (`server/tests/roles.rs`), which needs a row for each, cannot miss a new one.
-pub const REPORTS: [&str; 8] = ["abc", "reps", "funnel", "alerts", "field", "monthly", "product-analysis", "composition"];
+pub const REPORTS: [&str; 8] = [
+    "abc",
+    "reps",
+    "funnel",
+    "alerts",
+    "field",
+    "monthly",
+    "product-analysis",
+    "composition",
+];
 
-pub async fn report(state: AppState, auth: AuthSession, headers: HeaderMap, Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
-    let Some(user) = auth.user else { return StatusCode::UNAUTHORIZED.into_response() };
+pub async fn report(
+    state: AppState,
+    auth: AuthSession,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let Some(user) = auth.user else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
     let pairs = crate::exports::url_pairs(query.as_deref().unwrap_or(""));
     let wants_csv = pairs.iter().any(|(k, v)| k == "format" && v == "csv")
-        || headers.get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.contains("text/csv"));
+        || headers
+            .get(header::ACCEPT)
+            .and_then(|a| a.to_str().ok())
+            .is_some_and(|a| a.contains("text/csv"));
     let (name, wants_table) = match file.strip_suffix(".csv") {
         Some(name) => (name, true),
         None => (file.strip_suffix(".json").unwrap_or(&file), wants_csv),
@@ -628,15 +1048,36 @@ pub async fn report(state: AppState, auth: AuthSession, headers: HeaderMap, Path
             return Err(AppError::NotFound);
         }
         let actor = load_actor(&state.db, user.0).await?;
-        if wants_table { table(&state, &actor, name, &report_query, locale).await.map(Err) } else { json_of(&state, &actor, name, &report_query, locale).await.map(Ok) }
+        if wants_table {
+            table(&state, &actor, name, &report_query, locale)
+                .await
+                .map(Err)
+        } else {
+            json_of(&state, &actor, name, &report_query, locale)
+                .await
+                .map(Ok)
+        }
     }
     .await;
     match result {
         Ok(Ok(response)) => response,
         Ok(Err(table)) => match to_csv(&table) {
             Ok(bytes) => {
-                let file_name = format!("{name}-{}.csv", crate::clock::local_now().format("%Y%m%d-%H%M"));
-                ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\""))], bytes).into_response()
+                let file_name = format!(
+                    "{name}-{}.csv",
+                    crate::clock::local_now().format("%Y%m%d-%H%M")
+                );
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            format!("attachment; filename=\"{file_name}\""),
+                        ),
+                    ],
+                    bytes,
+                )
+                    .into_response()
             }
             Err(error) => crate::exports::error_response(error),
         },

@@ -1,9 +1,9 @@
 //! Rep performance: the leaderboard of everyone the viewer sees, ranked by a chosen figure, with
 //! the figure's bar chart and the team total.
+use super::funnel_page::or_dash;
 use super::page::{report_body, AnalyticsTabs, Loaded, ReportFilters};
 use super::{load_rep_performance, RepPerformance, ReportQuery};
 use crate::domain::format::{format_count, format_date, format_money, percent_text, tenths_text};
-use super::funnel_page::or_dash;
 use crate::domain::performance::{Activity, RankBy};
 use crate::i18n::{tr, use_i18n};
 use crate::ui::chart::{palette, ChartView};
@@ -33,7 +33,10 @@ const COLUMNS: [RankBy; 11] = [
 const CHART_PEOPLE: usize = 20;
 
 fn is_money(metric: RankBy) -> bool {
-    matches!(metric, RankBy::Sales | RankBy::GrossProfit | RankBy::Payments | RankBy::AverageDeal)
+    matches!(
+        metric,
+        RankBy::Sales | RankBy::GrossProfit | RankBy::Payments | RankBy::AverageDeal
+    )
 }
 
 /// A figure as the table shows it; "—" for a rate nothing was measured for.
@@ -60,13 +63,29 @@ fn chart_number(activity: &Activity, metric: RankBy) -> f64 {
 pub fn leaderboard_chart(report: &RepPerformance, label: String) -> Chart {
     let shown: Vec<_> = report.rows.iter().take(CHART_PEOPLE).collect();
     let names: Vec<String> = shown.iter().rev().map(|row| row.name.clone()).collect();
-    let values: Vec<f64> = shown.iter().rev().map(|row| chart_number(&row.activity, report.rank_by)).collect();
+    let values: Vec<f64> = shown
+        .iter()
+        .rev()
+        .map(|row| chart_number(&row.activity, report.rank_by))
+        .collect();
     Chart::new()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .grid(Grid::new().left(8).right(24).top(8).bottom(8).contain_label(true))
+        .grid(
+            Grid::new()
+                .left(8)
+                .right(24)
+                .top(8)
+                .bottom(8)
+                .contain_label(true),
+        )
         .x_axis(Axis::new().type_(AxisType::Value))
         .y_axis(Axis::new().type_(AxisType::Category).data(names))
-        .series(Bar::new().name(label).data(values).item_style(ItemStyle::new().color(palette::BLUE)))
+        .series(
+            Bar::new()
+                .name(label)
+                .data(values)
+                .item_style(ItemStyle::new().color(palette::BLUE)),
+        )
 }
 
 #[component]
@@ -85,7 +104,12 @@ pub fn RepsPage() -> impl IntoView {
 }
 
 #[component]
-fn RepsFilters(query: ReportQuery, options: Option<crate::customers::FilterOptions>, errors: Vec<crate::domain::forms::FieldError>, report: Option<RepPerformance>) -> impl IntoView {
+fn RepsFilters(
+    query: ReportQuery,
+    options: Option<crate::customers::FilterOptions>,
+    errors: Vec<crate::domain::forms::FieldError>,
+    report: Option<RepPerformance>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let current = report.as_ref().map_or(RankBy::Sales, |r| r.rank_by);
     view! {
@@ -107,7 +131,12 @@ fn Leaderboard(report: RepPerformance, query: ReportQuery) -> AnyView {
     let i18n = use_i18n();
     let period = (report.from, report.to);
     let rank_by = report.rank_by;
-    let export_query = ReportQuery { from: report.from.to_string(), to: report.to.to_string(), ..query.clone() }.query_string();
+    let export_query = ReportQuery {
+        from: report.from.to_string(),
+        to: report.to.to_string(),
+        ..query.clone()
+    }
+    .query_string();
     let heading = view! {
         <p class="hint" data-testid="reps-period">
             {move || format_date(period.0, i18n.locale.get())} " – " {move || format_date(period.1, i18n.locale.get())} " · "
@@ -118,13 +147,29 @@ fn Leaderboard(report: RepPerformance, query: ReportQuery) -> AnyView {
         return view! { {heading} <EmptyState title=tr(|t| t.analytics.reps_empty_title) body=tr(|t| t.analytics.reps_empty_body) /> }.into_any();
     }
     let total = report.total;
-    let tiles = [RankBy::Sales, RankBy::GrossProfit, RankBy::Payments, RankBy::NewCustomers, RankBy::WinRate];
+    let tiles = [
+        RankBy::Sales,
+        RankBy::GrossProfit,
+        RankBy::Payments,
+        RankBy::NewCustomers,
+        RankBy::WinRate,
+    ];
     let chart = {
         let report = report.clone();
-        Signal::derive(move || leaderboard_chart(&report, i18n.t().analytics.rank_by_names[report.rank_by.index()].to_string()))
+        Signal::derive(move || {
+            leaderboard_chart(
+                &report,
+                i18n.t().analytics.rank_by_names[report.rank_by.index()].to_string(),
+            )
+        })
     };
     let chart_height = 40 + 28 * Ord::min(report.rows.len(), CHART_PEOPLE) as u32;
-    let sort_href = move |metric: RankBy| format!("/analytics/reps?{}", query.with("sort", metric.as_str()).query_string());
+    let sort_href = move |metric: RankBy| {
+        format!(
+            "/analytics/reps?{}",
+            query.with("sort", metric.as_str()).query_string()
+        )
+    };
     view! {
         {heading}
         <section class="abc-summary" data-testid="reps-summary">

@@ -4,7 +4,9 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 #[server(endpoint = "audit/search")]
-pub async fn search_audit(#[server(default)] query: AuditQuery) -> Result<Vec<AuditEntry>, AppError> {
+pub async fn search_audit(
+    #[server(default)] query: AuditQuery,
+) -> Result<Vec<AuditEntry>, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     super::service::search(&state.db, &actor, &query).await
 }

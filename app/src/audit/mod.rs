@@ -115,7 +115,14 @@ pub struct AuditEntry {
 }
 
 /// Every subject kind, for the search's choices.
-pub const SUBJECT_KINDS: [&str; 6] = ["customer", "user", "target_plan", "import", "export", "setting"];
+pub const SUBJECT_KINDS: [&str; 6] = [
+    "customer",
+    "user",
+    "target_plan",
+    "import",
+    "export",
+    "setting",
+];
 
 /// What administrators search the log by, as typed (every part optional; checked on the server).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -149,11 +156,17 @@ impl AuditQuery {
     }
 
     pub fn query_string(&self) -> String {
-        [("actor", &self.actor), ("kind", &self.kind), ("record", &self.record), ("from", &self.from), ("to", &self.to)]
-            .into_iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", crate::customers::urlencode(v)))
-            .collect::<Vec<_>>()
-            .join("&")
+        [
+            ("actor", &self.actor),
+            ("kind", &self.kind),
+            ("record", &self.record),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::customers::urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
     }
 }

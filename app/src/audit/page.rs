@@ -21,7 +21,14 @@ pub fn AuditPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| {
         let map = params.read();
-        AuditQuery::from_pairs(["actor", "kind", "record", "from", "to"].into_iter().map(|key| (key, map.get(key).unwrap_or_default())).collect::<Vec<_>>().iter().map(|(k, v)| (*k, v.as_str())))
+        AuditQuery::from_pairs(
+            ["actor", "kind", "record", "from", "to"]
+                .into_iter()
+                .map(|key| (key, map.get(key).unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .iter()
+                .map(|(k, v)| (*k, v.as_str())),
+        )
     });
     let entries = Resource::new(move || query.get(), search_audit);
     let value = move |get: fn(&AuditQuery) -> &String| move || get(&query.get()).clone();

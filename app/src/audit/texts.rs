@@ -25,11 +25,17 @@ pub struct AuditTexts {
 
 impl AuditTexts {
     pub fn action_label(&self, action: &str) -> &'static str {
-        self.actions.iter().find(|(key, _)| *key == action).map_or("", |(_, label)| label)
+        self.actions
+            .iter()
+            .find(|(key, _)| *key == action)
+            .map_or("", |(_, label)| label)
     }
 
     pub fn kind_label(&self, kind: &str) -> &'static str {
-        self.kinds.iter().find(|(key, _)| *key == kind).map_or("", |(_, label)| label)
+        self.kinds
+            .iter()
+            .find(|(key, _)| *key == kind)
+            .map_or("", |(_, label)| label)
     }
 }
 

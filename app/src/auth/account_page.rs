@@ -41,7 +41,8 @@ fn texts(locale: Locale) -> &'static AccountTexts {
         change: "Change password",
         changed: "Password changed; your other sessions were signed out.",
         sessions: "Other devices",
-        sessions_hint: "Lost a phone, or signed in on someone else's computer? Sign out everywhere but here.",
+        sessions_hint:
+            "Lost a phone, or signed in on someone else's computer? Sign out everywhere but here.",
         sign_out_others: "Sign out other devices",
         signed_out: |n| format!("{n} other sessions signed out."),
     };
@@ -59,7 +60,9 @@ pub fn AccountPage() -> impl IntoView {
     let others = ServerAction::<SignOutOthers>::new();
     let error = action_error(change);
     let others_error = action_error(others);
-    let label = move |pick: fn(&AccountTexts) -> &'static str| Signal::derive(move || pick(t()).to_string());
+    let label = move |pick: fn(&AccountTexts) -> &'static str| {
+        Signal::derive(move || pick(t()).to_string())
+    };
     view! {
         <PageHeader title=Signal::derive(move || t().title.to_string()) />
         <section class="card">

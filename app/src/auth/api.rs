@@ -34,9 +34,17 @@ mod server {
 
     /// The language cookie is readable by scripts on purpose: it holds no secret.
     pub fn set_locale_cookie(state: &AppState, tag: &str) {
-        let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
-        let cookie = format!("{LOCALE_COOKIE}={tag}; Path=/; Max-Age=31536000; SameSite=Lax{secure}");
-        if let (Some(response), Ok(value)) = (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&cookie)) {
+        let secure = if state.settings.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
+        let cookie =
+            format!("{LOCALE_COOKIE}={tag}; Path=/; Max-Age=31536000; SameSite=Lax{secure}");
+        if let (Some(response), Ok(value)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            http::HeaderValue::from_str(&cookie),
+        ) {
             response.append_header(http::header::SET_COOKIE, value);
         }
     }
@@ -51,7 +59,10 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     let mut auth = service::auth_session().await?;
     let address = server::client_address(&state).await;
     let user = service::sign_in(&mut auth, &state.db, &username, password, &address).await?;
-    server::set_locale_cookie(&state, crate::domain::format::Locale::from_tag(&user.locale).tag());
+    server::set_locale_cookie(
+        &state,
+        crate::domain::format::Locale::from_tag(&user.locale).tag(),
+    );
     leptos_axum::redirect("/dashboard");
     Ok(())
 }
@@ -71,7 +82,9 @@ pub async fn logout() -> Result<(), AppError> {
 pub async fn fetch_current_user() -> Result<Option<CurrentUser>, AppError> {
     let state = crate::state::app_state()?;
     match super::service::auth_session().await?.user {
-        Some(user) => Ok(Some(super::service::current_user_view(&state.db, &user.0).await?)),
+        Some(user) => Ok(Some(
+            super::service::current_user_view(&state.db, &user.0).await?,
+        )),
         None => Ok(None),
     }
 }
@@ -104,14 +117,27 @@ pub async fn set_locale(locale: String) -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 async fn current_session_id() -> Result<String, AppError> {
     let auth = super::service::auth_session().await?;
-    auth.session.id().map(|id| id.to_string()).ok_or(AppError::Unauthorized)
+    auth.session
+        .id()
+        .map(|id| id.to_string())
+        .ok_or(AppError::Unauthorized)
 }
 
 #[server(endpoint = "account/password")]
-pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
     let (state, actor) = super::service::current_actor().await?;
     let session_id = current_session_id().await?;
-    super::service::change_own_password(&state.db, &actor, &session_id, current_password, &new_password).await
+    super::service::change_own_password(
+        &state.db,
+        &actor,
+        &session_id,
+        current_password,
+        &new_password,
+    )
+    .await
 }
 
 #[server(endpoint = "account/sign_out_others")]

@@ -2,7 +2,10 @@
 //! visibility rule into a query filter. A test below keeps raw `find()` calls on owned entities
 //! out of the rest of the code.
 use crate::domain::visibility::Scope;
-use crate::entities::{alert, check_in, contract, customer, day_sheet, field_expense, follow_up, opportunity, payment, quote, sales_order, user};
+use crate::entities::{
+    alert, check_in, contract, customer, day_sheet, field_expense, follow_up, opportunity, payment,
+    quote, sales_order, user,
+};
 use sea_orm::sea_query::{Query, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
@@ -60,7 +63,17 @@ macro_rules! owned_by_owner_id {
         }
     )+};
 }
-owned_by_owner_id!(opportunity, sales_order, payment, quote, contract, alert, day_sheet, check_in, field_expense);
+owned_by_owner_id!(
+    opportunity,
+    sales_order,
+    payment,
+    quote,
+    contract,
+    alert,
+    day_sheet,
+    check_in,
+    field_expense
+);
 
 /// Records without an owner (the lead pool): open to every signed-in user, so anyone can claim.
 pub fn in_pool<E: Owned>() -> Select<E> {
@@ -84,13 +97,20 @@ pub fn visible<E: Owned>(scope: &Scope) -> Select<E> {
     match scope {
         Scope::Everything => published::<E>(),
         Scope::OwnRecords { user_id } => published::<E>().filter(owner.eq(*user_id)),
-        Scope::Teams { team_ids, own_user_id } => {
+        Scope::Teams {
+            team_ids,
+            own_user_id,
+        } => {
             let team_members = Query::select()
                 .column(user::Column::Id)
                 .from(user::Entity)
                 .and_where(user::Column::TeamId.is_in(team_ids.iter().copied()))
                 .to_owned();
-            published::<E>().filter(Condition::any().add(owner.eq(*own_user_id)).add(owner.in_subquery(team_members)))
+            published::<E>().filter(
+                Condition::any()
+                    .add(owner.eq(*own_user_id))
+                    .add(owner.in_subquery(team_members)),
+            )
         }
     }
 }
@@ -102,12 +122,30 @@ mod tests {
     /// Files allowed to look up users without a scope, and why.
     const UNSCOPED_USER_LOOKUPS: &[(&str, &str)] = &[
         ("auth/scope.rs", "builds the scoped queries"),
-        ("auth/service.rs", "sign-in finds the account before anyone is known"),
-        ("org/service.rs", "the admin-only settings check the role first and need id lookups for edits"),
-        ("seed.rs", "the demo seed runs from the command line, not for a user"),
-        ("seed_customers.rs", "the demo seed runs from the command line, not for a user"),
-        ("seed_pipeline.rs", "the demo seed runs from the command line, not for a user"),
-        ("seed_fieldwork.rs", "the demo seed runs from the command line, not for a user"),
+        (
+            "auth/service.rs",
+            "sign-in finds the account before anyone is known",
+        ),
+        (
+            "org/service.rs",
+            "the admin-only settings check the role first and need id lookups for edits",
+        ),
+        (
+            "seed.rs",
+            "the demo seed runs from the command line, not for a user",
+        ),
+        (
+            "seed_customers.rs",
+            "the demo seed runs from the command line, not for a user",
+        ),
+        (
+            "seed_pipeline.rs",
+            "the demo seed runs from the command line, not for a user",
+        ),
+        (
+            "seed_fieldwork.rs",
+            "the demo seed runs from the command line, not for a user",
+        ),
     ];
 
     fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -128,17 +166,35 @@ mod tests {
         rust_files(&root, &mut files);
         let mut offenders = Vec::new();
         for file in files {
-            let relative = file.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
-            if relative.starts_with("entities/") || UNSCOPED_USER_LOOKUPS.iter().any(|(allowed, _)| *allowed == relative) {
+            let relative = file
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if relative.starts_with("entities/")
+                || UNSCOPED_USER_LOOKUPS
+                    .iter()
+                    .any(|(allowed, _)| *allowed == relative)
+            {
                 continue;
             }
             let text = std::fs::read_to_string(&file).unwrap();
-            for needle in ["user::Entity::find", "customer::Entity::find", "follow_up::Entity::find", "opportunity::Entity::find", "sales_order::Entity::find", "payment::Entity::find"] {
+            for needle in [
+                "user::Entity::find",
+                "customer::Entity::find",
+                "follow_up::Entity::find",
+                "opportunity::Entity::find",
+                "sales_order::Entity::find",
+                "payment::Entity::find",
+            ] {
                 if text.contains(needle) {
                     offenders.push(format!("{relative}: {needle}"));
                 }
             }
         }
-        assert!(offenders.is_empty(), "read owned records through auth::scope::visible: {offenders:?}");
+        assert!(
+            offenders.is_empty(),
+            "read owned records through auth::scope::visible: {offenders:?}"
+        );
     }
 }

@@ -9,8 +9,8 @@ use crate::state::{app_state, AppState};
 use axum_login::{AuthUser, AuthnBackend, UserId};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, TransactionSession,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, TransactionSession,
 };
 
 /// The user as axum-login keeps it for a request.
@@ -19,7 +19,10 @@ pub struct SessionUser(pub user::Model);
 
 impl std::fmt::Debug for SessionUser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionUser").field("id", &self.0.id).field("username", &self.0.username).finish()
+        f.debug_struct("SessionUser")
+            .field("id", &self.0.id)
+            .field("username", &self.0.username)
+            .finish()
     }
 }
 
@@ -58,11 +61,16 @@ impl AuthnBackend for Backend {
             .one(&self.db)
             .await?;
         // Verify even for unknown users so response time does not reveal which names exist.
-        let hash = found.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
+        let hash = found
+            .as_ref()
+            .map(|u| u.password_hash.clone())
+            .unwrap_or_else(|| DUMMY_HASH.clone());
         let password = creds.password;
-        let verified = tokio::task::spawn_blocking(move || password_auth::verify_password(password, &hash).is_ok())
-            .await
-            .unwrap_or(false);
+        let verified = tokio::task::spawn_blocking(move || {
+            password_auth::verify_password(password, &hash).is_ok()
+        })
+        .await
+        .unwrap_or(false);
         Ok(found.filter(|_| verified).map(SessionUser))
     }
 
@@ -94,26 +102,52 @@ pub fn hash_password(password: &str) -> String {
 /// succeeds, so concurrent attempts all count) and judges it against the failures recorded
 /// before it. The reservation and the count happen in one write transaction: SQLite has one
 /// writer, and PostgreSQL queues attempts for one account on an advisory lock.
-pub async fn reserve_attempt(db: &DatabaseConnection, username: &str, address: &str, now: DateTime<Utc>) -> AppResult<(i64, throttle::Verdict)> {
+pub async fn reserve_attempt(
+    db: &DatabaseConnection,
+    username: &str,
+    address: &str,
+    now: DateTime<Utc>,
+) -> AppResult<(i64, throttle::Verdict)> {
     let username: String = username.chars().take(64).collect();
     let address: String = address.chars().take(64).collect();
     let txn = crate::db::begin_write(db).await?;
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        txn.execute_raw(sea_orm::Statement::from_sql_and_values(sea_orm::DbBackend::Postgres, "SELECT pg_advisory_xact_lock(hashtext($1))", [username.clone().into()])).await?;
+        txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            [username.clone().into()],
+        ))
+        .await?;
     }
     let since = now - Duration::minutes(throttle::WINDOW_MINUTES);
-    let failures = || login_attempt::Entity::find().filter(login_attempt::Column::Succeeded.eq(false)).filter(login_attempt::Column::AttemptedAt.gt(since));
+    let failures = || {
+        login_attempt::Entity::find()
+            .filter(login_attempt::Column::Succeeded.eq(false))
+            .filter(login_attempt::Column::AttemptedAt.gt(since))
+    };
     let counted = throttle::Failures {
-        pair: failures().filter(login_attempt::Column::Username.eq(&username)).filter(login_attempt::Column::Address.eq(&address)).count(&txn).await?,
-        address: failures().filter(login_attempt::Column::Address.eq(&address)).count(&txn).await?,
-        account: failures().filter(login_attempt::Column::Username.eq(&username)).count(&txn).await?,
+        pair: failures()
+            .filter(login_attempt::Column::Username.eq(&username))
+            .filter(login_attempt::Column::Address.eq(&address))
+            .count(&txn)
+            .await?,
+        address: failures()
+            .filter(login_attempt::Column::Address.eq(&address))
+            .count(&txn)
+            .await?,
+        account: failures()
+            .filter(login_attempt::Column::Username.eq(&username))
+            .count(&txn)
+            .await?,
     };
     let oldest = failures()
         .filter(login_attempt::Column::Address.eq(&address))
         .order_by_asc(login_attempt::Column::AttemptedAt)
         .one(&txn)
         .await?;
-    let minutes_since_oldest = oldest.map(|a| (now - a.attempted_at).num_minutes()).unwrap_or(0);
+    let minutes_since_oldest = oldest
+        .map(|a| (now - a.attempted_at).num_minutes())
+        .unwrap_or(0);
     let reserved = login_attempt::Entity::insert(login_attempt::ActiveModel {
         username: Set(username),
         address: Set(address),
@@ -124,26 +158,50 @@ pub async fn reserve_attempt(db: &DatabaseConnection, username: &str, address: &
     .exec(&txn)
     .await?;
     txn.commit().await?;
-    Ok((reserved.last_insert_id, throttle::verdict(counted, minutes_since_oldest)))
+    Ok((
+        reserved.last_insert_id,
+        throttle::verdict(counted, minutes_since_oldest),
+    ))
 }
 
 /// Password hashes are checked a few at a time: each costs tens of milliseconds of a core, and a
 /// burst of attempts must not starve every other request.
-static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
 
 /// Checks the throttle, the password, records the attempt and starts the session.
-pub async fn sign_in(auth: &mut AuthSession, db: &DatabaseConnection, username: &str, password: String, address: &str) -> AppResult<user::Model> {
+pub async fn sign_in(
+    auth: &mut AuthSession,
+    db: &DatabaseConnection,
+    username: &str,
+    password: String,
+    address: &str,
+) -> AppResult<user::Model> {
     let username = username.trim().to_lowercase();
     let now = crate::clock::now();
     let (attempt_id, verdict) = reserve_attempt(db, &username, address, now).await?;
     match verdict {
-        throttle::Verdict::Refused { retry_after_minutes } => return Err(AppError::RateLimited { retry_after_minutes }),
-        throttle::Verdict::Proceed { delay_seconds } if delay_seconds > 0 => tokio::time::sleep(std::time::Duration::from_secs(delay_seconds)).await,
+        throttle::Verdict::Refused {
+            retry_after_minutes,
+        } => {
+            return Err(AppError::RateLimited {
+                retry_after_minutes,
+            })
+        }
+        throttle::Verdict::Proceed { delay_seconds } if delay_seconds > 0 => {
+            tokio::time::sleep(std::time::Duration::from_secs(delay_seconds)).await
+        }
         throttle::Verdict::Proceed { .. } => {}
     }
     let user = {
         let _turn = HASHING.acquire().await.map_err(|_| AppError::Internal)?;
-        auth.authenticate(Credentials { username: username.clone(), password }).await.map_err(|error| {
+        auth.authenticate(Credentials {
+            username: username.clone(),
+            password,
+        })
+        .await
+        .map_err(|error| {
             tracing::error!(%error, "authentication backend failed");
             AppError::Internal
         })?
@@ -151,7 +209,10 @@ pub async fn sign_in(auth: &mut AuthSession, db: &DatabaseConnection, username: 
     let user = user.ok_or_else(|| AppError::field("password", ErrorCode::BadCredentials))?;
     let txn = crate::db::begin_write(db).await?;
     login_attempt::Entity::update_many()
-        .col_expr(login_attempt::Column::Succeeded, sea_orm::sea_query::Expr::value(true))
+        .col_expr(
+            login_attempt::Column::Succeeded,
+            sea_orm::sea_query::Expr::value(true),
+        )
         .filter(login_attempt::Column::Id.eq(attempt_id))
         .exec(&txn)
         .await?;
@@ -182,7 +243,11 @@ impl Actor {
     }
 
     pub fn require(&self, allowed: &[Role]) -> AppResult<()> {
-        if allowed.contains(&self.role()) { Ok(()) } else { Err(AppError::Forbidden) }
+        if allowed.contains(&self.role()) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 }
 
@@ -190,24 +255,43 @@ pub async fn load_actor(db: &impl ConnectionTrait, user: user::Model) -> AppResu
     let role = user.role();
     let team_ids = |rows: Vec<team::Model>| rows.into_iter().map(|t| t.id).collect::<Vec<_>>();
     let led_team_ids = match role {
-        Role::Manager => team_ids(team::Entity::find().filter(team::Column::ManagerId.eq(user.id)).all(db).await?),
+        Role::Manager => team_ids(
+            team::Entity::find()
+                .filter(team::Column::ManagerId.eq(user.id))
+                .all(db)
+                .await?,
+        ),
         _ => Vec::new(),
     };
     let department_team_ids = match (role, user.department_id) {
-        (Role::Director, Some(department)) => {
-            team_ids(team::Entity::find().filter(team::Column::DepartmentId.eq(department)).all(db).await?)
-        }
+        (Role::Director, Some(department)) => team_ids(
+            team::Entity::find()
+                .filter(team::Column::DepartmentId.eq(department))
+                .all(db)
+                .await?,
+        ),
         _ => Vec::new(),
     };
-    let viewer = Viewer { user_id: user.id, role, led_team_ids, department_team_ids };
-    Ok(Actor { user, viewer, address: None })
+    let viewer = Viewer {
+        user_id: user.id,
+        role,
+        led_team_ids,
+        department_team_ids,
+    };
+    Ok(Actor {
+        user,
+        viewer,
+        address: None,
+    })
 }
 
 pub async fn auth_session() -> AppResult<AuthSession> {
-    leptos_axum::extract::<AuthSession>().await.map_err(|error| {
-        tracing::error!(%error, "auth layer missing");
-        AppError::Internal
-    })
+    leptos_axum::extract::<AuthSession>()
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "auth layer missing");
+            AppError::Internal
+        })
 }
 
 /// The state and the signed-in user, or `Unauthorized`.
@@ -219,7 +303,10 @@ pub async fn current_actor() -> AppResult<(AppState, Actor)> {
     Ok((state, actor))
 }
 
-pub async fn current_user_view(db: &impl ConnectionTrait, user: &user::Model) -> AppResult<CurrentUser> {
+pub async fn current_user_view(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+) -> AppResult<CurrentUser> {
     let team_name = match user.team_id {
         Some(id) => team::Entity::find_by_id(id).one(db).await?.map(|t| t.name),
         None => None,
@@ -231,7 +318,11 @@ pub async fn current_user_view(db: &impl ConnectionTrait, user: &user::Model) ->
         role: user.role(),
         team_name,
         unread_notifications: crate::notifications::service::unread_count(db, user.id).await?,
-        open_alerts: crate::analytics::alerts::unhandled_count(db, &load_actor(db, user.clone()).await?).await?,
+        open_alerts: crate::analytics::alerts::unhandled_count(
+            db,
+            &load_actor(db, user.clone()).await?,
+        )
+        .await?,
     })
 }
 
@@ -241,7 +332,13 @@ pub async fn has_any_user(db: &impl ConnectionTrait) -> AppResult<bool> {
 
 /// A signed-in user changes their own password: the current one must be right, and every other
 /// session of theirs ends (a stolen session does not survive the change).
-pub async fn change_own_password(db: &DatabaseConnection, actor: &Actor, session_id: &str, current: String, new: &str) -> AppResult<()> {
+pub async fn change_own_password(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    session_id: &str,
+    current: String,
+    new: &str,
+) -> AppResult<()> {
     use crate::domain::forms::{parse_new_password, Checks};
     let mut checks = Checks::default();
     let new = checks.check("new_password", parse_new_password(new));
@@ -249,36 +346,73 @@ pub async fn change_own_password(db: &DatabaseConnection, actor: &Actor, session
     let hash = actor.user.password_hash.clone();
     let verified = {
         let _turn = HASHING.acquire().await.map_err(|_| AppError::Internal)?;
-        tokio::task::spawn_blocking(move || password_auth::verify_password(current, &hash).is_ok()).await.unwrap_or(false)
+        tokio::task::spawn_blocking(move || password_auth::verify_password(current, &hash).is_ok())
+            .await
+            .unwrap_or(false)
     };
     if !verified {
-        return Err(AppError::field("current_password", ErrorCode::BadCredentials));
+        return Err(AppError::field(
+            "current_password",
+            ErrorCode::BadCredentials,
+        ));
     }
-    let new_hash = tokio::task::spawn_blocking(move || hash_password(&new.unwrap_or_default())).await.map_err(AppError::internal)?;
+    let new_hash = tokio::task::spawn_blocking(move || hash_password(&new.unwrap_or_default()))
+        .await
+        .map_err(AppError::internal)?;
     let txn = crate::db::begin_write(db).await?;
     user::Entity::update_many()
-        .col_expr(user::Column::PasswordHash, sea_orm::sea_query::Expr::value(new_hash))
-        .col_expr(user::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .col_expr(
+            user::Column::PasswordHash,
+            sea_orm::sea_query::Expr::value(new_hash),
+        )
+        .col_expr(
+            user::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
         .filter(user::Column::Id.eq(actor.user.id))
         .exec(&txn)
         .await?;
     let ended = end_other_sessions(&txn, actor.user.id, session_id).await?;
-    crate::audit::record(&txn, actor, crate::audit::Action::PasswordChanged, crate::audit::Subject::User(actor.user.id), serde_json::json!({}), serde_json::json!({ "by": "self", "other_sessions_ended": ended })).await?;
+    crate::audit::record(
+        &txn,
+        actor,
+        crate::audit::Action::PasswordChanged,
+        crate::audit::Subject::User(actor.user.id),
+        serde_json::json!({}),
+        serde_json::json!({ "by": "self", "other_sessions_ended": ended }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
 
 /// Signs the user out everywhere but here; returns how many sessions ended.
-pub async fn sign_out_other_sessions(db: &DatabaseConnection, actor: &Actor, session_id: &str) -> AppResult<u64> {
+pub async fn sign_out_other_sessions(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    session_id: &str,
+) -> AppResult<u64> {
     let txn = crate::db::begin_write(db).await?;
     let ended = end_other_sessions(&txn, actor.user.id, session_id).await?;
-    crate::audit::record(&txn, actor, crate::audit::Action::SessionsRevoked, crate::audit::Subject::User(actor.user.id), serde_json::json!({}), serde_json::json!({ "ended": ended })).await?;
+    crate::audit::record(
+        &txn,
+        actor,
+        crate::audit::Action::SessionsRevoked,
+        crate::audit::Subject::User(actor.user.id),
+        serde_json::json!({}),
+        serde_json::json!({ "ended": ended }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(ended)
 }
 
 async fn end_other_sessions(db: &impl ConnectionTrait, user_id: i64, keep: &str) -> AppResult<u64> {
     use crate::entities::session;
-    let result = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).filter(session::Column::Id.ne(keep)).exec(db).await?;
+    let result = session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::Id.ne(keep))
+        .exec(db)
+        .await?;
     Ok(result.rows_affected)
 }

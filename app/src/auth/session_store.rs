@@ -5,7 +5,9 @@ use axum_login::tower_sessions::session::{Id, Record};
 use axum_login::tower_sessions::session_store::{Error, ExpiredDeletion, Result};
 use axum_login::tower_sessions::SessionStore;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionSession};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionSession,
+};
 
 #[derive(Debug, Clone)]
 pub struct DbSessionStore {
@@ -24,8 +26,14 @@ impl DbSessionStore {
     }
 
     /// Ends every session of a user at once (deactivation, password reset).
-    pub async fn delete_for_user(db: &impl sea_orm::ConnectionTrait, user_id: i64) -> std::result::Result<(), sea_orm::DbErr> {
-        session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(db).await?;
+    pub async fn delete_for_user(
+        db: &impl sea_orm::ConnectionTrait,
+        user_id: i64,
+    ) -> std::result::Result<(), sea_orm::DbErr> {
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(user_id))
+            .exec(db)
+            .await?;
         Ok(())
     }
 }
@@ -62,13 +70,19 @@ impl SessionStore for DbSessionStore {
         let txn = self.write().await?;
         // Ids are random 128-bit values; on the rare collision draw a new one.
         loop {
-            let exists = session::Entity::find_by_id(record.id.to_string()).one(&txn).await.map_err(backend)?;
+            let exists = session::Entity::find_by_id(record.id.to_string())
+                .one(&txn)
+                .await
+                .map_err(backend)?;
             if exists.is_none() {
                 break;
             }
             record.id = Id::default();
         }
-        session::Entity::insert(active_model(record)?).exec(&txn).await.map_err(backend)?;
+        session::Entity::insert(active_model(record)?)
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
         txn.commit().await.map_err(backend)
     }
 
@@ -77,7 +91,11 @@ impl SessionStore for DbSessionStore {
         session::Entity::insert(active_model(record)?)
             .on_conflict(
                 OnConflict::column(session::Column::Id)
-                    .update_columns([session::Column::UserId, session::Column::Data, session::Column::ExpiresAt])
+                    .update_columns([
+                        session::Column::UserId,
+                        session::Column::Data,
+                        session::Column::ExpiresAt,
+                    ])
                     .to_owned(),
             )
             .exec(&txn)
@@ -98,12 +116,19 @@ impl SessionStore for DbSessionStore {
         let expiry_date = time::OffsetDateTime::from_unix_timestamp(row.expires_at.timestamp())
             .map_err(|e| Error::Decode(e.to_string()))?;
         let data = serde_json::from_str(&row.data).map_err(|e| Error::Decode(e.to_string()))?;
-        Ok(Some(Record { id: *id, data, expiry_date }))
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
         let txn = self.write().await?;
-        session::Entity::delete_by_id(id.to_string()).exec(&txn).await.map_err(backend)?;
+        session::Entity::delete_by_id(id.to_string())
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
         txn.commit().await.map_err(backend)
     }
 }

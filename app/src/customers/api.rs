@@ -1,5 +1,8 @@
 //! Thin server functions: who is asking, then the service (which applies the visibility rule).
-use super::{Agenda, ContactForm, CustomerDetail, CustomerFilter, CustomerForm, CustomerPage, FilterOptions, FollowUpForm, LadderBreakdown, MergeForm, StageCounts};
+use super::{
+    Agenda, ContactForm, CustomerDetail, CustomerFilter, CustomerForm, CustomerPage, FilterOptions,
+    FollowUpForm, LadderBreakdown, MergeForm, StageCounts,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -9,12 +12,17 @@ fn id_list(raw: &str, field: &str) -> Result<Vec<i64>, AppError> {
     raw.split(',')
         .map(str::trim)
         .filter(|part| !part.is_empty())
-        .map(|part| part.parse().map_err(|_| AppError::field(field, crate::domain::forms::ErrorCode::UnknownChoice)))
+        .map(|part| {
+            part.parse()
+                .map_err(|_| AppError::field(field, crate::domain::forms::ErrorCode::UnknownChoice))
+        })
         .collect()
 }
 
 #[server(endpoint = "customers/list")]
-pub async fn list_customers(#[server(default)] filter: CustomerFilter) -> Result<CustomerPage, AppError> {
+pub async fn list_customers(
+    #[server(default)] filter: CustomerFilter,
+) -> Result<CustomerPage, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     super::service::list(&state.db, &actor, &filter).await
 }
@@ -64,7 +72,9 @@ pub async fn handover_customers(from: i64, to: String) -> Result<u64, AppError> 
 }
 
 #[server(endpoint = "customers/stage_counts")]
-pub async fn customer_stage_counts(#[server(default)] filter: CustomerFilter) -> Result<StageCounts, AppError> {
+pub async fn customer_stage_counts(
+    #[server(default)] filter: CustomerFilter,
+) -> Result<StageCounts, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     super::service::stage_counts(&state.db, &actor, &filter).await
 }

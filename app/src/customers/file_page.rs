@@ -1,35 +1,83 @@
 //! The customer file (客户资料卡): every field, contacts, the follow-up form, merging a duplicate
 //! and the timeline; the new and edit forms share one set of fields.
-use super::api::{load_customer, DeleteContact, LogFollowUp, MergeCustomers, SaveContact, SaveCustomer};
+use super::api::{
+    load_customer, DeleteContact, LogFollowUp, MergeCustomers, SaveContact, SaveCustomer,
+};
 use super::page::{stage_label, NewnessBadge, StageBadge};
 use super::{ContactView, CustomerDetail, CustomerForm, TimelineEntry, TimelineKind};
-use crate::domain::customer::{BuyingRole, FollowUpKind, Intent, LadderStage, ProfileField, ProfileSection, Source, StageChange};
+use crate::domain::customer::{
+    BuyingRole, FollowUpKind, Intent, LadderStage, ProfileField, ProfileSection, Source,
+    StageChange,
+};
 use crate::domain::format::format_date;
 use crate::domain::forms::ErrorCode;
 use crate::error::AppError;
-use crate::i18n::{Texts, tr, use_i18n};
-use crate::ui::{action_error, invalid, labelled_field, ErrorPanel, Field, FormActions, FormMessage, Loading, PageHeader};
+use crate::i18n::{tr, use_i18n, Texts};
+use crate::ui::{
+    action_error, invalid, labelled_field, ErrorPanel, Field, FormActions, FormMessage, Loading,
+    PageHeader,
+};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 /// Fields of the customer form whose errors appear at the field (the rest in the form message).
 const CUSTOMER_FIELDS: &[&str] = &[
-    "name", "short_name", "stage", "stage_reason", "phone", "province", "city", "district", "street", "website", "industry", "source", "tags", "tax_id",
-    "contact_name", "contact_phone", "notes", "legal_rep", "decision_maker", "org_form", "founded", "employees", "revenue_band", "service_area",
-    "sales_capacity", "growth_potential", "business_focus", "cooperation_attitude", "competitor_relations", "management_quality",
+    "name",
+    "short_name",
+    "stage",
+    "stage_reason",
+    "phone",
+    "province",
+    "city",
+    "district",
+    "street",
+    "website",
+    "industry",
+    "source",
+    "tags",
+    "tax_id",
+    "contact_name",
+    "contact_phone",
+    "notes",
+    "legal_rep",
+    "decision_maker",
+    "org_form",
+    "founded",
+    "employees",
+    "revenue_band",
+    "service_area",
+    "sales_capacity",
+    "growth_potential",
+    "business_focus",
+    "cooperation_attitude",
+    "competitor_relations",
+    "management_quality",
 ];
 
 fn customer_id_param() -> Memo<i64> {
     let params = use_params_map();
-    Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0))
+    Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or(0)
+    })
 }
 
 /// The fields of a new or edited customer, prefilled from `values`.
 #[component]
-fn CustomerFields(values: CustomerForm, error: Signal<Option<AppError>>, is_new: bool) -> impl IntoView {
+fn CustomerFields(
+    values: CustomerForm,
+    error: Signal<Option<AppError>>,
+    is_new: bool,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let text = move |label: fn(&Texts) -> &'static str, field: &'static str, kind: &'static str, value: String| {
+    let text = move |label: fn(&Texts) -> &'static str,
+                     field: &'static str,
+                     kind: &'static str,
+                     value: String| {
         view! {
             <Field label error field>
                 <input name=format!("form[{field}]") type=kind value=value aria-invalid=invalid(error, field) />
@@ -184,13 +232,29 @@ pub fn CustomerPage() -> impl IntoView {
     let contact_deleted = ServerAction::<DeleteContact>::new();
     let merged = ServerAction::<MergeCustomers>::new();
     let customer = Resource::new(
-        move || (id.get(), log.version().get(), contact_saved.version().get(), contact_deleted.version().get(), merged.version().get()),
+        move || {
+            (
+                id.get(),
+                log.version().get(),
+                contact_saved.version().get(),
+                contact_deleted.version().get(),
+                merged.version().get(),
+            )
+        },
         |(id, ..)| load_customer(id),
     );
     let deals = crate::pipeline::deal_page::customer_deals_resource(id);
     let quotes = crate::pipeline::quote_page::customer_quotes_resource(id);
     let trend = crate::analytics::customers_page::customer_trend_resource(id);
-    let actions = FileActions { log, contact_saved, contact_deleted, merged, deals, quotes, trend };
+    let actions = FileActions {
+        log,
+        contact_saved,
+        contact_deleted,
+        merged,
+        deals,
+        quotes,
+        trend,
+    };
     view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
@@ -221,17 +285,32 @@ fn CustomerFile(customer: CustomerDetail, actions: FileActions) -> impl IntoView
     let i18n = use_i18n();
     let manages = use_context::<crate::auth::CurrentUser>().is_some_and(|u| u.role.leads_people());
     let info = move |label: Signal<String>, value: String| {
-        (!value.is_empty()).then(|| view! { <div class="info"><dt>{label}</dt><dd>{value}</dd></div> })
+        (!value.is_empty())
+            .then(|| view! { <div class="info"><dt>{label}</dt><dd>{value}</dd></div> })
     };
-    let label = move |f: fn(&Texts) -> &'static str| Signal::derive(move || f(i18n.t()).to_string());
+    let label =
+        move |f: fn(&Texts) -> &'static str| Signal::derive(move || f(i18n.t()).to_string());
     let profile_section = |section: ProfileSection| {
-        let entries: Vec<_> = customer.profile.iter().filter(|(f, _)| f.section() == section).cloned().collect();
+        let entries: Vec<_> = customer
+            .profile
+            .iter()
+            .filter(|(f, _)| f.section() == section)
+            .cloned()
+            .collect();
         entries
             .into_iter()
-            .map(|(field, value)| info(Signal::derive(move || i18n.t().customers.profile_fields[field.index()].to_string()), value))
+            .map(|(field, value)| {
+                info(
+                    Signal::derive(move || {
+                        i18n.t().customers.profile_fields[field.index()].to_string()
+                    }),
+                    value,
+                )
+            })
             .collect_view()
     };
-    let has_section = |section: ProfileSection| customer.profile.iter().any(|(f, _)| f.section() == section);
+    let has_section =
+        |section: ProfileSection| customer.profile.iter().any(|(f, _)| f.section() == section);
     let owner = customer.owner_name.clone();
     let source = customer.source;
     let created = customer.created_at.date_naive();
@@ -245,8 +324,18 @@ fn CustomerFile(customer: CustomerDetail, actions: FileActions) -> impl IntoView
             </section>
         }
     };
-    let characteristics = has_section(ProfileSection::Characteristics).then(|| section(ProfileSection::Characteristics, profile_section(ProfileSection::Characteristics).into_any()));
-    let status = has_section(ProfileSection::BusinessStatus).then(|| section(ProfileSection::BusinessStatus, profile_section(ProfileSection::BusinessStatus).into_any()));
+    let characteristics = has_section(ProfileSection::Characteristics).then(|| {
+        section(
+            ProfileSection::Characteristics,
+            profile_section(ProfileSection::Characteristics).into_any(),
+        )
+    });
+    let status = has_section(ProfileSection::BusinessStatus).then(|| {
+        section(
+            ProfileSection::BusinessStatus,
+            profile_section(ProfileSection::BusinessStatus).into_any(),
+        )
+    });
     let basic_profile = profile_section(ProfileSection::Basic);
     // Each part is type-erased: one nested view type for the whole file overflows the compiler's
     // query depth in the wasm build.
@@ -288,7 +377,8 @@ fn CustomerFile(customer: CustomerDetail, actions: FileActions) -> impl IntoView
     }
     .into_any();
     let contacts = view! { <Contacts customer_id=customer.id contacts=customer.contacts.clone() can_edit actions /> }.into_any();
-    let follow_up = (customer.owner_id.is_some() && can_edit).then(|| view! { <FollowUpForm customer_id=customer.id log=actions.log /> }.into_any());
+    let follow_up = (customer.owner_id.is_some() && can_edit)
+        .then(|| view! { <FollowUpForm customer_id=customer.id log=actions.log /> }.into_any());
     let merge = (manages && can_edit).then(|| view! { <MergeForm customer_id=customer.id version=customer.version merged=actions.merged /> }.into_any());
     let timeline = view! {
         <section class="card">
@@ -317,7 +407,12 @@ fn CustomerFile(customer: CustomerDetail, actions: FileActions) -> impl IntoView
 }
 
 #[component]
-fn Contacts(customer_id: i64, contacts: Vec<ContactView>, can_edit: bool, actions: FileActions) -> impl IntoView {
+fn Contacts(
+    customer_id: i64,
+    contacts: Vec<ContactView>,
+    can_edit: bool,
+    actions: FileActions,
+) -> impl IntoView {
     let empty = contacts.is_empty();
     view! {
         <section class="card" data-testid="contacts">
@@ -337,7 +432,12 @@ fn Contacts(customer_id: i64, contacts: Vec<ContactView>, can_edit: bool, action
 }
 
 #[component]
-fn ContactItem(customer_id: i64, contact: ContactView, can_edit: bool, actions: FileActions) -> impl IntoView {
+fn ContactItem(
+    customer_id: i64,
+    contact: ContactView,
+    can_edit: bool,
+    actions: FileActions,
+) -> impl IntoView {
     let i18n = use_i18n();
     let c = contact.clone();
     let line = |value: String, href: Option<String>| {
@@ -378,11 +478,19 @@ fn ContactItem(customer_id: i64, contact: ContactView, can_edit: bool, actions: 
 }
 
 #[component]
-fn ContactFormView(customer_id: i64, contact: Option<ContactView>, saved: ServerAction<SaveContact>) -> impl IntoView {
+fn ContactFormView(
+    customer_id: i64,
+    contact: Option<ContactView>,
+    saved: ServerAction<SaveContact>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let error = action_error(saved);
     let c = contact.unwrap_or_default();
-    let text = move |label: fn(&Texts) -> &'static str, field: &'static str, name: &'static str, kind: &'static str, value: String| {
+    let text = move |label: fn(&Texts) -> &'static str,
+                     field: &'static str,
+                     name: &'static str,
+                     kind: &'static str,
+                     value: String| {
         view! {
             <Field label error field>
                 <input name=format!("form[{name}]") type=kind value=value aria-invalid=invalid(error, field) />
@@ -420,7 +528,11 @@ fn ContactFormView(customer_id: i64, contact: Option<ContactView>, saved: Server
 }
 
 #[component]
-fn MergeForm(customer_id: i64, version: i32, merged: ServerAction<MergeCustomers>) -> impl IntoView {
+fn MergeForm(
+    customer_id: i64,
+    version: i32,
+    merged: ServerAction<MergeCustomers>,
+) -> impl IntoView {
     let error = action_error(merged);
     // The other file's version is read when the id is typed, so a file edited meanwhile is refused.
     // The other file's version and name, looked up when its id is typed (in the browser only, so
@@ -433,7 +545,12 @@ fn MergeForm(customer_id: i64, version: i32, merged: ServerAction<MergeCustomers
         moving.set(None);
         if let Ok(id) = raw.trim().parse::<i64>() {
             leptos::task::spawn_local(async move {
-                found.set(load_customer(id).await.map(|c| (c.version.to_string(), c.name)).ok());
+                found.set(
+                    load_customer(id)
+                        .await
+                        .map(|c| (c.version.to_string(), c.name))
+                        .ok(),
+                );
                 moving.set(super::api::merge_preview(id).await.ok());
             });
         }
@@ -465,12 +582,21 @@ fn TimelineItem(entry: TimelineEntry) -> impl IntoView {
     let date = entry.at.date_naive();
     let who = entry.actor_name.unwrap_or_default();
     let (title, body) = match entry.kind {
-        TimelineKind::FollowUp { kind, intent, next_date, next_action } => {
+        TimelineKind::FollowUp {
+            kind,
+            intent,
+            next_date,
+            next_action,
+        } => {
             let next = next_date.map(|d| (d, next_action));
             (
                 Signal::derive(move || {
                     let c = &i18n.t().customers;
-                    format!("{} · {}", c.follow_up_kinds[kind.index()], c.intents[intent.index()])
+                    format!(
+                        "{} · {}",
+                        c.follow_up_kinds[kind.index()],
+                        c.intents[intent.index()]
+                    )
                 }),
                 Some((entry.text, next)),
             )
@@ -483,9 +609,19 @@ fn TimelineItem(entry: TimelineEntry) -> impl IntoView {
                     // Stage changes are stored as codes ("target→potential|note:…") and shown in words.
                     let detail = match (kind.as_str(), StageChange::decode(&detail)) {
                         ("stage", Some(change)) => {
-                            let stages = (t.stage_change)(t.stages[change.from.index()], t.stages[change.to.index()]);
+                            let stages = (t.stage_change)(
+                                t.stages[change.from.index()],
+                                t.stages[change.to.index()],
+                            );
                             match change.reason {
-                                Some(reason) => format!("{stages}（{}）", super::ladder::reason_text(i18n.t(), &reason, i18n.locale.get())),
+                                Some(reason) => format!(
+                                    "{stages}（{}）",
+                                    super::ladder::reason_text(
+                                        i18n.t(),
+                                        &reason,
+                                        i18n.locale.get()
+                                    )
+                                ),
                                 None => stages,
                             }
                         }

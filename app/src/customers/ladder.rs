@@ -80,7 +80,10 @@ pub fn LadderSuggestionsPanel() -> impl IntoView {
     let i18n = use_i18n();
     let confirm = ServerAction::<ConfirmLadderSuggestions>::new();
     let save_rules = ServerAction::<SaveLadderRules>::new();
-    let suggestions = Resource::new(move || (confirm.version().get(), save_rules.version().get()), |_| load_ladder_suggestions());
+    let suggestions = Resource::new(
+        move || (confirm.version().get(), save_rules.version().get()),
+        |_| load_ladder_suggestions(),
+    );
     let confirm_error = action_error(confirm);
     view! {
         <Transition fallback=|| ()>
@@ -130,7 +133,10 @@ pub fn LadderSuggestionsPanel() -> impl IntoView {
 }
 
 #[component]
-fn SuggestionItem(row: SuggestionRow, confirm: ServerAction<ConfirmLadderSuggestions>) -> impl IntoView {
+fn SuggestionItem(
+    row: SuggestionRow,
+    confirm: ServerAction<ConfirmLadderSuggestions>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let reason = row.suggestion.reason.clone();
     let to = row.suggestion.stage;
@@ -155,7 +161,11 @@ fn SuggestionItem(row: SuggestionRow, confirm: ServerAction<ConfirmLadderSuggest
 }
 
 #[component]
-fn RulesForm(rules: LadderRules, version: i32, save_rules: ServerAction<SaveLadderRules>) -> impl IntoView {
+fn RulesForm(
+    rules: LadderRules,
+    version: i32,
+    save_rules: ServerAction<SaveLadderRules>,
+) -> impl IntoView {
     let error = action_error(save_rules);
     view! {
         <section class="card" id="ladder-rules">
@@ -191,7 +201,10 @@ pub mod service {
     use crate::error::AppResult;
     use chrono::{Months, NaiveDate};
     use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
-    use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, TransactionSession, TransactionTrait};
+    use sea_orm::{
+        ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+        QueryTrait, TransactionSession, TransactionTrait,
+    };
     use std::collections::HashMap;
 
     const RULES_KEY: &str = "ladder_rules";
@@ -201,24 +214,50 @@ pub mod service {
     }
 
     /// Order facts per customer, for the customers `customer_ids` selects.
-    async fn order_facts(db: &impl ConnectionTrait, customer_ids: SelectStatement, today: NaiveDate) -> AppResult<HashMap<i64, OrderFacts>> {
-        let year_ago = today.checked_sub_months(Months::new(12)).unwrap_or(NaiveDate::MIN);
-        let recent_amount = Expr::case(Expr::col(sales_order::Column::OrderedOn).gte(year_ago), Expr::col(sales_order::Column::AmountFen)).finally(0);
+    async fn order_facts(
+        db: &impl ConnectionTrait,
+        customer_ids: SelectStatement,
+        today: NaiveDate,
+    ) -> AppResult<HashMap<i64, OrderFacts>> {
+        let year_ago = today
+            .checked_sub_months(Months::new(12))
+            .unwrap_or(NaiveDate::MIN);
+        let recent_amount = Expr::case(
+            Expr::col(sales_order::Column::OrderedOn).gte(year_ago),
+            Expr::col(sales_order::Column::AmountFen),
+        )
+        .finally(0);
         // Every order of a customer counts, whoever took it: the customer is what is visible.
-        let rows: Vec<(i64, Option<NaiveDate>, Option<NaiveDate>, Option<i64>)> = across_owners::<sales_order::Entity>()
-            .select_only()
-            .column(sales_order::Column::CustomerId)
-            .column_as(Expr::col(sales_order::Column::OrderedOn).min(), "first_order")
-            .column_as(Expr::col(sales_order::Column::OrderedOn).max(), "last_order")
-            .column_as(sum_as_bigint(recent_amount), "recent")
-            .filter(sales_order::Column::CustomerId.in_subquery(customer_ids))
-            .group_by(sales_order::Column::CustomerId)
-            .into_tuple()
-            .all(db)
-            .await?;
+        let rows: Vec<(i64, Option<NaiveDate>, Option<NaiveDate>, Option<i64>)> =
+            across_owners::<sales_order::Entity>()
+                .select_only()
+                .column(sales_order::Column::CustomerId)
+                .column_as(
+                    Expr::col(sales_order::Column::OrderedOn).min(),
+                    "first_order",
+                )
+                .column_as(
+                    Expr::col(sales_order::Column::OrderedOn).max(),
+                    "last_order",
+                )
+                .column_as(sum_as_bigint(recent_amount), "recent")
+                .filter(sales_order::Column::CustomerId.in_subquery(customer_ids))
+                .group_by(sales_order::Column::CustomerId)
+                .into_tuple()
+                .all(db)
+                .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, first_order, last_order, recent)| (id, OrderFacts { first_order, last_order, trailing_12_months_fen: recent.unwrap_or(0) }))
+            .map(|(id, first_order, last_order, recent)| {
+                (
+                    id,
+                    OrderFacts {
+                        first_order,
+                        last_order,
+                        trailing_12_months_fen: recent.unwrap_or(0),
+                    },
+                )
+            })
             .collect())
     }
 
@@ -231,14 +270,36 @@ pub mod service {
         visible::<customer::Entity>(&actor.scope())
             .filter(customer::Column::OwnerId.is_not_null())
             .filter(customer::Column::LadderStage.ne(LadderStage::Lost.as_str()))
-            .filter(customer::Column::Id.in_subquery(across_owners::<sales_order::Entity>().select_only().column(sales_order::Column::CustomerId).into_query()))
+            .filter(
+                customer::Column::Id.in_subquery(
+                    across_owners::<sales_order::Entity>()
+                        .select_only()
+                        .column(sales_order::Column::CustomerId)
+                        .into_query(),
+                ),
+            )
     }
 
-    pub async fn suggestions(db: &impl ConnectionTrait, actor: &Actor, today: NaiveDate) -> AppResult<LadderSuggestions> {
+    pub async fn suggestions(
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        today: NaiveDate,
+    ) -> AppResult<LadderSuggestions> {
         actor.require(&Role::LEADERS)?;
         let (rules, rules_version) = load_setting::<LadderRules>(db, RULES_KEY).await?;
-        let facts = order_facts(db, candidates(actor).select_only().column(customer::Column::Id).into_query(), today).await?;
-        let customers = candidates(actor).order_by_asc(customer::Column::Name).all(db).await?;
+        let facts = order_facts(
+            db,
+            candidates(actor)
+                .select_only()
+                .column(customer::Column::Id)
+                .into_query(),
+            today,
+        )
+        .await?;
+        let customers = candidates(actor)
+            .order_by_asc(customer::Column::Name)
+            .all(db)
+            .await?;
         let mut suggested: Vec<(customer::Model, LadderSuggestion)> = customers
             .into_iter()
             .filter_map(|c| {
@@ -254,7 +315,9 @@ pub mod service {
         });
         let total = suggested.len() as u64;
         suggested.truncate(SUGGESTIONS_SHOWN);
-        let owners = crate::org::service::names_of(db, suggested.iter().filter_map(|(c, _)| c.owner_id)).await?;
+        let owners =
+            crate::org::service::names_of(db, suggested.iter().filter_map(|(c, _)| c.owner_id))
+                .await?;
         let rows = suggested
             .into_iter()
             .map(|(c, suggestion)| SuggestionRow {
@@ -265,7 +328,13 @@ pub mod service {
                 suggestion,
             })
             .collect();
-        Ok(LadderSuggestions { rules, rules_version, can_edit_rules: actor.role() == Role::Admin, rows, total })
+        Ok(LadderSuggestions {
+            rules,
+            rules_version,
+            can_edit_rules: actor.role() == Role::Admin,
+            rows,
+            total,
+        })
     }
 
     pub fn parse_choices(raw: &str) -> AppResult<Vec<(i64, LadderStage)>> {
@@ -282,32 +351,66 @@ pub mod service {
 
     /// Applies each choice whose suggestion still stands, in one transaction; a customer someone
     /// changed meanwhile is left alone. Nothing applied at all is a `Conflict`.
-    pub async fn confirm(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, choices: &[(i64, LadderStage)], today: NaiveDate) -> AppResult<u64> {
+    pub async fn confirm(
+        db: &(impl ConnectionTrait + TransactionTrait),
+        actor: &Actor,
+        choices: &[(i64, LadderStage)],
+        today: NaiveDate,
+    ) -> AppResult<u64> {
         actor.require(&Role::LEADERS)?;
         let ids: Vec<i64> = choices.iter().map(|(id, _)| *id).collect();
         let txn = crate::db::begin_write(db).await?;
         let rules = rules(&txn).await?;
         let chosen = || candidates(actor).filter(customer::Column::Id.is_in(ids.clone()));
-        let facts = order_facts(&txn, chosen().select_only().column(customer::Column::Id).into_query(), today).await?;
+        let facts = order_facts(
+            &txn,
+            chosen()
+                .select_only()
+                .column(customer::Column::Id)
+                .into_query(),
+            today,
+        )
+        .await?;
         let mut applied = 0;
         for c in chosen().all(&txn).await? {
-            let Some(&(_, wanted)) = choices.iter().find(|(id, _)| *id == c.id) else { continue };
+            let Some(&(_, wanted)) = choices.iter().find(|(id, _)| *id == c.id) else {
+                continue;
+            };
             let from = stage_of(&c);
-            let Some(suggestion) = facts.get(&c.id).and_then(|f| suggested_stage(from, f, &rules, today)) else { continue };
+            let Some(suggestion) = facts
+                .get(&c.id)
+                .and_then(|f| suggested_stage(from, f, &rules, today))
+            else {
+                continue;
+            };
             if suggestion.stage != wanted {
                 continue;
             }
             let changed = customer::Entity::update_many()
                 .col_expr(customer::Column::LadderStage, Expr::value(wanted.as_str()))
-                .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
+                .col_expr(
+                    customer::Column::Version,
+                    Expr::col(customer::Column::Version).add(1),
+                )
                 .col_expr(customer::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
                 .filter(customer::Column::Id.eq(c.id))
                 .filter(customer::Column::Version.eq(c.version))
                 .exec(&txn)
                 .await?;
             if changed.rows_affected == 1 {
-                let change = StageChange { from, to: wanted, reason: Some(suggestion.reason) };
-                super::super::service::record_event(&txn, c.id, Some(actor.user.id), "stage", change.encode()).await?;
+                let change = StageChange {
+                    from,
+                    to: wanted,
+                    reason: Some(suggestion.reason),
+                };
+                super::super::service::record_event(
+                    &txn,
+                    c.id,
+                    Some(actor.user.id),
+                    "stage",
+                    change.encode(),
+                )
+                .await?;
                 applied += 1;
             }
         }
@@ -318,16 +421,46 @@ pub mod service {
         Ok(applied)
     }
 
-    pub async fn save_rules(db: &impl ConnectionTrait, actor: &Actor, form: &LadderRulesForm) -> AppResult<()> {
+    pub async fn save_rules(
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        form: &LadderRulesForm,
+    ) -> AppResult<()> {
         actor.require(&[Role::Admin])?;
         let mut checks = Checks::default();
-        let vip = checks.check("vip_threshold", forms::parse_money(&form.vip_threshold).and_then(|fen| if fen > 0 { Ok(fen) } else { Err(ErrorCode::InvalidAmount) }));
-        let dormant = checks.check("dormant_after_months", forms::parse_whole_number(&form.dormant_after_months, 1, 120));
-        let new_months = checks.check("new_customer_months", forms::parse_whole_number(&form.new_customer_months, 1, 120));
+        let vip = checks.check(
+            "vip_threshold",
+            forms::parse_money(&form.vip_threshold).and_then(|fen| {
+                if fen > 0 {
+                    Ok(fen)
+                } else {
+                    Err(ErrorCode::InvalidAmount)
+                }
+            }),
+        );
+        let dormant = checks.check(
+            "dormant_after_months",
+            forms::parse_whole_number(&form.dormant_after_months, 1, 120),
+        );
+        let new_months = checks.check(
+            "new_customer_months",
+            forms::parse_whole_number(&form.new_customer_months, 1, 120),
+        );
         checks.into_result().map_err(AppError::Validation)?;
-        let (Some(vip_threshold_fen), Some(dormant), Some(new_months)) = (vip, dormant, new_months) else { return Err(AppError::Internal) };
-        let version = form.version.trim().parse().map_err(|_| AppError::Conflict)?;
-        let rules = LadderRules { vip_threshold_fen, dormant_after_months: dormant as u32, new_customer_months: new_months as u32 };
+        let (Some(vip_threshold_fen), Some(dormant), Some(new_months)) = (vip, dormant, new_months)
+        else {
+            return Err(AppError::Internal);
+        };
+        let version = form
+            .version
+            .trim()
+            .parse()
+            .map_err(|_| AppError::Conflict)?;
+        let rules = LadderRules {
+            vip_threshold_fen,
+            dormant_after_months: dormant as u32,
+            new_customer_months: new_months as u32,
+        };
         save_setting(db, RULES_KEY, &rules, version, actor.user.id).await
     }
 }

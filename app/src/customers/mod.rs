@@ -3,16 +3,18 @@ pub mod api;
 pub mod file_page;
 pub mod ladder;
 pub mod page;
-pub mod team_pages;
 #[cfg(feature = "ssr")]
 pub mod records;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod team_pages;
 
-use crate::domain::customer::{BuyingRole, FollowUpKind, Intent, LadderStage, ProfileField, Source};
-use std::collections::BTreeMap;
+use crate::domain::customer::{
+    BuyingRole, FollowUpKind, Intent, LadderStage, ProfileField, Source,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 pub const PAGE_SIZE: u64 = 50;
 
@@ -125,18 +127,29 @@ impl CustomerFilter {
             .filter_map(|pair| pair.split_once('='))
             .map(|(key, value)| (key.to_string(), urldecode(value)))
             .collect();
-        CustomerFilter::from_pairs(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+        CustomerFilter::from_pairs(|key| {
+            pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+        })
     }
 
     /// Whether anything beyond the view is set (for "clear filters" and saving).
     pub fn is_filtered(&self) -> bool {
-        self.fields().iter().skip(1).any(|(_, value)| !value.is_empty())
+        self.fields()
+            .iter()
+            .skip(1)
+            .any(|(_, value)| !value.is_empty())
     }
 }
 
 pub fn urlencode(text: &str) -> String {
     text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -149,7 +162,10 @@ pub(crate) fn urldecode(text: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                match u8::from_str_radix(
+                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                    16,
+                ) {
                     Ok(byte) => {
                         out.push(byte);
                         i += 2;
@@ -249,7 +265,12 @@ pub struct ContactForm {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TimelineKind {
-    FollowUp { kind: FollowUpKind, intent: Intent, next_date: Option<NaiveDate>, next_action: String },
+    FollowUp {
+        kind: FollowUpKind,
+        intent: Intent,
+        next_date: Option<NaiveDate>,
+        next_action: String,
+    },
     /// created, updated, stage, owner, pool
     Event { kind: String },
 }
@@ -296,11 +317,21 @@ pub struct CustomerDetail {
 
 impl CustomerDetail {
     pub fn address(&self) -> String {
-        [self.province.as_str(), self.city.as_str(), self.district.as_str(), self.street.as_str()].concat()
+        [
+            self.province.as_str(),
+            self.city.as_str(),
+            self.district.as_str(),
+            self.street.as_str(),
+        ]
+        .concat()
     }
 
     pub fn profile_value(&self, field: ProfileField) -> &str {
-        self.profile.iter().find(|(f, _)| *f == field).map(|(_, v)| v.as_str()).unwrap_or("")
+        self.profile
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
     }
 }
 
@@ -374,7 +405,11 @@ impl CustomerForm {
             source: c.source.map(|s| s.as_str().to_string()).unwrap_or_default(),
             stage: c.stage.as_str().to_string(),
             tags: c.tags.join(", "),
-            profile: c.profile.iter().map(|(f, v)| (f.as_str().to_string(), v.clone())).collect(),
+            profile: c
+                .profile
+                .iter()
+                .map(|(f, v)| (f.as_str().to_string(), v.clone()))
+                .collect(),
             notes: c.notes.clone(),
             ..Default::default()
         }
@@ -447,7 +482,11 @@ mod tests {
         assert!(!query.contains(' ') && !query.contains('华'));
         assert_eq!(CustomerFilter::parse_query_string(&query), filter);
         assert!(filter.is_filtered());
-        assert!(!CustomerFilter { view: "pool".into(), ..Default::default() }.is_filtered());
+        assert!(!CustomerFilter {
+            view: "pool".into(),
+            ..Default::default()
+        }
+        .is_filtered());
     }
 
     #[test]

@@ -1,12 +1,18 @@
 //! Customer pages: the list (mine / lead pool), a new customer, the customer file with its
 //! timeline and follow-up form, and "My follow-ups". Search and paging are links and GET forms, so
 //! they work before hydration and without JavaScript.
-use super::api::{customer_filter_options, customer_stage_counts, list_customers, my_agenda, ClaimCustomer, DeleteCustomerFilter, ReassignCustomers, SaveCustomerFilter};
+use super::api::{
+    customer_filter_options, customer_stage_counts, list_customers, my_agenda, ClaimCustomer,
+    DeleteCustomerFilter, ReassignCustomers, SaveCustomerFilter,
+};
 use super::{AgendaItem, CustomerFilter, CustomerRow, FilterOptions, StageCounts, PAGE_SIZE};
 use crate::domain::customer::{CustomerSort, LadderStage};
 use crate::domain::format::format_date;
-use crate::i18n::{I18n, tr, use_i18n};
-use crate::ui::{action_error, id_choices, text_choices, ChoiceFilter, IdSelection, EmptyState, ErrorPanel, FormMessage, Loading, PageHeader};
+use crate::i18n::{tr, use_i18n, I18n};
+use crate::ui::{
+    action_error, id_choices, text_choices, ChoiceFilter, EmptyState, ErrorPanel, FormMessage,
+    IdSelection, Loading, PageHeader,
+};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -36,7 +42,9 @@ pub fn NewnessBadge(is_new: Option<bool>) -> impl IntoView {
 pub fn CustomerTabs(active: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     let manages = use_context::<crate::auth::CurrentUser>().is_some_and(|u| u.role.leads_people());
-    let tab = move |href: &'static str, key: &'static str, label: fn(&crate::i18n::Texts) -> &'static str| {
+    let tab = move |href: &'static str,
+                    key: &'static str,
+                    label: fn(&crate::i18n::Texts) -> &'static str| {
         view! { <a class="tab" href=href aria-current=(key == active).then_some("page")>{move || label(i18n.t())}</a> }
     };
     view! {
@@ -68,10 +76,16 @@ pub fn CustomersPage() -> impl IntoView {
         move || (filter.get(), claim.version().get(), assign.version().get()),
         |(filter, _, _)| list_customers(filter),
     );
-    let counts = Resource::new(move || (filter.get(), claim.version().get(), assign.version().get()), |(filter, _, _)| customer_stage_counts(filter));
+    let counts = Resource::new(
+        move || (filter.get(), claim.version().get(), assign.version().get()),
+        |(filter, _, _)| customer_stage_counts(filter),
+    );
     let save_filter = ServerAction::<SaveCustomerFilter>::new();
     let delete_filter = ServerAction::<DeleteCustomerFilter>::new();
-    let options = Resource::new(move || (save_filter.version().get(), delete_filter.version().get()), |_| customer_filter_options());
+    let options = Resource::new(
+        move || (save_filter.version().get(), delete_filter.version().get()),
+        |_| customer_filter_options(),
+    );
     let selected = IdSelection::new();
     let is_pool = move || filter.with(|f| f.view == "pool");
     view! {
@@ -137,7 +151,16 @@ fn FilterBar(
     let save_error = action_error(save_filter);
     let current_query = f.query_string();
     let filtered = f.is_filtered();
-    let open_filters = [&f.owner, &f.team, &f.industry, &f.province, &f.tag, &f.quiet_days].iter().any(|v| !v.is_empty());
+    let open_filters = [
+        &f.owner,
+        &f.team,
+        &f.industry,
+        &f.province,
+        &f.tag,
+        &f.quiet_days,
+    ]
+    .iter()
+    .any(|v| !v.is_empty());
     view! {
         <form class="search-bar" method="get" action="/customers" role="search">
             <input type="hidden" name="view" value=f.view.clone() />
@@ -221,7 +244,11 @@ fn StageChips(filter: Memo<CustomerFilter>, counts: StageCounts) -> impl IntoVie
 
 /// Managers select customers in the list and assign them to a rep in one request.
 #[component]
-fn AssignBar(assign: ServerAction<ReassignCustomers>, selected: IdSelection, people: Vec<(i64, String)>) -> impl IntoView {
+fn AssignBar(
+    assign: ServerAction<ReassignCustomers>,
+    selected: IdSelection,
+    people: Vec<(i64, String)>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let error = action_error(assign);
     Effect::new(move |_| {
@@ -249,7 +276,13 @@ fn AssignBar(assign: ServerAction<ReassignCustomers>, selected: IdSelection, peo
 }
 
 #[component]
-fn CustomerCard(row: CustomerRow, pool: bool, claim: ServerAction<ClaimCustomer>, selectable: bool, selected: IdSelection) -> impl IntoView {
+fn CustomerCard(
+    row: CustomerRow,
+    pool: bool,
+    claim: ServerAction<ClaimCustomer>,
+    selectable: bool,
+    selected: IdSelection,
+) -> impl IntoView {
     let i18n = use_i18n();
     let last = row.last_follow_up_at.map(|at| at.date_naive());
     let id = row.id;
@@ -303,7 +336,12 @@ pub fn ExportLinks(list: &'static str, query: String) -> impl IntoView {
 #[component]
 fn Pager(total: u64, current: u64, filter: Memo<CustomerFilter>) -> impl IntoView {
     let pages = total.div_ceil(PAGE_SIZE).max(1);
-    let href = move |page: u64| format!("/customers?{}&page={page}", filter.get_untracked().query_string());
+    let href = move |page: u64| {
+        format!(
+            "/customers?{}&page={page}",
+            filter.get_untracked().query_string()
+        )
+    };
     view! {
         <nav class="pager">
             {(current > 0).then(|| view! { <a class="button small" href=href(current - 1)>{tr(|t| t.customers.previous)}</a> })}
@@ -315,7 +353,11 @@ fn Pager(total: u64, current: u64, filter: Memo<CustomerFilter>) -> impl IntoVie
 
 /// One group of next steps (overdue, today, upcoming), nothing when it is empty.
 #[component]
-pub fn AgendaGroup(title: fn(&crate::i18n::Texts) -> &'static str, class: &'static str, items: Vec<AgendaItem>) -> impl IntoView {
+pub fn AgendaGroup(
+    title: fn(&crate::i18n::Texts) -> &'static str,
+    class: &'static str,
+    items: Vec<AgendaItem>,
+) -> impl IntoView {
     let i18n = use_i18n();
     (!items.is_empty()).then(|| view! {
         <section class=format!("agenda {class}")>

@@ -5,7 +5,7 @@ use super::page::{stage_label, CustomerTabs};
 use super::LadderRow;
 use crate::domain::customer::LadderStage;
 use crate::i18n::{tr, use_i18n};
-use crate::ui::{action_error, IdSelection, ErrorPanel, FormMessage, Loading, PageHeader};
+use crate::ui::{action_error, ErrorPanel, FormMessage, IdSelection, Loading, PageHeader};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
@@ -33,7 +33,9 @@ pub fn LadderPage() -> impl IntoView {
 fn LadderTable(rows: Vec<LadderRow>) -> impl IntoView {
     let i18n = use_i18n();
     let stages = LadderStage::ALL.len();
-    let column_totals: Vec<u64> = (0..stages).map(|i| rows.iter().map(|r| r.counts[i]).sum()).collect();
+    let column_totals: Vec<u64> = (0..stages)
+        .map(|i| rows.iter().map(|r| r.counts[i]).sum())
+        .collect();
     let grand_total: u64 = column_totals.iter().sum();
     view! {
         <div class="table-wrap">

@@ -56,5 +56,11 @@ pub struct DashboardView {
 #[server(endpoint = "dashboard")]
 pub async fn load_dashboard() -> Result<DashboardView, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    service::dashboard(&state.db, &state.analyses, &actor, crate::pipeline::service::today()).await
+    service::dashboard(
+        &state.db,
+        &state.analyses,
+        &actor,
+        crate::pipeline::service::today(),
+    )
+    .await
 }

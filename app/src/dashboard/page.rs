@@ -77,7 +77,12 @@ fn DashboardBody(view: DashboardView) -> impl IntoView {
 
 /// A dashboard card: a heading linking to the full page, then the body.
 #[component]
-fn DashCard(title: fn(&Texts) -> &'static str, href: &'static str, testid: &'static str, children: Children) -> impl IntoView {
+fn DashCard(
+    title: fn(&Texts) -> &'static str,
+    href: &'static str,
+    testid: &'static str,
+    children: Children,
+) -> impl IntoView {
     view! {
         <section class="card dash-card" data-testid=testid>
             <header class="dash-card-head">
@@ -220,17 +225,47 @@ fn month_label(month: chrono::NaiveDate, locale: Locale) -> String {
 }
 
 /// Monthly sales as bars and gross profit as a line, in yuan.
-pub fn trend_chart(months: &[MonthFigures], locale: Locale, sales: String, profit: String) -> Chart {
-    let labels: Vec<String> = months.iter().map(|m| month_label(m.month, locale)).collect();
+pub fn trend_chart(
+    months: &[MonthFigures],
+    locale: Locale,
+    sales: String,
+    profit: String,
+) -> Chart {
+    let labels: Vec<String> = months
+        .iter()
+        .map(|m| month_label(m.month, locale))
+        .collect();
     let yuan = |fen: i64| fen as f64 / 100.0;
     Chart::new()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .legend(Legend::new().bottom(0))
-        .grid(Grid::new().left(8).right(16).top(16).bottom(32).contain_label(true))
+        .grid(
+            Grid::new()
+                .left(8)
+                .right(16)
+                .top(16)
+                .bottom(32)
+                .contain_label(true),
+        )
         .x_axis(Axis::new().type_(AxisType::Category).data(labels))
         .y_axis(Axis::new().type_(AxisType::Value))
-        .series(Bar::new().name(sales).data(months.iter().map(|m| yuan(m.sales_fen)).collect::<Vec<_>>()).item_style(ItemStyle::new().color(palette::BLUE)))
-        .series(Line::new().name(profit).data(months.iter().map(|m| yuan(m.gross_profit_fen)).collect::<Vec<_>>()).item_style(ItemStyle::new().color(palette::GREEN)))
+        .series(
+            Bar::new()
+                .name(sales)
+                .data(months.iter().map(|m| yuan(m.sales_fen)).collect::<Vec<_>>())
+                .item_style(ItemStyle::new().color(palette::BLUE)),
+        )
+        .series(
+            Line::new()
+                .name(profit)
+                .data(
+                    months
+                        .iter()
+                        .map(|m| yuan(m.gross_profit_fen))
+                        .collect::<Vec<_>>(),
+                )
+                .item_style(ItemStyle::new().color(palette::GREEN)),
+        )
 }
 
 #[component]
@@ -238,7 +273,14 @@ fn TrendCard(months: Vec<MonthFigures>) -> impl IntoView {
     let i18n = use_i18n();
     let chart = {
         let months = months.clone();
-        Signal::derive(move || trend_chart(&months, i18n.locale.get(), i18n.t().dashboard.sales.to_string(), i18n.t().dashboard.gross_profit.to_string()))
+        Signal::derive(move || {
+            trend_chart(
+                &months,
+                i18n.locale.get(),
+                i18n.t().dashboard.sales.to_string(),
+                i18n.t().dashboard.gross_profit.to_string(),
+            )
+        })
     };
     view! {
         <DashCard title=|t| t.dashboard.trend href="/analytics/reps" testid="dash-trend">

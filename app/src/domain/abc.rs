@@ -25,7 +25,10 @@ pub struct AbcRule {
 
 impl Default for AbcRule {
     fn default() -> Self {
-        AbcRule { a_bp: 8000, b_bp: 9500 }
+        AbcRule {
+            a_bp: 8000,
+            b_bp: 9500,
+        }
     }
 }
 
@@ -43,15 +46,31 @@ impl AbcRule {
         let parse = |raw: &str| -> Result<u32, RuleError> {
             let raw = raw.trim().trim_end_matches(['%', '％']);
             let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
-            if whole.is_empty() || fraction.len() > 2 || !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit()) {
+            if whole.is_empty()
+                || fraction.len() > 2
+                || !whole
+                    .chars()
+                    .chain(fraction.chars())
+                    .all(|c| c.is_ascii_digit())
+            {
                 return Err(RuleError::OutOfRange);
             }
             let whole: u32 = whole.parse().map_err(|_| RuleError::OutOfRange)?;
             let fraction: u32 = format!("{fraction:0<2}").parse().unwrap_or(0);
-            let bp = whole.checked_mul(100).and_then(|w| w.checked_add(fraction)).ok_or(RuleError::OutOfRange)?;
-            if bp == 0 || bp >= 10_000 { Err(RuleError::OutOfRange) } else { Ok(bp) }
+            let bp = whole
+                .checked_mul(100)
+                .and_then(|w| w.checked_add(fraction))
+                .ok_or(RuleError::OutOfRange)?;
+            if bp == 0 || bp >= 10_000 {
+                Err(RuleError::OutOfRange)
+            } else {
+                Ok(bp)
+            }
         };
-        let rule = AbcRule { a_bp: parse(a)?, b_bp: parse(b)? };
+        let rule = AbcRule {
+            a_bp: parse(a)?,
+            b_bp: parse(b)?,
+        };
         if rule.b_bp <= rule.a_bp {
             return Err(RuleError::NotIncreasing);
         }
@@ -60,7 +79,13 @@ impl AbcRule {
 
     /// "80" or "95.5": a threshold as the page shows and links it.
     pub fn percent_text(bp: u32) -> String {
-        if bp % 100 == 0 { (bp / 100).to_string() } else { format!("{}.{:02}", bp / 100, bp % 100).trim_end_matches('0').to_string() }
+        if bp % 100 == 0 {
+            (bp / 100).to_string()
+        } else {
+            format!("{}.{:02}", bp / 100, bp % 100)
+                .trim_end_matches('0')
+                .to_string()
+        }
     }
 
     fn class_after(&self, cumulative_before: i64, total: i64) -> AbcClass {
@@ -110,19 +135,36 @@ pub fn classify(values: impl IntoIterator<Item = (i64, i64)>, rule: AbcRule) -> 
     let ranked: Vec<Ranked> = values
         .into_iter()
         .map(|(id, value)| {
-            let class = if value > 0 { rule.class_after(cumulative, total) } else { AbcClass::C };
+            let class = if value > 0 {
+                rule.class_after(cumulative, total)
+            } else {
+                AbcClass::C
+            };
             cumulative += value.max(0);
-            Ranked { id, value, class, cumulative }
+            Ranked {
+                id,
+                value,
+                class,
+                cumulative,
+            }
         })
         .collect();
     let classes = AbcClass::ALL
         .iter()
         .map(|&class| {
             let members = ranked.iter().filter(|r| r.class == class);
-            ClassSummary { class, customers: members.clone().count(), value: members.map(|r| r.value).sum() }
+            ClassSummary {
+                class,
+                customers: members.clone().count(),
+                value: members.map(|r| r.value).sum(),
+            }
         })
         .collect();
-    Classification { ranked, classes, total }
+    Classification {
+        ranked,
+        classes,
+        total,
+    }
 }
 
 /// `part ÷ whole` as a decimal with four places, rounded half away from zero ("0.7993");
@@ -135,7 +177,12 @@ pub fn share_text(part: i64, whole: i64) -> String {
     let whole = whole as i128;
     let rounded = (scaled.abs() * 2 + whole.abs()) / (whole.abs() * 2);
     let negative = (scaled < 0) != (whole < 0) && rounded != 0;
-    format!("{}{}.{:04}", if negative { "-" } else { "" }, rounded / 10_000, rounded % 10_000)
+    format!(
+        "{}{}.{:04}",
+        if negative { "-" } else { "" },
+        rounded / 10_000,
+        rounded % 10_000
+    )
 }
 
 #[cfg(test)]
@@ -147,33 +194,91 @@ mod tests {
     fn classes_follow_the_cumulative_share_before_each_customer() {
         // Total 1000: 500 (before 0%) A, 300 (before 50%) A, 100 (before 80%) B, 60 (before 90%)
         // B, 40 (before 96%) C.
-        let result = classify([(5, 40), (1, 500), (3, 100), (2, 300), (4, 60)], AbcRule::default());
+        let result = classify(
+            [(5, 40), (1, 500), (3, 100), (2, 300), (4, 60)],
+            AbcRule::default(),
+        );
         let shown: Vec<(i64, AbcClass)> = result.ranked.iter().map(|r| (r.id, r.class)).collect();
-        assert_eq!(shown, [(1, AbcClass::A), (2, AbcClass::A), (3, AbcClass::B), (4, AbcClass::B), (5, AbcClass::C)]);
+        assert_eq!(
+            shown,
+            [
+                (1, AbcClass::A),
+                (2, AbcClass::A),
+                (3, AbcClass::B),
+                (4, AbcClass::B),
+                (5, AbcClass::C)
+            ]
+        );
         assert_eq!(result.total, 1000);
-        assert_eq!(result.classes[0], ClassSummary { class: AbcClass::A, customers: 2, value: 800 });
-        assert_eq!(result.classes[1], ClassSummary { class: AbcClass::B, customers: 2, value: 160 });
-        assert_eq!(result.classes[2], ClassSummary { class: AbcClass::C, customers: 1, value: 40 });
-        assert_eq!(result.ranked.iter().map(|r| r.cumulative).collect::<Vec<_>>(), [500, 800, 900, 960, 1000]);
+        assert_eq!(
+            result.classes[0],
+            ClassSummary {
+                class: AbcClass::A,
+                customers: 2,
+                value: 800
+            }
+        );
+        assert_eq!(
+            result.classes[1],
+            ClassSummary {
+                class: AbcClass::B,
+                customers: 2,
+                value: 160
+            }
+        );
+        assert_eq!(
+            result.classes[2],
+            ClassSummary {
+                class: AbcClass::C,
+                customers: 1,
+                value: 40
+            }
+        );
+        assert_eq!(
+            result
+                .ranked
+                .iter()
+                .map(|r| r.cumulative)
+                .collect::<Vec<_>>(),
+            [500, 800, 900, 960, 1000]
+        );
     }
 
     #[test]
     fn a_customer_exactly_at_the_threshold_moves_down() {
         // Before the third customer exactly 80% is reached: it is B, not A.
         let result = classify([(1, 40), (2, 40), (3, 15), (4, 5)], AbcRule::default());
-        assert_eq!(result.ranked.iter().map(|r| r.class).collect::<Vec<_>>(), [AbcClass::A, AbcClass::A, AbcClass::B, AbcClass::C]);
+        assert_eq!(
+            result.ranked.iter().map(|r| r.class).collect::<Vec<_>>(),
+            [AbcClass::A, AbcClass::A, AbcClass::B, AbcClass::C]
+        );
     }
 
     #[test]
     fn one_big_customer_is_a_and_the_rest_follow() {
         let result = classify([(1, 990), (2, 5), (3, 5)], AbcRule::default());
-        assert_eq!(result.ranked.iter().map(|r| r.class).collect::<Vec<_>>(), [AbcClass::A, AbcClass::C, AbcClass::C]);
+        assert_eq!(
+            result.ranked.iter().map(|r| r.class).collect::<Vec<_>>(),
+            [AbcClass::A, AbcClass::C, AbcClass::C]
+        );
     }
 
     #[test]
     fn ties_rank_by_id_and_non_positive_values_are_c() {
         let result = classify([(9, 100), (2, 100), (7, 0), (8, -50)], AbcRule::default());
-        assert_eq!(result.ranked.iter().map(|r| (r.id, r.class)).collect::<Vec<_>>(), [(2, AbcClass::A), (9, AbcClass::A), (7, AbcClass::C), (8, AbcClass::C)]);
+        assert_eq!(
+            result
+                .ranked
+                .iter()
+                .map(|r| (r.id, r.class))
+                .collect::<Vec<_>>(),
+            [
+                (2, AbcClass::A),
+                (9, AbcClass::A),
+                (7, AbcClass::C),
+                (8, AbcClass::C)
+            ]
+        );
         assert_eq!(result.total, 200);
         assert_eq!(result.classes[2].value, -50);
     }
@@ -181,13 +286,38 @@ mod tests {
     #[test]
     fn thresholds_are_read_as_percent() {
         assert_eq!(AbcRule::from_percent("80", "95"), Ok(AbcRule::default()));
-        assert_eq!(AbcRule::from_percent("70.5%", "90"), Ok(AbcRule { a_bp: 7050, b_bp: 9000 }));
-        assert_eq!(AbcRule::from_percent("95", "80"), Err(RuleError::NotIncreasing));
+        assert_eq!(
+            AbcRule::from_percent("70.5%", "90"),
+            Ok(AbcRule {
+                a_bp: 7050,
+                b_bp: 9000
+            })
+        );
+        assert_eq!(
+            AbcRule::from_percent("95", "80"),
+            Err(RuleError::NotIncreasing)
+        );
         assert_eq!(AbcRule::from_percent("0", "80"), Err(RuleError::OutOfRange));
-        assert_eq!(AbcRule::from_percent("80", "100"), Err(RuleError::OutOfRange));
-        assert_eq!(AbcRule::from_percent("eighty", "95"), Err(RuleError::OutOfRange));
-        assert_eq!(AbcRule::from_percent("80.123", "95"), Err(RuleError::OutOfRange));
-        assert_eq!((AbcRule::percent_text(8000), AbcRule::percent_text(7050), AbcRule::percent_text(9525)), ("80".into(), "70.5".into(), "95.25".into()));
+        assert_eq!(
+            AbcRule::from_percent("80", "100"),
+            Err(RuleError::OutOfRange)
+        );
+        assert_eq!(
+            AbcRule::from_percent("eighty", "95"),
+            Err(RuleError::OutOfRange)
+        );
+        assert_eq!(
+            AbcRule::from_percent("80.123", "95"),
+            Err(RuleError::OutOfRange)
+        );
+        assert_eq!(
+            (
+                AbcRule::percent_text(8000),
+                AbcRule::percent_text(7050),
+                AbcRule::percent_text(9525)
+            ),
+            ("80".into(), "70.5".into(), "95.25".into())
+        );
     }
 
     #[test]

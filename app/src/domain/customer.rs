@@ -101,9 +101,15 @@ impl ProfileField {
     pub fn section(self) -> ProfileSection {
         use ProfileField::*;
         match self {
-            LegalRep | DecisionMaker | OrgForm | Founded | Employees | RevenueBand => ProfileSection::Basic,
-            ServiceArea | SalesCapacity | GrowthPotential | BusinessFocus => ProfileSection::Characteristics,
-            CooperationAttitude | CompetitorRelations | ManagementQuality => ProfileSection::BusinessStatus,
+            LegalRep | DecisionMaker | OrgForm | Founded | Employees | RevenueBand => {
+                ProfileSection::Basic
+            }
+            ServiceArea | SalesCapacity | GrowthPotential | BusinessFocus => {
+                ProfileSection::Characteristics
+            }
+            CooperationAttitude | CompetitorRelations | ManagementQuality => {
+                ProfileSection::BusinessStatus
+            }
         }
     }
 }
@@ -121,8 +127,19 @@ text_enum! {
 /// Everything a customer search looks through, in one lower-cased text: names, pinyin initials,
 /// phone digits and each contact's name and phone digits. Fields are separated by a newline, which
 /// no search needle contains, so a match never spans two fields.
-pub fn search_text(name: &str, short_name: &str, initials: &str, phone: &str, contacts: &[(&str, &str)]) -> String {
-    let mut parts = vec![name.to_lowercase(), short_name.to_lowercase(), initials.to_lowercase(), phone_key(phone)];
+pub fn search_text(
+    name: &str,
+    short_name: &str,
+    initials: &str,
+    phone: &str,
+    contacts: &[(&str, &str)],
+) -> String {
+    let mut parts = vec![
+        name.to_lowercase(),
+        short_name.to_lowercase(),
+        initials.to_lowercase(),
+        phone_key(phone),
+    ];
     for (contact, contact_phone) in contacts {
         parts.push(contact.to_lowercase());
         parts.push(phone_key(contact_phone));
@@ -144,7 +161,9 @@ pub fn search_needle(query: &str) -> Option<String> {
     if query.is_empty() {
         return None;
     }
-    let phone_like = query.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '(' | ')'));
+    let phone_like = query
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '(' | ')'));
     let digits = phone_key(query);
     if phone_like && digits.len() >= 4 {
         return Some(digits);
@@ -156,7 +175,11 @@ pub fn search_needle(query: &str) -> Option<String> {
 /// in the order first given.
 pub fn normalise_tags(raw: &str) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
-    for tag in raw.split([',', '，', ';', '；', '、']).map(str::trim).filter(|t| !t.is_empty()) {
+    for tag in raw
+        .split([',', '，', ';', '；', '、'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         if !tags.iter().any(|t| t == tag) {
             tags.push(tag.to_string());
         }
@@ -167,7 +190,10 @@ pub fn normalise_tags(raw: &str) -> Vec<String> {
 impl LadderStage {
     /// Stages where the customer has bought from us.
     pub fn has_bought(self) -> bool {
-        matches!(self, LadderStage::Customer | LadderStage::Vip | LadderStage::Dormant)
+        matches!(
+            self,
+            LadderStage::Customer | LadderStage::Vip | LadderStage::Dormant
+        )
     }
 }
 
@@ -184,7 +210,11 @@ pub struct LadderRules {
 
 impl Default for LadderRules {
     fn default() -> Self {
-        LadderRules { vip_threshold_fen: 100_000_000, dormant_after_months: 6, new_customer_months: 12 }
+        LadderRules {
+            vip_threshold_fen: 100_000_000,
+            dormant_after_months: 6,
+            new_customer_months: 12,
+        }
     }
 }
 
@@ -197,7 +227,8 @@ pub struct OrderFacts {
 }
 
 fn months_before(date: NaiveDate, months: u32) -> NaiveDate {
-    date.checked_sub_months(Months::new(months)).unwrap_or(NaiveDate::MIN)
+    date.checked_sub_months(Months::new(months))
+        .unwrap_or(NaiveDate::MIN)
 }
 
 /// Why a customer's ladder stage changed or is suggested to change. Kept with the stage event, so
@@ -261,7 +292,11 @@ impl StageChange {
             None => (detail, None),
         };
         let (from, to) = stages.split_once('→')?;
-        Some(StageChange { from: LadderStage::parse(from)?, to: LadderStage::parse(to)?, reason })
+        Some(StageChange {
+            from: LadderStage::parse(from)?,
+            to: LadderStage::parse(to)?,
+            reason,
+        })
     }
 }
 
@@ -273,7 +308,12 @@ pub struct LadderSuggestion {
 
 /// The stage the rules suggest, with the fact behind it, if it differs from `current`. Lost is
 /// only ever set by a person.
-pub fn suggested_stage(current: LadderStage, facts: &OrderFacts, rules: &LadderRules, today: NaiveDate) -> Option<LadderSuggestion> {
+pub fn suggested_stage(
+    current: LadderStage,
+    facts: &OrderFacts,
+    rules: &LadderRules,
+    today: NaiveDate,
+) -> Option<LadderSuggestion> {
     if current == LadderStage::Lost {
         return None;
     }
@@ -281,27 +321,54 @@ pub fn suggested_stage(current: LadderStage, facts: &OrderFacts, rules: &LadderR
         return None; // no orders: moving along the early ladder is the rep's judgement
     };
     let suggestion = if last_order < months_before(today, rules.dormant_after_months) {
-        LadderSuggestion { stage: LadderStage::Dormant, reason: LadderReason::NoOrderSince(last_order) }
+        LadderSuggestion {
+            stage: LadderStage::Dormant,
+            reason: LadderReason::NoOrderSince(last_order),
+        }
     } else if facts.trailing_12_months_fen >= rules.vip_threshold_fen {
-        LadderSuggestion { stage: LadderStage::Vip, reason: LadderReason::TrailingSales(facts.trailing_12_months_fen) }
+        LadderSuggestion {
+            stage: LadderStage::Vip,
+            reason: LadderReason::TrailingSales(facts.trailing_12_months_fen),
+        }
     } else if current == LadderStage::Vip {
         return None; // demotion from VIP is a manager's call, not a rule's
     } else if current == LadderStage::Dormant {
         // Buying again: the order that woke the customer up is the reason.
-        LadderSuggestion { stage: LadderStage::Customer, reason: LadderReason::TrailingSales(facts.trailing_12_months_fen) }
+        LadderSuggestion {
+            stage: LadderStage::Customer,
+            reason: LadderReason::TrailingSales(facts.trailing_12_months_fen),
+        }
     } else {
-        LadderSuggestion { stage: LadderStage::Customer, reason: LadderReason::FirstOrder(first_order) }
+        LadderSuggestion {
+            stage: LadderStage::Customer,
+            reason: LadderReason::FirstOrder(first_order),
+        }
     };
     (suggestion.stage != current).then_some(suggestion)
 }
 
-pub fn is_new_customer(first_order: Option<NaiveDate>, rules: &LadderRules, today: NaiveDate) -> bool {
+pub fn is_new_customer(
+    first_order: Option<NaiveDate>,
+    rules: &LadderRules,
+    today: NaiveDate,
+) -> bool {
     first_order.is_some_and(|first| first >= months_before(today, rules.new_customer_months))
 }
 
 /// Legal-form words that differ between spellings of the same company.
 const COMPANY_SUFFIXES: [&str; 12] = [
-    "股份有限公司", "有限责任公司", "有限公司", "集团公司", "分公司", "集团", "公司", "coltd", "co", "ltd", "inc", "limited",
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "集团公司",
+    "分公司",
+    "集团",
+    "公司",
+    "coltd",
+    "co",
+    "ltd",
+    "inc",
+    "limited",
 ];
 
 /// A comparison key for company names: no spaces or punctuation (full- or half-width), lower
@@ -336,12 +403,21 @@ pub fn phone_key(phone: &str) -> String {
 
 /// Tax ids (统一社会信用代码) compared without spaces, upper case.
 pub fn tax_id_key(tax_id: &str) -> String {
-    tax_id.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+    tax_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 /// Whether an owned customer goes back to the pool: no follow-up by the owner for `days` days,
 /// counted from the later of the last follow-up and the day the owner got the customer.
-pub fn pool_return_due(last_follow_up: Option<DateTime<Utc>>, owned_since: DateTime<Utc>, now: DateTime<Utc>, days: u32) -> bool {
+pub fn pool_return_due(
+    last_follow_up: Option<DateTime<Utc>>,
+    owned_since: DateTime<Utc>,
+    now: DateTime<Utc>,
+    days: u32,
+) -> bool {
     let last_touch = last_follow_up.map_or(owned_since, |f| f.max(owned_since));
     now - last_touch >= chrono::Duration::days(i64::from(days))
 }
@@ -350,29 +426,57 @@ pub fn pool_return_due(last_follow_up: Option<DateTime<Utc>>, owned_since: DateT
 mod tests {
     #[test]
     fn search_text_holds_names_initials_and_phone_digits_of_customer_and_contacts() {
-        let text = search_text("上海华力机电有限公司", "华力", "shhljdyxgs", "+86 021-6888 1234", &[("李经理", "138-0013-8000"), ("Wang Fang", "")]);
-        assert_eq!(text, "上海华力机电有限公司\n华力\nshhljdyxgs\n02168881234\n李经理\n13800138000\nwang fang");
-        for (query, expected) in [("1380013", "1380013"), ("138-0013", "1380013"), (" 华力 ", "华力"), ("SHHL", "shhl"), ("No.8", "no.8"), ("12", "12")] {
+        let text = search_text(
+            "上海华力机电有限公司",
+            "华力",
+            "shhljdyxgs",
+            "+86 021-6888 1234",
+            &[("李经理", "138-0013-8000"), ("Wang Fang", "")],
+        );
+        assert_eq!(
+            text,
+            "上海华力机电有限公司\n华力\nshhljdyxgs\n02168881234\n李经理\n13800138000\nwang fang"
+        );
+        for (query, expected) in [
+            ("1380013", "1380013"),
+            ("138-0013", "1380013"),
+            (" 华力 ", "华力"),
+            ("SHHL", "shhl"),
+            ("No.8", "no.8"),
+            ("12", "12"),
+        ] {
             let needle = search_needle(query).unwrap();
             assert_eq!(needle, expected, "{query}");
         }
         assert!(text.contains(&search_needle("138 0013").unwrap()));
         assert!(text.contains(&search_needle("wang").unwrap()));
         assert_eq!(search_needle("  "), None);
-        assert_eq!(search_needle(&"长".repeat(500)).unwrap().chars().count(), MAX_SEARCH_CHARS);
+        assert_eq!(
+            search_needle(&"长".repeat(500)).unwrap().chars().count(),
+            MAX_SEARCH_CHARS
+        );
     }
 
     #[test]
     fn tags_are_split_on_chinese_and_latin_separators_and_deduplicated() {
-        assert_eq!(normalise_tags(" 重点, 华南；展会、重点 ,, "), vec!["重点", "华南", "展会"]);
+        assert_eq!(
+            normalise_tags(" 重点, 华南；展会、重点 ,, "),
+            vec!["重点", "华南", "展会"]
+        );
         assert!(normalise_tags(" , ；").is_empty());
     }
 
     #[test]
     fn every_profile_field_has_a_section() {
-        let basic = ProfileField::ALL.iter().filter(|f| f.section() == ProfileSection::Basic).count();
+        let basic = ProfileField::ALL
+            .iter()
+            .filter(|f| f.section() == ProfileSection::Basic)
+            .count();
         assert_eq!(basic, 6);
-        assert_eq!(ProfileField::parse("management_quality").map(ProfileField::section), Some(ProfileSection::BusinessStatus));
+        assert_eq!(
+            ProfileField::parse("management_quality").map(ProfileField::section),
+            Some(ProfileSection::BusinessStatus)
+        );
     }
 
     use super::*;
@@ -383,7 +487,11 @@ mod tests {
     }
 
     fn facts(first: Option<NaiveDate>, last: Option<NaiveDate>, sales: i64) -> OrderFacts {
-        OrderFacts { first_order: first, last_order: last, trailing_12_months_fen: sales }
+        OrderFacts {
+            first_order: first,
+            last_order: last,
+            trailing_12_months_fen: sales,
+        }
     }
 
     #[test]
@@ -392,18 +500,42 @@ mod tests {
         let today = day(2026, 11, 22);
         let recent = Some(day(2026, 10, 1));
         let table = [
-            (LadderStage::Prospect, facts(recent, recent, 5_000_00), Some(LadderStage::Customer)),
-            (LadderStage::Potential, facts(recent, recent, 5_000_00), Some(LadderStage::Customer)),
+            (
+                LadderStage::Prospect,
+                facts(recent, recent, 5_000_00),
+                Some(LadderStage::Customer),
+            ),
+            (
+                LadderStage::Potential,
+                facts(recent, recent, 5_000_00),
+                Some(LadderStage::Customer),
+            ),
             (LadderStage::Customer, facts(recent, recent, 5_000_00), None),
-            (LadderStage::Customer, facts(recent, recent, rules.vip_threshold_fen), Some(LadderStage::Vip)),
+            (
+                LadderStage::Customer,
+                facts(recent, recent, rules.vip_threshold_fen),
+                Some(LadderStage::Vip),
+            ),
             (LadderStage::Vip, facts(recent, recent, 10), None),
-            (LadderStage::Customer, facts(recent, Some(day(2026, 5, 21)), 0), Some(LadderStage::Dormant)),
-            (LadderStage::Dormant, facts(recent, recent, 100), Some(LadderStage::Customer)),
+            (
+                LadderStage::Customer,
+                facts(recent, Some(day(2026, 5, 21)), 0),
+                Some(LadderStage::Dormant),
+            ),
+            (
+                LadderStage::Dormant,
+                facts(recent, recent, 100),
+                Some(LadderStage::Customer),
+            ),
             (LadderStage::Target, facts(None, None, 0), None),
             (LadderStage::Lost, facts(recent, recent, 5_000_00), None),
         ];
         for (current, facts, expected) in table {
-            assert_eq!(suggested_stage(current, &facts, &rules, today).map(|s| s.stage), expected, "{current:?} {facts:?}");
+            assert_eq!(
+                suggested_stage(current, &facts, &rules, today).map(|s| s.stage),
+                expected,
+                "{current:?} {facts:?}"
+            );
         }
     }
 
@@ -412,26 +544,78 @@ mod tests {
         let rules = LadderRules::default();
         let today = day(2026, 11, 22);
         let first = day(2026, 10, 1);
-        let suggest = |current, last, sales| suggested_stage(current, &facts(Some(first), Some(last), sales), &rules, today).map(|s| s.reason);
-        assert_eq!(suggest(LadderStage::Prospect, first, 10), Some(LadderReason::FirstOrder(first)));
-        assert_eq!(suggest(LadderStage::Customer, first, rules.vip_threshold_fen + 1), Some(LadderReason::TrailingSales(rules.vip_threshold_fen + 1)));
+        let suggest = |current, last, sales| {
+            suggested_stage(
+                current,
+                &facts(Some(first), Some(last), sales),
+                &rules,
+                today,
+            )
+            .map(|s| s.reason)
+        };
+        assert_eq!(
+            suggest(LadderStage::Prospect, first, 10),
+            Some(LadderReason::FirstOrder(first))
+        );
+        assert_eq!(
+            suggest(LadderStage::Customer, first, rules.vip_threshold_fen + 1),
+            Some(LadderReason::TrailingSales(rules.vip_threshold_fen + 1))
+        );
         let long_ago = day(2026, 3, 1);
-        assert_eq!(suggested_stage(LadderStage::Vip, &facts(Some(long_ago), Some(long_ago), 0), &rules, today).map(|s| s.reason), Some(LadderReason::NoOrderSince(long_ago)));
+        assert_eq!(
+            suggested_stage(
+                LadderStage::Vip,
+                &facts(Some(long_ago), Some(long_ago), 0),
+                &rules,
+                today
+            )
+            .map(|s| s.reason),
+            Some(LadderReason::NoOrderSince(long_ago))
+        );
     }
 
     #[test]
     fn stage_changes_round_trip_with_and_without_reasons() {
         let changes = [
-            StageChange { from: LadderStage::Prospect, to: LadderStage::Customer, reason: Some(LadderReason::FirstOrder(day(2026, 1, 2))) },
-            StageChange { from: LadderStage::Customer, to: LadderStage::Vip, reason: Some(LadderReason::TrailingSales(123_456_78)) },
-            StageChange { from: LadderStage::Vip, to: LadderStage::Dormant, reason: Some(LadderReason::NoOrderSince(day(2025, 12, 31))) },
-            StageChange { from: LadderStage::Target, to: LadderStage::Lost, reason: Some(LadderReason::Note("换了供应商 | 价格→低".into())) },
-            StageChange { from: LadderStage::Target, to: LadderStage::Potential, reason: None },
+            StageChange {
+                from: LadderStage::Prospect,
+                to: LadderStage::Customer,
+                reason: Some(LadderReason::FirstOrder(day(2026, 1, 2))),
+            },
+            StageChange {
+                from: LadderStage::Customer,
+                to: LadderStage::Vip,
+                reason: Some(LadderReason::TrailingSales(123_456_78)),
+            },
+            StageChange {
+                from: LadderStage::Vip,
+                to: LadderStage::Dormant,
+                reason: Some(LadderReason::NoOrderSince(day(2025, 12, 31))),
+            },
+            StageChange {
+                from: LadderStage::Target,
+                to: LadderStage::Lost,
+                reason: Some(LadderReason::Note("换了供应商 | 价格→低".into())),
+            },
+            StageChange {
+                from: LadderStage::Target,
+                to: LadderStage::Potential,
+                reason: None,
+            },
         ];
         for change in changes {
-            assert_eq!(StageChange::decode(&change.encode()), Some(change.clone()), "{}", change.encode());
+            assert_eq!(
+                StageChange::decode(&change.encode()),
+                Some(change.clone()),
+                "{}",
+                change.encode()
+            );
         }
-        assert_eq!(StageChange::decode("target→potential").map(|c| c.to), Some(LadderStage::Potential), "events from before reasons");
+        assert_eq!(
+            StageChange::decode("target→potential").map(|c| c.to),
+            Some(LadderStage::Potential),
+            "events from before reasons"
+        );
         assert_eq!(StageChange::decode("target→nowhere"), None);
     }
 
@@ -451,7 +635,11 @@ mod tests {
         assert_eq!(company_name_key("上海华力集团"), key);
         assert_eq!(company_name_key(" 上海 华力 股份有限公司 "), key);
         assert_eq!(company_name_key("Acme Co., Ltd."), "acme");
-        assert_eq!(company_name_key("公司"), "公司", "a name that is only a suffix keeps it");
+        assert_eq!(
+            company_name_key("公司"),
+            "公司",
+            "a name that is only a suffix keeps it"
+        );
     }
 
     #[test]
@@ -463,12 +651,22 @@ mod tests {
 
     #[test]
     fn neglected_customers_return_to_the_pool() {
-        let at = |d: u32| DateTime::parse_from_rfc3339(&format!("2026-11-{d:02}T09:00:00Z")).unwrap().with_timezone(&Utc);
+        let at = |d: u32| {
+            DateTime::parse_from_rfc3339(&format!("2026-11-{d:02}T09:00:00Z"))
+                .unwrap()
+                .with_timezone(&Utc)
+        };
         assert!(pool_return_due(Some(at(1)), at(1), at(22), 21));
         assert!(!pool_return_due(Some(at(2)), at(1), at(22), 21));
-        assert!(!pool_return_due(None, at(5), at(22), 21), "counted from when the rep got the customer");
+        assert!(
+            !pool_return_due(None, at(5), at(22), 21),
+            "counted from when the rep got the customer"
+        );
         assert!(pool_return_due(None, at(1), at(22), 21));
-        assert!(!pool_return_due(Some(at(1)), at(10), at(22), 21), "an old follow-up by someone else does not count");
+        assert!(
+            !pool_return_due(Some(at(1)), at(10), at(22), 21),
+            "an old follow-up by someone else does not count"
+        );
     }
 
     #[test]

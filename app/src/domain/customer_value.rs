@@ -41,10 +41,24 @@ text_enum! {
 
 impl PurchaseSize {
     /// The lowest purchase (fen) of each size above "occasional": ¥1,000,000, ¥100,000, ¥10,000.
-    pub const FLOORS_FEN: [(PurchaseSize, i64); 3] = [(PurchaseSize::Large, 100_000_000), (PurchaseSize::Medium, 10_000_000), (PurchaseSize::Small, 1_000_000)];
+    pub const FLOORS_FEN: [(PurchaseSize, i64); 3] = [
+        (PurchaseSize::Large, 100_000_000),
+        (PurchaseSize::Medium, 10_000_000),
+        (PurchaseSize::Small, 1_000_000),
+    ];
 
     pub fn of(sales_fen: i64) -> PurchaseSize {
-        Self::FLOORS_FEN.iter().find(|(_, floor)| sales_fen >= *floor).map_or(if sales_fen > 0 { PurchaseSize::Occasional } else { PurchaseSize::NoPurchase }, |(size, _)| *size)
+        Self::FLOORS_FEN
+            .iter()
+            .find(|(_, floor)| sales_fen >= *floor)
+            .map_or(
+                if sales_fen > 0 {
+                    PurchaseSize::Occasional
+                } else {
+                    PurchaseSize::NoPurchase
+                },
+                |(size, _)| *size,
+            )
     }
 }
 
@@ -64,7 +78,9 @@ pub fn remaining_years_tenths(retention_bp: i64) -> i64 {
     if retention == 10_000 {
         return MAX_REMAINING_TENTHS;
     }
-    rounded_ratio(retention * 10, 10_000 - retention).map_or(MAX_REMAINING_TENTHS, |tenths| tenths.min(MAX_REMAINING_TENTHS))
+    rounded_ratio(retention * 10, 10_000 - retention).map_or(MAX_REMAINING_TENTHS, |tenths| {
+        tenths.min(MAX_REMAINING_TENTHS)
+    })
 }
 
 /// Gross profit per year of a relationship: the total ÷ the years since the first order, counting
@@ -80,7 +96,9 @@ pub fn lifetime_value_fen(average_yearly_fen: i64, remaining_tenths: i64) -> i64
 
 /// (after − before) ÷ before in basis points; None when there was nothing before.
 pub fn change_bp(before_fen: i64, after_fen: i64) -> Option<i64> {
-    (before_fen > 0).then(|| share_bp(after_fen - before_fen, before_fen)).flatten()
+    (before_fen > 0)
+        .then(|| share_bp(after_fen - before_fen, before_fen))
+        .flatten()
 }
 
 #[cfg(test)]
@@ -90,9 +108,24 @@ mod tests {
 
     #[test]
     fn sizes_follow_the_floors() {
-        let sizes: Vec<PurchaseSize> = [0, 1, 999_999, 1_000_000, 9_999_999, 10_000_000, 100_000_000, 500_000_000].into_iter().map(PurchaseSize::of).collect();
+        let sizes: Vec<PurchaseSize> = [
+            0,
+            1,
+            999_999,
+            1_000_000,
+            9_999_999,
+            10_000_000,
+            100_000_000,
+            500_000_000,
+        ]
+        .into_iter()
+        .map(PurchaseSize::of)
+        .collect();
         use PurchaseSize::*;
-        assert_eq!(sizes, [NoPurchase, Occasional, Occasional, Small, Small, Medium, Large, Large]);
+        assert_eq!(
+            sizes,
+            [NoPurchase, Occasional, Occasional, Small, Small, Medium, Large, Large]
+        );
     }
 
     #[test]
@@ -113,7 +146,10 @@ mod tests {
         // ¥36,500 gross profit over two years is ¥18,250 a year; at 75% retention, 3 more years.
         let yearly = average_yearly_fen(3_650_000, 730);
         assert_eq!(yearly, 1_825_000);
-        assert_eq!(lifetime_value_fen(yearly, remaining_years_tenths(7_500)), 5_475_000);
+        assert_eq!(
+            lifetime_value_fen(yearly, remaining_years_tenths(7_500)),
+            5_475_000
+        );
         // A customer of 30 days counts as one year.
         assert_eq!(average_yearly_fen(100_000, 30), 100_000);
         assert_eq!(retention_bp(3, 2), Some(6_667));

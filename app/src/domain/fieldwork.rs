@@ -70,18 +70,26 @@ pub struct FieldRules {
 
 impl Default for FieldRules {
     fn default() -> Self {
-        FieldRules { report_due_minutes: 19 * 60 }
+        FieldRules {
+            report_due_minutes: 19 * 60,
+        }
     }
 }
 
 impl FieldRules {
     pub fn due_at(&self, day: chrono::NaiveDate) -> chrono::NaiveDateTime {
-        day.and_hms_opt(0, 0, 0).unwrap_or_default() + chrono::Duration::minutes(i64::from(self.report_due_minutes))
+        day.and_hms_opt(0, 0, 0).unwrap_or_default()
+            + chrono::Duration::minutes(i64::from(self.report_due_minutes))
     }
 
     /// A report is late when it was submitted after the due time, or is still not submitted once
     /// the due time has passed (all times local).
-    pub fn report_late(&self, day: chrono::NaiveDate, submitted_at: Option<chrono::NaiveDateTime>, now: chrono::NaiveDateTime) -> bool {
+    pub fn report_late(
+        &self,
+        day: chrono::NaiveDate,
+        submitted_at: Option<chrono::NaiveDateTime>,
+        now: chrono::NaiveDateTime,
+    ) -> bool {
         let due = self.due_at(day);
         match submitted_at {
             Some(at) => at > due,
@@ -110,7 +118,11 @@ pub fn day_target(month_target: i64, day: chrono::NaiveDate) -> i64 {
         return 0;
     }
     let first = day.with_day(1).unwrap_or(day);
-    let working = first.iter_days().take_while(|d| d.month() == day.month()).filter(|d| is_working(*d)).count() as i64;
+    let working = first
+        .iter_days()
+        .take_while(|d| d.month() == day.month())
+        .filter(|d| is_working(*d))
+        .count() as i64;
     ratio(month_target, working, 1).unwrap_or(0)
 }
 
@@ -126,7 +138,12 @@ pub enum SheetError {
 }
 
 /// The next status of a sheet, if `action` is allowed from `status` for this person.
-pub fn next_status(status: SheetStatus, action: SheetAction, is_author: bool, leads_author: bool) -> Result<SheetStatus, SheetError> {
+pub fn next_status(
+    status: SheetStatus,
+    action: SheetAction,
+    is_author: bool,
+    leads_author: bool,
+) -> Result<SheetStatus, SheetError> {
     match action {
         SheetAction::Submit if !is_author => Err(SheetError::NotTheirs),
         SheetAction::Submit => match status {
@@ -135,7 +152,9 @@ pub fn next_status(status: SheetStatus, action: SheetAction, is_author: bool, le
         },
         SheetAction::Approve | SheetAction::SendBack if is_author => Err(SheetError::OwnSheet),
         SheetAction::Approve | SheetAction::SendBack if !leads_author => Err(SheetError::NotTheirs),
-        SheetAction::Approve | SheetAction::SendBack if status != SheetStatus::Submitted => Err(SheetError::WrongStatus),
+        SheetAction::Approve | SheetAction::SendBack if status != SheetStatus::Submitted => {
+            Err(SheetError::WrongStatus)
+        }
         SheetAction::Approve => Ok(SheetStatus::Approved),
         SheetAction::SendBack => Ok(SheetStatus::SentBack),
     }
@@ -151,14 +170,21 @@ pub struct Stop {
 
 /// Great-circle distance in kilometres.
 pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (lat1, lon1, lat2, lon2) = (a.0.to_radians(), a.1.to_radians(), b.0.to_radians(), b.1.to_radians());
-    let h = ((lat2 - lat1) / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+    let (lat1, lon1, lat2, lon2) = (
+        a.0.to_radians(),
+        a.1.to_radians(),
+        b.0.to_radians(),
+        b.1.to_radians(),
+    );
+    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
+        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
     2.0 * 6371.0 * h.sqrt().asin()
 }
 
 /// Nearest neighbour from the first located stop; stops without coordinates keep their order after.
 fn nearest_neighbour(stops: &[Stop], indices: Vec<usize>) -> Vec<usize> {
-    let (mut located, unlocated): (Vec<usize>, Vec<usize>) = indices.into_iter().partition(|&i| stops[i].at.is_some());
+    let (mut located, unlocated): (Vec<usize>, Vec<usize>) =
+        indices.into_iter().partition(|&i| stops[i].at.is_some());
     let mut route = Vec::with_capacity(located.len() + unlocated.len());
     if !located.is_empty() {
         let mut current = located.remove(0);
@@ -168,8 +194,16 @@ fn nearest_neighbour(stops: &[Stop], indices: Vec<usize>) -> Vec<usize> {
             let (position, _) = located
                 .iter()
                 .enumerate()
-                .map(|(position, &i)| (position, distance_km(here, stops[i].at.unwrap_or_default())))
-                .fold((0, f64::INFINITY), |best, candidate| if candidate.1 < best.1 { candidate } else { best });
+                .map(|(position, &i)| {
+                    (position, distance_km(here, stops[i].at.unwrap_or_default()))
+                })
+                .fold((0, f64::INFINITY), |best, candidate| {
+                    if candidate.1 < best.1 {
+                        candidate
+                    } else {
+                        best
+                    }
+                });
             current = located.remove(position);
             route.push(current);
         }
@@ -190,7 +224,14 @@ pub fn suggested_order(stops: &[Stop]) -> Vec<usize> {
     }
     districts
         .into_iter()
-        .flat_map(|district| nearest_neighbour(stops, (0..stops.len()).filter(|&i| stops[i].district == district).collect()))
+        .flat_map(|district| {
+            nearest_neighbour(
+                stops,
+                (0..stops.len())
+                    .filter(|&i| stops[i].district == district)
+                    .collect(),
+            )
+        })
         .collect()
 }
 
@@ -225,7 +266,12 @@ impl std::ops::AddAssign for FieldFigures {
 
 /// `numerator × scale ÷ denominator`, rounded half up; None without a denominator.
 fn ratio(numerator: i64, denominator: i64, scale: i64) -> Option<i64> {
-    (denominator > 0).then(|| (i128::from(numerator) * i128::from(scale) * 2 + i128::from(denominator)) / (i128::from(denominator) * 2)).map(|v| v as i64)
+    (denominator > 0)
+        .then(|| {
+            (i128::from(numerator) * i128::from(scale) * 2 + i128::from(denominator))
+                / (i128::from(denominator) * 2)
+        })
+        .map(|v| v as i64)
 }
 
 impl FieldFigures {
@@ -255,13 +301,21 @@ impl FieldFigures {
 
 /// The periods of a roll-up between two days: ISO weeks (Monday to Sunday) or calendar months,
 /// the first and last clipped to the range.
-pub fn roll_up_periods(from: chrono::NaiveDate, to: chrono::NaiveDate, monthly: bool) -> Vec<(chrono::NaiveDate, chrono::NaiveDate)> {
+pub fn roll_up_periods(
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    monthly: bool,
+) -> Vec<(chrono::NaiveDate, chrono::NaiveDate)> {
     use chrono::Datelike;
     let mut periods = Vec::new();
     let mut start = from;
     while start <= to {
         let end = if monthly {
-            let next_month = if start.month() == 12 { chrono::NaiveDate::from_ymd_opt(start.year() + 1, 1, 1) } else { chrono::NaiveDate::from_ymd_opt(start.year(), start.month() + 1, 1) };
+            let next_month = if start.month() == 12 {
+                chrono::NaiveDate::from_ymd_opt(start.year() + 1, 1, 1)
+            } else {
+                chrono::NaiveDate::from_ymd_opt(start.year(), start.month() + 1, 1)
+            };
             next_month.map_or(to, |d| d - chrono::Duration::days(1))
         } else {
             start + chrono::Duration::days(6 - i64::from(start.weekday().num_days_from_monday()))
@@ -285,16 +339,41 @@ mod tests {
         assert_eq!(next_status(Draft, Submit, true, false), Ok(Submitted));
         assert_eq!(next_status(Submitted, Approve, false, true), Ok(Approved));
         assert_eq!(next_status(Submitted, SendBack, false, true), Ok(SentBack));
-        assert_eq!(next_status(SentBack, Submit, true, false), Ok(Submitted), "fixed and sent again");
-        assert_eq!(next_status(Submitted, Approve, true, true), Err(SheetError::OwnSheet), "a manager's own plan goes to their manager");
-        assert_eq!(next_status(Submitted, Approve, false, false), Err(SheetError::NotTheirs));
-        assert_eq!(next_status(Draft, Approve, false, true), Err(SheetError::WrongStatus), "nothing to approve yet");
-        assert_eq!(next_status(Approved, Submit, true, false), Err(SheetError::WrongStatus));
-        assert_eq!(next_status(Draft, Submit, false, true), Err(SheetError::NotTheirs), "a manager does not submit for a rep");
+        assert_eq!(
+            next_status(SentBack, Submit, true, false),
+            Ok(Submitted),
+            "fixed and sent again"
+        );
+        assert_eq!(
+            next_status(Submitted, Approve, true, true),
+            Err(SheetError::OwnSheet),
+            "a manager's own plan goes to their manager"
+        );
+        assert_eq!(
+            next_status(Submitted, Approve, false, false),
+            Err(SheetError::NotTheirs)
+        );
+        assert_eq!(
+            next_status(Draft, Approve, false, true),
+            Err(SheetError::WrongStatus),
+            "nothing to approve yet"
+        );
+        assert_eq!(
+            next_status(Approved, Submit, true, false),
+            Err(SheetError::WrongStatus)
+        );
+        assert_eq!(
+            next_status(Draft, Submit, false, true),
+            Err(SheetError::NotTheirs),
+            "a manager does not submit for a rep"
+        );
     }
 
     fn stop(district: &str, at: Option<(f64, f64)>) -> Stop {
-        Stop { district: district.into(), at }
+        Stop {
+            district: district.into(),
+            at,
+        }
     }
 
     #[test]
@@ -321,7 +400,16 @@ mod tests {
 
     #[test]
     fn efficiency_is_rounded_and_undefined_without_visits() {
-        let week = FieldFigures { days: 5, planned_visits: 20, planned_done: 15, visits: 18, cost_fen: 900_00, orders: 3, sales_fen: 54_000_00, new_customers: 1 };
+        let week = FieldFigures {
+            days: 5,
+            planned_visits: 20,
+            planned_done: 15,
+            visits: 18,
+            cost_fen: 900_00,
+            orders: 3,
+            sales_fen: 54_000_00,
+            new_customers: 1,
+        };
         assert_eq!(week.visits_per_day_tenths(), Some(36));
         assert_eq!(week.plan_completion_bp(), Some(7500));
         assert_eq!(week.cost_per_visit_fen(), Some(50_00));
@@ -337,10 +425,22 @@ mod tests {
         let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         let at = |h: u32, m: u32| day.and_hms_opt(h, m, 0).unwrap();
         assert!(!rules.report_late(day, None, at(18, 59)), "not due yet");
-        assert!(rules.report_late(day, None, at(19, 1)), "missing after 19:00");
-        assert!(!rules.report_late(day, Some(at(18, 30)), at(23, 0)), "in on time");
-        assert!(rules.report_late(day, Some(at(20, 0)), at(23, 0)), "in late");
-        assert!(rules.report_late(day, None, at(0, 0) + chrono::Duration::days(1)), "the next morning");
+        assert!(
+            rules.report_late(day, None, at(19, 1)),
+            "missing after 19:00"
+        );
+        assert!(
+            !rules.report_late(day, Some(at(18, 30)), at(23, 0)),
+            "in on time"
+        );
+        assert!(
+            rules.report_late(day, Some(at(20, 0)), at(23, 0)),
+            "in late"
+        );
+        assert!(
+            rules.report_late(day, None, at(0, 0) + chrono::Duration::days(1)),
+            "the next morning"
+        );
     }
 
     #[test]
@@ -359,16 +459,40 @@ mod tests {
         // November 2026 has 21 working days; the 21st is a Saturday.
         let monday = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         assert_eq!(day_target(21_000_00, monday), 1_000_00);
-        assert_eq!(day_target(10_00, monday), 48, "10 yuan over 21 days, rounded");
-        assert_eq!(day_target(21_000_00, chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()), 0);
+        assert_eq!(
+            day_target(10_00, monday),
+            48,
+            "10 yuan over 21 days, rounded"
+        );
+        assert_eq!(
+            day_target(
+                21_000_00,
+                chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()
+            ),
+            0
+        );
     }
 
     #[test]
     fn roll_ups_follow_weeks_and_months() {
         let d = |m: u32, day: u32| chrono::NaiveDate::from_ymd_opt(2026, m, day).unwrap();
         // 2026-11-04 is a Wednesday.
-        assert_eq!(roll_up_periods(d(11, 4), d(11, 20), false), vec![(d(11, 4), d(11, 8)), (d(11, 9), d(11, 15)), (d(11, 16), d(11, 20))]);
-        assert_eq!(roll_up_periods(d(10, 15), d(12, 3), true), vec![(d(10, 15), d(10, 31)), (d(11, 1), d(11, 30)), (d(12, 1), d(12, 3))]);
+        assert_eq!(
+            roll_up_periods(d(11, 4), d(11, 20), false),
+            vec![
+                (d(11, 4), d(11, 8)),
+                (d(11, 9), d(11, 15)),
+                (d(11, 16), d(11, 20))
+            ]
+        );
+        assert_eq!(
+            roll_up_periods(d(10, 15), d(12, 3), true),
+            vec![
+                (d(10, 15), d(10, 31)),
+                (d(11, 1), d(11, 30)),
+                (d(12, 1), d(12, 3))
+            ]
+        );
         assert!(roll_up_periods(d(11, 5), d(11, 4), true).is_empty());
     }
 

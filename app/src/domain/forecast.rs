@@ -24,15 +24,26 @@ pub struct Conversion {
 impl Conversion {
     /// Whole percent, rounded half up; None before any deal reached the stage.
     pub fn percent(self) -> Option<u8> {
-        (self.reached > 0).then(|| ((self.won as u64 * 200 + self.reached as u64) / (self.reached as u64 * 2)) as u8)
+        (self.reached > 0).then(|| {
+            ((self.won as u64 * 200 + self.reached as u64) / (self.reached as u64 * 2)) as u8
+        })
     }
 }
 
 /// Conversion per open stage (`open_stages` in funnel order).
-pub fn stage_conversion(open_stages: usize, journeys: impl IntoIterator<Item = Journey>) -> Vec<Conversion> {
+pub fn stage_conversion(
+    open_stages: usize,
+    journeys: impl IntoIterator<Item = Journey>,
+) -> Vec<Conversion> {
     let mut conversions = vec![Conversion::default(); open_stages];
     for journey in journeys {
-        let furthest = if journey.won { open_stages.saturating_sub(1) } else { journey.furthest_open_stage.min(open_stages.saturating_sub(1)) };
+        let furthest = if journey.won {
+            open_stages.saturating_sub(1)
+        } else {
+            journey
+                .furthest_open_stage
+                .min(open_stages.saturating_sub(1))
+        };
         for conversion in conversions.iter_mut().take(furthest + 1) {
             conversion.reached += 1;
             conversion.won += journey.won as u32;
@@ -79,7 +90,10 @@ impl Figures {
     pub fn add_open(&mut self, deal: OpenDeals) {
         self.open_fen += deal.amount_fen;
         self.weighted_fen += weighted_fen(deal.amount_fen, deal.probability_percent);
-        self.historical_fen += weighted_fen(deal.amount_fen, deal.measured_percent.unwrap_or(deal.probability_percent));
+        self.historical_fen += weighted_fen(
+            deal.amount_fen,
+            deal.measured_percent.unwrap_or(deal.probability_percent),
+        );
         self.best_case_fen += deal.amount_fen;
         self.open_deals += deal.deals;
     }
@@ -93,19 +107,34 @@ mod tests {
     #[test]
     fn conversion_counts_deals_that_went_past_a_stage() {
         let journeys = [
-            Journey { furthest_open_stage: 0, won: false },
-            Journey { furthest_open_stage: 2, won: false },
+            Journey {
+                furthest_open_stage: 0,
+                won: false,
+            },
+            Journey {
+                furthest_open_stage: 2,
+                won: false,
+            },
             // Dragged straight from the first stage to won: it passed every stage.
-            Journey { furthest_open_stage: 0, won: true },
-            Journey { furthest_open_stage: 3, won: true },
+            Journey {
+                furthest_open_stage: 0,
+                won: true,
+            },
+            Journey {
+                furthest_open_stage: 3,
+                won: true,
+            },
         ];
         let conversions = stage_conversion(4, journeys);
-        assert_eq!(conversions, vec![
-            Conversion { reached: 4, won: 2 },
-            Conversion { reached: 3, won: 2 },
-            Conversion { reached: 3, won: 2 },
-            Conversion { reached: 2, won: 2 },
-        ]);
+        assert_eq!(
+            conversions,
+            vec![
+                Conversion { reached: 4, won: 2 },
+                Conversion { reached: 3, won: 2 },
+                Conversion { reached: 3, won: 2 },
+                Conversion { reached: 2, won: 2 },
+            ]
+        );
         assert_eq!(conversions[0].percent(), Some(50));
         assert_eq!(conversions[1].percent(), Some(67));
         assert_eq!(Conversion::default().percent(), None);
@@ -115,8 +144,18 @@ mod tests {
     fn figures_add_up() {
         let mut figures = Figures::default();
         figures.add_won(1, 100_00);
-        figures.add_open(OpenDeals { deals: 3, amount_fen: 1_000_00, probability_percent: 40, measured_percent: Some(10) });
-        figures.add_open(OpenDeals { deals: 1, amount_fen: 500_00, probability_percent: 80, measured_percent: None });
+        figures.add_open(OpenDeals {
+            deals: 3,
+            amount_fen: 1_000_00,
+            probability_percent: 40,
+            measured_percent: Some(10),
+        });
+        figures.add_open(OpenDeals {
+            deals: 1,
+            amount_fen: 500_00,
+            probability_percent: 80,
+            measured_percent: None,
+        });
         assert_eq!(figures.won_fen, 100_00);
         assert_eq!(figures.open_fen, 1_500_00);
         assert_eq!(figures.weighted_fen, 100_00 + 400_00 + 400_00);

@@ -23,7 +23,10 @@ impl Locale {
 
     /// Accepts a stored tag; unknown or empty input falls back to the default (zh-CN).
     pub fn from_tag(tag: &str) -> Locale {
-        Locale::ALL.into_iter().find(|l| l.tag().eq_ignore_ascii_case(tag.trim())).unwrap_or_default()
+        Locale::ALL
+            .into_iter()
+            .find(|l| l.tag().eq_ignore_ascii_case(tag.trim()))
+            .unwrap_or_default()
     }
 
     /// Picks the first supported language of an `Accept-Language` header.
@@ -97,7 +100,9 @@ pub fn format_period(period: super::period::Period, locale: Locale) -> String {
     use super::period::Period;
     match (locale, period) {
         (Locale::ZhCn, Period::Year(y)) => format!("{y}年"),
-        (Locale::ZhCn, Period::Half(y, h)) => format!("{y}年{}", if h == 1 { "上半年" } else { "下半年" }),
+        (Locale::ZhCn, Period::Half(y, h)) => {
+            format!("{y}年{}", if h == 1 { "上半年" } else { "下半年" })
+        }
         (Locale::ZhCn, Period::Quarter(y, q)) => format!("{y}年第{q}季度"),
         (Locale::ZhCn, Period::Month(y, m)) => format!("{y}年{m}月"),
         (Locale::ZhCn, Period::Week(y, w)) => format!("{y}年第{w}周"),
@@ -119,7 +124,12 @@ pub fn fixed_point(value: i64, decimals: u32) -> String {
     if decimals == 0 {
         return format!("{sign}{abs}");
     }
-    format!("{sign}{}.{:0width$}", abs / unit, abs % unit, width = decimals as usize)
+    format!(
+        "{sign}{}.{:0width$}",
+        abs / unit,
+        abs % unit,
+        width = decimals as usize
+    )
 }
 
 /// Tenths (of a day) as `12.5`.
@@ -141,7 +151,14 @@ pub fn share_text(bp: i64) -> String {
 /// from zero: `2995` is `30.0`.
 pub fn points_text(bp: i64) -> String {
     let tenths = (bp.unsigned_abs() + 5) / 10;
-    fixed_point(if bp < 0 { -(tenths as i64) } else { tenths as i64 }, 1)
+    fixed_point(
+        if bp < 0 {
+            -(tenths as i64)
+        } else {
+            tenths as i64
+        },
+        1,
+    )
 }
 
 /// A date as people read it: `2026年11月22日` / `Nov 22, 2026`.
@@ -213,7 +230,10 @@ mod tests {
         assert_eq!(Locale::from_tag("en"), Locale::En);
         assert_eq!(Locale::from_tag("zh-cn"), Locale::ZhCn);
         assert_eq!(Locale::from_tag("fr"), Locale::ZhCn);
-        assert_eq!(Locale::from_accept_language("fr-FR,en-US;q=0.8,zh;q=0.5"), Locale::En);
+        assert_eq!(
+            Locale::from_accept_language("fr-FR,en-US;q=0.8,zh;q=0.5"),
+            Locale::En
+        );
         assert_eq!(Locale::from_accept_language("zh-TW,zh;q=0.9"), Locale::ZhCn);
         assert_eq!(Locale::from_accept_language(""), Locale::ZhCn);
     }

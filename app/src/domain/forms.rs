@@ -7,8 +7,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ErrorCode {
     Required,
-    TooShort { min: usize },
-    TooLong { max: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
     UsernameCharacters,
     Taken,
     UnknownChoice,
@@ -18,30 +22,48 @@ pub enum ErrorCode {
     /// An administrator may not deactivate or demote their own account.
     OwnAccount,
     /// Looks like an existing customer; submitting again with confirmation creates it anyway.
-    PossibleDuplicate { names: Vec<String> },
+    PossibleDuplicate {
+        names: Vec<String>,
+    },
     InvalidDate,
     /// The rep already holds the most customers allowed.
-    CustomerCap { max: u32 },
+    CustomerCap {
+        max: u32,
+    },
     /// A person who still owns customers is deactivated only with a successor for them (another
     /// person, or the lead pool): customers belong to the company, not to whoever leaves.
-    SuccessorRequired { customers: u64 },
+    SuccessorRequired {
+        customers: u64,
+    },
     InvalidEmail,
     /// Two references that must differ point at the same record (merging a customer into itself).
     SameRecord,
     /// Not an amount of money (at most two decimals, no more than a trillion yuan).
     InvalidAmount,
     /// Must be a whole number between `min` and `max`.
-    OutOfRange { min: i64, max: i64 },
+    OutOfRange {
+        min: i64,
+        max: i64,
+    },
     /// A payment larger than what is still owed.
-    Overpaid { balance_fen: i64 },
+    Overpaid {
+        balance_fen: i64,
+    },
     /// A stage that still holds deals cannot be deleted.
-    StageInUse { deals: u64 },
+    StageInUse {
+        deals: u64,
+    },
     /// A stage deals have passed through keeps the record of those moves (the funnel reads them).
-    StageHasHistory { moves: u64 },
+    StageHasHistory {
+        moves: u64,
+    },
     /// A won deal whose sales order exists cannot be reopened (the order is the record of the sale).
     WonDealHasOrder,
     /// The customer last accepted this product at another net unit price (in quote `quote`).
-    PriceDiffersFromAccepted { accepted_fen: i64, quote: String },
+    PriceDiffersFromAccepted {
+        accepted_fen: i64,
+        quote: String,
+    },
     /// Won or lost deals take no new quotes.
     DealClosed,
     /// Only an accepted quote becomes a contract.
@@ -51,7 +73,9 @@ pub enum ErrorCode {
     /// Two columns of an import were mapped to the same field.
     MappedTwice,
     /// An imported row repeats the key of an earlier row (its line).
-    DuplicateInFile { line: u64 },
+    DuplicateInFile {
+        line: u64,
+    },
     /// An imported row ends before the mapped columns (the file was cut off or a quote left open).
     RowCutOff,
     /// An imported value names a record that does not exist (an unknown user, product, customer).
@@ -60,9 +84,13 @@ pub enum ErrorCode {
     NotVisible,
     /// A line of an imported order disagrees with the order's first line (its line) on what the
     /// whole order shares: customer, date, owner.
-    DiffersWithinOrder { line: u64 },
+    DiffersWithinOrder {
+        line: u64,
+    },
     /// A target below what its locked months and reps already hold (as the user types it).
-    TargetBelowLocked { floor: String },
+    TargetBelowLocked {
+        floor: String,
+    },
     /// Locked months and reps leave no room for the change.
     TargetLocksExceed,
     /// A target for a team or department without reps: nobody would hold it.
@@ -70,13 +98,18 @@ pub enum ErrorCode {
     /// A period whose end comes before its start.
     EndBeforeStart,
     /// A period longer than reports and lists cover.
-    PeriodTooLong { max_years: u32 },
+    PeriodTooLong {
+        max_years: u32,
+    },
     /// The B threshold of an ABC analysis must be above the A threshold.
     ThresholdOrder,
     /// The file is not a table Jingxi can read (not CSV or XLSX, or no header row).
     NotReadable,
     /// The file holds more rows or columns than an import takes (or its archive inflates past the limit).
-    TableTooLarge { max_rows: u64, max_columns: u64 },
+    TableTooLarge {
+        max_rows: u64,
+        max_columns: u64,
+    },
     /// Plans are made for today or a later day.
     PastDay,
     /// Reports and costs are for today or an earlier day.
@@ -99,7 +132,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, code: ErrorCode) -> Self {
-        FieldError { field: field.to_string(), code }
+        FieldError {
+            field: field.to_string(),
+            code,
+        }
     }
 }
 
@@ -109,11 +145,17 @@ pub struct Checks(pub Vec<FieldError>);
 
 impl Checks {
     pub fn check<T>(&mut self, field: &str, result: Result<T, ErrorCode>) -> Option<T> {
-        result.map_err(|code| self.0.push(FieldError::new(field, code))).ok()
+        result
+            .map_err(|code| self.0.push(FieldError::new(field, code)))
+            .ok()
     }
 
     pub fn into_result(self) -> Result<(), Vec<FieldError>> {
-        if self.0.is_empty() { Ok(()) } else { Err(self.0) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
     }
 }
 
@@ -134,7 +176,10 @@ fn bounded_text(raw: &str, min: usize, max: usize) -> Result<String, ErrorCode> 
 /// Login names: 3–32 lower-case letters, digits, `.`, `_` or `-`; stored lower-case.
 pub fn parse_username(raw: &str) -> Result<String, ErrorCode> {
     let name = bounded_text(raw, 3, 32)?.to_lowercase();
-    if name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+    if name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
         Ok(name)
     } else {
         Err(ErrorCode::UsernameCharacters)
@@ -168,7 +213,11 @@ pub fn parse_required_text(raw: &str, max: usize) -> Result<String, ErrorCode> {
 /// Optional free text with a length limit.
 pub fn parse_optional_text(raw: &str, max: usize) -> Result<String, ErrorCode> {
     let text = raw.trim();
-    if text.chars().count() > max { Err(ErrorCode::TooLong { max }) } else { Ok(text.to_string()) }
+    if text.chars().count() > max {
+        Err(ErrorCode::TooLong { max })
+    } else {
+        Ok(text.to_string())
+    }
 }
 
 /// An optional `YYYY-MM-DD` date (what `<input type=date>` submits).
@@ -177,14 +226,22 @@ pub fn parse_optional_date(raw: &str) -> Result<Option<chrono::NaiveDate>, Error
     if raw.is_empty() {
         return Ok(None);
     }
-    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map(Some).map_err(|_| ErrorCode::InvalidDate)
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| ErrorCode::InvalidDate)
 }
 
 /// A choice from a text enum's values.
 /// A light check that catches typos (a missing @ or domain), not a full RFC 5322 parser.
 pub fn looks_like_email(text: &str) -> bool {
     match text.split_once('@') {
-        Some((local, domain)) => !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !text.contains(char::is_whitespace),
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !text.contains(char::is_whitespace)
+        }
         None => false,
     }
 }
@@ -199,7 +256,9 @@ pub fn parse_optional_id(raw: &str) -> Result<Option<i64>, ErrorCode> {
     if raw.is_empty() {
         return Ok(None);
     }
-    raw.parse::<i64>().map(Some).map_err(|_| ErrorCode::UnknownChoice)
+    raw.parse::<i64>()
+        .map(Some)
+        .map_err(|_| ErrorCode::UnknownChoice)
 }
 
 #[cfg(test)]
@@ -207,7 +266,14 @@ mod tests {
     #[test]
     fn email_typos_are_caught() {
         assert!(looks_like_email("wang.li@example.com.cn"));
-        for bad in ["wang.li", "@example.com", "wang@example", "wang@.com", "wang@example.", "wang li@example.com"] {
+        for bad in [
+            "wang.li",
+            "@example.com",
+            "wang@example",
+            "wang@.com",
+            "wang@example.",
+            "wang li@example.com",
+        ] {
             assert!(!looks_like_email(bad), "{bad}");
         }
     }
@@ -220,40 +286,64 @@ mod tests {
         assert_eq!(parse_username(""), Err(ErrorCode::Required));
         assert_eq!(parse_username("ab"), Err(ErrorCode::TooShort { min: 3 }));
         assert_eq!(parse_username("张三丰"), Err(ErrorCode::UsernameCharacters));
-        assert_eq!(parse_username(&"a".repeat(33)), Err(ErrorCode::TooLong { max: 32 }));
+        assert_eq!(
+            parse_username(&"a".repeat(33)),
+            Err(ErrorCode::TooLong { max: 32 })
+        );
     }
 
     #[test]
     fn names_count_characters_not_bytes() {
         assert_eq!(parse_name("欧阳娜娜"), Ok("欧阳娜娜".to_string()));
         assert!(parse_name(&"华".repeat(50)).is_ok());
-        assert_eq!(parse_name(&"华".repeat(51)), Err(ErrorCode::TooLong { max: 50 }));
+        assert_eq!(
+            parse_name(&"华".repeat(51)),
+            Err(ErrorCode::TooLong { max: 50 })
+        );
         assert_eq!(parse_name("   "), Err(ErrorCode::Required));
     }
 
     #[test]
     fn passwords_and_choices() {
-        assert_eq!(parse_new_password("short"), Err(ErrorCode::TooShort { min: 8 }));
+        assert_eq!(
+            parse_new_password("short"),
+            Err(ErrorCode::TooShort { min: 8 })
+        );
         assert_eq!(parse_new_password(" spaced  "), Ok(" spaced  ".to_string()));
         assert_eq!(parse_role("manager"), Ok(Role::Manager));
         assert_eq!(parse_role("boss"), Err(ErrorCode::UnknownChoice));
         assert_eq!(parse_optional_id(""), Ok(None));
         assert_eq!(parse_optional_id("12"), Ok(Some(12)));
         assert_eq!(parse_optional_id("x"), Err(ErrorCode::UnknownChoice));
-        assert_eq!(parse_optional_date("2026-11-30"), Ok(chrono::NaiveDate::from_ymd_opt(2026, 11, 30)));
-        assert_eq!(parse_optional_date("30/11/2026"), Err(ErrorCode::InvalidDate));
+        assert_eq!(
+            parse_optional_date("2026-11-30"),
+            Ok(chrono::NaiveDate::from_ymd_opt(2026, 11, 30))
+        );
+        assert_eq!(
+            parse_optional_date("30/11/2026"),
+            Err(ErrorCode::InvalidDate)
+        );
         assert_eq!(parse_optional_date(" "), Ok(None));
-        assert_eq!(parse_optional_text("备注", 1), Err(ErrorCode::TooLong { max: 1 }));
+        assert_eq!(
+            parse_optional_text("备注", 1),
+            Err(ErrorCode::TooLong { max: 1 })
+        );
     }
 
     #[test]
     fn checks_collect_every_error() {
         let mut checks = Checks::default();
         assert_eq!(checks.check("username", parse_username("")), None);
-        assert_eq!(checks.check("display_name", parse_name("李四")), Some("李四".to_string()));
+        assert_eq!(
+            checks.check("display_name", parse_name("李四")),
+            Some("李四".to_string())
+        );
         assert_eq!(checks.check("password", parse_new_password("1")), None);
         let errors = checks.into_result().unwrap_err();
-        assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["username", "password"]);
+        assert_eq!(
+            errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+            ["username", "password"]
+        );
     }
 }
 
@@ -263,7 +353,12 @@ const MAX_AMOUNT_FEN: i64 = 100_000_000_000_000;
 /// Money typed by a person: `12,345.6`, `¥ 12345.60`, `-5`; at most two decimals. Returns fen,
 /// computed without floating point.
 pub fn parse_money(raw: &str) -> Result<i64, ErrorCode> {
-    let cleaned: String = raw.trim().trim_start_matches(['¥', '￥']).chars().filter(|c| !matches!(c, ',' | ' ' | '，')).collect();
+    let cleaned: String = raw
+        .trim()
+        .trim_start_matches(['¥', '￥'])
+        .chars()
+        .filter(|c| !matches!(c, ',' | ' ' | '，'))
+        .collect();
     if cleaned.is_empty() {
         return Err(ErrorCode::Required);
     }
@@ -273,11 +368,22 @@ pub fn parse_money(raw: &str) -> Result<i64, ErrorCode> {
     };
     let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
     let all_digits = |part: &str| part.chars().all(|c| c.is_ascii_digit());
-    if (whole.is_empty() && fraction.is_empty()) || !all_digits(whole) || !all_digits(fraction) || fraction.len() > 2 || whole.len() > 13 {
+    if (whole.is_empty() && fraction.is_empty())
+        || !all_digits(whole)
+        || !all_digits(fraction)
+        || fraction.len() > 2
+        || whole.len() > 13
+    {
         return Err(ErrorCode::InvalidAmount);
     }
-    let yuan: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| ErrorCode::InvalidAmount)? };
-    let fen: i64 = format!("{fraction:0<2}").parse().map_err(|_| ErrorCode::InvalidAmount)?;
+    let yuan: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| ErrorCode::InvalidAmount)?
+    };
+    let fen: i64 = format!("{fraction:0<2}")
+        .parse()
+        .map_err(|_| ErrorCode::InvalidAmount)?;
     let total = yuan * 100 + fen;
     if total > MAX_AMOUNT_FEN {
         return Err(ErrorCode::InvalidAmount);
@@ -287,7 +393,11 @@ pub fn parse_money(raw: &str) -> Result<i64, ErrorCode> {
 
 /// Like [`parse_money`], but empty input is no amount.
 pub fn parse_optional_money(raw: &str) -> Result<Option<i64>, ErrorCode> {
-    if raw.trim().is_empty() { Ok(None) } else { parse_money(raw).map(Some) }
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse_money(raw).map(Some)
+    }
 }
 
 /// A whole number within `min..=max`.
@@ -296,7 +406,10 @@ pub fn parse_whole_number(raw: &str, min: i64, max: i64) -> Result<i64, ErrorCod
     if text.is_empty() {
         return Err(ErrorCode::Required);
     }
-    text.parse::<i64>().ok().filter(|n| (min..=max).contains(n)).ok_or(ErrorCode::OutOfRange { min, max })
+    text.parse::<i64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or(ErrorCode::OutOfRange { min, max })
 }
 
 /// Money as a form shows it for editing: `12345.60` (no grouping, so it parses back unchanged).
@@ -319,15 +432,25 @@ mod money_tests {
         assert_eq!(parse_money(".5"), Ok(50));
         assert_eq!(parse_money("-0.05"), Ok(-5));
         assert_eq!(parse_money(""), Err(ErrorCode::Required));
-        assert_eq!(parse_money("1.234"), Err(ErrorCode::InvalidAmount), "no fractions of a fen");
+        assert_eq!(
+            parse_money("1.234"),
+            Err(ErrorCode::InvalidAmount),
+            "no fractions of a fen"
+        );
         assert_eq!(parse_money("12a"), Err(ErrorCode::InvalidAmount));
         assert_eq!(parse_money("1e5"), Err(ErrorCode::InvalidAmount));
         assert_eq!(parse_money("."), Err(ErrorCode::InvalidAmount));
         assert_eq!(parse_money("99999999999999"), Err(ErrorCode::InvalidAmount));
         assert_eq!(parse_optional_money("  "), Ok(None));
         assert_eq!(parse_whole_number("7", 1, 10), Ok(7));
-        assert_eq!(parse_whole_number("0", 1, 10), Err(ErrorCode::OutOfRange { min: 1, max: 10 }));
-        assert_eq!(parse_whole_number("x", 1, 10), Err(ErrorCode::OutOfRange { min: 1, max: 10 }));
+        assert_eq!(
+            parse_whole_number("0", 1, 10),
+            Err(ErrorCode::OutOfRange { min: 1, max: 10 })
+        );
+        assert_eq!(
+            parse_whole_number("x", 1, 10),
+            Err(ErrorCode::OutOfRange { min: 1, max: 10 })
+        );
     }
 
     proptest! {

@@ -16,7 +16,10 @@ pub struct Reach {
 
 impl Reach {
     pub fn new(open_stages: usize) -> Reach {
-        Reach { stopped_at: vec![0; open_stages], won: 0 }
+        Reach {
+            stopped_at: vec![0; open_stages],
+            won: 0,
+        }
     }
 
     pub fn deals(&self) -> u64 {
@@ -85,7 +88,10 @@ pub fn steps(reach: &Reach, times: &[StageTime]) -> Vec<Step> {
         .map(|k| Step {
             reached: reached[k],
             advanced: reached[k + 1],
-            conversion_bp: (reached[k] > 0).then(|| ((reached[k + 1] as u128 * 20_000 + reached[k] as u128) / (reached[k] as u128 * 2)) as i64),
+            conversion_bp: (reached[k] > 0).then(|| {
+                ((reached[k + 1] as u128 * 20_000 + reached[k] as u128) / (reached[k] as u128 * 2))
+                    as i64
+            }),
             average_days_tenths: times.get(k).and_then(StageTime::average_tenths),
         })
         .collect()
@@ -114,36 +120,99 @@ mod tests {
     #[test]
     fn reach_accumulates_from_the_end_of_the_funnel() {
         // 10 deals: 4 stopped at stage 0, 3 at stage 1, 1 at stage 2, 2 won.
-        let reach = Reach { stopped_at: vec![4, 3, 1], won: 2 };
-        let days = |d: i64, stays: u64| StageTime { stays, seconds: d * 86_400 };
+        let reach = Reach {
+            stopped_at: vec![4, 3, 1],
+            won: 2,
+        };
+        let days = |d: i64, stays: u64| StageTime {
+            stays,
+            seconds: d * 86_400,
+        };
         let steps = steps(&reach, &[days(30, 10), days(7, 2), StageTime::default()]);
-        assert_eq!(steps.iter().map(|s| (s.reached, s.advanced)).collect::<Vec<_>>(), [(10, 6), (6, 3), (3, 2)]);
+        assert_eq!(
+            steps
+                .iter()
+                .map(|s| (s.reached, s.advanced))
+                .collect::<Vec<_>>(),
+            [(10, 6), (6, 3), (3, 2)]
+        );
         // 6/10 = 60.00%, 3/6 = 50.00%, 2/3 = 66.67%.
-        assert_eq!(steps.iter().map(|s| s.conversion_bp).collect::<Vec<_>>(), [Some(6000), Some(5000), Some(6667)]);
-        assert_eq!(steps.iter().map(|s| s.average_days_tenths).collect::<Vec<_>>(), [Some(30), Some(35), None]);
+        assert_eq!(
+            steps.iter().map(|s| s.conversion_bp).collect::<Vec<_>>(),
+            [Some(6000), Some(5000), Some(6667)]
+        );
+        assert_eq!(
+            steps
+                .iter()
+                .map(|s| s.average_days_tenths)
+                .collect::<Vec<_>>(),
+            [Some(30), Some(35), None]
+        );
         assert_eq!(reach.deals(), 10);
     }
 
     #[test]
     fn an_empty_cohort_has_no_rates() {
         let steps = steps(&Reach::new(2), &[]);
-        assert_eq!(steps.iter().map(|s| (s.reached, s.conversion_bp)).collect::<Vec<_>>(), [(0, None), (0, None)]);
+        assert_eq!(
+            steps
+                .iter()
+                .map(|s| (s.reached, s.conversion_bp))
+                .collect::<Vec<_>>(),
+            [(0, None), (0, None)]
+        );
     }
 
     #[test]
     fn stays_are_averaged_in_tenths_of_a_day_rounded_half_up() {
         // 1.25 days → 12.5 tenths → 13; 36 hours → 15.
-        assert_eq!(StageTime { stays: 4, seconds: 5 * 86_400 }.average_tenths(), Some(13));
-        assert_eq!(StageTime { stays: 1, seconds: 36 * 3_600 }.average_tenths(), Some(15));
+        assert_eq!(
+            StageTime {
+                stays: 4,
+                seconds: 5 * 86_400
+            }
+            .average_tenths(),
+            Some(13)
+        );
+        assert_eq!(
+            StageTime {
+                stays: 1,
+                seconds: 36 * 3_600
+            }
+            .average_tenths(),
+            Some(15)
+        );
     }
 
     #[test]
     fn the_rep_falls_furthest_behind_where_the_gap_is_largest() {
-        let step = |bp: Option<i64>| Step { reached: 1, advanced: 1, conversion_bp: bp, average_days_tenths: None };
+        let step = |bp: Option<i64>| Step {
+            reached: 1,
+            advanced: 1,
+            conversion_bp: bp,
+            average_days_tenths: None,
+        };
         let team = [step(Some(6000)), step(Some(5000)), step(Some(4000))];
-        assert_eq!(furthest_behind(&[step(Some(5500)), step(Some(2000)), step(Some(3900))], &team), Some((1, 3000)));
-        assert_eq!(furthest_behind(&[step(Some(7000)), step(Some(5000)), step(None)], &team), None, "ahead or level everywhere");
-        assert_eq!(furthest_behind(&[step(Some(5000)), step(Some(4000)), step(Some(5000))], &team), Some((0, 1000)), "a tie goes to the earlier stage");
+        assert_eq!(
+            furthest_behind(
+                &[step(Some(5500)), step(Some(2000)), step(Some(3900))],
+                &team
+            ),
+            Some((1, 3000))
+        );
+        assert_eq!(
+            furthest_behind(&[step(Some(7000)), step(Some(5000)), step(None)], &team),
+            None,
+            "ahead or level everywhere"
+        );
+        assert_eq!(
+            furthest_behind(
+                &[step(Some(5000)), step(Some(4000)), step(Some(5000))],
+                &team
+            ),
+            Some((0, 1000)),
+            "a tie goes to the earlier stage"
+        );
     }
 
     proptest! {

@@ -33,7 +33,11 @@ pub fn rounded_ratio(numerator: i64, denominator: i64) -> Option<i64> {
     }
     let (n, d) = (numerator as i128, denominator as i128);
     let magnitude = (n.abs() * 2 + d.abs()) / (d.abs() * 2);
-    Some(if (n < 0) != (d < 0) { -magnitude } else { magnitude } as i64)
+    Some(if (n < 0) != (d < 0) {
+        -magnitude
+    } else {
+        magnitude
+    } as i64)
 }
 
 /// `part ÷ whole` in basis points (1% = 100), rounded half away from zero; None for a zero whole.
@@ -42,10 +46,9 @@ pub fn share_bp(part: i64, whole: i64) -> Option<i64> {
 }
 
 pub mod abc;
-pub mod customer_value;
-pub mod product;
 pub mod alerts;
 pub mod customer;
+pub mod customer_value;
 pub mod fieldwork;
 pub mod forecast;
 pub mod format;
@@ -55,6 +58,7 @@ pub mod import;
 pub mod performance;
 pub mod period;
 pub mod pipeline;
+pub mod product;
 pub mod targets;
 pub mod throttle;
 pub mod visibility;

@@ -123,52 +123,103 @@ mod tests {
     use proptest::prelude::*;
 
     fn sales(fen: i64) -> Activity {
-        Activity { sales_fen: fen, ..Activity::default() }
+        Activity {
+            sales_fen: fen,
+            ..Activity::default()
+        }
     }
 
     #[test]
     fn rates_are_rounded_half_away_from_zero() {
-        let activity = Activity { won: 2, lost: 1, won_value_fen: 1_000_01, won_cycle_days: 25, ..Activity::default() };
+        let activity = Activity {
+            won: 2,
+            lost: 1,
+            won_value_fen: 1_000_01,
+            won_cycle_days: 25,
+            ..Activity::default()
+        };
         // 2 of 3 = 66.666…% → 6667 bp; 100001 ÷ 2 = 50000.5 → 50001; 25 days ÷ 2 = 12.5 days.
         assert_eq!(activity.win_rate_bp(), Some(6667));
         assert_eq!(activity.average_deal_fen(), Some(50_001));
         assert_eq!(activity.sales_cycle_tenths(), Some(125));
-        let one_of_eight = Activity { won: 1, lost: 7, ..Activity::default() };
+        let one_of_eight = Activity {
+            won: 1,
+            lost: 7,
+            ..Activity::default()
+        };
         assert_eq!(one_of_eight.win_rate_bp(), Some(1250));
     }
 
     #[test]
     fn rates_without_deals_are_unknown_and_rank_last() {
         let none = Activity::default();
-        assert_eq!((none.win_rate_bp(), none.average_deal_fen(), none.sales_cycle_tenths()), (None, None, None));
-        let lost_only = Activity { lost: 3, ..Activity::default() };
+        assert_eq!(
+            (
+                none.win_rate_bp(),
+                none.average_deal_fen(),
+                none.sales_cycle_tenths()
+            ),
+            (None, None, None)
+        );
+        let lost_only = Activity {
+            lost: 3,
+            ..Activity::default()
+        };
         assert_eq!(lost_only.win_rate_bp(), Some(0));
         let ranked = leaderboard(vec![("none", none), ("lost", lost_only)], RankBy::WinRate);
-        assert_eq!(ranked.iter().map(|(rank, who, _)| (*rank, *who)).collect::<Vec<_>>(), [(1, "lost"), (2, "none")]);
+        assert_eq!(
+            ranked
+                .iter()
+                .map(|(rank, who, _)| (*rank, *who))
+                .collect::<Vec<_>>(),
+            [(1, "lost"), (2, "none")]
+        );
     }
 
     #[test]
     fn equal_figures_share_a_rank_and_keep_their_order() {
-        let ranked = leaderboard(vec![("b", sales(5)), ("a", sales(9)), ("c", sales(5)), ("d", sales(1))], RankBy::Sales);
-        assert_eq!(ranked.iter().map(|(rank, who, _)| (*rank, *who)).collect::<Vec<_>>(), [(1, "a"), (2, "b"), (2, "c"), (4, "d")]);
+        let ranked = leaderboard(
+            vec![
+                ("b", sales(5)),
+                ("a", sales(9)),
+                ("c", sales(5)),
+                ("d", sales(1)),
+            ],
+            RankBy::Sales,
+        );
+        assert_eq!(
+            ranked
+                .iter()
+                .map(|(rank, who, _)| (*rank, *who))
+                .collect::<Vec<_>>(),
+            [(1, "a"), (2, "b"), (2, "c"), (4, "d")]
+        );
     }
 
     #[test]
     fn negative_gross_profit_ranks_below_zero() {
-        let loss = Activity { gross_profit_fen: -500, ..Activity::default() };
-        let ranked = leaderboard(vec![("loss", loss), ("nothing", Activity::default())], RankBy::GrossProfit);
+        let loss = Activity {
+            gross_profit_fen: -500,
+            ..Activity::default()
+        };
+        let ranked = leaderboard(
+            vec![("loss", loss), ("nothing", Activity::default())],
+            RankBy::GrossProfit,
+        );
         assert_eq!(ranked[0].1, "nothing");
     }
 
     fn activity() -> impl Strategy<Value = Activity> {
-        (0i64..1_000, 0i64..50, 0i64..50, -1_000_000i64..100_000_000).prop_map(|(sales_fen, won, lost, gross)| Activity {
-            sales_fen,
-            won,
-            lost,
-            gross_profit_fen: gross,
-            won_value_fen: won * 1_000,
-            ..Activity::default()
-        })
+        (0i64..1_000, 0i64..50, 0i64..50, -1_000_000i64..100_000_000).prop_map(
+            |(sales_fen, won, lost, gross)| Activity {
+                sales_fen,
+                won,
+                lost,
+                gross_profit_fen: gross,
+                won_value_fen: won * 1_000,
+                ..Activity::default()
+            },
+        )
     }
 
     proptest! {

@@ -24,8 +24,11 @@ impl Period {
             return None;
         }
         let year: i32 = year.parse().ok().filter(|y| (1900..=9999).contains(y))?;
-        let Some(rest) = rest else { return Some(Period::Year(year)) };
-        let number = |digits: &str, max: u8| digits.parse::<u8>().ok().filter(|n| (1..=max).contains(n));
+        let Some(rest) = rest else {
+            return Some(Period::Year(year));
+        };
+        let number =
+            |digits: &str, max: u8| digits.parse::<u8>().ok().filter(|n| (1..=max).contains(n));
         let period = if let Some(n) = rest.strip_prefix('H') {
             Period::Half(year, number(n, 2)?)
         } else if let Some(n) = rest.strip_prefix('Q') {
@@ -56,7 +59,11 @@ impl Period {
         let month_span = |year: i32, first_month: u32, months: u32| {
             let start = NaiveDate::from_ymd_opt(year, first_month, 1).unwrap_or_default();
             let after_month = first_month + months;
-            let next = if after_month > 12 { NaiveDate::from_ymd_opt(year + 1, after_month - 12, 1) } else { NaiveDate::from_ymd_opt(year, after_month, 1) };
+            let next = if after_month > 12 {
+                NaiveDate::from_ymd_opt(year + 1, after_month - 12, 1)
+            } else {
+                NaiveDate::from_ymd_opt(year, after_month, 1)
+            };
             (start, next.unwrap_or_default() - Duration::days(1))
         };
         match self {
@@ -65,7 +72,8 @@ impl Period {
             Period::Quarter(y, q) => month_span(y, 1 + 3 * (q as u32 - 1), 3),
             Period::Month(y, m) => month_span(y, m as u32, 1),
             Period::Week(y, w) => {
-                let monday = NaiveDate::from_isoywd_opt(y, w as u32, Weekday::Mon).unwrap_or_default();
+                let monday =
+                    NaiveDate::from_isoywd_opt(y, w as u32, Weekday::Mon).unwrap_or_default();
                 (monday, monday + Duration::days(6))
             }
         }
@@ -152,11 +160,20 @@ mod tests {
         let texts = |year, month| {
             let month = super::Period::Month(year, month);
             let (first, last) = month.bounds();
-            super::Period::weeks_in(first, last).into_iter().map(|w| w.as_text()).collect::<Vec<_>>()
+            super::Period::weeks_in(first, last)
+                .into_iter()
+                .map(|w| w.as_text())
+                .collect::<Vec<_>>()
         };
-        assert_eq!(texts(2026, 11), ["2026-W44", "2026-W45", "2026-W46", "2026-W47", "2026-W48", "2026-W49"]);
+        assert_eq!(
+            texts(2026, 11),
+            ["2026-W44", "2026-W45", "2026-W46", "2026-W47", "2026-W48", "2026-W49"]
+        );
         // February 2021 starts on a Monday and has exactly four weeks.
-        assert_eq!(texts(2021, 2), ["2021-W05", "2021-W06", "2021-W07", "2021-W08"]);
+        assert_eq!(
+            texts(2021, 2),
+            ["2021-W05", "2021-W06", "2021-W07", "2021-W08"]
+        );
         // 1 January 2027 is a Friday of 2026's week 53; December 2026 ends in it.
         assert_eq!(texts(2027, 1).first().map(String::as_str), Some("2026-W53"));
         assert_eq!(texts(2026, 12).last().map(String::as_str), Some("2026-W53"));
@@ -171,21 +188,57 @@ mod tests {
 
     #[test]
     fn bounds_of_each_kind() {
-        assert_eq!(Period::Year(2026).bounds(), (day(2026, 1, 1), day(2026, 12, 31)));
-        assert_eq!(Period::Half(2026, 2).bounds(), (day(2026, 7, 1), day(2026, 12, 31)));
-        assert_eq!(Period::Quarter(2024, 1).bounds(), (day(2024, 1, 1), day(2024, 3, 31)));
-        assert_eq!(Period::Month(2024, 2).bounds(), (day(2024, 2, 1), day(2024, 2, 29)));
-        assert_eq!(Period::Month(2026, 12).bounds(), (day(2026, 12, 1), day(2026, 12, 31)));
+        assert_eq!(
+            Period::Year(2026).bounds(),
+            (day(2026, 1, 1), day(2026, 12, 31))
+        );
+        assert_eq!(
+            Period::Half(2026, 2).bounds(),
+            (day(2026, 7, 1), day(2026, 12, 31))
+        );
+        assert_eq!(
+            Period::Quarter(2024, 1).bounds(),
+            (day(2024, 1, 1), day(2024, 3, 31))
+        );
+        assert_eq!(
+            Period::Month(2024, 2).bounds(),
+            (day(2024, 2, 1), day(2024, 2, 29))
+        );
+        assert_eq!(
+            Period::Month(2026, 12).bounds(),
+            (day(2026, 12, 1), day(2026, 12, 31))
+        );
         // ISO week 1 of 2026 starts on Monday 29 December 2025.
-        assert_eq!(Period::Week(2026, 1).bounds(), (day(2025, 12, 29), day(2026, 1, 4)));
+        assert_eq!(
+            Period::Week(2026, 1).bounds(),
+            (day(2025, 12, 29), day(2026, 1, 4))
+        );
     }
 
     #[test]
     fn parses_what_it_writes_and_refuses_nonsense() {
-        for text in ["2026", "2026-H1", "2026-Q4", "2026-02", "2026-W53", "2020-W53"] {
-            assert_eq!(Period::parse(text).map(Period::as_text).as_deref(), Some(text));
+        for text in [
+            "2026", "2026-H1", "2026-Q4", "2026-02", "2026-W53", "2020-W53",
+        ] {
+            assert_eq!(
+                Period::parse(text).map(Period::as_text).as_deref(),
+                Some(text)
+            );
         }
-        for bad in ["", "26", "2026-13", "2026-00", "2026-Q5", "2026-H3", "2026-W00", "2027-W53", "2026-1", "abcd", "2026-Qx", "2026-11-01"] {
+        for bad in [
+            "",
+            "26",
+            "2026-13",
+            "2026-00",
+            "2026-Q5",
+            "2026-H3",
+            "2026-W00",
+            "2027-W53",
+            "2026-1",
+            "abcd",
+            "2026-Qx",
+            "2026-11-01",
+        ] {
             assert_eq!(Period::parse(bad), None, "{bad}");
         }
     }
@@ -201,13 +254,38 @@ mod tests {
     #[test]
     fn a_periods_share_of_a_span_of_days() {
         let (first, last) = (day(2010, 12, 1), day(2011, 12, 9)); // 374 days
-        assert_eq!(share_of_span(day(2010, 1, 1), day(2012, 1, 1), first, last), 1.0);
+        assert_eq!(
+            share_of_span(day(2010, 1, 1), day(2012, 1, 1), first, last),
+            1.0
+        );
         assert_eq!(share_of_span(first, last, first, last), 1.0);
-        assert_eq!(share_of_span(day(2011, 11, 1), day(2011, 11, 30), first, last), 30.0 / 374.0);
-        assert_eq!(share_of_span(day(2011, 12, 9), day(2011, 12, 31), first, last), 1.0 / 374.0, "the last day only");
-        assert_eq!(share_of_span(day(2012, 1, 1), day(2012, 12, 31), first, last), 0.0);
-        assert_eq!(share_of_span(day(2011, 5, 1), day(2011, 4, 1), first, last), 0.0, "an empty period");
-        assert_eq!(share_of_span(day(2011, 5, 1), day(2011, 5, 1), day(2011, 5, 1), day(2011, 5, 1)), 1.0);
+        assert_eq!(
+            share_of_span(day(2011, 11, 1), day(2011, 11, 30), first, last),
+            30.0 / 374.0
+        );
+        assert_eq!(
+            share_of_span(day(2011, 12, 9), day(2011, 12, 31), first, last),
+            1.0 / 374.0,
+            "the last day only"
+        );
+        assert_eq!(
+            share_of_span(day(2012, 1, 1), day(2012, 12, 31), first, last),
+            0.0
+        );
+        assert_eq!(
+            share_of_span(day(2011, 5, 1), day(2011, 4, 1), first, last),
+            0.0,
+            "an empty period"
+        );
+        assert_eq!(
+            share_of_span(
+                day(2011, 5, 1),
+                day(2011, 5, 1),
+                day(2011, 5, 1),
+                day(2011, 5, 1)
+            ),
+            1.0
+        );
     }
 
     #[test]
@@ -216,8 +294,14 @@ mod tests {
         assert!(within_max_span(day(2016, 1, 1), day(2026, 1, 1)));
         assert!(!within_max_span(day(2016, 1, 1), day(2026, 1, 2)));
         assert!(within_max_span(day(2016, 2, 29), day(2026, 2, 28)));
-        assert!(!within_max_span(day(1, 1, 1), day(9999, 12, 31)), "the request that took the server's memory");
-        assert!(!within_max_span(NaiveDate::MAX - Duration::days(3), NaiveDate::MAX), "no overflow near the end of the calendar");
+        assert!(
+            !within_max_span(day(1, 1, 1), day(9999, 12, 31)),
+            "the request that took the server's memory"
+        );
+        assert!(
+            !within_max_span(NaiveDate::MAX - Duration::days(3), NaiveDate::MAX),
+            "no overflow near the end of the calendar"
+        );
     }
 
     proptest! {

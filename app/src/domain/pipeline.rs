@@ -13,7 +13,9 @@ pub fn position_between(before: Option<i64>, after: Option<i64>) -> Option<i64> 
     match (before, after) {
         (None, None) => Some(POSITION_STEP),
         (Some(above), None) => above.checked_add(POSITION_STEP),
-        (None, Some(below)) => Some(below.checked_sub(POSITION_STEP).unwrap_or(below / 2)).filter(|p| *p < below),
+        (None, Some(below)) => {
+            Some(below.checked_sub(POSITION_STEP).unwrap_or(below / 2)).filter(|p| *p < below)
+        }
         (Some(above), Some(below)) if below > above + 1 => Some(above + (below - above) / 2),
         (Some(_), Some(_)) => None,
     }
@@ -28,7 +30,11 @@ pub fn renumbered(count: usize) -> Vec<i64> {
 /// integers so a column's weighted sum is exact.
 pub fn weighted_fen(amount_fen: i64, probability_percent: u8) -> i64 {
     let product = i128::from(amount_fen) * i128::from(probability_percent.min(100));
-    let rounded = if product >= 0 { (product + 50) / 100 } else { (product - 50) / 100 };
+    let rounded = if product >= 0 {
+        (product + 50) / 100
+    } else {
+        (product - 50) / 100
+    };
     rounded as i64
 }
 
@@ -41,7 +47,13 @@ pub enum CardAlert {
     Overdue,
 }
 
-pub fn card_alert(days_in_stage: i64, stale_after_days: Option<u32>, expected_close: Option<NaiveDate>, today: NaiveDate, closed: bool) -> CardAlert {
+pub fn card_alert(
+    days_in_stage: i64,
+    stale_after_days: Option<u32>,
+    expected_close: Option<NaiveDate>,
+    today: NaiveDate,
+    closed: bool,
+) -> CardAlert {
     if closed {
         return CardAlert::None;
     }
@@ -67,20 +79,45 @@ pub struct StageSpec {
 /// The funnel users know: lead → first visit → needs confirmed → proposal/quote → negotiation →
 /// won / lost.
 pub fn default_stages() -> Vec<StageSpec> {
-    let open = |key, probability_percent, stale| StageSpec { key, probability_percent, won: false, lost: false, stale_after_days: Some(stale) };
+    let open = |key, probability_percent, stale| StageSpec {
+        key,
+        probability_percent,
+        won: false,
+        lost: false,
+        stale_after_days: Some(stale),
+    };
     vec![
         open("lead", 10, 14),
         open("first_visit", 20, 14),
         open("needs_confirmed", 40, 21),
         open("proposal", 60, 21),
         open("negotiation", 80, 14),
-        StageSpec { key: "won", probability_percent: 100, won: true, lost: false, stale_after_days: None },
-        StageSpec { key: "lost", probability_percent: 0, won: false, lost: true, stale_after_days: None },
+        StageSpec {
+            key: "won",
+            probability_percent: 100,
+            won: true,
+            lost: false,
+            stale_after_days: None,
+        },
+        StageSpec {
+            key: "lost",
+            probability_percent: 0,
+            won: false,
+            lost: true,
+            stale_after_days: None,
+        },
     ]
 }
 
 /// The reasons a deal is lost, as shipped; admins add their own.
-pub const DEFAULT_LOST_REASONS: [&str; 6] = ["price", "competitor", "no_budget", "timing", "no_decision", "other"];
+pub const DEFAULT_LOST_REASONS: [&str; 6] = [
+    "price",
+    "competitor",
+    "no_budget",
+    "timing",
+    "no_decision",
+    "other",
+];
 
 text_enum! {
     pub enum QuoteStatus {
@@ -143,13 +180,19 @@ pub fn net_unit_price_fen(unit_price_fen: i64, discount_bp: u16) -> i64 {
 /// returns to draft: that is what revisions are for.
 pub fn quote_status_may_change(from: QuoteStatus, to: QuoteStatus) -> bool {
     use QuoteStatus::*;
-    matches!((from, to), (Draft, Sent) | (Sent, Accepted | Rejected | Expired) | (Rejected | Expired, Accepted))
+    matches!(
+        (from, to),
+        (Draft, Sent) | (Sent, Accepted | Rejected | Expired) | (Rejected | Expired, Accepted)
+    )
 }
 
 /// Contracts move forward only: draft → signed → active → ended (a signed one may end early).
 pub fn contract_status_may_change(from: ContractStatus, to: ContractStatus) -> bool {
     use ContractStatus::*;
-    matches!((from, to), (Draft, Signed) | (Signed, Active | Ended) | (Active, Ended))
+    matches!(
+        (from, to),
+        (Draft, Signed) | (Signed, Active | Ended) | (Active, Ended)
+    )
 }
 
 /// A line's amount: quantity × unit price, less a discount in basis points (1250 = 12.5 %),
@@ -157,7 +200,11 @@ pub fn contract_status_may_change(from: ContractStatus, to: ContractStatus) -> b
 pub fn line_amount_fen(quantity: i64, unit_price_fen: i64, discount_bp: u16) -> i64 {
     let gross = i128::from(quantity) * i128::from(unit_price_fen);
     let net = gross * i128::from(10_000 - discount_bp.min(10_000));
-    let rounded = if net >= 0 { (net + 5_000) / 10_000 } else { (net - 5_000) / 10_000 };
+    let rounded = if net >= 0 {
+        (net + 5_000) / 10_000
+    } else {
+        (net - 5_000) / 10_000
+    };
     rounded.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
@@ -183,7 +230,11 @@ mod tests {
         assert_eq!(parse_discount_bp(" 5% "), Ok(500));
         assert_eq!(parse_discount_bp("100"), Ok(10_000));
         for bad in ["100.01", "-1", "abc", "1.234"] {
-            assert_eq!(parse_discount_bp(bad), Err(super::super::forms::ErrorCode::OutOfRange { min: 0, max: 100 }), "{bad}");
+            assert_eq!(
+                parse_discount_bp(bad),
+                Err(super::super::forms::ErrorCode::OutOfRange { min: 0, max: 100 }),
+                "{bad}"
+            );
         }
         assert_eq!(net_unit_price_fen(100_000, 1250), 87_500);
     }
@@ -192,14 +243,31 @@ mod tests {
     fn quotes_and_contracts_only_move_forward() {
         use QuoteStatus::*;
         assert!(quote_status_may_change(Draft, Sent));
-        assert!(quote_status_may_change(Sent, Accepted) && quote_status_may_change(Expired, Accepted));
+        assert!(
+            quote_status_may_change(Sent, Accepted) && quote_status_may_change(Expired, Accepted)
+        );
         for status in QuoteStatus::ALL {
-            assert!(!quote_status_may_change(*status, Draft), "nothing returns to draft");
-            assert!(!quote_status_may_change(Accepted, *status), "accepted is final");
+            assert!(
+                !quote_status_may_change(*status, Draft),
+                "nothing returns to draft"
+            );
+            assert!(
+                !quote_status_may_change(Accepted, *status),
+                "accepted is final"
+            );
         }
-        assert!(!quote_status_may_change(Draft, Accepted), "a quote goes out before it is accepted");
-        assert!(contract_status_may_change(ContractStatus::Draft, ContractStatus::Signed));
-        assert!(!contract_status_may_change(ContractStatus::Ended, ContractStatus::Active));
+        assert!(
+            !quote_status_may_change(Draft, Accepted),
+            "a quote goes out before it is accepted"
+        );
+        assert!(contract_status_may_change(
+            ContractStatus::Draft,
+            ContractStatus::Signed
+        ));
+        assert!(!contract_status_may_change(
+            ContractStatus::Ended,
+            ContractStatus::Active
+        ));
     }
 
     #[test]
@@ -209,8 +277,15 @@ mod tests {
         assert_eq!(position_between(None, Some(POSITION_STEP)), Some(0));
         assert_eq!(position_between(Some(10), Some(20)), Some(15));
         assert_eq!(position_between(Some(10), Some(11)), None);
-        assert_eq!(position_between(Some(i64::MAX), None), None, "no overflow at the end of a column");
-        assert_eq!(renumbered(3), vec![POSITION_STEP, 2 * POSITION_STEP, 3 * POSITION_STEP]);
+        assert_eq!(
+            position_between(Some(i64::MAX), None),
+            None,
+            "no overflow at the end of a column"
+        );
+        assert_eq!(
+            renumbered(3),
+            vec![POSITION_STEP, 2 * POSITION_STEP, 3 * POSITION_STEP]
+        );
     }
 
     #[test]
@@ -220,25 +295,48 @@ mod tests {
         assert_eq!(weighted_fen(-333, 50), -167);
         assert_eq!(weighted_fen(999, 0), 0);
         assert_eq!(weighted_fen(999, 150), 999, "probability is capped at 100%");
-        assert_eq!(weighted_fen(i64::MAX, 100), i64::MAX, "no overflow for huge amounts");
+        assert_eq!(
+            weighted_fen(i64::MAX, 100),
+            i64::MAX,
+            "no overflow for huge amounts"
+        );
     }
 
     #[test]
     fn overdue_beats_stale_and_closed_cards_never_warn() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
         let yesterday = today.pred_opt();
-        assert_eq!(card_alert(3, Some(14), yesterday, today, false), CardAlert::Overdue);
-        assert_eq!(card_alert(30, Some(14), yesterday, today, false), CardAlert::Overdue);
-        assert_eq!(card_alert(15, Some(14), Some(today), today, false), CardAlert::Stale);
-        assert_eq!(card_alert(14, Some(14), None, today, false), CardAlert::None);
+        assert_eq!(
+            card_alert(3, Some(14), yesterday, today, false),
+            CardAlert::Overdue
+        );
+        assert_eq!(
+            card_alert(30, Some(14), yesterday, today, false),
+            CardAlert::Overdue
+        );
+        assert_eq!(
+            card_alert(15, Some(14), Some(today), today, false),
+            CardAlert::Stale
+        );
+        assert_eq!(
+            card_alert(14, Some(14), None, today, false),
+            CardAlert::None
+        );
         assert_eq!(card_alert(99, None, None, today, false), CardAlert::None);
-        assert_eq!(card_alert(99, Some(1), yesterday, today, true), CardAlert::None);
+        assert_eq!(
+            card_alert(99, Some(1), yesterday, today, true),
+            CardAlert::None
+        );
     }
 
     #[test]
     fn the_default_funnel_rises_in_probability_and_ends_won_and_lost() {
         let stages = default_stages();
-        let open: Vec<u8> = stages.iter().filter(|s| !s.won && !s.lost).map(|s| s.probability_percent).collect();
+        let open: Vec<u8> = stages
+            .iter()
+            .filter(|s| !s.won && !s.lost)
+            .map(|s| s.probability_percent)
+            .collect();
         assert!(open.windows(2).all(|w| w[0] < w[1]), "{open:?}");
         assert_eq!(stages.iter().filter(|s| s.won).count(), 1);
         assert_eq!(stages.iter().filter(|s| s.lost).count(), 1);
@@ -276,10 +374,26 @@ mod tests {
     fn line_amounts_apply_the_discount_exactly() {
         assert_eq!(line_amount_fen(3, 10_000, 0), 30_000);
         assert_eq!(line_amount_fen(3, 10_000, 1_250), 26_250);
-        assert_eq!(line_amount_fen(1, 333, 5_000), 167, "half a fen rounds away from zero");
-        assert_eq!(line_amount_fen(2, 999, 10_000), 0, "a full discount is free");
-        assert_eq!(line_amount_fen(1, 100, 20_000), 0, "discounts are capped at 100%");
-        assert_eq!(line_amount_fen(-2, 500, 0), -1_000, "a return line is negative");
+        assert_eq!(
+            line_amount_fen(1, 333, 5_000),
+            167,
+            "half a fen rounds away from zero"
+        );
+        assert_eq!(
+            line_amount_fen(2, 999, 10_000),
+            0,
+            "a full discount is free"
+        );
+        assert_eq!(
+            line_amount_fen(1, 100, 20_000),
+            0,
+            "discounts are capped at 100%"
+        );
+        assert_eq!(
+            line_amount_fen(-2, 500, 0),
+            -1_000,
+            "a return line is negative"
+        );
     }
 
     #[test]

@@ -37,12 +37,14 @@ impl ProductFigures {
 
     /// Sales ÷ average inventory, in hundredths (450 = 4.50 times).
     pub fn turnover_hundredths(&self) -> Option<i64> {
-        self.inventory().and_then(|inventory| rounded_ratio(self.sales_fen * 100, inventory))
+        self.inventory()
+            .and_then(|inventory| rounded_ratio(self.sales_fen * 100, inventory))
     }
 
     /// Margin % × turnover, in basis points of one (13500 = 1.35).
     pub fn cross_ratio_bp(&self) -> Option<i64> {
-        self.inventory().and_then(|inventory| rounded_ratio(self.gross_margin_fen() * 10_000, inventory))
+        self.inventory()
+            .and_then(|inventory| rounded_ratio(self.gross_margin_fen() * 10_000, inventory))
     }
 
     /// Cross ratio × share of the period's sales (`total_sales_fen`), in basis points of one.
@@ -66,15 +68,23 @@ pub fn average_inventory(total_fen: i64, months: i64) -> Option<i64> {
 /// A month as people write it ("2026-11", "2026/11", "2026年11月", or any day in it), as its first day.
 pub fn parse_month(raw: &str) -> Result<chrono::NaiveDate, super::forms::ErrorCode> {
     use super::forms::ErrorCode;
-    let text = raw.trim().trim_end_matches('月').replace(['/', '年', '.'], "-");
+    let text = raw
+        .trim()
+        .trim_end_matches('月')
+        .replace(['/', '年', '.'], "-");
     if text.is_empty() {
         return Err(ErrorCode::Required);
     }
-    let first_of = |year: &str, month: &str| -> Option<chrono::NaiveDate> { chrono::NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1) };
+    let first_of = |year: &str, month: &str| -> Option<chrono::NaiveDate> {
+        chrono::NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1)
+    };
     let parts: Vec<&str> = text.split('-').collect();
     let found = match parts.as_slice() {
         [year, month] if year.len() == 4 => first_of(year, month),
-        _ => super::import::parse_import_date(raw).ok().flatten().and_then(|day| chrono::Datelike::with_day(&day, 1)),
+        _ => super::import::parse_import_date(raw)
+            .ok()
+            .flatten()
+            .and_then(|day| chrono::Datelike::with_day(&day, 1)),
     };
     found.ok_or(ErrorCode::InvalidDate)
 }
@@ -87,21 +97,45 @@ mod tests {
     #[test]
     fn figures_worked_out_by_hand() {
         // ¥9,000 sales at ¥6,300 cost over stock worth ¥2,000 and ¥4,000 at two month ends.
-        let product = ProductFigures { quantity: 90, sales_fen: 9_000_00, cost_fen: 6_300_00, average_inventory_fen: average_inventory(6_000_00, 2) };
+        let product = ProductFigures {
+            quantity: 90,
+            sales_fen: 9_000_00,
+            cost_fen: 6_300_00,
+            average_inventory_fen: average_inventory(6_000_00, 2),
+        };
         assert_eq!(product.average_inventory_fen, Some(3_000_00));
         assert_eq!(product.gross_margin_fen(), 2_700_00);
         assert_eq!(product.margin_bp(), Some(3_000)); // 30%
         assert_eq!(product.turnover_hundredths(), Some(300)); // 3 times
         assert_eq!(product.cross_ratio_bp(), Some(9_000)); // 30% × 3 = 0.90
-        // Half of the period's ¥18,000 sales: 0.90 × 50% = 0.45.
+                                                           // Half of the period's ¥18,000 sales: 0.90 × 50% = 0.45.
         assert_eq!(product.contribution_bp(18_000_00), Some(4_500));
     }
 
     #[test]
     fn without_stock_there_is_no_turnover() {
-        let product = ProductFigures { quantity: 1, sales_fen: 100, cost_fen: 50, average_inventory_fen: None };
-        assert_eq!((product.turnover_hundredths(), product.cross_ratio_bp(), product.contribution_bp(100)), (None, None, None));
-        assert_eq!(ProductFigures { average_inventory_fen: Some(0), ..product }.turnover_hundredths(), None);
+        let product = ProductFigures {
+            quantity: 1,
+            sales_fen: 100,
+            cost_fen: 50,
+            average_inventory_fen: None,
+        };
+        assert_eq!(
+            (
+                product.turnover_hundredths(),
+                product.cross_ratio_bp(),
+                product.contribution_bp(100)
+            ),
+            (None, None, None)
+        );
+        assert_eq!(
+            ProductFigures {
+                average_inventory_fen: Some(0),
+                ..product
+            }
+            .turnover_hundredths(),
+            None
+        );
         assert_eq!(average_inventory(0, 0), None);
         assert_eq!(ProductFigures::default().margin_bp(), None);
     }
@@ -109,7 +143,13 @@ mod tests {
     #[test]
     fn months_as_people_write_them() {
         let november = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
-        for raw in ["2026-11", "2026/11", "2026年11月", " 2026-11-30 ", "2026/11/5"] {
+        for raw in [
+            "2026-11",
+            "2026/11",
+            "2026年11月",
+            " 2026-11-30 ",
+            "2026/11/5",
+        ] {
             assert_eq!(parse_month(raw), Ok(november), "{raw}");
         }
         use crate::domain::forms::ErrorCode;

@@ -22,12 +22,19 @@ text_enum! {
 
 impl Metric {
     pub fn is_money(self) -> bool {
-        matches!(self, Metric::Sales | Metric::GrossProfit | Metric::Collections)
+        matches!(
+            self,
+            Metric::Sales | Metric::GrossProfit | Metric::Collections
+        )
     }
 
     /// An amount in this metric's unit as a user types it: yuan for money, a count otherwise.
     pub fn typed(self, amount: i64) -> String {
-        if self.is_money() { super::forms::money_input_value(amount) } else { amount.to_string() }
+        if self.is_money() {
+            super::forms::money_input_value(amount)
+        } else {
+            amount.to_string()
+        }
     }
 }
 
@@ -64,13 +71,21 @@ pub fn split(total: i64, weights: &[u64]) -> Vec<i64> {
     if total < 0 {
         return split(-total, weights).into_iter().map(|p| -p).collect();
     }
-    let weights: Vec<u128> = if weights.iter().all(|&w| w == 0) { vec![1; weights.len()] } else { weights.iter().map(|&w| w as u128).collect() };
+    let weights: Vec<u128> = if weights.iter().all(|&w| w == 0) {
+        vec![1; weights.len()]
+    } else {
+        weights.iter().map(|&w| w as u128).collect()
+    };
     let sum: u128 = weights.iter().sum();
     let total = total as u128;
     let mut parts: Vec<i64> = weights.iter().map(|&w| (total * w / sum) as i64).collect();
     let mut left = total as i64 - parts.iter().sum::<i64>();
     let mut by_remainder: Vec<usize> = (0..weights.len()).collect();
-    by_remainder.sort_by(|&a, &b| ((total * weights[b]) % sum).cmp(&((total * weights[a]) % sum)).then(a.cmp(&b)));
+    by_remainder.sort_by(|&a, &b| {
+        ((total * weights[b]) % sum)
+            .cmp(&((total * weights[a]) % sum))
+            .then(a.cmp(&b))
+    });
     for &index in by_remainder.iter().cycle() {
         if left == 0 {
             break;
@@ -93,7 +108,11 @@ pub struct Share {
 /// Sets `shares[changed]` to `new_value` and lets its unlocked siblings absorb the difference in
 /// proportion to what they hold above their floor, so that the siblings' sum (their parent) does
 /// not change.
-pub fn rebalance(shares: &[Share], changed: usize, new_value: i64) -> Result<Vec<i64>, BreakdownError> {
+pub fn rebalance(
+    shares: &[Share],
+    changed: usize,
+    new_value: i64,
+) -> Result<Vec<i64>, BreakdownError> {
     let target = shares[changed];
     if target.fixed {
         return Err(BreakdownError::Locked);
@@ -102,16 +121,32 @@ pub fn rebalance(shares: &[Share], changed: usize, new_value: i64) -> Result<Vec
         return Err(BreakdownError::Negative);
     }
     if new_value < target.floor {
-        return Err(BreakdownError::BelowLocked { floor: target.floor });
+        return Err(BreakdownError::BelowLocked {
+            floor: target.floor,
+        });
     }
     let total: i64 = shares.iter().map(|s| s.value).sum();
-    let movable: Vec<usize> = (0..shares.len()).filter(|&i| i != changed && !shares[i].fixed).collect();
-    let held: i64 = (0..shares.len()).filter(|&i| i != changed).map(|i| if shares[i].fixed { shares[i].value } else { shares[i].floor }).sum();
+    let movable: Vec<usize> = (0..shares.len())
+        .filter(|&i| i != changed && !shares[i].fixed)
+        .collect();
+    let held: i64 = (0..shares.len())
+        .filter(|&i| i != changed)
+        .map(|i| {
+            if shares[i].fixed {
+                shares[i].value
+            } else {
+                shares[i].floor
+            }
+        })
+        .sum();
     let free = total - new_value - held;
     if free < 0 || (movable.is_empty() && free != 0) {
         return Err(BreakdownError::LockedExceedTotal);
     }
-    let weights: Vec<u64> = movable.iter().map(|&i| (shares[i].value - shares[i].floor).max(0) as u64).collect();
+    let weights: Vec<u64> = movable
+        .iter()
+        .map(|&i| (shares[i].value - shares[i].floor).max(0) as u64)
+        .collect();
     let mut result: Vec<i64> = shares.iter().map(|s| s.value).collect();
     result[changed] = new_value;
     for (&index, part) in movable.iter().zip(split(free, &weights)) {
@@ -122,7 +157,11 @@ pub fn rebalance(shares: &[Share], changed: usize, new_value: i64) -> Result<Vec
 
 /// `total` over cells of which some are locked (`Some(value)` keeps its value); the unlocked
 /// ones share the rest in proportion to `weights`.
-pub fn fill(total: i64, locked: &[Option<i64>], weights: &[u64]) -> Result<Vec<i64>, BreakdownError> {
+pub fn fill(
+    total: i64,
+    locked: &[Option<i64>],
+    weights: &[u64],
+) -> Result<Vec<i64>, BreakdownError> {
     let held: i64 = locked.iter().flatten().sum();
     let rest = total - held;
     let open: Vec<usize> = (0..locked.len()).filter(|&i| locked[i].is_none()).collect();
@@ -130,7 +169,10 @@ pub fn fill(total: i64, locked: &[Option<i64>], weights: &[u64]) -> Result<Vec<i
         return Err(BreakdownError::LockedExceedTotal);
     }
     let mut cells: Vec<i64> = locked.iter().map(|l| l.unwrap_or(0)).collect();
-    let open_weights: Vec<u64> = open.iter().map(|&i| weights.get(i).copied().unwrap_or(0)).collect();
+    let open_weights: Vec<u64> = open
+        .iter()
+        .map(|&i| weights.get(i).copied().unwrap_or(0))
+        .collect();
     for (&index, part) in open.iter().zip(split(rest, &open_weights)) {
         cells[index] = part;
     }
@@ -140,23 +182,37 @@ pub fn fill(total: i64, locked: &[Option<i64>], weights: &[u64]) -> Result<Vec<i
 /// `total` over a grid of reps × months: the months share what the locked cells leave in
 /// proportion to `month_weights` (a month whose every rep is locked takes none), then each month
 /// shares its amount among its unlocked reps in proportion to `rep_weights`. `locked[rep][month]`.
-pub fn spread(total: i64, month_weights: &[u64], rep_weights: &[u64], locked: &[Vec<Option<i64>>]) -> Result<Vec<Vec<i64>>, BreakdownError> {
+pub fn spread(
+    total: i64,
+    month_weights: &[u64],
+    rep_weights: &[u64],
+    locked: &[Vec<Option<i64>>],
+) -> Result<Vec<Vec<i64>>, BreakdownError> {
     let months = month_weights.len();
     let held: i64 = locked.iter().flatten().flatten().sum();
     let rest = total - held;
     let open_month = |m: usize| locked.iter().any(|rep| rep[m].is_none());
-    let weights: Vec<u64> = (0..months).map(|m| if open_month(m) { month_weights[m] } else { 0 }).collect();
+    let weights: Vec<u64> = (0..months)
+        .map(|m| if open_month(m) { month_weights[m] } else { 0 })
+        .collect();
     if rest < 0 || ((0..months).all(|m| !open_month(m)) && rest != 0) {
         return Err(BreakdownError::LockedExceedTotal);
     }
     // When every open month has weight 0 (no pattern there), the open months share evenly.
-    let weights = if weights.iter().all(|&w| w == 0) { (0..months).map(|m| u64::from(open_month(m))).collect() } else { weights };
+    let weights = if weights.iter().all(|&w| w == 0) {
+        (0..months).map(|m| u64::from(open_month(m))).collect()
+    } else {
+        weights
+    };
     let per_month = split(rest, &weights);
     let mut grid = vec![vec![0; months]; locked.len()];
     for m in 0..months {
         let column: Vec<Option<i64>> = locked.iter().map(|rep| rep[m]).collect();
         let month_total = per_month[m] + column.iter().flatten().sum::<i64>();
-        for (rep, value) in fill(month_total, &column, rep_weights)?.into_iter().enumerate() {
+        for (rep, value) in fill(month_total, &column, rep_weights)?
+            .into_iter()
+            .enumerate()
+        {
             grid[rep][m] = value;
         }
     }
@@ -202,7 +258,11 @@ fn days_in_month(year: i32, month: u8) -> u32 {
 /// Monday-to-Friday days of a month.
 pub fn working_days(year: i32, month: u8) -> u64 {
     let (first, last) = Period::Month(year, month).bounds();
-    first.iter_days().take_while(|d| *d <= last).filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)).count() as u64
+    first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+        .count() as u64
 }
 
 /// A month's target per day (even, exact to the unit), for weeks that cross a month boundary.
@@ -230,7 +290,14 @@ pub fn plan_week_amount(plan_year: i32, (week_year, week): (i32, u8), months: &[
     (0..7)
         .map(|offset| monday + Duration::days(offset))
         .filter(|day| day.year() == plan_year)
-        .map(|day| day_amount(months[day.month0() as usize], plan_year, day.month() as u8, day.day()))
+        .map(|day| {
+            day_amount(
+                months[day.month0() as usize],
+                plan_year,
+                day.month() as u8,
+                day.day(),
+            )
+        })
         .sum()
 }
 
@@ -291,9 +358,21 @@ fn ceil_div(a: i128, b: i128) -> i64 {
 }
 
 pub fn progress(metric: Metric, input: ProgressInput) -> Progress {
-    let ProgressInput { target, actual, period_days, elapsed_days, weighted_pipeline, win_rate_permille, average_deal } = input;
+    let ProgressInput {
+        target,
+        actual,
+        period_days,
+        elapsed_days,
+        weighted_pipeline,
+        win_rate_permille,
+        average_deal,
+    } = input;
     let elapsed_days = elapsed_days.clamp(0, period_days.max(0));
-    let projection = if elapsed_days == 0 { actual } else { (actual as i128 * period_days as i128 / elapsed_days as i128) as i64 };
+    let projection = if elapsed_days == 0 {
+        actual
+    } else {
+        (actual as i128 * period_days as i128 / elapsed_days as i128) as i64
+    };
     let gap = (target - actual).max(0);
     let light = if elapsed_days == 0 {
         Light::NotStarted
@@ -304,18 +383,35 @@ pub fn progress(metric: Metric, input: ProgressInput) -> Progress {
     } else {
         Light::Red
     };
-    let pipeline_needed = if metric.is_money() { (gap - weighted_pipeline).max(0) } else { gap };
-    let deals_needed = match (metric, win_rate_permille.filter(|&w| w > 0), average_deal.filter(|&a| a > 0)) {
+    let pipeline_needed = if metric.is_money() {
+        (gap - weighted_pipeline).max(0)
+    } else {
+        gap
+    };
+    let deals_needed = match (
+        metric,
+        win_rate_permille.filter(|&w| w > 0),
+        average_deal.filter(|&a| a > 0),
+    ) {
         (_, _, _) if pipeline_needed == 0 => Some(0),
-        (Metric::NewCustomers, Some(rate), _) => Some(ceil_div(pipeline_needed as i128 * 1000, rate as i128)),
-        (m, Some(rate), Some(average)) if m.is_money() => Some(ceil_div(pipeline_needed as i128 * 1000, rate as i128 * average as i128)),
+        (Metric::NewCustomers, Some(rate), _) => {
+            Some(ceil_div(pipeline_needed as i128 * 1000, rate as i128))
+        }
+        (m, Some(rate), Some(average)) if m.is_money() => Some(ceil_div(
+            pipeline_needed as i128 * 1000,
+            rate as i128 * average as i128,
+        )),
         _ => None,
     };
     Progress {
         target,
         actual,
         achievement_permille: (target > 0).then(|| (actual as i128 * 1000 / target as i128) as i64),
-        elapsed_permille: if period_days > 0 { elapsed_days * 1000 / period_days } else { 0 },
+        elapsed_permille: if period_days > 0 {
+            elapsed_days * 1000 / period_days
+        } else {
+            0
+        },
         projection,
         gap,
         light,
@@ -341,25 +437,62 @@ mod tests {
     }
 
     fn share(value: i64) -> Share {
-        Share { value, floor: 0, fixed: false }
+        Share {
+            value,
+            floor: 0,
+            fixed: false,
+        }
     }
 
     #[test]
     fn a_changed_quarter_is_absorbed_by_the_unlocked_others() {
         // Q1 from 300 to 450; Q2 is locked; Q3 and Q4 give up 150 in proportion 1:2.
-        let quarters = [share(300), Share { value: 300, floor: 300, fixed: true }, share(100), share(200)];
+        let quarters = [
+            share(300),
+            Share {
+                value: 300,
+                floor: 300,
+                fixed: true,
+            },
+            share(100),
+            share(200),
+        ];
         assert_eq!(rebalance(&quarters, 0, 450), Ok(vec![450, 300, 50, 100]));
-        assert_eq!(rebalance(&quarters, 0, 700), Err(BreakdownError::LockedExceedTotal), "Q3 and Q4 cannot go below zero");
+        assert_eq!(
+            rebalance(&quarters, 0, 700),
+            Err(BreakdownError::LockedExceedTotal),
+            "Q3 and Q4 cannot go below zero"
+        );
         assert_eq!(rebalance(&quarters, 1, 10), Err(BreakdownError::Locked));
-        let partly_locked = [Share { value: 300, floor: 120, fixed: false }, share(300)];
-        assert_eq!(rebalance(&partly_locked, 0, 100), Err(BreakdownError::BelowLocked { floor: 120 }), "its locked March holds 120");
-        assert_eq!(rebalance(&[share(5), share(5)], 0, -1), Err(BreakdownError::Negative));
+        let partly_locked = [
+            Share {
+                value: 300,
+                floor: 120,
+                fixed: false,
+            },
+            share(300),
+        ];
+        assert_eq!(
+            rebalance(&partly_locked, 0, 100),
+            Err(BreakdownError::BelowLocked { floor: 120 }),
+            "its locked March holds 120"
+        );
+        assert_eq!(
+            rebalance(&[share(5), share(5)], 0, -1),
+            Err(BreakdownError::Negative)
+        );
     }
 
     #[test]
     fn locked_reps_keep_their_month() {
-        assert_eq!(fill(1000, &[None, Some(400), None], &[1, 1, 3]), Ok(vec![150, 400, 450]));
-        assert_eq!(fill(300, &[Some(400), None], &[1, 1]), Err(BreakdownError::LockedExceedTotal));
+        assert_eq!(
+            fill(1000, &[None, Some(400), None], &[1, 1, 3]),
+            Ok(vec![150, 400, 450])
+        );
+        assert_eq!(
+            fill(300, &[Some(400), None], &[1, 1]),
+            Err(BreakdownError::LockedExceedTotal)
+        );
         assert_eq!(fill(400, &[Some(400)], &[1]), Ok(vec![400]));
     }
 
@@ -375,11 +508,30 @@ mod tests {
 
     #[test]
     fn calendar_levels() {
-        assert_eq!(children(Period::Year(2026)), [Period::Half(2026, 1), Period::Half(2026, 2)]);
-        assert_eq!(children(Period::Half(2026, 2)), [Period::Quarter(2026, 3), Period::Quarter(2026, 4)]);
-        assert_eq!(children(Period::Quarter(2026, 1)), [Period::Month(2026, 1), Period::Month(2026, 2), Period::Month(2026, 3)]);
-        assert_eq!(parent(Period::Month(2026, 3)), Some(Period::Quarter(2026, 1)));
-        assert_eq!(parent(Period::Quarter(2026, 3)), Some(Period::Half(2026, 2)));
+        assert_eq!(
+            children(Period::Year(2026)),
+            [Period::Half(2026, 1), Period::Half(2026, 2)]
+        );
+        assert_eq!(
+            children(Period::Half(2026, 2)),
+            [Period::Quarter(2026, 3), Period::Quarter(2026, 4)]
+        );
+        assert_eq!(
+            children(Period::Quarter(2026, 1)),
+            [
+                Period::Month(2026, 1),
+                Period::Month(2026, 2),
+                Period::Month(2026, 3)
+            ]
+        );
+        assert_eq!(
+            parent(Period::Month(2026, 3)),
+            Some(Period::Quarter(2026, 1))
+        );
+        assert_eq!(
+            parent(Period::Quarter(2026, 3)),
+            Some(Period::Half(2026, 2))
+        );
         assert_eq!(months_of(Period::Half(2026, 2)), [7, 8, 9, 10, 11, 12]);
         assert_eq!(working_days(2026, 2), 20);
         assert_eq!(working_days(2024, 2), 21, "29 February 2024 was a Thursday");
@@ -390,7 +542,7 @@ mod tests {
         let mut months = [0i64; 12];
         months[0] = 3100; // January 2026: 100 a day
         months[1] = 2800; // February 2026: 100 a day
-        // ISO week 5 of 2026: Monday 26 January to Sunday 1 February.
+                          // ISO week 5 of 2026: Monday 26 January to Sunday 1 February.
         assert_eq!(plan_week_amount(2026, (2026, 5), &months), 700);
         months[1] = 28; // 1 a day
         assert_eq!(plan_week_amount(2026, (2026, 5), &months), 6 * 100 + 1);
@@ -399,25 +551,97 @@ mod tests {
         // 2026 has 53 ISO weeks; 2020's plan year touches week 53 of 2020 and week 1 of 2020 starts in 2019.
         assert_eq!(weeks_touching(2026).len(), 53);
         assert_eq!(weeks_touching(2026).last(), Some(&(2026, 53)));
-        assert_eq!(weeks_touching(2021).first(), Some(&(2020, 53)), "1 January 2021 is in week 53 of 2020");
+        assert_eq!(
+            weeks_touching(2021).first(),
+            Some(&(2020, 53)),
+            "1 January 2021 is in week 53 of 2020"
+        );
     }
 
     #[test]
     fn progress_translates_the_gap_into_deals() {
         // 1,000,000 target, 400,000 done half-way: the run rate reaches 800,000 (red).
-        let input = ProgressInput { target: 1_000_000, actual: 400_000, period_days: 30, elapsed_days: 15, weighted_pipeline: 200_000, win_rate_permille: Some(250), average_deal: Some(100_000) };
+        let input = ProgressInput {
+            target: 1_000_000,
+            actual: 400_000,
+            period_days: 30,
+            elapsed_days: 15,
+            weighted_pipeline: 200_000,
+            win_rate_permille: Some(250),
+            average_deal: Some(100_000),
+        };
         let p = progress(Metric::Sales, input);
-        assert_eq!((p.achievement_permille, p.elapsed_permille, p.projection, p.gap), (Some(400), 500, 800_000, 600_000));
+        assert_eq!(
+            (
+                p.achievement_permille,
+                p.elapsed_permille,
+                p.projection,
+                p.gap
+            ),
+            (Some(400), 500, 800_000, 600_000)
+        );
         assert_eq!(p.light, Light::Red);
         // 400,000 not covered by the pipeline, at 25% and 100,000 a deal: 16 more opportunities.
         assert_eq!((p.pipeline_needed, p.deals_needed), (400_000, Some(16)));
-        let on_course = progress(Metric::Sales, ProgressInput { actual: 520_000, ..input });
+        let on_course = progress(
+            Metric::Sales,
+            ProgressInput {
+                actual: 520_000,
+                ..input
+            },
+        );
         assert_eq!(on_course.light, Light::Green);
-        assert_eq!(progress(Metric::Sales, ProgressInput { actual: 460_000, ..input }).light, Light::Amber);
-        assert_eq!(progress(Metric::Sales, ProgressInput { elapsed_days: 0, actual: 0, ..input }).light, Light::NotStarted);
-        let customers = progress(Metric::NewCustomers, ProgressInput { target: 10, actual: 4, period_days: 30, elapsed_days: 20, weighted_pipeline: 0, win_rate_permille: Some(300), average_deal: None });
-        assert_eq!((customers.gap, customers.deals_needed), (6, Some(20)), "six more customers at a 30% win rate");
-        assert_eq!(progress(Metric::Sales, ProgressInput { win_rate_permille: None, ..input }).deals_needed, None);
+        assert_eq!(
+            progress(
+                Metric::Sales,
+                ProgressInput {
+                    actual: 460_000,
+                    ..input
+                }
+            )
+            .light,
+            Light::Amber
+        );
+        assert_eq!(
+            progress(
+                Metric::Sales,
+                ProgressInput {
+                    elapsed_days: 0,
+                    actual: 0,
+                    ..input
+                }
+            )
+            .light,
+            Light::NotStarted
+        );
+        let customers = progress(
+            Metric::NewCustomers,
+            ProgressInput {
+                target: 10,
+                actual: 4,
+                period_days: 30,
+                elapsed_days: 20,
+                weighted_pipeline: 0,
+                win_rate_permille: Some(300),
+                average_deal: None,
+            },
+        );
+        assert_eq!(
+            (customers.gap, customers.deals_needed),
+            (6, Some(20)),
+            "six more customers at a 30% win rate"
+        );
+        assert_eq!(
+            progress(
+                Metric::Sales,
+                ProgressInput {
+                    win_rate_permille: None,
+                    ..input
+                }
+            )
+            .deals_needed,
+            None
+        );
     }
 
     proptest! {

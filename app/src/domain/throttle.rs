@@ -38,10 +38,21 @@ pub struct Failures {
 /// so a lock lifts when it leaves the window.
 pub fn verdict(failures: Failures, minutes_since_oldest: i64) -> Verdict {
     if failures.pair >= MAX_FAILURES_PER_ACCOUNT || failures.address >= MAX_FAILURES_PER_ADDRESS {
-        return Verdict::Refused { retry_after_minutes: (WINDOW_MINUTES - minutes_since_oldest.clamp(0, WINDOW_MINUTES)).max(1) };
+        return Verdict::Refused {
+            retry_after_minutes: (WINDOW_MINUTES - minutes_since_oldest.clamp(0, WINDOW_MINUTES))
+                .max(1),
+        };
     }
-    let beyond = failures.account.saturating_sub(MAX_FAILURES_PER_ACCOUNT - 1);
-    let delay_seconds = if beyond == 0 { 0 } else { 1u64.checked_shl((beyond - 1).min(16) as u32).unwrap_or(u64::MAX).min(MAX_ACCOUNT_DELAY_SECONDS) };
+    let beyond = failures
+        .account
+        .saturating_sub(MAX_FAILURES_PER_ACCOUNT - 1);
+    let delay_seconds = if beyond == 0 {
+        0
+    } else {
+        1u64.checked_shl((beyond - 1).min(16) as u32)
+            .unwrap_or(u64::MAX)
+            .min(MAX_ACCOUNT_DELAY_SECONDS)
+    };
     Verdict::Proceed { delay_seconds }
 }
 
@@ -51,30 +62,75 @@ mod tests {
     use proptest::prelude::*;
 
     fn failures(pair: u64, address: u64, account: u64) -> Failures {
-        Failures { pair, address, account }
+        Failures {
+            pair,
+            address,
+            account,
+        }
     }
 
     #[test]
     fn below_the_limits_attempts_proceed_at_once() {
-        assert_eq!(verdict(failures(0, 0, 0), 0), Verdict::Proceed { delay_seconds: 0 });
-        assert_eq!(verdict(failures(4, 19, 4), 3), Verdict::Proceed { delay_seconds: 0 });
+        assert_eq!(
+            verdict(failures(0, 0, 0), 0),
+            Verdict::Proceed { delay_seconds: 0 }
+        );
+        assert_eq!(
+            verdict(failures(4, 19, 4), 3),
+            Verdict::Proceed { delay_seconds: 0 }
+        );
     }
 
     #[test]
     fn the_pair_or_the_address_is_locked_until_the_oldest_failure_leaves_the_window() {
-        assert_eq!(verdict(failures(5, 5, 5), 0), Verdict::Refused { retry_after_minutes: 15 });
-        assert_eq!(verdict(failures(0, 20, 0), 10), Verdict::Refused { retry_after_minutes: 5 });
-        assert_eq!(verdict(failures(9, 9, 9), 15), Verdict::Refused { retry_after_minutes: 1 });
-        assert_eq!(verdict(failures(9, 9, 9), -3), Verdict::Refused { retry_after_minutes: 15 });
+        assert_eq!(
+            verdict(failures(5, 5, 5), 0),
+            Verdict::Refused {
+                retry_after_minutes: 15
+            }
+        );
+        assert_eq!(
+            verdict(failures(0, 20, 0), 10),
+            Verdict::Refused {
+                retry_after_minutes: 5
+            }
+        );
+        assert_eq!(
+            verdict(failures(9, 9, 9), 15),
+            Verdict::Refused {
+                retry_after_minutes: 1
+            }
+        );
+        assert_eq!(
+            verdict(failures(9, 9, 9), -3),
+            Verdict::Refused {
+                retry_after_minutes: 15
+            }
+        );
     }
 
     #[test]
     fn an_account_attacked_from_elsewhere_is_slowed_never_locked() {
-        assert_eq!(verdict(failures(0, 0, 5), 0), Verdict::Proceed { delay_seconds: 1 });
-        assert_eq!(verdict(failures(0, 0, 6), 0), Verdict::Proceed { delay_seconds: 2 });
-        assert_eq!(verdict(failures(0, 0, 9), 0), Verdict::Proceed { delay_seconds: 16 });
-        assert_eq!(verdict(failures(0, 0, 10), 0), Verdict::Proceed { delay_seconds: 30 });
-        assert_eq!(verdict(failures(0, 0, 1_000_000), 0), Verdict::Proceed { delay_seconds: 30 });
+        assert_eq!(
+            verdict(failures(0, 0, 5), 0),
+            Verdict::Proceed { delay_seconds: 1 }
+        );
+        assert_eq!(
+            verdict(failures(0, 0, 6), 0),
+            Verdict::Proceed { delay_seconds: 2 }
+        );
+        assert_eq!(
+            verdict(failures(0, 0, 9), 0),
+            Verdict::Proceed { delay_seconds: 16 }
+        );
+        assert_eq!(
+            verdict(failures(0, 0, 10), 0),
+            Verdict::Proceed { delay_seconds: 30 }
+        );
+        assert_eq!(
+            verdict(failures(0, 0, 1_000_000), 0),
+            Verdict::Proceed { delay_seconds: 30 }
+        );
     }
 
     proptest! {

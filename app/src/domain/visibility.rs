@@ -38,8 +38,13 @@ pub struct Viewer {
 pub enum Scope {
     Everything,
     /// Records owned by members of these teams, plus the viewer's own records.
-    Teams { team_ids: BTreeSet<i64>, own_user_id: i64 },
-    OwnRecords { user_id: i64 },
+    Teams {
+        team_ids: BTreeSet<i64>,
+        own_user_id: i64,
+    },
+    OwnRecords {
+        user_id: i64,
+    },
 }
 
 pub fn scope_for(viewer: &Viewer) -> Scope {
@@ -51,7 +56,9 @@ pub fn scope_for(viewer: &Viewer) -> Scope {
         Role::Admin => Scope::Everything,
         Role::Director => teams(&viewer.department_team_ids),
         Role::Manager => teams(&viewer.led_team_ids),
-        Role::Rep => Scope::OwnRecords { user_id: viewer.user_id },
+        Role::Rep => Scope::OwnRecords {
+            user_id: viewer.user_id,
+        },
     }
 }
 
@@ -60,8 +67,12 @@ impl Scope {
     pub fn allows(&self, owner_id: i64, owner_team_id: Option<i64>) -> bool {
         match self {
             Scope::Everything => true,
-            Scope::Teams { team_ids, own_user_id } => {
-                owner_id == *own_user_id || owner_team_id.is_some_and(|team| team_ids.contains(&team))
+            Scope::Teams {
+                team_ids,
+                own_user_id,
+            } => {
+                owner_id == *own_user_id
+                    || owner_team_id.is_some_and(|team| team_ids.contains(&team))
             }
             Scope::OwnRecords { user_id } => owner_id == *user_id,
         }
@@ -74,7 +85,12 @@ mod tests {
     use proptest::prelude::*;
 
     fn viewer(role: Role) -> Viewer {
-        Viewer { user_id: 7, role, led_team_ids: vec![1, 2], department_team_ids: vec![1, 2, 3] }
+        Viewer {
+            user_id: 7,
+            role,
+            led_team_ids: vec![1, 2],
+            department_team_ids: vec![1, 2, 3],
+        }
     }
 
     #[test]
@@ -94,13 +110,20 @@ mod tests {
             (Role::Rep, 8, Some(1), false),
         ];
         for (role, owner, team, expected) in table {
-            assert_eq!(scope_for(&viewer(role)).allows(owner, team), expected, "{role:?} {owner} {team:?}");
+            assert_eq!(
+                scope_for(&viewer(role)).allows(owner, team),
+                expected,
+                "{role:?} {owner} {team:?}"
+            );
         }
     }
 
     #[test]
     fn a_manager_without_teams_sees_only_own_records() {
-        let lone = Viewer { led_team_ids: vec![], ..viewer(Role::Manager) };
+        let lone = Viewer {
+            led_team_ids: vec![],
+            ..viewer(Role::Manager)
+        };
         let scope = scope_for(&lone);
         assert!(scope.allows(7, None));
         assert!(!scope.allows(8, Some(1)));

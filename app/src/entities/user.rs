@@ -26,6 +26,7 @@ impl ActiveModelBehavior for ActiveModel {}
 impl Model {
     /// Stored roles are written only through `Role::as_str`; an unknown value gets the least access.
     pub fn role(&self) -> crate::domain::visibility::Role {
-        crate::domain::visibility::Role::parse(&self.role).unwrap_or(crate::domain::visibility::Role::Rep)
+        crate::domain::visibility::Role::parse(&self.role)
+            .unwrap_or(crate::domain::visibility::Role::Rep)
     }
 }

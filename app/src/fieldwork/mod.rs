@@ -9,7 +9,9 @@ pub mod service;
 
 use crate::analytics::ReportQuery;
 use crate::domain::customer::Intent;
-use crate::domain::fieldwork::{Attendance, ExpenseKind, FieldFigures, FieldRules, SheetStatus, VisitPurpose};
+use crate::domain::fieldwork::{
+    Attendance, ExpenseKind, FieldFigures, FieldRules, SheetStatus, VisitPurpose,
+};
 use crate::error::AppError;
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -35,7 +37,16 @@ pub struct SheetState {
 
 impl SheetState {
     pub fn blank() -> Self {
-        SheetState { id: None, status: SheetStatus::Draft, version: 0, submitted_at: None, late: false, reviewer_name: None, reviewed_at: None, review_comment: String::new() }
+        SheetState {
+            id: None,
+            status: SheetStatus::Draft,
+            version: 0,
+            submitted_at: None,
+            late: false,
+            reviewer_name: None,
+            reviewed_at: None,
+            review_comment: String::new(),
+        }
     }
 
     /// Whether the rep may still change it.
@@ -195,9 +206,24 @@ pub struct Efficiency {
 }
 
 #[server(endpoint = "fieldwork/day")]
-pub async fn load_field_day(#[server(default)] day: String, #[server(default)] rep: String, #[server(default)] q: String, #[server(default)] pool: bool) -> Result<FieldDay, AppError> {
+pub async fn load_field_day(
+    #[server(default)] day: String,
+    #[server(default)] rep: String,
+    #[server(default)] q: String,
+    #[server(default)] pool: bool,
+) -> Result<FieldDay, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    service::field_day(&state.db, &actor, &day, &rep, &q, pool, crate::pipeline::service::today(), crate::clock::local_now()).await
+    service::field_day(
+        &state.db,
+        &actor,
+        &day,
+        &rep,
+        &q,
+        pool,
+        crate::pipeline::service::today(),
+        crate::clock::local_now(),
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -226,7 +252,14 @@ pub async fn remove_visit(stop_id: i64) -> Result<(), AppError> {
 #[server(endpoint = "fieldwork/reorder")]
 pub async fn use_suggested_order(day: String, version: i32) -> Result<(), AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    service::use_suggested_order(&state.db, &actor, &day, version, crate::pipeline::service::today()).await
+    service::use_suggested_order(
+        &state.db,
+        &actor,
+        &day,
+        version,
+        crate::pipeline::service::today(),
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -314,7 +347,14 @@ pub async fn add_expense(form: ExpenseForm) -> Result<(), AppError> {
 #[server(endpoint = "fieldwork/team")]
 pub async fn load_team_day(#[server(default)] day: String) -> Result<TeamDay, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    service::team_day(&state.db, &actor, &day, crate::pipeline::service::today(), crate::clock::local_now()).await
+    service::team_day(
+        &state.db,
+        &actor,
+        &day,
+        crate::pipeline::service::today(),
+        crate::clock::local_now(),
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -331,7 +371,9 @@ pub async fn save_field_rules(form: FieldRulesForm) -> Result<(), AppError> {
 }
 
 #[server(endpoint = "fieldwork/efficiency")]
-pub async fn load_efficiency(#[server(default)] query: ReportQuery) -> Result<Efficiency, AppError> {
+pub async fn load_efficiency(
+    #[server(default)] query: ReportQuery,
+) -> Result<Efficiency, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     service::efficiency(&state.db, &actor, &query, crate::pipeline::service::today()).await
 }

@@ -3,13 +3,15 @@
 //! keeps what was typed and says why at the field.
 use super::*;
 use crate::analytics::page::{report_body, Loaded, ReportFilters};
-use crate::customers::file_page::FollowUpForm;
 use crate::customers::api::LogFollowUp;
+use crate::customers::file_page::FollowUpForm;
 use crate::domain::customer::FollowUpKind;
 use crate::domain::fieldwork::{Attendance, ExpenseKind, SheetKind, SheetStatus, VisitPurpose};
 use crate::domain::format::{format_count, format_date, format_money, percent_text, tenths_text};
 use crate::i18n::{tr, use_i18n, Texts};
-use crate::ui::{action_error, EmptyState, ErrorPanel, Field, FormActions, FormMessage, Loading, PageHeader};
+use crate::ui::{
+    action_error, EmptyState, ErrorPanel, Field, FormActions, FormMessage, Loading, PageHeader,
+};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -17,9 +19,13 @@ use leptos_router::hooks::use_query_map;
 /// Tabs of the field work section; the team view is for people who lead others.
 #[component]
 fn FieldTabs(current: &'static str) -> impl IntoView {
-    let leads = use_context::<crate::auth::CurrentUser>().is_some_and(|user| user.role.leads_people());
-    let tabs: [(&'static str, fn(&Texts) -> &'static str, bool); 3] =
-        [("/fieldwork", |t| t.field.tab_day, true), ("/fieldwork/team", |t| t.field.tab_team, leads), ("/fieldwork/efficiency", |t| t.field.tab_efficiency, true)];
+    let leads =
+        use_context::<crate::auth::CurrentUser>().is_some_and(|user| user.role.leads_people());
+    let tabs: [(&'static str, fn(&Texts) -> &'static str, bool); 3] = [
+        ("/fieldwork", |t| t.field.tab_day, true),
+        ("/fieldwork/team", |t| t.field.tab_team, leads),
+        ("/fieldwork/efficiency", |t| t.field.tab_efficiency, true),
+    ];
     view! {
         <nav class="tabs" aria-label=tr(|t| t.nav_fieldwork)>
             {tabs.into_iter().filter(|(_, _, shown)| *shown).map(|(href, label, _)| view! {
@@ -37,7 +43,12 @@ fn sheet_badges(sheet: &SheetState) -> impl IntoView {
         Some(_) => view! { <span class=format!("badge sheet-{}", status.as_str()) data-testid="sheet-status">{move || i18n.t().field.statuses[status.index()]}</span> }.into_any(),
         None => view! { <span class="badge sheet-missing" data-testid="sheet-status">{tr(|t| t.field.missing)}</span> }.into_any(),
     };
-    (status, sheet.late.then(|| view! { <span class="badge late" data-testid="late">{tr(|t| t.field.late)}</span> }))
+    (
+        status,
+        sheet.late.then(
+            || view! { <span class="badge late" data-testid="late">{tr(|t| t.field.late)}</span> },
+        ),
+    )
 }
 
 /// A day's link within the page, keeping whose day it is.
@@ -51,7 +62,13 @@ fn day_href(day: NaiveDate, rep: Option<i64>) -> String {
 #[component]
 fn DayPicker(day: NaiveDate, action: &'static str, rep: Option<i64>) -> impl IntoView {
     let i18n = use_i18n();
-    let link = move |d: NaiveDate| if action == "/fieldwork" { day_href(d, rep) } else { format!("{action}?day={d}") };
+    let link = move |d: NaiveDate| {
+        if action == "/fieldwork" {
+            day_href(d, rep)
+        } else {
+            format!("{action}?day={d}")
+        }
+    };
     // A chosen day opens at once (a handler in the page's code: the policy runs no inline script).
     let navigate = leptos_router::hooks::use_navigate();
     let open_day = move |ev: leptos::ev::Event| {
@@ -118,9 +135,17 @@ pub fn FieldDayPage() -> impl IntoView {
     let actions = DayActions::new();
     let params = move || {
         let q = query.read();
-        (q.get("day").unwrap_or_default(), q.get("rep").unwrap_or_default(), q.get("q").unwrap_or_default(), q.get("pool").is_some_and(|v| !v.is_empty()))
+        (
+            q.get("day").unwrap_or_default(),
+            q.get("rep").unwrap_or_default(),
+            q.get("q").unwrap_or_default(),
+            q.get("pool").is_some_and(|v| !v.is_empty()),
+        )
     };
-    let day = Resource::new(move || (params(), actions.versions()), |((day, rep, q, pool), _)| load_field_day(day, rep, q, pool));
+    let day = Resource::new(
+        move || (params(), actions.versions()),
+        |((day, rep, q, pool), _)| load_field_day(day, rep, q, pool),
+    );
     view! {
         <PageHeader title=tr(|t| t.field.title) subtitle=tr(|t| t.field.subtitle) />
         <FieldTabs current="/fieldwork" />
@@ -167,7 +192,9 @@ fn DayBody(view: FieldDay, actions: DayActions) -> impl IntoView {
 #[component]
 fn ReviewForm(sheet: SheetState, review: ServerAction<ReviewSheet>) -> impl IntoView {
     let error = action_error(review);
-    let Some(id) = sheet.id else { return ().into_any() };
+    let Some(id) = sheet.id else {
+        return ().into_any();
+    };
     view! {
         <ActionForm action=review attr:class="form review-form" attr:novalidate=true attr:data-testid="review-form">
             <input type="hidden" name="form[sheet_id]" value=id />
@@ -285,19 +312,35 @@ fn PlanCard(view: FieldDay, actions: DayActions) -> impl IntoView {
 /// One tap records the arrival; with the rep's consent the browser's location goes with it.
 /// Without JavaScript (or without consent, or when the browser cannot tell) it posts without.
 #[component]
-fn CheckInButton(customer_id: i64, stop_id: Option<i64>, action: ServerAction<CheckIn>) -> impl IntoView {
+fn CheckInButton(
+    customer_id: i64,
+    stop_id: Option<i64>,
+    action: ServerAction<CheckIn>,
+) -> impl IntoView {
     let share = RwSignal::new(false);
     // A plain form (it posts without JavaScript); with JavaScript the location is asked for first.
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let form = CheckInForm { customer_id: customer_id.to_string(), stop_id: stop_id.map(|id| id.to_string()).unwrap_or_default(), ..Default::default() };
+        let form = CheckInForm {
+            customer_id: customer_id.to_string(),
+            stop_id: stop_id.map(|id| id.to_string()).unwrap_or_default(),
+            ..Default::default()
+        };
         if !share.get_untracked() {
             action.dispatch(CheckIn { form });
             return;
         }
         locate(move |position| {
-            let (latitude, longitude) = position.map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or_default();
-            action.dispatch(CheckIn { form: CheckInForm { latitude, longitude, ..form.clone() } });
+            let (latitude, longitude) = position
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .unwrap_or_default();
+            action.dispatch(CheckIn {
+                form: CheckInForm {
+                    latitude,
+                    longitude,
+                    ..form.clone()
+                },
+            });
         });
     };
     let url = <CheckIn as leptos::server_fn::ServerFn>::url();
@@ -319,18 +362,29 @@ fn CheckInButton(customer_id: i64, stop_id: Option<i64>, action: ServerAction<Ch
 #[cfg(feature = "hydrate")]
 fn locate(done: impl Fn(Option<(f64, f64)>) + Clone + 'static) {
     use wasm_bindgen::{closure::Closure, JsCast, JsValue};
-    let Ok(geolocation) = window().navigator().geolocation() else { return done(None) };
+    let Ok(geolocation) = window().navigator().geolocation() else {
+        return done(None);
+    };
     let found = {
         let done = done.clone();
         Closure::once_into_js(move |position: JsValue| {
-            let coordinate = |name: &str| js_sys::Reflect::get(&position, &"coords".into()).and_then(|c| js_sys::Reflect::get(&c, &name.into())).ok().and_then(|v| v.as_f64());
+            let coordinate = |name: &str| {
+                js_sys::Reflect::get(&position, &"coords".into())
+                    .and_then(|c| js_sys::Reflect::get(&c, &name.into()))
+                    .ok()
+                    .and_then(|v| v.as_f64())
+            };
             done(coordinate("latitude").zip(coordinate("longitude")));
         })
     };
     let failed = Closure::once_into_js(move |_: JsValue| done(None));
     let options = web_sys::PositionOptions::new();
     options.set_timeout(10_000);
-    let _ = geolocation.get_current_position_with_error_callback_and_options(found.unchecked_ref(), Some(failed.unchecked_ref()), &options);
+    let _ = geolocation.get_current_position_with_error_callback_and_options(
+        found.unchecked_ref(),
+        Some(failed.unchecked_ref()),
+        &options,
+    );
 }
 
 #[cfg(not(feature = "hydrate"))]
@@ -387,7 +441,11 @@ fn AddVisitCard(view: FieldDay, actions: DayActions) -> impl IntoView {
 #[component]
 fn VisitsCard(view: FieldDay, actions: DayActions) -> impl IntoView {
     let i18n = use_i18n();
-    let purposes: Vec<(i64, VisitPurpose)> = view.stops.iter().map(|s| (s.customer_id, s.purpose)).collect();
+    let purposes: Vec<(i64, VisitPurpose)> = view
+        .stops
+        .iter()
+        .map(|s| (s.customer_id, s.purpose))
+        .collect();
     let mine = view.mine;
     view! {
         <section class="card visits-card" data-testid="visits-card">
@@ -428,7 +486,12 @@ fn VisitsCard(view: FieldDay, actions: DayActions) -> impl IntoView {
 }
 
 /// A figure and, where there is one, what it is measured against.
-fn figure_row(label: impl Fn() -> &'static str + Send + Sync + 'static, value: String, against: Option<String>, id: &'static str) -> impl IntoView {
+fn figure_row(
+    label: impl Fn() -> &'static str + Send + Sync + 'static,
+    value: String,
+    against: Option<String>,
+    id: &'static str,
+) -> impl IntoView {
     view! {
         <tr data-testid=id>
             <th scope="row">{label}</th>
@@ -599,7 +662,16 @@ pub fn TeamDayPage() -> impl IntoView {
     let query = use_query_map();
     let review = ServerAction::<ReviewSheet>::new();
     let rules = ServerAction::<SaveFieldRules>::new();
-    let team = Resource::new(move || (query.read().get("day").unwrap_or_default(), review.version().get(), rules.version().get()), |(day, _, _)| load_team_day(day));
+    let team = Resource::new(
+        move || {
+            (
+                query.read().get("day").unwrap_or_default(),
+                review.version().get(),
+                rules.version().get(),
+            )
+        },
+        |(day, _, _)| load_team_day(day),
+    );
     view! {
         <PageHeader title=tr(|t| t.field.team_title) subtitle=tr(|t| t.field.team_subtitle) />
         <FieldTabs current="/fieldwork/team" />
@@ -615,17 +687,50 @@ pub fn TeamDayPage() -> impl IntoView {
 }
 
 #[component]
-fn TeamBody(view: TeamDay, review: ServerAction<ReviewSheet>, rules: ServerAction<SaveFieldRules>) -> impl IntoView {
+fn TeamBody(
+    view: TeamDay,
+    review: ServerAction<ReviewSheet>,
+    rules: ServerAction<SaveFieldRules>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let error = action_error(review);
     let count = |kind: SheetKind, status: Option<SheetStatus>| {
-        view.rows.iter().filter(|r| { let s = if kind == SheetKind::Plan { &r.plan } else { &r.report }; match status { Some(st) => s.id.is_some() && s.status == st, None => s.id.is_none() } }).count() as i64
+        view.rows
+            .iter()
+            .filter(|r| {
+                let s = if kind == SheetKind::Plan {
+                    &r.plan
+                } else {
+                    &r.report
+                };
+                match status {
+                    Some(st) => s.id.is_some() && s.status == st,
+                    None => s.id.is_none(),
+                }
+            })
+            .count() as i64
     };
     let tiles = [
-        (i18n.t().field.plans_waiting, count(SheetKind::Plan, Some(SheetStatus::Submitted)), "plans-waiting"),
-        (i18n.t().field.plans_missing, count(SheetKind::Plan, None), "plans-missing"),
-        (i18n.t().field.reports_waiting, count(SheetKind::Report, Some(SheetStatus::Submitted)), "reports-waiting"),
-        (i18n.t().field.reports_late, view.rows.iter().filter(|r| r.report.late).count() as i64, "reports-late"),
+        (
+            i18n.t().field.plans_waiting,
+            count(SheetKind::Plan, Some(SheetStatus::Submitted)),
+            "plans-waiting",
+        ),
+        (
+            i18n.t().field.plans_missing,
+            count(SheetKind::Plan, None),
+            "plans-missing",
+        ),
+        (
+            i18n.t().field.reports_waiting,
+            count(SheetKind::Report, Some(SheetStatus::Submitted)),
+            "reports-waiting",
+        ),
+        (
+            i18n.t().field.reports_late,
+            view.rows.iter().filter(|r| r.report.late).count() as i64,
+            "reports-late",
+        ),
     ];
     let day = view.day;
     view! {
@@ -662,7 +767,14 @@ fn TeamBody(view: TeamDay, review: ServerAction<ReviewSheet>, rules: ServerActio
 /// One sheet of a person's day in the team view, with one-tap approval once it is submitted;
 /// sending back needs a comment, given on the person's day page.
 #[component]
-fn TeamSheet(label: fn(&Texts) -> &'static str, sheet: SheetState, detail: String, review: ServerAction<ReviewSheet>, href: String, testid: &'static str) -> impl IntoView {
+fn TeamSheet(
+    label: fn(&Texts) -> &'static str,
+    sheet: SheetState,
+    detail: String,
+    review: ServerAction<ReviewSheet>,
+    href: String,
+    testid: &'static str,
+) -> impl IntoView {
     let i18n = use_i18n();
     let waiting = sheet.status == SheetStatus::Submitted && sheet.id.is_some();
     view! {

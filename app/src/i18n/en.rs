@@ -1,4 +1,8 @@
-use super::{AlertTexts, FieldTexts, CustomerAnalysisTexts, ProductAnalysisTexts, DashboardTexts, AnalyticsTexts, CustomerTexts, NotificationTexts, ForecastTexts, TargetTexts, PipelineTexts, QuoteTexts, SalesSettingsTexts, LadderTexts, ImportTexts, Texts};
+use super::{
+    AlertTexts, AnalyticsTexts, CustomerAnalysisTexts, CustomerTexts, DashboardTexts, FieldTexts,
+    ForecastTexts, ImportTexts, LadderTexts, NotificationTexts, PipelineTexts,
+    ProductAnalysisTexts, QuoteTexts, SalesSettingsTexts, TargetTexts, Texts,
+};
 
 pub static TEXTS: Texts = Texts {
     app_name: "Jingxi",

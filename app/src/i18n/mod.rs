@@ -914,7 +914,9 @@ impl Texts {
             ErrorCode::BadCredentials => self.err_bad_credentials.to_string(),
             ErrorCode::Stale => self.err_stale.to_string(),
             ErrorCode::OwnAccount => self.err_own_account.to_string(),
-            ErrorCode::PossibleDuplicate { names } => (self.err_possible_duplicate)(&names.join("、")),
+            ErrorCode::PossibleDuplicate { names } => {
+                (self.err_possible_duplicate)(&names.join("、"))
+            }
             ErrorCode::InvalidDate => self.err_invalid_date.to_string(),
             ErrorCode::CustomerCap { max } => (self.err_customer_cap)(*max),
             ErrorCode::SuccessorRequired { customers } => (self.err_successor_required)(*customers),
@@ -922,11 +924,18 @@ impl Texts {
             ErrorCode::SameRecord => self.err_same_record.to_string(),
             ErrorCode::InvalidAmount => self.err_invalid_amount.to_string(),
             ErrorCode::OutOfRange { min, max } => (self.err_out_of_range)(*min, *max),
-            ErrorCode::Overpaid { balance_fen } => (self.err_overpaid)(&crate::domain::format::format_money(*balance_fen)),
+            ErrorCode::Overpaid { balance_fen } => {
+                (self.err_overpaid)(&crate::domain::format::format_money(*balance_fen))
+            }
             ErrorCode::StageInUse { deals } => (self.err_stage_in_use)(*deals),
             ErrorCode::StageHasHistory { moves } => (self.err_stage_has_history)(*moves),
             ErrorCode::WonDealHasOrder => self.err_won_deal_has_order.to_string(),
-            ErrorCode::PriceDiffersFromAccepted { accepted_fen, quote } => (self.err_price_differs)(&crate::domain::format::format_money(*accepted_fen), quote),
+            ErrorCode::PriceDiffersFromAccepted {
+                accepted_fen,
+                quote,
+            } => {
+                (self.err_price_differs)(&crate::domain::format::format_money(*accepted_fen), quote)
+            }
             ErrorCode::DealClosed => self.err_deal_closed.to_string(),
             ErrorCode::QuoteNotAccepted => self.err_quote_not_accepted.to_string(),
             ErrorCode::LastOne => self.err_last_one.to_string(),
@@ -940,7 +949,10 @@ impl Texts {
             ErrorCode::UnknownReference => self.err_unknown_reference.to_string(),
             ErrorCode::NotVisible => self.err_not_visible.to_string(),
             ErrorCode::NotReadable => self.err_not_readable.to_string(),
-            ErrorCode::TableTooLarge { max_rows, max_columns } => (self.err_table_too_large)(*max_rows, *max_columns),
+            ErrorCode::TableTooLarge {
+                max_rows,
+                max_columns,
+            } => (self.err_table_too_large)(*max_rows, *max_columns),
             ErrorCode::EndBeforeStart => self.err_end_before_start.to_string(),
             ErrorCode::PeriodTooLong { max_years } => (self.err_period_too_long)(*max_years),
             ErrorCode::ThresholdOrder => self.err_threshold_order.to_string(),
@@ -961,7 +973,9 @@ impl Texts {
             AppError::NotFound => self.err_not_found.to_string(),
             AppError::Validation(_) => self.err_form.to_string(),
             AppError::Conflict => self.err_conflict.to_string(),
-            AppError::RateLimited { retry_after_minutes } => (self.err_rate_limited)(*retry_after_minutes),
+            AppError::RateLimited {
+                retry_after_minutes,
+            } => (self.err_rate_limited)(*retry_after_minutes),
             AppError::Internal => self.err_internal.to_string(),
             AppError::Transport => self.err_transport.to_string(),
             AppError::BadRequest => self.err_bad_request.to_string(),
@@ -987,7 +1001,9 @@ pub fn use_i18n() -> I18n {
 }
 
 pub fn provide_i18n() -> I18n {
-    let i18n = I18n { locale: RwSignal::new(initial_locale()) };
+    let i18n = I18n {
+        locale: RwSignal::new(initial_locale()),
+    };
     provide_context(i18n);
     i18n
 }
@@ -995,7 +1011,9 @@ pub fn provide_i18n() -> I18n {
 /// The locale the server rendered with: the cookie, else the browser's `Accept-Language`.
 #[cfg(feature = "ssr")]
 pub fn request_locale() -> Locale {
-    use_context::<http::request::Parts>().map(|parts| locale_of_headers(&parts.headers)).unwrap_or_default()
+    use_context::<http::request::Parts>()
+        .map(|parts| locale_of_headers(&parts.headers))
+        .unwrap_or_default()
 }
 
 /// A request's locale from its headers (the `jx_locale` cookie, else `Accept-Language`).
@@ -1006,8 +1024,19 @@ pub fn locale_of_headers(headers: &http::HeaderMap) -> Locale {
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|header| header.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(LOCALE_COOKIE)?.strip_prefix('=').map(Locale::from_tag));
-    cookie.unwrap_or_else(|| headers.get(http::header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()).map(Locale::from_accept_language).unwrap_or_default())
+        .find_map(|pair| {
+            pair.trim()
+                .strip_prefix(LOCALE_COOKIE)?
+                .strip_prefix('=')
+                .map(Locale::from_tag)
+        });
+    cookie.unwrap_or_else(|| {
+        headers
+            .get(http::header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+            .map(Locale::from_accept_language)
+            .unwrap_or_default()
+    })
 }
 
 #[cfg(feature = "ssr")]
@@ -1018,7 +1047,11 @@ fn initial_locale() -> Locale {
 /// In the browser, `<html lang>` holds what the server rendered, so hydration starts identical.
 #[cfg(not(feature = "ssr"))]
 fn initial_locale() -> Locale {
-    document().document_element().and_then(|root| root.get_attribute("lang")).map(|tag| Locale::from_tag(&tag)).unwrap_or_default()
+    document()
+        .document_element()
+        .and_then(|root| root.get_attribute("lang"))
+        .map(|tag| Locale::from_tag(&tag))
+        .unwrap_or_default()
 }
 
 /// A translated text as a view child. One `Signal<String>` type serves every text, so the
@@ -1035,10 +1068,21 @@ mod tests {
     #[test]
     fn pool_return_notifications_say_how_many_and_mark_a_shortened_list() {
         let zh = texts(Locale::ZhCn).notifications.text;
-        assert_eq!(zh("pool_return", "30|2|甲公司、乙公司"), "2 家客户超过 30 天没有你的跟进，已退回公海：甲公司、乙公司");
+        assert_eq!(
+            zh("pool_return", "30|2|甲公司、乙公司"),
+            "2 家客户超过 30 天没有你的跟进，已退回公海：甲公司、乙公司"
+        );
         assert!(zh("pool_return", "30|12|甲公司").ends_with("甲公司 等"));
         let en = texts(Locale::En).notifications.text;
-        assert!(en("pool_return", "45|12|A Ltd").contains("12 customers had no follow-up from you for 45 days") && en("pool_return", "45|12|A Ltd").ends_with("and others"));
-        assert_eq!(zh("something_new", "plain text"), "plain text", "unknown kinds show their body");
+        assert!(
+            en("pool_return", "45|12|A Ltd")
+                .contains("12 customers had no follow-up from you for 45 days")
+                && en("pool_return", "45|12|A Ltd").ends_with("and others")
+        );
+        assert_eq!(
+            zh("something_new", "plain text"),
+            "plain text",
+            "unknown kinds show their body"
+        );
     }
 }

@@ -6,9 +6,9 @@ pub mod presets;
 #[cfg(feature = "ssr")]
 mod related;
 #[cfg(feature = "ssr")]
-pub mod staging;
-#[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod staging;
 #[cfg(feature = "ssr")]
 pub mod table;
 
@@ -60,7 +60,11 @@ mod uploads {
     use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
     /// The actor's own upload (another user's is not found).
-    pub async fn find(db: &impl ConnectionTrait, actor: &Actor, upload_id: i64) -> AppResult<import_upload::Model> {
+    pub async fn find(
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        upload_id: i64,
+    ) -> AppResult<import_upload::Model> {
         import_upload::Entity::find()
             .filter(import_upload::Column::Id.eq(upload_id))
             .filter(import_upload::Column::UserId.eq(actor.user.id))
@@ -70,7 +74,8 @@ mod uploads {
     }
 
     pub fn kind(raw: &str) -> AppResult<ImportKind> {
-        ImportKind::parse(raw).ok_or_else(|| AppError::field("kind", crate::domain::forms::ErrorCode::UnknownChoice))
+        ImportKind::parse(raw)
+            .ok_or_else(|| AppError::field("kind", crate::domain::forms::ErrorCode::UnknownChoice))
     }
 
     pub fn table_of(upload: &import_upload::Model) -> AppResult<super::table::Table> {
@@ -83,22 +88,46 @@ mod uploads {
             upload_id: upload.id,
             file_name: upload.file_name.clone(),
             encoding: table.encoding.to_string(),
-            guesses: guess_mapping(kind, &table.headers).into_iter().map(|g| g.unwrap_or("").to_string()).collect(),
-            sample: table.rows.iter().take(SAMPLE_ROWS).map(|r| r.cells.clone()).collect(),
+            guesses: guess_mapping(kind, &table.headers)
+                .into_iter()
+                .map(|g| g.unwrap_or("").to_string())
+                .collect(),
+            sample: table
+                .rows
+                .iter()
+                .take(SAMPLE_ROWS)
+                .map(|r| r.cells.clone())
+                .collect(),
             rows: table.rows.len() as u64,
             headers: table.headers,
         })
     }
 
-    pub fn request(kind: ImportKind, match_by: &str, choices: &str, columns: usize, file_name: &str) -> AppResult<super::service::ImportRequest> {
+    pub fn request(
+        kind: ImportKind,
+        match_by: &str,
+        choices: &str,
+        columns: usize,
+        file_name: &str,
+    ) -> AppResult<super::service::ImportRequest> {
         let choices: Vec<String> = choices.split(',').map(str::to_string).collect();
-        let mapping = Mapping::from_choices(kind, &choices, columns).map_err(AppError::Validation)?;
+        let mapping =
+            Mapping::from_choices(kind, &choices, columns).map_err(AppError::Validation)?;
         let match_by = if kind.match_choices().is_empty() {
             kind.default_match()
         } else {
-            MatchBy::parse(match_by).filter(|m| kind.match_choices().contains(m)).ok_or_else(|| AppError::field("match_by", crate::domain::forms::ErrorCode::UnknownChoice))?
+            MatchBy::parse(match_by)
+                .filter(|m| kind.match_choices().contains(m))
+                .ok_or_else(|| {
+                    AppError::field("match_by", crate::domain::forms::ErrorCode::UnknownChoice)
+                })?
         };
-        Ok(super::service::ImportRequest { kind, mapping, match_by, file_name: file_name.to_string() })
+        Ok(super::service::ImportRequest {
+            kind,
+            mapping,
+            match_by,
+            file_name: file_name.to_string(),
+        })
     }
 }
 
@@ -123,14 +152,34 @@ pub async fn load_import_progress(upload_id: i64) -> Result<Option<(u64, u64)>, 
 /// Dry run (`commit` false) or commit of an uploaded file. `choices` holds, per column, the
 /// field it fills ("" for none), separated by commas.
 #[server(endpoint = "imports/run")]
-pub async fn run_import(upload_id: i64, kind: String, match_by: String, choices: String, commit: bool) -> Result<ImportReport, AppError> {
+pub async fn run_import(
+    upload_id: i64,
+    kind: String,
+    match_by: String,
+    choices: String,
+    commit: bool,
+) -> Result<ImportReport, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     let kind = uploads::kind(&kind)?;
     service::may_import(&actor, kind)?;
     let upload = uploads::find(&state.db, &actor, upload_id).await?;
     let table = uploads::table_of(&upload)?;
-    let request = uploads::request(kind, &match_by, &choices, table.headers.len(), &upload.file_name)?;
-    let report = service::run(&state.db, &actor, &table, &request, commit, &|done, total| progress::set(upload_id, done, total)).await;
+    let request = uploads::request(
+        kind,
+        &match_by,
+        &choices,
+        table.headers.len(),
+        &upload.file_name,
+    )?;
+    let report = service::run(
+        &state.db,
+        &actor,
+        &table,
+        &request,
+        commit,
+        &|done, total| progress::set(upload_id, done, total),
+    )
+    .await;
     progress::clear(upload_id);
     let report = report?;
     if report.committed {
@@ -158,7 +207,10 @@ mod progress {
     }
 
     pub fn get(upload_id: i64) -> Option<(u64, u64)> {
-        RUNNING.lock().ok().and_then(|running| running.get(&upload_id).copied())
+        RUNNING
+            .lock()
+            .ok()
+            .and_then(|running| running.get(&upload_id).copied())
     }
 
     pub fn clear(upload_id: i64) {
@@ -180,7 +232,10 @@ mod upload_route {
     use axum::extract::Multipart;
     use axum::response::{IntoResponse, Redirect, Response};
     use http::StatusCode;
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    use sea_orm::{
+        ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+        QueryFilter, QueryOrder, QuerySelect,
+    };
 
     /// Uploads older than this are swept (hourly, and when the same user uploads again).
     const UPLOAD_KEPT_HOURS: i64 = 24;
@@ -190,8 +245,14 @@ mod upload_route {
 
     /// Deletes uploads older than a day (of `user`, or everyone's) and, for `user`, all but the
     /// newest `UPLOADS_KEPT_PER_USER`.
-    pub async fn sweep_uploads(db: &impl ConnectionTrait, user: Option<i64>, now: chrono::DateTime<chrono::Utc>) -> Result<u64, DbErr> {
-        let mut expired = import_upload::Entity::delete_many().filter(import_upload::Column::CreatedAt.lt(now - chrono::Duration::hours(UPLOAD_KEPT_HOURS)));
+    pub async fn sweep_uploads(
+        db: &impl ConnectionTrait,
+        user: Option<i64>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, DbErr> {
+        let mut expired = import_upload::Entity::delete_many().filter(
+            import_upload::Column::CreatedAt.lt(now - chrono::Duration::hours(UPLOAD_KEPT_HOURS)),
+        );
         if let Some(user) = user {
             expired = expired.filter(import_upload::Column::UserId.eq(user));
         }
@@ -205,9 +266,16 @@ mod upload_route {
                 .into_tuple()
                 .all(db)
                 .await?;
-            let beyond: Vec<i64> = newest_first.into_iter().skip(UPLOADS_KEPT_PER_USER as usize).collect();
+            let beyond: Vec<i64> = newest_first
+                .into_iter()
+                .skip(UPLOADS_KEPT_PER_USER as usize)
+                .collect();
             if !beyond.is_empty() {
-                swept += import_upload::Entity::delete_many().filter(import_upload::Column::Id.is_in(beyond)).exec(db).await?.rows_affected;
+                swept += import_upload::Entity::delete_many()
+                    .filter(import_upload::Column::Id.is_in(beyond))
+                    .exec(db)
+                    .await?
+                    .rows_affected;
             }
         }
         Ok(swept)
@@ -215,11 +283,23 @@ mod upload_route {
 
     /// `POST /api/imports/upload` (multipart, field `file`): keeps the file for the mapping step
     /// and redirects there. A plain form post, so it works before the page is hydrated.
-    pub async fn upload(state: AppState, auth: AuthSession, headers: axum::http::HeaderMap, mut multipart: Multipart) -> Response {
+    pub async fn upload(
+        state: AppState,
+        auth: AuthSession,
+        headers: axum::http::HeaderMap,
+        mut multipart: Multipart,
+    ) -> Response {
         let Some(user) = auth.user else {
             // A browser's form post goes to the sign-in page; any other client hears 401.
-            let browser = headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("text/html"));
-            return if browser { Redirect::to("/login").into_response() } else { StatusCode::UNAUTHORIZED.into_response() };
+            let browser = headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"));
+            return if browser {
+                Redirect::to("/login").into_response()
+            } else {
+                StatusCode::UNAUTHORIZED.into_response()
+            };
         };
         let actor = match load_actor(&state.db, user.0).await {
             Ok(actor) => actor,
@@ -232,7 +312,12 @@ mod upload_route {
         loop {
             match multipart.next_field().await {
                 Ok(Some(field)) if field.name() == Some("file") => {
-                    let name = field.file_name().unwrap_or("upload.csv").chars().take(200).collect::<String>();
+                    let name = field
+                        .file_name()
+                        .unwrap_or("upload.csv")
+                        .chars()
+                        .take(200)
+                        .collect::<String>();
                     match field.bytes().await {
                         Ok(bytes) => file = Some((name, bytes)),
                         Err(_) => return Redirect::to("/import?error=too_large").into_response(),
@@ -247,9 +332,15 @@ mod upload_route {
             return Redirect::to("/import?error=empty").into_response();
         };
         let now = chrono::Utc::now();
-        let saved = import_upload::ActiveModel { user_id: Set(actor.user.id), file_name: Set(file_name), content: Set(content.to_vec()), created_at: Set(now), ..Default::default() }
-            .insert(&state.db)
-            .await;
+        let saved = import_upload::ActiveModel {
+            user_id: Set(actor.user.id),
+            file_name: Set(file_name),
+            content: Set(content.to_vec()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&state.db)
+        .await;
         match saved {
             Ok(upload) => {
                 if let Err(error) = sweep_uploads(&state.db, Some(actor.user.id), now).await {

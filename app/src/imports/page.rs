@@ -14,7 +14,11 @@ pub fn ImportPage() -> impl IntoView {
     let upload_error = move || {
         query.read().get("error").map(|code| {
             let t = &i18n.t().imports;
-            let text = if code == "too_large" { t.upload_too_large } else { t.upload_empty };
+            let text = if code == "too_large" {
+                t.upload_too_large
+            } else {
+                t.upload_empty
+            };
             view! { <p class="form-error" role="alert" data-testid="upload-error">{text}</p> }
         })
     };
@@ -42,9 +46,18 @@ pub fn ImportPage() -> impl IntoView {
 pub fn ImportMappingPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
-    let upload_id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
+    let upload_id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or(0)
+    });
     let kind = RwSignal::new(ImportKind::Customers);
-    let preview = Resource::new(move || (upload_id.get(), kind.get()), |(id, kind)| load_upload_preview(id, kind.as_str().to_string()));
+    let preview = Resource::new(
+        move || (upload_id.get(), kind.get()),
+        |(id, kind)| load_upload_preview(id, kind.as_str().to_string()),
+    );
     view! {
         <PageHeader title=Signal::derive(move || i18n.t().imports.title.to_string()) />
         <div class="toolbar">
@@ -78,8 +91,17 @@ fn MappingForm(preview: UploadPreview, kind: ImportKind) -> AnyView {
     let i18n = use_i18n();
     let choices = RwSignal::new(preview.guesses.clone());
     // The first way of matching whose field a column was guessed for.
-    let guessed = |by: MatchBy| kind.match_field(by).is_some_and(|field| preview.guesses.iter().any(|g| g == field));
-    let match_by = RwSignal::new(kind.match_choices().iter().copied().find(|&by| guessed(by)).unwrap_or(kind.default_match()));
+    let guessed = |by: MatchBy| {
+        kind.match_field(by)
+            .is_some_and(|field| preview.guesses.iter().any(|g| g == field))
+    };
+    let match_by = RwSignal::new(
+        kind.match_choices()
+            .iter()
+            .copied()
+            .find(|&by| guessed(by))
+            .unwrap_or(kind.default_match()),
+    );
     let run = ServerAction::<RunImport>::new();
     let upload_id = preview.upload_id;
     let dispatch = move |commit: bool| {
@@ -120,13 +142,25 @@ fn MappingForm(preview: UploadPreview, kind: ImportKind) -> AnyView {
         error.get().map(|e| {
             e.field_errors()
                 .iter()
-                .filter_map(|f| f.field.strip_prefix("map_").filter(|rest| rest.parse::<usize>().is_err()).map(|key| format!("{}：{}", field_label(i18n, key), i18n.t().field_error(&f.code))))
+                .filter_map(|f| {
+                    f.field
+                        .strip_prefix("map_")
+                        .filter(|rest| rest.parse::<usize>().is_err())
+                        .map(|key| {
+                            format!(
+                                "{}：{}",
+                                field_label(i18n, key),
+                                i18n.t().field_error(&f.code)
+                            )
+                        })
+                })
                 .collect::<Vec<_>>()
                 .join("；")
         })
     };
     let headers = preview.headers.clone();
-    let summary = (i18n.t().imports.file_summary)(&preview.file_name, &preview.encoding, preview.rows);
+    let summary =
+        (i18n.t().imports.file_summary)(&preview.file_name, &preview.encoding, preview.rows);
     view! {
         <section class="panel import-mapping">
             <p data-testid="import-summary">{summary}</p>
@@ -178,11 +212,21 @@ fn MappingForm(preview: UploadPreview, kind: ImportKind) -> AnyView {
 
 /// Per column of the file: its name with sample values, and the field it fills.
 #[component]
-fn MappingTable(preview: UploadPreview, kind: ImportKind, choices: RwSignal<Vec<String>>, error: Signal<Option<AppError>>) -> AnyView {
+fn MappingTable(
+    preview: UploadPreview,
+    kind: ImportKind,
+    choices: RwSignal<Vec<String>>,
+    error: Signal<Option<AppError>>,
+) -> AnyView {
     let i18n = use_i18n();
     let column_error = move |index: usize| {
         let field = format!("map_{index}");
-        error.get().and_then(|e| e.field_errors().iter().find(|f| f.field == field).map(|f| i18n.t().field_error(&f.code)))
+        error.get().and_then(|e| {
+            e.field_errors()
+                .iter()
+                .find(|f| f.field == field)
+                .map(|f| i18n.t().field_error(&f.code))
+        })
     };
     view! {
             <div class="table-wrap">
@@ -243,7 +287,13 @@ fn ReportView(report: ImportReport, headers: Vec<String>, choices: Vec<String>) 
         summary.push(' ');
         summary.push_str(&(t.unchanged)(report.unchanged));
     }
-    let column_of = move |field: &str| choices.iter().position(|c| c == field).and_then(|i| headers.get(i).cloned()).unwrap_or_default();
+    let column_of = move |field: &str| {
+        choices
+            .iter()
+            .position(|c| c == field)
+            .and_then(|i| headers.get(i).cloned())
+            .unwrap_or_default()
+    };
     let has_errors = report.error_count > 0;
     view! {
         <div class="import-report" data-testid="import-report" data-committed=report.committed.to_string()>
@@ -283,5 +333,8 @@ fn ReportView(report: ImportReport, headers: Vec<String>, choices: Vec<String>) 
 
 /// Whether an error came from the mapping form (shown at its columns instead of as a whole).
 pub fn is_mapping_error(error: &AppError) -> bool {
-    error.field_errors().iter().all(|f| f.field.starts_with("map_"))
+    error
+        .field_errors()
+        .iter()
+        .all(|f| f.field.starts_with("map_"))
 }

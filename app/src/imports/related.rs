@@ -9,21 +9,29 @@ use crate::auth::scope::across_owners;
 use crate::auth::service::Actor;
 use crate::customers::service::{check_follow_up, find_owned_for, insert_follow_up, save_contact};
 use crate::customers::{ContactForm, FollowUpForm};
-use crate::org::service::{insert_user_with_hash, NewUser};
 use crate::domain::customer::{company_name_key, BuyingRole, FollowUpKind, Intent};
+use crate::domain::format::Locale;
 use crate::domain::forms::{self, ErrorCode, FieldError};
 use crate::domain::import::{line_fen, parse_import_date, parse_yes_no, Mapping, SeenKeys};
 use crate::domain::pipeline::DeliveryStatus;
 use crate::domain::visibility::{Role, Scope};
-use crate::entities::{contact, customer, department, follow_up, lost_reason, opportunity, payment, pipeline_stage, product, sales_order, stage_history, team, user};
+use crate::entities::{
+    contact, customer, department, follow_up, lost_reason, opportunity, payment, pipeline_stage,
+    product, sales_order, stage_history, team, user,
+};
 use crate::error::{AppError, AppResult};
-use crate::domain::format::Locale;
 use crate::i18n::texts;
-use crate::pipeline::service::{chosen_pipeline, publish, record_on_customer, record_payment, stages_of, top_position, OrderColumns};
+use crate::org::service::{insert_user_with_hash, NewUser};
+use crate::pipeline::service::{
+    chosen_pipeline, publish, record_on_customer, record_payment, stages_of, top_position,
+    OrderColumns,
+};
 use crate::pipeline::PaymentForm;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
 use std::collections::HashMap;
 
 /// The people a file may name (as owner or author), by lower-case username.
@@ -31,22 +39,40 @@ pub(super) struct Users(HashMap<String, user::Model>);
 
 impl Users {
     pub(super) async fn load(db: &impl ConnectionTrait) -> AppResult<Users> {
-        Ok(Users(across_owners::<user::Entity>().all(db).await?.into_iter().map(|u| (u.username.to_lowercase(), u)).collect()))
+        Ok(Users(
+            across_owners::<user::Entity>()
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|u| (u.username.to_lowercase(), u))
+                .collect(),
+        ))
     }
 
     /// The user a cell names: None when empty; an error for an unknown name or someone outside
     /// the importer's teams.
-    pub(super) fn named(&self, scope: &Scope, raw: &str) -> Result<Option<&user::Model>, ErrorCode> {
+    pub(super) fn named(
+        &self,
+        scope: &Scope,
+        raw: &str,
+    ) -> Result<Option<&user::Model>, ErrorCode> {
         let name = raw.trim().to_lowercase();
         if name.is_empty() {
             return Ok(None);
         }
         let found = self.0.get(&name).ok_or(ErrorCode::UnknownReference)?;
-        if scope.allows(found.id, found.team_id) { Ok(Some(found)) } else { Err(ErrorCode::NotVisible) }
+        if scope.allows(found.id, found.team_id) {
+            Ok(Some(found))
+        } else {
+            Err(ErrorCode::NotVisible)
+        }
     }
 
     pub(super) fn team_of(&self, user_id: i64) -> Option<i64> {
-        self.0.values().find(|u| u.id == user_id).and_then(|u| u.team_id)
+        self.0
+            .values()
+            .find(|u| u.id == user_id)
+            .and_then(|u| u.team_id)
     }
 }
 
@@ -56,14 +82,27 @@ struct Customers(HashMap<String, Result<customer::Model, ErrorCode>>);
 
 impl Customers {
     /// The customer a cell names by external id or by name, if the importer may add to it.
-    async fn named(&mut self, db: &impl ConnectionTrait, actor: &Actor, raw: &str) -> AppResult<Result<customer::Model, ErrorCode>> {
+    async fn named(
+        &mut self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        raw: &str,
+    ) -> AppResult<Result<customer::Model, ErrorCode>> {
         if let Some(known) = self.0.get(raw) {
             return Ok(known.clone());
         }
-        let by_id = across_owners::<customer::Entity>().filter(customer::Column::ExternalId.eq(raw)).one(db).await?;
+        let by_id = across_owners::<customer::Entity>()
+            .filter(customer::Column::ExternalId.eq(raw))
+            .one(db)
+            .await?;
         let found = match by_id {
             Some(found) => Some(found),
-            None => across_owners::<customer::Entity>().filter(customer::Column::NameKey.eq(company_name_key(raw))).one(db).await?,
+            None => {
+                across_owners::<customer::Entity>()
+                    .filter(customer::Column::NameKey.eq(company_name_key(raw)))
+                    .one(db)
+                    .await?
+            }
         };
         let result = match found {
             None => Err(ErrorCode::UnknownReference),
@@ -92,7 +131,9 @@ fn iso_date(raw: &str) -> String {
 fn refused(outcome: &mut Outcome, line: u64, reference: &str, error: AppError) -> AppResult<()> {
     match error {
         AppError::Validation(errors) => outcome.row_errors(line, errors),
-        AppError::NotFound | AppError::Forbidden => outcome.row_error(line, reference, ErrorCode::NotVisible),
+        AppError::NotFound | AppError::Forbidden => {
+            outcome.row_error(line, reference, ErrorCode::NotVisible)
+        }
         AppError::Conflict => outcome.row_error(line, reference, ErrorCode::Stale),
         other => return Err(other),
     }
@@ -100,18 +141,39 @@ fn refused(outcome: &mut Outcome, line: u64, reference: &str, error: AppError) -
 }
 
 /// Rows of this many kinds check their customer cell the same way.
-async fn row_customer(customers: &mut Customers, db: &impl ConnectionTrait, actor: &Actor, mapping: &Mapping, row: &Row, outcome: &mut Outcome) -> AppResult<Option<customer::Model>> {
-    Ok(match customers.named(db, actor, mapping.value(row, "customer")).await? {
-        Ok(customer) => Some(customer),
-        Err(code) => {
-            outcome.row_error(row.line, "customer", code);
-            None
-        }
-    })
+async fn row_customer(
+    customers: &mut Customers,
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    mapping: &Mapping,
+    row: &Row,
+    outcome: &mut Outcome,
+) -> AppResult<Option<customer::Model>> {
+    Ok(
+        match customers
+            .named(db, actor, mapping.value(row, "customer"))
+            .await?
+        {
+            Ok(customer) => Some(customer),
+            Err(code) => {
+                outcome.row_error(row.line, "customer", code);
+                None
+            }
+        },
+    )
 }
 
-pub(super) async fn import_contacts<T: ConnectionTrait + TransactionTrait + Send + Sync>(run: &Run<'_, T>, outcome: &mut Outcome) -> AppResult<()> {
-    let Run { txn, actor, table, request, .. } = *run;
+pub(super) async fn import_contacts<T: ConnectionTrait + TransactionTrait + Send + Sync>(
+    run: &Run<'_, T>,
+    outcome: &mut Outcome,
+) -> AppResult<()> {
+    let Run {
+        txn,
+        actor,
+        table,
+        request,
+        ..
+    } = *run;
     let mapping = &request.mapping;
     let mut customers = Customers::default();
     let mut seen = SeenKeys::default();
@@ -119,9 +181,16 @@ pub(super) async fn import_contacts<T: ConnectionTrait + TransactionTrait + Send
         if !run.start_row(done, row, outcome) {
             continue;
         }
-        let Some(customer) = row_customer(&mut customers, txn, actor, mapping, row, outcome).await? else { continue };
+        let Some(customer) =
+            row_customer(&mut customers, txn, actor, mapping, row, outcome).await?
+        else {
+            continue;
+        };
         let name = mapping.value(row, "contact_name");
-        if let Err(code) = seen.check(&format!("{}\u{1f}{}", customer.id, name.to_lowercase()), row.line) {
+        if let Err(code) = seen.check(
+            &format!("{}\u{1f}{}", customer.id, name.to_lowercase()),
+            row.line,
+        ) {
             outcome.row_error(row.line, "contact_name", code);
             continue;
         }
@@ -132,29 +201,54 @@ pub(super) async fn import_contacts<T: ConnectionTrait + TransactionTrait + Send
                 continue;
             }
         };
-        let stored = contact::Entity::find().filter(contact::Column::CustomerId.eq(customer.id)).filter(contact::Column::Name.eq(name)).one(txn).await?;
+        let stored = contact::Entity::find()
+            .filter(contact::Column::CustomerId.eq(customer.id))
+            .filter(contact::Column::Name.eq(name))
+            .one(txn)
+            .await?;
         // A column the file does not have keeps what is stored.
-        let cell = |field: &str, kept: Option<&str>| match (mapping.columns.contains_key(field), kept) {
-            (false, Some(kept)) => kept.to_string(),
-            _ => mapping.value(row, field).to_string(),
-        };
+        let cell =
+            |field: &str, kept: Option<&str>| match (mapping.columns.contains_key(field), kept) {
+                (false, Some(kept)) => kept.to_string(),
+                _ => mapping.value(row, field).to_string(),
+            };
         let role = mapping.value(row, "buying_role");
         let form = ContactForm {
             customer_id: customer.id.to_string(),
-            id: stored.as_ref().map(|c| c.id.to_string()).unwrap_or_default(),
+            id: stored
+                .as_ref()
+                .map(|c| c.id.to_string())
+                .unwrap_or_default(),
             name: name.to_string(),
             title: cell("title", stored.as_ref().map(|c| c.title.as_str())),
             phone: cell("contact_phone", stored.as_ref().map(|c| c.phone.as_str())),
             email: cell("email", stored.as_ref().map(|c| c.email.as_str())),
             wechat: cell("wechat", stored.as_ref().map(|c| c.wechat.as_str())),
-            birthday: if mapping.columns.contains_key("birthday") { iso_date(mapping.value(row, "birthday")) } else { stored.as_ref().and_then(|c| c.birthday).map(|d| d.to_string()).unwrap_or_default() },
+            birthday: if mapping.columns.contains_key("birthday") {
+                iso_date(mapping.value(row, "birthday"))
+            } else {
+                stored
+                    .as_ref()
+                    .and_then(|c| c.birthday)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            },
             interests: cell("interests", stored.as_ref().map(|c| c.interests.as_str())),
             buying_role: match (mapping.columns.contains_key("buying_role"), &stored) {
                 (false, Some(stored)) => stored.buying_role.clone(),
                 _ if role.is_empty() => String::new(),
-                _ => choice_code(role, BuyingRole::ALL, BuyingRole::as_str, |l, r| texts(l).customers.buying_roles[r.index()]),
+                _ => choice_code(role, BuyingRole::ALL, BuyingRole::as_str, |l, r| {
+                    texts(l).customers.buying_roles[r.index()]
+                }),
             },
-            is_primary: if primary || (!mapping.columns.contains_key("primary") && stored.as_ref().is_some_and(|c| c.is_primary)) { "on".into() } else { String::new() },
+            is_primary: if primary
+                || (!mapping.columns.contains_key("primary")
+                    && stored.as_ref().is_some_and(|c| c.is_primary))
+            {
+                "on".into()
+            } else {
+                String::new()
+            },
         };
         match txn.nest(|db| save_contact(db, actor, form)).await {
             Ok(_) if stored.is_some() => outcome.report.updated += 1,
@@ -174,7 +268,9 @@ fn intent_code(raw: &str) -> String {
         "高" => Intent::High.as_str().into(),
         "中" => Intent::Medium.as_str().into(),
         "低" => Intent::Low.as_str().into(),
-        raw => choice_code(raw, Intent::ALL, Intent::as_str, |l, i| texts(l).customers.intents[i.index()]),
+        raw => choice_code(raw, Intent::ALL, Intent::as_str, |l, i| {
+            texts(l).customers.intents[i.index()]
+        }),
     }
 }
 
@@ -183,8 +279,17 @@ fn imported_time(day: NaiveDate) -> DateTime<Utc> {
     day.and_hms_opt(2, 0, 0).unwrap_or_default().and_utc()
 }
 
-pub(super) async fn import_follow_ups<T: ConnectionTrait + TransactionTrait + Send + Sync>(run: &Run<'_, T>, outcome: &mut Outcome) -> AppResult<()> {
-    let Run { txn, actor, table, request, .. } = *run;
+pub(super) async fn import_follow_ups<T: ConnectionTrait + TransactionTrait + Send + Sync>(
+    run: &Run<'_, T>,
+    outcome: &mut Outcome,
+) -> AppResult<()> {
+    let Run {
+        txn,
+        actor,
+        table,
+        request,
+        ..
+    } = *run;
     let mapping = &request.mapping;
     let scope = actor.scope();
     let users = Users::load(txn).await?;
@@ -197,7 +302,12 @@ pub(super) async fn import_follow_ups<T: ConnectionTrait + TransactionTrait + Se
         }
         let mut errors = Vec::new();
         let customer = row_customer(&mut customers, txn, actor, mapping, row, outcome).await?;
-        let author = users.named(&scope, mapping.value(row, "author")).map_err(|code| errors.push(FieldError::new("author", code))).ok().flatten().map_or(actor.user.id, |u| u.id);
+        let author = users
+            .named(&scope, mapping.value(row, "author"))
+            .map_err(|code| errors.push(FieldError::new("author", code)))
+            .ok()
+            .flatten()
+            .map_or(actor.user.id, |u| u.id);
         let day = match parse_import_date(mapping.value(row, "happened_on")) {
             Ok(day) if day.is_some_and(|d| d > today) => {
                 errors.push(FieldError::new("happened_on", ErrorCode::InvalidDate));
@@ -213,7 +323,9 @@ pub(super) async fn import_follow_ups<T: ConnectionTrait + TransactionTrait + Se
         let intent = mapping.value(row, "intent");
         let form = FollowUpForm {
             customer_id: String::new(),
-            kind: choice_code(kind, FollowUpKind::ALL, FollowUpKind::as_str, |l, k| texts(l).customers.follow_up_kinds[k.index()]),
+            kind: choice_code(kind, FollowUpKind::ALL, FollowUpKind::as_str, |l, k| {
+                texts(l).customers.follow_up_kinds[k.index()]
+            }),
             summary: mapping.value(row, "summary").to_string(),
             intent: intent_code(intent),
             next_date: iso_date(mapping.value(row, "next_date")),
@@ -225,7 +337,12 @@ pub(super) async fn import_follow_ups<T: ConnectionTrait + TransactionTrait + Se
             continue;
         };
         let happened_at = imported_time(day);
-        let key = format!("{}\u{1f}{author}\u{1f}{day}\u{1f}{}\u{1f}{}", customer.id, checked.kind.as_str(), checked.summary);
+        let key = format!(
+            "{}\u{1f}{author}\u{1f}{day}\u{1f}{}\u{1f}{}",
+            customer.id,
+            checked.kind.as_str(),
+            checked.summary
+        );
         if let Err(code) = seen.check(&key, row.line) {
             outcome.row_error(row.line, "summary", code);
             continue;
@@ -249,8 +366,17 @@ pub(super) async fn import_follow_ups<T: ConnectionTrait + TransactionTrait + Se
     Ok(())
 }
 
-pub(super) async fn import_payments<T: ConnectionTrait + TransactionTrait + Send + Sync>(run: &Run<'_, T>, outcome: &mut Outcome) -> AppResult<()> {
-    let Run { txn, actor, table, request, .. } = *run;
+pub(super) async fn import_payments<T: ConnectionTrait + TransactionTrait + Send + Sync>(
+    run: &Run<'_, T>,
+    outcome: &mut Outcome,
+) -> AppResult<()> {
+    let Run {
+        txn,
+        actor,
+        table,
+        request,
+        ..
+    } = *run;
     let mapping = &request.mapping;
     let scope = actor.scope();
     let users = Users::load(txn).await?;
@@ -260,13 +386,21 @@ pub(super) async fn import_payments<T: ConnectionTrait + TransactionTrait + Send
             continue;
         }
         let number = mapping.value(row, "order");
-        let mut order = across_owners::<sales_order::Entity>().filter(sales_order::Column::Number.eq(number)).one(txn).await?;
+        let mut order = across_owners::<sales_order::Entity>()
+            .filter(sales_order::Column::Number.eq(number))
+            .one(txn)
+            .await?;
         if order.is_none() {
-            order = across_owners::<sales_order::Entity>().filter(sales_order::Column::ExternalId.eq(number)).one(txn).await?;
+            order = across_owners::<sales_order::Entity>()
+                .filter(sales_order::Column::ExternalId.eq(number))
+                .one(txn)
+                .await?;
         }
         let order = match order {
             None => Err(ErrorCode::UnknownReference),
-            Some(order) if !scope.allows(order.owner_id, users.team_of(order.owner_id)) => Err(ErrorCode::NotVisible),
+            Some(order) if !scope.allows(order.owner_id, users.team_of(order.owner_id)) => {
+                Err(ErrorCode::NotVisible)
+            }
             Some(order) => Ok(order),
         };
         let order = match order {
@@ -284,12 +418,22 @@ pub(super) async fn import_payments<T: ConnectionTrait + TransactionTrait + Send
             method: mapping.value(row, "method").to_string(),
             note: mapping.value(row, "note").to_string(),
         };
-        let key = [number, &form.amount, &form.received_on, &form.method, &form.note].join("\u{1f}");
+        let key = [
+            number,
+            &form.amount,
+            &form.received_on,
+            &form.method,
+            &form.note,
+        ]
+        .join("\u{1f}");
         if let Err(code) = seen.check(&key, row.line) {
             outcome.row_error(row.line, "amount", code);
             continue;
         }
-        if let (Ok(amount), Ok(Some(day))) = (forms::parse_money(&form.amount), forms::parse_optional_date(&form.received_on)) {
+        if let (Ok(amount), Ok(Some(day))) = (
+            forms::parse_money(&form.amount),
+            forms::parse_optional_date(&form.received_on),
+        ) {
             let stored = across_owners::<payment::Entity>()
                 .filter(payment::Column::OrderId.eq(order.id))
                 .filter(payment::Column::AmountFen.eq(amount))
@@ -334,12 +478,20 @@ struct DealContext {
 
 /// Whether a cell names a stage or lost reason: by its own name, its key, or (for the built-in
 /// ones, which have no name of their own) its label in any language.
-fn names(raw: &str, name: &str, key: &str, label: fn(&crate::i18n::Texts, &str) -> &'static str) -> bool {
+fn names(
+    raw: &str,
+    name: &str,
+    key: &str,
+    label: fn(&crate::i18n::Texts, &str) -> &'static str,
+) -> bool {
     let raw = raw.trim();
     if !name.is_empty() {
         return name.eq_ignore_ascii_case(raw);
     }
-    key.eq_ignore_ascii_case(raw) || Locale::ALL.iter().any(|&locale| label(texts(locale), key).eq_ignore_ascii_case(raw))
+    key.eq_ignore_ascii_case(raw)
+        || Locale::ALL
+            .iter()
+            .any(|&locale| label(texts(locale), key).eq_ignore_ascii_case(raw))
 }
 
 impl DealContext {
@@ -348,7 +500,9 @@ impl DealContext {
         let found = if raw.trim().is_empty() {
             self.stages.iter().find(|s| !s.won && !s.lost)
         } else {
-            self.stages.iter().find(|s| names(raw, &s.name, &s.key, |t, key| (t.pipeline.stage_name)(key)))
+            self.stages
+                .iter()
+                .find(|s| names(raw, &s.name, &s.key, |t, key| (t.pipeline.stage_name)(key)))
         };
         found.cloned().ok_or(ErrorCode::UnknownChoice)
     }
@@ -357,7 +511,15 @@ impl DealContext {
         if raw.trim().is_empty() {
             return Ok(None);
         }
-        self.lost_reasons.iter().find(|r| names(raw, &r.name, &r.key, |t, key| (t.pipeline.lost_reason_name)(key))).map(|r| Some(r.id)).ok_or(ErrorCode::UnknownChoice)
+        self.lost_reasons
+            .iter()
+            .find(|r| {
+                names(raw, &r.name, &r.key, |t, key| {
+                    (t.pipeline.lost_reason_name)(key)
+                })
+            })
+            .map(|r| Some(r.id))
+            .ok_or(ErrorCode::UnknownChoice)
     }
 }
 
@@ -370,17 +532,53 @@ fn record_key(raw: &str) -> Result<String, ErrorCode> {
     }
 }
 
-fn check_deal(context: &DealContext, users: &Users, actor: &Actor, mapping: &Mapping, row: &Row) -> Result<DealRow, Vec<FieldError>> {
+fn check_deal(
+    context: &DealContext,
+    users: &Users,
+    actor: &Actor,
+    mapping: &Mapping,
+    row: &Row,
+) -> Result<DealRow, Vec<FieldError>> {
     let mut checks = forms::Checks::default();
     let value = |field: &str| mapping.value(row, field);
     let external_id = checks.check("external_id", record_key(value("external_id")));
-    let title = checks.check("title", forms::parse_name(value("title")).and_then(|t| if t.chars().count() > 100 { Err(ErrorCode::TooLong { max: 100 }) } else { Ok(t) }));
+    let title = checks.check(
+        "title",
+        forms::parse_name(value("title")).and_then(|t| {
+            if t.chars().count() > 100 {
+                Err(ErrorCode::TooLong { max: 100 })
+            } else {
+                Ok(t)
+            }
+        }),
+    );
     let owner = checks.check("owner", users.named(&actor.scope(), value("owner")));
-    let amount = checks.check("amount", if value("amount").is_empty() { Ok(0) } else { forms::parse_money(value("amount")).and_then(|fen| if fen >= 0 { Ok(fen) } else { Err(ErrorCode::InvalidAmount) }) });
+    let amount = checks.check(
+        "amount",
+        if value("amount").is_empty() {
+            Ok(0)
+        } else {
+            forms::parse_money(value("amount")).and_then(|fen| {
+                if fen >= 0 {
+                    Ok(fen)
+                } else {
+                    Err(ErrorCode::InvalidAmount)
+                }
+            })
+        },
+    );
     let stage = checks.check("deal_stage", context.stage(value("deal_stage")));
     let close_on = checks.check("close_on", parse_import_date(value("close_on")));
-    let mut text = |field: &str, max: usize| checks.check(field, forms::parse_optional_text(value(field), max)).unwrap_or_default();
-    let (source, next_step, competitor) = (text("source", 20), text("next_step", 200), text("competitor", 100));
+    let mut text = |field: &str, max: usize| {
+        checks
+            .check(field, forms::parse_optional_text(value(field), max))
+            .unwrap_or_default()
+    };
+    let (source, next_step, competitor) = (
+        text("source", 20),
+        text("next_step", 200),
+        text("competitor", 100),
+    );
     let lost_reason_id = checks.check("lost_reason", context.lost_reason(value("lost_reason")));
     if let (Some(stage), Some(None)) = (&stage, close_on) {
         // A closed deal says when it closed.
@@ -395,7 +593,11 @@ fn check_deal(context: &DealContext, users: &Users, actor: &Actor, mapping: &Map
         title: title.unwrap_or_default(),
         owner_id: owner.flatten().map_or(actor.user.id, |u| u.id),
         amount_fen: amount.unwrap_or_default(),
-        lost_reason_id: if stage.lost { lost_reason_id.flatten() } else { None },
+        lost_reason_id: if stage.lost {
+            lost_reason_id.flatten()
+        } else {
+            None
+        },
         stage,
         close_on: close_on.flatten(),
         source,
@@ -404,13 +606,26 @@ fn check_deal(context: &DealContext, users: &Users, actor: &Actor, mapping: &Map
     })
 }
 
-pub(super) async fn import_opportunities<T: ConnectionTrait + TransactionTrait + Send + Sync>(run: &Run<'_, T>, outcome: &mut Outcome) -> AppResult<()> {
-    let Run { txn, actor, table, request, .. } = *run;
+pub(super) async fn import_opportunities<T: ConnectionTrait + TransactionTrait + Send + Sync>(
+    run: &Run<'_, T>,
+    outcome: &mut Outcome,
+) -> AppResult<()> {
+    let Run {
+        txn,
+        actor,
+        table,
+        request,
+        ..
+    } = *run;
     let mapping = &request.mapping;
     let scope = actor.scope();
     let users = Users::load(txn).await?;
     let (_, pipeline_id) = chosen_pipeline(txn, None).await?;
-    let context = DealContext { pipeline_id, stages: stages_of(txn, pipeline_id).await?, lost_reasons: lost_reason::Entity::find().all(txn).await? };
+    let context = DealContext {
+        pipeline_id,
+        stages: stages_of(txn, pipeline_id).await?,
+        lost_reasons: lost_reason::Entity::find().all(txn).await?,
+    };
     let mut customers = Customers::default();
     let mut seen = SeenKeys::default();
     let now = Utc::now();
@@ -431,14 +646,26 @@ pub(super) async fn import_opportunities<T: ConnectionTrait + TransactionTrait +
             outcome.row_error(row.line, "external_id", code);
             continue;
         }
-        let stored = across_owners::<opportunity::Entity>().filter(opportunity::Column::ExternalId.eq(deal.external_id.as_str())).one(txn).await?;
+        let stored = across_owners::<opportunity::Entity>()
+            .filter(opportunity::Column::ExternalId.eq(deal.external_id.as_str()))
+            .one(txn)
+            .await?;
         if let Some(stored) = &stored {
             if !scope.allows(stored.owner_id, users.team_of(stored.owner_id)) {
                 outcome.row_error(row.line, "external_id", ErrorCode::NotVisible);
                 continue;
             }
         }
-        save_imported_deal(txn, actor, &context, customer.id, deal, stored.as_ref(), now).await?;
+        save_imported_deal(
+            txn,
+            actor,
+            &context,
+            customer.id,
+            deal,
+            stored.as_ref(),
+            now,
+        )
+        .await?;
         if stored.is_some() {
             outcome.report.updated += 1;
         } else {
@@ -504,9 +731,16 @@ async fn save_imported_deal(
         }
     };
     if moved {
-        stage_history::ActiveModel { opportunity_id: Set(id), from_stage_id: Set(stored.map(|s| s.stage_id)), to_stage_id: Set(deal.stage.id), actor_id: Set(Some(actor.user.id)), at: Set(now), ..Default::default() }
-            .insert(txn)
-            .await?;
+        stage_history::ActiveModel {
+            opportunity_id: Set(id),
+            from_stage_id: Set(stored.map(|s| s.stage_id)),
+            to_stage_id: Set(deal.stage.id),
+            actor_id: Set(Some(actor.user.id)),
+            at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
     }
     publish(txn, id, deal.owner_id, now).await?;
     Ok(())
@@ -526,12 +760,26 @@ struct OrderDraft {
 
 /// Sales orders, one row per line. An order already imported (by its number as external id) is
 /// left alone: orders are what was sold, and imports never rewrite them.
-pub(super) async fn import_orders<T: ConnectionTrait + TransactionTrait + Send + Sync>(run: &Run<'_, T>, outcome: &mut Outcome) -> AppResult<()> {
-    let Run { txn, actor, table, request, .. } = *run;
+pub(super) async fn import_orders<T: ConnectionTrait + TransactionTrait + Send + Sync>(
+    run: &Run<'_, T>,
+    outcome: &mut Outcome,
+) -> AppResult<()> {
+    let Run {
+        txn,
+        actor,
+        table,
+        request,
+        ..
+    } = *run;
     let mapping = &request.mapping;
     let scope = actor.scope();
     let users = Users::load(txn).await?;
-    let products: HashMap<String, product::Model> = product::Entity::find().all(txn).await?.into_iter().map(|p| (p.code.clone(), p)).collect();
+    let products: HashMap<String, product::Model> = product::Entity::find()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.code.clone(), p))
+        .collect();
     let mut customers = Customers::default();
     let mut drafts: Vec<(String, OrderDraft)> = Vec::new();
     let mut draft_of: HashMap<String, usize> = HashMap::new();
@@ -543,20 +791,58 @@ pub(super) async fn import_orders<T: ConnectionTrait + TransactionTrait + Send +
         let mut checks = forms::Checks::default();
         let value = |field: &str| mapping.value(row, field);
         let number = checks.check("order", record_key(value("order")));
-        let on = checks.check("ordered_on", parse_import_date(value("ordered_on")).and_then(|d| d.ok_or(ErrorCode::Required)));
-        let product = checks.check("product", products.get(value("product")).ok_or(ErrorCode::UnknownReference));
-        let quantity = checks.check("quantity", value("quantity").parse::<i64>().ok().filter(|q| *q > 0).ok_or(ErrorCode::InvalidAmount));
-        let unit_micros = checks.check("unit_price", crate::domain::import::parse_micros(value("unit_price")).and_then(|m| if m >= 0 { Ok(m) } else { Err(ErrorCode::InvalidAmount) }));
+        let on = checks.check(
+            "ordered_on",
+            parse_import_date(value("ordered_on")).and_then(|d| d.ok_or(ErrorCode::Required)),
+        );
+        let product = checks.check(
+            "product",
+            products
+                .get(value("product"))
+                .ok_or(ErrorCode::UnknownReference),
+        );
+        let quantity = checks.check(
+            "quantity",
+            value("quantity")
+                .parse::<i64>()
+                .ok()
+                .filter(|q| *q > 0)
+                .ok_or(ErrorCode::InvalidAmount),
+        );
+        let unit_micros = checks.check(
+            "unit_price",
+            crate::domain::import::parse_micros(value("unit_price")).and_then(|m| {
+                if m >= 0 {
+                    Ok(m)
+                } else {
+                    Err(ErrorCode::InvalidAmount)
+                }
+            }),
+        );
         let owner = checks.check("owner", users.named(&scope, value("owner")));
-        let delivery = checks.check("delivery", match value("delivery") {
-            "" => Ok(DeliveryStatus::Delivered),
-            raw => forms::parse_choice(&choice_code(raw, DeliveryStatus::ALL, DeliveryStatus::as_str, |l, d| (texts(l).pipeline.delivery)(d.as_str())), DeliveryStatus::parse),
-        });
+        let delivery = checks.check(
+            "delivery",
+            match value("delivery") {
+                "" => Ok(DeliveryStatus::Delivered),
+                raw => forms::parse_choice(
+                    &choice_code(raw, DeliveryStatus::ALL, DeliveryStatus::as_str, |l, d| {
+                        (texts(l).pipeline.delivery)(d.as_str())
+                    }),
+                    DeliveryStatus::parse,
+                ),
+            },
+        );
         let opportunity = match value("opportunity") {
             "" => None,
-            key => match across_owners::<opportunity::Entity>().filter(opportunity::Column::ExternalId.eq(key)).one(txn).await? {
+            key => match across_owners::<opportunity::Entity>()
+                .filter(opportunity::Column::ExternalId.eq(key))
+                .one(txn)
+                .await?
+            {
                 None => checks.check::<i64>("opportunity", Err(ErrorCode::UnknownReference)),
-                Some(deal) if !scope.allows(deal.owner_id, users.team_of(deal.owner_id)) => checks.check::<i64>("opportunity", Err(ErrorCode::NotVisible)),
+                Some(deal) if !scope.allows(deal.owner_id, users.team_of(deal.owner_id)) => {
+                    checks.check::<i64>("opportunity", Err(ErrorCode::NotVisible))
+                }
                 Some(deal) => Some(deal.id),
             },
         };
@@ -564,35 +850,85 @@ pub(super) async fn import_orders<T: ConnectionTrait + TransactionTrait + Send +
             outcome.row_errors(row.line, errors);
             continue;
         }
-        let (Some(customer), Some(number), Some(on), Some(product), Some(quantity), Some(unit_micros), Some(owner), Some(delivery)) = (customer, number, on, product, quantity, unit_micros, owner, delivery) else {
+        let (
+            Some(customer),
+            Some(number),
+            Some(on),
+            Some(product),
+            Some(quantity),
+            Some(unit_micros),
+            Some(owner),
+            Some(delivery),
+        ) = (
+            customer,
+            number,
+            on,
+            product,
+            quantity,
+            unit_micros,
+            owner,
+            delivery,
+        )
+        else {
             continue;
         };
-        let owner_id = owner.map(|u| u.id).or(customer.owner_id).unwrap_or(actor.user.id);
+        let owner_id = owner
+            .map(|u| u.id)
+            .or(customer.owner_id)
+            .unwrap_or(actor.user.id);
         let line = (product.id, quantity, unit_micros, product.cost_price_fen);
         match draft_of.get(&number) {
             Some(&index) => {
                 let draft = &mut drafts[index].1;
-                let differs = [("customer", draft.customer_id != customer.id), ("ordered_on", draft.on != on), ("owner", draft.owner_id != owner_id)];
+                let differs = [
+                    ("customer", draft.customer_id != customer.id),
+                    ("ordered_on", draft.on != on),
+                    ("owner", draft.owner_id != owner_id),
+                ];
                 match differs.iter().find(|(_, differs)| *differs) {
-                    Some((field, _)) => outcome.row_error(row.line, field, ErrorCode::DiffersWithinOrder { line: draft.first_line }),
+                    Some((field, _)) => outcome.row_error(
+                        row.line,
+                        field,
+                        ErrorCode::DiffersWithinOrder {
+                            line: draft.first_line,
+                        },
+                    ),
                     None => draft.lines.push(line),
                 }
             }
             None => {
                 draft_of.insert(number.clone(), drafts.len());
-                drafts.push((number, OrderDraft { first_line: row.line, customer_id: customer.id, owner_id, on, opportunity_id: opportunity, delivery, lines: vec![line] }));
+                drafts.push((
+                    number,
+                    OrderDraft {
+                        first_line: row.line,
+                        customer_id: customer.id,
+                        owner_id,
+                        on,
+                        opportunity_id: opportunity,
+                        delivery,
+                        lines: vec![line],
+                    },
+                ));
             }
         }
     }
     run.finished();
     let numbers: Vec<&str> = drafts.iter().map(|(n, _)| n.as_str()).collect();
     let stored: Vec<sales_order::Model> = across_owners::<sales_order::Entity>()
-        .filter(sea_orm::Condition::any().add(sales_order::Column::ExternalId.is_in(numbers.clone())).add(sales_order::Column::Number.is_in(numbers)))
+        .filter(
+            sea_orm::Condition::any()
+                .add(sales_order::Column::ExternalId.is_in(numbers.clone()))
+                .add(sales_order::Column::Number.is_in(numbers)),
+        )
         .all(txn)
         .await?;
     let now = Utc::now();
     for (number, draft) in drafts {
-        if stored.iter().any(|o| o.external_id.as_deref() == Some(number.as_str())) {
+        if stored
+            .iter()
+            .any(|o| o.external_id.as_deref() == Some(number.as_str()))
+        {
             outcome.report.unchanged += 1;
             continue;
         }
@@ -604,8 +940,16 @@ pub(super) async fn import_orders<T: ConnectionTrait + TransactionTrait + Send +
         if outcome.report.error_count > 0 {
             continue;
         }
-        let amount_fen: i64 = draft.lines.iter().map(|&(_, quantity, micros, _)| line_fen(quantity, micros)).sum();
-        let cost_fen: i64 = draft.lines.iter().map(|&(_, quantity, _, unit_cost)| quantity * unit_cost).sum();
+        let amount_fen: i64 = draft
+            .lines
+            .iter()
+            .map(|&(_, quantity, micros, _)| line_fen(quantity, micros))
+            .sum();
+        let cost_fen: i64 = draft
+            .lines
+            .iter()
+            .map(|&(_, quantity, _, unit_cost)| quantity * unit_cost)
+            .sum();
         let order = OrderColumns {
             number: number.clone(),
             external_id: Some(number.clone()),
@@ -621,9 +965,18 @@ pub(super) async fn import_orders<T: ConnectionTrait + TransactionTrait + Send +
         .insert(txn)
         .await?;
         for (product_id, quantity, micros, unit_cost) in draft.lines {
-            super::presets::line_row(order.id, product_id, quantity, micros, unit_cost).insert(txn).await?;
+            super::presets::line_row(order.id, product_id, quantity, micros, unit_cost)
+                .insert(txn)
+                .await?;
         }
-        record_on_customer(txn, draft.customer_id, actor, "order", format!("{number}|{amount_fen}")).await?;
+        record_on_customer(
+            txn,
+            draft.customer_id,
+            actor,
+            "order",
+            format!("{number}|{amount_fen}"),
+        )
+        .await?;
         outcome.report.created += 1;
     }
     Ok(())
@@ -631,12 +984,31 @@ pub(super) async fn import_orders<T: ConnectionTrait + TransactionTrait + Send +
 
 /// People, by username: new ones cannot sign in until an administrator sets their password;
 /// teams and departments named in the file are created when they do not exist yet.
-pub(super) async fn import_users<T: ConnectionTrait + TransactionTrait + Send + Sync>(run: &Run<'_, T>, outcome: &mut Outcome) -> AppResult<()> {
-    let Run { txn, actor, table, request, .. } = *run;
+pub(super) async fn import_users<T: ConnectionTrait + TransactionTrait + Send + Sync>(
+    run: &Run<'_, T>,
+    outcome: &mut Outcome,
+) -> AppResult<()> {
+    let Run {
+        txn,
+        actor,
+        table,
+        request,
+        ..
+    } = *run;
     let mapping = &request.mapping;
     let users = Users::load(txn).await?;
-    let mut teams: HashMap<String, i64> = team::Entity::find().all(txn).await?.into_iter().map(|t| (t.name, t.id)).collect();
-    let mut departments: HashMap<String, i64> = department::Entity::find().all(txn).await?.into_iter().map(|d| (d.name, d.id)).collect();
+    let mut teams: HashMap<String, i64> = team::Entity::find()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|t| (t.name, t.id))
+        .collect();
+    let mut departments: HashMap<String, i64> = department::Entity::find()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|d| (d.name, d.id))
+        .collect();
     let mut seen = SeenKeys::default();
     let now = Utc::now();
     for (done, row) in table.rows.iter().enumerate() {
@@ -647,14 +1019,33 @@ pub(super) async fn import_users<T: ConnectionTrait + TransactionTrait + Send + 
         let mut checks = forms::Checks::default();
         let username = checks.check("username", forms::parse_username(value("username")));
         let display_name = checks.check("display_name", forms::parse_name(value("display_name")));
-        let role = checks.check("role", match value("role") {
-            "" => Ok(None),
-            raw => forms::parse_role(&choice_code(raw, Role::ALL, Role::as_str, |l, r| texts(l).role(r))).map(Some),
-        });
-        let mut name_of = |field: &str| checks.check(field, if value(field).is_empty() { Ok(None) } else { forms::parse_name(value(field)).map(Some) });
+        let role = checks.check(
+            "role",
+            match value("role") {
+                "" => Ok(None),
+                raw => forms::parse_role(&choice_code(raw, Role::ALL, Role::as_str, |l, r| {
+                    texts(l).role(r)
+                }))
+                .map(Some),
+            },
+        );
+        let mut name_of = |field: &str| {
+            checks.check(
+                field,
+                if value(field).is_empty() {
+                    Ok(None)
+                } else {
+                    forms::parse_name(value(field)).map(Some)
+                },
+            )
+        };
         let (team_name, department_name) = (name_of("team"), name_of("department"));
-        let stored = username.as_ref().and_then(|u| users.0.get(&u.to_lowercase()));
-        if stored.is_some_and(|u| u.id == actor.user.id) && role.flatten().is_some_and(|r| r != Role::Admin) {
+        let stored = username
+            .as_ref()
+            .and_then(|u| users.0.get(&u.to_lowercase()));
+        if stored.is_some_and(|u| u.id == actor.user.id)
+            && role.flatten().is_some_and(|r| r != Role::Admin)
+        {
             checks.check::<()>("role", Err(ErrorCode::OwnAccount));
         }
         if let Some(username) = &username {
@@ -666,13 +1057,21 @@ pub(super) async fn import_users<T: ConnectionTrait + TransactionTrait + Send + 
             outcome.row_errors(row.line, errors);
             continue;
         }
-        let (Some(username), Some(display_name)) = (username, display_name) else { continue };
+        let (Some(username), Some(display_name)) = (username, display_name) else {
+            continue;
+        };
         let department_id = match department_name.flatten() {
             None => None,
             Some(name) => Some(match departments.get(&name) {
                 Some(&id) => id,
                 None => {
-                    let created = department::ActiveModel { name: Set(name.clone()), created_at: Set(now), ..Default::default() }.insert(txn).await?;
+                    let created = department::ActiveModel {
+                        name: Set(name.clone()),
+                        created_at: Set(now),
+                        ..Default::default()
+                    }
+                    .insert(txn)
+                    .await?;
                     departments.insert(name, created.id);
                     created.id
                 }
@@ -683,13 +1082,29 @@ pub(super) async fn import_users<T: ConnectionTrait + TransactionTrait + Send + 
             Some(name) => Some(match teams.get(&name) {
                 Some(&id) => id,
                 None => {
-                    let created = team::ActiveModel { name: Set(name.clone()), department_id: Set(department_id), manager_id: Set(None), active: Set(true), version: Set(1), created_at: Set(now), ..Default::default() }.insert(txn).await?;
+                    let created = team::ActiveModel {
+                        name: Set(name.clone()),
+                        department_id: Set(department_id),
+                        manager_id: Set(None),
+                        active: Set(true),
+                        version: Set(1),
+                        created_at: Set(now),
+                        ..Default::default()
+                    }
+                    .insert(txn)
+                    .await?;
                     teams.insert(name, created.id);
                     created.id
                 }
             }),
         };
-        let keep_unmapped = |field: &str, value: Option<i64>, stored: Option<i64>| if mapping.columns.contains_key(field) { value } else { stored };
+        let keep_unmapped = |field: &str, value: Option<i64>, stored: Option<i64>| {
+            if mapping.columns.contains_key(field) {
+                value
+            } else {
+                stored
+            }
+        };
         let role = role.flatten();
         let user = match stored {
             Some(stored) => {
@@ -697,17 +1112,37 @@ pub(super) async fn import_users<T: ConnectionTrait + TransactionTrait + Send + 
                     display_name: Set(display_name),
                     role: Set(role.map_or(stored.role.clone(), |r| r.as_str().to_string())),
                     team_id: Set(keep_unmapped("team", team_id, stored.team_id)),
-                    department_id: Set(keep_unmapped("department", department_id, stored.department_id)),
+                    department_id: Set(keep_unmapped(
+                        "department",
+                        department_id,
+                        stored.department_id,
+                    )),
                     updated_at: Set(now),
                     ..Default::default()
                 };
-                crate::db::update_versioned::<user::Entity>(txn, changes, (user::Column::Id, stored.id), (user::Column::Version, stored.version), "username").await?;
+                crate::db::update_versioned::<user::Entity>(
+                    txn,
+                    changes,
+                    (user::Column::Id, stored.id),
+                    (user::Column::Version, stored.version),
+                    "username",
+                )
+                .await?;
                 outcome.report.updated += 1;
                 stored.id
             }
             None => {
-                let new = NewUser { username, display_name, role: role.unwrap_or(Role::Rep), team_id, department_id, password: String::new() };
-                let created = insert_user_with_hash(txn, new, crate::auth::service::NO_PASSWORD.to_string()).await?;
+                let new = NewUser {
+                    username,
+                    display_name,
+                    role: role.unwrap_or(Role::Rep),
+                    team_id,
+                    department_id,
+                    password: String::new(),
+                };
+                let created =
+                    insert_user_with_hash(txn, new, crate::auth::service::NO_PASSWORD.to_string())
+                        .await?;
                 outcome.report.created += 1;
                 created.id
             }
@@ -715,7 +1150,10 @@ pub(super) async fn import_users<T: ConnectionTrait + TransactionTrait + Send + 
         // A manager named with a team leads it, unless someone already does.
         if let (Some(team_id), Some(Role::Manager)) = (team_id, role) {
             team::Entity::update_many()
-                .col_expr(team::Column::ManagerId, sea_orm::sea_query::Expr::value(user))
+                .col_expr(
+                    team::Column::ManagerId,
+                    sea_orm::sea_query::Expr::value(user),
+                )
                 .filter(team::Column::Id.eq(team_id))
                 .filter(team::Column::ManagerId.is_null())
                 .exec(txn)
@@ -728,10 +1166,24 @@ pub(super) async fn import_users<T: ConnectionTrait + TransactionTrait + Send + 
 
 /// Month-end stock, one row per product and month: a month already on record is overwritten (the
 /// dry run shows how many), a product named twice for one month in the file is refused.
-pub(super) async fn import_inventory<T: ConnectionTrait + TransactionTrait + Send + Sync>(run: &Run<'_, T>, outcome: &mut Outcome) -> AppResult<()> {
-    let Run { txn, actor, table, request, .. } = *run;
+pub(super) async fn import_inventory<T: ConnectionTrait + TransactionTrait + Send + Sync>(
+    run: &Run<'_, T>,
+    outcome: &mut Outcome,
+) -> AppResult<()> {
+    let Run {
+        txn,
+        actor,
+        table,
+        request,
+        ..
+    } = *run;
     let mapping = &request.mapping;
-    let products: HashMap<String, product::Model> = product::Entity::find().all(txn).await?.into_iter().map(|p| (p.code.clone(), p)).collect();
+    let products: HashMap<String, product::Model> = product::Entity::find()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.code.clone(), p))
+        .collect();
     let mut seen = SeenKeys::default();
     for (done, row) in table.rows.iter().enumerate() {
         if !run.start_row(done, row, outcome) {
@@ -739,18 +1191,37 @@ pub(super) async fn import_inventory<T: ConnectionTrait + TransactionTrait + Sen
         }
         let mut checks = forms::Checks::default();
         let value = |field: &str| mapping.value(row, field);
-        let product = checks.check("product", products.get(value("product")).ok_or(ErrorCode::UnknownReference));
+        let product = checks.check(
+            "product",
+            products
+                .get(value("product"))
+                .ok_or(ErrorCode::UnknownReference),
+        );
         let month = checks.check("month", crate::domain::product::parse_month(value("month")));
-        let quantity = checks.check("quantity", forms::parse_whole_number(value("quantity"), 0, 1_000_000_000_000));
+        let quantity = checks.check(
+            "quantity",
+            forms::parse_whole_number(value("quantity"), 0, 1_000_000_000_000),
+        );
         let stock = match (product, quantity) {
-            (Some(product), Some(quantity)) => checks.check("value", crate::analytics::products::stock_value(value("value"), quantity, product.cost_price_fen)),
+            (Some(product), Some(quantity)) => checks.check(
+                "value",
+                crate::analytics::products::stock_value(
+                    value("value"),
+                    quantity,
+                    product.cost_price_fen,
+                ),
+            ),
             _ => None,
         };
         if let Err(errors) = checks.into_result() {
             outcome.row_errors(row.line, errors);
             continue;
         }
-        let (Some(product), Some(month), Some(quantity), Some(stock)) = (product, month, quantity, stock) else { continue };
+        let (Some(product), Some(month), Some(quantity), Some(stock)) =
+            (product, month, quantity, stock)
+        else {
+            continue;
+        };
         if let Err(code) = seen.check(&format!("{}|{month}", product.code), row.line) {
             outcome.row_error(row.line, "month", code);
             continue;
@@ -758,7 +1229,11 @@ pub(super) async fn import_inventory<T: ConnectionTrait + TransactionTrait + Sen
         if outcome.report.error_count > 0 {
             continue;
         }
-        if crate::analytics::products::store_snapshot(txn, actor, product.id, month, quantity, stock, None).await? {
+        if crate::analytics::products::store_snapshot(
+            txn, actor, product.id, month, quantity, stock, None,
+        )
+        .await?
+        {
             outcome.report.created += 1;
         } else {
             outcome.report.updated += 1;

@@ -5,7 +5,9 @@ use super::table::{Row, Table};
 use super::{related, staging, ImportReport};
 use crate::auth::scope::across_owners;
 use crate::auth::service::Actor;
-use crate::customers::service::{check_customer, customer_columns, may_edit, record_event, refresh_search_text};
+use crate::customers::service::{
+    check_customer, customer_columns, may_edit, record_event, refresh_search_text,
+};
 use crate::customers::CustomerForm;
 use crate::domain::customer::{self as rules, LadderStage, ProfileField, Source};
 use crate::domain::format::Locale;
@@ -15,7 +17,10 @@ use crate::domain::visibility::Role;
 use crate::entities::{contact, customer, product, user};
 use crate::error::{AppError, AppResult};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
+    TransactionTrait,
+};
 use std::collections::{BTreeMap, HashMap};
 
 /// The most row errors a report carries (it counts all of them).
@@ -34,7 +39,12 @@ pub struct ImportRequest {
 /// catalogue by administrators.
 pub fn may_import(actor: &Actor, kind: ImportKind) -> AppResult<()> {
     match kind {
-        ImportKind::Customers | ImportKind::Contacts | ImportKind::FollowUps | ImportKind::Opportunities | ImportKind::Payments | ImportKind::Orders => actor.require(&[Role::Admin, Role::Director, Role::Manager]),
+        ImportKind::Customers
+        | ImportKind::Contacts
+        | ImportKind::FollowUps
+        | ImportKind::Opportunities
+        | ImportKind::Payments
+        | ImportKind::Orders => actor.require(&[Role::Admin, Role::Director, Role::Manager]),
         ImportKind::Products | ImportKind::Users => actor.require(&[Role::Admin]),
         ImportKind::Inventory => actor.require(&[Role::Admin, Role::Director]),
     }
@@ -42,11 +52,16 @@ pub fn may_import(actor: &Actor, kind: ImportKind) -> AppResult<()> {
 
 /// The match field must be mapped, or no row could find its record.
 pub fn check_match(request: &ImportRequest) -> AppResult<()> {
-    let Some(field) = request.kind.match_field(request.match_by) else { return Ok(()) };
+    let Some(field) = request.kind.match_field(request.match_by) else {
+        return Ok(());
+    };
     if request.mapping.columns.contains_key(field) {
         Ok(())
     } else {
-        Err(AppError::Validation(vec![FieldError::new("match_by", ErrorCode::Required)]))
+        Err(AppError::Validation(vec![FieldError::new(
+            "match_by",
+            ErrorCode::Required,
+        )]))
     }
 }
 
@@ -65,7 +80,14 @@ pub(super) struct Run<'a, T> {
 impl<T> Run<'_, T> {
     /// Before each row: see [`start_row`].
     pub(super) fn start_row(&self, done: usize, row: &Row, outcome: &mut Outcome) -> bool {
-        start_row(done, row, self.table.rows.len() as u64, &self.request.mapping, outcome, self.progress)
+        start_row(
+            done,
+            row,
+            self.table.rows.len() as u64,
+            &self.request.mapping,
+            outcome,
+            self.progress,
+        )
     }
 
     pub(super) fn finished(&self) {
@@ -92,7 +114,11 @@ impl Outcome {
         for error in errors {
             self.report.error_count += 1;
             if self.report.errors.len() < REPORTED_ERRORS {
-                self.report.errors.push(RowError { line, field: error.field, code: error.code });
+                self.report.errors.push(RowError {
+                    line,
+                    field: error.field,
+                    code: error.code,
+                });
             }
         }
     }
@@ -125,10 +151,18 @@ pub async fn run(
         return Ok(outcome.report);
     }
     let txn = crate::db::begin_write(db).await?;
-    let run = Run { txn: &txn, actor, table, request, progress };
+    let run = Run {
+        txn: &txn,
+        actor,
+        table,
+        request,
+        progress,
+    };
     match request.kind {
         ImportKind::Customers => unreachable!("customer imports are staged above"),
-        ImportKind::Products => import_products(&txn, table, request, &mut outcome, progress).await?,
+        ImportKind::Products => {
+            import_products(&txn, table, request, &mut outcome, progress).await?
+        }
         ImportKind::Contacts => related::import_contacts(&run, &mut outcome).await?,
         ImportKind::FollowUps => related::import_follow_ups(&run, &mut outcome).await?,
         ImportKind::Opportunities => related::import_opportunities(&run, &mut outcome).await?,
@@ -146,13 +180,32 @@ pub async fn run(
 }
 
 /// The audit row of a committed import, written in its committing transaction.
-async fn record_commit(txn: &impl ConnectionTrait, actor: &Actor, table: &Table, request: &ImportRequest, r: &ImportReport) -> AppResult<()> {
+async fn record_commit(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    table: &Table,
+    request: &ImportRequest,
+    r: &ImportReport,
+) -> AppResult<()> {
     let after = serde_json::json!({ "kind": request.kind.as_str(), "rows": r.rows, "created": r.created, "updated": r.updated, "unchanged": r.unchanged, "encoding": table.encoding });
-    crate::audit::record(txn, actor, crate::audit::Action::ImportCommitted, crate::audit::Subject::Import(request.kind.as_str().to_string()), serde_json::json!({}), after).await
+    crate::audit::record(
+        txn,
+        actor,
+        crate::audit::Action::ImportCommitted,
+        crate::audit::Subject::Import(request.kind.as_str().to_string()),
+        serde_json::json!({}),
+        after,
+    )
+    .await
 }
 
 /// A choice typed as its code or its label in any language ("展会", "Exhibition", "exhibition").
-pub(super) fn choice_code<T: Copy>(raw: &str, all: &[T], code: fn(T) -> &'static str, label: fn(Locale, T) -> &'static str) -> String {
+pub(super) fn choice_code<T: Copy>(
+    raw: &str,
+    all: &[T],
+    code: fn(T) -> &'static str,
+    label: fn(Locale, T) -> &'static str,
+) -> String {
     let raw = raw.trim();
     all.iter()
         .find(|&&choice| code(choice).eq_ignore_ascii_case(raw) || Locale::ALL.iter().any(|&locale| label(locale, choice).eq_ignore_ascii_case(raw)))
@@ -161,7 +214,12 @@ pub(super) fn choice_code<T: Copy>(raw: &str, all: &[T], code: fn(T) -> &'static
         .unwrap_or_else(|| raw.to_string())
 }
 
-const PROFILE_IMPORTS: [ProfileField; 4] = [ProfileField::LegalRep, ProfileField::Founded, ProfileField::Employees, ProfileField::RevenueBand];
+const PROFILE_IMPORTS: [ProfileField; 4] = [
+    ProfileField::LegalRep,
+    ProfileField::Founded,
+    ProfileField::Employees,
+    ProfileField::RevenueBand,
+];
 
 fn customer_form(mapping: &Mapping, row: &Row) -> CustomerForm {
     let value = |field: &str| mapping.value(row, field).to_string();
@@ -178,13 +236,29 @@ fn customer_form(mapping: &Mapping, row: &Row) -> CustomerForm {
         street: value("street"),
         website: value("website"),
         industry: value("industry"),
-        source: if source.is_empty() { source } else { choice_code(&source, Source::ALL, Source::as_str, |l, s| crate::i18n::texts(l).customers.sources[s.index()]) },
-        stage: if stage.is_empty() { stage } else { choice_code(&stage, LadderStage::ALL, LadderStage::as_str, |l, s| crate::i18n::texts(l).customers.stages[s.index()]) },
+        source: if source.is_empty() {
+            source
+        } else {
+            choice_code(&source, Source::ALL, Source::as_str, |l, s| {
+                crate::i18n::texts(l).customers.sources[s.index()]
+            })
+        },
+        stage: if stage.is_empty() {
+            stage
+        } else {
+            choice_code(&stage, LadderStage::ALL, LadderStage::as_str, |l, s| {
+                crate::i18n::texts(l).customers.stages[s.index()]
+            })
+        },
         tags: value("tags"),
         notes: value("notes"),
         contact_name: value("contact_name"),
         contact_phone: value("contact_phone"),
-        profile: PROFILE_IMPORTS.iter().map(|f| (f.as_str().to_string(), value(f.as_str()))).filter(|(_, v)| !v.is_empty()).collect(),
+        profile: PROFILE_IMPORTS
+            .iter()
+            .map(|f| (f.as_str().to_string(), value(f.as_str())))
+            .filter(|(_, v)| !v.is_empty())
+            .collect(),
         ..Default::default()
     }
 }
@@ -209,22 +283,37 @@ fn unmapped_customer_columns(mapping: &Mapping) -> Vec<customer::Column> {
         ("notes", &[C::Notes]),
         ("profile", &[C::Profile]),
     ];
-    let profile_mapped = PROFILE_IMPORTS.iter().any(|f| mapping.columns.contains_key(f.as_str()));
+    let profile_mapped = PROFILE_IMPORTS
+        .iter()
+        .any(|f| mapping.columns.contains_key(f.as_str()));
     groups
         .iter()
-        .filter(|(field, _)| if *field == "profile" { !profile_mapped } else { !mapping.columns.contains_key(*field) })
+        .filter(|(field, _)| {
+            if *field == "profile" {
+                !profile_mapped
+            } else {
+                !mapping.columns.contains_key(*field)
+            }
+        })
         .flat_map(|(_, columns)| columns.iter().copied())
         .collect()
 }
 
 /// The existing customer a row's key names.
-async fn find_customer(db: &impl ConnectionTrait, by: MatchBy, key: &str) -> AppResult<Option<customer::Model>> {
+async fn find_customer(
+    db: &impl ConnectionTrait,
+    by: MatchBy,
+    key: &str,
+) -> AppResult<Option<customer::Model>> {
     let column = match by {
         MatchBy::ExternalId => customer::Column::ExternalId,
         MatchBy::Name => customer::Column::NameKey,
         MatchBy::Phone => customer::Column::PhoneKey,
     };
-    Ok(across_owners::<customer::Entity>().filter(column.eq(key)).one(db).await?)
+    Ok(across_owners::<customer::Entity>()
+        .filter(column.eq(key))
+        .one(db)
+        .await?)
 }
 
 /// How a pass over customer rows writes.
@@ -257,15 +346,27 @@ struct CustomerImport<'a> {
 }
 
 impl<'a> CustomerImport<'a> {
-    async fn new(db: &impl ConnectionTrait, actor: &'a Actor, table: &'a Table, request: &'a ImportRequest) -> AppResult<Self> {
-        let users = across_owners::<user::Entity>().all(db).await?.into_iter().map(|u| (u.username.clone(), u)).collect();
+    async fn new(
+        db: &impl ConnectionTrait,
+        actor: &'a Actor,
+        table: &'a Table,
+        request: &'a ImportRequest,
+    ) -> AppResult<Self> {
+        let users = across_owners::<user::Entity>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.username.clone(), u))
+            .collect();
         Ok(Self {
             actor,
             table,
             request,
             users,
             keep: unmapped_customer_columns(&request.mapping),
-            profile_mapped: PROFILE_IMPORTS.iter().any(|f| request.mapping.columns.contains_key(f.as_str())),
+            profile_mapped: PROFILE_IMPORTS
+                .iter()
+                .any(|f| request.mapping.columns.contains_key(f.as_str())),
             seen: SeenKeys::default(),
             now: chrono::Utc::now(),
             deferred: Vec::new(),
@@ -274,15 +375,32 @@ impl<'a> CustomerImport<'a> {
     }
 
     fn team_of(&self, user_id: i64) -> Option<i64> {
-        self.users.values().find(|u| u.id == user_id).and_then(|u| u.team_id)
+        self.users
+            .values()
+            .find(|u| u.id == user_id)
+            .and_then(|u| u.team_id)
     }
 
     /// Checks row `index` and writes it as `writes` says.
-    async fn row(&mut self, txn: &impl ConnectionTrait, index: usize, writes: Writes, outcome: &mut Outcome, progress: ProgressFn<'_>) -> AppResult<()> {
+    async fn row(
+        &mut self,
+        txn: &impl ConnectionTrait,
+        index: usize,
+        writes: Writes,
+        outcome: &mut Outcome,
+        progress: ProgressFn<'_>,
+    ) -> AppResult<()> {
         let (actor, request) = (self.actor, self.request);
         let mapping = &request.mapping;
         let row = &self.table.rows[index];
-        if !start_row(index, row, self.table.rows.len() as u64, mapping, outcome, progress) {
+        if !start_row(
+            index,
+            row,
+            self.table.rows.len() as u64,
+            mapping,
+            outcome,
+            progress,
+        ) {
             return Ok(());
         }
         let scope = actor.scope();
@@ -294,7 +412,10 @@ impl<'a> CustomerImport<'a> {
             Err(errors) => errors.clone(),
         };
         if external_id.chars().count() > 60 {
-            errors.push(FieldError::new("external_id", ErrorCode::TooLong { max: 60 }));
+            errors.push(FieldError::new(
+                "external_id",
+                ErrorCode::TooLong { max: 60 },
+            ));
         }
         let owner_name = mapping.value(row, "owner").to_lowercase();
         let owner = match self.users.get(&owner_name) {
@@ -318,9 +439,16 @@ impl<'a> CustomerImport<'a> {
         if let Err(code) = self.seen.check(&key, row.line) {
             errors.push(FieldError::new(match_field, code));
         }
-        let existing = if key.is_empty() { None } else { find_customer(txn, request.match_by, &key).await? };
+        let existing = if key.is_empty() {
+            None
+        } else {
+            find_customer(txn, request.match_by, &key).await?
+        };
         if let Some(found) = &existing {
-            let allowed = may_edit(actor, found) && found.owner_id.is_none_or(|owner| scope.allows(owner, self.team_of(owner)));
+            let allowed = may_edit(actor, found)
+                && found
+                    .owner_id
+                    .is_none_or(|owner| scope.allows(owner, self.team_of(owner)));
             if !allowed {
                 errors.push(FieldError::new(match_field, ErrorCode::NotVisible));
             }
@@ -376,10 +504,26 @@ impl<'a> CustomerImport<'a> {
                 let updated = columns.update(txn).await?;
                 let after = LadderStage::parse(&updated.ladder_stage).unwrap_or(before);
                 if after != before {
-                    let reason = Some(rules::LadderReason::Note(format!("导入 {}", request.file_name)));
-                    record_event(txn, found.id, Some(actor.user.id), "stage", rules::StageChange { from: before, to: after, reason }.encode()).await?;
+                    let reason = Some(rules::LadderReason::Note(format!(
+                        "导入 {}",
+                        request.file_name
+                    )));
+                    record_event(
+                        txn,
+                        found.id,
+                        Some(actor.user.id),
+                        "stage",
+                        rules::StageChange {
+                            from: before,
+                            to: after,
+                            reason,
+                        }
+                        .encode(),
+                    )
+                    .await?;
                 } else {
-                    record_event(txn, found.id, Some(actor.user.id), "updated", String::new()).await?;
+                    record_event(txn, found.id, Some(actor.user.id), "updated", String::new())
+                        .await?;
                 }
                 outcome.report.updated += 1;
                 found.id
@@ -390,8 +534,18 @@ impl<'a> CustomerImport<'a> {
                 columns.created_at = Set(now);
                 columns.version = Set(1);
                 columns.import_batch = Set(batch);
-                let created = columns.insert(txn).await.map_err(|e| crate::db::taken_or_internal(e, match_field))?;
-                record_event(txn, created.id, Some(actor.user.id), "created", String::new()).await?;
+                let created = columns
+                    .insert(txn)
+                    .await
+                    .map_err(|e| crate::db::taken_or_internal(e, match_field))?;
+                record_event(
+                    txn,
+                    created.id,
+                    Some(actor.user.id),
+                    "created",
+                    String::new(),
+                )
+                .await?;
                 if !form.contact_name.is_empty() {
                     contact::ActiveModel {
                         customer_id: Set(created.id),
@@ -418,11 +572,20 @@ impl<'a> CustomerImport<'a> {
 /// A dry run of a customer file. It only reads (its own repeated keys are found in memory), so it
 /// does not take the writer's turn: on SQLite everyone else keeps signing in, logging follow-ups
 /// and moving cards while a large file is checked.
-async fn check_customers(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, table: &Table, request: &ImportRequest, outcome: &mut Outcome, progress: ProgressFn<'_>) -> AppResult<()> {
+async fn check_customers(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    actor: &Actor,
+    table: &Table,
+    request: &ImportRequest,
+    outcome: &mut Outcome,
+    progress: ProgressFn<'_>,
+) -> AppResult<()> {
     let snapshot = db.begin().await?;
     let mut import = CustomerImport::new(&snapshot, actor, table, request).await?;
     for index in 0..table.rows.len() {
-        import.row(&snapshot, index, Writes::Nothing, outcome, progress).await?;
+        import
+            .row(&snapshot, index, Writes::Nothing, outcome, progress)
+            .await?;
     }
     let total = table.rows.len() as u64;
     progress(total, total);
@@ -432,7 +595,14 @@ async fn check_customers(db: &(impl ConnectionTrait + TransactionTrait), actor: 
 /// Commits a customer file: new customers are staged in chunks of [`staging::CHUNK_TIME`], then
 /// one transaction applies the changes to stored customers and publishes the batch. A row error,
 /// a failure or a lost batch leaves nothing behind.
-async fn commit_customers(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, table: &Table, request: &ImportRequest, outcome: &mut Outcome, progress: ProgressFn<'_>) -> AppResult<()> {
+async fn commit_customers(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    actor: &Actor,
+    table: &Table,
+    request: &ImportRequest,
+    outcome: &mut Outcome,
+    progress: ProgressFn<'_>,
+) -> AppResult<()> {
     let now = chrono::Utc::now();
     staging::sweep(db, now, false).await?;
     let batch = staging::start(db, actor, now).await?;
@@ -463,8 +633,13 @@ async fn stage_and_publish(
     while next < total && outcome.report.error_count == 0 {
         let txn = crate::db::begin_write(db).await?;
         let started = std::time::Instant::now();
-        while next < total && outcome.report.error_count == 0 && started.elapsed() < staging::CHUNK_TIME {
-            import.row(&txn, next, Writes::Staged(batch), outcome, progress).await?;
+        while next < total
+            && outcome.report.error_count == 0
+            && started.elapsed() < staging::CHUNK_TIME
+        {
+            import
+                .row(&txn, next, Writes::Staged(batch), outcome, progress)
+                .await?;
             next += 1;
         }
         staging::end_chunk(txn, batch).await?;
@@ -473,7 +648,9 @@ async fn stage_and_publish(
         // A row failed: the rest is only checked, outside the writer's turn, for the report.
         let snapshot = db.begin().await?;
         for index in next..total {
-            import.row(&snapshot, index, Writes::Nothing, outcome, progress).await?;
+            import
+                .row(&snapshot, index, Writes::Nothing, outcome, progress)
+                .await?;
         }
     }
     progress(total as u64, total as u64);
@@ -487,14 +664,17 @@ async fn stage_and_publish(
     import.seen = SeenKeys::default();
     let mut applied = Outcome::default();
     for &index in &deferred {
-        import.row(&txn, index, Writes::All, &mut applied, &|_, _| ()).await?;
+        import
+            .row(&txn, index, Writes::All, &mut applied, &|_, _| ())
+            .await?;
     }
     if applied.report.error_count > 0 {
         outcome.report.error_count = applied.report.error_count;
         outcome.report.errors = applied.report.errors;
         return Ok(false);
     }
-    outcome.report.updated = outcome.report.updated - deferred.len() as u64 + applied.report.updated;
+    outcome.report.updated =
+        outcome.report.updated - deferred.len() as u64 + applied.report.updated;
     outcome.report.created += applied.report.created;
     staging::publish(&txn, batch, import.staged).await?;
     record_commit(&txn, actor, table, request, &outcome.report).await?;
@@ -506,13 +686,25 @@ async fn stage_and_publish(
 /// The stored profile with the imported values laid over it (empty imported values keep the old).
 fn merged_profile(stored: &str, imported: &BTreeMap<String, String>) -> String {
     let mut profile: BTreeMap<String, String> = serde_json::from_str(stored).unwrap_or_default();
-    profile.extend(imported.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.clone(), v.clone())));
+    profile.extend(
+        imported
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
     serde_json::to_string(&profile).unwrap_or_else(|_| "{}".into())
 }
 
 /// Reports progress every hundred rows; a row cut off before the mapped columns is an error and
 /// is not checked further.
-fn start_row(done: usize, row: &Row, total: u64, mapping: &Mapping, outcome: &mut Outcome, progress: ProgressFn<'_>) -> bool {
+fn start_row(
+    done: usize,
+    row: &Row,
+    total: u64,
+    mapping: &Mapping,
+    outcome: &mut Outcome,
+    progress: ProgressFn<'_>,
+) -> bool {
     if done % 100 == 0 {
         progress(done as u64, total);
     }
@@ -525,7 +717,12 @@ fn start_row(done: usize, row: &Row, total: u64, mapping: &Mapping, outcome: &mu
 
 /// The field of the last column a row needs (where a cut-off row is reported).
 fn widest_field(mapping: &Mapping) -> String {
-    mapping.columns.iter().max_by_key(|(_, &column)| column).map(|(field, _)| field.clone()).unwrap_or_default()
+    mapping
+        .columns
+        .iter()
+        .max_by_key(|(_, &column)| column)
+        .map(|(field, _)| field.clone())
+        .unwrap_or_default()
 }
 
 async fn import_products(
@@ -557,7 +754,13 @@ async fn import_products(
         if outcome.report.error_count > 0 {
             continue;
         }
-        let set_if_mapped = |field: &str, value: String| if mapping.columns.contains_key(field) { Set(value) } else { NotSet };
+        let set_if_mapped = |field: &str, value: String| {
+            if mapping.columns.contains_key(field) {
+                Set(value)
+            } else {
+                NotSet
+            }
+        };
         let price = |fen: Option<i64>| fen.map_or(NotSet, Set);
         let mut columns = product::ActiveModel {
             name: Set(checked.name),
@@ -567,7 +770,11 @@ async fn import_products(
             cost_price_fen: price(checked.cost_price_fen),
             ..Default::default()
         };
-        match product::Entity::find().filter(product::Column::Code.eq(&checked.code)).one(txn).await? {
+        match product::Entity::find()
+            .filter(product::Column::Code.eq(&checked.code))
+            .one(txn)
+            .await?
+        {
             Some(found) => {
                 columns.id = Set(found.id);
                 columns.version = Set(found.version + 1);

@@ -54,7 +54,11 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, ErrorCode> {
         return Err(too_large());
     }
     let headers = headers.ok_or(ErrorCode::NotReadable)?;
-    Ok(Table { encoding, headers, rows })
+    Ok(Table {
+        encoding,
+        headers,
+        rows,
+    })
 }
 
 /// Text of a CSV file: UTF-8 (a BOM is dropped), UTF-16 when it starts with its BOM, otherwise
@@ -67,10 +71,15 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, ErrorCode> {
 pub fn decode_text(bytes: &[u8]) -> Result<(String, &'static str), ErrorCode> {
     if let Some((encoding, bom_length)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, malformed) = encoding.decode_without_bom_handling(&bytes[bom_length..]);
-        return if malformed { Err(ErrorCode::NotReadable) } else { Ok((text.into_owned(), encoding.name())) };
+        return if malformed {
+            Err(ErrorCode::NotReadable)
+        } else {
+            Ok((text.into_owned(), encoding.name()))
+        };
     }
     if let Ok(text) = std::str::from_utf8(bytes) {
-        let gbk = || encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes);
+        let gbk =
+            || encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes);
         if text.chars().any(implausible) {
             if let Some(gbk) = gbk().filter(|t| !t.chars().any(implausible)) {
                 return Ok((gbk.into_owned(), "GB18030"));
@@ -111,8 +120,14 @@ pub fn sniff_delimiter(text: &str) -> u8 {
             _ => {}
         }
     }
-    let best = (0..4).max_by_key(|&i| (counts[i], std::cmp::Reverse(i))).unwrap_or(0);
-    if counts[best] == 0 { b',' } else { candidates[best] }
+    let best = (0..4)
+        .max_by_key(|&i| (counts[i], std::cmp::Reverse(i)))
+        .unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        candidates[best]
+    }
 }
 
 /// A CSV cell as typed: spreadsheets (and Jingxi's own exports) write text that would start a
@@ -126,8 +141,15 @@ fn unescaped(cell: &str) -> String {
 
 /// Calls `visit` with every record of a CSV text and the line it starts on. Rows may have any
 /// number of cells (a short row is reported by the row checks, not here).
-pub fn for_each_csv_record(text: &str, mut visit: impl FnMut(u64, &csv::StringRecord)) -> Result<(), ErrorCode> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(sniff_delimiter(text)).from_reader(text.as_bytes());
+pub fn for_each_csv_record(
+    text: &str,
+    mut visit: impl FnMut(u64, &csv::StringRecord),
+) -> Result<(), ErrorCode> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(sniff_delimiter(text))
+        .from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -148,18 +170,28 @@ pub const MAX_COLUMNS: usize = 256;
 pub const MAX_INFLATED_BYTES: u64 = 512 * 1024 * 1024;
 
 fn too_large() -> ErrorCode {
-    ErrorCode::TableTooLarge { max_rows: MAX_ROWS as u64, max_columns: MAX_COLUMNS as u64 }
+    ErrorCode::TableTooLarge {
+        max_rows: MAX_ROWS as u64,
+        max_columns: MAX_COLUMNS as u64,
+    }
 }
 
 /// Inflates every part of the archive into a counter, stopping at the limit. The sizes an archive
 /// declares are not trusted: a crafted one can state any.
 fn check_inflated_size(bytes: &[u8], limit: u64) -> Result<(), ErrorCode> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| ErrorCode::NotReadable)?;
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| ErrorCode::NotReadable)?;
     let mut total: u64 = 0;
     for index in 0..archive.len() {
-        let entry = archive.by_index(index).map_err(|_| ErrorCode::NotReadable)?;
+        let entry = archive
+            .by_index(index)
+            .map_err(|_| ErrorCode::NotReadable)?;
         let room = limit - total;
-        let read = std::io::copy(&mut std::io::Read::take(entry, room + 1), &mut std::io::sink()).map_err(|_| ErrorCode::NotReadable)?;
+        let read = std::io::copy(
+            &mut std::io::Read::take(entry, room + 1),
+            &mut std::io::sink(),
+        )
+        .map_err(|_| ErrorCode::NotReadable)?;
         if read > room {
             return Err(too_large());
         }
@@ -174,9 +206,16 @@ fn check_inflated_size(bytes: &[u8], limit: u64) -> Result<(), ErrorCode> {
 fn read_xlsx(bytes: &[u8]) -> Result<Table, ErrorCode> {
     use calamine::{Data, Reader};
     check_inflated_size(bytes, MAX_INFLATED_BYTES)?;
-    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|_| ErrorCode::NotReadable)?;
-    let first_sheet = workbook.sheet_names().first().cloned().ok_or(ErrorCode::NotReadable)?;
-    let mut cells = workbook.worksheet_cells_reader(&first_sheet).map_err(|_| ErrorCode::NotReadable)?;
+    let mut workbook =
+        calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|_| ErrorCode::NotReadable)?;
+    let first_sheet = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or(ErrorCode::NotReadable)?;
+    let mut cells = workbook
+        .worksheet_cells_reader(&first_sheet)
+        .map_err(|_| ErrorCode::NotReadable)?;
     let text = |cell: &Data| match cell {
         Data::Empty => String::new(),
         Data::String(s) => s.clone(),
@@ -184,7 +223,10 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, ErrorCode> {
         Data::Float(f) => f.to_string(),
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => d.as_datetime().map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default(),
+        Data::DateTime(d) => d
+            .as_datetime()
+            .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default(),
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Error(_) => String::new(),
     };
@@ -192,14 +234,21 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, ErrorCode> {
     let mut rows = Vec::new();
     // The row being read: its sheet row and its cells so far (cells arrive row by row).
     let mut current: Option<(u32, Vec<String>)> = None;
-    let finish = |row: u32, cells: Vec<String>, headers: &mut Option<Vec<String>>, rows: &mut Vec<Row>| -> Result<(), ErrorCode> {
+    let finish = |row: u32,
+                  cells: Vec<String>,
+                  headers: &mut Option<Vec<String>>,
+                  rows: &mut Vec<Row>|
+     -> Result<(), ErrorCode> {
         if cells.iter().all(|c| c.trim().is_empty()) {
             return Ok(());
         }
         match headers {
             None => *headers = Some(cells),
             Some(_) if rows.len() >= MAX_ROWS => return Err(too_large()),
-            Some(_) => rows.push(Row { line: u64::from(row) + 1, cells }),
+            Some(_) => rows.push(Row {
+                line: u64::from(row) + 1,
+                cells,
+            }),
         }
         Ok(())
     };
@@ -229,7 +278,11 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, ErrorCode> {
     if let Some((at, done)) = current.take() {
         finish(at, done, &mut headers, &mut rows)?;
     }
-    Ok(Table { encoding: "XLSX", headers: headers.ok_or(ErrorCode::NotReadable)?, rows })
+    Ok(Table {
+        encoding: "XLSX",
+        headers: headers.ok_or(ErrorCode::NotReadable)?,
+        rows,
+    })
 }
 
 #[cfg(test)]
@@ -252,9 +305,25 @@ mod tests {
         assert!(bytes.len() < 10_000);
         assert_eq!(read_table(&bytes), Err(too_large()));
         // Far rows with few columns are fine: memory follows the cells that exist.
-        let table = read_table(&workbook(&[(0, 0, "名称"), (0, 2, "电话"), (1_048_575, 2, "010")])).unwrap();
+        let table = read_table(&workbook(&[
+            (0, 0, "名称"),
+            (0, 2, "电话"),
+            (1_048_575, 2, "010"),
+        ]))
+        .unwrap();
         assert_eq!(table.headers, ["名称", "", "电话"]);
-        assert_eq!((table.rows.len(), table.rows[0].line, table.rows[0].cells.clone()), (1, 1_048_576, vec![String::new(), String::new(), "010".to_string()]));
+        assert_eq!(
+            (
+                table.rows.len(),
+                table.rows[0].line,
+                table.rows[0].cells.clone()
+            ),
+            (
+                1,
+                1_048_576,
+                vec![String::new(), String::new(), "010".to_string()]
+            )
+        );
     }
 
     #[test]
@@ -262,14 +331,20 @@ mod tests {
         let bytes = workbook(&[(0, 0, "名称"), (1, 0, &"很长".repeat(5_000))]);
         assert_eq!(check_inflated_size(&bytes, 10_000), Err(too_large()));
         assert_eq!(check_inflated_size(&bytes, MAX_INFLATED_BYTES), Ok(()));
-        assert_eq!(check_inflated_size(b"PK\x03\x04 not an archive", MAX_INFLATED_BYTES), Err(ErrorCode::NotReadable));
+        assert_eq!(
+            check_inflated_size(b"PK\x03\x04 not an archive", MAX_INFLATED_BYTES),
+            Err(ErrorCode::NotReadable)
+        );
     }
 
     #[test]
     fn csv_rows_and_columns_are_capped() {
         let mut text = String::from("a\n");
         text.push_str(&"1\n".repeat(MAX_ROWS));
-        assert_eq!(read_table(text.as_bytes()).map(|t| t.rows.len()), Ok(MAX_ROWS));
+        assert_eq!(
+            read_table(text.as_bytes()).map(|t| t.rows.len()),
+            Ok(MAX_ROWS)
+        );
         text.push_str("2\n");
         assert_eq!(read_table(text.as_bytes()), Err(too_large()));
         let wide = format!("{}\n1\n", vec!["h"; MAX_COLUMNS + 1].join(","));
@@ -284,22 +359,52 @@ mod tests {
     fn gbk_utf8_and_utf16_are_told_apart() {
         let csv = "客户名称,电话\n北京华通科技有限公司,010-12345678\n";
         let table = read_table(&gbk(csv)).unwrap();
-        assert_eq!((table.encoding, table.headers[0].as_str(), table.rows[0].cells[0].as_str()), ("GB18030", "客户名称", "北京华通科技有限公司"));
+        assert_eq!(
+            (
+                table.encoding,
+                table.headers[0].as_str(),
+                table.rows[0].cells[0].as_str()
+            ),
+            ("GB18030", "客户名称", "北京华通科技有限公司")
+        );
         let table = read_table(format!("\u{feff}{csv}").as_bytes()).unwrap();
-        assert_eq!((table.encoding, table.headers[0].as_str()), ("UTF-8", "客户名称"));
-        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(csv.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        assert_eq!(
+            (table.encoding, table.headers[0].as_str()),
+            ("UTF-8", "客户名称")
+        );
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(csv.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
         let table = read_table(&utf16).unwrap();
-        assert_eq!((table.encoding, table.rows[0].cells[1].as_str()), ("UTF-16LE", "010-12345678"));
+        assert_eq!(
+            (table.encoding, table.rows[0].cells[1].as_str()),
+            ("UTF-16LE", "010-12345678")
+        );
         // GBK bytes that happen to be valid UTF-8, and UTF-8 that happens to be valid GBK.
-        assert_eq!(decode_text(&gbk("a,通,a")), Ok(("a,通,a".to_string(), "GB18030")));
-        assert_eq!(decode_text("Café Müller,Zürich".as_bytes()), Ok(("Café Müller,Zürich".to_string(), "UTF-8")));
+        assert_eq!(
+            decode_text(&gbk("a,通,a")),
+            Ok(("a,通,a".to_string(), "GB18030"))
+        );
+        assert_eq!(
+            decode_text("Café Müller,Zürich".as_bytes()),
+            Ok(("Café Müller,Zürich".to_string(), "UTF-8"))
+        );
     }
 
     #[test]
     fn delimiters_quotes_blank_rows_and_lines() {
-        let table = read_table("名称;备注\n\"A;B\";\"两行\n备注\"\n\n;;\nC;x\n".as_bytes()).unwrap();
+        let table =
+            read_table("名称;备注\n\"A;B\";\"两行\n备注\"\n\n;;\nC;x\n".as_bytes()).unwrap();
         assert_eq!(table.headers, ["名称", "备注"]);
-        assert_eq!(table.rows.iter().map(|r| (r.line, r.cells[0].as_str())).collect::<Vec<_>>(), [(2, "A;B"), (6, "C")]);
+        assert_eq!(
+            table
+                .rows
+                .iter()
+                .map(|r| (r.line, r.cells[0].as_str()))
+                .collect::<Vec<_>>(),
+            [(2, "A;B"), (6, "C")]
+        );
         assert_eq!(sniff_delimiter("a\tb\tc,d\n1,2,3,4,5"), b'\t');
         assert_eq!(sniff_delimiter("only"), b',');
     }
@@ -316,11 +421,19 @@ mod tests {
         use crate::domain::import::{check_product, guess_mapping, ImportKind, Mapping};
         let Ok(table) = read_table(bytes) else { return };
         for kind in ImportKind::ALL {
-            let choices: Vec<String> = guess_mapping(*kind, &table.headers).into_iter().map(|g| g.unwrap_or("").to_string()).collect();
+            let choices: Vec<String> = guess_mapping(*kind, &table.headers)
+                .into_iter()
+                .map(|g| g.unwrap_or("").to_string())
+                .collect();
             // Every column mapped to some field too, so each checker sees every cell.
-            let all: Vec<String> = (0..table.headers.len()).map(|i| kind.fields()[i % kind.fields().len()].key.to_string()).collect();
+            let all: Vec<String> = (0..table.headers.len())
+                .map(|i| kind.fields()[i % kind.fields().len()].key.to_string())
+                .collect();
             for choices in [choices, all] {
-                let Ok(mapping) = Mapping::from_choices(*kind, &choices, table.headers.len()) else { continue };
+                let Ok(mapping) = Mapping::from_choices(*kind, &choices, table.headers.len())
+                else {
+                    continue;
+                };
                 for row in &table.rows {
                     let _ = mapping.cut_off(row);
                     match kind {
@@ -328,11 +441,21 @@ mod tests {
                             let _ = check_product(&mapping, row);
                         }
                         ImportKind::Customers => {
-                            let form = crate::customers::CustomerForm { name: mapping.value(row, "name").into(), phone: mapping.value(row, "phone").into(), stage: mapping.value(row, "stage").into(), ..Default::default() };
+                            let form = crate::customers::CustomerForm {
+                                name: mapping.value(row, "name").into(),
+                                phone: mapping.value(row, "phone").into(),
+                                stage: mapping.value(row, "stage").into(),
+                                ..Default::default()
+                            };
                             let _ = crate::customers::service::check_customer(&form);
                         }
                         ImportKind::FollowUps => {
-                            let form = crate::customers::FollowUpForm { kind: mapping.value(row, "kind").into(), summary: mapping.value(row, "summary").into(), next_date: mapping.value(row, "next_date").into(), ..Default::default() };
+                            let form = crate::customers::FollowUpForm {
+                                kind: mapping.value(row, "kind").into(),
+                                summary: mapping.value(row, "summary").into(),
+                                next_date: mapping.value(row, "next_date").into(),
+                                ..Default::default()
+                            };
                             let _ = crate::customers::service::check_follow_up(&form);
                         }
                         // The other kinds check their rows against the database (tested through HTTP).
@@ -356,7 +479,10 @@ mod tests {
         }
         assert!(read >= 15, "the corpus is in {}", dir.display());
         let gb18030 = read_table(&std::fs::read(dir.join("gb18030-rare.csv")).unwrap()).unwrap();
-        assert_eq!(gb18030.rows[0].cells[0], "𠀀字号商行", "four-byte GB18030 characters decode");
+        assert_eq!(
+            gb18030.rows[0].cells[0], "𠀀字号商行",
+            "four-byte GB18030 characters decode"
+        );
         let lone_cr = read_table(&std::fs::read(dir.join("lone-cr.csv")).unwrap()).unwrap();
         assert_eq!(lone_cr.rows.len(), 2, "old Mac line ends separate rows");
     }
@@ -389,8 +515,17 @@ mod tests {
     #[test]
     fn unreadable_files() {
         assert_eq!(read_table(b""), Err(ErrorCode::NotReadable));
-        assert_eq!(read_table(b"\x89PNG\r\n\x1a\n\0\0\0"), Err(ErrorCode::NotReadable));
-        assert_eq!(read_table(b"PK\x03\x04not really a workbook"), Err(ErrorCode::NotReadable));
-        assert_eq!(read_table(&[0xC3, 0x28, 0xFF, 0xFF]), Err(ErrorCode::NotReadable));
+        assert_eq!(
+            read_table(b"\x89PNG\r\n\x1a\n\0\0\0"),
+            Err(ErrorCode::NotReadable)
+        );
+        assert_eq!(
+            read_table(b"PK\x03\x04not really a workbook"),
+            Err(ErrorCode::NotReadable)
+        );
+        assert_eq!(
+            read_table(&[0xC3, 0x28, 0xFF, 0xFF]),
+            Err(ErrorCode::NotReadable)
+        );
     }
 }

@@ -12,7 +12,9 @@ pub struct UnreadCount(pub RwSignal<u64>);
 #[component]
 pub fn NotificationBell() -> impl IntoView {
     let i18n = use_i18n();
-    let unread = use_context::<UnreadCount>().map(|u| u.0).unwrap_or_else(|| RwSignal::new(0));
+    let unread = use_context::<UnreadCount>()
+        .map(|u| u.0)
+        .unwrap_or_else(|| RwSignal::new(0));
     view! {
         <a class="bell" href="/notifications" data-testid="notification-bell"
             aria-label=move || (i18n.t().notifications.unread)(unread.get())>

@@ -3,11 +3,20 @@ use crate::auth::service::Actor;
 use crate::entities::notification;
 use crate::error::AppResult;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
 
 /// `kind` selects the translated sentence, `body` fills it (names, numbers), `link` is where the
 /// user acts on it.
-pub async fn notify(db: &impl ConnectionTrait, user_id: i64, kind: &str, body: String, link: &str) -> AppResult<()> {
+pub async fn notify(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    kind: &str,
+    body: String,
+    link: &str,
+) -> AppResult<()> {
     notification::ActiveModel {
         user_id: Set(user_id),
         kind: Set(kind.to_string()),
@@ -39,13 +48,23 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Vec<Not
         .all(db)
         .await?
         .into_iter()
-        .map(|n| NotificationView { id: n.id, read: n.read_at.is_some(), kind: n.kind, body: n.body, link: n.link, created_at: n.created_at })
+        .map(|n| NotificationView {
+            id: n.id,
+            read: n.read_at.is_some(),
+            kind: n.kind,
+            body: n.body,
+            link: n.link,
+            created_at: n.created_at,
+        })
         .collect())
 }
 
 pub async fn mark_all_read(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<u64> {
     let result = notification::Entity::update_many()
-        .col_expr(notification::Column::ReadAt, Expr::value(chrono::Utc::now()))
+        .col_expr(
+            notification::Column::ReadAt,
+            Expr::value(chrono::Utc::now()),
+        )
         .filter(notification::Column::UserId.eq(actor.user.id))
         .filter(notification::Column::ReadAt.is_null())
         .exec(db)

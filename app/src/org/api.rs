@@ -22,9 +22,15 @@ pub async fn save_user(form: UserForm) -> Result<i64, AppError> {
 }
 
 #[server(endpoint = "org/set_user_active")]
-pub async fn set_user_active(id: i64, active: bool, version: i32, successor: Option<String>) -> Result<(), AppError> {
+pub async fn set_user_active(
+    id: i64,
+    active: bool,
+    version: i32,
+    successor: Option<String>,
+) -> Result<(), AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    super::service::set_user_active(&state.db, &actor, id, active, version, successor.as_deref()).await
+    super::service::set_user_active(&state.db, &actor, id, active, version, successor.as_deref())
+        .await
 }
 
 #[server(endpoint = "org/save_team")]

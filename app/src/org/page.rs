@@ -1,11 +1,17 @@
 //! Settings: users, teams and departments (administrators only).
-use super::api::{load_org, load_time_zone, CreateDepartment, SaveTeam, SaveUser, SetTeamActive, SetTimeZone, SetUserActive};
+use super::api::{
+    load_org, load_time_zone, CreateDepartment, SaveTeam, SaveUser, SetTeamActive, SetTimeZone,
+    SetUserActive,
+};
 use super::{OrgOverview, TeamRow, UserRow};
 use crate::auth::CurrentUser;
 use crate::domain::visibility::Role;
 use crate::error::AppError;
 use crate::i18n::{tr, use_i18n};
-use crate::ui::{action_error, invalid, ErrorPanel, Field, Forbidden, FormActions, FormMessage, Loading, PageHeader};
+use crate::ui::{
+    action_error, invalid, ErrorPanel, Field, Forbidden, FormActions, FormMessage, Loading,
+    PageHeader,
+};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -45,7 +51,9 @@ pub fn SettingsPage() -> impl IntoView {
     reload_on_success(create_department, reload);
     let overview = Resource::new(move || reload.get(), |_| load_org());
     let query = use_query_map();
-    let editing = |key: &'static str| Memo::new(move |_| query.read().get(key).and_then(|v| v.parse::<i64>().ok()));
+    let editing = |key: &'static str| {
+        Memo::new(move |_| query.read().get(key).and_then(|v| v.parse::<i64>().ok()))
+    };
     let editing_user = editing("user");
     let editing_team = editing("team");
 
@@ -105,7 +113,11 @@ fn UsersTable(users: Vec<UserRow>, set_active: ServerAction<SetUserActive>) -> i
     let me = expect_context::<CurrentUser>().id;
     let error = action_error(set_active);
     // Who may take over a leaving person's customers: everyone still active.
-    let people: Vec<(i64, String)> = users.iter().filter(|u| u.active).map(|u| (u.id, u.display_name.clone())).collect();
+    let people: Vec<(i64, String)> = users
+        .iter()
+        .filter(|u| u.active)
+        .map(|u| (u.id, u.display_name.clone()))
+        .collect();
     view! {
         <FormMessage error />
         <div class="table-wrap">
@@ -165,31 +177,48 @@ enum Toggle {
 
 /// `successors`: for a person who owns customers, who may take them over (the form then asks).
 #[component]
-fn ActiveToggle(action: Toggle, id: i64, active: bool, version: i32, label: String, #[prop(optional_no_strip)] successors: Option<Vec<(i64, String)>>) -> impl IntoView {
+fn ActiveToggle(
+    action: Toggle,
+    id: i64,
+    active: bool,
+    version: i32,
+    label: String,
+    #[prop(optional_no_strip)] successors: Option<Vec<(i64, String)>>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let fields = move || view! {
-        <input type="hidden" name="id" value=id />
-        <input type="hidden" name="active" value=(!active).to_string() />
-        <input type="hidden" name="version" value=version />
-        {successors.clone().map(|people| view! {
-            <select name="successor" class="small" aria-label=move || i18n.t().successor data-testid=format!("successor-{id}")>
-                <option value="">{move || format!("{}…", i18n.t().successor)}</option>
-                <option value="pool">{move || i18n.t().successor_pool}</option>
-                {people.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
-            </select>
-        })}
-        <button type="submit" class="button small subtle" data-label=label.clone()>
-            {move || if active { i18n.t().deactivate } else { i18n.t().reactivate }}
-        </button>
+    let fields = move || {
+        view! {
+            <input type="hidden" name="id" value=id />
+            <input type="hidden" name="active" value=(!active).to_string() />
+            <input type="hidden" name="version" value=version />
+            {successors.clone().map(|people| view! {
+                <select name="successor" class="small" aria-label=move || i18n.t().successor data-testid=format!("successor-{id}")>
+                    <option value="">{move || format!("{}…", i18n.t().successor)}</option>
+                    <option value="pool">{move || i18n.t().successor_pool}</option>
+                    {people.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                </select>
+            })}
+            <button type="submit" class="button small subtle" data-label=label.clone()>
+                {move || if active { i18n.t().deactivate } else { i18n.t().reactivate }}
+            </button>
+        }
     };
     match action {
-        Toggle::User(action) => view! { <ActionForm action attr:class="inline-form">{fields()}</ActionForm> }.into_any(),
-        Toggle::Team(action) => view! { <ActionForm action attr:class="inline-form">{fields()}</ActionForm> }.into_any(),
+        Toggle::User(action) => {
+            view! { <ActionForm action attr:class="inline-form">{fields()}</ActionForm> }.into_any()
+        }
+        Toggle::Team(action) => {
+            view! { <ActionForm action attr:class="inline-form">{fields()}</ActionForm> }.into_any()
+        }
     }
 }
 
 /// `<option>`s for a reference, with "(none)" first.
-fn options(choices: Vec<(i64, String)>, selected: Option<i64>, none_label: &'static str) -> impl IntoView {
+fn options(
+    choices: Vec<(i64, String)>,
+    selected: Option<i64>,
+    none_label: &'static str,
+) -> impl IntoView {
     view! {
         <option value="" selected=selected.is_none()>{none_label}</option>
         {choices.into_iter().map(|(id, name)| view! { <option value=id selected=selected == Some(id)>{name}</option> }).collect_view()}
@@ -197,7 +226,11 @@ fn options(choices: Vec<(i64, String)>, selected: Option<i64>, none_label: &'sta
 }
 
 #[component]
-fn UserFormPanel(org: OrgOverview, user: Option<UserRow>, action: ServerAction<SaveUser>) -> impl IntoView {
+fn UserFormPanel(
+    org: OrgOverview,
+    user: Option<UserRow>,
+    action: ServerAction<SaveUser>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let error = action_error(action);
     let t = i18n.t();
@@ -214,8 +247,17 @@ fn UserFormPanel(org: OrgOverview, user: Option<UserRow>, action: ServerAction<S
         version: 0,
         customers: 0,
     });
-    let teams: Vec<(i64, String)> = org.teams.iter().filter(|t| t.active || Some(t.id) == user.team_id).map(|t| (t.id, t.name.clone())).collect();
-    let departments: Vec<(i64, String)> = org.departments.iter().map(|d| (d.id, d.name.clone())).collect();
+    let teams: Vec<(i64, String)> = org
+        .teams
+        .iter()
+        .filter(|t| t.active || Some(t.id) == user.team_id)
+        .map(|t| (t.id, t.name.clone()))
+        .collect();
+    let departments: Vec<(i64, String)> = org
+        .departments
+        .iter()
+        .map(|d| (d.id, d.name.clone()))
+        .collect();
     view! {
         <ActionForm action attr:class="form grid-form" attr:id="user-form" attr:novalidate=true>
             <h3>{move || if editing { i18n.t().edit_user } else { i18n.t().new_user }}</h3>
@@ -293,16 +335,30 @@ fn TeamsTable(teams: Vec<TeamRow>, set_active: ServerAction<SetTeamActive>) -> i
 }
 
 #[component]
-fn TeamFormPanel(org: OrgOverview, team: Option<TeamRow>, action: ServerAction<SaveTeam>) -> impl IntoView {
+fn TeamFormPanel(
+    org: OrgOverview,
+    team: Option<TeamRow>,
+    action: ServerAction<SaveTeam>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let error = action_error(action);
     let t = i18n.t();
     let editing = team.is_some();
     let (id, version, name, department_id, manager_id) = match team {
-        Some(team) => (team.id.to_string(), team.version, team.name, team.department_id, team.manager_id),
+        Some(team) => (
+            team.id.to_string(),
+            team.version,
+            team.name,
+            team.department_id,
+            team.manager_id,
+        ),
         None => (String::new(), 0, String::new(), None, None),
     };
-    let departments: Vec<(i64, String)> = org.departments.iter().map(|d| (d.id, d.name.clone())).collect();
+    let departments: Vec<(i64, String)> = org
+        .departments
+        .iter()
+        .map(|d| (d.id, d.name.clone()))
+        .collect();
     let leaders: Vec<(i64, String)> = org
         .users
         .iter()

@@ -11,21 +11,33 @@ use crate::error::{AppError, AppResult};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 use std::collections::HashMap;
 
 pub async fn overview(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<OrgOverview> {
     actor.require(&[Role::Admin])?;
-    let departments = department::Entity::find().order_by_asc(department::Column::Name).all(db).await?;
-    let teams = team::Entity::find().order_by_asc(team::Column::Name).all(db).await?;
+    let departments = department::Entity::find()
+        .order_by_asc(department::Column::Name)
+        .all(db)
+        .await?;
+    let teams = team::Entity::find()
+        .order_by_asc(team::Column::Name)
+        .all(db)
+        .await?;
     let mut users = visible::<user::Entity>(&actor.scope()).all(db).await?;
     users.sort_by(|a, b| org_order(a).cmp(&org_order(b)));
 
-    let department_names: HashMap<i64, &str> = departments.iter().map(|d| (d.id, d.name.as_str())).collect();
+    let department_names: HashMap<i64, &str> = departments
+        .iter()
+        .map(|d| (d.id, d.name.as_str()))
+        .collect();
     let team_names: HashMap<i64, &str> = teams.iter().map(|t| (t.id, t.name.as_str())).collect();
-    let user_names: HashMap<i64, &str> = users.iter().map(|u| (u.id, u.display_name.as_str())).collect();
+    let user_names: HashMap<i64, &str> = users
+        .iter()
+        .map(|u| (u.id, u.display_name.as_str()))
+        .collect();
     let mut members: HashMap<i64, u64> = HashMap::new();
     for team_id in users.iter().filter(|u| u.active).filter_map(|u| u.team_id) {
         *members.entry(team_id).or_default() += 1;
@@ -52,7 +64,11 @@ pub async fn overview(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Org
     Ok(OrgOverview {
         departments: departments
             .iter()
-            .map(|d| DepartmentRow { id: d.id, name: d.name.clone(), team_count: teams_per_department.get(&d.id).copied().unwrap_or(0) })
+            .map(|d| DepartmentRow {
+                id: d.id,
+                name: d.name.clone(),
+                team_count: teams_per_department.get(&d.id).copied().unwrap_or(0),
+            })
             .collect(),
         teams: teams
             .iter()
@@ -60,9 +76,15 @@ pub async fn overview(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Org
                 id: t.id,
                 name: t.name.clone(),
                 department_id: t.department_id,
-                department_name: t.department_id.and_then(|id| department_names.get(&id)).map(|s| s.to_string()),
+                department_name: t
+                    .department_id
+                    .and_then(|id| department_names.get(&id))
+                    .map(|s| s.to_string()),
                 manager_id: t.manager_id,
-                manager_name: t.manager_id.and_then(|id| user_names.get(&id)).map(|s| s.to_string()),
+                manager_name: t
+                    .manager_id
+                    .and_then(|id| user_names.get(&id))
+                    .map(|s| s.to_string()),
                 member_count: members.get(&t.id).copied().unwrap_or(0),
                 active: t.active,
                 version: t.version,
@@ -76,7 +98,10 @@ pub async fn overview(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Org
                 display_name: u.display_name.clone(),
                 role: u.role(),
                 team_id: u.team_id,
-                team_name: u.team_id.and_then(|id| team_names.get(&id)).map(|s| s.to_string()),
+                team_name: u
+                    .team_id
+                    .and_then(|id| team_names.get(&id))
+                    .map(|s| s.to_string()),
                 department_id: u.department_id,
                 active: u.active,
                 version: u.version,
@@ -94,9 +119,17 @@ fn org_order(user: &user::Model) -> (Option<i64>, Role, String) {
 
 /// The active people the actor may see, by the visibility rule.
 pub async fn visible_people(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Vec<PersonRow>> {
-    let mut people = visible::<user::Entity>(&actor.scope()).filter(user::Column::Active.eq(true)).all(db).await?;
+    let mut people = visible::<user::Entity>(&actor.scope())
+        .filter(user::Column::Active.eq(true))
+        .all(db)
+        .await?;
     people.sort_by(|a, b| org_order(a).cmp(&org_order(b)));
-    let teams: HashMap<i64, String> = team::Entity::find().all(db).await?.into_iter().map(|t| (t.id, t.name)).collect();
+    let teams: HashMap<i64, String> = team::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
     Ok(people
         .into_iter()
         .map(|u| PersonRow {
@@ -110,14 +143,25 @@ pub async fn visible_people(db: &impl ConnectionTrait, actor: &Actor) -> AppResu
 
 /// Active teams whose members the actor sees (admins all, directors their department's, managers
 /// the teams they lead, reps none), for filter menus.
-pub async fn visible_teams(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Vec<(i64, String)>> {
+pub async fn visible_teams(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> AppResult<Vec<(i64, String)>> {
     let mut select = team::Entity::find().filter(team::Column::Active.eq(true));
     match actor.scope() {
         crate::domain::visibility::Scope::Everything => {}
-        crate::domain::visibility::Scope::Teams { team_ids, .. } => select = select.filter(team::Column::Id.is_in(team_ids)),
+        crate::domain::visibility::Scope::Teams { team_ids, .. } => {
+            select = select.filter(team::Column::Id.is_in(team_ids))
+        }
         crate::domain::visibility::Scope::OwnRecords { .. } => return Ok(Vec::new()),
     }
-    Ok(select.order_by_asc(team::Column::Name).all(db).await?.into_iter().map(|t| (t.id, t.name)).collect())
+    Ok(select
+        .order_by_asc(team::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect())
 }
 
 /// A checked new user, as the settings form, the command line and the demo seed create them.
@@ -131,7 +175,12 @@ pub struct NewUser {
 }
 
 impl NewUser {
-    pub fn parse(username: &str, display_name: &str, role: Role, password: &str) -> Result<NewUser, AppError> {
+    pub fn parse(
+        username: &str,
+        display_name: &str,
+        role: Role,
+        password: &str,
+    ) -> Result<NewUser, AppError> {
         let mut checks = Checks::default();
         let username = checks.check("username", forms::parse_username(username));
         let display_name = checks.check("display_name", forms::parse_name(display_name));
@@ -155,7 +204,11 @@ pub async fn insert_user(db: &impl ConnectionTrait, new: NewUser) -> AppResult<u
 
 /// Inserts `new` with a stored hash as is (ignoring `new.password`): an imported user gets
 /// [`crate::auth::service::NO_PASSWORD`].
-pub async fn insert_user_with_hash(db: &impl ConnectionTrait, new: NewUser, hash: String) -> AppResult<user::Model> {
+pub async fn insert_user_with_hash(
+    db: &impl ConnectionTrait,
+    new: NewUser,
+    hash: String,
+) -> AppResult<user::Model> {
     let now = Utc::now();
     user::ActiveModel {
         username: Set(new.username),
@@ -176,52 +229,87 @@ pub async fn insert_user_with_hash(db: &impl ConnectionTrait, new: NewUser, hash
     .map_err(|e| taken_or_internal(e, "username"))
 }
 
-async fn check_reference<E: EntityTrait>(db: &impl ConnectionTrait, checks: &mut Checks, field: &str, id: Option<i64>) -> AppResult<()>
+async fn check_reference<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    checks: &mut Checks,
+    field: &str,
+    id: Option<i64>,
+) -> AppResult<()>
 where
     E::PrimaryKey: sea_orm::PrimaryKeyTrait<ValueType = i64>,
 {
     if let Some(id) = id {
         if E::find_by_id(id).one(db).await?.is_none() {
-            checks.0.push(forms::FieldError::new(field, ErrorCode::UnknownChoice));
+            checks
+                .0
+                .push(forms::FieldError::new(field, ErrorCode::UnknownChoice));
         }
     }
     Ok(())
 }
 
 fn parse_version(raw: &str) -> AppResult<i32> {
-    raw.trim().parse().map_err(|_| AppError::field("version", ErrorCode::Stale))
+    raw.trim()
+        .parse()
+        .map_err(|_| AppError::field("version", ErrorCode::Stale))
 }
 
-pub async fn save_user(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, form: UserForm) -> AppResult<i64> {
+pub async fn save_user(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    actor: &Actor,
+    form: UserForm,
+) -> AppResult<i64> {
     actor.require(&[Role::Admin])?;
     let id = forms::parse_optional_id(&form.id).map_err(|_| AppError::NotFound)?;
     let mut checks = Checks::default();
     let username = checks.check("username", forms::parse_username(&form.username));
     let display_name = checks.check("display_name", forms::parse_name(&form.display_name));
     let role = checks.check("role", forms::parse_role(&form.role));
-    let team_id = checks.check("team_id", forms::parse_optional_id(&form.team_id)).flatten();
-    let department_id = checks.check("department_id", forms::parse_optional_id(&form.department_id)).flatten();
+    let team_id = checks
+        .check("team_id", forms::parse_optional_id(&form.team_id))
+        .flatten();
+    let department_id = checks
+        .check(
+            "department_id",
+            forms::parse_optional_id(&form.department_id),
+        )
+        .flatten();
     let password = match (id, form.password.is_empty()) {
         (Some(_), true) => None,
         _ => checks.check("password", forms::parse_new_password(&form.password)),
     };
     if id == Some(actor.user.id) && role.is_some_and(|r| r != Role::Admin) {
-        checks.0.push(forms::FieldError::new("role", ErrorCode::OwnAccount));
+        checks
+            .0
+            .push(forms::FieldError::new("role", ErrorCode::OwnAccount));
     }
     check_reference::<team::Entity>(db, &mut checks, "team_id", team_id).await?;
     if let Some(team) = team_id {
         let chosen = team::Entity::find_by_id(team).one(db).await?;
         if chosen.is_some_and(|t| !t.active) && id.is_none() {
-            checks.0.push(forms::FieldError::new("team_id", ErrorCode::UnknownChoice));
+            checks
+                .0
+                .push(forms::FieldError::new("team_id", ErrorCode::UnknownChoice));
         }
     }
     check_reference::<department::Entity>(db, &mut checks, "department_id", department_id).await?;
     checks.into_result().map_err(AppError::Validation)?;
-    let (username, display_name, role) = (username.unwrap_or_default(), display_name.unwrap_or_default(), role.unwrap_or(Role::Rep));
+    let (username, display_name, role) = (
+        username.unwrap_or_default(),
+        display_name.unwrap_or_default(),
+        role.unwrap_or(Role::Rep),
+    );
 
     match id {
         None => {
-            let new = NewUser { username, display_name, role, team_id, department_id, password: password.unwrap_or_default() };
+            let new = NewUser {
+                username,
+                display_name,
+                role,
+                team_id,
+                department_id,
+                password: password.unwrap_or_default(),
+            };
             Ok(insert_user(db, new).await?.id)
         }
         Some(id) => {
@@ -241,16 +329,42 @@ pub async fn save_user(db: &(impl ConnectionTrait + TransactionTrait), actor: &A
                 changes.password_hash = Set(hash_password(&password));
             }
             let txn = crate::db::begin_write(db).await?;
-            let before = user::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
-            update_versioned::<user::Entity>(&txn, changes, (user::Column::Id, id), (user::Column::Version, version), "username").await?;
+            let before = user::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            update_versioned::<user::Entity>(
+                &txn,
+                changes,
+                (user::Column::Id, id),
+                (user::Column::Version, version),
+                "username",
+            )
+            .await?;
             let placed = |u: &user::Model| serde_json::json!({ "role": u.role, "team_id": u.team_id, "department_id": u.department_id, "username": u.username, "display_name": u.display_name });
             let after = serde_json::json!({ "role": role.as_str(), "team_id": team_id, "department_id": department_id, "username": username_after, "display_name": display_name_after });
             if placed(&before) != after {
-                crate::audit::record(&txn, actor, crate::audit::Action::UserRoleChanged, crate::audit::Subject::User(id), placed(&before), after).await?;
+                crate::audit::record(
+                    &txn,
+                    actor,
+                    crate::audit::Action::UserRoleChanged,
+                    crate::audit::Subject::User(id),
+                    placed(&before),
+                    after,
+                )
+                .await?;
             }
             if password_changed {
                 DbSessionStore::delete_for_user(&txn, id).await?;
-                crate::audit::record(&txn, actor, crate::audit::Action::PasswordChanged, crate::audit::Subject::User(id), serde_json::json!({}), serde_json::json!({ "sessions_revoked": true })).await?;
+                crate::audit::record(
+                    &txn,
+                    actor,
+                    crate::audit::Action::PasswordChanged,
+                    crate::audit::Subject::User(id),
+                    serde_json::json!({}),
+                    serde_json::json!({ "sessions_revoked": true }),
+                )
+                .await?;
             }
             txn.commit().await?;
             Ok(id)
@@ -280,27 +394,59 @@ fn parse_successor(value: Option<&str>, leaving: i64) -> AppResult<Option<Succes
 /// Activates or deactivates an account. Deactivating someone who still owns customers needs a
 /// successor (a person, who also takes their open deals, quotes and contracts, or the lead pool);
 /// the move and the deactivation happen together or not at all.
-pub async fn set_user_active(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, id: i64, active: bool, version: i32, successor: Option<&str>) -> AppResult<()> {
+pub async fn set_user_active(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    actor: &Actor,
+    id: i64,
+    active: bool,
+    version: i32,
+    successor: Option<&str>,
+) -> AppResult<()> {
     actor.require(&[Role::Admin])?;
     if id == actor.user.id && !active {
         return Err(AppError::field("active", ErrorCode::OwnAccount));
     }
-    let successor = if active { None } else { parse_successor(successor, id)? };
-    let owned = across_owners::<customer::Entity>().filter(customer::Column::OwnerId.eq(id)).count(db).await?;
+    let successor = if active {
+        None
+    } else {
+        parse_successor(successor, id)?
+    };
+    let owned = across_owners::<customer::Entity>()
+        .filter(customer::Column::OwnerId.eq(id))
+        .count(db)
+        .await?;
     if !active && owned > 0 && successor.is_none() {
-        return Err(AppError::field("successor", ErrorCode::SuccessorRequired { customers: owned }));
+        return Err(AppError::field(
+            "successor",
+            ErrorCode::SuccessorRequired { customers: owned },
+        ));
     }
-    let changes = user::ActiveModel { active: Set(active), updated_at: Set(Utc::now()), ..Default::default() };
+    let changes = user::ActiveModel {
+        active: Set(active),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
     let txn = crate::db::begin_write(db).await?;
-    update_versioned::<user::Entity>(&txn, changes, (user::Column::Id, id), (user::Column::Version, version), "active").await?;
+    update_versioned::<user::Entity>(
+        &txn,
+        changes,
+        (user::Column::Id, id),
+        (user::Column::Version, version),
+        "active",
+    )
+    .await?;
     if !active {
         DbSessionStore::delete_for_user(&txn, id).await?;
         let handed = match successor {
             Some(Successor::Person(to)) => {
                 let to = [to];
-                txn.nest(|t| crate::customers::service::handover_all(t, actor, id, &to)).await
+                txn.nest(|t| crate::customers::service::handover_all(t, actor, id, &to))
+                    .await
             }
-            Some(Successor::Pool) => txn.nest(|t| crate::customers::service::return_all_to_pool(t, actor, id)).await,
+            Some(Successor::Pool) => {
+                txn.nest(|t| crate::customers::service::return_all_to_pool(t, actor, id))
+                    .await
+            }
             None => Ok(0),
         };
         // The successor is checked by the handover (an active person the admin sees).
@@ -309,7 +455,15 @@ pub async fn set_user_active(db: &(impl ConnectionTrait + TransactionTrait), act
             other => other,
         })?;
     }
-    crate::audit::record(&txn, actor, crate::audit::Action::UserDeactivated, crate::audit::Subject::User(id), serde_json::json!({ "active": !active }), serde_json::json!({ "active": active })).await?;
+    crate::audit::record(
+        &txn,
+        actor,
+        crate::audit::Action::UserDeactivated,
+        crate::audit::Subject::User(id),
+        serde_json::json!({ "active": !active }),
+        serde_json::json!({ "active": active }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -319,8 +473,15 @@ pub async fn save_team(db: &impl ConnectionTrait, actor: &Actor, form: TeamForm)
     let id = forms::parse_optional_id(&form.id).map_err(|_| AppError::NotFound)?;
     let mut checks = Checks::default();
     let name = checks.check("name", forms::parse_name(&form.name));
-    let department_id = checks.check("department_id", forms::parse_optional_id(&form.department_id)).flatten();
-    let manager_id = checks.check("manager_id", forms::parse_optional_id(&form.manager_id)).flatten();
+    let department_id = checks
+        .check(
+            "department_id",
+            forms::parse_optional_id(&form.department_id),
+        )
+        .flatten();
+    let manager_id = checks
+        .check("manager_id", forms::parse_optional_id(&form.manager_id))
+        .flatten();
     check_reference::<department::Entity>(db, &mut checks, "department_id", department_id).await?;
     check_reference::<user::Entity>(db, &mut checks, "manager_id", manager_id).await?;
     checks.into_result().map_err(AppError::Validation)?;
@@ -343,50 +504,107 @@ pub async fn save_team(db: &impl ConnectionTrait, actor: &Actor, form: TeamForm)
         }
         Some(id) => {
             let version = parse_version(&form.version)?;
-            let changes = team::ActiveModel { name: Set(name), department_id: Set(department_id), manager_id: Set(manager_id), ..Default::default() };
-            update_versioned::<team::Entity>(db, changes, (team::Column::Id, id), (team::Column::Version, version), "name").await?;
+            let changes = team::ActiveModel {
+                name: Set(name),
+                department_id: Set(department_id),
+                manager_id: Set(manager_id),
+                ..Default::default()
+            };
+            update_versioned::<team::Entity>(
+                db,
+                changes,
+                (team::Column::Id, id),
+                (team::Column::Version, version),
+                "name",
+            )
+            .await?;
             Ok(id)
         }
     }
 }
 
 /// A deactivated team keeps its members and history but can no longer be picked for users.
-pub async fn set_team_active(db: &impl ConnectionTrait, actor: &Actor, id: i64, active: bool, version: i32) -> AppResult<()> {
+pub async fn set_team_active(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    active: bool,
+    version: i32,
+) -> AppResult<()> {
     actor.require(&[Role::Admin])?;
-    let changes = team::ActiveModel { active: Set(active), ..Default::default() };
-    update_versioned::<team::Entity>(db, changes, (team::Column::Id, id), (team::Column::Version, version), "active").await
+    let changes = team::ActiveModel {
+        active: Set(active),
+        ..Default::default()
+    };
+    update_versioned::<team::Entity>(
+        db,
+        changes,
+        (team::Column::Id, id),
+        (team::Column::Version, version),
+        "active",
+    )
+    .await
 }
 
-pub async fn create_department(db: &impl ConnectionTrait, actor: &Actor, name: &str) -> AppResult<i64> {
+pub async fn create_department(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    name: &str,
+) -> AppResult<i64> {
     actor.require(&[Role::Admin])?;
     let name = forms::parse_name(name).map_err(|code| AppError::field("name", code))?;
-    let row = department::ActiveModel { name: Set(name), created_at: Set(Utc::now()), ..Default::default() }
-        .insert(db)
-        .await
-        .map_err(|e| taken_or_internal(e, "name"))?;
+    let row = department::ActiveModel {
+        name: Set(name),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| taken_or_internal(e, "name"))?;
     Ok(row.id)
 }
 
 /// Display names for user ids already obtained from a visible record (owners, authors).
-pub async fn names_of(db: &impl ConnectionTrait, ids: impl IntoIterator<Item = i64>) -> AppResult<HashMap<i64, String>> {
+pub async fn names_of(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<HashMap<i64, String>> {
     let ids: Vec<i64> = ids.into_iter().collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    Ok(user::Entity::find().filter(user::Column::Id.is_in(ids)).all(db).await?.into_iter().map(|u| (u.id, u.display_name)).collect())
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect())
 }
 
 /// Everyone with their role, team and department, headed like the users import reads them, so
 /// an exported file can be edited and imported back.
-pub async fn export_users(db: &impl ConnectionTrait, actor: &Actor, locale: crate::domain::format::Locale) -> AppResult<crate::exports::ExportTable> {
+pub async fn export_users(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    locale: crate::domain::format::Locale,
+) -> AppResult<crate::exports::ExportTable> {
     use crate::exports::Cell;
     let org = overview(db, actor).await?;
     let t = crate::i18n::texts(locale);
-    let departments: HashMap<i64, String> = org.departments.into_iter().map(|d| (d.id, d.name)).collect();
+    let departments: HashMap<i64, String> = org
+        .departments
+        .into_iter()
+        .map(|d| (d.id, d.name))
+        .collect();
     let label = t.imports.field_label;
     Ok(crate::exports::ExportTable {
         sheet: t.users.to_string(),
-        headers: ["username", "display_name", "role", "team", "department"].iter().map(|f| label(f).to_string()).chain([t.status.to_string()]).collect(),
+        headers: ["username", "display_name", "role", "team", "department"]
+            .iter()
+            .map(|f| label(f).to_string())
+            .chain([t.status.to_string()])
+            .collect(),
         rows: org
             .users
             .into_iter()
@@ -396,7 +614,11 @@ pub async fn export_users(db: &impl ConnectionTrait, actor: &Actor, locale: crat
                     Cell::Text(u.display_name),
                     Cell::Text(t.role(u.role).to_string()),
                     Cell::Text(u.team_name.unwrap_or_default()),
-                    Cell::Text(u.department_id.and_then(|id| departments.get(&id).cloned()).unwrap_or_default()),
+                    Cell::Text(
+                        u.department_id
+                            .and_then(|id| departments.get(&id).cloned())
+                            .unwrap_or_default(),
+                    ),
                     Cell::Text(if u.active { t.active } else { t.inactive }.to_string()),
                 ]
             })
@@ -417,13 +639,34 @@ pub async fn load_company_zone(db: &impl ConnectionTrait) -> AppResult<()> {
 }
 
 /// Administrators set the company's time zone; it decides every day, week and due time.
-pub async fn set_company_zone(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, name: &str, version: i32) -> AppResult<()> {
+pub async fn set_company_zone(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    actor: &Actor,
+    name: &str,
+    version: i32,
+) -> AppResult<()> {
     actor.require(&[Role::Admin])?;
-    let zone = crate::clock::parse_zone(name).ok_or_else(|| AppError::field("time_zone", ErrorCode::UnknownChoice))?;
+    let zone = crate::clock::parse_zone(name)
+        .ok_or_else(|| AppError::field("time_zone", ErrorCode::UnknownChoice))?;
     let txn = crate::db::begin_write(db).await?;
     let (before, _) = crate::db::load_setting::<String>(&txn, TIME_ZONE_KEY).await?;
-    crate::db::save_setting(&txn, TIME_ZONE_KEY, &zone.name().to_string(), version, actor.user.id).await?;
-    crate::audit::record(&txn, actor, crate::audit::Action::CompanySettingsChanged, crate::audit::Subject::Setting(TIME_ZONE_KEY.into()), serde_json::json!(before), serde_json::json!(zone.name())).await?;
+    crate::db::save_setting(
+        &txn,
+        TIME_ZONE_KEY,
+        &zone.name().to_string(),
+        version,
+        actor.user.id,
+    )
+    .await?;
+    crate::audit::record(
+        &txn,
+        actor,
+        crate::audit::Action::CompanySettingsChanged,
+        crate::audit::Subject::Setting(TIME_ZONE_KEY.into()),
+        serde_json::json!(before),
+        serde_json::json!(zone.name()),
+    )
+    .await?;
     txn.commit().await?;
     crate::clock::set_zone(zone);
     Ok(())
@@ -432,5 +675,12 @@ pub async fn set_company_zone(db: &(impl ConnectionTrait + TransactionTrait), ac
 pub async fn company_zone(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<(String, i32)> {
     actor.require(&[Role::Admin])?;
     let (name, version) = crate::db::load_setting::<String>(db, TIME_ZONE_KEY).await?;
-    Ok((if name.is_empty() { crate::clock::DEFAULT_TIME_ZONE.name().to_string() } else { name }, version))
+    Ok((
+        if name.is_empty() {
+            crate::clock::DEFAULT_TIME_ZONE.name().to_string()
+        } else {
+            name
+        },
+        version,
+    ))
 }

@@ -1,5 +1,8 @@
 //! Thin server functions: who is asking, then the service (which applies the visibility rule).
-use super::{Board, BoardFilter, Card, ColumnTotals, DealDetail, DealForm, DealTable, MoveRequest, PaymentForm, TableOrder};
+use super::{
+    Board, BoardFilter, Card, ColumnTotals, DealDetail, DealForm, DealTable, MoveRequest,
+    PaymentForm, TableOrder,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -10,20 +13,37 @@ pub async fn load_board(#[server(default)] filter: BoardFilter) -> Result<Board,
 }
 
 #[server(endpoint = "pipeline/table")]
-pub async fn load_deal_table(#[server(default)] filter: BoardFilter, #[server(default)] order: TableOrder) -> Result<DealTable, AppError> {
+pub async fn load_deal_table(
+    #[server(default)] filter: BoardFilter,
+    #[server(default)] order: TableOrder,
+) -> Result<DealTable, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     super::service::table(&state.db, &actor, &filter, &order).await
 }
 
 /// The page of `stage_id`'s column after the card at (`after_position`, `after_id`).
 #[server(endpoint = "pipeline/more")]
-pub async fn load_more_cards(#[server(default)] filter: BoardFilter, stage_id: i64, after_position: i64, after_id: i64) -> Result<Vec<Card>, AppError> {
+pub async fn load_more_cards(
+    #[server(default)] filter: BoardFilter,
+    stage_id: i64,
+    after_position: i64,
+    after_id: i64,
+) -> Result<Vec<Card>, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    super::service::more_cards(&state.db, &actor, &filter, stage_id, (after_position, after_id)).await
+    super::service::more_cards(
+        &state.db,
+        &actor,
+        &filter,
+        stage_id,
+        (after_position, after_id),
+    )
+    .await
 }
 
 #[server(endpoint = "pipeline/totals")]
-pub async fn load_column_totals(#[server(default)] filter: BoardFilter) -> Result<Vec<ColumnTotals>, AppError> {
+pub async fn load_column_totals(
+    #[server(default)] filter: BoardFilter,
+) -> Result<Vec<ColumnTotals>, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     super::service::totals(&state.db, &actor, &filter).await
 }

@@ -14,16 +14,28 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 pub fn stage_label(t: &Texts, stage: &StageView) -> String {
-    if stage.name.is_empty() { (t.pipeline.stage_name)(&stage.key).to_string() } else { stage.name.clone() }
+    if stage.name.is_empty() {
+        (t.pipeline.stage_name)(&stage.key).to_string()
+    } else {
+        stage.name.clone()
+    }
 }
 
 pub fn lost_reason_label(t: &Texts, reason: &LostReasonView) -> String {
-    if reason.name.is_empty() { (t.pipeline.lost_reason_name)(&reason.key).to_string() } else { reason.name.clone() }
+    if reason.name.is_empty() {
+        (t.pipeline.lost_reason_name)(&reason.key).to_string()
+    } else {
+        reason.name.clone()
+    }
 }
 
 /// A pipeline's name; the built-in one (no name of its own) in the reader's language.
 pub fn pipeline_label(t: &Texts, pipeline: &super::Choice) -> String {
-    if pipeline.label.is_empty() { t.pipeline.default_pipeline.to_string() } else { pipeline.label.clone() }
+    if pipeline.label.is_empty() {
+        t.pipeline.default_pipeline.to_string()
+    } else {
+        pipeline.label.clone()
+    }
 }
 
 #[component]
@@ -31,10 +43,18 @@ pub fn BoardPage() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| {
         let q = query.read();
-        let pairs: Vec<(String, String)> = ["pipeline", "owner", "team", "close_month", "min_amount", "max_amount", "q"]
-            .iter()
-            .filter_map(|key| q.get(key).map(|v| (key.to_string(), v)))
-            .collect();
+        let pairs: Vec<(String, String)> = [
+            "pipeline",
+            "owner",
+            "team",
+            "close_month",
+            "min_amount",
+            "max_amount",
+            "q",
+        ]
+        .iter()
+        .filter_map(|key| q.get(key).map(|v| (key.to_string(), v)))
+        .collect();
         BoardFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     });
     let table_mode = Memo::new(move |_| query.read().get("view").as_deref() == Some("table"));
@@ -70,11 +90,20 @@ fn BoardMode(filter: Memo<BoardFilter>) -> AnyView {
 /// The filters as one GET form: bookmarkable, and it works before hydration. The same filters
 /// serve the board and the table; a link switches between them, keeping the filters.
 #[component]
-pub fn BoardFilters(filter: BoardFilter, pipelines: Vec<super::Choice>, owners: Vec<super::Choice>, teams: Vec<super::Choice>, table: bool) -> impl IntoView {
+pub fn BoardFilters(
+    filter: BoardFilter,
+    pipelines: Vec<super::Choice>,
+    owners: Vec<super::Choice>,
+    teams: Vec<super::Choice>,
+    table: bool,
+) -> impl IntoView {
     let i18n = use_i18n();
     let filtered = filter != BoardFilter::default();
     let query = filter.query_suffix();
-    let (board_href, table_href) = (format!("/pipeline?{}", query.trim_start_matches('&')), format!("/pipeline?view=table{query}"));
+    let (board_href, table_href) = (
+        format!("/pipeline?{}", query.trim_start_matches('&')),
+        format!("/pipeline?view=table{query}"),
+    );
     view! {
         <nav class="view-switch" aria-label=move || i18n.t().pipeline.view_switch>
             <a href=board_href class:current=!table aria-current=(!table).then_some("page")>{tr(|t| t.pipeline.board_view)}</a>
@@ -112,7 +141,12 @@ pub fn BoardFilters(filter: BoardFilter, pipelines: Vec<super::Choice>, owners: 
 }
 
 /// A filter's drop-down of people or teams; the empty choice ("all …") comes first.
-pub fn choice_select(name: &'static str, all: fn(&Texts) -> &'static str, current: Option<i64>, choices: Vec<super::Choice>) -> AnyView {
+pub fn choice_select(
+    name: &'static str,
+    all: fn(&Texts) -> &'static str,
+    current: Option<i64>,
+    choices: Vec<super::Choice>,
+) -> AnyView {
     let i18n = use_i18n();
     view! {
         <select name=name aria-label=move || all(i18n.t())>
@@ -133,7 +167,8 @@ struct ColumnState {
 
 impl ColumnState {
     fn fully_loaded(&self) -> bool {
-        self.cards.with_untracked(|cards| cards.len() as u64 >= self.totals.get_untracked().count)
+        self.cards
+            .with_untracked(|cards| cards.len() as u64 >= self.totals.get_untracked().count)
     }
 }
 
@@ -161,12 +196,24 @@ struct BoardState {
 
 impl BoardState {
     fn column(&self, stage_id: i64) -> Option<ColumnState> {
-        self.columns.with_value(|columns| columns.iter().find(|c| c.stage.with_value(|s| s.id) == stage_id).copied())
+        self.columns.with_value(|columns| {
+            columns
+                .iter()
+                .find(|c| c.stage.with_value(|s| s.id) == stage_id)
+                .copied()
+        })
     }
 
     fn find(&self, card_id: i64) -> Option<(ColumnState, usize, Card)> {
         self.columns.with_value(|columns| {
-            columns.iter().find_map(|column| column.cards.with_untracked(|cards| cards.iter().position(|c| c.id == card_id).map(|i| (*column, i, cards[i].clone()))))
+            columns.iter().find_map(|column| {
+                column.cards.with_untracked(|cards| {
+                    cards
+                        .iter()
+                        .position(|c| c.id == card_id)
+                        .map(|i| (*column, i, cards[i].clone()))
+                })
+            })
         })
     }
 
@@ -196,7 +243,9 @@ impl BoardState {
             });
         }
         let Some(card) = card else { return };
-        let Some(column) = self.column(card.stage_id) else { return };
+        let Some(column) = self.column(card.stage_id) else {
+            return;
+        };
         let fully_loaded = column.fully_loaded();
         column.cards.update(|cards| {
             let at = cards.partition_point(|c| c.sort_key() < card.sort_key());
@@ -209,47 +258,86 @@ impl BoardState {
 
     /// Starts a move of `card_id` to `to_stage` at `index` among that column's cards.
     fn start_move(&self, card_id: i64, to_stage: i64, index: usize) {
-        let Some((from, from_index, card)) = self.find(card_id) else { return };
-        let Some(target) = self.column(to_stage) else { return };
+        let Some((from, from_index, card)) = self.find(card_id) else {
+            return;
+        };
+        let Some(target) = self.column(to_stage) else {
+            return;
+        };
         let stage = target.stage.get_value();
         // Neighbours as they will be once the card has left its old place.
         let (after_card, before_card) = target.cards.with_untracked(|cards| {
             let others: Vec<&Card> = cards.iter().filter(|c| c.id != card_id).collect();
             let index = index.min(others.len());
-            (index.checked_sub(1).map(|i| others[i].id), others.get(index).map(|c| c.id))
+            (
+                index.checked_sub(1).map(|i| others[i].id),
+                others.get(index).map(|c| c.id),
+            )
         });
-        if from.stage.with_value(|s| s.id) == to_stage && (after_card, before_card) == self.neighbours(from, from_index) {
+        if from.stage.with_value(|s| s.id) == to_stage
+            && (after_card, before_card) == self.neighbours(from, from_index)
+        {
             return;
         }
-        let request = MoveRequest { id: card.id, version: card.version, to_stage_id: to_stage, after_card, before_card, ..Default::default() };
+        let request = MoveRequest {
+            id: card.id,
+            version: card.version,
+            to_stage_id: to_stage,
+            after_card,
+            before_card,
+            ..Default::default()
+        };
         if stage.closed() && card.stage_id != to_stage {
             self.closing_error.set(None);
-            self.closing.set(Some(PendingClose { request, stage, amount_fen: card.amount_fen }));
+            self.closing.set(Some(PendingClose {
+                request,
+                stage,
+                amount_fen: card.amount_fen,
+            }));
         } else {
             self.send(request);
         }
     }
 
     fn neighbours(&self, column: ColumnState, index: usize) -> (Option<i64>, Option<i64>) {
-        column.cards.with_untracked(|cards| (index.checked_sub(1).map(|i| cards[i].id), cards.get(index + 1).map(|c| c.id)))
+        column.cards.with_untracked(|cards| {
+            (
+                index.checked_sub(1).map(|i| cards[i].id),
+                cards.get(index + 1).map(|c| c.id),
+            )
+        })
     }
 
     /// Shows the move at once, sends it, and rolls back with a message if the server refuses.
     fn send(&self, request: MoveRequest) {
         let state = *self;
-        let Some((from, from_index, card)) = self.find(request.id) else { return };
-        let Some(target) = self.column(request.to_stage_id) else { return };
+        let Some((from, from_index, card)) = self.find(request.id) else {
+            return;
+        };
+        let Some(target) = self.column(request.to_stage_id) else {
+            return;
+        };
         let before = (from.cards.get_untracked(), target.cards.get_untracked());
         from.cards.update(|cards| {
             cards.remove(from_index);
         });
         target.cards.update(|cards| {
             let at = match (request.after_card, request.before_card) {
-                (Some(after), _) => cards.iter().position(|c| c.id == after).map(|i| i + 1).unwrap_or(0),
+                (Some(after), _) => cards
+                    .iter()
+                    .position(|c| c.id == after)
+                    .map(|i| i + 1)
+                    .unwrap_or(0),
                 (None, Some(before)) => cards.iter().position(|c| c.id == before).unwrap_or(0),
                 (None, None) => 0,
             };
-            cards.insert(at.min(cards.len()), Card { stage_id: request.to_stage_id, ..card.clone() });
+            cards.insert(
+                at.min(cards.len()),
+                Card {
+                    stage_id: request.to_stage_id,
+                    ..card.clone()
+                },
+            );
         });
         let stage = target.stage.get_value();
         leptos::task::spawn_local(async move {
@@ -262,7 +350,10 @@ impl BoardState {
                         }
                     });
                     state.closing.set(None);
-                    state.say(false, (t.pipeline.moved)(&moved.title, &stage_label(t, &stage)));
+                    state.say(
+                        false,
+                        (t.pipeline.moved)(&moved.title, &stage_label(t, &stage)),
+                    );
                     state.refresh_totals();
                 }
                 Err(error) => {
@@ -271,7 +362,11 @@ impl BoardState {
                         target.cards.set(before.1);
                     }
                     match error {
-                        AppError::Validation(_) if state.closing.with_untracked(Option::is_some) => state.closing_error.set(Some(error)),
+                        AppError::Validation(_)
+                            if state.closing.with_untracked(Option::is_some) =>
+                        {
+                            state.closing_error.set(Some(error))
+                        }
                         AppError::Conflict => {
                             state.say(true, t.pipeline.conflict.to_string());
                             if let Ok(fresh) = load_card(request.id).await {
@@ -279,10 +374,17 @@ impl BoardState {
                             }
                         }
                         AppError::Validation(ref fields) => {
-                            let text = fields.iter().map(|f| t.field_error(&f.code)).collect::<Vec<_>>().join(" ");
+                            let text = fields
+                                .iter()
+                                .map(|f| t.field_error(&f.code))
+                                .collect::<Vec<_>>()
+                                .join(" ");
                             state.say(true, format!("{} {text}", t.pipeline.move_refused));
                         }
-                        other => state.say(true, format!("{} {}", t.pipeline.move_refused, t.error(&other))),
+                        other => state.say(
+                            true,
+                            format!("{} {}", t.pipeline.move_refused, t.error(&other)),
+                        ),
                     }
                 }
             }
@@ -291,7 +393,12 @@ impl BoardState {
 
     fn load_more(&self, column: ColumnState) {
         let state = *self;
-        let Some(last) = column.cards.with_untracked(|cards| cards.last().map(|c| (c.position, c.id))) else { return };
+        let Some(last) = column
+            .cards
+            .with_untracked(|cards| cards.last().map(|c| (c.position, c.id)))
+        else {
+            return;
+        };
         leptos::task::spawn_local(async move {
             let stage_id = column.stage.with_value(|s| s.id);
             match load_more_cards(state.filter.get_value(), stage_id, last.0, last.1).await {
@@ -314,7 +421,11 @@ fn BoardView(board: Board, filter: BoardFilter) -> impl IntoView {
     let columns: Vec<ColumnState> = board
         .columns
         .into_iter()
-        .map(|c| ColumnState { stage: StoredValue::new(c.stage), totals: RwSignal::new(c.totals), cards: RwSignal::new(c.cards) })
+        .map(|c| ColumnState {
+            stage: StoredValue::new(c.stage),
+            totals: RwSignal::new(c.totals),
+            cards: RwSignal::new(c.cards),
+        })
         .collect();
     let state = BoardState {
         columns: StoredValue::new(columns.clone()),
@@ -351,7 +462,13 @@ fn BoardColumn(column: ColumnState, state: BoardState) -> impl IntoView {
     let i18n = use_i18n();
     let stage = column.stage.get_value();
     let stage_id = stage.id;
-    let kind = if stage.won { "won" } else if stage.lost { "lost" } else { "open" };
+    let kind = if stage.won {
+        "won"
+    } else if stage.lost {
+        "lost"
+    } else {
+        "open"
+    };
     let label = Signal::derive({
         let stage = stage.clone();
         move || stage_label(i18n.t(), &stage)
@@ -440,9 +557,16 @@ fn keyboard(state: BoardState, id: i64, ev: leptos::ev::KeyboardEvent) {
     if state.grabbed.get_untracked() != Some(id) {
         return;
     }
-    let Some((column, index, _)) = state.find(id) else { return };
+    let Some((column, index, _)) = state.find(id) else {
+        return;
+    };
     let stage_id = column.stage.with_value(|s| s.id);
-    let stage_ids: Vec<i64> = state.columns.with_value(|columns| columns.iter().map(|c| c.stage.with_value(|s| s.id)).collect());
+    let stage_ids: Vec<i64> = state.columns.with_value(|columns| {
+        columns
+            .iter()
+            .map(|c| c.stage.with_value(|s| s.id))
+            .collect()
+    });
     let at = stage_ids.iter().position(|s| *s == stage_id).unwrap_or(0);
     let target = match key.as_str() {
         "ArrowRight" => stage_ids.get(at + 1).map(|s| (*s, 0)),
@@ -464,7 +588,9 @@ fn keyboard(state: BoardState, id: i64, ev: leptos::ev::KeyboardEvent) {
 fn MoveSheet(card_id: i64, state: BoardState) -> impl IntoView {
     let i18n = use_i18n();
     let current = state.find(card_id).map(|(_, _, card)| card.stage_id);
-    let stages: Vec<StageView> = state.columns.with_value(|columns| columns.iter().map(|c| c.stage.get_value()).collect());
+    let stages: Vec<StageView> = state
+        .columns
+        .with_value(|columns| columns.iter().map(|c| c.stage.get_value()).collect());
     view! {
         <div class="sheet-backdrop" on:click=move |_| state.sheet.set(None)></div>
         <div class="sheet" role="dialog" aria-modal="true" aria-label=move || i18n.t().pipeline.move_title>
@@ -585,7 +711,11 @@ mod drag {
 
     pub fn refocus(id: i64) {
         request_animation_frame(move || {
-            if let Some(element) = document().query_selector(&format!("[data-card=\"{id}\"]")).ok().flatten() {
+            if let Some(element) = document()
+                .query_selector(&format!("[data-card=\"{id}\"]"))
+                .ok()
+                .flatten()
+            {
                 if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
                     let _ = element.focus();
                 }
@@ -604,7 +734,11 @@ mod drag {
             let scrolled = (board.scroll_left() - drag.scroll_start) as f64;
             let _ = element.style().set_property(
                 "transform",
-                &format!("translate({}px, {}px) rotate(2deg)", drag.at.0 - drag.start.0 + scrolled, drag.at.1 - drag.start.1),
+                &format!(
+                    "translate({}px, {}px) rotate(2deg)",
+                    drag.at.0 - drag.start.0 + scrolled,
+                    drag.at.1 - drag.start.1
+                ),
             );
         }
     }
@@ -614,13 +748,17 @@ mod drag {
         if let Some(element) = &drag.element {
             let _ = element.class_list().add_1("dragging");
         }
-        let Some(board) = board.get_untracked() else { return };
+        let Some(board) = board.get_untracked() else {
+            return;
+        };
         drag.scroll_start = board.scroll_left();
         // Snapping would fight the paging below.
         let _ = board.class_list().add_1("dragging-over");
         let shared = shared.clone();
         let tick = Closure::<dyn FnMut()>::new(move || {
-            let Ok(mut d) = shared.try_borrow_mut() else { return };
+            let Ok(mut d) = shared.try_borrow_mut() else {
+                return;
+            };
             let rect = board.get_bounding_client_rect();
             let (x, y) = d.at;
             let direction = if x < rect.left() + EDGE_PX {
@@ -635,12 +773,23 @@ mod drag {
                 return;
             }
             d.paged_at = now;
-            let column = board.query_selector(".board-column").ok().flatten().map(|c| c.get_bounding_client_rect().width()).unwrap_or(272.0) + 12.0;
+            let column = board
+                .query_selector(".board-column")
+                .ok()
+                .flatten()
+                .map(|c| c.get_bounding_client_rect().width())
+                .unwrap_or(272.0)
+                + 12.0;
             board.set_scroll_left(board.scroll_left() + direction * column as i32);
             follow_pointer(&d, &board);
             highlight(x, y);
         });
-        drag.edge_scroll = window().set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 50).ok();
+        drag.edge_scroll = window()
+            .set_interval_with_callback_and_timeout_and_arguments_0(
+                tick.as_ref().unchecked_ref(),
+                50,
+            )
+            .ok();
         tick.forget();
     }
 
@@ -651,14 +800,23 @@ mod drag {
         if let Some(interval) = drag.edge_scroll.take() {
             window().clear_interval_with_handle(interval);
         }
-        if let Some(board) = document().query_selector(".board.dragging-over").ok().flatten() {
+        if let Some(board) = document()
+            .query_selector(".board.dragging-over")
+            .ok()
+            .flatten()
+        {
             let _ = board.class_list().remove_1("dragging-over");
         }
         if let Some(element) = drag.element.take() {
             let _ = element.class_list().remove_1("dragging");
             let _ = element.style().remove_property("transform");
         }
-        for column in document().query_selector_all(".board-column.drop-target").ok().into_iter().flat_map(|list| (0..list.length()).filter_map(move |i| list.item(i))) {
+        for column in document()
+            .query_selector_all(".board-column.drop-target")
+            .ok()
+            .into_iter()
+            .flat_map(|list| (0..list.length()).filter_map(move |i| list.item(i)))
+        {
             if let Ok(column) = column.dyn_into::<web_sys::Element>() {
                 let _ = column.class_list().remove_1("drop-target");
             }
@@ -674,8 +832,17 @@ mod drag {
         let cards = column.query_selector_all(".deal-card").ok()?;
         let mut index = 0;
         for i in 0..cards.length() {
-            let Some(card) = cards.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
-            if card.get_attribute("data-card").and_then(|v| v.parse::<i64>().ok()) == Some(dragged) {
+            let Some(card) = cards
+                .item(i)
+                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+            else {
+                continue;
+            };
+            if card
+                .get_attribute("data-card")
+                .and_then(|v| v.parse::<i64>().ok())
+                == Some(dragged)
+            {
                 continue;
             }
             let rect = card.get_bounding_client_rect();
@@ -687,11 +854,22 @@ mod drag {
     }
 
     fn highlight(x: f64, y: f64) {
-        let target = document().element_from_point(x as f32, y as f32).and_then(|e| e.closest(".board-column").ok().flatten());
-        for column in document().query_selector_all(".board-column").ok().into_iter().flat_map(|list| (0..list.length()).filter_map(move |i| list.item(i))) {
+        let target = document()
+            .element_from_point(x as f32, y as f32)
+            .and_then(|e| e.closest(".board-column").ok().flatten());
+        for column in document()
+            .query_selector_all(".board-column")
+            .ok()
+            .into_iter()
+            .flat_map(|list| (0..list.length()).filter_map(move |i| list.item(i)))
+        {
             if let Ok(column) = column.dyn_into::<web_sys::Element>() {
                 let on = target.as_ref().is_some_and(|t| t == &column);
-                let _ = if on { column.class_list().add_1("drop-target") } else { column.class_list().remove_1("drop-target") };
+                let _ = if on {
+                    column.class_list().add_1("drop-target")
+                } else {
+                    column.class_list().remove_1("drop-target")
+                };
             }
         }
     }
@@ -706,40 +884,64 @@ mod drag {
 
             let down = {
                 let drag = drag.clone();
-                Closure::<dyn FnMut(web_sys::PointerEvent)>::new(move |ev: web_sys::PointerEvent| {
-                    if ev.button() != 0 || !ev.is_primary() {
-                        return;
-                    }
-                    let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
-                    if target.closest("button, input, select").ok().flatten().is_some() {
-                        return;
-                    }
-                    let Some(card) = target.closest(".deal-card").ok().flatten() else { return };
-                    let Some(card_id) = card.get_attribute("data-card").and_then(|v| v.parse().ok()) else { return };
-                    let mut d = drag.borrow_mut();
-                    reset(&mut d);
-                    d.card_id = card_id;
-                    d.element = card.dyn_into::<web_sys::HtmlElement>().ok();
-                    d.start = (ev.client_x() as f64, ev.client_y() as f64);
-                    d.at = d.start;
-                    d.touch = ev.pointer_type() == "touch";
-                    d.suppress_click = false;
-                    if d.touch {
-                        let drag = drag.clone();
-                        let fire = Closure::once_into_js(move || {
-                            let mut d = drag.borrow_mut();
-                            d.timer = None;
-                            if d.element.is_some() {
-                                activate(&mut d, &drag, board_ref);
-                                // A little buzz where the phone supports it: the card is picked up.
-                                let _ = window().navigator().vibrate_with_duration(20);
-                            }
-                        });
-                        d.timer = window().set_timeout_with_callback_and_timeout_and_arguments_0(fire.unchecked_ref(), LONG_PRESS_MS).ok();
-                    }
-                })
+                Closure::<dyn FnMut(web_sys::PointerEvent)>::new(
+                    move |ev: web_sys::PointerEvent| {
+                        if ev.button() != 0 || !ev.is_primary() {
+                            return;
+                        }
+                        let Some(target) = ev
+                            .target()
+                            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        else {
+                            return;
+                        };
+                        if target
+                            .closest("button, input, select")
+                            .ok()
+                            .flatten()
+                            .is_some()
+                        {
+                            return;
+                        }
+                        let Some(card) = target.closest(".deal-card").ok().flatten() else {
+                            return;
+                        };
+                        let Some(card_id) =
+                            card.get_attribute("data-card").and_then(|v| v.parse().ok())
+                        else {
+                            return;
+                        };
+                        let mut d = drag.borrow_mut();
+                        reset(&mut d);
+                        d.card_id = card_id;
+                        d.element = card.dyn_into::<web_sys::HtmlElement>().ok();
+                        d.start = (ev.client_x() as f64, ev.client_y() as f64);
+                        d.at = d.start;
+                        d.touch = ev.pointer_type() == "touch";
+                        d.suppress_click = false;
+                        if d.touch {
+                            let drag = drag.clone();
+                            let fire = Closure::once_into_js(move || {
+                                let mut d = drag.borrow_mut();
+                                d.timer = None;
+                                if d.element.is_some() {
+                                    activate(&mut d, &drag, board_ref);
+                                    // A little buzz where the phone supports it: the card is picked up.
+                                    let _ = window().navigator().vibrate_with_duration(20);
+                                }
+                            });
+                            d.timer = window()
+                                .set_timeout_with_callback_and_timeout_and_arguments_0(
+                                    fire.unchecked_ref(),
+                                    LONG_PRESS_MS,
+                                )
+                                .ok();
+                        }
+                    },
+                )
             };
-            let _ = board.add_event_listener_with_callback("pointerdown", down.as_ref().unchecked_ref());
+            let _ = board
+                .add_event_listener_with_callback("pointerdown", down.as_ref().unchecked_ref());
             down.forget();
 
             // Once a touch drag is active the page must not scroll under the finger.
@@ -753,7 +955,11 @@ mod drag {
             };
             let options = web_sys::AddEventListenerOptions::new();
             options.set_passive(false);
-            let _ = board.add_event_listener_with_callback_and_add_event_listener_options("touchmove", touch_move.as_ref().unchecked_ref(), &options);
+            let _ = board.add_event_listener_with_callback_and_add_event_listener_options(
+                "touchmove",
+                touch_move.as_ref().unchecked_ref(),
+                &options,
+            );
             touch_move.forget();
 
             let click = {
@@ -769,7 +975,11 @@ mod drag {
             };
             let capture = web_sys::AddEventListenerOptions::new();
             capture.set_capture(true);
-            let _ = board.add_event_listener_with_callback_and_add_event_listener_options("click", click.as_ref().unchecked_ref(), &capture);
+            let _ = board.add_event_listener_with_callback_and_add_event_listener_options(
+                "click",
+                click.as_ref().unchecked_ref(),
+                &capture,
+            );
             click.forget();
         });
 
@@ -813,13 +1023,17 @@ mod drag {
             if was_active {
                 d.suppress_click = true;
                 drop(d);
-                if let Some((stage_id, index)) = drop_target(ev.client_x() as f64, ev.client_y() as f64, card_id) {
+                if let Some((stage_id, index)) =
+                    drop_target(ev.client_x() as f64, ev.client_y() as f64, card_id)
+                {
                     state.start_move(card_id, stage_id, index);
                 }
             }
         });
         let cancelling = drag;
-        let _ = window_event_listener(leptos::ev::pointercancel, move |_| reset(&mut cancelling.borrow_mut()));
+        let _ = window_event_listener(leptos::ev::pointercancel, move |_| {
+            reset(&mut cancelling.borrow_mut())
+        });
     }
 }
 
@@ -827,29 +1041,36 @@ mod drag {
 /// the visibility rule and puts it where it now belongs.
 #[cfg(feature = "hydrate")]
 mod live {
-    use super::BoardState;
     use super::load_card;
+    use super::BoardState;
     use leptos::prelude::*;
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
 
     pub fn follow(state: BoardState) {
-        let Ok(source) = web_sys::EventSource::new("/api/pipeline/events") else { return };
-        let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-            let Some(id) = ev.data().as_string().and_then(|d| d.parse::<i64>().ok()) else { return };
-            leptos::task::spawn_local(async move {
-                if let Ok(card) = load_card(id).await {
-                    state.place(id, card);
-                    state.refresh_totals();
-                }
+        let Ok(source) = web_sys::EventSource::new("/api/pipeline/events") else {
+            return;
+        };
+        let on_change =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+                let Some(id) = ev.data().as_string().and_then(|d| d.parse::<i64>().ok()) else {
+                    return;
+                };
+                leptos::task::spawn_local(async move {
+                    if let Ok(card) = load_card(id).await {
+                        state.place(id, card);
+                        state.refresh_totals();
+                    }
+                });
             });
-        });
-        let _ = source.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
+        let _ =
+            source.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
         on_change.forget();
         let on_reload = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| {
             let _ = window().location().reload();
         });
-        let _ = source.add_event_listener_with_callback("reload", on_reload.as_ref().unchecked_ref());
+        let _ =
+            source.add_event_listener_with_callback("reload", on_reload.as_ref().unchecked_ref());
         on_reload.forget();
         let source = StoredValue::new_local(source);
         on_cleanup(move || {

@@ -6,7 +6,9 @@ use super::{DealDetail, OrderView, StageView};
 use crate::domain::format::{format_date, format_money};
 use crate::error::AppError;
 use crate::i18n::{tr, use_i18n, Texts};
-use crate::ui::{action_error, invalid, ErrorPanel, Field, FormActions, FormMessage, Loading, PageHeader};
+use crate::ui::{
+    action_error, invalid, ErrorPanel, Field, FormActions, FormMessage, Loading, PageHeader,
+};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -14,9 +16,18 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 #[component]
 pub fn DealPage() -> impl IntoView {
     let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or(0)
+    });
     let pay = ServerAction::<RecordPayment>::new();
-    let deal = Resource::new(move || (id.get(), pay.version().get()), |(id, _)| load_deal(id));
+    let deal = Resource::new(
+        move || (id.get(), pay.version().get()),
+        |(id, _)| load_deal(id),
+    );
     let quotes = super::quote_page::deal_quotes_resource(id);
     view! {
         <Suspense fallback=Loading>
@@ -28,19 +39,35 @@ pub fn DealPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }.into_any()
+    }
+    .into_any()
 }
 
 fn stage_name(t: &Texts, stages: &[StageView], id: Option<i64>) -> String {
-    id.and_then(|id| stages.iter().find(|s| s.id == id)).map(|s| stage_label(t, s)).unwrap_or_else(|| "—".into())
+    id.and_then(|id| stages.iter().find(|s| s.id == id))
+        .map(|s| stage_label(t, s))
+        .unwrap_or_else(|| "—".into())
 }
 
 #[component]
-fn DealView(deal: DealDetail, pay: ServerAction<RecordPayment>, quotes: Resource<Result<Vec<super::quotes::QuoteSummary>, AppError>>) -> impl IntoView {
+fn DealView(
+    deal: DealDetail,
+    pay: ServerAction<RecordPayment>,
+    quotes: Resource<Result<Vec<super::quotes::QuoteSummary>, AppError>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let card = deal.card.clone();
     let stage = deal.stage.clone();
-    let stage_class = format!("badge stage-{}", if stage.won { "won" } else if stage.lost { "lost" } else { "open" });
+    let stage_class = format!(
+        "badge stage-{}",
+        if stage.won {
+            "won"
+        } else if stage.lost {
+            "lost"
+        } else {
+            "open"
+        }
+    );
     let stages = StoredValue::new(deal.stages.clone());
     let row = move |label: fn(&Texts) -> &'static str, value: String| view! { <dt>{tr(label)}</dt> <dd>{value}</dd> };
     let lost = deal.lost_reason.clone().map(|reason| {
@@ -174,7 +201,10 @@ pub fn NewDealPage() -> impl IntoView {
             navigate("/pipeline", Default::default());
         }
     });
-    let text = move |label: fn(&Texts) -> &'static str, field: &'static str, kind: &'static str, value: String| {
+    let text = move |label: fn(&Texts) -> &'static str,
+                     field: &'static str,
+                     kind: &'static str,
+                     value: String| {
         view! {
             <Field label error field>
                 <input name=format!("form[{field}]") type=kind value=value aria-invalid=invalid(error, field) />
@@ -199,7 +229,9 @@ pub fn NewDealPage() -> impl IntoView {
 
 /// The deals of a customer, loaded by the customer page itself (a resource created inside the
 /// page's Suspense can reach the browser after its HTML and break hydration).
-pub fn customer_deals_resource(customer_id: Memo<i64>) -> Resource<Result<Vec<super::Card>, AppError>> {
+pub fn customer_deals_resource(
+    customer_id: Memo<i64>,
+) -> Resource<Result<Vec<super::Card>, AppError>> {
     Resource::new(move || customer_id.get(), customer_deals)
 }
 

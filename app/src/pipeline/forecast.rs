@@ -26,7 +26,11 @@ impl ForecastFilter {
     /// The filter as the page's query string (for links that keep it, such as the exports).
     pub fn query_string(&self) -> String {
         let mut pairs = vec![format!("period={}", self.period)];
-        for (key, id) in [("pipeline", self.pipeline), ("owner", self.owner), ("team", self.team)] {
+        for (key, id) in [
+            ("pipeline", self.pipeline),
+            ("owner", self.owner),
+            ("team", self.team),
+        ] {
             if let Some(id) = id {
                 pairs.push(format!("{key}={id}"));
             }
@@ -36,7 +40,12 @@ impl ForecastFilter {
 
     pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> ForecastFilter {
         let id = |key: &str| get(key).and_then(|v| v.parse().ok());
-        ForecastFilter { pipeline: id("pipeline"), owner: id("owner"), team: id("team"), period: get("period").unwrap_or_default() }
+        ForecastFilter {
+            pipeline: id("pipeline"),
+            owner: id("owner"),
+            team: id("team"),
+            period: get("period").unwrap_or_default(),
+        }
     }
 }
 
@@ -77,7 +86,9 @@ pub struct Forecast {
 }
 
 #[server(endpoint = "pipeline/forecast")]
-pub async fn load_forecast(#[server(default)] filter: ForecastFilter) -> Result<Forecast, AppError> {
+pub async fn load_forecast(
+    #[server(default)] filter: ForecastFilter,
+) -> Result<Forecast, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     service::forecast(&state.db, &actor, &filter).await
 }
@@ -109,7 +120,10 @@ fn ForecastView(forecast: Forecast, filter: ForecastFilter) -> AnyView {
     let i18n = use_i18n();
     let figures = forecast.figures;
     let period = Period::parse(&forecast.period);
-    let tile = move |label: fn(&Texts) -> &'static str, hint: Option<fn(&Texts) -> &'static str>, fen: i64, testid: &'static str| {
+    let tile = move |label: fn(&Texts) -> &'static str,
+                     hint: Option<fn(&Texts) -> &'static str>,
+                     fen: i64,
+                     testid: &'static str| {
         view! {
             <div class="figure" data-testid=testid>
                 <span class="figure-label">{move || label(i18n.t())}</span>
@@ -120,7 +134,11 @@ fn ForecastView(forecast: Forecast, filter: ForecastFilter) -> AnyView {
     };
     let nothing = figures.won_deals == 0 && figures.open_deals == 0;
     // The exports cover the period shown, also when the filter left it to the default.
-    let export_query = ForecastFilter { period: forecast.period.clone(), ..filter.clone() }.query_string();
+    let export_query = ForecastFilter {
+        period: forecast.period.clone(),
+        ..filter.clone()
+    }
+    .query_string();
     view! {
         <form class="search-bar board-filters" method="get" action="/pipeline/forecast">
             <label class="inline-label">{tr(|t| t.forecast.period)}
@@ -232,7 +250,9 @@ pub mod service {
     use crate::domain::pipeline::weighted_fen;
     use crate::entities::{opportunity, stage_history};
     use crate::error::AppResult;
-    use crate::pipeline::service::{chosen_pipeline, deals_of, filter_choices, stage_view, stages_of, today};
+    use crate::pipeline::service::{
+        chosen_pipeline, deals_of, filter_choices, stage_view, stages_of, today,
+    };
     use chrono::Duration;
     use sea_orm::sea_query::{Expr, ExprTrait};
     use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -241,11 +261,16 @@ pub mod service {
     /// How far back closed deals count towards the measured conversion.
     const MEASURED_DAYS: i64 = 365;
 
-    pub async fn forecast(db: &impl ConnectionTrait, actor: &Actor, filter: &ForecastFilter) -> AppResult<Forecast> {
+    pub async fn forecast(
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        filter: &ForecastFilter,
+    ) -> AppResult<Forecast> {
         let today = today();
         let period = match filter.period.trim() {
             "" => Period::quarter_of(today),
-            text => Period::parse(text).ok_or_else(|| AppError::field("period", ErrorCode::InvalidDate))?,
+            text => Period::parse(text)
+                .ok_or_else(|| AppError::field("period", ErrorCode::InvalidDate))?,
         };
         let (first_day, last_day) = period.bounds();
         let (pipelines, pipeline_id) = chosen_pipeline(db, filter.pipeline).await?;
@@ -256,13 +281,17 @@ pub mod service {
         let open_ids: Vec<i64> = open.iter().map(|s| s.id).collect();
         let deals = || deals_of(actor, pipeline_id, filter.owner, filter.team);
 
-        let measured = measured_conversion(db, deals(), &open_ids, &won_ids, &lost_ids, today).await?;
+        let measured =
+            measured_conversion(db, deals(), &open_ids, &won_ids, &lost_ids, today).await?;
 
         let won_rows: Vec<(i64, i64, Option<i64>)> = deals()
             .select_only()
             .column(opportunity::Column::OwnerId)
             .column_as(Expr::col(opportunity::Column::Id).count(), "deals")
-            .column_as(crate::db::sum_as_bigint(Expr::col(opportunity::Column::WonAmountFen)), "won")
+            .column_as(
+                crate::db::sum_as_bigint(Expr::col(opportunity::Column::WonAmountFen)),
+                "won",
+            )
             .filter(opportunity::Column::StageId.is_in(won_ids.iter().copied()))
             .filter(opportunity::Column::ClosedOn.between(first_day, last_day))
             .group_by(opportunity::Column::OwnerId)
@@ -274,7 +303,10 @@ pub mod service {
             .column(opportunity::Column::OwnerId)
             .column(opportunity::Column::StageId)
             .column_as(Expr::col(opportunity::Column::Id).count(), "deals")
-            .column_as(crate::db::sum_as_bigint(Expr::col(opportunity::Column::AmountFen)), "amount")
+            .column_as(
+                crate::db::sum_as_bigint(Expr::col(opportunity::Column::AmountFen)),
+                "amount",
+            )
             .filter(opportunity::Column::StageId.is_in(open_ids.iter().copied()))
             .filter(opportunity::Column::ExpectedCloseOn.between(first_day, last_day))
             .group_by(opportunity::Column::OwnerId)
@@ -285,7 +317,10 @@ pub mod service {
         let (overdue_deals, overdue_fen): (i64, Option<i64>) = deals()
             .select_only()
             .column_as(Expr::col(opportunity::Column::Id).count(), "deals")
-            .column_as(crate::db::sum_as_bigint(Expr::col(opportunity::Column::AmountFen)), "amount")
+            .column_as(
+                crate::db::sum_as_bigint(Expr::col(opportunity::Column::AmountFen)),
+                "amount",
+            )
             .filter(opportunity::Column::StageId.is_in(open_ids.iter().copied()))
             .filter(opportunity::Column::ExpectedCloseOn.lt(today))
             .into_tuple()
@@ -298,14 +333,26 @@ pub mod service {
         for (owner, count, won) in won_rows {
             let count = Ord::max(count, 0) as u32;
             figures.add_won(count, won.unwrap_or(0));
-            by_owner.entry(owner).or_default().add_won(count, won.unwrap_or(0));
+            by_owner
+                .entry(owner)
+                .or_default()
+                .add_won(count, won.unwrap_or(0));
         }
         let mut per_stage: HashMap<i64, (u32, i64)> = HashMap::new();
-        let probability: HashMap<i64, (u8, Option<u8>)> =
-            open.iter().zip(&measured).map(|(s, m)| (s.id, (stage_view(s).probability_percent, m.percent()))).collect();
+        let probability: HashMap<i64, (u8, Option<u8>)> = open
+            .iter()
+            .zip(&measured)
+            .map(|(s, m)| (s.id, (stage_view(s).probability_percent, m.percent())))
+            .collect();
         for (owner, stage_id, count, amount) in open_rows {
-            let (probability_percent, measured_percent) = probability.get(&stage_id).copied().unwrap_or((0, None));
-            let group = OpenDeals { deals: Ord::max(count, 0) as u32, amount_fen: amount.unwrap_or(0), probability_percent, measured_percent };
+            let (probability_percent, measured_percent) =
+                probability.get(&stage_id).copied().unwrap_or((0, None));
+            let group = OpenDeals {
+                deals: Ord::max(count, 0) as u32,
+                amount_fen: amount.unwrap_or(0),
+                probability_percent,
+                measured_percent,
+            };
             figures.add_open(group);
             by_owner.entry(owner).or_default().add_open(group);
             let entry = per_stage.entry(stage_id).or_default();
@@ -318,7 +365,13 @@ pub mod service {
             .map(|(stage, measured)| {
                 let view = stage_view(stage);
                 let (open_deals, open_fen) = per_stage.get(&stage.id).copied().unwrap_or_default();
-                StageForecast { weighted_fen: weighted_fen(open_fen, view.probability_percent), stage: view, measured, open_deals, open_fen }
+                StageForecast {
+                    weighted_fen: weighted_fen(open_fen, view.probability_percent),
+                    stage: view,
+                    measured,
+                    open_deals,
+                    open_fen,
+                }
             })
             .collect();
         let (owners, teams) = filter_choices(db, actor).await?;
@@ -326,9 +379,20 @@ pub mod service {
             let names = crate::org::service::names_of(db, by_owner.keys().copied()).await?;
             let mut people: Vec<OwnerForecast> = by_owner
                 .into_iter()
-                .map(|(id, figures)| OwnerForecast { owner: Choice { id, label: names.get(&id).cloned().unwrap_or_default() }, figures })
+                .map(|(id, figures)| OwnerForecast {
+                    owner: Choice {
+                        id,
+                        label: names.get(&id).cloned().unwrap_or_default(),
+                    },
+                    figures,
+                })
                 .collect();
-            people.sort_by(|a, b| b.figures.weighted_fen.cmp(&a.figures.weighted_fen).then(a.owner.label.cmp(&b.owner.label)));
+            people.sort_by(|a, b| {
+                b.figures
+                    .weighted_fen
+                    .cmp(&a.figures.weighted_fen)
+                    .then(a.owner.label.cmp(&b.owner.label))
+            });
             people
         } else {
             Vec::new()
@@ -336,11 +400,16 @@ pub mod service {
         Ok(Forecast {
             period: period.as_text(),
             period_choices: {
-                let mut choices: Vec<String> = [Period::month_of(today), Period::quarter_of(today), Period::half_of(today), Period::year_of(today)]
-                    .into_iter()
-                    .flat_map(|p| [p, p.next()])
-                    .map(Period::as_text)
-                    .collect();
+                let mut choices: Vec<String> = [
+                    Period::month_of(today),
+                    Period::quarter_of(today),
+                    Period::half_of(today),
+                    Period::year_of(today),
+                ]
+                .into_iter()
+                .flat_map(|p| [p, p.next()])
+                .map(Period::as_text)
+                .collect();
                 if !choices.contains(&period.as_text()) {
                     choices.insert(0, period.as_text());
                 }
@@ -348,7 +417,13 @@ pub mod service {
             },
             first_day,
             last_day,
-            pipelines: pipelines.into_iter().map(|p| Choice { id: p.id, label: p.name }).collect(),
+            pipelines: pipelines
+                .into_iter()
+                .map(|p| Choice {
+                    id: p.id,
+                    label: p.name,
+                })
+                .collect(),
             pipeline_id,
             figures,
             stages,
@@ -378,7 +453,11 @@ pub mod service {
             .into_tuple()
             .all(db)
             .await?;
-        let index_of: HashMap<i64, usize> = open_ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let index_of: HashMap<i64, usize> = open_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, i))
+            .collect();
         let mut furthest: HashMap<i64, usize> = HashMap::with_capacity(closed.len());
         // Chunks keep the IN list within every database's parameter limit.
         for chunk in closed.chunks(5_000) {
@@ -398,11 +477,20 @@ pub mod service {
                 }
             }
         }
-        let journeys = closed.iter().map(|(id, stage)| Journey { furthest_open_stage: furthest.get(id).copied().unwrap_or(0), won: won_ids.contains(stage) });
+        let journeys = closed.iter().map(|(id, stage)| Journey {
+            furthest_open_stage: furthest.get(id).copied().unwrap_or(0),
+            won: won_ids.contains(stage),
+        });
         Ok(stage_conversion(open_ids.len(), journeys))
     }
     /// The forecast as a table for export: its stages, or with `people` its rows per person.
-    pub async fn export(db: &impl ConnectionTrait, actor: &Actor, filter: &ForecastFilter, people: bool, locale: crate::domain::format::Locale) -> AppResult<crate::exports::ExportTable> {
+    pub async fn export(
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        filter: &ForecastFilter,
+        people: bool,
+        locale: crate::domain::format::Locale,
+    ) -> AppResult<crate::exports::ExportTable> {
         use crate::exports::Cell;
         let forecast = forecast(db, actor, filter).await?;
         let t = crate::i18n::texts(locale);
@@ -414,12 +502,27 @@ pub mod service {
                 forecast
                     .people
                     .into_iter()
-                    .map(|row| vec![Cell::Text(row.owner.label), Cell::Money(row.figures.won_fen), Cell::Money(row.figures.weighted_fen), Cell::Money(row.figures.best_case_fen), Cell::Number(row.figures.open_deals.into())])
+                    .map(|row| {
+                        vec![
+                            Cell::Text(row.owner.label),
+                            Cell::Money(row.figures.won_fen),
+                            Cell::Money(row.figures.weighted_fen),
+                            Cell::Money(row.figures.best_case_fen),
+                            Cell::Number(row.figures.open_deals.into()),
+                        ]
+                    })
                     .collect(),
             )
         } else {
             (
-                vec![f.stage, f.configured, f.measured, f.open_deals, f.open_amount, f.weighted_amount],
+                vec![
+                    f.stage,
+                    f.configured,
+                    f.measured,
+                    f.open_deals,
+                    f.open_amount,
+                    f.weighted_amount,
+                ],
                 forecast
                     .stages
                     .into_iter()
@@ -427,7 +530,9 @@ pub mod service {
                         vec![
                             Cell::Text(crate::pipeline::board::stage_label(t, &row.stage)),
                             Cell::Number(row.stage.probability_percent.into()),
-                            row.measured.percent().map_or(Cell::Text(String::new()), |p| Cell::Number(p.into())),
+                            row.measured
+                                .percent()
+                                .map_or(Cell::Text(String::new()), |p| Cell::Number(p.into())),
                             Cell::Number(row.open_deals.into()),
                             Cell::Money(row.open_fen),
                             Cell::Money(row.weighted_fen),
@@ -436,6 +541,10 @@ pub mod service {
                     .collect(),
             )
         };
-        Ok(crate::exports::ExportTable { sheet, headers: headers.into_iter().map(str::to_string).collect(), rows })
+        Ok(crate::exports::ExportTable {
+            sheet,
+            headers: headers.into_iter().map(str::to_string).collect(),
+            rows,
+        })
     }
 }

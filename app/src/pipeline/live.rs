@@ -34,7 +34,9 @@ pub struct Feed {
 
 impl Default for Feed {
     fn default() -> Self {
-        Feed { sender: broadcast::channel(4096).0 }
+        Feed {
+            sender: broadcast::channel(4096).0,
+        }
     }
 }
 
@@ -73,7 +75,11 @@ impl Feed {
                 }
                 if polls % 7200 == 0 {
                     let cutoff = chrono::Utc::now() - KEEP_EVENTS_FOR;
-                    if let Err(error) = pipeline_event::Entity::delete_many().filter(pipeline_event::Column::At.lt(cutoff)).exec(&db).await {
+                    if let Err(error) = pipeline_event::Entity::delete_many()
+                        .filter(pipeline_event::Column::At.lt(cutoff))
+                        .exec(&db)
+                        .await
+                    {
                         tracing::warn!(%error, "could not prune the live board feed");
                     }
                 }
@@ -93,7 +99,11 @@ async fn newest_id(db: &DatabaseConnection) -> Result<i64, sea_orm::DbErr> {
         .unwrap_or(0))
 }
 
-async fn poll(db: &DatabaseConnection, last_id: i64, sent: &mut BTreeSet<i64>) -> Result<Vec<(i64, Change)>, sea_orm::DbErr> {
+async fn poll(
+    db: &DatabaseConnection,
+    last_id: i64,
+    sent: &mut BTreeSet<i64>,
+) -> Result<Vec<(i64, Change)>, sea_orm::DbErr> {
     let floor = last_id - LOOK_BACK_IDS;
     let rows = pipeline_event::Entity::find()
         .filter(pipeline_event::Column::Id.gt(floor))
@@ -120,7 +130,8 @@ pub const MAX_STREAMS_PER_USER: usize = 8;
 /// How often an open stream checks that its session still stands (logout, deactivation).
 const RECHECK_EVERY: Duration = Duration::from_secs(20);
 
-static OPEN_STREAMS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<i64, usize>>> = std::sync::LazyLock::new(Default::default);
+static OPEN_STREAMS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<i64, usize>>> =
+    std::sync::LazyLock::new(Default::default);
 
 /// One open stream counted for its user while it lives.
 struct StreamSlot(i64);
@@ -152,8 +163,13 @@ impl Drop for StreamSlot {
 /// Whether the stream's session still belongs to an active user.
 async fn session_stands(db: &DatabaseConnection, session_id: &str, user_id: i64) -> bool {
     use crate::entities::{session, user};
-    let session = session::Entity::find_by_id(session_id.to_string()).one(db).await;
-    let user = crate::auth::scope::across_owners::<user::Entity>().filter(user::Column::Id.eq(user_id)).one(db).await;
+    let session = session::Entity::find_by_id(session_id.to_string())
+        .one(db)
+        .await;
+    let user = crate::auth::scope::across_owners::<user::Entity>()
+        .filter(user::Column::Id.eq(user_id))
+        .one(db)
+        .await;
     matches!((session, user), (Ok(Some(s)), Ok(Some(u))) if s.user_id == Some(user_id) && s.expires_at > chrono::Utc::now() && u.active)
 }
 
@@ -173,35 +189,41 @@ pub async fn board_events(state: AppState, auth: AuthSession) -> Response {
         Err(_) => return http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
     let receiver = state.live.subscribe();
-    let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK_EVERY, RECHECK_EVERY);
+    let mut recheck =
+        tokio::time::interval_at(tokio::time::Instant::now() + RECHECK_EVERY, RECHECK_EVERY);
     recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let db = state.db.clone();
-    let stream = futures::stream::unfold((receiver, scope, recheck, slot), move |(mut receiver, scope, mut recheck, slot)| {
-        let (db, session_id) = (db.clone(), session_id.clone());
-        async move {
-            loop {
-                tokio::select! {
-                    _ = recheck.tick() => {
-                        // Signed out or deactivated: the stream ends (the browser's reconnect is refused).
-                        if !session_stands(&db, &session_id, user_id).await {
-                            return None;
+    let stream = futures::stream::unfold(
+        (receiver, scope, recheck, slot),
+        move |(mut receiver, scope, mut recheck, slot)| {
+            let (db, session_id) = (db.clone(), session_id.clone());
+            async move {
+                loop {
+                    tokio::select! {
+                        _ = recheck.tick() => {
+                            // Signed out or deactivated: the stream ends (the browser's reconnect is refused).
+                            if !session_stands(&db, &session_id, user_id).await {
+                                return None;
+                            }
                         }
+                        received = receiver.recv() => match received {
+                            Ok(change) if scope.allows(change.owner_id, change.owner_team_id) => {
+                                let event = Event::default().event("change").data(change.opportunity_id.to_string());
+                                return Some((Ok::<_, std::convert::Infallible>(event), (receiver, scope, recheck, slot)));
+                            }
+                            Ok(_) => continue,
+                            // Fell behind: tell the board to reload rather than silently miss moves.
+                            Err(broadcast::error::RecvError::Lagged(_)) => {
+                                return Some((Ok(Event::default().event("reload").data("")), (receiver, scope, recheck, slot)));
+                            }
+                            Err(broadcast::error::RecvError::Closed) => return None,
+                        },
                     }
-                    received = receiver.recv() => match received {
-                        Ok(change) if scope.allows(change.owner_id, change.owner_team_id) => {
-                            let event = Event::default().event("change").data(change.opportunity_id.to_string());
-                            return Some((Ok::<_, std::convert::Infallible>(event), (receiver, scope, recheck, slot)));
-                        }
-                        Ok(_) => continue,
-                        // Fell behind: tell the board to reload rather than silently miss moves.
-                        Err(broadcast::error::RecvError::Lagged(_)) => {
-                            return Some((Ok(Event::default().event("reload").data("")), (receiver, scope, recheck, slot)));
-                        }
-                        Err(broadcast::error::RecvError::Closed) => return None,
-                    },
                 }
             }
-        }
-    });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
+        },
+    );
+    Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
 }

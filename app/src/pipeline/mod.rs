@@ -4,9 +4,9 @@ pub mod api;
 pub mod board;
 pub mod deal_page;
 pub mod forecast;
-pub mod quote_page;
 #[cfg(feature = "ssr")]
 pub mod live;
+pub mod quote_page;
 pub mod quotes;
 #[cfg(feature = "ssr")]
 pub mod service;
@@ -155,7 +155,11 @@ pub struct BoardFilter {
 impl BoardFilter {
     /// `&owner=3&q=...` with empty fields left out, to append to a link.
     pub fn query_suffix(&self) -> String {
-        self.pairs().into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("&{k}={}", crate::customers::urlencode(&v))).collect()
+        self.pairs()
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("&{k}={}", crate::customers::urlencode(&v)))
+            .collect()
     }
 
     pub fn pairs(&self) -> Vec<(&'static str, String)> {

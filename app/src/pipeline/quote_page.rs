@@ -1,12 +1,14 @@
 //! Quote pages: the editor (new quote for a deal, or a draft), the printable quote with its status
 //! actions, revisions and contract, and the quote lists on the deal page and the customer file.
 use super::quotes::{
-    customer_quotes, deal_quotes, load_quote, load_quote_draft, CreateContract, CustomerQuote, QuoteDraft, QuoteSummary, QuoteView, ReviseQuote, SaveQuote,
-    SetContractStatus, SetQuoteStatus,
+    customer_quotes, deal_quotes, load_quote, load_quote_draft, CreateContract, CustomerQuote,
+    QuoteDraft, QuoteSummary, QuoteView, ReviseQuote, SaveQuote, SetContractStatus, SetQuoteStatus,
 };
 use crate::domain::format::{format_date, format_money};
 use crate::domain::forms::money_input_value;
-use crate::domain::pipeline::{contract_status_may_change, quote_status_may_change, ContractStatus, QuoteStatus};
+use crate::domain::pipeline::{
+    contract_status_may_change, quote_status_may_change, ContractStatus, QuoteStatus,
+};
 use crate::error::AppError;
 use crate::i18n::{tr, use_i18n, Texts};
 use crate::ui::{action_error, ErrorPanel, Field, FormActions, FormMessage, Loading, PageHeader};
@@ -16,11 +18,18 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 fn id_param(name: &'static str) -> Memo<Option<i64>> {
     let params = use_params_map();
-    Memo::new(move |_| params.read().get(name).and_then(|id| id.parse::<i64>().ok()))
+    Memo::new(move |_| {
+        params
+            .read()
+            .get(name)
+            .and_then(|id| id.parse::<i64>().ok())
+    })
 }
 
 fn status_label(t: &Texts, status: &str) -> &'static str {
-    QuoteStatus::parse(status).map(|s| t.quotes.status[s.index()]).unwrap_or("")
+    QuoteStatus::parse(status)
+        .map(|s| t.quotes.status[s.index()])
+        .unwrap_or("")
 }
 
 fn discount_text(bp: u16) -> String {
@@ -28,7 +37,11 @@ fn discount_text(bp: u16) -> String {
         return String::new();
     }
     let percent = money_input_value(i64::from(bp));
-    let percent = if percent.contains('.') { percent.trim_end_matches('0').trim_end_matches('.') } else { percent.as_str() };
+    let percent = if percent.contains('.') {
+        percent.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        percent.as_str()
+    };
     format!("−{percent}%")
 }
 
@@ -48,9 +61,17 @@ pub fn QuoteEditorPage() -> impl IntoView {
     let query = use_query_map();
     // Keyed on the live query: on a client-side navigation the component can be built before the
     // router's query reflects the new address, and a value read once would be the old page's.
-    let deal = Memo::new(move |_| query.read().get("deal").and_then(|id| id.parse::<i64>().ok()));
+    let deal = Memo::new(move |_| {
+        query
+            .read()
+            .get("deal")
+            .and_then(|id| id.parse::<i64>().ok())
+    });
     let quote = id_param("id");
-    let draft = Resource::new(move || (deal.get(), quote.get()), |(deal, quote)| load_quote_draft(deal, quote));
+    let draft = Resource::new(
+        move || (deal.get(), quote.get()),
+        |(deal, quote)| load_quote_draft(deal, quote),
+    );
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
@@ -77,7 +98,18 @@ fn QuoteEditor(draft: QuoteDraft) -> AnyView {
         }
     });
     // Price warnings come back as field errors; once shown, the rep may confirm the prices.
-    let price_warned = Signal::derive(move || error.with(|e| e.as_ref().is_some_and(|e| e.field_errors().iter().any(|f| matches!(f.code, crate::domain::forms::ErrorCode::PriceDiffersFromAccepted { .. })))));
+    let price_warned = Signal::derive(move || {
+        error.with(|e| {
+            e.as_ref().is_some_and(|e| {
+                e.field_errors().iter().any(|f| {
+                    matches!(
+                        f.code,
+                        crate::domain::forms::ErrorCode::PriceDiffersFromAccepted { .. }
+                    )
+                })
+            })
+        })
+    });
     let form = draft.form.clone();
     let products = StoredValue::new(draft.products.clone());
     let blank_rows = RwSignal::new(3usize);
@@ -171,11 +203,21 @@ pub fn QuotePage() -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(new_id)) = revise.value().get() {
-            navigate(&format!("/pipeline/quotes/{new_id}/edit"), Default::default());
+            navigate(
+                &format!("/pipeline/quotes/{new_id}/edit"),
+                Default::default(),
+            );
         }
     });
     let quote = Resource::new(
-        move || (id.get(), status.version().get(), contract.version().get(), contract_status.version().get()),
+        move || {
+            (
+                id.get(),
+                status.version().get(),
+                contract.version().get(),
+                contract_status.version().get(),
+            )
+        },
         |(id, ..)| load_quote(id.unwrap_or(0)),
     );
     view! {
@@ -203,7 +245,12 @@ fn QuoteSheet(
     let i18n = use_i18n();
     let summary = quote.summary.clone();
     let current = QuoteStatus::parse(&summary.status);
-    let status_error = Signal::derive(move || action_error(status).get().or_else(|| action_error(revise).get()).or_else(|| action_error(contract_status).get()));
+    let status_error = Signal::derive(move || {
+        action_error(status)
+            .get()
+            .or_else(|| action_error(revise).get())
+            .or_else(|| action_error(contract_status).get())
+    });
     let contract_error = action_error(contract);
     let title = format!("{} · {}", summary.number, summary.revision);
     let (id, version) = (summary.id, quote.version);
@@ -359,13 +406,19 @@ pub fn deal_quotes_resource(deal_id: Memo<i64>) -> Resource<Result<Vec<QuoteSumm
 }
 
 /// Every quote of a customer, loaded by the customer page (see `deal_quotes_resource`).
-pub fn customer_quotes_resource(customer_id: Memo<i64>) -> Resource<Result<Vec<CustomerQuote>, AppError>> {
+pub fn customer_quotes_resource(
+    customer_id: Memo<i64>,
+) -> Resource<Result<Vec<CustomerQuote>, AppError>> {
     Resource::new(move || customer_id.get(), customer_quotes)
 }
 
 /// The quotes section of the deal page.
 #[component]
-pub fn DealQuotes(deal_id: i64, open: bool, quotes: Resource<Result<Vec<QuoteSummary>, AppError>>) -> AnyView {
+pub fn DealQuotes(
+    deal_id: i64,
+    open: bool,
+    quotes: Resource<Result<Vec<QuoteSummary>, AppError>>,
+) -> AnyView {
     view! {
         <section class="card" data-testid="deal-quotes">
             <h2>{tr(|t| t.quotes.title)}</h2>

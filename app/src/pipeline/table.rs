@@ -11,7 +11,10 @@ use leptos::prelude::*;
 
 #[component]
 pub fn TableMode(filter: Memo<BoardFilter>, order: Memo<TableOrder>) -> AnyView {
-    let table = Resource::new(move || (filter.get(), order.get()), |(filter, order)| load_deal_table(filter, order));
+    let table = Resource::new(
+        move || (filter.get(), order.get()),
+        |(filter, order)| load_deal_table(filter, order),
+    );
     view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
@@ -41,10 +44,26 @@ fn DealRows(table: DealTable, filter: BoardFilter, order: TableOrder) -> AnyView
         let base = base.clone();
         move |sort: DealSort, label: fn(&Texts) -> &'static str, numeric: bool| {
             let active = sort == current;
-            let descending = if active { !order.descending } else { matches!(sort, DealSort::Amount | DealSort::DaysInStage) };
-            let href = format!("{base}&sort={}{}", sort.as_str(), if descending { "&dir=desc" } else { "" });
+            let descending = if active {
+                !order.descending
+            } else {
+                matches!(sort, DealSort::Amount | DealSort::DaysInStage)
+            };
+            let href = format!(
+                "{base}&sort={}{}",
+                sort.as_str(),
+                if descending { "&dir=desc" } else { "" }
+            );
             let marker = active.then(|| if order.descending { " ↓" } else { " ↑" });
-            let aria_sort = if active { if order.descending { "descending" } else { "ascending" } } else { "none" };
+            let aria_sort = if active {
+                if order.descending {
+                    "descending"
+                } else {
+                    "ascending"
+                }
+            } else {
+                "none"
+            };
             view! {
                 <th class:num=numeric aria-sort=aria_sort>
                     <a href=href class="sort-link">{move || label(i18n.t())}{marker}</a>
@@ -54,7 +73,11 @@ fn DealRows(table: DealTable, filter: BoardFilter, order: TableOrder) -> AnyView
     };
     let pages = table.total.div_ceil(TABLE_ROWS_PER_PAGE).max(1);
     let page_href = {
-        let sort = format!("&sort={}{}", current.as_str(), if order.descending { "&dir=desc" } else { "" });
+        let sort = format!(
+            "&sort={}{}",
+            current.as_str(),
+            if order.descending { "&dir=desc" } else { "" }
+        );
         move |page: u64| format!("{base}{sort}&page={page}")
     };
     let stages = table.stages.clone();
@@ -63,7 +86,12 @@ fn DealRows(table: DealTable, filter: BoardFilter, order: TableOrder) -> AnyView
         return view! { <p class="empty-state" data-testid="deal-table-empty">{tr(|t| t.pipeline.no_deals)}</p> }.into_any();
     }
     let (total, page) = (table.total, table.page);
-    let export_query = format!("{}&sort={}{}", filter.query_suffix().trim_start_matches('&'), current.as_str(), if order.descending { "&dir=desc" } else { "" });
+    let export_query = format!(
+        "{}&sort={}{}",
+        filter.query_suffix().trim_start_matches('&'),
+        current.as_str(),
+        if order.descending { "&dir=desc" } else { "" }
+    );
     view! {
         <div class="list-meta">
             <p class="hint">{move || (i18n.t().pipeline.deals_count)(total)}</p>

@@ -10,7 +10,11 @@ use charming::Chart;
 
 /// A chart's value: yuan for money (ECharts has no notion of minor units), counts as they are.
 pub fn chart_value(metric: Metric, amount: i64) -> f64 {
-    if metric.is_money() { amount as f64 / 100.0 } else { amount as f64 }
+    if metric.is_money() {
+        amount as f64 / 100.0
+    } else {
+        amount as f64
+    }
 }
 
 /// ECharts leaves a gap where a series has "-".
@@ -30,18 +34,39 @@ pub fn burn_up_chart(burn: &BurnUp, metric: Metric, labels: BurnUpLabels) -> Cha
     let months = labels.months.len();
     let series = |values: &[i64], offset: usize| -> Vec<DataPoint> {
         (0..months)
-            .map(|m| m.checked_sub(offset).and_then(|i| values.get(i)).map_or_else(gap, |v| DataPoint::from(chart_value(metric, *v))))
+            .map(|m| {
+                m.checked_sub(offset)
+                    .and_then(|i| values.get(i))
+                    .map_or_else(gap, |v| DataPoint::from(chart_value(metric, *v)))
+            })
             .collect()
     };
     let forecast_from = months.saturating_sub(burn.forecast.len());
     Chart::new()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .legend(Legend::new().bottom(0))
-        .grid(Grid::new().left(8).right(16).top(16).bottom(40).contain_label(true))
+        .grid(
+            Grid::new()
+                .left(8)
+                .right(16)
+                .top(16)
+                .bottom(40)
+                .contain_label(true),
+        )
         .x_axis(Axis::new().type_(AxisType::Category).data(labels.months))
         .y_axis(Axis::new().type_(AxisType::Value))
-        .series(Line::new().name(labels.target).data(series(&burn.target, 0)).item_style(ItemStyle::new().color(palette::GREY)))
-        .series(Line::new().name(labels.actual).data(series(&burn.actual, 0)).item_style(ItemStyle::new().color(palette::BLUE)))
+        .series(
+            Line::new()
+                .name(labels.target)
+                .data(series(&burn.target, 0))
+                .item_style(ItemStyle::new().color(palette::GREY)),
+        )
+        .series(
+            Line::new()
+                .name(labels.actual)
+                .data(series(&burn.actual, 0))
+                .item_style(ItemStyle::new().color(palette::BLUE)),
+        )
         .series(
             Line::new()
                 .name(labels.forecast)
@@ -68,13 +93,29 @@ pub fn achievement_chart(children: &[ChildProgress], series_name: String) -> Cha
         .iter()
         .rev()
         .map(|c| {
-            let percent = c.progress.achievement_permille.map_or(0.0, |p| p as f64 / 10.0);
-            DataPointItem::new(percent).item_style(ItemStyle::new().color(light_colour(c.progress.light))).into()
+            let percent = c
+                .progress
+                .achievement_permille
+                .map_or(0.0, |p| p as f64 / 10.0);
+            DataPointItem::new(percent)
+                .item_style(ItemStyle::new().color(light_colour(c.progress.light)))
+                .into()
         })
         .collect();
     Chart::new()
-        .tooltip(Tooltip::new().trigger(Trigger::Axis).value_formatter("{value}%"))
-        .grid(Grid::new().left(8).right(24).top(8).bottom(8).contain_label(true))
+        .tooltip(
+            Tooltip::new()
+                .trigger(Trigger::Axis)
+                .value_formatter("{value}%"),
+        )
+        .grid(
+            Grid::new()
+                .left(8)
+                .right(24)
+                .top(8)
+                .bottom(8)
+                .contain_label(true),
+        )
         .x_axis(Axis::new().type_(AxisType::Value))
         .y_axis(Axis::new().type_(AxisType::Category).data(names))
         .series(Bar::new().name(series_name).data(bars))
@@ -96,12 +137,30 @@ mod tests {
 
     #[test]
     fn burn_up_shows_yuan_and_starts_the_forecast_at_the_current_month() {
-        let burn = BurnUp { target: vec![100_00, 200_00, 300_00], actual: vec![50_00, 150_00], forecast: vec![150_00, 225_00] };
-        let labels = BurnUpLabels { target: "T".into(), actual: "A".into(), forecast: "F".into(), months: vec!["1".into(), "2".into(), "3".into()] };
+        let burn = BurnUp {
+            target: vec![100_00, 200_00, 300_00],
+            actual: vec![50_00, 150_00],
+            forecast: vec![150_00, 225_00],
+        };
+        let labels = BurnUpLabels {
+            target: "T".into(),
+            actual: "A".into(),
+            forecast: "F".into(),
+            months: vec!["1".into(), "2".into(), "3".into()],
+        };
         let options = json(&burn_up_chart(&burn, Metric::Sales, labels));
-        assert_eq!(options["series"][0]["data"], serde_json::json!([100.0, 200.0, 300.0]));
-        assert_eq!(options["series"][1]["data"], serde_json::json!([50.0, 150.0, "-"]));
-        assert_eq!(options["series"][2]["data"], serde_json::json!(["-", 150.0, 225.0]));
+        assert_eq!(
+            options["series"][0]["data"],
+            serde_json::json!([100.0, 200.0, 300.0])
+        );
+        assert_eq!(
+            options["series"][1]["data"],
+            serde_json::json!([50.0, 150.0, "-"])
+        );
+        assert_eq!(
+            options["series"][2]["data"],
+            serde_json::json!(["-", 150.0, 225.0])
+        );
         assert_eq!(options["series"][2]["lineStyle"]["type"], "dashed");
     }
 
@@ -114,14 +173,35 @@ mod tests {
     #[test]
     fn achievement_bars_are_coloured_by_light_with_the_first_member_on_top() {
         let child = |label: &str, actual| {
-            let p = progress(Metric::Sales, ProgressInput { target: 1000, actual, period_days: 30, elapsed_days: 30, weighted_pipeline: 0, win_rate_permille: None, average_deal: None });
-            ChildProgress { node: format!("user:{label}"), label: label.into(), progress: p }
+            let p = progress(
+                Metric::Sales,
+                ProgressInput {
+                    target: 1000,
+                    actual,
+                    period_days: 30,
+                    elapsed_days: 30,
+                    weighted_pipeline: 0,
+                    win_rate_permille: None,
+                    average_deal: None,
+                },
+            );
+            ChildProgress {
+                node: format!("user:{label}"),
+                label: label.into(),
+                progress: p,
+            }
         };
         let children = [child("甲", 1000), child("乙", 200)];
         let options = json(&achievement_chart(&children, "达成率".into()));
         assert_eq!(options["yAxis"]["data"], serde_json::json!(["乙", "甲"]));
         assert_eq!(options["series"][0]["data"][1]["value"], 100.0);
-        assert_eq!(options["series"][0]["data"][1]["itemStyle"]["color"], palette::GREEN);
-        assert_eq!(options["series"][0]["data"][0]["itemStyle"]["color"], palette::RED);
+        assert_eq!(
+            options["series"][0]["data"][1]["itemStyle"]["color"],
+            palette::GREEN
+        );
+        assert_eq!(
+            options["series"][0]["data"][0]["itemStyle"]["color"],
+            palette::RED
+        );
     }
 }

@@ -105,36 +105,79 @@ pub struct TargetChange {
 #[server(endpoint = "targets/grid")]
 pub async fn load_target_grid(year: i32, metric: String) -> Result<TargetGrid, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    service::grid(&state.db, &actor, service::year_or_this(year), service::metric(&metric)?).await
+    service::grid(
+        &state.db,
+        &actor,
+        service::year_or_this(year),
+        service::metric(&metric)?,
+    )
+    .await
 }
 
 /// Sets the target of `node` for `period` (`2026`, `2026-H1`, `2026-Q1`, `2026-03`) to `amount`
 /// (yuan for money metrics, as typed); the plan must still have `version`.
 #[server(endpoint = "targets/set")]
-pub async fn set_target(year: i32, metric: String, node: String, period: String, amount: String, version: i32) -> Result<i32, AppError> {
+pub async fn set_target(
+    year: i32,
+    metric: String,
+    node: String,
+    period: String,
+    amount: String,
+    version: i32,
+) -> Result<i32, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    let change = service::Change { year, metric: service::metric(&metric)?, version };
+    let change = service::Change {
+        year,
+        metric: service::metric(&metric)?,
+        version,
+    };
     service::set(&state.db, &actor, &change, &node, &period, &amount).await
 }
 
 #[server(endpoint = "targets/lock")]
-pub async fn lock_target(year: i32, metric: String, user_id: i64, month: u8, locked: bool, version: i32) -> Result<i32, AppError> {
+pub async fn lock_target(
+    year: i32,
+    metric: String,
+    user_id: i64,
+    month: u8,
+    locked: bool,
+    version: i32,
+) -> Result<i32, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    let change = service::Change { year, metric: service::metric(&metric)?, version };
+    let change = service::Change {
+        year,
+        metric: service::metric(&metric)?,
+        version,
+    };
     service::lock(&state.db, &actor, &change, user_id, month, locked).await
 }
 
 #[server(endpoint = "targets/split")]
-pub async fn split_target(year: i32, metric: String, node: String, period: String, method: String, version: i32) -> Result<i32, AppError> {
+pub async fn split_target(
+    year: i32,
+    metric: String,
+    node: String,
+    period: String,
+    method: String,
+    version: i32,
+) -> Result<i32, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    let change = service::Change { year, metric: service::metric(&metric)?, version };
+    let change = service::Change {
+        year,
+        metric: service::metric(&metric)?,
+        version,
+    };
     service::split(&state.db, &actor, &change, &node, &period, &method).await
 }
 
 #[server(endpoint = "targets/publish")]
 pub async fn publish_targets(year: i32, metric: String, version: i32) -> Result<i32, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    let change = service::Change { year, metric: service::metric(&metric)?, version };
+    let change = service::Change {
+        year,
+        metric: service::metric(&metric)?,
+        version,
+    };
     service::publish(&state.db, &actor, &change).await
 }
 
@@ -142,14 +185,34 @@ pub async fn publish_targets(year: i32, metric: String, version: i32) -> Result<
 #[server(endpoint = "targets/history")]
 pub async fn load_target_history(year: i32, metric: String) -> Result<Vec<TargetChange>, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
-    service::history(&state.db, &actor, service::year_or_this(year), service::metric(&metric)?).await
+    service::history(
+        &state.db,
+        &actor,
+        service::year_or_this(year),
+        service::metric(&metric)?,
+    )
+    .await
 }
 
 /// Progress of `node` (empty: the viewer's own top node) in `year` (0: this year) as of today,
 /// drilled into `month` (1–12; 0: this month).
 #[server(endpoint = "targets/progress")]
-pub async fn load_target_progress(year: i32, metric: String, #[server(default)] node: String, #[server(default)] month: u8) -> Result<ProgressReport, AppError> {
+pub async fn load_target_progress(
+    year: i32,
+    metric: String,
+    #[server(default)] node: String,
+    #[server(default)] month: u8,
+) -> Result<ProgressReport, AppError> {
     let (state, actor) = crate::auth::service::current_actor().await?;
     let month = (month != 0).then_some(month);
-    service::progress(&state.db, &actor, service::year_or_this(year), service::metric(&metric)?, &node, crate::pipeline::service::today(), month).await
+    service::progress(
+        &state.db,
+        &actor,
+        service::year_or_this(year),
+        service::metric(&metric)?,
+        &node,
+        crate::pipeline::service::today(),
+        month,
+    )
+    .await
 }

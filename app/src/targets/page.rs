@@ -1,12 +1,16 @@
 //! The targets page: the breakdown grid (organisation × year, halves, quarters, months) that a
 //! manager edits in place, and the progress of the row looked at, down to this week.
-use super::{load_target_grid, load_target_history, load_target_progress, TargetChange, GridRow, LockTarget, PeriodProgress, ProgressReport, PublishTargets, SetTarget, SplitTarget, TargetGrid};
+use super::charts;
+use super::{
+    load_target_grid, load_target_history, load_target_progress, GridRow, LockTarget,
+    PeriodProgress, ProgressReport, PublishTargets, SetTarget, SplitTarget, TargetChange,
+    TargetGrid,
+};
 use crate::domain::format::{format_money, format_period};
 use crate::domain::period::Period;
 use crate::domain::targets::{Light, Metric, Progress, SplitMethod};
 use crate::error::AppError;
 use crate::i18n::{tr, use_i18n, I18n};
-use super::charts;
 use crate::ui::chart::{ChartView, ChartWithTable};
 use crate::ui::{ErrorPanel, Loading, PageHeader};
 use leptos::prelude::*;
@@ -14,7 +18,11 @@ use leptos_router::hooks::use_query_map;
 
 /// The grid's columns after the row name: the year, its halves, quarters and months.
 fn columns(year: i32) -> Vec<Period> {
-    let mut columns = vec![Period::Year(year), Period::Half(year, 1), Period::Half(year, 2)];
+    let mut columns = vec![
+        Period::Year(year),
+        Period::Half(year, 1),
+        Period::Half(year, 2),
+    ];
     columns.extend((1..=4).map(|q| Period::Quarter(year, q)));
     columns.extend((1..=12).map(|m| Period::Month(year, m)));
     columns
@@ -23,7 +31,13 @@ fn columns(year: i32) -> Vec<Period> {
 fn column_label(period: Period, i18n: I18n) -> String {
     match (period, i18n.locale.get()) {
         (Period::Year(_), _) => i18n.t().targets.year.to_string(),
-        (Period::Half(_, h), crate::domain::format::Locale::ZhCn) => if h == 1 { "上半年".into() } else { "下半年".into() },
+        (Period::Half(_, h), crate::domain::format::Locale::ZhCn) => {
+            if h == 1 {
+                "上半年".into()
+            } else {
+                "下半年".into()
+            }
+        }
         (Period::Half(_, h), _) => format!("H{h}"),
         (Period::Quarter(_, q), _) => format!("Q{q}"),
         (Period::Month(_, m), crate::domain::format::Locale::ZhCn) => format!("{m}月"),
@@ -33,11 +47,18 @@ fn column_label(period: Period, i18n: I18n) -> String {
 }
 
 fn amount_of(row: &GridRow, period: Period) -> i64 {
-    crate::domain::targets::months_of(period).iter().map(|&m| row.months[m as usize - 1]).sum()
+    crate::domain::targets::months_of(period)
+        .iter()
+        .map(|&m| row.months[m as usize - 1])
+        .sum()
 }
 
 fn shown(metric: Metric, amount: i64) -> String {
-    if metric.is_money() { format_money(amount) } else { amount.to_string() }
+    if metric.is_money() {
+        format_money(amount)
+    } else {
+        amount.to_string()
+    }
 }
 
 fn permille(value: i64) -> String {
@@ -49,23 +70,82 @@ pub fn TargetsPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     // 0: this year, as the server's calendar has it (the browser's clock is not asked).
-    let year = Memo::new(move |_| query.read().get("year").and_then(|y| y.parse::<i32>().ok()).filter(|y| (2000..=2100).contains(y)).unwrap_or(0));
-    let metric = Memo::new(move |_| query.read().get("metric").and_then(|m| Metric::parse(&m)).unwrap_or(Metric::Sales));
+    let year = Memo::new(move |_| {
+        query
+            .read()
+            .get("year")
+            .and_then(|y| y.parse::<i32>().ok())
+            .filter(|y| (2000..=2100).contains(y))
+            .unwrap_or(0)
+    });
+    let metric = Memo::new(move |_| {
+        query
+            .read()
+            .get("metric")
+            .and_then(|m| Metric::parse(&m))
+            .unwrap_or(Metric::Sales)
+    });
     let node = Memo::new(move |_| query.read().get("node").unwrap_or_default());
     // 0: this month.
-    let month = Memo::new(move |_| query.read().get("month").and_then(|m| m.parse::<u8>().ok()).filter(|m| (1..=12).contains(m)).unwrap_or(0));
+    let month = Memo::new(move |_| {
+        query
+            .read()
+            .get("month")
+            .and_then(|m| m.parse::<u8>().ok())
+            .filter(|m| (1..=12).contains(m))
+            .unwrap_or(0)
+    });
     let set = ServerAction::<SetTarget>::new();
     let lock = ServerAction::<LockTarget>::new();
     let split = ServerAction::<SplitTarget>::new();
     let publish = ServerAction::<PublishTargets>::new();
-    let changes = Memo::new(move |_| (set.version().get(), lock.version().get(), split.version().get(), publish.version().get()));
-    let grid = Resource::new(move || (year.get(), metric.get(), changes.get()), |(year, metric, _)| load_target_grid(year, metric.as_str().to_string()));
-    let history = Resource::new(move || (year.get(), metric.get(), changes.get()), |(year, metric, _)| load_target_history(year, metric.as_str().to_string()));
-    let progress = Resource::new(move || (year.get(), metric.get(), node.get(), month.get(), changes.get()), |(year, metric, node, month, _)| load_target_progress(year, metric.as_str().to_string(), node, month));
-    let error = Signal::derive(move || {
-        [set.value().get().and_then(Result::err), lock.value().get().and_then(Result::err), split.value().get().and_then(Result::err), publish.value().get().and_then(Result::err)].into_iter().flatten().next()
+    let changes = Memo::new(move |_| {
+        (
+            set.version().get(),
+            lock.version().get(),
+            split.version().get(),
+            publish.version().get(),
+        )
     });
-    let actions = Actions { set, lock, split, publish };
+    let grid = Resource::new(
+        move || (year.get(), metric.get(), changes.get()),
+        |(year, metric, _)| load_target_grid(year, metric.as_str().to_string()),
+    );
+    let history = Resource::new(
+        move || (year.get(), metric.get(), changes.get()),
+        |(year, metric, _)| load_target_history(year, metric.as_str().to_string()),
+    );
+    let progress = Resource::new(
+        move || {
+            (
+                year.get(),
+                metric.get(),
+                node.get(),
+                month.get(),
+                changes.get(),
+            )
+        },
+        |(year, metric, node, month, _)| {
+            load_target_progress(year, metric.as_str().to_string(), node, month)
+        },
+    );
+    let error = Signal::derive(move || {
+        [
+            set.value().get().and_then(Result::err),
+            lock.value().get().and_then(Result::err),
+            split.value().get().and_then(Result::err),
+            publish.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    });
+    let actions = Actions {
+        set,
+        lock,
+        split,
+        publish,
+    };
     view! {
         <PageHeader title=tr(|t| t.nav_targets) />
         {move || error.get().map(|e| {
@@ -218,13 +298,29 @@ fn GridView(grid: TargetGrid, actions: Actions, node: String) -> AnyView {
 }
 
 #[component]
-fn GridRowView(row: GridRow, year: i32, metric: Metric, version: i32, actions: Actions, focused: bool) -> AnyView {
+fn GridRowView(
+    row: GridRow,
+    year: i32,
+    metric: Metric,
+    version: i32,
+    actions: Actions,
+    focused: bool,
+) -> AnyView {
     let i18n = use_i18n();
     let node = row.node.clone();
     let label = row.label.clone();
     let is_company = node == "company";
-    let name = move || if is_company { i18n.t().targets.company.to_string() } else { label.clone() };
-    let href = format!("/targets?year={year}&metric={}&node={node}#progress", metric.as_str());
+    let name = move || {
+        if is_company {
+            i18n.t().targets.company.to_string()
+        } else {
+            label.clone()
+        }
+    };
+    let href = format!(
+        "/targets?year={year}&metric={}&node={node}#progress",
+        metric.as_str()
+    );
     let rep_id: Option<i64> = node.strip_prefix("user:").and_then(|id| id.parse().ok());
     let split_method = RwSignal::new(SplitMethod::Pattern);
     let cells = columns(year).into_iter().map(|period| {
@@ -311,7 +407,11 @@ fn light_index(light: Light) -> usize {
 fn ProgressView(report: ProgressReport, year: i32) -> AnyView {
     let i18n = use_i18n();
     // The year shown (the page's link may have left it to the server: this year).
-    let year = report.periods.first().and_then(|p| p.period.parse::<i32>().ok()).unwrap_or(year);
+    let year = report
+        .periods
+        .first()
+        .and_then(|p| p.period.parse::<i32>().ok())
+        .unwrap_or(year);
     let metric = report.metric;
     let label = report.label.clone();
     let is_company = report.node == "company";
@@ -319,7 +419,12 @@ fn ProgressView(report: ProgressReport, year: i32) -> AnyView {
         Some(Period::Month(_, m)) => m,
         _ => 1,
     };
-    let link = move |node: &str, month: u8| format!("/targets?year={year}&metric={}&node={node}&month={month}#progress", metric.as_str());
+    let link = move |node: &str, month: u8| {
+        format!(
+            "/targets?year={year}&metric={}&node={node}&month={month}#progress",
+            metric.as_str()
+        )
+    };
     let up = report.parent.clone().map(|parent| link(&parent, focus));
     let node = report.node.clone();
     view! {
@@ -390,7 +495,12 @@ struct ProgressRow {
 }
 
 /// Target, actual, achievement, gap and light per row, under `first`'s heading.
-fn progress_table(testid: &'static str, first: fn(&crate::i18n::Texts) -> &'static str, rows: Vec<ProgressRow>, metric: Metric) -> impl IntoView {
+fn progress_table(
+    testid: &'static str,
+    first: fn(&crate::i18n::Texts) -> &'static str,
+    rows: Vec<ProgressRow>,
+    metric: Metric,
+) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <div class="table-wrap">
@@ -444,7 +554,12 @@ fn WeeksTable(weeks: Vec<PeriodProgress>, month: Period, metric: Metric) -> AnyV
 }
 
 #[component]
-fn ChildrenTable(report_children: Vec<super::ChildProgress>, child_period: String, metric: Metric, link: impl Fn(&str) -> String + 'static) -> AnyView {
+fn ChildrenTable(
+    report_children: Vec<super::ChildProgress>,
+    child_period: String,
+    metric: Metric,
+    link: impl Fn(&str) -> String + 'static,
+) -> AnyView {
     let i18n = use_i18n();
     if report_children.is_empty() {
         return ().into_any();
@@ -453,11 +568,17 @@ fn ChildrenTable(report_children: Vec<super::ChildProgress>, child_period: Strin
     let chart_height = charts::achievement_chart_height(report_children.len());
     let chart = {
         let children = report_children.clone();
-        Signal::derive(move || charts::achievement_chart(&children, i18n.t().targets.achievement.to_string()))
+        Signal::derive(move || {
+            charts::achievement_chart(&children, i18n.t().targets.achievement.to_string())
+        })
     };
     let rows = report_children
         .into_iter()
-        .map(|child| ProgressRow { label: view! { <a href=link(&child.node)>{child.label}</a> }.into_any(), key: child.node, progress: child.progress })
+        .map(|child| ProgressRow {
+            label: view! { <a href=link(&child.node)>{child.label}</a> }.into_any(),
+            key: child.node,
+            progress: child.progress,
+        })
         .collect();
     view! {
         <h3>{tr(|t| t.targets.by_member)} " · " {move || period.map(|p| format_period(p, i18n.locale.get())).unwrap_or_default()}</h3>
@@ -476,8 +597,15 @@ fn BurnUpTable(report_burn: super::BurnUp, metric: Metric) -> AnyView {
         Signal::derive(move || {
             let t = &i18n.t().targets;
             let year = 2000; // any year: only the month names are wanted
-            let months = (1..=12).map(|m| column_label(Period::Month(year, m), i18n)).collect();
-            let labels = charts::BurnUpLabels { target: t.cumulative_target.into(), actual: t.cumulative_actual.into(), forecast: t.forecast.into(), months };
+            let months = (1..=12)
+                .map(|m| column_label(Period::Month(year, m), i18n))
+                .collect();
+            let labels = charts::BurnUpLabels {
+                target: t.cumulative_target.into(),
+                actual: t.cumulative_actual.into(),
+                forecast: t.forecast.into(),
+                months,
+            };
             charts::burn_up_chart(&burn, metric, labels)
         })
     };

@@ -1,22 +1,33 @@
 //! Target plans in the database. A plan holds one amount per rep and month; a change to any other
 //! cell (a team's Q1, the company's year) is spread over those cells by the domain's breakdown
 //! functions, inside one write transaction guarded by the plan's version.
-use super::{BurnUp, ChildProgress, GridRow, PeriodProgress, PlanView, ProgressReport, TargetChange, TargetGrid};
+use super::{
+    BurnUp, ChildProgress, GridRow, PeriodProgress, PlanView, ProgressReport, TargetChange,
+    TargetGrid,
+};
 use crate::auth::scope::across_owners;
 use crate::auth::service::Actor;
 use crate::db::begin_write;
 use crate::domain::forms::{self, ErrorCode};
 use crate::domain::period::Period;
 use crate::domain::pipeline::weighted_fen;
-use crate::domain::targets::{self as rules, BreakdownError, Metric, ProgressInput, Share, SplitMethod};
+use crate::domain::targets::{
+    self as rules, BreakdownError, Metric, ProgressInput, Share, SplitMethod,
+};
 use crate::domain::visibility::{Role, Scope};
-use crate::entities::{department, follow_up, opportunity, payment, pipeline_stage, quote, sales_order, target_cell, target_change, target_plan, team, user};
+use crate::entities::{
+    department, follow_up, opportunity, payment, pipeline_stage, quote, sales_order, target_cell,
+    target_change, target_plan, team, user,
+};
 use crate::error::{AppError, AppResult};
 use crate::pipeline::service::{local_day, local_start};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionSession, TransactionTrait,
+};
 use std::collections::{BTreeSet, HashMap};
 
 pub fn metric(raw: &str) -> AppResult<Metric> {
@@ -25,7 +36,11 @@ pub fn metric(raw: &str) -> AppResult<Metric> {
 
 /// A year from a link; 0 (none given) is this year.
 pub fn year_or_this(year: i32) -> i32 {
-    if year == 0 { crate::clock::today().year() } else { year }
+    if year == 0 {
+        crate::clock::today().year()
+    } else {
+        year
+    }
 }
 
 /// Which plan a change is for, and the version the user saw.
@@ -54,11 +69,16 @@ struct Org {
 
 impl Org {
     fn find(&self, key: &str) -> AppResult<usize> {
-        self.nodes.iter().position(|n| n.key == key).ok_or(AppError::NotFound)
+        self.nodes
+            .iter()
+            .position(|n| n.key == key)
+            .ok_or(AppError::NotFound)
     }
 
     fn children(&self, index: usize) -> Vec<usize> {
-        (0..self.nodes.len()).filter(|&i| self.nodes[i].parent == Some(index)).collect()
+        (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].parent == Some(index))
+            .collect()
     }
 
     /// Whether the actor sees every rep of the node (a rep: only their own row).
@@ -66,7 +86,11 @@ impl Org {
         let node = &self.nodes[index];
         match scope {
             Scope::Everything => true,
-            Scope::Teams { team_ids, .. } => index != 0 && !node.teams.is_empty() && node.teams.iter().all(|t| team_ids.contains(t)),
+            Scope::Teams { team_ids, .. } => {
+                index != 0
+                    && !node.teams.is_empty()
+                    && node.teams.iter().all(|t| team_ids.contains(t))
+            }
             Scope::OwnRecords { user_id } => node.key == format!("user:{user_id}"),
         }
     }
@@ -80,8 +104,14 @@ impl Org {
 /// The organisation as the plan sees it: active reps in teams, plus anyone who still holds cells
 /// of this plan (a rep who left keeps their part until it is moved).
 async fn load_org(db: &impl ConnectionTrait, holders: &BTreeSet<i64>) -> AppResult<Org> {
-    let departments = department::Entity::find().order_by_asc(department::Column::Name).all(db).await?;
-    let teams = team::Entity::find().order_by_asc(team::Column::Name).all(db).await?;
+    let departments = department::Entity::find()
+        .order_by_asc(department::Column::Name)
+        .all(db)
+        .await?;
+    let teams = team::Entity::find()
+        .order_by_asc(team::Column::Name)
+        .all(db)
+        .await?;
     let reps: Vec<user::Model> = across_owners::<user::Entity>()
         .filter(user::Column::Role.eq(Role::Rep.as_str()))
         .filter(user::Column::TeamId.is_not_null())
@@ -91,31 +121,70 @@ async fn load_org(db: &impl ConnectionTrait, holders: &BTreeSet<i64>) -> AppResu
         .into_iter()
         .filter(|u| u.active || holders.contains(&u.id))
         .collect();
-    let mut nodes = vec![Node { key: "company".into(), label: String::new(), depth: 0, parent: None, reps: Vec::new(), teams: BTreeSet::new() }];
+    let mut nodes = vec![Node {
+        key: "company".into(),
+        label: String::new(),
+        depth: 0,
+        parent: None,
+        reps: Vec::new(),
+        teams: BTreeSet::new(),
+    }];
     let add_team = |nodes: &mut Vec<Node>, team: &team::Model, parent: usize, depth: u8| {
-        let members: Vec<&user::Model> = reps.iter().filter(|u| u.team_id == Some(team.id)).collect();
+        let members: Vec<&user::Model> =
+            reps.iter().filter(|u| u.team_id == Some(team.id)).collect();
         if !team.active && members.is_empty() {
             return;
         }
         let team_index = nodes.len();
-        nodes.push(Node { key: format!("team:{}", team.id), label: team.name.clone(), depth, parent: Some(parent), reps: Vec::new(), teams: BTreeSet::from([team.id]) });
+        nodes.push(Node {
+            key: format!("team:{}", team.id),
+            label: team.name.clone(),
+            depth,
+            parent: Some(parent),
+            reps: Vec::new(),
+            teams: BTreeSet::from([team.id]),
+        });
         for rep in members {
-            nodes.push(Node { key: format!("user:{}", rep.id), label: rep.display_name.clone(), depth: depth + 1, parent: Some(team_index), reps: vec![rep.id], teams: BTreeSet::from([team.id]) });
+            nodes.push(Node {
+                key: format!("user:{}", rep.id),
+                label: rep.display_name.clone(),
+                depth: depth + 1,
+                parent: Some(team_index),
+                reps: vec![rep.id],
+                teams: BTreeSet::from([team.id]),
+            });
         }
     };
     for department in &departments {
         let index = nodes.len();
-        nodes.push(Node { key: format!("department:{}", department.id), label: department.name.clone(), depth: 1, parent: Some(0), reps: Vec::new(), teams: BTreeSet::new() });
-        for team in teams.iter().filter(|t| t.department_id == Some(department.id)) {
+        nodes.push(Node {
+            key: format!("department:{}", department.id),
+            label: department.name.clone(),
+            depth: 1,
+            parent: Some(0),
+            reps: Vec::new(),
+            teams: BTreeSet::new(),
+        });
+        for team in teams
+            .iter()
+            .filter(|t| t.department_id == Some(department.id))
+        {
             add_team(&mut nodes, team, index, 2);
         }
     }
-    for team in teams.iter().filter(|t| t.department_id.is_none_or(|d| !departments.iter().any(|dep| dep.id == d))) {
+    for team in teams.iter().filter(|t| {
+        t.department_id
+            .is_none_or(|d| !departments.iter().any(|dep| dep.id == d))
+    }) {
         add_team(&mut nodes, team, 0, 1);
     }
     // Each node holds the reps and teams of everything below it.
     for index in (1..nodes.len()).rev() {
-        let reps = if nodes[index].key.starts_with("user:") { nodes[index].reps.clone() } else { Vec::new() };
+        let reps = if nodes[index].key.starts_with("user:") {
+            nodes[index].reps.clone()
+        } else {
+            Vec::new()
+        };
         let teams = nodes[index].teams.clone();
         let mut up = nodes[index].parent;
         while let Some(parent) = up {
@@ -125,7 +194,9 @@ async fn load_org(db: &impl ConnectionTrait, holders: &BTreeSet<i64>) -> AppResu
         }
     }
     // Departments without teams say nothing.
-    let empty: Vec<usize> = (1..nodes.len()).filter(|&i| nodes[i].key.starts_with("department:") && nodes[i].teams.is_empty()).collect();
+    let empty: Vec<usize> = (1..nodes.len())
+        .filter(|&i| nodes[i].key.starts_with("department:") && nodes[i].teams.is_empty())
+        .collect();
     let nodes = remove_nodes(nodes, &empty);
     Ok(Org { nodes })
 }
@@ -153,8 +224,16 @@ fn remove_nodes(nodes: Vec<Node>, gone: &[usize]) -> Vec<Node> {
 /// A plan's cells by (rep, month): amount and lock.
 type Cells = HashMap<(i64, u8), (i64, bool)>;
 
-async fn load_plan(db: &impl ConnectionTrait, year: i32, metric: Metric) -> AppResult<(Option<target_plan::Model>, Cells)> {
-    let plan = target_plan::Entity::find().filter(target_plan::Column::Year.eq(year)).filter(target_plan::Column::Metric.eq(metric.as_str())).one(db).await?;
+async fn load_plan(
+    db: &impl ConnectionTrait,
+    year: i32,
+    metric: Metric,
+) -> AppResult<(Option<target_plan::Model>, Cells)> {
+    let plan = target_plan::Entity::find()
+        .filter(target_plan::Column::Year.eq(year))
+        .filter(target_plan::Column::Metric.eq(metric.as_str()))
+        .one(db)
+        .await?;
     let cells = match &plan {
         None => Cells::new(),
         Some(plan) => target_cell::Entity::find()
@@ -169,7 +248,11 @@ async fn load_plan(db: &impl ConnectionTrait, year: i32, metric: Metric) -> AppR
 }
 
 fn holders(cells: &Cells) -> BTreeSet<i64> {
-    cells.iter().filter(|(_, (amount, locked))| *amount != 0 || *locked).map(|((user, _), _)| *user).collect()
+    cells
+        .iter()
+        .filter(|(_, (amount, locked))| *amount != 0 || *locked)
+        .map(|((user, _), _)| *user)
+        .collect()
 }
 
 fn cell(cells: &Cells, user: i64, month: u8) -> (i64, bool) {
@@ -177,18 +260,31 @@ fn cell(cells: &Cells, user: i64, month: u8) -> (i64, bool) {
 }
 
 fn node_months(cells: &Cells, node: &Node) -> Vec<i64> {
-    (1..=12).map(|m| node.reps.iter().map(|&r| cell(cells, r, m).0).sum()).collect()
+    (1..=12)
+        .map(|m| node.reps.iter().map(|&r| cell(cells, r, m).0).sum())
+        .collect()
 }
 
 fn plan_view(plan: Option<&target_plan::Model>, year: i32, metric: Metric) -> PlanView {
-    PlanView { year, metric, status: plan.map_or("new".into(), |p| p.status.clone()), version: plan.map_or(0, |p| p.version) }
+    PlanView {
+        year,
+        metric,
+        status: plan.map_or("new".into(), |p| p.status.clone()),
+        version: plan.map_or(0, |p| p.version),
+    }
 }
 
 fn may_publish(actor: &Actor) -> bool {
-    matches!(actor.role(), Role::Admin | Role::Director) && matches!(actor.scope(), Scope::Everything)
+    matches!(actor.role(), Role::Admin | Role::Director)
+        && matches!(actor.scope(), Scope::Everything)
 }
 
-pub async fn grid(db: &impl ConnectionTrait, actor: &Actor, year: i32, metric: Metric) -> AppResult<TargetGrid> {
+pub async fn grid(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    year: i32,
+    metric: Metric,
+) -> AppResult<TargetGrid> {
     let (plan, cells) = load_plan(db, year, metric).await?;
     let org = load_org(db, &holders(&cells)).await?;
     let scope = actor.scope();
@@ -196,23 +292,44 @@ pub async fn grid(db: &impl ConnectionTrait, actor: &Actor, year: i32, metric: M
         .filter(|&i| org.visible(&scope, i))
         .map(|i| {
             let node = &org.nodes[i];
-            let locked = (1..=12).map(|m| !node.reps.is_empty() && node.reps.iter().all(|&r| cell(&cells, r, m).1)).collect();
+            let locked = (1..=12)
+                .map(|m| !node.reps.is_empty() && node.reps.iter().all(|&r| cell(&cells, r, m).1))
+                .collect();
             let year_editable = match node.parent {
                 None => org.editable(actor, i),
                 Some(parent) => org.editable(actor, parent),
             };
-            GridRow { node: node.key.clone(), label: node.label.clone(), depth: node.depth, editable: org.editable(actor, i), year_editable, months: node_months(&cells, node), locked }
+            GridRow {
+                node: node.key.clone(),
+                label: node.label.clone(),
+                depth: node.depth,
+                editable: org.editable(actor, i),
+                year_editable,
+                months: node_months(&cells, node),
+                locked,
+            }
         })
         .collect();
-    Ok(TargetGrid { plan: plan_view(plan.as_ref(), year, metric), rows, can_publish: may_publish(actor) })
+    Ok(TargetGrid {
+        plan: plan_view(plan.as_ref(), year, metric),
+        rows,
+        can_publish: may_publish(actor),
+    })
 }
 
 /// The most recent changes to the published plan that the actor may see (rows they see in the
 /// grid; changes to rows no longer in the organisation only for those who see everything).
-pub async fn history(db: &impl ConnectionTrait, actor: &Actor, year: i32, metric: Metric) -> AppResult<Vec<TargetChange>> {
+pub async fn history(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    year: i32,
+    metric: Metric,
+) -> AppResult<Vec<TargetChange>> {
     const SHOWN: u64 = 200;
     let (plan, cells) = load_plan(db, year, metric).await?;
-    let Some(plan) = plan else { return Ok(Vec::new()) };
+    let Some(plan) = plan else {
+        return Ok(Vec::new());
+    };
     let org = load_org(db, &holders(&cells)).await?;
     let scope = actor.scope();
     let changes = target_change::Entity::find()
@@ -240,8 +357,13 @@ pub async fn history(db: &impl ConnectionTrait, actor: &Actor, year: i32, metric
                 _ => return None,
             };
             Some(TargetChange {
-                at: crate::clock::local_time(change.at).format("%Y-%m-%d %H:%M").to_string(),
-                who: change.actor_id.and_then(|id| names.get(&id).cloned()).unwrap_or_default(),
+                at: crate::clock::local_time(change.at)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string(),
+                who: change
+                    .actor_id
+                    .and_then(|id| names.get(&id).cloned())
+                    .unwrap_or_default(),
                 node: change.node,
                 label,
                 period: change.period,
@@ -254,7 +376,9 @@ pub async fn history(db: &impl ConnectionTrait, actor: &Actor, year: i32, metric
 
 fn breakdown_error(metric: Metric, error: BreakdownError) -> AppError {
     let code = match error {
-        BreakdownError::BelowLocked { floor } => ErrorCode::TargetBelowLocked { floor: metric.typed(floor) },
+        BreakdownError::BelowLocked { floor } => ErrorCode::TargetBelowLocked {
+            floor: metric.typed(floor),
+        },
         BreakdownError::LockedExceedTotal | BreakdownError::Locked => ErrorCode::TargetLocksExceed,
         BreakdownError::Negative => ErrorCode::InvalidAmount,
     };
@@ -263,8 +387,20 @@ fn breakdown_error(metric: Metric, error: BreakdownError) -> AppError {
 
 /// What the user typed, in the plan's unit: fen for money, a whole count otherwise.
 fn parse_amount(metric: Metric, raw: &str) -> AppResult<i64> {
-    let parsed = if metric.is_money() { forms::parse_money(raw) } else { forms::parse_whole_number(raw, 0, 1_000_000_000) };
-    parsed.and_then(|v| if v >= 0 { Ok(v) } else { Err(ErrorCode::InvalidAmount) }).map_err(|code| AppError::field("amount", code))
+    let parsed = if metric.is_money() {
+        forms::parse_money(raw)
+    } else {
+        forms::parse_whole_number(raw, 0, 1_000_000_000)
+    };
+    parsed
+        .and_then(|v| {
+            if v >= 0 {
+                Ok(v)
+            } else {
+                Err(ErrorCode::InvalidAmount)
+            }
+        })
+        .map_err(|code| AppError::field("amount", code))
 }
 
 /// A period of the plan's year that can be set directly (weeks follow from the months).
@@ -276,13 +412,33 @@ fn plan_period(year: i32, raw: &str) -> AppResult<Period> {
 
 /// The cells of `node` × `months`, refilled so they add up to `total`: locked cells stay, the
 /// others keep their proportions (or share evenly when all are empty).
-fn refill(metric: Metric, cells: &mut Cells, node: &Node, months: &[u8], total: i64) -> AppResult<()> {
-    let keys: Vec<(i64, u8)> = node.reps.iter().flat_map(|&r| months.iter().map(move |&m| (r, m))).collect();
+fn refill(
+    metric: Metric,
+    cells: &mut Cells,
+    node: &Node,
+    months: &[u8],
+    total: i64,
+) -> AppResult<()> {
+    let keys: Vec<(i64, u8)> = node
+        .reps
+        .iter()
+        .flat_map(|&r| months.iter().map(move |&m| (r, m)))
+        .collect();
     if keys.is_empty() {
-        return if total == 0 { Ok(()) } else { Err(AppError::field("amount", ErrorCode::TargetNoReps)) };
+        return if total == 0 {
+            Ok(())
+        } else {
+            Err(AppError::field("amount", ErrorCode::TargetNoReps))
+        };
     }
-    let locked: Vec<Option<i64>> = keys.iter().map(|&(r, m)| Some(cell(cells, r, m)).filter(|c| c.1).map(|c| c.0)).collect();
-    let weights: Vec<u64> = keys.iter().map(|&(r, m)| Ord::max(cell(cells, r, m).0, 0) as u64).collect();
+    let locked: Vec<Option<i64>> = keys
+        .iter()
+        .map(|&(r, m)| Some(cell(cells, r, m)).filter(|c| c.1).map(|c| c.0))
+        .collect();
+    let weights: Vec<u64> = keys
+        .iter()
+        .map(|&(r, m)| Ord::max(cell(cells, r, m).0, 0) as u64)
+        .collect();
     let values = rules::fill(total, &locked, &weights).map_err(|e| breakdown_error(metric, e))?;
     for (key, value) in keys.into_iter().zip(values) {
         let lock = cell(cells, key.0, key.1).1;
@@ -292,7 +448,12 @@ fn refill(metric: Metric, cells: &mut Cells, node: &Node, months: &[u8], total: 
 }
 
 fn share(cells: &Cells, node: &Node, months: &[u8]) -> Share {
-    let all: Vec<(i64, bool)> = node.reps.iter().flat_map(|&r| months.iter().map(move |&m| (r, m))).map(|(r, m)| cell(cells, r, m)).collect();
+    let all: Vec<(i64, bool)> = node
+        .reps
+        .iter()
+        .flat_map(|&r| months.iter().map(move |&m| (r, m)))
+        .map(|(r, m)| cell(cells, r, m))
+        .collect();
     Share {
         value: all.iter().map(|c| c.0).sum(),
         floor: all.iter().filter(|c| c.1).map(|c| c.0).sum(),
@@ -317,12 +478,22 @@ async fn load_for_change(db: &impl ConnectionTrait, change: &Change) -> AppResul
 
 /// Writes the cells that changed, bumps (or creates) the plan and, once published, records the
 /// change. Returns the plan's new version.
-async fn save(db: &impl ConnectionTrait, actor: &Actor, change: &Change, (plan, before): (Option<target_plan::Model>, &Cells), cells: Cells, what: Option<(&str, String, i64, i64)>) -> AppResult<i32> {
+async fn save(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    change: &Change,
+    (plan, before): (Option<target_plan::Model>, &Cells),
+    cells: Cells,
+    what: Option<(&str, String, i64, i64)>,
+) -> AppResult<i32> {
     let now = Utc::now();
     let plan = match plan {
         Some(plan) => {
             let bumped = target_plan::Entity::update_many()
-                .col_expr(target_plan::Column::Version, Expr::col(target_plan::Column::Version).add(1))
+                .col_expr(
+                    target_plan::Column::Version,
+                    Expr::col(target_plan::Column::Version).add(1),
+                )
                 .col_expr(target_plan::Column::UpdatedAt, Expr::value(now))
                 .filter(target_plan::Column::Id.eq(plan.id))
                 .filter(target_plan::Column::Version.eq(plan.version))
@@ -331,7 +502,10 @@ async fn save(db: &impl ConnectionTrait, actor: &Actor, change: &Change, (plan, 
             if bumped.rows_affected != 1 {
                 return Err(AppError::Conflict);
             }
-            target_plan::Model { version: plan.version + 1, ..plan }
+            target_plan::Model {
+                version: plan.version + 1,
+                ..plan
+            }
         }
         None => target_plan::ActiveModel {
             year: Set(change.year),
@@ -349,7 +523,9 @@ async fn save(db: &impl ConnectionTrait, actor: &Actor, change: &Change, (plan, 
         .map_err(|_| AppError::Conflict)?,
     };
     for (&(user, month), &(amount, locked)) in &cells {
-        if before.get(&(user, month)) == Some(&(amount, locked)) || (!before.contains_key(&(user, month)) && amount == 0 && !locked) {
+        if before.get(&(user, month)) == Some(&(amount, locked))
+            || (!before.contains_key(&(user, month)) && amount == 0 && !locked)
+        {
             continue;
         }
         let updated = target_cell::Entity::update_many()
@@ -361,20 +537,45 @@ async fn save(db: &impl ConnectionTrait, actor: &Actor, change: &Change, (plan, 
             .exec(db)
             .await?;
         if updated.rows_affected == 0 {
-            target_cell::ActiveModel { plan_id: Set(plan.id), user_id: Set(user), month: Set(month as i16), amount: Set(amount), locked: Set(locked), ..Default::default() }.insert(db).await?;
+            target_cell::ActiveModel {
+                plan_id: Set(plan.id),
+                user_id: Set(user),
+                month: Set(month as i16),
+                amount: Set(amount),
+                locked: Set(locked),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
         }
     }
     if let (Some((node, period, old, new)), "published") = (what, plan.status.as_str()) {
-        target_change::ActiveModel { plan_id: Set(plan.id), actor_id: Set(Some(actor.user.id)), at: Set(now), node: Set(node.to_string()), period: Set(period), old_amount: Set(old), new_amount: Set(new), ..Default::default() }
-            .insert(db)
-            .await?;
+        target_change::ActiveModel {
+            plan_id: Set(plan.id),
+            actor_id: Set(Some(actor.user.id)),
+            at: Set(now),
+            node: Set(node.to_string()),
+            period: Set(period),
+            old_amount: Set(old),
+            new_amount: Set(new),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
     }
     Ok(plan.version)
 }
 
 /// Sets one cell. A year moves the node's siblings so their parent's year stays; any other
 /// period moves its sibling periods so the node's enclosing period stays. Locked cells never move.
-pub async fn set(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, change: &Change, node_key: &str, period: &str, amount: &str) -> AppResult<i32> {
+pub async fn set(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    actor: &Actor,
+    change: &Change,
+    node_key: &str,
+    period: &str,
+    amount: &str,
+) -> AppResult<i32> {
     actor.require(&Role::LEADERS)?;
     let period = plan_period(change.year, period)?;
     let amount = parse_amount(change.metric, amount)?;
@@ -390,19 +591,38 @@ pub async fn set(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, 
             if !org.editable(actor, index) {
                 return Err(AppError::Forbidden);
             }
-            refill(change.metric, &mut cells, &org.nodes[index], &all_months, amount)?;
+            refill(
+                change.metric,
+                &mut cells,
+                &org.nodes[index],
+                &all_months,
+                amount,
+            )?;
         }
         (Period::Year(_), Some(parent)) => {
             if !org.editable(actor, parent) {
                 return Err(AppError::Forbidden);
             }
             let siblings = org.children(parent);
-            let shares: Vec<Share> = siblings.iter().map(|&s| share(&cells, &org.nodes[s], &all_months)).collect();
-            let position = siblings.iter().position(|&s| s == index).ok_or(AppError::Internal)?;
-            let totals = rules::rebalance(&shares, position, amount).map_err(|e| breakdown_error(change.metric, e))?;
+            let shares: Vec<Share> = siblings
+                .iter()
+                .map(|&s| share(&cells, &org.nodes[s], &all_months))
+                .collect();
+            let position = siblings
+                .iter()
+                .position(|&s| s == index)
+                .ok_or(AppError::Internal)?;
+            let totals = rules::rebalance(&shares, position, amount)
+                .map_err(|e| breakdown_error(change.metric, e))?;
             for ((&sibling, total), before) in siblings.iter().zip(totals).zip(&shares) {
                 if total != before.value || sibling == index {
-                    refill(change.metric, &mut cells, &org.nodes[sibling], &all_months, total)?;
+                    refill(
+                        change.metric,
+                        &mut cells,
+                        &org.nodes[sibling],
+                        &all_months,
+                        total,
+                    )?;
                 }
             }
         }
@@ -413,23 +633,51 @@ pub async fn set(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, 
             let enclosing = rules::parent(period).ok_or(AppError::Internal)?;
             let siblings = rules::children(enclosing);
             let node = &org.nodes[index];
-            let shares: Vec<Share> = siblings.iter().map(|&p| share(&cells, node, &rules::months_of(p))).collect();
-            let position = siblings.iter().position(|&p| p == period).ok_or(AppError::Internal)?;
-            let totals = rules::rebalance(&shares, position, amount).map_err(|e| breakdown_error(change.metric, e))?;
+            let shares: Vec<Share> = siblings
+                .iter()
+                .map(|&p| share(&cells, node, &rules::months_of(p)))
+                .collect();
+            let position = siblings
+                .iter()
+                .position(|&p| p == period)
+                .ok_or(AppError::Internal)?;
+            let totals = rules::rebalance(&shares, position, amount)
+                .map_err(|e| breakdown_error(change.metric, e))?;
             for ((&sibling, total), before) in siblings.iter().zip(totals).zip(&shares) {
                 if total != before.value || sibling == period {
-                    refill(change.metric, &mut cells, node, &rules::months_of(sibling), total)?;
+                    refill(
+                        change.metric,
+                        &mut cells,
+                        node,
+                        &rules::months_of(sibling),
+                        total,
+                    )?;
                 }
             }
         }
     }
-    let version = save(&txn, actor, change, (loaded.plan.clone(), &loaded.cells), cells, Some((node_key, period.as_text(), old, amount))).await?;
+    let version = save(
+        &txn,
+        actor,
+        change,
+        (loaded.plan.clone(), &loaded.cells),
+        cells,
+        Some((node_key, period.as_text(), old, amount)),
+    )
+    .await?;
     txn.commit().await?;
     Ok(version)
 }
 
 /// Locks or unlocks one rep's month.
-pub async fn lock(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, change: &Change, user_id: i64, month: u8, locked: bool) -> AppResult<i32> {
+pub async fn lock(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    actor: &Actor,
+    change: &Change,
+    user_id: i64,
+    month: u8,
+    locked: bool,
+) -> AppResult<i32> {
     actor.require(&Role::LEADERS)?;
     if !(1..=12).contains(&month) {
         return Err(AppError::field("period", ErrorCode::InvalidDate));
@@ -443,16 +691,32 @@ pub async fn lock(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor,
     let mut cells = loaded.cells.clone();
     let amount = cell(&cells, user_id, month).0;
     cells.insert((user_id, month), (amount, locked));
-    let version = save(&txn, actor, change, (loaded.plan.clone(), &loaded.cells), cells, None).await?;
+    let version = save(
+        &txn,
+        actor,
+        change,
+        (loaded.plan.clone(), &loaded.cells),
+        cells,
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(version)
 }
 
 /// Spreads a cell's amount anew over its months and reps by `method`, its total unchanged.
-pub async fn split(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, change: &Change, node_key: &str, period: &str, method: &str) -> AppResult<i32> {
+pub async fn split(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    actor: &Actor,
+    change: &Change,
+    node_key: &str,
+    period: &str,
+    method: &str,
+) -> AppResult<i32> {
     actor.require(&Role::LEADERS)?;
     let period = plan_period(change.year, period)?;
-    let method = SplitMethod::parse(method).ok_or_else(|| AppError::field("method", ErrorCode::UnknownChoice))?;
+    let method = SplitMethod::parse(method)
+        .ok_or_else(|| AppError::field("method", ErrorCode::UnknownChoice))?;
     let txn = begin_write(db).await?;
     let loaded = load_for_change(&txn, change).await?;
     let index = loaded.org.find(node_key)?;
@@ -468,17 +732,46 @@ pub async fn split(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor
     let total = share(&cells, node, &months).value;
     let (month_weights, rep_weights): (Vec<u64>, Vec<u64>) = match method {
         SplitMethod::Even => (vec![1; months.len()], vec![1; node.reps.len()]),
-        SplitMethod::WorkingDays => (months.iter().map(|&m| rules::working_days(change.year, m)).collect(), vec![1; node.reps.len()]),
+        SplitMethod::WorkingDays => (
+            months
+                .iter()
+                .map(|&m| rules::working_days(change.year, m))
+                .collect(),
+            vec![1; node.reps.len()],
+        ),
         SplitMethod::Pattern => {
             let last_year = Period::Year(change.year - 1).bounds();
             let done = actuals(&txn, change.metric, &node.reps, last_year.0, last_year.1).await?;
-            let in_month = |m: u8| done.iter().filter(|a| a.day.month() as u8 == m).map(|a| Ord::max(a.amount, 0) as u64).sum::<u64>();
-            let of_rep = |r: i64| done.iter().filter(|a| a.user_id == r && months.contains(&(a.day.month() as u8))).map(|a| Ord::max(a.amount, 0) as u64).sum::<u64>();
-            (months.iter().map(|&m| in_month(m)).collect(), node.reps.iter().map(|&r| of_rep(r)).collect())
+            let in_month = |m: u8| {
+                done.iter()
+                    .filter(|a| a.day.month() as u8 == m)
+                    .map(|a| Ord::max(a.amount, 0) as u64)
+                    .sum::<u64>()
+            };
+            let of_rep = |r: i64| {
+                done.iter()
+                    .filter(|a| a.user_id == r && months.contains(&(a.day.month() as u8)))
+                    .map(|a| Ord::max(a.amount, 0) as u64)
+                    .sum::<u64>()
+            };
+            (
+                months.iter().map(|&m| in_month(m)).collect(),
+                node.reps.iter().map(|&r| of_rep(r)).collect(),
+            )
         }
     };
-    let locked: Vec<Vec<Option<i64>>> = node.reps.iter().map(|&r| months.iter().map(|&m| Some(cell(&cells, r, m)).filter(|c| c.1).map(|c| c.0)).collect()).collect();
-    let grid = rules::spread(total, &month_weights, &rep_weights, &locked).map_err(|e| breakdown_error(change.metric, e))?;
+    let locked: Vec<Vec<Option<i64>>> = node
+        .reps
+        .iter()
+        .map(|&r| {
+            months
+                .iter()
+                .map(|&m| Some(cell(&cells, r, m)).filter(|c| c.1).map(|c| c.0))
+                .collect()
+        })
+        .collect();
+    let grid = rules::spread(total, &month_weights, &rep_weights, &locked)
+        .map_err(|e| breakdown_error(change.metric, e))?;
     for (r, &rep) in node.reps.iter().enumerate() {
         for (m, &month) in months.iter().enumerate() {
             let lock = cell(&cells, rep, month).1;
@@ -486,12 +779,24 @@ pub async fn split(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor
         }
     }
     let what = Some((node_key, period.as_text(), total, total));
-    let version = save(&txn, actor, change, (loaded.plan.clone(), &loaded.cells), cells, what).await?;
+    let version = save(
+        &txn,
+        actor,
+        change,
+        (loaded.plan.clone(), &loaded.cells),
+        cells,
+        what,
+    )
+    .await?;
     txn.commit().await?;
     Ok(version)
 }
 
-pub async fn publish(db: &(impl ConnectionTrait + TransactionTrait), actor: &Actor, change: &Change) -> AppResult<i32> {
+pub async fn publish(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    actor: &Actor,
+    change: &Change,
+) -> AppResult<i32> {
     if !may_publish(actor) {
         return Err(AppError::Forbidden);
     }
@@ -502,7 +807,16 @@ pub async fn publish(db: &(impl ConnectionTrait + TransactionTrait), actor: &Act
         return Err(AppError::Conflict);
     }
     let now = Utc::now();
-    target_plan::ActiveModel { id: Set(plan.id), status: Set("published".into()), published_at: Set(Some(now)), updated_at: Set(now), version: Set(plan.version + 1), ..Default::default() }.update(&txn).await?;
+    target_plan::ActiveModel {
+        id: Set(plan.id),
+        status: Set("published".into()),
+        published_at: Set(Some(now)),
+        updated_at: Set(now),
+        version: Set(plan.version + 1),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
     crate::audit::record(
         &txn,
         actor,
@@ -524,11 +838,16 @@ pub struct Actual {
     pub amount: i64,
 }
 
-
 /// Each rep's actual figures per day from `first` to `last` (both included): sales and gross
 /// profit from sales orders, collections from payments, new customers from first orders, activity
 /// from follow-ups and quotes.
-pub async fn actuals(db: &impl ConnectionTrait, metric: Metric, reps: &[i64], first: NaiveDate, last: NaiveDate) -> AppResult<Vec<Actual>> {
+pub async fn actuals(
+    db: &impl ConnectionTrait,
+    metric: Metric,
+    reps: &[i64],
+    first: NaiveDate,
+    last: NaiveDate,
+) -> AppResult<Vec<Actual>> {
     let rows: Vec<(i64, NaiveDate, i64)> = match metric {
         Metric::Sales | Metric::GrossProfit => across_owners::<sales_order::Entity>()
             .select_only()
@@ -542,30 +861,52 @@ pub async fn actuals(db: &impl ConnectionTrait, metric: Metric, reps: &[i64], fi
             .all(db)
             .await?
             .into_iter()
-            .map(|(user, day, amount, cost)| (user, day, if metric == Metric::Sales { amount } else { amount - cost }))
+            .map(|(user, day, amount, cost)| {
+                (
+                    user,
+                    day,
+                    if metric == Metric::Sales {
+                        amount
+                    } else {
+                        amount - cost
+                    },
+                )
+            })
             .collect(),
-        Metric::Collections => across_owners::<payment::Entity>()
-            .select_only()
-            .column(payment::Column::OwnerId)
-            .column(payment::Column::ReceivedOn)
-            .column(payment::Column::AmountFen)
-            .filter(payment::Column::OwnerId.is_in(reps.to_vec()))
-            .filter(payment::Column::ReceivedOn.between(first, last))
-            .into_tuple()
-            .all(db)
-            .await?,
+        Metric::Collections => {
+            across_owners::<payment::Entity>()
+                .select_only()
+                .column(payment::Column::OwnerId)
+                .column(payment::Column::ReceivedOn)
+                .column(payment::Column::AmountFen)
+                .filter(payment::Column::OwnerId.is_in(reps.to_vec()))
+                .filter(payment::Column::ReceivedOn.between(first, last))
+                .into_tuple()
+                .all(db)
+                .await?
+        }
         Metric::NewCustomers => {
             // A customer is new on the day of their first order, to the rep who took it.
             let firsts: Vec<(i64, Option<NaiveDate>)> = across_owners::<sales_order::Entity>()
                 .select_only()
                 .column(sales_order::Column::CustomerId)
-                .column_as(Expr::col(sales_order::Column::OrderedOn).min(), "first_order")
+                .column_as(
+                    Expr::col(sales_order::Column::OrderedOn).min(),
+                    "first_order",
+                )
                 .group_by(sales_order::Column::CustomerId)
-                .having(Expr::col(sales_order::Column::OrderedOn).min().between(first, last))
+                .having(
+                    Expr::col(sales_order::Column::OrderedOn)
+                        .min()
+                        .between(first, last),
+                )
                 .into_tuple()
                 .all(db)
                 .await?;
-            let firsts: HashMap<i64, NaiveDate> = firsts.into_iter().filter_map(|(c, d)| d.map(|d| (c, d))).collect();
+            let firsts: HashMap<i64, NaiveDate> = firsts
+                .into_iter()
+                .filter_map(|(c, d)| d.map(|d| (c, d)))
+                .collect();
             let mut counted: HashMap<i64, (i64, NaiveDate)> = HashMap::new();
             let orders: Vec<(i64, i64, NaiveDate, i64)> = across_owners::<sales_order::Entity>()
                 .select_only()
@@ -584,7 +925,10 @@ pub async fn actuals(db: &impl ConnectionTrait, metric: Metric, reps: &[i64], fi
                     counted.entry(customer).or_insert((owner, day));
                 }
             }
-            counted.into_values().map(|(owner, day)| (owner, day, 1)).collect()
+            counted
+                .into_values()
+                .map(|(owner, day)| (owner, day, 1))
+                .collect()
         }
         Metric::FollowUps | Metric::Visits => {
             let mut select = across_owners::<follow_up::Entity>()
@@ -595,9 +939,18 @@ pub async fn actuals(db: &impl ConnectionTrait, metric: Metric, reps: &[i64], fi
                 .filter(follow_up::Column::HappenedAt.gte(local_start(first)))
                 .filter(follow_up::Column::HappenedAt.lt(local_start(last + Duration::days(1))));
             if metric == Metric::Visits {
-                select = select.filter(follow_up::Column::Kind.eq(crate::domain::customer::FollowUpKind::Visit.as_str()));
+                select = select.filter(
+                    follow_up::Column::Kind
+                        .eq(crate::domain::customer::FollowUpKind::Visit.as_str()),
+                );
             }
-            select.into_tuple::<(i64, chrono::DateTime<Utc>)>().all(db).await?.into_iter().map(|(user, at)| (user, local_day(at), 1)).collect()
+            select
+                .into_tuple::<(i64, chrono::DateTime<Utc>)>()
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|(user, at)| (user, local_day(at), 1))
+                .collect()
         }
         Metric::Quotes => quote::Entity::find()
             .select_only()
@@ -614,7 +967,14 @@ pub async fn actuals(db: &impl ConnectionTrait, metric: Metric, reps: &[i64], fi
             .map(|(user, at)| (user, local_day(at), 1))
             .collect(),
     };
-    Ok(rows.into_iter().map(|(user_id, day, amount)| Actual { user_id, day, amount }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(user_id, day, amount)| Actual {
+            user_id,
+            day,
+            amount,
+        })
+        .collect())
 }
 
 /// What the reps' deals say about the gap: stage probabilities, and over the twelve months
@@ -625,8 +985,17 @@ struct DealFacts {
     average_deal: Option<i64>,
 }
 
-async fn deal_facts(db: &impl ConnectionTrait, reps: &[i64], today: NaiveDate) -> AppResult<DealFacts> {
-    let stages: HashMap<i64, pipeline_stage::Model> = pipeline_stage::Entity::find().all(db).await?.into_iter().map(|s| (s.id, s)).collect();
+async fn deal_facts(
+    db: &impl ConnectionTrait,
+    reps: &[i64],
+    today: NaiveDate,
+) -> AppResult<DealFacts> {
+    let stages: HashMap<i64, pipeline_stage::Model> = pipeline_stage::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
     let closed: Vec<(i64, Option<i64>)> = across_owners::<opportunity::Entity>()
         .select_only()
         .column(opportunity::Column::StageId)
@@ -636,14 +1005,29 @@ async fn deal_facts(db: &impl ConnectionTrait, reps: &[i64], today: NaiveDate) -
         .into_tuple()
         .all(db)
         .await?;
-    let won: Vec<i64> = closed.iter().filter(|(stage, _)| stages.get(stage).is_some_and(|s| s.won)).map(|(_, amount)| amount.unwrap_or(0)).collect();
-    let win_rate_permille = (!closed.is_empty()).then(|| won.len() as i64 * 1000 / closed.len() as i64);
+    let won: Vec<i64> = closed
+        .iter()
+        .filter(|(stage, _)| stages.get(stage).is_some_and(|s| s.won))
+        .map(|(_, amount)| amount.unwrap_or(0))
+        .collect();
+    let win_rate_permille =
+        (!closed.is_empty()).then(|| won.len() as i64 * 1000 / closed.len() as i64);
     let average_deal = (!won.is_empty()).then(|| won.iter().sum::<i64>() / won.len() as i64);
-    Ok(DealFacts { stages, win_rate_permille, average_deal })
+    Ok(DealFacts {
+        stages,
+        win_rate_permille,
+        average_deal,
+    })
 }
 
 /// The reps' open deals expected to close from `from` to `last`, weighted by stage probability.
-async fn weighted_pipeline(db: &impl ConnectionTrait, facts: &DealFacts, reps: &[i64], from: NaiveDate, last: NaiveDate) -> AppResult<i64> {
+async fn weighted_pipeline(
+    db: &impl ConnectionTrait,
+    facts: &DealFacts,
+    reps: &[i64],
+    from: NaiveDate,
+    last: NaiveDate,
+) -> AppResult<i64> {
     if from > last {
         return Ok(0);
     }
@@ -657,12 +1041,26 @@ async fn weighted_pipeline(db: &impl ConnectionTrait, facts: &DealFacts, reps: &
         .into_tuple()
         .all(db)
         .await?;
-    Ok(open.into_iter().filter_map(|(stage, amount)| facts.stages.get(&stage).filter(|s| !s.won && !s.lost).map(|s| weighted_fen(amount, s.probability_percent as u8))).sum())
+    Ok(open
+        .into_iter()
+        .filter_map(|(stage, amount)| {
+            facts
+                .stages
+                .get(&stage)
+                .filter(|s| !s.won && !s.lost)
+                .map(|s| weighted_fen(amount, s.probability_percent as u8))
+        })
+        .sum())
 }
 
 /// One person's target for the month holding `day`, for each of `metrics` (none where the plan
 /// gives them nothing). The caller has already decided the viewer may see that person's figures.
-pub async fn month_targets(db: &impl ConnectionTrait, person: i64, day: NaiveDate, metrics: &[Metric]) -> AppResult<Vec<Option<i64>>> {
+pub async fn month_targets(
+    db: &impl ConnectionTrait,
+    person: i64,
+    day: NaiveDate,
+    metrics: &[Metric],
+) -> AppResult<Vec<Option<i64>>> {
     let plans: HashMap<i64, String> = target_plan::Entity::find()
         .filter(target_plan::Column::Year.eq(day.year()))
         .filter(target_plan::Column::Metric.is_in(metrics.iter().map(|m| m.as_str())))
@@ -681,42 +1079,91 @@ pub async fn month_targets(db: &impl ConnectionTrait, person: i64, day: NaiveDat
         .into_tuple()
         .all(db)
         .await?;
-    let target_of = |metric: &Metric| cells.iter().filter(|(plan, _)| plans.get(plan).is_some_and(|m| m == metric.as_str())).map(|(_, amount)| *amount).sum::<i64>();
-    Ok(metrics.iter().map(|metric| Some(target_of(metric)).filter(|t| *t > 0)).collect())
+    let target_of = |metric: &Metric| {
+        cells
+            .iter()
+            .filter(|(plan, _)| plans.get(plan).is_some_and(|m| m == metric.as_str()))
+            .map(|(_, amount)| *amount)
+            .sum::<i64>()
+    };
+    Ok(metrics
+        .iter()
+        .map(|metric| Some(target_of(metric)).filter(|t| *t > 0))
+        .collect())
 }
 
 /// Progress of a node in `year` seen on `today`: the year, and the quarter, month and ISO week
 /// holding the day looked at (today within the year, else its first or last day).
 /// `month` (1–12) drills into that month of the year: its quarter, the month, its first week
 /// (the week of `today` in today's month), its weeks and the members' month; None is today's.
-pub async fn progress(db: &impl ConnectionTrait, actor: &Actor, year: i32, metric: Metric, node_key: &str, today: NaiveDate, month: Option<u8>) -> AppResult<ProgressReport> {
+pub async fn progress(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    year: i32,
+    metric: Metric,
+    node_key: &str,
+    today: NaiveDate,
+    month: Option<u8>,
+) -> AppResult<ProgressReport> {
     if month.is_some_and(|m| !(1..=12).contains(&m)) {
-        return Err(AppError::field("month", ErrorCode::OutOfRange { min: 1, max: 12 }));
+        return Err(AppError::field(
+            "month",
+            ErrorCode::OutOfRange { min: 1, max: 12 },
+        ));
     }
     let (_, cells) = load_plan(db, year, metric).await?;
     let org = load_org(db, &holders(&cells)).await?;
     let scope = actor.scope();
-    let index = if node_key.is_empty() { (0..org.nodes.len()).find(|&i| org.visible(&scope, i)).ok_or(AppError::NotFound)? } else { org.find(node_key)? };
+    let index = if node_key.is_empty() {
+        (0..org.nodes.len())
+            .find(|&i| org.visible(&scope, i))
+            .ok_or(AppError::NotFound)?
+    } else {
+        org.find(node_key)?
+    };
     if !org.visible(&scope, index) {
         return Err(AppError::NotFound);
     }
     let node = &org.nodes[index];
     let (year_first, year_last) = Period::Year(year).bounds();
     let day = match month.map(u32::from) {
-        Some(m) if !(today.year() == year && today.month() == m) => NaiveDate::from_ymd_opt(year, m, 1).unwrap_or(year_first),
+        Some(m) if !(today.year() == year && today.month() == m) => {
+            NaiveDate::from_ymd_opt(year, m, 1).unwrap_or(year_first)
+        }
         _ => today.clamp(year_first, year_last),
     };
     let iso = day.iso_week();
-    let periods = [Period::Year(year), Period::quarter_of(day), Period::month_of(day), Period::Week(iso.year(), iso.week() as u8)];
-    let weeks = { let (first, last) = Period::month_of(day).bounds(); Period::weeks_in(first, last) };
-    let months: [i64; 12] = node_months(&cells, node).try_into().map_err(|_| AppError::Internal)?;
+    let periods = [
+        Period::Year(year),
+        Period::quarter_of(day),
+        Period::month_of(day),
+        Period::Week(iso.year(), iso.week() as u8),
+    ];
+    let weeks = {
+        let (first, last) = Period::month_of(day).bounds();
+        Period::weeks_in(first, last)
+    };
+    let months: [i64; 12] = node_months(&cells, node)
+        .try_into()
+        .map_err(|_| AppError::Internal)?;
     let bounds = || periods.iter().chain(&weeks).map(|p| p.bounds());
-    let (first_needed, last_needed) = (bounds().map(|b| b.0).min().unwrap_or(year_first), bounds().map(|b| b.1).fold(year_last, Ord::max));
+    let (first_needed, last_needed) = (
+        bounds().map(|b| b.0).min().unwrap_or(year_first),
+        bounds().map(|b| b.1).fold(year_last, Ord::max),
+    );
     let done = actuals(db, metric, &node.reps, first_needed, last_needed).await?;
-    let sum_between = |reps: &[i64], first: NaiveDate, last: NaiveDate| done.iter().filter(|a| reps.contains(&a.user_id) && a.day >= first && a.day <= last).map(|a| a.amount).sum::<i64>();
+    let sum_between = |reps: &[i64], first: NaiveDate, last: NaiveDate| {
+        done.iter()
+            .filter(|a| reps.contains(&a.user_id) && a.day >= first && a.day <= last)
+            .map(|a| a.amount)
+            .sum::<i64>()
+    };
     let target_of = |months: &[i64; 12], period: Period| match period {
         Period::Week(wy, w) => rules::plan_week_amount(year, (wy, w), months),
-        other => rules::months_of(other).iter().map(|&m| months[m as usize - 1]).sum(),
+        other => rules::months_of(other)
+            .iter()
+            .map(|&m| months[m as usize - 1])
+            .sum(),
     };
     let figure = |reps: &[i64], months: &[i64; 12], period: Period| {
         let (first, last) = period.bounds();
@@ -733,16 +1180,27 @@ pub async fn progress(db: &impl ConnectionTrait, actor: &Actor, year: i32, metri
     let mut out = Vec::new();
     for period in periods {
         let (mut input, first, last) = figure(&node.reps, &months, period);
-        input.weighted_pipeline = weighted_pipeline(db, &facts, &node.reps, Ord::max(today, first), last).await?;
+        input.weighted_pipeline =
+            weighted_pipeline(db, &facts, &node.reps, Ord::max(today, first), last).await?;
         input.win_rate_permille = facts.win_rate_permille;
         input.average_deal = facts.average_deal;
-        out.push(PeriodProgress { period: period.as_text(), first_day: first, last_day: last, progress: rules::progress(metric, input) });
+        out.push(PeriodProgress {
+            period: period.as_text(),
+            first_day: first,
+            last_day: last,
+            progress: rules::progress(metric, input),
+        });
     }
     let weeks = weeks
         .into_iter()
         .map(|week| {
             let (input, first, last) = figure(&node.reps, &months, week);
-            PeriodProgress { period: week.as_text(), first_day: first, last_day: last, progress: rules::progress(metric, input) }
+            PeriodProgress {
+                period: week.as_text(),
+                first_day: first,
+                last_day: last,
+                progress: rules::progress(metric, input),
+            }
         })
         .collect();
     let child_period = periods[2];
@@ -754,10 +1212,17 @@ pub async fn progress(db: &impl ConnectionTrait, actor: &Actor, year: i32, metri
             let child = &org.nodes[c];
             let child_months: [i64; 12] = node_months(&cells, child).try_into().unwrap_or([0; 12]);
             let (input, _, _) = figure(&child.reps, &child_months, child_period);
-            ChildProgress { node: child.key.clone(), label: child.label.clone(), progress: rules::progress(metric, input) }
+            ChildProgress {
+                node: child.key.clone(),
+                label: child.label.clone(),
+                progress: rules::progress(metric, input),
+            }
         })
         .collect();
-    let parent = node.parent.filter(|&p| org.visible(&scope, p)).map(|p| org.nodes[p].key.clone());
+    let parent = node
+        .parent
+        .filter(|&p| org.visible(&scope, p))
+        .map(|p| org.nodes[p].key.clone());
     Ok(ProgressReport {
         node: node.key.clone(),
         label: node.label.clone(),
@@ -778,8 +1243,19 @@ fn burn_up(months: &[i64; 12], done: &[Actual], year: i32, today: NaiveDate) -> 
         Some(*sum)
     });
     let (first, last) = Period::Year(year).bounds();
-    let in_month = |m: u32| done.iter().filter(|a| a.day.year() == year && a.day.month() == m && a.day <= today).map(|a| a.amount).sum::<i64>();
-    let months_done = if today < first { 0 } else if today > last { 12 } else { today.month() };
+    let in_month = |m: u32| {
+        done.iter()
+            .filter(|a| a.day.year() == year && a.day.month() == m && a.day <= today)
+            .map(|a| a.amount)
+            .sum::<i64>()
+    };
+    let months_done = if today < first {
+        0
+    } else if today > last {
+        12
+    } else {
+        today.month()
+    };
     let actual: Vec<i64> = (1..=months_done)
         .scan(0, |sum, m| {
             *sum += in_month(m);
@@ -787,7 +1263,11 @@ fn burn_up(months: &[i64; 12], done: &[Actual], year: i32, today: NaiveDate) -> 
         })
         .collect();
     let to_date = actual.last().copied().unwrap_or(0);
-    let elapsed = if today < first { 0 } else { (Ord::min(today, last) - first).num_days() + 1 };
+    let elapsed = if today < first {
+        0
+    } else {
+        (Ord::min(today, last) - first).num_days() + 1
+    };
     let forecast = if months_done == 0 || months_done == 12 {
         Vec::new()
     } else {
@@ -799,13 +1279,20 @@ fn burn_up(months: &[i64; 12], done: &[Actual], year: i32, today: NaiveDate) -> 
             })
             .collect()
     };
-    BurnUp { target: target.collect(), actual, forecast }
+    BurnUp {
+        target: target.collect(),
+        actual,
+        forecast,
+    }
 }
 
 /// Published demo plans for last year and this year, grounded in the seeded orders: each rep's
 /// month is what they did in the same month last year (their monthly average where that was
 /// nothing), raised by 5% for last year and 15% for this year, in round hundreds of yuan.
-pub async fn seed_demo_targets(db: &(impl ConnectionTrait + TransactionTrait), today: NaiveDate) -> AppResult<usize> {
+pub async fn seed_demo_targets(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    today: NaiveDate,
+) -> AppResult<usize> {
     use sea_orm::PaginatorTrait;
     let txn = begin_write(db).await?;
     if target_plan::Entity::find().count(&txn).await? > 0 {
@@ -824,7 +1311,12 @@ pub async fn seed_demo_targets(db: &(impl ConnectionTrait + TransactionTrait), t
     let (first, last) = Period::Year(base_year).bounds();
     let now = Utc::now();
     let mut plans = 0;
-    for metric in [Metric::Sales, Metric::GrossProfit, Metric::Collections, Metric::NewCustomers] {
+    for metric in [
+        Metric::Sales,
+        Metric::GrossProfit,
+        Metric::Collections,
+        Metric::NewCustomers,
+    ] {
         let done = actuals(&txn, metric, &reps, first, last).await?;
         for (year, percent) in [(base_year, 105), (today.year(), 115)] {
             let plan = target_plan::ActiveModel {
@@ -841,17 +1333,37 @@ pub async fn seed_demo_targets(db: &(impl ConnectionTrait + TransactionTrait), t
             .await?;
             let mut rows = Vec::new();
             for &rep in &reps {
-                let months: Vec<i64> = (1..=12).map(|m| done.iter().filter(|a| a.user_id == rep && a.day.month() == m).map(|a| a.amount).sum()).collect();
+                let months: Vec<i64> = (1..=12)
+                    .map(|m| {
+                        done.iter()
+                            .filter(|a| a.user_id == rep && a.day.month() == m)
+                            .map(|a| a.amount)
+                            .sum()
+                    })
+                    .collect();
                 let average = months.iter().sum::<i64>() / 12;
                 for (index, &amount) in months.iter().enumerate() {
                     let base = if amount > 0 { amount } else { average };
                     let raised = base * percent / 100;
-                    let amount = if metric.is_money() { (raised + 5_000) / 10_000 * 10_000 } else { Ord::max(raised, i64::from(base > 0)) };
-                    rows.push(target_cell::ActiveModel { plan_id: Set(plan.id), user_id: Set(rep), month: Set(index as i16 + 1), amount: Set(amount), locked: Set(false), ..Default::default() });
+                    let amount = if metric.is_money() {
+                        (raised + 5_000) / 10_000 * 10_000
+                    } else {
+                        Ord::max(raised, i64::from(base > 0))
+                    };
+                    rows.push(target_cell::ActiveModel {
+                        plan_id: Set(plan.id),
+                        user_id: Set(rep),
+                        month: Set(index as i16 + 1),
+                        amount: Set(amount),
+                        locked: Set(false),
+                        ..Default::default()
+                    });
                 }
             }
             for chunk in rows.chunks(1000) {
-                target_cell::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
+                target_cell::Entity::insert_many(chunk.to_vec())
+                    .exec_without_returning(&txn)
+                    .await?;
             }
             plans += 1;
         }

@@ -46,7 +46,13 @@ pub fn ChartView(
 
 /// A chart and, folded beneath it, the table with the same figures (`children`: the table).
 #[component]
-pub fn ChartWithTable(#[prop(into)] id: String, #[prop(into)] label: Signal<String>, #[prop(into)] chart: Signal<Chart>, #[prop(default = 300)] height: u32, children: Children) -> impl IntoView {
+pub fn ChartWithTable(
+    #[prop(into)] id: String,
+    #[prop(into)] label: Signal<String>,
+    #[prop(into)] chart: Signal<Chart>,
+    #[prop(default = 300)] height: u32,
+    children: Children,
+) -> impl IntoView {
     view! {
         <ChartView id label chart height />
         <details class="chart-table">
@@ -82,7 +88,9 @@ mod browser {
     /// True once `window.echarts` exists; the first call starts loading it (tracked, so an effect
     /// that asks reruns when it arrives).
     fn echarts_ready() -> bool {
-        let Some(window) = web_sys::window() else { return false };
+        let Some(window) = web_sys::window() else {
+            return false;
+        };
         if js_sys::Reflect::has(&window, &JsValue::from_str("echarts")).unwrap_or(false) {
             return true;
         }
@@ -94,11 +102,15 @@ mod browser {
     }
 
     fn inject_script_once(window: &web_sys::Window, loaded: ArcRwSignal<bool>) {
-        let Some(document) = window.document() else { return };
+        let Some(document) = window.document() else {
+            return;
+        };
         if document.get_element_by_id(SCRIPT_ID).is_some() {
             return;
         }
-        let Ok(script) = document.create_element("script") else { return };
+        let Ok(script) = document.create_element("script") else {
+            return;
+        };
         script.set_id(SCRIPT_ID);
         let _ = script.set_attribute("src", ECHARTS_SRC);
         let on_load = Closure::<dyn FnMut()>::new(move || loaded.set(true));
@@ -122,7 +134,8 @@ mod browser {
         let instance = StoredValue::new_local(None::<Echarts>);
         // The box's size, not the window's: a page swapped in by the router can draw its chart
         // before the box is laid out (zero wide), and phones rotate.
-        let observer = StoredValue::new_local(None::<(web_sys::ResizeObserver, Closure<dyn FnMut()>)>);
+        let observer =
+            StoredValue::new_local(None::<(web_sys::ResizeObserver, Closure<dyn FnMut()>)>);
         Effect::new(move |_| {
             let Some(element) = node.get() else { return };
             if !echarts_ready() {
@@ -135,17 +148,29 @@ mod browser {
             });
             if observer.with_value(Option::is_none) {
                 let on_resize = Closure::<dyn FnMut()>::new(move || {
-                    instance.try_with_value(|drawn| drawn.as_ref().map(|existing| call_method(existing, "resize")));
+                    instance.try_with_value(|drawn| {
+                        drawn
+                            .as_ref()
+                            .map(|existing| call_method(existing, "resize"))
+                    });
                 });
-                if let Ok(watcher) = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
+                if let Ok(watcher) =
+                    web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref())
+                {
                     watcher.observe(&element);
                     observer.set_value(Some((watcher, on_resize)));
                 }
             }
         });
         on_cleanup(move || {
-            observer.try_with_value(|watching| watching.as_ref().map(|(watcher, _)| watcher.disconnect()));
-            instance.try_with_value(|drawn| drawn.as_ref().map(|existing| call_method(existing, "dispose")));
+            observer.try_with_value(|watching| {
+                watching.as_ref().map(|(watcher, _)| watcher.disconnect())
+            });
+            instance.try_with_value(|drawn| {
+                drawn
+                    .as_ref()
+                    .map(|existing| call_method(existing, "dispose"))
+            });
         });
     }
 }

@@ -1,6 +1,6 @@
 //! The design system: layout pieces, states and form helpers. No server functions here.
 use crate::error::AppError;
-use crate::i18n::{Texts, tr, use_i18n};
+use crate::i18n::{tr, use_i18n, Texts};
 use leptos::prelude::*;
 
 pub mod chart;
@@ -14,7 +14,10 @@ pub fn set_status(_code: u16) {
 }
 
 #[component]
-pub fn PageHeader(#[prop(into)] title: Signal<String>, #[prop(optional, into)] subtitle: Option<Signal<String>>) -> impl IntoView {
+pub fn PageHeader(
+    #[prop(into)] title: Signal<String>,
+    #[prop(optional, into)] subtitle: Option<Signal<String>>,
+) -> impl IntoView {
     view! {
         <header class="page-header">
             <h1>{title}</h1>
@@ -25,7 +28,10 @@ pub fn PageHeader(#[prop(into)] title: Signal<String>, #[prop(optional, into)] s
 
 /// An honest empty state: what will be here and why it is empty now.
 #[component]
-pub fn EmptyState(#[prop(into)] title: Signal<String>, #[prop(into)] body: Signal<String>) -> impl IntoView {
+pub fn EmptyState(
+    #[prop(into)] title: Signal<String>,
+    #[prop(into)] body: Signal<String>,
+) -> impl IntoView {
     view! {
         <section class="empty-state" aria-live="polite">
             <div class="empty-state-mark" aria-hidden="true"></div>
@@ -49,7 +55,11 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
 
 /// A full-page status message (403, 404) with the way back to the dashboard.
 #[component]
-fn StatusPage(code: u16, title: fn(&Texts) -> &'static str, body: fn(&Texts) -> &'static str) -> impl IntoView {
+fn StatusPage(
+    code: u16,
+    title: fn(&Texts) -> &'static str,
+    body: fn(&Texts) -> &'static str,
+) -> impl IntoView {
     set_status(code);
     let i18n = use_i18n();
     view! {
@@ -92,17 +102,24 @@ pub fn FieldMessage(error: Signal<Option<AppError>>, field: &'static str) -> imp
     let i18n = use_i18n();
     move || {
         error.get().and_then(|error| {
-            error.field_errors().iter().find(|e| e.field == field).map(|e| {
-                let message = i18n.t().field_error(&e.code);
-                view! { <p class="field-error" role="alert" data-field=field>{message}</p> }
-            })
+            error
+                .field_errors()
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| {
+                    let message = i18n.t().field_error(&e.code);
+                    view! { <p class="field-error" role="alert" data-field=field>{message}</p> }
+                })
         })
     }
 }
 
 /// The form-level message: "correct the marked fields", a conflict, or a server error.
 #[component]
-pub fn FormMessage(error: Signal<Option<AppError>>, #[prop(optional)] fields: &'static [&'static str]) -> impl IntoView {
+pub fn FormMessage(
+    error: Signal<Option<AppError>>,
+    #[prop(optional)] fields: &'static [&'static str],
+) -> impl IntoView {
     let i18n = use_i18n();
     move || {
         error.get().map(|error| {
@@ -113,16 +130,30 @@ pub fn FormMessage(error: Signal<Option<AppError>>, #[prop(optional)] fields: &'
                 .filter(|e| !fields.contains(&e.field.as_str()))
                 .map(|e| i18n.t().field_error(&e.code))
                 .collect();
-            let text = if unshown.is_empty() { i18n.t().error(&error) } else { unshown.join("；") };
+            let text = if unshown.is_empty() {
+                i18n.t().error(&error)
+            } else {
+                unshown.join("；")
+            };
             view! { <p class="form-error" role="alert">{text}</p> }
         })
     }
 }
 
 /// `aria-invalid` for an input whose field has an error.
-pub fn invalid(error: Signal<Option<AppError>>, field: &'static str) -> impl Fn() -> &'static str + Send + Sync + Copy {
+pub fn invalid(
+    error: Signal<Option<AppError>>,
+    field: &'static str,
+) -> impl Fn() -> &'static str + Send + Sync + Copy {
     move || {
-        if error.with(|e| e.as_ref().is_some_and(|e| e.field_errors().iter().any(|f| f.field == field))) { "true" } else { "false" }
+        if error.with(|e| {
+            e.as_ref()
+                .is_some_and(|e| e.field_errors().iter().any(|f| f.field == field))
+        }) {
+            "true"
+        } else {
+            "false"
+        }
     }
 }
 
@@ -130,13 +161,28 @@ pub fn invalid(error: Signal<Option<AppError>>, field: &'static str) -> impl Fn(
 /// pointer, not a generic closure: each distinct closure type would copy this component into the
 /// wasm bundle again.
 #[component]
-pub fn Field(label: fn(&Texts) -> &'static str, error: Signal<Option<AppError>>, field: &'static str, children: Children) -> impl IntoView {
+pub fn Field(
+    label: fn(&Texts) -> &'static str,
+    error: Signal<Option<AppError>>,
+    field: &'static str,
+    children: Children,
+) -> impl IntoView {
     let i18n = use_i18n();
-    labelled_field(Signal::derive(move || label(i18n.t()).to_string()), error, field, children)
+    labelled_field(
+        Signal::derive(move || label(i18n.t()).to_string()),
+        error,
+        field,
+        children,
+    )
 }
 
 /// `Field` for labels that are not a fixed text (e.g. one entry of a translated list).
-pub fn labelled_field(label: Signal<String>, error: Signal<Option<AppError>>, field: &'static str, children: Children) -> impl IntoView {
+pub fn labelled_field(
+    label: Signal<String>,
+    error: Signal<Option<AppError>>,
+    field: &'static str,
+    children: Children,
+) -> impl IntoView {
     view! {
         <label class="field">
             <span>{label}</span>
@@ -148,7 +194,10 @@ pub fn labelled_field(label: Signal<String>, error: Signal<Option<AppError>>, fi
 
 /// Save (disabled while the request runs) and, when editing, Cancel back to `cancel_href`.
 #[component]
-pub fn FormActions(pending: Signal<bool>, #[prop(default = None)] cancel_href: Option<String>) -> impl IntoView {
+pub fn FormActions(
+    pending: Signal<bool>,
+    #[prop(default = None)] cancel_href: Option<String>,
+) -> impl IntoView {
     view! {
         <div class="form-actions">
             <button type="submit" class="button primary" disabled=pending>{tr(|t| t.save)}</button>
@@ -194,7 +243,8 @@ impl IdSelection {
     }
 
     pub fn form_value(self) -> String {
-        self.0.with(|ids| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+        self.0
+            .with(|ids| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
     }
 }
 
@@ -207,7 +257,12 @@ impl Default for IdSelection {
 /// One menu of a GET filter form: "all …" (empty value) first, then the choices, the current one
 /// selected.
 #[component]
-pub fn ChoiceFilter(name: &'static str, all: fn(&Texts) -> &'static str, current: String, choices: Vec<(String, String)>) -> impl IntoView {
+pub fn ChoiceFilter(
+    name: &'static str,
+    all: fn(&Texts) -> &'static str,
+    current: String,
+    choices: Vec<(String, String)>,
+) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <select name=name aria-label=move || all(i18n.t())>
@@ -222,7 +277,10 @@ pub fn ChoiceFilter(name: &'static str, all: fn(&Texts) -> &'static str, current
 
 /// Choices keyed by record id.
 pub fn id_choices(values: &[(i64, String)]) -> Vec<(String, String)> {
-    values.iter().map(|(id, name)| (id.to_string(), name.clone())).collect()
+    values
+        .iter()
+        .map(|(id, name)| (id.to_string(), name.clone()))
+        .collect()
 }
 
 /// Choices whose value is their label.
