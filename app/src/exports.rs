@@ -1,12 +1,8 @@
 //! Data out: lists exported as CSV (UTF-8 with a byte-order mark, so Excel opens Chinese text
 //! correctly) or XLSX, with the same filters and visibility as the list on screen. The file's
 //! headers are in the user's language.
-use crate::auth::service::{load_actor, Actor, AuthSession};
-use crate::domain::format::Locale;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
-use axum::extract::{Path, RawQuery};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 /// The most rows one export holds (a larger list is cut here; the file says so in its last row).
@@ -29,6 +25,34 @@ pub struct ExportTable {
 }
 
 impl Cell {
+    /// A figure that may be missing (no visits, no closed deals): empty text then.
+    pub fn optional(value: Option<i64>, text: fn(i64) -> String) -> Cell {
+        Cell::Text(value.map(text).unwrap_or_default())
+    }
+
+    /// The cell in a JSON report: money as a decimal string in yuan, nothing as `null`.
+    pub fn into_json(self) -> serde_json::Value {
+        match self {
+            Cell::Text(text) if text.is_empty() => serde_json::Value::Null,
+            Cell::Text(text) => serde_json::Value::String(text),
+            Cell::Number(n) => serde_json::json!(n),
+            Cell::Money(fen) => {
+                serde_json::Value::String(crate::domain::forms::money_input_value(fen))
+            }
+            Cell::Date(day) => serde_json::json!(day),
+        }
+    }
+
+    /// Named cells as one JSON object (a report's row).
+    pub fn json_object(
+        cells: Vec<(&'static str, Cell)>,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        cells
+            .into_iter()
+            .map(|(key, cell)| (key.to_string(), cell.into_json()))
+            .collect()
+    }
+
     fn text(&self) -> String {
         match self {
             Cell::Text(text) => text.clone(),
@@ -109,106 +133,9 @@ pub fn to_xlsx(table: &ExportTable) -> AppResult<Vec<u8>> {
 /// Every list that can be exported, by the name in its URL (`/api/export/{list}.csv`). A list
 /// is served only when it is named here, so the role matrix (`server/tests/roles.rs`), which
 /// needs a row for each, cannot miss a new one.
-pub const LISTS: [&str; 16] = [
-    "customers",
-    "deals",
-    "follow-ups",
-    "users",
-    "products",
-    "ladder",
-    "audit",
-    "abc",
-    "reps",
-    "funnel",
-    "alerts",
-    "composition",
-    "product-analysis",
-    "monthly",
-    "forecast",
-    "forecast-people",
-];
-
-async fn table_for(
-    state: &AppState,
-    actor: &Actor,
-    list: &str,
-    query: &str,
-    locale: Locale,
-) -> AppResult<ExportTable> {
-    if !LISTS.contains(&list) {
-        return Err(AppError::NotFound);
-    }
-    let pairs: Vec<(String, String)> = url_pairs(query);
-    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-    match list {
-        "customers" => {
-            crate::customers::service::export(
-                &state.db,
-                actor,
-                &crate::customers::CustomerFilter::from_pairs(get),
-                locale,
-            )
-            .await
-        }
-        "deals" => {
-            let filter = crate::pipeline::BoardFilter::from_pairs(
-                pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            );
-            let order = crate::pipeline::TableOrder {
-                sort: get("sort").unwrap_or_default(),
-                descending: get("dir").as_deref() == Some("desc"),
-                page: 0,
-            };
-            crate::pipeline::service::export(&state.db, actor, &filter, &order, locale).await
-        }
-        "follow-ups" => {
-            crate::customers::service::export_agenda(
-                &state.db,
-                actor,
-                crate::pipeline::service::today(),
-                locale,
-            )
-            .await
-        }
-        "users" => crate::org::service::export_users(&state.db, actor, locale).await,
-        "products" => {
-            crate::pipeline::admin::service::export_products(&state.db, actor, locale).await
-        }
-        "ladder" => crate::customers::service::export_ladder(&state.db, actor, locale).await,
-        "audit" => {
-            crate::audit::service::export(
-                &state.db,
-                actor,
-                &crate::audit::AuditQuery::from_pairs(
-                    pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                ),
-                locale,
-            )
-            .await
-        }
-        "abc" | "reps" | "funnel" | "alerts" | "composition" | "product-analysis" | "monthly" => {
-            let query = crate::analytics::ReportQuery::from_pairs(
-                pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            );
-            crate::analytics::reports::table(&state, actor, list, &query, locale).await
-        }
-        "forecast" | "forecast-people" => {
-            let filter = crate::pipeline::forecast::ForecastFilter::from_pairs(get);
-            crate::pipeline::forecast::service::export(
-                &state.db,
-                actor,
-                &filter,
-                list == "forecast-people",
-                locale,
-            )
-            .await
-        }
-        _ => Err(AppError::NotFound),
-    }
-}
-
-pub(crate) fn url_pairs(query: &str) -> Vec<(String, String)> {
-    use crate::customers::urldecode;
+/// The decoded pairs of a raw query string.
+pub fn url_pairs(query: &str) -> Vec<(String, String)> {
+    use crate::ui::query::urldecode;
     query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -217,58 +144,6 @@ pub(crate) fn url_pairs(query: &str) -> Vec<(String, String)> {
             (urldecode(k), urldecode(v))
         })
         .collect()
-}
-
-/// `GET /api/export/{list}.{csv|xlsx}?filters`: the list as the signed-in user sees it.
-pub async fn export(
-    state: AppState,
-    auth: AuthSession,
-    address: std::net::SocketAddr,
-    headers: HeaderMap,
-    Path(file): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let Some(user) = auth.user else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    let Some((list, format)) = file.rsplit_once('.') else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let locale = crate::i18n::locale_of_headers(&headers);
-    let result = async {
-        let mut actor = load_actor(&state.db, user.0).await?;
-        actor.address = Some(address.ip().to_string());
-        let table = table_for(&state, &actor, list, query.as_deref().unwrap_or(""), locale).await?;
-        // Who took which list out of the company, with the filters it held.
-        let exported = serde_json::json!({ "format": format, "query": query.as_deref().unwrap_or(""), "rows": table.rows.len() });
-        crate::audit::record(&state.db, &actor, crate::audit::Action::ListExported, crate::audit::Subject::Export(list.to_string()), serde_json::json!({}), exported).await?;
-        match format {
-            "csv" => Ok((to_csv(&table)?, "text/csv; charset=utf-8")),
-            "xlsx" => Ok((to_xlsx(&table)?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
-            _ => Err(AppError::NotFound),
-        }
-    }
-    .await;
-    match result {
-        Ok((bytes, content_type)) => {
-            let name = format!(
-                "{list}-{}.{format}",
-                crate::clock::local_now().format("%Y%m%d-%H%M")
-            );
-            (
-                [
-                    (header::CONTENT_TYPE, content_type.to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}\""),
-                    ),
-                ],
-                bytes,
-            )
-                .into_response()
-        }
-        Err(error) => error_response(error),
-    }
 }
 
 /// A failed download or API request as its HTTP status with one JSON body for every route:
@@ -298,10 +173,12 @@ pub fn error_response_in(error: AppError, locale: crate::domain::format::Locale)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn table() -> ExportTable {
+    /// A table with the awkward cases (a comma, quotes, a formula, negative money, no date); the
+    /// importer's tests read it back (`imports::table`).
+    pub(crate) fn table() -> ExportTable {
         ExportTable {
             sheet: "客户".into(),
             headers: vec!["名称".into(), "金额".into(), "日期".into(), "数量".into()],
@@ -328,28 +205,6 @@ mod tests {
         assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
         let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
         assert_eq!(text, "名称,金额,日期,数量\n\"北京华通, \"\"总部\"\"\",1234.56,2026-11-23,3\n\"'=HYPERLINK(\"\"x\"\")\",-0.05,,0\n");
-        // What we write, our own importer reads back.
-        let read = crate::imports::table::read_table(text.as_bytes()).unwrap();
-        assert_eq!(read.rows[0].cells[0], "北京华通, \"总部\"");
-        assert_eq!(
-            read.rows[1].cells[0], "=HYPERLINK(\"x\")",
-            "the escaping is undone on the way back in"
-        );
-    }
-
-    #[test]
-    fn xlsx_reads_back_with_calamine() {
-        let bytes = to_xlsx(&table()).unwrap();
-        let read = crate::imports::table::read_table(&bytes).unwrap();
-        assert_eq!(read.encoding, "XLSX");
-        assert_eq!(read.headers, ["名称", "金额", "日期", "数量"]);
-        assert_eq!(read.rows[0].cells[0], "北京华通, \"总部\"");
-        assert_eq!(read.rows[0].cells[1], "1234.56");
-        assert_eq!(read.rows[0].cells[2], "2026-11-23 00:00:00");
-        assert_eq!(
-            read.rows[1].cells[0], "=HYPERLINK(\"x\")",
-            "a string cell, never a formula"
-        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Jingxi: the application shared by the server (SSR) and the browser (hydration).
 #![recursion_limit = "256"]
+pub mod account;
 pub mod analytics;
 pub mod audit;
 pub mod auth;
@@ -87,6 +88,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let i18n = i18n::provide_i18n();
+    // The composition: which features' panels the customer file shows, and where.
+    provide_context(customers::FilePanels {
+        after_status: vec![analytics::customers_page::customer_trend_panel],
+        before_timeline: vec![
+            pipeline::deal_page::customer_deals_panel,
+            pipeline::quote_page::customer_quotes_panel,
+        ],
+    });
     // Keep `<html lang>` in step with the language switch (screen readers, fonts).
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
@@ -118,7 +127,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("customers/handover") view=customers::team_pages::HandoverPage ssr=SsrMode::Async />
                     <Route path=path!("customers/:id") view=customers::file_page::CustomerPage ssr=SsrMode::Async />
                     <Route path=path!("customers/:id/edit") view=customers::file_page::EditCustomerPage ssr=SsrMode::Async />
-                    <Route path=path!("account") view=auth::account_page::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("account") view=account::page::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("notifications") view=notifications::page::NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("pipeline") view=pipeline::board::BoardPage ssr=SsrMode::Async />
                     <Route path=path!("pipeline/forecast") view=pipeline::forecast::ForecastPage ssr=SsrMode::Async />

@@ -1,5 +1,5 @@
 //! The demo company: deterministic, so screenshots, tests and the README stay true.
-use crate::auth::service::hash_password;
+use crate::auth::hash_password;
 use crate::domain::visibility::Role;
 use crate::entities::{department, team, user};
 use crate::error::{AppError, AppResult};

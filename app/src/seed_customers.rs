@@ -18,7 +18,7 @@ pub const DEMO_CUSTOMERS: usize = 1_500;
 pub struct Rng(pub u64);
 
 impl Rng {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -26,7 +26,7 @@ impl Rng {
     }
 
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.next_u64() % n as u64) as usize
     }
 
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -219,7 +219,7 @@ pub async fn seed_customers(
                 rng.pick(&["伟", "静", "磊", "敏", "强", "丽", "军", "婷", "涛", "燕"])
             );
             let title = rng.pick(&TITLES).to_string();
-            let mobile = format!("13{}{:08}", rng.below(10), rng.next() % 100_000_000);
+            let mobile = format!("13{}{:08}", rng.below(10), rng.next_u64() % 100_000_000);
             people.push((person.clone(), mobile.clone()));
             contacts.push((
                 id,
@@ -243,7 +243,7 @@ pub async fn seed_customers(
                 ..Default::default()
             },
         ));
-        let initials = crate::customers::service::name_initials(&name);
+        let initials = crate::customers::name_initials(&name);
         customers.push(customer::ActiveModel {
             name_key: Set(company_name_key(&name)),
             name_initials: Set(initials.clone()),

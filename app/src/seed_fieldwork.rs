@@ -4,12 +4,12 @@
 //! plans are submitted and wait for the manager; today's reports are not written yet. Demo
 //! customers also get coordinates near their city, so the suggested order has a route to follow.
 use crate::auth::scope::across_owners;
+use crate::clock::start_of_day;
 use crate::domain::fieldwork::{Attendance, ExpenseKind, SheetKind, SheetStatus, VisitPurpose};
 use crate::domain::visibility::Role;
 use crate::entities::{check_in, customer, day_sheet, field_expense, team, user, visit_stop};
 use crate::error::AppResult;
-use crate::fieldwork::service::new_sheet;
-use crate::pipeline::service::local_start;
+use crate::fieldwork::new_sheet;
 use crate::seed_customers::Rng;
 use chrono::{Datelike, Duration, NaiveDate};
 use sea_orm::{
@@ -114,7 +114,7 @@ pub async fn seed_demo_field_work(
             if day.weekday().number_from_monday() > 5 {
                 continue;
             }
-            let at = |minutes: i64| local_start(day) + Duration::minutes(minutes);
+            let at = |minutes: i64| start_of_day(day) + Duration::minutes(minutes);
             let is_today = day == today;
             let sheet =
                 |kind: SheetKind,

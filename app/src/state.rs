@@ -2,6 +2,8 @@
 use crate::error::{AppError, AppResult};
 use leptos::prelude::*;
 use sea_orm::DatabaseConnection;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -35,16 +37,53 @@ impl Default for Settings {
     }
 }
 
-#[derive(Debug, Clone)]
+/// What every server function can reach: the database, the settings, and the parts features
+/// registered at start-up (their caches, the live board feed, badge counters). The state names no
+/// feature: each part is found by its type, so the arrows point from features to here.
+#[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
-    /// Deal changes for open boards (see `pipeline::live`).
-    pub live: crate::pipeline::live::Feed,
-    /// Company-wide analysis figures kept for an hour.
-    pub company: crate::analytics::customers::CompanyFigures,
-    /// Analyses kept until the data under them changes.
-    pub analyses: crate::analytics::service::KeptAnalyses,
+    parts: Arc<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("settings", &self.settings)
+            .field("parts", &self.parts.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, settings: Settings) -> Self {
+        AppState {
+            db,
+            settings: Arc::new(settings),
+            parts: Arc::default(),
+        }
+    }
+
+    /// Registers a part (one per type; a second of the same type replaces the first).
+    pub fn with<T: Any + Send + Sync>(mut self, part: T) -> Self {
+        Arc::make_mut(&mut self.parts).insert(TypeId::of::<T>(), Arc::new(part));
+        self
+    }
+
+    /// A registered part. Missing is a wiring fault of the server, logged and answered `Internal`.
+    pub fn part<T: Any + Send + Sync>(&self) -> AppResult<&T> {
+        self.parts
+            .get(&TypeId::of::<T>())
+            .and_then(|part| part.downcast_ref::<T>())
+            .ok_or_else(|| {
+                tracing::error!(
+                    part = std::any::type_name::<T>(),
+                    "state part not registered"
+                );
+                AppError::Internal
+            })
+    }
 }
 
 pub fn app_state() -> AppResult<AppState> {

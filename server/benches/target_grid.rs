@@ -131,7 +131,11 @@ async fn main() {
         let (db, admin, manager, version, team, quarter) =
             (&db, &admin, &manager, &version, &team, &quarter);
         async move {
-            let amount = if run % 2 == 0 { "3000000" } else { "3100000" };
+            let amount = if run.is_multiple_of(2) {
+                "3000000"
+            } else {
+                "3100000"
+            };
             let new = if what == "set" {
                 service::set(db, manager, &change(version.get()), team, quarter, amount).await
             } else {
@@ -141,7 +145,11 @@ async fn main() {
                     &change(version.get()),
                     "company",
                     &YEAR.to_string(),
-                    if run % 2 == 0 { "working_days" } else { "even" },
+                    if run.is_multiple_of(2) {
+                        "working_days"
+                    } else {
+                        "even"
+                    },
                 )
                 .await
             };

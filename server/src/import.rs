@@ -1,7 +1,7 @@
 //! `jingxi import`: presets for public data sets and mapped files, with a progress bar on the
 //! terminal and a summary at the end. Same rules as the web import: a dry run writes nothing, and
 //! a commit writes every row or none.
-use app::auth::service::{load_actor, Actor};
+use app::auth::{load_actor, Actor};
 use app::domain::import::{ImportKind, Mapping, MatchBy};
 use app::domain::visibility::Role;
 use app::entities::user;

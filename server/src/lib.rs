@@ -1,11 +1,13 @@
 //! The Jingxi server: configuration, database, HTTP router. `main.rs` is only the CLI.
 pub mod assets;
 pub mod config;
+pub mod exports;
 pub mod import;
+pub mod reports;
 pub mod security;
 
-use app::auth::service::Backend;
 use app::auth::session_store::DbSessionStore;
+use app::auth::Backend;
 use app::state::AppState;
 use axum::Router;
 use axum_login::tower_sessions::cookie::SameSite;
@@ -157,7 +159,9 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     if state.settings.scheduled_jobs {
         spawn_hourly_jobs(state.clone());
     }
-    state.live.spawn_polling(state.db.clone());
+    if let Ok(feed) = state.part::<app::pipeline::live::Feed>() {
+        feed.spawn_polling(state.db.clone());
+    }
     let events_state = state.clone();
     let upload_state = state.clone();
     let export_state = state.clone();
@@ -166,7 +170,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route(
             "/api/imports/upload",
             axum::routing::post(
-                move |auth: app::auth::service::AuthSession,
+                move |auth: app::auth::AuthSession,
                       headers: axum::http::HeaderMap,
                       multipart: axum::extract::Multipart| {
                     app::imports::upload(upload_state.clone(), auth, headers, multipart)
@@ -193,37 +197,31 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route(
             "/api/export/{file}",
             axum::routing::get(
-                move |auth: app::auth::service::AuthSession,
+                move |auth: app::auth::AuthSession,
                       axum::extract::ConnectInfo(address): axum::extract::ConnectInfo<
                     std::net::SocketAddr,
                 >,
                       headers: axum::http::HeaderMap,
                       file: axum::extract::Path<String>,
                       query: axum::extract::RawQuery| {
-                    app::exports::export(export_state.clone(), auth, address, headers, file, query)
+                    exports::export(export_state.clone(), auth, address, headers, file, query)
                 },
             ),
         )
         .route(
             "/api/v1/reports/{name}",
             axum::routing::get(
-                move |auth: app::auth::service::AuthSession,
+                move |auth: app::auth::AuthSession,
                       headers: axum::http::HeaderMap,
                       name: axum::extract::Path<String>,
                       query: axum::extract::RawQuery| {
-                    app::analytics::reports::report(
-                        report_state.clone(),
-                        auth,
-                        headers,
-                        name,
-                        query,
-                    )
+                    reports::report(report_state.clone(), auth, headers, name, query)
                 },
             ),
         )
         .route(
             "/api/pipeline/events",
-            axum::routing::get(move |auth: app::auth::service::AuthSession| {
+            axum::routing::get(move |auth: app::auth::AuthSession| {
                 app::pipeline::live::board_events(events_state.clone(), auth)
             }),
         )
@@ -281,7 +279,7 @@ fn spawn_hourly_jobs(state: AppState) {
         loop {
             hourly.tick().await;
             // Another server may have changed the company's time zone.
-            if let Err(error) = app::org::service::load_company_zone(&state.db).await {
+            if let Err(error) = app::org::load_company_zone(&state.db).await {
                 tracing::warn!(?error, "could not read the company's time zone");
             }
             let slot = app::jobs::hour_slot(app::clock::now());
@@ -339,19 +337,28 @@ fn spawn_hourly_jobs(state: AppState) {
     });
 }
 
+/// The state every request sees, with the parts features keep in it: the live board feed, the
+/// analyses' caches and the counters behind the badges beside the user's name.
+pub fn app_state(db: DatabaseConnection, settings: app::state::Settings) -> AppState {
+    use app::auth::{Badge, BadgeCounters};
+    AppState::new(db, settings)
+        .with(app::pipeline::live::Feed::default())
+        .with(app::analytics::CompanyFigures::default())
+        .with(app::analytics::KeptAnalyses::default())
+        .with(
+            BadgeCounters::default()
+                .with(Badge::UnreadNotifications, app::notifications::unread_badge)
+                .with(Badge::OpenAlerts, app::analytics::open_alerts_badge),
+        )
+}
+
 /// Binds, logs the address and serves until Ctrl-C / SIGTERM.
 pub async fn serve(config: &Config, db: DatabaseConnection) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
     if let Err(error) = optimize(&db).await {
         tracing::warn!(%error, "could not refresh query statistics");
     }
-    let state = AppState {
-        db,
-        settings: std::sync::Arc::new(config.settings.clone()),
-        live: Default::default(),
-        company: Default::default(),
-        analyses: Default::default(),
-    };
+    let state = app_state(db, config.settings.clone());
     let options = config.leptos_options();
     let app = router(state, options);
     let listener = tokio::net::TcpListener::bind(config.site_addr).await?;

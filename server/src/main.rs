@@ -1,6 +1,6 @@
 //! `jingxi`: serve the app, migrate, seed the demo company, add users.
 use app::domain::visibility::Role;
-use app::org::service::{insert_user, NewUser};
+use app::org::{insert_user, NewUser};
 use app::seed::{seed_demo, SeedOutcome};
 use clap::{Parser, Subcommand};
 use jingxi::config::Config;
@@ -141,9 +141,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     jingxi::migrate(&db)
         .await
         .map_err(|e| format!("migration failed: {e}"))?;
-    app::org::service::load_company_zone(&db)
-        .await
-        .map_err(describe)?;
+    app::org::load_company_zone(&db).await.map_err(describe)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             if config.seed_demo_on_start {
@@ -212,13 +210,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         } => {
             let now = moment(as_of)?;
             let started = std::time::Instant::now();
-            let (raised, cleared) = app::analytics::alerts::refresh_alerts(
-                &db,
-                now,
-                app::pipeline::service::local_day(now),
-            )
-            .await
-            .map_err(describe)?;
+            let (raised, cleared) =
+                app::analytics::alerts::refresh_alerts(&db, now, app::clock::local_day(now))
+                    .await
+                    .map_err(describe)?;
             println!(
                 "{raised} alerts raised, {cleared} cleared in {} ms",
                 started.elapsed().as_millis()
@@ -228,12 +223,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Jobs {
             job: Job::AbcClasses,
         } => {
-            let changed = app::analytics::service::refresh_customer_classes(
-                &db,
-                app::pipeline::service::today(),
-            )
-            .await
-            .map_err(describe)?;
+            let changed =
+                app::analytics::service::refresh_customer_classes(&db, app::clock::today())
+                    .await
+                    .map_err(describe)?;
             println!("{changed} customers changed ABC class");
             Ok(())
         }
@@ -283,14 +276,13 @@ async fn seed(
             let plans = app::targets::service::seed_demo_targets(db, app::clock::today())
                 .await
                 .map_err(|e| format!("seeding targets failed: {e}"))?;
-            app::analytics::service::refresh_customer_classes(db, app::pipeline::service::today())
+            app::analytics::service::refresh_customer_classes(db, app::clock::today())
                 .await
                 .map_err(|e| format!("classing customers failed: {e}"))?;
-            let sheets =
-                app::seed_fieldwork::seed_demo_field_work(db, app::pipeline::service::today())
-                    .await
-                    .map_err(|e| format!("seeding field work failed: {e}"))?;
-            app::analytics::products::seed_demo_stock(db, app::pipeline::service::today())
+            let sheets = app::seed_fieldwork::seed_demo_field_work(db, app::clock::today())
+                .await
+                .map_err(|e| format!("seeding field work failed: {e}"))?;
+            app::analytics::products::seed_demo_stock(db, app::clock::today())
                 .await
                 .map_err(|e| format!("seeding stock failed: {e}"))?;
             println!("demo company created with {customers} customers, {deals} deals, {plans} target plans and {sheets} field work plans and reports: log in as admin, manager or rep with password {}", app::seed::DEMO_PASSWORD);

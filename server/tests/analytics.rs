@@ -1603,7 +1603,7 @@ async fn each_role_gets_its_dashboard_and_the_trend_counts_what_they_see_by_mont
     );
 
     // 张伟 sells this month and three months ago, 刘洋 (another team) this month.
-    let today = app::pipeline::service::today();
+    let today = app::clock::today();
     let this_month = today.with_day(1).unwrap();
     let earlier = this_month
         .checked_sub_months(chrono::Months::new(3))
@@ -2053,7 +2053,7 @@ async fn customer_composition_retention_and_lifetime_value_match_figures_worked_
         )
     };
     assert_eq!(
-        company_2031(&*kept.years(&app.db, 2031, year_end).await.unwrap()),
+        company_2031(&kept.years(&app.db, 2031, year_end).await.unwrap()),
         (vec![225_000_00], Some(vec![10_000_00]))
     );
     assert_eq!(
@@ -2065,7 +2065,7 @@ async fn customer_composition_retention_and_lifetime_value_match_figures_worked_
     );
     order(&app, liu.id, ji, (2031, 10, 6), 1_000_00, 0).await;
     assert_eq!(
-        company_2031(&*kept.years(&app.db, 2031, year_end).await.unwrap()),
+        company_2031(&kept.years(&app.db, 2031, year_end).await.unwrap()),
         (vec![225_000_00], Some(vec![10_000_00])),
         "kept"
     );
@@ -2078,7 +2078,7 @@ async fn customer_composition_retention_and_lifetime_value_match_figures_worked_
         "kept"
     );
     assert_eq!(
-        company_2031(&*recomputed.years(&app.db, 2031, year_end).await.unwrap()),
+        company_2031(&recomputed.years(&app.db, 2031, year_end).await.unwrap()),
         (vec![226_000_00], Some(vec![11_000_00]))
     );
     assert_eq!(

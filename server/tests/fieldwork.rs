@@ -126,8 +126,8 @@ async fn a_day_goes_from_plan_to_signed_off_report_and_every_step_is_guarded() {
         )
         .await
         .unwrap();
-    let today = app::pipeline::service::today().to_string();
-    let yesterday = (app::pipeline::service::today() - chrono::Duration::days(1)).to_string();
+    let today = app::clock::today().to_string();
+    let yesterday = (app::clock::today() - chrono::Duration::days(1)).to_string();
 
     // The plan: three visits; the same customer twice, a past day and another rep's customer are refused.
     add(&rep, &today, customers[0], "take_order", "09:00-10:00")
@@ -352,7 +352,7 @@ async fn a_day_goes_from_plan_to_signed_off_report_and_every_step_is_guarded() {
     expense("35.50").await.unwrap();
 
     let visited = day(&rep, &today, "").await.unwrap();
-    assert_eq!(visited.stops[0].checked_in_at.is_some(), true);
+    assert!(visited.stops[0].checked_in_at.is_some());
     assert_eq!(visited.visits.len(), 1);
     let visit = &visited.visits[0];
     assert!(visit.planned && visit.located);
@@ -586,7 +586,7 @@ async fn a_day_goes_from_plan_to_signed_off_report_and_every_step_is_guarded() {
 async fn the_suggested_order_groups_by_place_and_a_missing_report_is_late() {
     let app = TestApp::demo().await;
     let rep = app.signed_in("rep").await;
-    let tomorrow = (app::pipeline::service::today() + chrono::Duration::days(1)).to_string();
+    let tomorrow = (app::clock::today() + chrono::Duration::days(1)).to_string();
     // Entered as 上海, 杭州, 上海: the suggestion puts the two 上海 customers together.
     let mut ids = Vec::new();
     for (name, city) in [
@@ -667,6 +667,6 @@ async fn the_suggested_order_groups_by_place_and_a_missing_report_is_late() {
         ),
         ("day".into(), ErrorCode::FutureDay)
     );
-    let last_week = (app::pipeline::service::today() - chrono::Duration::days(7)).to_string();
+    let last_week = (app::clock::today() - chrono::Duration::days(7)).to_string();
     assert!(day(&rep, &last_week, "").await.unwrap().report.late);
 }

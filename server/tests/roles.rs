@@ -579,7 +579,7 @@ async fn every_endpoint_answers_every_role_as_the_matrix_says() {
         .map(|file| file.rsplit_once('.').map_or(file, |(list, _)| list))
         .collect();
     exports.sort_unstable();
-    let mut lists = app::exports::LISTS.to_vec();
+    let mut lists = jingxi::exports::LISTS.to_vec();
     lists.sort_unstable();
     assert_eq!(exports, lists, "every export list has exactly one row");
     let mut reports: Vec<&str> = MATRIX
@@ -587,7 +587,7 @@ async fn every_endpoint_answers_every_role_as_the_matrix_says() {
         .filter_map(|(target, _, _)| target.strip_prefix("GET /api/v1/reports/"))
         .collect();
     reports.sort_unstable();
-    let mut known = app::analytics::reports::REPORTS.to_vec();
+    let mut known = jingxi::reports::REPORTS.to_vec();
     known.sort_unstable();
     assert_eq!(reports, known, "every /api/v1 report has exactly one row");
 

@@ -313,7 +313,7 @@ async fn moves_that_name_no_neighbour_go_to_the_top_and_positions_stay_unique_un
     assert!(cards.len() >= 12);
     let moves = cards.iter().map(|card| {
         let client = admin.clone();
-        let form = vec![
+        let form = [
             ("request[id]", card.id.to_string()),
             ("request[version]", card.version.to_string()),
             ("request[to_stage_id]", target.to_string()),
@@ -594,7 +594,7 @@ async fn delete_actions(db: &sea_orm::DatabaseConnection) -> Vec<String> {
 
 #[tokio::test]
 async fn the_restricting_migration_keeps_every_row_of_a_full_demo_and_stops_the_cascades() {
-    use migrations::{MigrationName, MigratorTrait};
+    use migrations::MigratorTrait;
     let (url, _dir) = common::fresh_database().await;
     let db = jingxi::connect(&url).await.unwrap();
     let before_restrict = migrations::Migrator::migrations()

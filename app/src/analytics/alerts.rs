@@ -5,7 +5,7 @@ use super::performance::Window;
 use super::service::report_filter;
 use super::{AlertTask, AlertView, AlertsView, ReportQuery, TaskForm};
 use crate::auth::scope::{across_owners, visible};
-use crate::auth::service::Actor;
+use crate::auth::Actor;
 use crate::db::{load_setting, save_setting, sum_as_bigint};
 use crate::domain::alerts::{
     customer_alert, rep_drop, stale_deal, Alert, AlertKind, AlertRules, OrderHistory,
@@ -241,6 +241,14 @@ pub async fn unhandled_count(db: &impl ConnectionTrait, actor: &Actor) -> AppRes
         .await?)
 }
 
+/// [`unhandled_count`] as the badge beside the user's name (registered in `jingxi::app_state`).
+pub fn open_alerts_badge<'a>(
+    db: &'a sea_orm::DatabaseConnection,
+    actor: &'a Actor,
+) -> futures::future::BoxFuture<'a, AppResult<u64>> {
+    Box::pin(unhandled_count(db, actor))
+}
+
 fn kind_of(query: &ReportQuery, checks: &mut Checks) -> Option<Option<AlertKind>> {
     checks.check(
         "kind",
@@ -461,7 +469,7 @@ pub async fn assign_task<C: ConnectionTrait + TransactionTrait>(
     let at = Utc::now();
     row.task_at = Set(Some(at));
     row.update(&txn).await?;
-    crate::notifications::service::notify(
+    crate::notifications::notify(
         &txn,
         owner_id,
         "task",

@@ -122,7 +122,7 @@ fn AlertsList(view: AlertsView, query: ReportQuery) -> impl IntoView {
             <div class="figure">
                 <span class="figure-label">{tr(|t| t.alerts.all_kinds)}</span>
                 <strong class="figure-value">{format_count(all as i64)}</strong>
-                <crate::customers::page::ExportLinks list="alerts" query=export_query />
+                <crate::ui::ExportLinks list="alerts" query=export_query />
             </div>
         </section>
         {if view.alerts.is_empty() {

@@ -7,7 +7,7 @@ use super::{
     CompositionLine, CustomerComposition, CustomerTrend, CustomerValue, ReportQuery, YearShare,
 };
 use crate::auth::scope::{across_owners, visible};
-use crate::auth::service::Actor;
+use crate::auth::Actor;
 use crate::db::sum_as_bigint;
 use crate::domain::customer_value::{self, CustomerAge, Dimension, PurchaseSize};
 use crate::domain::forms::{Checks, ErrorCode};
@@ -48,9 +48,8 @@ fn request(query: &ReportQuery, today: NaiveDate) -> AppResult<(ReportFilter, Di
 fn customers_in(actor: &Actor, filter: &ReportFilter) -> Select<customer::Entity> {
     let on_file = sea_orm::Condition::any()
         .add(
-            customer::Column::CreatedAt.lt(crate::pipeline::service::local_start(
-                filter.to + Duration::days(1),
-            )),
+            customer::Column::CreatedAt
+                .lt(crate::clock::start_of_day(filter.to + Duration::days(1))),
         )
         .add(customer::Column::FirstOrderOn.lte(filter.to));
     let mut select = visible::<customer::Entity>(&actor.scope()).filter(on_file);
@@ -82,7 +81,7 @@ fn period_column(name: &str) -> Expr {
 
 /// The key a customer is grouped under: the column's text, or a `domain::customer_value` key.
 fn dimension_key(dimension: Dimension, filter: &ReportFilter) -> SimpleExpr {
-    let column = |c: customer::Column| Expr::col((customer::Entity, c)).into();
+    let column = |c: customer::Column| Expr::col((customer::Entity, c));
     match dimension {
         Dimension::Industry => column(customer::Column::Industry),
         Dimension::Region => column(customer::Column::Province),
@@ -434,7 +433,7 @@ pub async fn trend(
     customer_id: i64,
     today: NaiveDate,
 ) -> AppResult<CustomerTrend> {
-    let found = crate::customers::service::find_for(db, actor, customer_id).await?;
+    let found = crate::customers::find_for(db, actor, customer_id).await?;
     let month_first = today.with_day(1).unwrap_or(today);
     let chart_from = month_first
         .checked_sub_months(Months::new(TREND_MONTHS - 1))

@@ -207,7 +207,7 @@ fn CompositionView(report: CustomerComposition, query: ReportQuery) -> AnyView {
                 <span class="figure-label">{tr(|t| t.customer_analysis.sales)}</span>
                 <strong class="figure-value" data-testid="total-sales">{format_money(total.sales_fen)}</strong>
                 <span class="figure-hint">{tr(|t| t.customer_analysis.margin)} " " {share_of(total.gross_profit_fen, total.sales_fen)}</span>
-                <crate::customers::page::ExportLinks list="composition" query=export_query />
+                <crate::ui::ExportLinks list="composition" query=export_query />
             </div>
         </section>
         <h2 class="section-title">{tr(|t| t.customer_analysis.value_title)}</h2>
@@ -291,6 +291,12 @@ pub fn customer_trend_resource(
     customer_id: Memo<i64>,
 ) -> Resource<Result<CustomerTrend, crate::error::AppError>> {
     Resource::new(move || customer_id.get(), load_customer_trend)
+}
+
+/// The customer file's sales trend panel (see `customers::FilePanels`).
+pub fn customer_trend_panel(customer_id: Memo<i64>) -> ViewFn {
+    let trend = customer_trend_resource(customer_id);
+    ViewFn::from(move || view! { <CustomerTrendPanel trend /> })
 }
 
 #[component]

@@ -5,16 +5,15 @@ use super::performance::Window;
 use super::service::report_filter;
 use super::{FunnelLine, FunnelReport, ReportQuery};
 use crate::auth::scope::visible;
-use crate::auth::service::Actor;
+use crate::auth::Actor;
 use crate::domain::forms::{Checks, ErrorCode};
 use crate::domain::funnel::{furthest_behind, steps, Reach, StageTime};
-use crate::entities::{opportunity, team, user};
+use crate::entities::{opportunity, user};
 use crate::error::{AppError, AppResult};
-use crate::pipeline::service::{pipeline_choices, pipelines, stage_view, stages_of};
+use crate::pipeline::{pipeline_choices, pipelines, stage_view, stages_of};
 use chrono::NaiveDate;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
-    Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, QueryFilter, QuerySelect, QueryTrait, Statement,
 };
 use std::collections::HashMap;
 
@@ -168,12 +167,7 @@ pub async fn funnel(
         .owners(visible::<user::Entity>(&actor.scope()))
         .all(db)
         .await?;
-    let teams: HashMap<i64, String> = team::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
+    let teams = crate::auth::team_names(db).await?;
     let pooled = |owners: &mut dyn Iterator<Item = i64>| {
         let (mut pooled_reach, mut pooled_times) = (
             Reach::new(open.len()),
@@ -197,14 +191,14 @@ pub async fn funnel(
     let total_steps = steps(&total_reach, &total_times);
     let mut team_steps: HashMap<i64, Vec<crate::domain::funnel::Step>> = HashMap::new();
     for team_id in people.iter().filter_map(|p| p.team_id) {
-        if !team_steps.contains_key(&team_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = team_steps.entry(team_id) {
             let (r, t) = pooled(
                 &mut people
                     .iter()
                     .filter(|p| p.team_id == Some(team_id))
                     .map(|p| p.id),
             );
-            team_steps.insert(team_id, steps(&r, &t));
+            slot.insert(steps(&r, &t));
         }
     }
     let mut lines: Vec<FunnelLine> = people

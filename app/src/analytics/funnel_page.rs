@@ -146,7 +146,7 @@ fn FunnelView(report: FunnelReport, query: ReportQuery) -> AnyView {
         <section class="card">
             <h2>
                 {tr(|t| t.analytics.funnel_title)} " · " {move || i18n.t().analytics.deals} " " {format_count(total.deals as i64)}
-                <crate::customers::page::ExportLinks list="funnel" query=export_query.query_string() />
+                <crate::ui::ExportLinks list="funnel" query=export_query.query_string() />
             </h2>
             <ChartView id="funnel-chart" label=tr(|t| t.analytics.funnel_title) chart height=chart_height />
             <div class="table-wrap">

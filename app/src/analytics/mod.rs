@@ -27,7 +27,23 @@ pub mod products_page;
 pub mod reports;
 pub mod reps_page;
 #[cfg(feature = "ssr")]
+pub mod sales_trend;
+#[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub use alerts::{alerts, open_alerts_badge};
+#[cfg(feature = "ssr")]
+pub use customers::CompanyFigures;
+#[cfg(feature = "ssr")]
+pub use funnel::funnel;
+#[cfg(feature = "ssr")]
+pub use performance::rep_performance;
+#[cfg(feature = "ssr")]
+pub use sales_trend::{monthly_figures, sales_trend};
+#[cfg(feature = "ssr")]
+pub use service::abc;
+#[cfg(feature = "ssr")]
+pub use service::KeptAnalyses;
 
 /// A report's filters as they arrive in a URL (`from=2026-01-01&team=3&basis=gross_profit`);
 /// the service checks them and names the field of a bad one.
@@ -120,7 +136,7 @@ impl ReportQuery {
             .filter_map(|key| {
                 let value = copy.field_mut(key).map(|v| v.clone()).unwrap_or_default();
                 (!value.is_empty())
-                    .then(|| format!("{key}={}", crate::customers::urlencode(&value)))
+                    .then(|| format!("{key}={}", crate::ui::query::urlencode(&value)))
             })
             .collect::<Vec<_>>()
             .join("&")
@@ -184,13 +200,13 @@ pub const CARDS_PER_PAGE: usize = 60;
 
 #[server(endpoint = "analytics/abc")]
 pub async fn load_abc(#[server(default)] query: ReportQuery) -> Result<AbcView, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     let report = service::abc(
         &state.db,
-        &state.analyses,
+        state.part()?,
         &actor,
         &query,
-        crate::pipeline::service::today(),
+        crate::clock::today(),
     )
     .await?;
     Ok(service::abc_view(&report, &query))
@@ -221,8 +237,8 @@ pub struct RepPerformance {
 pub async fn load_rep_performance(
     #[server(default)] query: ReportQuery,
 ) -> Result<RepPerformance, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
-    performance::rep_performance(&state.db, &actor, &query, crate::pipeline::service::today()).await
+    let (state, actor) = crate::auth::current_actor().await?;
+    performance::rep_performance(&state.db, &actor, &query, crate::clock::today()).await
 }
 
 /// One line of the funnel: the whole selection, or one person.
@@ -255,8 +271,8 @@ pub struct FunnelReport {
 
 #[server(endpoint = "analytics/funnel")]
 pub async fn load_funnel(#[server(default)] query: ReportQuery) -> Result<FunnelReport, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
-    funnel::funnel(&state.db, &actor, &query, crate::pipeline::service::today()).await
+    let (state, actor) = crate::auth::current_actor().await?;
+    funnel::funnel(&state.db, &actor, &query, crate::clock::today()).await
 }
 
 /// What a manager asked the responsible person to do about an alert.
@@ -303,15 +319,8 @@ pub struct AlertsView {
 
 #[server(endpoint = "analytics/alerts")]
 pub async fn load_alerts(#[server(default)] query: ReportQuery) -> Result<AlertsView, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
-    alerts::alerts(
-        &state.db,
-        &actor,
-        &query,
-        crate::pipeline::service::today(),
-        true,
-    )
-    .await
+    let (state, actor) = crate::auth::current_actor().await?;
+    alerts::alerts(&state.db, &actor, &query, crate::clock::today(), true).await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -323,7 +332,7 @@ pub struct TaskForm {
 
 #[server(endpoint = "analytics/alert_task")]
 pub async fn assign_alert_task(form: TaskForm) -> Result<AlertTask, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     alerts::assign_task(&state.db, &actor, &form).await
 }
 
@@ -339,14 +348,9 @@ pub struct AlertRulesForm {
 /// Saves the thresholds and applies them at once, so the list shows what they flag.
 #[server(endpoint = "analytics/alert_rules")]
 pub async fn save_alert_rules(form: AlertRulesForm) -> Result<(), AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     alerts::save_rules(&state.db, &actor, &form).await?;
-    alerts::refresh_alerts(
-        &state.db,
-        chrono::Utc::now(),
-        crate::pipeline::service::today(),
-    )
-    .await?;
+    alerts::refresh_alerts(&state.db, chrono::Utc::now(), crate::clock::today()).await?;
     Ok(())
 }
 
@@ -393,13 +397,13 @@ pub struct CustomerComposition {
 pub async fn load_customer_composition(
     #[server(default)] query: ReportQuery,
 ) -> Result<CustomerComposition, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     customers::composition(
         &state.db,
-        &state.company,
+        state.part()?,
         &actor,
         &query,
-        crate::pipeline::service::today(),
+        crate::clock::today(),
     )
     .await
 }
@@ -477,8 +481,8 @@ pub struct ProductReport {
 pub async fn load_product_report(
     #[server(default)] query: ReportQuery,
 ) -> Result<ProductReport, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
-    products::products(&state.db, &actor, &query, crate::pipeline::service::today()).await
+    let (state, actor) = crate::auth::current_actor().await?;
+    products::products(&state.db, &actor, &query, crate::clock::today()).await
 }
 
 /// One product's stock at a month's end, as the form sends it.
@@ -509,26 +513,36 @@ pub struct InventoryRow {
 
 #[server(endpoint = "analytics/save_inventory")]
 pub async fn save_inventory(form: InventoryForm) -> Result<(), AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     products::save_inventory(&state.db, &actor, &form).await
 }
 
 #[server(endpoint = "analytics/recent_stock")]
 /// None for those who do not enter stock.
 pub async fn load_recent_stock() -> Result<Option<Vec<InventoryRow>>, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
-    products::recent_stock(&state.db, &actor, crate::pipeline::service::today()).await
+    let (state, actor) = crate::auth::current_actor().await?;
+    products::recent_stock(&state.db, &actor, crate::clock::today()).await
 }
 
 #[server(endpoint = "analytics/customer_trend")]
 pub async fn load_customer_trend(customer_id: i64) -> Result<CustomerTrend, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     customers::trend(
         &state.db,
-        &state.company,
+        state.part()?,
         &actor,
         customer_id,
-        crate::pipeline::service::today(),
+        crate::clock::today(),
     )
     .await
+}
+
+/// Sales, gross profit and orders of one calendar month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthFigures {
+    /// First day of the month.
+    pub month: chrono::NaiveDate,
+    pub sales_fen: i64,
+    pub gross_profit_fen: i64,
+    pub orders: i64,
 }

@@ -9,6 +9,7 @@ use crate::domain::forms::FieldError;
 use crate::error::AppError;
 use crate::i18n::{tr, use_i18n};
 use crate::ui::chart::{palette, ChartWithTable};
+pub use crate::ui::{class_colour_css, class_css};
 use crate::ui::{
     id_choices, text_choices, ChoiceFilter, EmptyState, ErrorPanel, Loading, PageHeader,
 };
@@ -29,34 +30,10 @@ pub fn class_colour(class: AbcClass) -> &'static str {
     }
 }
 
-/// The CSS class that sets a class's colour (`--abc`, style/main.css).
-pub fn class_colour_css(class: AbcClass) -> &'static str {
-    match class {
-        AbcClass::A => "abc-a",
-        AbcClass::B => "abc-b",
-        AbcClass::C => "abc-c",
-    }
-}
-
-/// The round class badge (also on customer lists and files).
 /// part ÷ whole as a percentage ("—" without a whole).
 pub fn share_of(part: i64, whole: i64) -> String {
     crate::domain::share_bp(part, whole)
         .map_or("—".to_string(), crate::domain::format::percent_text)
-}
-
-pub fn class_css(class: AbcClass) -> String {
-    format!("abc {}", class_colour_css(class))
-}
-
-/// A customer's class as a round badge, linked to the ABC page (nothing without a class).
-#[component]
-pub fn AbcBadge(class: Option<AbcClass>) -> impl IntoView {
-    let i18n = use_i18n();
-    class.map(|class| {
-        let title = move || (i18n.t().analytics.badge_title)(class.as_str());
-        view! { <a class=class_css(class) href=format!("/analytics/abc?class={}", class.as_str()) title=title aria-label=title data-testid="abc-badge">{class.as_str()}</a> }
-    })
 }
 
 /// Share "0.7993" as "79.93%".
@@ -232,7 +209,9 @@ pub fn ReportFilters(
     /// For lists of what holds now (alerts) rather than of a period.
     #[prop(optional)]
     without_period: bool,
-    children: Children,
+    /// The report's own controls, if it has any.
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let from = period.map_or(query.from.clone(), |p| p.0.to_string());
     let to = period.map_or(query.to.clone(), |p| p.1.to_string());
@@ -249,7 +228,7 @@ pub fn ReportFilters(
                 <ChoiceFilter name="industry" all=|t| t.customers.all_industries current=query.industry.clone() choices=text_choices(&options.industries) />
                 <ChoiceFilter name="region" all=|t| t.customers.all_provinces current=query.region.clone() choices=text_choices(&options.provinces) />
             })}
-            {children()}
+            {children.map(|children| children())}
             <button type="submit" class="button">{tr(|t| t.pipeline.apply)}</button>
         </form>
     }
@@ -366,7 +345,7 @@ fn AbcReportView(view: AbcView, query: ReportQuery) -> AnyView {
             <div class="figure">
                 <span class="figure-label">{tr(|t| t.analytics.total)}</span>
                 <strong class="figure-value" data-testid="abc-total">{format_money(view.total_fen)}</strong>
-                <crate::customers::page::ExportLinks list="abc" query=export_query />
+                <crate::ui::ExportLinks list="abc" query=export_query />
             </div>
         </section>
         <section class="card">

@@ -4,17 +4,17 @@
 use super::service::report_filter;
 use super::{RepPerformance, RepPerformanceRow, ReportQuery};
 use crate::auth::scope::{visible, Owned};
-use crate::auth::service::Actor;
+use crate::auth::Actor;
+use crate::clock::start_of_day;
 use crate::db::sum_as_bigint;
 use crate::domain::customer::{FollowUpKind, LadderStage};
 use crate::domain::forms::{Checks, ErrorCode};
 use crate::domain::performance::{leaderboard, Activity, RankBy};
 use crate::domain::visibility::Role;
 use crate::entities::{
-    customer, customer_event, follow_up, opportunity, payment, quote, sales_order, team, user,
+    customer, customer_event, follow_up, opportunity, payment, quote, sales_order, user,
 };
 use crate::error::{AppError, AppResult};
-use crate::pipeline::service::local_start;
 use chrono::{Duration, NaiveDate};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -142,8 +142,8 @@ impl Window {
 
     pub fn instants(&self) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
         (
-            local_start(self.from),
-            local_start(self.to + Duration::days(1)),
+            start_of_day(self.from),
+            start_of_day(self.to + Duration::days(1)),
         )
     }
 }
@@ -300,12 +300,7 @@ pub async fn rep_performance(
         .owners(visible::<user::Entity>(&actor.scope()))
         .all(db)
         .await?;
-    let teams: HashMap<i64, String> = team::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
+    let teams = crate::auth::team_names(db).await?;
     let mut total = Activity::default();
     let mut shown = Vec::new();
     let mut people = people;

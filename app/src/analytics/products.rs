@@ -5,7 +5,7 @@
 use super::service::{narrowed_orders, report_filter};
 use super::{CustomerProduct, InventoryForm, InventoryRow, ProductReport, ProductRow, ReportQuery};
 use crate::auth::scope::visible;
-use crate::auth::service::Actor;
+use crate::auth::Actor;
 use crate::db::sum_as_bigint;
 use crate::domain::abc::{self, AbcRule};
 use crate::domain::forms::{self, Checks, ErrorCode};

@@ -41,10 +41,10 @@ pub fn ProductAnalysisPage() -> impl IntoView {
         <AnalyticsTabs current="/analytics/products" />
         {reloading_report_body(load_product_report, |query, options, loaded| match loaded {
             Loaded::Report(report) => view! {
-                <ReportFilters action="/analytics/products" query=query.clone() options errors=Vec::new() period=Some((report.from, report.to)) customer_filters=true>{()}</ReportFilters>
+                <ReportFilters action="/analytics/products" query=query.clone() options errors=Vec::new() period=Some((report.from, report.to)) customer_filters=true />
                 <ProductReportView report query />
             }.into_any(),
-            Loaded::Refused(errors) => view! { <ReportFilters action="/analytics/products" query options errors period=None customer_filters=true>{()}</ReportFilters> }.into_any(),
+            Loaded::Refused(errors) => view! { <ReportFilters action="/analytics/products" query options errors period=None customer_filters=true /> }.into_any(),
         }, Signal::derive(move || save.version().get()))}
         <StockPanel save stock />
     }
@@ -140,7 +140,7 @@ fn ProductReportView(report: ProductReport, query: ReportQuery) -> AnyView {
                 <span class="figure-label">{tr(|t| t.product_analysis.gross_margin)}</span>
                 <strong class="figure-value" data-testid="total-margin">{format_money(total.gross_margin_fen())}</strong>
                 <span class="figure-hint">{tr(|t| t.product_analysis.margin)} " " {dash(total.margin_bp(), percent_text)}</span>
-                <crate::customers::page::ExportLinks list="product-analysis" query=export_query />
+                <crate::ui::ExportLinks list="product-analysis" query=export_query />
             </div>
         </section>
         <section class="card">

@@ -4,26 +4,20 @@
 //! string in yuan and shares have four decimals, so nothing is lost to floating point.
 use super::customers_page::group_label;
 use super::service::{self, AbcReport, ReportFilter};
+use super::MonthFigures;
 use super::{
     CompositionLine, CustomerComposition, FunnelLine, FunnelReport, ProductReport, ProductRow,
     RepPerformance, ReportQuery,
 };
-use crate::auth::service::{load_actor, AuthSession};
-use crate::dashboard::MonthFigures;
 use crate::domain::abc::AbcRule;
 use crate::domain::alerts::Alert;
-use crate::domain::fieldwork::FieldFigures;
 use crate::domain::format::{share_text, tenths_text};
 use crate::domain::forms::money_input_value;
 use crate::domain::performance::Activity;
 use crate::domain::product::ProductFigures;
 use crate::error::AppError;
-use crate::exports::{to_csv, Cell, ExportTable};
-use crate::fieldwork::Efficiency;
+use crate::exports::{Cell, ExportTable};
 use crate::i18n::Texts;
-use crate::state::AppState;
-use axum::extract::{Path, RawQuery};
-use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -74,7 +68,7 @@ struct AbcJson<'a> {
     customers: Vec<AbcCustomerJson<'a>>,
 }
 
-fn abc_json(report: &AbcReport, texts: &Texts) -> Response {
+pub fn abc_json(report: &AbcReport, texts: &Texts) -> Response {
     axum::Json(AbcJson {
         rule: rule_text(texts, report.rule, report.basis),
         from: report.from,
@@ -144,11 +138,6 @@ pub fn abc_table(report: &AbcReport) -> ExportTable {
     }
 }
 
-/// A figure in a data file, empty when nothing was measured for it.
-fn optional(value: Option<i64>, text: fn(i64) -> String) -> Cell {
-    Cell::Text(value.map(text).unwrap_or_default())
-}
-
 /// One person's (or the total's) figures under their report names: one list serves the JSON and
 /// the CSV, so the two cannot disagree.
 fn activity_cells(a: &Activity) -> Vec<(&'static str, Cell)> {
@@ -165,34 +154,21 @@ fn activity_cells(a: &Activity) -> Vec<(&'static str, Cell)> {
         ("won", Cell::Number(a.won)),
         ("lost", Cell::Number(a.lost)),
         ("won_value", Cell::Money(a.won_value_fen)),
-        ("win_rate", optional(a.win_rate_bp(), share_text)),
+        ("win_rate", Cell::optional(a.win_rate_bp(), share_text)),
         (
             "average_deal",
-            optional(a.average_deal_fen(), money_input_value),
+            Cell::optional(a.average_deal_fen(), money_input_value),
         ),
         (
             "sales_cycle_days",
-            optional(a.sales_cycle_tenths(), tenths_text),
+            Cell::optional(a.sales_cycle_tenths(), tenths_text),
         ),
     ]
 }
 
-fn cell_json(cell: Cell) -> Value {
-    match cell {
-        Cell::Text(text) if text.is_empty() => Value::Null,
-        Cell::Text(text) => Value::String(text),
-        Cell::Number(n) => json!(n),
-        Cell::Money(fen) => Value::String(money_input_value(fen)),
-        Cell::Date(day) => json!(day),
-    }
-}
-
 /// The figures under the same names as the CSV's columns (`activity_cells`).
 fn activity_json(a: &Activity) -> serde_json::Map<String, Value> {
-    activity_cells(a)
-        .into_iter()
-        .map(|(key, cell)| (key.to_string(), cell_json(cell)))
-        .collect()
+    Cell::json_object(activity_cells(a))
 }
 
 #[derive(Serialize)]
@@ -214,7 +190,7 @@ struct RepRowJson<'a> {
     figures: serde_json::Map<String, Value>,
 }
 
-fn reps_json(report: &RepPerformance) -> Value {
+pub fn reps_json(report: &RepPerformance) -> Value {
     json!(RepsJson {
         from: report.from,
         to: report.to,
@@ -342,7 +318,7 @@ fn stage_names(report: &FunnelReport, texts: &Texts) -> Vec<String> {
         .collect()
 }
 
-fn funnel_json(report: &FunnelReport, texts: &Texts) -> Value {
+pub fn funnel_json(report: &FunnelReport, texts: &Texts) -> Value {
     let stages = stage_names(report, texts);
     json!({
         "from": report.from,
@@ -372,8 +348,8 @@ pub fn funnel_table(report: &FunnelReport, texts: &Texts) -> ExportTable {
                     Cell::Text(stage.clone()),
                     Cell::Number(step.reached as i64),
                     Cell::Number(step.advanced as i64),
-                    optional(step.conversion_bp, share_text),
-                    optional(step.average_days_tenths, tenths_text),
+                    Cell::optional(step.conversion_bp, share_text),
+                    Cell::optional(step.average_days_tenths, tenths_text),
                 ]
             })
         })
@@ -395,120 +371,10 @@ pub fn funnel_table(report: &FunnelReport, texts: &Texts) -> ExportTable {
     }
 }
 
-/// Field work figures under their report names: one list serves the JSON and the CSV.
-fn field_cells(f: &FieldFigures) -> Vec<(&'static str, Cell)> {
-    vec![
-        ("days", Cell::Number(f.days)),
-        ("visits", Cell::Number(f.visits)),
-        (
-            "visits_per_day",
-            optional(f.visits_per_day_tenths(), tenths_text),
-        ),
-        ("planned_visits", Cell::Number(f.planned_visits)),
-        ("planned_done", Cell::Number(f.planned_done)),
-        (
-            "plan_completion",
-            optional(f.plan_completion_bp(), share_text),
-        ),
-        ("cost", Cell::Money(f.cost_fen)),
-        (
-            "cost_per_visit",
-            optional(f.cost_per_visit_fen(), money_input_value),
-        ),
-        ("orders", Cell::Number(f.orders)),
-        (
-            "orders_per_visit",
-            optional(f.orders_per_visit_bp(), share_text),
-        ),
-        ("sales", Cell::Money(f.sales_fen)),
-        (
-            "sales_per_visit",
-            optional(f.sales_per_visit_fen(), money_input_value),
-        ),
-        ("new_customers", Cell::Number(f.new_customers)),
-        (
-            "new_customers_per_visit",
-            optional(f.new_customers_per_visit_bp(), share_text),
-        ),
-    ]
-}
-
-fn field_json_of(f: &FieldFigures) -> serde_json::Map<String, Value> {
-    field_cells(f)
-        .into_iter()
-        .map(|(key, cell)| (key.to_string(), cell_json(cell)))
-        .collect()
-}
-
-#[derive(Serialize)]
-struct FieldRowJson<'a> {
-    user_id: i64,
-    name: &'a str,
-    team: Option<&'a str>,
-    #[serde(flatten)]
-    figures: serde_json::Map<String, Value>,
-}
-
-#[derive(Serialize)]
-struct RollUpJson {
-    first: chrono::NaiveDate,
-    last: chrono::NaiveDate,
-    #[serde(flatten)]
-    figures: serde_json::Map<String, Value>,
-}
-
-fn field_json(report: &Efficiency) -> Value {
-    json!({
-        "from": report.from,
-        "to": report.to,
-        "rows": report.rows.iter().map(|row| FieldRowJson { user_id: row.user_id, name: &row.name, team: row.team_name.as_deref(), figures: field_json_of(&row.figures) }).collect::<Vec<_>>(),
-        "total": field_json_of(&report.total),
-        "roll_up_by": if report.monthly { "month" } else { "week" },
-        "roll_up": report.roll_up.iter().map(|r| RollUpJson { first: r.first, last: r.last, figures: field_json_of(&r.figures) }).collect::<Vec<_>>(),
-    })
-}
-
-/// One row per person, then the total; the header names are the JSON's keys.
-pub fn field_table(report: &Efficiency) -> ExportTable {
-    let mut headers: Vec<String> = ["user_id", "name", "team"].map(String::from).to_vec();
-    headers.extend(
-        field_cells(&FieldFigures::default())
-            .into_iter()
-            .map(|(key, _)| key.to_string()),
-    );
-    let line = |user: Cell, name: String, team: String, figures: &FieldFigures| {
-        let mut cells = vec![user, Cell::Text(name), Cell::Text(team)];
-        cells.extend(field_cells(figures).into_iter().map(|(_, cell)| cell));
-        cells
-    };
-    let mut rows: Vec<Vec<Cell>> = report
-        .rows
-        .iter()
-        .map(|row| {
-            line(
-                Cell::Number(row.user_id),
-                row.name.clone(),
-                row.team_name.clone().unwrap_or_default(),
-                &row.figures,
-            )
-        })
-        .collect();
-    rows.push(line(
-        Cell::Text(String::new()),
-        "total".into(),
-        String::new(),
-        &report.total,
-    ));
-    ExportTable {
-        sheet: "field".into(),
-        headers,
-        rows,
-    }
-}
-
 /// One group's figures under their report names: one list serves the JSON and the CSV.
 fn composition_cells(line: &CompositionLine, total_sales_fen: i64) -> Vec<(&'static str, Cell)> {
-    let share = |part: i64, whole: i64| optional(crate::domain::share_bp(part, whole), share_text);
+    let share =
+        |part: i64, whole: i64| Cell::optional(crate::domain::share_bp(part, whole), share_text);
     vec![
         ("customers", Cell::Number(line.customers)),
         ("buyers", Cell::Number(line.buyers)),
@@ -530,12 +396,12 @@ fn composition_line_json(
     map.extend(
         composition_cells(line, total_sales_fen)
             .into_iter()
-            .map(|(key, cell)| (key.to_string(), cell_json(cell))),
+            .map(|(key, cell)| (key.to_string(), Cell::into_json(cell))),
     );
     map
 }
 
-fn customers_json(report: &CustomerComposition, texts: &Texts) -> Value {
+pub fn customers_json(report: &CustomerComposition, texts: &Texts) -> Value {
     let total_sales = report.total.sales_fen;
     let value = &report.value;
     json!({
@@ -594,28 +460,31 @@ fn product_cells(f: &ProductFigures, total_sales_fen: i64) -> Vec<(&'static str,
         ("sales", Cell::Money(f.sales_fen)),
         (
             "share",
-            optional(
+            Cell::optional(
                 crate::domain::share_bp(f.sales_fen, total_sales_fen),
                 share_text,
             ),
         ),
         ("cost", Cell::Money(f.cost_fen)),
         ("gross_margin", Cell::Money(f.gross_margin_fen())),
-        ("margin", optional(f.margin_bp(), share_text)),
+        ("margin", Cell::optional(f.margin_bp(), share_text)),
         (
             "average_inventory",
-            optional(f.average_inventory_fen, money_input_value),
+            Cell::optional(f.average_inventory_fen, money_input_value),
         ),
         (
             "turnover",
-            optional(f.turnover_hundredths(), |t| {
+            Cell::optional(f.turnover_hundredths(), |t| {
                 crate::domain::format::fixed_point(t, 2)
             }),
         ),
-        ("cross_ratio", optional(f.cross_ratio_bp(), share_text)),
+        (
+            "cross_ratio",
+            Cell::optional(f.cross_ratio_bp(), share_text),
+        ),
         (
             "contribution",
-            optional(f.contribution_bp(total_sales_fen), share_text),
+            Cell::optional(f.contribution_bp(total_sales_fen), share_text),
         ),
     ]
 }
@@ -631,7 +500,7 @@ fn product_row_cells(row: &ProductRow, total_sales_fen: i64) -> Vec<(&'static st
     cells.extend(product_cells(&row.figures, total_sales_fen));
     cells.push((
         "cumulative_share",
-        optional(
+        Cell::optional(
             crate::domain::share_bp(row.cumulative_fen, total_sales_fen),
             share_text,
         ),
@@ -640,11 +509,11 @@ fn product_row_cells(row: &ProductRow, total_sales_fen: i64) -> Vec<(&'static st
     cells
 }
 
-fn products_json(report: &ProductReport, texts: &Texts) -> Value {
+pub fn products_json(report: &ProductReport, texts: &Texts) -> Value {
     let as_map = |cells: Vec<(&'static str, Cell)>| {
         cells
             .into_iter()
-            .map(|(key, cell)| (key.to_string(), cell_json(cell)))
+            .map(|(key, cell)| (key.to_string(), Cell::into_json(cell)))
             .collect::<serde_json::Map<String, Value>>()
     };
     json!({
@@ -690,9 +559,9 @@ pub fn products_table(report: &ProductReport) -> ExportTable {
 }
 
 /// Sales per month of the period's orders that pass the filters, under the viewer's visibility.
-async fn monthly(
+pub async fn monthly(
     db: &sea_orm::DatabaseConnection,
-    actor: &crate::auth::service::Actor,
+    actor: &crate::auth::Actor,
     query: &ReportQuery,
     today: chrono::NaiveDate,
 ) -> Result<(ReportFilter, Vec<MonthFigures>), AppError> {
@@ -704,8 +573,7 @@ async fn monthly(
         crate::auth::scope::visible::<crate::entities::sales_order::Entity>(&actor.scope()),
         &filter,
     );
-    let months =
-        crate::dashboard::service::monthly_figures(db, orders, filter.from, filter.to).await?;
+    let months = super::monthly_figures(db, orders, filter.from, filter.to).await?;
     Ok((filter, months))
 }
 
@@ -718,11 +586,11 @@ fn month_cells(m: &MonthFigures) -> Vec<(&'static str, Cell)> {
     ]
 }
 
-fn monthly_json(filter: &ReportFilter, months: &[MonthFigures]) -> Value {
+pub fn monthly_json(filter: &ReportFilter, months: &[MonthFigures]) -> Value {
     let as_map = |m: &MonthFigures| {
         month_cells(m)
             .into_iter()
-            .map(|(key, cell)| (key.to_string(), cell_json(cell)))
+            .map(|(key, cell)| (key.to_string(), Cell::into_json(cell)))
             .collect::<serde_json::Map<String, Value>>()
     };
     let total = months.iter().fold(
@@ -744,7 +612,7 @@ fn monthly_json(filter: &ReportFilter, months: &[MonthFigures]) -> Value {
     json!({ "from": filter.from, "to": filter.to, "months": months.iter().map(as_map).collect::<Vec<_>>(), "total": total })
 }
 
-fn monthly_table(months: &[MonthFigures]) -> ExportTable {
+pub fn monthly_table(months: &[MonthFigures]) -> ExportTable {
     let blank = MonthFigures {
         month: chrono::NaiveDate::MIN,
         sales_fen: 0,
@@ -763,95 +631,6 @@ fn monthly_table(months: &[MonthFigures]) -> ExportTable {
             .map(|m| month_cells(m).into_iter().map(|(_, cell)| cell).collect())
             .collect(),
     }
-}
-
-/// One report as a JSON response.
-async fn json_of(
-    state: &crate::state::AppState,
-    actor: &crate::auth::service::Actor,
-    name: &str,
-    query: &ReportQuery,
-    locale: crate::domain::format::Locale,
-) -> Result<Response, AppError> {
-    let (db, today) = (&state.db, crate::pipeline::service::today());
-    let texts = crate::i18n::texts(locale);
-    Ok(match name {
-        "abc" => abc_json(
-            &*service::abc(db, &state.analyses, actor, query, today).await?,
-            texts,
-        ),
-        "reps" => axum::Json(reps_json(
-            &super::performance::rep_performance(db, actor, query, today).await?,
-        ))
-        .into_response(),
-        "funnel" => axum::Json(funnel_json(
-            &super::funnel::funnel(db, actor, query, today).await?,
-            texts,
-        ))
-        .into_response(),
-        "alerts" => axum::Json(alerts_json(
-            &super::alerts::alerts(db, actor, query, today, false).await?,
-            texts,
-            locale,
-        ))
-        .into_response(),
-        "field" => axum::Json(field_json(
-            &crate::fieldwork::service::efficiency(db, actor, query, today).await?,
-        ))
-        .into_response(),
-        "monthly" => {
-            let (filter, months) = monthly(db, actor, query, today).await?;
-            axum::Json(monthly_json(&filter, &months)).into_response()
-        }
-        "product-analysis" => axum::Json(products_json(
-            &super::products::products(db, actor, query, today).await?,
-            texts,
-        ))
-        .into_response(),
-        "composition" => axum::Json(customers_json(
-            &super::customers::composition(db, &state.company, actor, query, today).await?,
-            texts,
-        ))
-        .into_response(),
-        _ => return Err(AppError::NotFound),
-    })
-}
-
-/// One report's rows, as the export files and the CSV report give them.
-pub async fn table(
-    state: &crate::state::AppState,
-    actor: &crate::auth::service::Actor,
-    name: &str,
-    query: &ReportQuery,
-    locale: crate::domain::format::Locale,
-) -> Result<ExportTable, AppError> {
-    let (db, today) = (&state.db, crate::pipeline::service::today());
-    let texts = crate::i18n::texts(locale);
-    Ok(match name {
-        "abc" => abc_table(&*service::abc(db, &state.analyses, actor, query, today).await?),
-        "reps" => reps_table(&super::performance::rep_performance(db, actor, query, today).await?),
-        "funnel" => funnel_table(
-            &super::funnel::funnel(db, actor, query, today).await?,
-            texts,
-        ),
-        "alerts" => alerts_table(
-            &super::alerts::alerts(db, actor, query, today, false).await?,
-            texts,
-            locale,
-        ),
-        "field" => {
-            field_table(&crate::fieldwork::service::efficiency(db, actor, query, today).await?)
-        }
-        "monthly" => monthly_table(&monthly(db, actor, query, today).await?.1),
-        "product-analysis" => {
-            products_table(&super::products::products(db, actor, query, today).await?)
-        }
-        "composition" => customers_table(
-            &super::customers::composition(db, &state.company, actor, query, today).await?,
-            texts,
-        ),
-        _ => return Err(AppError::NotFound),
-    })
 }
 
 /// An alert's figures under their report names (empty where the kind has none): one list serves
@@ -982,7 +761,7 @@ pub fn alerts_table(
 }
 
 /// The same columns as the CSV, one object per alert, with the counts per kind.
-fn alerts_json(
+pub fn alerts_json(
     view: &super::AlertsView,
     texts: &Texts,
     locale: crate::domain::format::Locale,
@@ -997,7 +776,7 @@ fn alerts_json(
                 .zip(heads)
                 .chain(figures)
                 .chain(ALERT_TAILS.into_iter().zip(tails));
-            keys.map(|(key, cell)| (key.to_string(), cell_json(cell)))
+            keys.map(|(key, cell)| (key.to_string(), Cell::into_json(cell)))
                 .collect()
         })
         .collect();
@@ -1006,82 +785,4 @@ fn alerts_json(
         "rules": view.rules,
         "alerts": alerts,
     })
-}
-
-/// Every report at `/api/v1/reports/{name}`. One is served only when it is named here, so the
-/// role matrix (`server/tests/roles.rs`), which needs a row for each, cannot miss a new one.
-pub const REPORTS: [&str; 8] = [
-    "abc",
-    "reps",
-    "funnel",
-    "alerts",
-    "field",
-    "monthly",
-    "product-analysis",
-    "composition",
-];
-
-pub async fn report(
-    state: AppState,
-    auth: AuthSession,
-    headers: HeaderMap,
-    Path(file): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let Some(user) = auth.user else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    let pairs = crate::exports::url_pairs(query.as_deref().unwrap_or(""));
-    let wants_csv = pairs.iter().any(|(k, v)| k == "format" && v == "csv")
-        || headers
-            .get(header::ACCEPT)
-            .and_then(|a| a.to_str().ok())
-            .is_some_and(|a| a.contains("text/csv"));
-    let (name, wants_table) = match file.strip_suffix(".csv") {
-        Some(name) => (name, true),
-        None => (file.strip_suffix(".json").unwrap_or(&file), wants_csv),
-    };
-    let locale = crate::i18n::locale_of_headers(&headers);
-    let report_query = ReportQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let result = async {
-        if !REPORTS.contains(&name) {
-            return Err(AppError::NotFound);
-        }
-        let actor = load_actor(&state.db, user.0).await?;
-        if wants_table {
-            table(&state, &actor, name, &report_query, locale)
-                .await
-                .map(Err)
-        } else {
-            json_of(&state, &actor, name, &report_query, locale)
-                .await
-                .map(Ok)
-        }
-    }
-    .await;
-    match result {
-        Ok(Ok(response)) => response,
-        Ok(Err(table)) => match to_csv(&table) {
-            Ok(bytes) => {
-                let file_name = format!(
-                    "{name}-{}.csv",
-                    crate::clock::local_now().format("%Y%m%d-%H%M")
-                );
-                (
-                    [
-                        (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                        (
-                            header::CONTENT_DISPOSITION,
-                            format!("attachment; filename=\"{file_name}\""),
-                        ),
-                    ],
-                    bytes,
-                )
-                    .into_response()
-            }
-            Err(error) => crate::exports::error_response(error),
-        },
-        // A bad filter says which one and why, in the reader's language (422).
-        Err(error) => crate::exports::error_response_in(error, locale),
-    }
 }

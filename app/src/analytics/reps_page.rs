@@ -182,7 +182,7 @@ fn Leaderboard(report: RepPerformance, query: ReportQuery) -> AnyView {
             <div class="figure">
                 <span class="figure-label">{tr(|t| t.analytics.sales_cycle)}</span>
                 <strong class="figure-value">{move || total.sales_cycle_tenths().map_or("—".to_string(), |tenths| (i18n.t().analytics.days)(&tenths_text(tenths)))}</strong>
-                <crate::customers::page::ExportLinks list="reps" query=export_query />
+                <crate::ui::ExportLinks list="reps" query=export_query />
             </div>
         </section>
         <section class="card">

@@ -3,7 +3,7 @@
 use super::kept::Kept;
 use super::{AbcClassRow, AbcCustomer, AbcView, ReportQuery, CARDS_PER_PAGE, CHART_CUSTOMERS};
 use crate::auth::scope::{across_owners, visible};
-use crate::auth::service::Actor;
+use crate::auth::Actor;
 use crate::db::{begin_write, sum_as_bigint};
 use crate::domain::abc::{self, AbcBasis, AbcClass, AbcRule, RuleError};
 use crate::domain::forms::{parse_optional_date, Checks, ErrorCode};

@@ -7,6 +7,6 @@ use leptos::prelude::*;
 pub async fn search_audit(
     #[server(default)] query: AuditQuery,
 ) -> Result<Vec<AuditEntry>, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     super::service::search(&state.db, &actor, &query).await
 }

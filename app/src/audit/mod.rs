@@ -6,6 +6,8 @@ pub mod api;
 pub mod page;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub use service::export;
 pub mod texts;
 
 #[cfg(feature = "ssr")]
@@ -165,7 +167,7 @@ impl AuditQuery {
         ]
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", crate::customers::urlencode(v)))
+        .map(|(k, v)| format!("{k}={}", crate::ui::query::urlencode(v)))
         .collect::<Vec<_>>()
         .join("&")
     }

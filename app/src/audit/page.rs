@@ -46,7 +46,7 @@ pub fn AuditPage() -> impl IntoView {
             <label>{move || t().from}<input name="from" type="date" prop:value=value(|q| &q.from) /></label>
             <label>{move || t().to}<input name="to" type="date" prop:value=value(|q| &q.to) /></label>
             <button type="submit" class="button">{move || t().search}</button>
-            {move || view! { <crate::customers::page::ExportLinks list="audit" query=query.get().query_string() /> }}
+            {move || view! { <crate::ui::ExportLinks list="audit" query=query.get().query_string() /> }}
         </form>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {

@@ -1,7 +1,7 @@
 //! Appending to the audit log (inside the caller's transaction, so a change and its entry commit
 //! together) and reading it back for administrators.
 use super::{Action, AuditEntry, AuditQuery, Subject, SUBJECT_KINDS};
-use crate::auth::service::Actor;
+use crate::auth::Actor;
 use crate::domain::visibility::Role;
 use crate::entities::audit_log;
 use crate::error::AppResult;

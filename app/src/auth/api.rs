@@ -83,7 +83,7 @@ pub async fn fetch_current_user() -> Result<Option<CurrentUser>, AppError> {
     let state = crate::state::app_state()?;
     match super::service::auth_session().await?.user {
         Some(user) => Ok(Some(
-            super::service::current_user_view(&state.db, &user.0).await?,
+            super::service::current_user_view(&state, &user.0).await?,
         )),
         None => Ok(None),
     }
@@ -111,38 +111,4 @@ pub async fn set_locale(locale: String) -> Result<(), AppError> {
     }
     server::set_locale_cookie(&state, tag);
     Ok(())
-}
-
-/// The current session's id (the one a password change or "sign out elsewhere" keeps).
-#[cfg(feature = "ssr")]
-async fn current_session_id() -> Result<String, AppError> {
-    let auth = super::service::auth_session().await?;
-    auth.session
-        .id()
-        .map(|id| id.to_string())
-        .ok_or(AppError::Unauthorized)
-}
-
-#[server(endpoint = "account/password")]
-pub async fn change_password(
-    current_password: String,
-    new_password: String,
-) -> Result<(), AppError> {
-    let (state, actor) = super::service::current_actor().await?;
-    let session_id = current_session_id().await?;
-    super::service::change_own_password(
-        &state.db,
-        &actor,
-        &session_id,
-        current_password,
-        &new_password,
-    )
-    .await
-}
-
-#[server(endpoint = "account/sign_out_others")]
-pub async fn sign_out_others() -> Result<u64, AppError> {
-    let (state, actor) = super::service::current_actor().await?;
-    let session_id = current_session_id().await?;
-    super::service::sign_out_other_sessions(&state.db, &actor, &session_id).await
 }

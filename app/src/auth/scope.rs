@@ -123,6 +123,10 @@ mod tests {
     const UNSCOPED_USER_LOOKUPS: &[(&str, &str)] = &[
         ("auth/scope.rs", "builds the scoped queries"),
         (
+            "auth/directory.rs",
+            "names_of labels user ids already read from a visible record",
+        ),
+        (
             "auth/service.rs",
             "sign-in finds the account before anyone is known",
         ),

@@ -170,6 +170,16 @@ static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLoc
     tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
 });
 
+/// Whether `plain` matches a stored hash, checked in turn with the other hashings.
+pub async fn password_matches(plain: String, hash: String) -> AppResult<bool> {
+    let _turn = HASHING.acquire().await.map_err(|_| AppError::Internal)?;
+    Ok(
+        tokio::task::spawn_blocking(move || password_auth::verify_password(plain, &hash).is_ok())
+            .await
+            .unwrap_or(false),
+    )
+}
+
 /// Checks the throttle, the password, records the attempt and starts the session.
 pub async fn sign_in(
     auth: &mut AuthSession,
@@ -303,116 +313,26 @@ pub async fn current_actor() -> AppResult<(AppState, Actor)> {
     Ok((state, actor))
 }
 
-pub async fn current_user_view(
-    db: &impl ConnectionTrait,
-    user: &user::Model,
-) -> AppResult<CurrentUser> {
+pub async fn current_user_view(state: &AppState, user: &user::Model) -> AppResult<CurrentUser> {
+    use super::badges::{Badge, BadgeCounters};
+    let db = &state.db;
     let team_name = match user.team_id {
         Some(id) => team::Entity::find_by_id(id).one(db).await?.map(|t| t.name),
         None => None,
     };
+    let actor = load_actor(db, user.clone()).await?;
+    let badges = state.part::<BadgeCounters>()?;
     Ok(CurrentUser {
         id: user.id,
         username: user.username.clone(),
         display_name: user.display_name.clone(),
         role: user.role(),
         team_name,
-        unread_notifications: crate::notifications::service::unread_count(db, user.id).await?,
-        open_alerts: crate::analytics::alerts::unhandled_count(
-            db,
-            &load_actor(db, user.clone()).await?,
-        )
-        .await?,
+        unread_notifications: badges.count(Badge::UnreadNotifications, db, &actor).await?,
+        open_alerts: badges.count(Badge::OpenAlerts, db, &actor).await?,
     })
 }
 
 pub async fn has_any_user(db: &impl ConnectionTrait) -> AppResult<bool> {
     Ok(user::Entity::find().count(db).await? > 0)
-}
-
-/// A signed-in user changes their own password: the current one must be right, and every other
-/// session of theirs ends (a stolen session does not survive the change).
-pub async fn change_own_password(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    session_id: &str,
-    current: String,
-    new: &str,
-) -> AppResult<()> {
-    use crate::domain::forms::{parse_new_password, Checks};
-    let mut checks = Checks::default();
-    let new = checks.check("new_password", parse_new_password(new));
-    checks.into_result().map_err(AppError::Validation)?;
-    let hash = actor.user.password_hash.clone();
-    let verified = {
-        let _turn = HASHING.acquire().await.map_err(|_| AppError::Internal)?;
-        tokio::task::spawn_blocking(move || password_auth::verify_password(current, &hash).is_ok())
-            .await
-            .unwrap_or(false)
-    };
-    if !verified {
-        return Err(AppError::field(
-            "current_password",
-            ErrorCode::BadCredentials,
-        ));
-    }
-    let new_hash = tokio::task::spawn_blocking(move || hash_password(&new.unwrap_or_default()))
-        .await
-        .map_err(AppError::internal)?;
-    let txn = crate::db::begin_write(db).await?;
-    user::Entity::update_many()
-        .col_expr(
-            user::Column::PasswordHash,
-            sea_orm::sea_query::Expr::value(new_hash),
-        )
-        .col_expr(
-            user::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
-        )
-        .filter(user::Column::Id.eq(actor.user.id))
-        .exec(&txn)
-        .await?;
-    let ended = end_other_sessions(&txn, actor.user.id, session_id).await?;
-    crate::audit::record(
-        &txn,
-        actor,
-        crate::audit::Action::PasswordChanged,
-        crate::audit::Subject::User(actor.user.id),
-        serde_json::json!({}),
-        serde_json::json!({ "by": "self", "other_sessions_ended": ended }),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Signs the user out everywhere but here; returns how many sessions ended.
-pub async fn sign_out_other_sessions(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    session_id: &str,
-) -> AppResult<u64> {
-    let txn = crate::db::begin_write(db).await?;
-    let ended = end_other_sessions(&txn, actor.user.id, session_id).await?;
-    crate::audit::record(
-        &txn,
-        actor,
-        crate::audit::Action::SessionsRevoked,
-        crate::audit::Subject::User(actor.user.id),
-        serde_json::json!({}),
-        serde_json::json!({ "ended": ended }),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(ended)
-}
-
-async fn end_other_sessions(db: &impl ConnectionTrait, user_id: i64, keep: &str) -> AppResult<u64> {
-    use crate::entities::session;
-    let result = session::Entity::delete_many()
-        .filter(session::Column::UserId.eq(user_id))
-        .filter(session::Column::Id.ne(keep))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected)
 }

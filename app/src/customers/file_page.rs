@@ -243,17 +243,16 @@ pub fn CustomerPage() -> impl IntoView {
         },
         |(id, ..)| load_customer(id),
     );
-    let deals = crate::pipeline::deal_page::customer_deals_resource(id);
-    let quotes = crate::pipeline::quote_page::customer_quotes_resource(id);
-    let trend = crate::analytics::customers_page::customer_trend_resource(id);
+    // Other features' panels start loading with the page, beside the customer itself.
+    let panels = use_context::<FilePanels>().unwrap_or_default();
+    let open = |slot: &[FilePanel]| slot.iter().map(|panel| panel(id)).collect::<Vec<_>>();
     let actions = FileActions {
         log,
         contact_saved,
         contact_deleted,
         merged,
-        deals,
-        quotes,
-        trend,
+        after_status: StoredValue::new(open(&panels.after_status)),
+        before_timeline: StoredValue::new(open(&panels.before_timeline)),
     };
     view! {
         <Transition fallback=Loading>
@@ -275,9 +274,20 @@ struct FileActions {
     contact_saved: ServerAction<SaveContact>,
     contact_deleted: ServerAction<DeleteContact>,
     merged: ServerAction<MergeCustomers>,
-    deals: Resource<Result<Vec<crate::pipeline::Card>, AppError>>,
-    quotes: Resource<Result<Vec<crate::pipeline::quotes::CustomerQuote>, AppError>>,
-    trend: Resource<Result<crate::analytics::CustomerTrend, AppError>>,
+    after_status: StoredValue<Vec<ViewFn>>,
+    before_timeline: StoredValue<Vec<ViewFn>>,
+}
+
+/// A panel another feature shows on the customer file (its deals, quotes, sales trend). It gets
+/// the customer's id, starts what it loads, and returns the view to draw.
+pub type FilePanel = fn(Memo<i64>) -> ViewFn;
+
+/// The panels the composition (the app's router) puts on the customer file, by where they go;
+/// customers names none of the features they come from.
+#[derive(Clone, Default)]
+pub struct FilePanels {
+    pub after_status: Vec<FilePanel>,
+    pub before_timeline: Vec<FilePanel>,
 }
 
 #[component]
@@ -344,7 +354,7 @@ fn CustomerFile(customer: CustomerDetail, actions: FileActions) -> impl IntoView
             <h1 data-testid="customer-name">{customer.name.clone()}</h1>
             <StageBadge stage=customer.stage />
             <NewnessBadge is_new=customer.is_new />
-            <crate::analytics::page::AbcBadge class=customer.abc_class />
+            <crate::ui::AbcBadge class=customer.abc_class />
             {customer.tags.iter().cloned().map(|tag| view! { <span class="tag">{tag}</span> }).collect_view()}
             {can_edit.then(|| view! {
                 <a class="button small" href=format!("/customers/{}/edit", customer.id) data-testid="edit-customer">{tr(|t| t.edit)}</a>
@@ -396,12 +406,11 @@ fn CustomerFile(customer: CustomerDetail, actions: FileActions) -> impl IntoView
         {basic}
         {characteristics}
         {status}
-        <crate::analytics::customers_page::CustomerTrendPanel trend=actions.trend />
+        {actions.after_status.with_value(|panels| panels.iter().map(|panel| panel.run()).collect_view())}
         {contacts}
         {follow_up}
         {merge}
-        <crate::pipeline::deal_page::CustomerDeals deals=actions.deals />
-        <crate::pipeline::quote_page::CustomerQuotes quotes=actions.quotes />
+        {actions.before_timeline.with_value(|panels| panels.iter().map(|panel| panel.run()).collect_view())}
         {timeline}
     }
 }
@@ -498,10 +507,11 @@ fn ContactFormView(
         }
     };
     let role = c.buying_role;
+    let saved_id = if c.id > 0 { c.id.to_string() } else { String::new() };
     view! {
         <ActionForm action=saved attr:class="form grid-form" attr:novalidate=true>
             <input type="hidden" name="form[customer_id]" value=customer_id />
-            <input type="hidden" name="form[id]" value=(c.id > 0).then(|| c.id.to_string()).unwrap_or_default() />
+            <input type="hidden" name="form[id]" value=saved_id />
             {text(|t| t.customers.contact_name, "contact_name", "name", "text", c.name.clone())}
             {text(|t| t.customers.contact_title, "title", "title", "text", c.title.clone())}
             {text(|t| t.customers.phone, "contact_phone", "phone", "tel", c.phone.clone())}

@@ -44,7 +44,7 @@ pub struct LadderRulesForm {
 
 #[server(endpoint = "customers/ladder_suggestions")]
 pub async fn load_ladder_suggestions() -> Result<LadderSuggestions, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::suggestions(&state.db, &actor, crate::clock::today()).await
 }
 
@@ -52,14 +52,14 @@ pub async fn load_ladder_suggestions() -> Result<LadderSuggestions, AppError> {
 /// still suggest exactly that stage.
 #[server(endpoint = "customers/ladder_confirm")]
 pub async fn confirm_ladder_suggestions(choices: String) -> Result<u64, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     let choices = service::parse_choices(&choices)?;
     service::confirm(&state.db, &actor, &choices, crate::clock::today()).await
 }
 
 #[server(endpoint = "customers/ladder_rules_save")]
 pub async fn save_ladder_rules(form: LadderRulesForm) -> Result<(), AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::save_rules(&state.db, &actor, &form).await
 }
 
@@ -192,7 +192,7 @@ fn RulesForm(
 pub mod service {
     use super::*;
     use crate::auth::scope::{across_owners, visible};
-    use crate::auth::service::Actor;
+    use crate::auth::Actor;
     use crate::db::{load_setting, save_setting, sum_as_bigint};
     use crate::domain::customer::{suggested_stage, OrderFacts, StageChange};
     use crate::domain::forms::{self, Checks, ErrorCode};
@@ -316,8 +316,7 @@ pub mod service {
         let total = suggested.len() as u64;
         suggested.truncate(SUGGESTIONS_SHOWN);
         let owners =
-            crate::org::service::names_of(db, suggested.iter().filter_map(|(c, _)| c.owner_id))
-                .await?;
+            crate::auth::names_of(db, suggested.iter().filter_map(|(c, _)| c.owner_id)).await?;
         let rows = suggested
             .into_iter()
             .map(|(c, suggestion)| SuggestionRow {

@@ -7,7 +7,20 @@ pub mod page;
 pub mod records;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub use service::{
+    agenda, check_follow_up, export, export_agenda, export_ladder, handover_all, insert_follow_up,
+    list, name_initials, record_event, return_all_to_pool, save_contact,
+};
+#[cfg(feature = "ssr")]
+pub(crate) use service::{
+    check_customer, customer_columns, customer_search, find_for, find_owned_for, may_edit,
+    refresh_search_text, CustomerSearch,
+};
 pub mod team_pages;
+
+pub use crate::ui::query::{urldecode, urlencode};
+pub use file_page::{FilePanel, FilePanels, FollowUpForm};
 
 use crate::domain::customer::{
     BuyingRole, FollowUpKind, Intent, LadderStage, ProfileField, Source,
@@ -139,45 +152,6 @@ impl CustomerFilter {
             .skip(1)
             .any(|(_, value)| !value.is_empty())
     }
-}
-
-pub fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// The inverse of [`urlencode`], also reading `+` as a space (as HTML forms send it).
-pub(crate) fn urldecode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(
-                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
-                    16,
-                ) {
-                    Ok(byte) => {
-                        out.push(byte);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            other => out.push(other),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Counts of the filtered list per ladder stage (the stage filter itself left out), computed in
@@ -464,6 +438,8 @@ pub struct Agenda {
     pub upcoming: Vec<AgendaItem>,
 }
 
+pub use crate::domain::customer::RecordCounts;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -488,25 +464,4 @@ mod tests {
         }
         .is_filtered());
     }
-
-    #[test]
-    fn broken_percent_escapes_are_kept_as_text() {
-        assert_eq!(urldecode("50%"), "50%");
-        assert_eq!(urldecode("%zz1"), "%zz1");
-        assert_eq!(urldecode("a+b%2C"), "a b,");
-    }
-}
-
-/// What a customer holds, and so what merging it into another moves (shown before the merge is
-/// confirmed, and recorded in the audit log after).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordCounts {
-    pub deals: u64,
-    pub quotes: u64,
-    pub contracts: u64,
-    pub orders: u64,
-    pub order_fen: i64,
-    pub payments: u64,
-    pub payment_fen: i64,
-    pub visits: u64,
 }

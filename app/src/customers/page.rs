@@ -10,8 +10,8 @@ use crate::domain::customer::{CustomerSort, LadderStage};
 use crate::domain::format::format_date;
 use crate::i18n::{tr, use_i18n, I18n};
 use crate::ui::{
-    action_error, id_choices, text_choices, ChoiceFilter, EmptyState, ErrorPanel, FormMessage,
-    IdSelection, Loading, PageHeader,
+    action_error, id_choices, text_choices, ChoiceFilter, EmptyState, ErrorPanel, ExportLinks,
+    FormMessage, IdSelection, Loading, PageHeader,
 };
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -301,7 +301,7 @@ fn CustomerCard(
                 <a class="customer-name" href=format!("/customers/{}", row.id)>{row.name}</a>
                 <StageBadge stage=row.stage />
                 <NewnessBadge is_new=row.is_new />
-                <crate::analytics::page::AbcBadge class=row.abc_class />
+                <crate::ui::AbcBadge class=row.abc_class />
             </div>
             <div class="customer-card-meta">
                 <span>{row.city}</span>
@@ -319,17 +319,6 @@ fn CustomerCard(
                 </ActionForm>
             })}
         </li>
-    }
-}
-
-/// Download links for the list as shown (its filters and the viewer's visibility apply).
-#[component]
-pub fn ExportLinks(list: &'static str, query: String) -> impl IntoView {
-    view! {
-        <span class="export-links">
-            <a class="button small" rel="external" download="" data-testid="export-csv" href=format!("/api/export/{list}.csv?{query}")>{tr(|t| t.imports.export_csv)}</a>
-            <a class="button small" rel="external" download="" data-testid="export-xlsx" href=format!("/api/export/{list}.xlsx?{query}")>{tr(|t| t.imports.export_xlsx)}</a>
-        </span>
     }
 }
 

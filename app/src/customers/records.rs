@@ -76,7 +76,7 @@ pub async fn counts(db: &impl ConnectionTrait, customer_id: i64) -> AppResult<Re
     let sum = |column: sea_orm::sea_query::SimpleExpr| crate::db::sum_as_bigint(column);
     let orders: Option<i64> = across_owners::<sales_order::Entity>()
         .select_only()
-        .expr(sum(Expr::col(sales_order::Column::AmountFen).into()))
+        .expr(sum(Expr::col(sales_order::Column::AmountFen)))
         .filter(sales_order::Column::CustomerId.eq(customer_id))
         .into_tuple()
         .one(db)
@@ -84,7 +84,7 @@ pub async fn counts(db: &impl ConnectionTrait, customer_id: i64) -> AppResult<Re
         .flatten();
     let payments: Option<i64> = across_owners::<payment::Entity>()
         .select_only()
-        .expr(sum(Expr::col(payment::Column::AmountFen).into()))
+        .expr(sum(Expr::col(payment::Column::AmountFen)))
         .filter(payment::Column::CustomerId.eq(customer_id))
         .into_tuple()
         .one(db)

@@ -1,8 +1,9 @@
 //! Customer queries and changes. Every read of customers goes through `visible` (or the explicit
 //! pool / across-owners views); every change records a timeline event in the same transaction.
 use super::*;
+use crate::auth::names_of;
 use crate::auth::scope::{across_owners, in_pool, visible};
-use crate::auth::service::Actor;
+use crate::auth::Actor;
 use crate::db::update_versioned;
 use crate::domain::customer::{
     self as rules, BuyingRole, CustomerSort, FollowUpKind, Intent, LadderStage, ProfileField,
@@ -12,7 +13,6 @@ use crate::domain::forms::{self, Checks, ErrorCode, FieldError};
 use crate::domain::visibility::Role;
 use crate::entities::{contact, customer, customer_event, follow_up, saved_filter, user};
 use crate::error::{AppError, AppResult};
-use crate::org::service::names_of;
 use crate::state::Settings;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, NullOrdering, Order, Query, SimpleExpr};
 use sea_orm::{
@@ -546,7 +546,7 @@ pub async fn ladder_breakdown(
         .into_tuple()
         .all(db)
         .await?;
-    let people = crate::org::service::visible_people(db, actor).await?;
+    let people = crate::auth::visible_people(db, actor).await?;
     let mut rows: Vec<LadderRow> = people
         .into_iter()
         .map(|p| LadderRow {
@@ -569,8 +569,8 @@ pub async fn ladder_breakdown(
 }
 
 pub async fn filter_options(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<FilterOptions> {
-    let people = crate::org::service::visible_people(db, actor).await?;
-    let teams = crate::org::service::visible_teams(db, actor).await?;
+    let people = crate::auth::visible_people(db, actor).await?;
+    let teams = crate::auth::visible_teams(db, actor).await?;
     let distinct = |column: customer::Column| {
         visible::<customer::Entity>(&actor.scope())
             .select_only()
@@ -781,7 +781,7 @@ pub async fn detail(
             text: e.detail,
         }))
         .collect();
-    timeline.sort_by(|a, b| b.at.cmp(&a.at));
+    timeline.sort_by_key(|entry| std::cmp::Reverse(entry.at));
     let ladder_rules = super::ladder::service::rules(db).await?;
     Ok(CustomerDetail {
         is_new: newness(&c, &ladder_rules, crate::clock::today()),
@@ -1795,14 +1795,8 @@ pub async fn return_neglected_to_pool(
                 .collect::<Vec<_>>()
                 .join("、")
         );
-        crate::notifications::service::notify(
-            &txn,
-            owner,
-            "pool_return",
-            body,
-            "/customers?view=pool",
-        )
-        .await?;
+        crate::notifications::notify(&txn, owner, "pool_return", body, "/customers?view=pool")
+            .await?;
     }
     txn.commit().await?;
     Ok(due.len() as u64)
@@ -1843,8 +1837,7 @@ pub async fn export(
         c.last_follow_up,
         t.imports.match_choices[0],
     ];
-    let local_day =
-        |at: Option<chrono::DateTime<chrono::Utc>>| at.map(|at| crate::clock::local_day(at));
+    let local_day = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(crate::clock::local_day);
     Ok(crate::exports::ExportTable {
         sheet: t.nav_customers.to_string(),
         headers: headers.iter().map(|h| h.to_string()).collect(),

@@ -15,7 +15,7 @@ pub fn LadderPage() -> impl IntoView {
     let breakdown = Resource::new(|| (), |_| load_ladder_breakdown());
     view! {
         <PageHeader title=Signal::derive(move || i18n.t().customers.ladder.to_string()) />
-        <div class="toolbar"><CustomerTabs active="ladder" /> <super::page::ExportLinks list="ladder" query=String::new() /></div>
+        <div class="toolbar"><CustomerTabs active="ladder" /> <crate::ui::ExportLinks list="ladder" query=String::new() /></div>
         <super::ladder::LadderSuggestionsPanel />
         <p class="muted">{tr(|t| t.customers.ladder_hint)}</p>
         <Suspense fallback=Loading>

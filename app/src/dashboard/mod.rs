@@ -11,21 +11,12 @@ use crate::customers::Agenda;
 use crate::domain::visibility::Role;
 use crate::error::AppError;
 use crate::targets::ProgressReport;
-use chrono::NaiveDate;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use page::DashboardPage;
 
-/// Sales, gross profit and orders of one calendar month.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MonthFigures {
-    /// First day of the month.
-    pub month: NaiveDate,
-    pub sales_fen: i64,
-    pub gross_profit_fen: i64,
-    pub orders: i64,
-}
+pub use crate::analytics::MonthFigures;
 
 /// The ABC classes of the last twelve months, for the director's month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,12 +46,6 @@ pub struct DashboardView {
 
 #[server(endpoint = "dashboard")]
 pub async fn load_dashboard() -> Result<DashboardView, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
-    service::dashboard(
-        &state.db,
-        &state.analyses,
-        &actor,
-        crate::pipeline::service::today(),
-    )
-    .await
+    let (state, actor) = crate::auth::current_actor().await?;
+    service::dashboard(&state.db, state.part()?, &actor, crate::clock::today()).await
 }

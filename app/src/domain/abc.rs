@@ -79,7 +79,7 @@ impl AbcRule {
 
     /// "80" or "95.5": a threshold as the page shows and links it.
     pub fn percent_text(bp: u32) -> String {
-        if bp % 100 == 0 {
+        if bp.is_multiple_of(100) {
             (bp / 100).to_string()
         } else {
             format!("{}.{:02}", bp / 100, bp % 100)

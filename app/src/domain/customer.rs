@@ -422,6 +422,20 @@ pub fn pool_return_due(
     now - last_touch >= chrono::Duration::days(i64::from(days))
 }
 
+/// What a customer holds, and so what merging it into another moves (shown before the merge is
+/// confirmed, and recorded in the audit log after).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordCounts {
+    pub deals: u64,
+    pub quotes: u64,
+    pub contracts: u64,
+    pub orders: u64,
+    pub order_fen: i64,
+    pub payments: u64,
+    pub payment_fen: i64,
+    pub visits: u64,
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -679,7 +693,7 @@ mod tests {
     proptest! {
         #[test]
         fn name_keys_ignore_spacing_and_punctuation(name in "[\u{4e00}-\u{9fa5}a-z]{1,12}", spaces in 0usize..4) {
-            let spaced: String = name.chars().flat_map(|c| std::iter::once(c).chain(std::iter::repeat(' ').take(spaces))).collect();
+            let spaced: String = name.chars().flat_map(|c| std::iter::once(c).chain(std::iter::repeat_n(' ', spaces))).collect();
             prop_assert_eq!(company_name_key(&spaced), company_name_key(&name));
             prop_assert_eq!(company_name_key(&format!("{name}有限公司")), company_name_key(&name));
         }

@@ -153,6 +153,13 @@ pub fn share_of_span(from: NaiveDate, to: NaiveDate, first: NaiveDate, last: Nai
     overlap as f64 / span as f64
 }
 
+/// The first day of the month `months_back` months before `day`'s.
+pub fn month_start(day: NaiveDate, months_back: u32) -> NaiveDate {
+    day.with_day(1)
+        .and_then(|first| first.checked_sub_months(chrono::Months::new(months_back)))
+        .unwrap_or(day)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -180,6 +187,19 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn month_starts_count_back_across_the_year() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+        assert_eq!(
+            month_start(day, 0),
+            NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()
+        );
+        assert_eq!(
+            month_start(day, 11),
+            NaiveDate::from_ymd_opt(2025, 4, 1).unwrap()
+        );
+    }
     use proptest::prelude::*;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {

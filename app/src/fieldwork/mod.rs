@@ -5,7 +5,11 @@
 //! sign-off. Managers see their team's day on a phone; the efficiency report sums it up.
 pub mod page;
 #[cfg(feature = "ssr")]
+pub mod report;
+#[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub use service::{efficiency, new_sheet};
 
 use crate::analytics::ReportQuery;
 use crate::domain::customer::Intent;
@@ -212,7 +216,7 @@ pub async fn load_field_day(
     #[server(default)] q: String,
     #[server(default)] pool: bool,
 ) -> Result<FieldDay, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::field_day(
         &state.db,
         &actor,
@@ -220,7 +224,7 @@ pub async fn load_field_day(
         &rep,
         &q,
         pool,
-        crate::pipeline::service::today(),
+        crate::clock::today(),
         crate::clock::local_now(),
     )
     .await
@@ -238,28 +242,21 @@ pub struct VisitForm {
 
 #[server(endpoint = "fieldwork/add_visit")]
 pub async fn add_visit(form: VisitForm) -> Result<(), AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
-    service::add_visit(&state.db, &actor, &form, crate::pipeline::service::today()).await
+    let (state, actor) = crate::auth::current_actor().await?;
+    service::add_visit(&state.db, &actor, &form, crate::clock::today()).await
 }
 
 #[server(endpoint = "fieldwork/remove_visit")]
 pub async fn remove_visit(stop_id: i64) -> Result<(), AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::remove_visit(&state.db, &actor, stop_id).await
 }
 
 /// Puts the plan's visits in the suggested order.
 #[server(endpoint = "fieldwork/reorder")]
 pub async fn use_suggested_order(day: String, version: i32) -> Result<(), AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
-    service::use_suggested_order(
-        &state.db,
-        &actor,
-        &day,
-        version,
-        crate::pipeline::service::today(),
-    )
-    .await
+    let (state, actor) = crate::auth::current_actor().await?;
+    service::use_suggested_order(&state.db, &actor, &day, version, crate::clock::today()).await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -272,8 +269,8 @@ pub struct PlanForm {
 
 #[server(endpoint = "fieldwork/submit_plan")]
 pub async fn submit_plan(form: PlanForm) -> Result<(), AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
-    service::submit_plan(&state.db, &actor, &form, crate::pipeline::service::today()).await
+    let (state, actor) = crate::auth::current_actor().await?;
+    service::submit_plan(&state.db, &actor, &form, crate::clock::today()).await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -292,8 +289,8 @@ pub struct ReportForm {
 
 #[server(endpoint = "fieldwork/save_report")]
 pub async fn save_report(form: ReportForm) -> Result<SheetStatus, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
-    service::save_report(&state.db, &actor, &form, crate::pipeline::service::today()).await
+    let (state, actor) = crate::auth::current_actor().await?;
+    service::save_report(&state.db, &actor, &form, crate::clock::today()).await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -308,7 +305,7 @@ pub struct ReviewForm {
 
 #[server(endpoint = "fieldwork/review")]
 pub async fn review_sheet(form: ReviewForm) -> Result<SheetStatus, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::review(&state.db, &actor, &form).await
 }
 
@@ -324,7 +321,7 @@ pub struct CheckInForm {
 
 #[server(endpoint = "fieldwork/check_in")]
 pub async fn check_in(form: CheckInForm) -> Result<i64, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::check_in(&state.db, &actor, &form, chrono::Utc::now()).await
 }
 
@@ -340,18 +337,18 @@ pub struct ExpenseForm {
 
 #[server(endpoint = "fieldwork/add_expense")]
 pub async fn add_expense(form: ExpenseForm) -> Result<(), AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
-    service::add_expense(&state.db, &actor, &form, crate::pipeline::service::today()).await
+    let (state, actor) = crate::auth::current_actor().await?;
+    service::add_expense(&state.db, &actor, &form, crate::clock::today()).await
 }
 
 #[server(endpoint = "fieldwork/team")]
 pub async fn load_team_day(#[server(default)] day: String) -> Result<TeamDay, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::team_day(
         &state.db,
         &actor,
         &day,
-        crate::pipeline::service::today(),
+        crate::clock::today(),
         crate::clock::local_now(),
     )
     .await
@@ -366,7 +363,7 @@ pub struct FieldRulesForm {
 
 #[server(endpoint = "fieldwork/rules")]
 pub async fn save_field_rules(form: FieldRulesForm) -> Result<(), AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::save_rules(&state.db, &actor, &form).await
 }
 
@@ -374,6 +371,6 @@ pub async fn save_field_rules(form: FieldRulesForm) -> Result<(), AppError> {
 pub async fn load_efficiency(
     #[server(default)] query: ReportQuery,
 ) -> Result<Efficiency, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
-    service::efficiency(&state.db, &actor, &query, crate::pipeline::service::today()).await
+    let (state, actor) = crate::auth::current_actor().await?;
+    service::efficiency(&state.db, &actor, &query, crate::clock::today()).await
 }

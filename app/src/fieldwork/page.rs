@@ -4,7 +4,7 @@
 use super::*;
 use crate::analytics::page::{report_body, Loaded, ReportFilters};
 use crate::customers::api::LogFollowUp;
-use crate::customers::file_page::FollowUpForm;
+use crate::customers::FollowUpForm;
 use crate::domain::customer::FollowUpKind;
 use crate::domain::fieldwork::{Attendance, ExpenseKind, SheetKind, SheetStatus, VisitPurpose};
 use crate::domain::format::{format_count, format_date, format_money, percent_text, tenths_text};

@@ -3,7 +3,8 @@
 use super::*;
 use crate::analytics::performance::{first_orders, grouped_by, per_owner};
 use crate::auth::scope::{across_owners, in_pool, visible};
-use crate::auth::service::Actor;
+use crate::auth::Actor;
+use crate::clock::{local_day, start_of_day};
 use crate::customers::CustomerFilter;
 use crate::db::{begin_write, load_setting, save_setting, sum_as_bigint, update_versioned};
 use crate::domain::customer::{CustomerSort, FollowUpKind};
@@ -19,7 +20,6 @@ use crate::entities::{
     visit_stop,
 };
 use crate::error::AppResult;
-use crate::pipeline::service::{local_day, local_start};
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -251,7 +251,7 @@ async fn day_figures(
 ) -> AppResult<DayFigures> {
     let scope = actor.scope();
     let done: std::collections::HashSet<i64> = visits.iter().filter_map(|v| v.stop_id).collect();
-    let (start, end) = (local_start(day), local_start(day + Duration::days(1)));
+    let (start, end) = (start_of_day(day), start_of_day(day + Duration::days(1)));
     let follow_ups = visible::<follow_up::Entity>(&scope)
         .filter(follow_up::Column::AuthorId.eq(owner))
         .filter(follow_up::Column::HappenedAt.gte(start))
@@ -289,13 +289,9 @@ async fn day_figures(
         day,
     )
     .await?;
-    let targets = crate::targets::service::month_targets(
-        db,
-        owner,
-        day,
-        &[Metric::Sales, Metric::Collections],
-    )
-    .await?;
+    let targets =
+        crate::targets::month_targets(db, owner, day, &[Metric::Sales, Metric::Collections])
+            .await?;
     let (month_sales_target_fen, month_payments_target_fen) = (targets[0], targets[1]);
     Ok(DayFigures {
         planned: stops.len() as i64,
@@ -339,7 +335,7 @@ async fn candidates(
         },
         ..Default::default()
     };
-    let page = crate::customers::service::list(db, actor, &filter).await?;
+    let page = crate::customers::list(db, actor, &filter).await?;
     Ok(page
         .rows
         .into_iter()
@@ -354,6 +350,9 @@ async fn candidates(
         .collect())
 }
 
+// The day's four filters come straight from the page's query string; the clock's two readings
+// are passed so tests can set them.
+#[allow(clippy::too_many_arguments)]
 pub async fn field_day(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -400,7 +399,7 @@ pub async fn field_day(
     };
 
     // The visit's result: the last follow-up the rep logged for that customer that day.
-    let (start, end) = (local_start(day), local_start(day + Duration::days(1)));
+    let (start, end) = (start_of_day(day), start_of_day(day + Duration::days(1)));
     let results: HashMap<i64, follow_up::Model> = visible::<follow_up::Entity>(&actor.scope())
         .filter(follow_up::Column::AuthorId.eq(owner.id))
         .filter(follow_up::Column::CustomerId.is_in(visits.iter().map(|v| v.customer_id)))
@@ -578,7 +577,7 @@ async fn touch(db: &impl ConnectionTrait, sheet: &day_sheet::Model) -> AppResult
             day_sheet::Column::Version,
             Expr::col(day_sheet::Column::Version).add(1),
         )
-        .col_expr(day_sheet::Column::UpdatedAt, Expr::val(Utc::now()).into())
+        .col_expr(day_sheet::Column::UpdatedAt, Expr::val(Utc::now()))
         .filter(day_sheet::Column::Id.eq(sheet.id))
         .exec(db)
         .await?;
@@ -720,10 +719,7 @@ pub async fn use_suggested_order<C: ConnectionTrait + TransactionTrait>(
     let customers = customers_by_id(&txn, stops.iter().map(|s| s.customer_id).collect()).await?;
     for (position, id) in suggestion(&stops, &customers).into_iter().enumerate() {
         visit_stop::Entity::update_many()
-            .col_expr(
-                visit_stop::Column::Position,
-                Expr::val(position as i32 + 1).into(),
-            )
+            .col_expr(visit_stop::Column::Position, Expr::val(position as i32 + 1))
             .filter(visit_stop::Column::Id.eq(id))
             .exec(&txn)
             .await?;
@@ -752,7 +748,7 @@ async fn tell_manager(
         return Ok(());
     };
     let link = format!("/fieldwork?rep={}&day={day}", author.id);
-    crate::notifications::service::notify(
+    crate::notifications::notify(
         db,
         manager,
         "sheet_submitted",
@@ -965,7 +961,7 @@ pub async fn review<C: ConnectionTrait + TransactionTrait>(
     };
     set_status(&txn, &sheet, version, changes, status).await?;
     let link = format!("/fieldwork?day={}", sheet.day);
-    crate::notifications::service::notify(
+    crate::notifications::notify(
         &txn,
         author.id,
         "sheet_reviewed",
@@ -1163,12 +1159,7 @@ pub async fn team_day(
         vec![Expr::val(1).count()],
     )
     .await?;
-    let teams: HashMap<i64, String> = team::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
+    let teams = crate::auth::team_names(db).await?;
     let sheet = |owner: i64, kind: SheetKind| {
         sheets
             .iter()

@@ -786,7 +786,7 @@ pub struct CustomerTexts {
     pub merge_hint: &'static str,
     pub merge_with: &'static str,
     pub merge_submit: &'static str,
-    pub merge_moves: fn(&crate::customers::RecordCounts) -> String,
+    pub merge_moves: fn(&crate::domain::customer::RecordCounts) -> String,
     pub reload_changes: &'static str,
     pub stage_change: fn(&str, &str) -> String,
 }

@@ -53,7 +53,7 @@ pub struct UploadPreview {
 #[cfg(feature = "ssr")]
 mod uploads {
     use super::*;
-    use crate::auth::service::Actor;
+    use crate::auth::Actor;
     use crate::domain::import::{guess_mapping, ImportKind, Mapping, MatchBy};
     use crate::entities::import_upload;
     use crate::error::AppResult;
@@ -133,7 +133,7 @@ mod uploads {
 
 #[server(endpoint = "imports/preview")]
 pub async fn load_upload_preview(upload_id: i64, kind: String) -> Result<UploadPreview, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     let kind = uploads::kind(&kind)?;
     service::may_import(&actor, kind)?;
     let upload = uploads::find(&state.db, &actor, upload_id).await?;
@@ -144,7 +144,7 @@ pub async fn load_upload_preview(upload_id: i64, kind: String) -> Result<UploadP
 /// runs on the server answering (it finished, or runs on another app server).
 #[server(endpoint = "imports/progress")]
 pub async fn load_import_progress(upload_id: i64) -> Result<Option<(u64, u64)>, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     uploads::find(&state.db, &actor, upload_id).await?;
     Ok(progress::get(upload_id))
 }
@@ -159,7 +159,7 @@ pub async fn run_import(
     choices: String,
     commit: bool,
 ) -> Result<ImportReport, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     let kind = uploads::kind(&kind)?;
     service::may_import(&actor, kind)?;
     let upload = uploads::find(&state.db, &actor, upload_id).await?;
@@ -226,7 +226,7 @@ pub use upload_route::{sweep_uploads, upload, UPLOADS_KEPT_PER_USER};
 #[cfg(feature = "ssr")]
 mod upload_route {
     use super::*;
-    use crate::auth::service::{load_actor, AuthSession};
+    use crate::auth::{load_actor, AuthSession};
     use crate::entities::import_upload;
     use crate::state::AppState;
     use axum::extract::Multipart;

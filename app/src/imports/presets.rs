@@ -7,7 +7,7 @@
 //! row failed; records that a previous run imported (same external id or code) are left as they
 //! are, so running a preset twice creates nothing new. Rows are written in multi-row inserts.
 use crate::auth::scope::across_owners;
-use crate::customers::service::name_initials;
+use crate::customers::name_initials;
 use crate::domain::customer::{company_name_key, phone_key, search_text, LadderStage};
 use crate::domain::forms::{parse_username, ErrorCode};
 use crate::domain::import::{line_fen, parse_import_date, parse_micros, RowError, MICROS};
@@ -19,7 +19,7 @@ use crate::entities::{
 };
 use crate::error::AppResult;
 use crate::imports::table::for_each_csv_record;
-use crate::pipeline::service::OrderColumns;
+use crate::pipeline::OrderColumns;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveValue::Set;
@@ -408,7 +408,7 @@ pub async fn import_online_retail(
         &mut report,
         |c, line, record, report| {
             rows += 1;
-            if rows % 50_000 == 0 {
+            if rows.is_multiple_of(50_000) {
                 progress("read", rows, 0);
             }
             let invoice = c.cell(record, "InvoiceNo");
@@ -843,7 +843,7 @@ pub async fn import_maven_crm(
                     department_id: Option<i64>| user::ActiveModel {
         username: Set(username),
         display_name: Set(name.to_string()),
-        password_hash: Set(crate::auth::service::NO_PASSWORD.to_string()),
+        password_hash: Set(crate::auth::NO_PASSWORD.to_string()),
         role: Set(role.as_str().to_string()),
         team_id: Set(team_id),
         department_id: Set(department_id),
@@ -909,10 +909,10 @@ pub async fn import_maven_crm(
         let Ok(username) = maven_username(agent) else {
             continue;
         };
-        if !users.contains_key(&username) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = users.entry(username.clone()) {
             new_users += 1;
             let created = new_user(
-                username.clone(),
+                username,
                 agent,
                 Role::Rep,
                 team_of_manager.get(manager).copied(),
@@ -920,7 +920,7 @@ pub async fn import_maven_crm(
             )
             .insert(&txn)
             .await?;
-            users.insert(username, created);
+            slot.insert(created);
         } else {
             report.already_there += 1;
         }

@@ -6,8 +6,8 @@
 use super::service::{choice_code, Outcome, Run};
 use super::table::Row;
 use crate::auth::scope::across_owners;
-use crate::auth::service::Actor;
-use crate::customers::service::{check_follow_up, find_owned_for, insert_follow_up, save_contact};
+use crate::auth::Actor;
+use crate::customers::{check_follow_up, find_owned_for, insert_follow_up, save_contact};
 use crate::customers::{ContactForm, FollowUpForm};
 use crate::domain::customer::{company_name_key, BuyingRole, FollowUpKind, Intent};
 use crate::domain::format::Locale;
@@ -21,12 +21,12 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use crate::i18n::texts;
-use crate::org::service::{insert_user_with_hash, NewUser};
-use crate::pipeline::service::{
+use crate::org::{insert_user_with_hash, NewUser};
+use crate::pipeline::PaymentForm;
+use crate::pipeline::{
     chosen_pipeline, publish, record_on_customer, record_payment, stages_of, top_position,
     OrderColumns,
 };
-use crate::pipeline::PaymentForm;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -295,7 +295,7 @@ pub(super) async fn import_follow_ups<T: ConnectionTrait + TransactionTrait + Se
     let users = Users::load(txn).await?;
     let mut customers = Customers::default();
     let mut seen = SeenKeys::default();
-    let today = crate::pipeline::service::today();
+    let today = crate::clock::today();
     for (done, row) in table.rows.iter().enumerate() {
         if !run.start_row(done, row, outcome) {
             continue;
@@ -1141,8 +1141,7 @@ pub(super) async fn import_users<T: ConnectionTrait + TransactionTrait + Send + 
                     password: String::new(),
                 };
                 let created =
-                    insert_user_with_hash(txn, new, crate::auth::service::NO_PASSWORD.to_string())
-                        .await?;
+                    insert_user_with_hash(txn, new, crate::auth::NO_PASSWORD.to_string()).await?;
                 outcome.report.created += 1;
                 created.id
             }

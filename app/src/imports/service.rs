@@ -4,11 +4,11 @@
 use super::table::{Row, Table};
 use super::{related, staging, ImportReport};
 use crate::auth::scope::across_owners;
-use crate::auth::service::Actor;
-use crate::customers::service::{
+use crate::auth::Actor;
+use crate::customers::CustomerForm;
+use crate::customers::{
     check_customer, customer_columns, may_edit, record_event, refresh_search_text,
 };
-use crate::customers::CustomerForm;
 use crate::domain::customer::{self as rules, LadderStage, ProfileField, Source};
 use crate::domain::format::Locale;
 use crate::domain::forms::{ErrorCode, FieldError};
@@ -705,7 +705,7 @@ fn start_row(
     outcome: &mut Outcome,
     progress: ProgressFn<'_>,
 ) -> bool {
-    if done % 100 == 0 {
+    if done.is_multiple_of(100) {
         progress(done as u64, total);
     }
     if mapping.cut_off(row) {

@@ -7,7 +7,7 @@
 //! A batch that fails is discarded; one whose server died (killed mid-import) is recognised by its
 //! stale `touched_at` and swept by the next start or the hourly sweep.
 use crate::auth::scope::with_staged;
-use crate::auth::service::Actor;
+use crate::auth::Actor;
 use crate::entities::{contact, customer, customer_event, import_batch};
 use crate::error::AppResult;
 use sea_orm::sea_query::Expr;

@@ -4,6 +4,8 @@ pub mod api;
 pub mod page;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub use service::{notify, unread_badge, unread_count};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

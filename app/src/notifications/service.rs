@@ -1,5 +1,5 @@
 use super::NotificationView;
-use crate::auth::service::Actor;
+use crate::auth::Actor;
 use crate::entities::notification;
 use crate::error::AppResult;
 use sea_orm::sea_query::Expr;
@@ -37,6 +37,14 @@ pub async fn unread_count(db: &impl ConnectionTrait, user_id: i64) -> AppResult<
         .filter(notification::Column::ReadAt.is_null())
         .count(db)
         .await?)
+}
+
+/// The unread count as the badge beside the user's name (registered in `jingxi::app_state`).
+pub fn unread_badge<'a>(
+    db: &'a sea_orm::DatabaseConnection,
+    actor: &'a Actor,
+) -> futures::future::BoxFuture<'a, AppResult<u64>> {
+    Box::pin(unread_count(db, actor.user.id))
 }
 
 pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Vec<NotificationView>> {

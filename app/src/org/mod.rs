@@ -3,7 +3,10 @@ pub mod api;
 pub mod page;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub use service::{export_users, insert_user, insert_user_with_hash, load_company_zone, NewUser};
 
+pub use crate::auth::PersonRow;
 use crate::domain::visibility::Role;
 use serde::{Deserialize, Serialize};
 
@@ -48,15 +51,6 @@ pub struct OrgOverview {
     pub departments: Vec<DepartmentRow>,
     pub teams: Vec<TeamRow>,
     pub users: Vec<UserRow>,
-}
-
-/// A person as shown to anyone allowed to see them (dashboard, pickers).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PersonRow {
-    pub id: i64,
-    pub display_name: String,
-    pub role: Role,
-    pub team_name: Option<String>,
 }
 
 /// The user form as submitted: text, parsed on the server into checked values.

@@ -72,7 +72,7 @@ pub fn SettingsPage() -> impl IntoView {
                         let org = StoredValue::new(org);
                         view! {
                             <section class="card" id="users">
-                                <h2>{tr(|t| t.users)} " " <crate::customers::page::ExportLinks list="users" query=String::new() /></h2>
+                                <h2>{tr(|t| t.users)} " " <crate::ui::ExportLinks list="users" query=String::new() /></h2>
                                 <UsersTable users=org.with_value(|o| o.users.clone()) set_active />
                                 {move || {
                                     let user = editing_user.get().and_then(|id| org.with_value(|o| o.users.iter().find(|u| u.id == id).cloned()));

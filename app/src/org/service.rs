@@ -1,8 +1,9 @@
 //! Organisation administration. Everything here except `visible_people` is for admins only.
-use super::{DepartmentRow, OrgOverview, PersonRow, TeamForm, TeamRow, UserForm, UserRow};
+use super::{DepartmentRow, OrgOverview, TeamForm, TeamRow, UserForm, UserRow};
+use crate::auth::directory::org_order;
 use crate::auth::scope::{across_owners, visible};
-use crate::auth::service::{hash_password, Actor};
 use crate::auth::session_store::DbSessionStore;
+use crate::auth::{hash_password, Actor};
 use crate::db::{taken_or_internal, update_versioned};
 use crate::domain::forms::{self, Checks, ErrorCode};
 use crate::domain::visibility::Role;
@@ -27,7 +28,7 @@ pub async fn overview(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Org
         .all(db)
         .await?;
     let mut users = visible::<user::Entity>(&actor.scope()).all(db).await?;
-    users.sort_by(|a, b| org_order(a).cmp(&org_order(b)));
+    users.sort_by_key(org_order);
 
     let department_names: HashMap<i64, &str> = departments
         .iter()
@@ -111,59 +112,6 @@ pub async fn overview(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Org
     })
 }
 
-/// People without a team first, then team by team, leaders before reps. Sorted here rather than
-/// in SQL because SQLite and PostgreSQL order NULLs differently.
-fn org_order(user: &user::Model) -> (Option<i64>, Role, String) {
-    (user.team_id, user.role(), user.display_name.clone())
-}
-
-/// The active people the actor may see, by the visibility rule.
-pub async fn visible_people(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Vec<PersonRow>> {
-    let mut people = visible::<user::Entity>(&actor.scope())
-        .filter(user::Column::Active.eq(true))
-        .all(db)
-        .await?;
-    people.sort_by(|a, b| org_order(a).cmp(&org_order(b)));
-    let teams: HashMap<i64, String> = team::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
-    Ok(people
-        .into_iter()
-        .map(|u| PersonRow {
-            id: u.id,
-            role: u.role(),
-            team_name: u.team_id.and_then(|id| teams.get(&id).cloned()),
-            display_name: u.display_name,
-        })
-        .collect())
-}
-
-/// Active teams whose members the actor sees (admins all, directors their department's, managers
-/// the teams they lead, reps none), for filter menus.
-pub async fn visible_teams(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-) -> AppResult<Vec<(i64, String)>> {
-    let mut select = team::Entity::find().filter(team::Column::Active.eq(true));
-    match actor.scope() {
-        crate::domain::visibility::Scope::Everything => {}
-        crate::domain::visibility::Scope::Teams { team_ids, .. } => {
-            select = select.filter(team::Column::Id.is_in(team_ids))
-        }
-        crate::domain::visibility::Scope::OwnRecords { .. } => return Ok(Vec::new()),
-    }
-    Ok(select
-        .order_by_asc(team::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect())
-}
-
 /// A checked new user, as the settings form, the command line and the demo seed create them.
 pub struct NewUser {
     pub username: String,
@@ -203,7 +151,7 @@ pub async fn insert_user(db: &impl ConnectionTrait, new: NewUser) -> AppResult<u
 }
 
 /// Inserts `new` with a stored hash as is (ignoring `new.password`): an imported user gets
-/// [`crate::auth::service::NO_PASSWORD`].
+/// [`crate::auth::NO_PASSWORD`].
 pub async fn insert_user_with_hash(
     db: &impl ConnectionTrait,
     new: NewUser,
@@ -440,11 +388,11 @@ pub async fn set_user_active(
         let handed = match successor {
             Some(Successor::Person(to)) => {
                 let to = [to];
-                txn.nest(|t| crate::customers::service::handover_all(t, actor, id, &to))
+                txn.nest(|t| crate::customers::handover_all(t, actor, id, &to))
                     .await
             }
             Some(Successor::Pool) => {
-                txn.nest(|t| crate::customers::service::return_all_to_pool(t, actor, id))
+                txn.nest(|t| crate::customers::return_all_to_pool(t, actor, id))
                     .await
             }
             None => Ok(0),
@@ -562,24 +510,6 @@ pub async fn create_department(
     .await
     .map_err(|e| taken_or_internal(e, "name"))?;
     Ok(row.id)
-}
-
-/// Display names for user ids already obtained from a visible record (owners, authors).
-pub async fn names_of(
-    db: &impl ConnectionTrait,
-    ids: impl IntoIterator<Item = i64>,
-) -> AppResult<HashMap<i64, String>> {
-    let ids: Vec<i64> = ids.into_iter().collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.display_name))
-        .collect())
 }
 
 /// Everyone with their role, team and department, headed like the users import reads them, so

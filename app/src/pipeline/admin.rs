@@ -86,45 +86,45 @@ pub struct ProductForm {
 pub async fn load_sales_settings(
     #[server(default)] pipeline: Option<i64>,
 ) -> Result<SalesSettings, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::settings(&state.db, &actor, pipeline).await
 }
 
 /// Moves an open stage one place earlier (`up`) or later among the open stages.
 #[server(endpoint = "pipeline/stage_move")]
 pub async fn move_stage(id: i64, up: bool) -> Result<(), AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::move_stage(&state.db, &actor, id, up).await
 }
 
 /// A new pipeline named `name` with a copy of the stages of `copy_from`.
 #[server(endpoint = "pipeline/pipeline_create")]
 pub async fn create_pipeline(name: String, copy_from: i64) -> Result<i64, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::create_pipeline(&state.db, &actor, &name, copy_from).await
 }
 
 #[server(endpoint = "pipeline/lost_reason_save")]
 pub async fn save_lost_reason(form: LostReasonForm) -> Result<i64, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::save_lost_reason(&state.db, &actor, &form).await
 }
 
 #[server(endpoint = "pipeline/stage_save")]
 pub async fn save_stage(form: StageForm) -> Result<i64, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::save_stage(&state.db, &actor, &form).await
 }
 
 #[server(endpoint = "pipeline/stage_delete")]
 pub async fn delete_stage(id: i64) -> Result<(), AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::delete_stage(&state.db, &actor, id).await
 }
 
 #[server(endpoint = "pipeline/product_save")]
 pub async fn save_product(form: ProductForm) -> Result<i64, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::save_product(&state.db, &actor, &form).await
 }
 
@@ -309,12 +309,12 @@ fn SettingsView(settings: SalesSettings, actions: SettingsActions) -> AnyView {
         </section>
         <LostReasons reasons=settings.lost_reasons save=save_lost_reason />
         <section class="card" id="products">
-            <h2>{tr(|t| t.sales_settings.products)} " " <crate::customers::page::ExportLinks list="products" query=String::new() /></h2>
+            <h2>{tr(|t| t.sales_settings.products)} " " <crate::ui::ExportLinks list="products" query=String::new() /></h2>
             <div class="table-wrap">
                 <table class="table" data-testid="products-table">
                     {header_row(&[(|t| t.sales_settings.code, false), (|t| t.pipeline.product, false), (|t| t.sales_settings.category, false), (|t| t.sales_settings.list_price, true), (|t| t.sales_settings.cost_price, true)])}
                     <tbody>
-                        {settings.products.iter().cloned().map(|p| view! {
+                        {settings.products.iter().map(|p| view! {
                             <tr class:inactive=!p.active>
                                 <td>{p.code.clone()}</td>
                                 <td>{format!("{} ({})", p.name, p.unit)}</td>
@@ -436,7 +436,7 @@ fn ProductEditor(
 pub mod service {
     use super::*;
     use crate::auth::scope::across_owners;
-    use crate::auth::service::Actor;
+    use crate::auth::Actor;
     use crate::db::{begin_write, update_versioned};
     use crate::domain::forms::{self, Checks, ErrorCode};
     use crate::domain::visibility::Role;

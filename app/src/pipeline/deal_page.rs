@@ -235,6 +235,12 @@ pub fn customer_deals_resource(
     Resource::new(move || customer_id.get(), customer_deals)
 }
 
+/// The customer file's deals panel (see `customers::FilePanels`).
+pub fn customer_deals_panel(customer_id: Memo<i64>) -> ViewFn {
+    let deals = customer_deals_resource(customer_id);
+    ViewFn::from(move || view! { <CustomerDeals deals /> })
+}
+
 /// The deals of a customer on the customer file, newest first.
 #[component]
 pub fn CustomerDeals(deals: Resource<Result<Vec<super::Card>, AppError>>) -> AnyView {

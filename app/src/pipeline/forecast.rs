@@ -89,7 +89,7 @@ pub struct Forecast {
 pub async fn load_forecast(
     #[server(default)] filter: ForecastFilter,
 ) -> Result<Forecast, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::forecast(&state.db, &actor, &filter).await
 }
 
@@ -170,7 +170,7 @@ fn ForecastView(forecast: Forecast, filter: ForecastFilter) -> AnyView {
             view! { <p class="notice" data-testid="forecast-overdue">{move || (i18n.t().forecast.overdue)(n, &amount)}</p> }
         })}
         <section class="card">
-            <h2>{tr(|t| t.forecast.by_stage)} " " <crate::customers::page::ExportLinks list="forecast" query=export_query.clone() /></h2>
+            <h2>{tr(|t| t.forecast.by_stage)} " " <crate::ui::ExportLinks list="forecast" query=export_query.clone() /></h2>
             <p class="hint">{tr(|t| t.forecast.by_stage_hint)}</p>
             <div class="table-wrap">
                 <table class="table" data-testid="forecast-stages">
@@ -209,7 +209,7 @@ fn ForecastView(forecast: Forecast, filter: ForecastFilter) -> AnyView {
         </section>
         {(!forecast.people.is_empty()).then(|| view! {
             <section class="card">
-                <h2>{tr(|t| t.forecast.by_person)} " " <crate::customers::page::ExportLinks list="forecast-people" query=export_query.clone() /></h2>
+                <h2>{tr(|t| t.forecast.by_person)} " " <crate::ui::ExportLinks list="forecast-people" query=export_query.clone() /></h2>
                 <div class="table-wrap">
                     <table class="table" data-testid="forecast-people">
                         <thead><tr>
@@ -244,14 +244,15 @@ fn ForecastView(forecast: Forecast, filter: ForecastFilter) -> AnyView {
 #[cfg(feature = "ssr")]
 pub mod service {
     use super::*;
-    use crate::auth::service::Actor;
+    use crate::auth::Actor;
+    use crate::clock::today;
     use crate::domain::forecast::{stage_conversion, Journey, OpenDeals};
     use crate::domain::forms::ErrorCode;
     use crate::domain::pipeline::weighted_fen;
     use crate::entities::{opportunity, stage_history};
     use crate::error::AppResult;
     use crate::pipeline::service::{
-        chosen_pipeline, deals_of, filter_choices, stage_view, stages_of, today,
+        chosen_pipeline, deals_of, filter_choices, stage_view, stages_of,
     };
     use chrono::Duration;
     use sea_orm::sea_query::{Expr, ExprTrait};
@@ -376,7 +377,7 @@ pub mod service {
             .collect();
         let (owners, teams) = filter_choices(db, actor).await?;
         let people = if actor.role().leads_people() {
-            let names = crate::org::service::names_of(db, by_owner.keys().copied()).await?;
+            let names = crate::auth::names_of(db, by_owner.keys().copied()).await?;
             let mut people: Vec<OwnerForecast> = by_owner
                 .into_iter()
                 .map(|(id, figures)| OwnerForecast {

@@ -2,7 +2,7 @@
 //! transaction; each app server polls that table twice a second and fans new rows out to its own
 //! browsers over server-sent events. Polling the database (rather than an in-process channel
 //! alone) is what lets several stateless app servers share one PostgreSQL.
-use crate::auth::service::{load_actor, AuthSession};
+use crate::auth::{load_actor, AuthSession};
 use crate::domain::visibility::Scope;
 use crate::entities::pipeline_event;
 use crate::state::AppState;
@@ -73,7 +73,7 @@ impl Feed {
                     }
                     Err(error) => tracing::warn!(%error, "live board feed poll failed"),
                 }
-                if polls % 7200 == 0 {
+                if polls.is_multiple_of(7200) {
                     let cutoff = chrono::Utc::now() - KEEP_EVENTS_FOR;
                     if let Err(error) = pipeline_event::Entity::delete_many()
                         .filter(pipeline_event::Column::At.lt(cutoff))
@@ -188,7 +188,10 @@ pub async fn board_events(state: AppState, auth: AuthSession) -> Response {
         Ok(actor) => actor.scope(),
         Err(_) => return http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
-    let receiver = state.live.subscribe();
+    let Ok(feed) = state.part::<Feed>() else {
+        return http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let receiver = feed.subscribe();
     let mut recheck =
         tokio::time::interval_at(tokio::time::Instant::now() + RECHECK_EVERY, RECHECK_EVERY);
     recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -10,6 +10,13 @@ pub mod quote_page;
 pub mod quotes;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub(crate) use service::{
+    chosen_pipeline, pipeline_choices, pipelines, publish, record_on_customer, stage_view,
+    stages_of, top_position,
+};
+#[cfg(feature = "ssr")]
+pub use service::{export, record_payment, OrderColumns};
 pub mod table;
 
 use crate::domain::pipeline::CardAlert;
@@ -158,7 +165,7 @@ impl BoardFilter {
         self.pairs()
             .into_iter()
             .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("&{k}={}", crate::customers::urlencode(&v)))
+            .map(|(k, v)| format!("&{k}={}", crate::ui::query::urlencode(&v)))
             .collect()
     }
 

@@ -412,6 +412,12 @@ pub fn customer_quotes_resource(
     Resource::new(move || customer_id.get(), customer_quotes)
 }
 
+/// The customer file's quotes panel (see `customers::FilePanels`).
+pub fn customer_quotes_panel(customer_id: Memo<i64>) -> ViewFn {
+    let quotes = customer_quotes_resource(customer_id);
+    ViewFn::from(move || view! { <CustomerQuotes quotes /> })
+}
+
 /// The quotes section of the deal page.
 #[component]
 pub fn DealQuotes(

@@ -142,56 +142,56 @@ pub async fn load_quote_draft(
     #[server(default)] deal: Option<i64>,
     #[server(default)] quote: Option<i64>,
 ) -> Result<QuoteDraft, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::draft(&state.db, &actor, deal, quote).await
 }
 
 #[server(endpoint = "pipeline/quote_save")]
 pub async fn save_quote(form: QuoteForm) -> Result<i64, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::save(&state.db, &actor, &form).await
 }
 
 #[server(endpoint = "pipeline/quote")]
 pub async fn load_quote(id: i64) -> Result<QuoteView, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::quote(&state.db, &actor, id).await
 }
 
 #[server(endpoint = "pipeline/quote_status")]
 pub async fn set_quote_status(id: i64, version: i32, status: String) -> Result<i64, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::set_status(&state.db, &actor, id, version, &status).await
 }
 
 /// A new draft revision of a quote that went out; returns its id.
 #[server(endpoint = "pipeline/quote_revise")]
 pub async fn revise_quote(id: i64, version: i32) -> Result<i64, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::revise(&state.db, &actor, id, version).await
 }
 
 #[server(endpoint = "pipeline/deal_quotes")]
 pub async fn deal_quotes(deal_id: i64) -> Result<Vec<QuoteSummary>, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::quotes_of_deal(&state.db, &actor, deal_id).await
 }
 
 #[server(endpoint = "pipeline/customer_quotes")]
 pub async fn customer_quotes(customer_id: i64) -> Result<Vec<CustomerQuote>, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::quotes_of_customer(&state.db, &actor, customer_id).await
 }
 
 #[server(endpoint = "pipeline/contract_create")]
 pub async fn create_contract(form: ContractForm) -> Result<i64, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::create_contract(&state.db, &actor, &form).await
 }
 
 #[server(endpoint = "pipeline/contract_status")]
 pub async fn set_contract_status(id: i64, version: i32, status: String) -> Result<i64, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::set_contract_status(&state.db, &actor, id, version, &status).await
 }
 
@@ -199,7 +199,7 @@ pub async fn set_contract_status(id: i64, version: i32, status: String) -> Resul
 pub mod service {
     use super::*;
     use crate::auth::scope::{across_owners, visible};
-    use crate::auth::service::Actor;
+    use crate::auth::Actor;
     use crate::db::{begin_write, update_versioned};
     use crate::domain::forms::{self, Checks, ErrorCode};
     use crate::domain::pipeline::{self as rules, ContractStatus, QuoteStatus};
@@ -359,8 +359,7 @@ pub mod service {
                     .await?;
                 let form = QuoteForm {
                     opportunity_id: id,
-                    valid_until: (crate::pipeline::service::today() + chrono::Duration::days(30))
-                        .to_string(),
+                    valid_until: (crate::clock::today() + chrono::Duration::days(30)).to_string(),
                     lines: lines
                         .iter()
                         .map(|l| QuoteLineForm {
@@ -702,7 +701,7 @@ pub mod service {
             notes: quote.notes.clone(),
             customer_id: quote.customer_id,
             customer_name: customer_name(db, quote.customer_id).await?,
-            owner_name: crate::org::service::names_of(db, [quote.owner_id])
+            owner_name: crate::auth::names_of(db, [quote.owner_id])
                 .await?
                 .remove(&quote.owner_id)
                 .unwrap_or_default(),
@@ -787,7 +786,7 @@ pub mod service {
         )
         .await?;
         let detail = format!("{}|{}|{}", quote.number, quote.revision, next.as_str());
-        crate::customers::service::record_event(
+        crate::customers::record_event(
             &txn,
             quote.customer_id,
             Some(actor.user.id),
@@ -972,9 +971,7 @@ pub mod service {
         .await?;
         let number = format!(
             "HT{}{:05}",
-            signed_on
-                .unwrap_or_else(crate::pipeline::service::today)
-                .format("%Y"),
+            signed_on.unwrap_or_else(crate::clock::today).format("%Y"),
             created.id
         );
         contract::Entity::update_many()
@@ -982,7 +979,7 @@ pub mod service {
             .filter(contract::Column::Id.eq(created.id))
             .exec(&txn)
             .await?;
-        crate::customers::service::record_event(
+        crate::customers::record_event(
             &txn,
             quote.customer_id,
             Some(actor.user.id),
@@ -1021,7 +1018,7 @@ pub mod service {
             ..Default::default()
         };
         if next == ContractStatus::Signed && found.signed_on.is_none() {
-            changes.signed_on = Set(Some(crate::pipeline::service::today()));
+            changes.signed_on = Set(Some(crate::clock::today()));
         }
         update_versioned::<contract::Entity>(
             &txn,

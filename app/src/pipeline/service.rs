@@ -3,8 +3,8 @@
 //! deal writes the change feed (`pipeline_events`) in its transaction, so open boards follow.
 use super::*;
 use crate::auth::scope::{across_owners, visible};
-use crate::auth::service::Actor;
-use crate::customers::service::{customer_search, CustomerSearch};
+use crate::auth::Actor;
+use crate::customers::{customer_search, CustomerSearch};
 use crate::db::{begin_write, update_versioned};
 use crate::domain::forms::{self, Checks, ErrorCode};
 use crate::domain::pipeline::{self as rules, card_alert, weighted_fen, DeliveryStatus};
@@ -262,22 +262,6 @@ pub(crate) fn pipeline_choices(pipelines: Vec<pipeline::Model>) -> Vec<Choice> {
         .collect()
 }
 
-/// The company's calendar day (see `clock`).
-pub fn today() -> NaiveDate {
-    crate::clock::today()
-}
-
-/// The company's calendar day of a stored instant.
-pub fn local_day(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
-    crate::clock::local_day(at)
-}
-
-/// The instant a calendar day starts in the company's time zone: day ranges over timestamps are
-/// `local_start(first) <= at < local_start(last + 1 day)`.
-pub fn local_start(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    crate::clock::start_of_day(day)
-}
-
 /// Count, sum and weighted sum per stage, computed by the database over the whole filtered set.
 async fn column_totals(
     db: &impl ConnectionTrait,
@@ -335,7 +319,7 @@ async fn cards(
         .await?
         .into_iter()
         .collect();
-    let owner_names = crate::org::service::names_of(db, deals.iter().map(|d| d.owner_id)).await?;
+    let owner_names = crate::auth::names_of(db, deals.iter().map(|d| d.owner_id)).await?;
     let stage_by_id: HashMap<i64, &pipeline_stage::Model> =
         stages.iter().map(|s| (s.id, s)).collect();
     Ok(deals
@@ -454,7 +438,7 @@ impl BoardQuery {
         let checked = check_filter(filter)?;
         let (pipelines, pipeline_id) = chosen_pipeline(db, filter.pipeline).await?;
         let stages = stages_of(db, pipeline_id).await?;
-        let today = today();
+        let today = crate::clock::today();
         let open: Vec<i64> = stages
             .iter()
             .filter(|s| !s.won && !s.lost)
@@ -698,7 +682,9 @@ pub async fn card(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResul
         return Ok(None);
     };
     let stages = stages_of(db, deal.pipeline_id).await?;
-    Ok(cards(db, vec![deal], &stages, today()).await?.pop())
+    Ok(cards(db, vec![deal], &stages, crate::clock::today())
+        .await?
+        .pop())
 }
 
 /// Writes the change feed that open boards follow (see `live`).
@@ -957,7 +943,7 @@ pub async fn move_card(
     request: &MoveRequest,
 ) -> AppResult<Card> {
     let now = Utc::now();
-    let today = today();
+    let today = crate::clock::today();
     let deal = visible::<opportunity::Entity>(&actor.scope())
         .filter(opportunity::Column::Id.eq(request.id))
         .one(db)
@@ -1098,8 +1084,7 @@ pub(crate) async fn record_on_customer(
     kind: &str,
     detail: String,
 ) -> AppResult<()> {
-    crate::customers::service::record_event(db, customer_id, Some(actor.user.id), kind, detail)
-        .await
+    crate::customers::record_event(db, customer_id, Some(actor.user.id), kind, detail).await
 }
 
 pub async fn mark_first_order(
@@ -1540,7 +1525,7 @@ pub async fn deal(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResul
         .all(db)
         .await?;
     let actor_names =
-        crate::org::service::names_of(db, history_rows.iter().filter_map(|h| h.actor_id)).await?;
+        crate::auth::names_of(db, history_rows.iter().filter_map(|h| h.actor_id)).await?;
     let history = history_rows
         .into_iter()
         .map(|h| StageStep {
@@ -1555,7 +1540,7 @@ pub async fn deal(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResul
         .lost_reason_id
         .and_then(|rid| reasons.iter().find(|r| r.id == rid).cloned());
     let orders = orders_of(db, actor, id).await?;
-    let card = cards(db, vec![deal.clone()], &stages, today())
+    let card = cards(db, vec![deal.clone()], &stages, crate::clock::today())
         .await?
         .pop()
         .ok_or(AppError::Internal)?;
@@ -1598,7 +1583,7 @@ pub async fn record_payment(
     );
     let received_on = checks
         .check("received_on", forms::parse_optional_date(&form.received_on))
-        .map(|d| d.unwrap_or_else(today));
+        .map(|d| d.unwrap_or_else(crate::clock::today));
     let method = checks.check("method", forms::parse_optional_text(&form.method, 20));
     let note = checks.check("note", forms::parse_optional_text(&form.note, 200));
     checks.into_result().map_err(AppError::Validation)?;
@@ -1682,5 +1667,5 @@ pub async fn deals_of_customer(
         .filter(pipeline_stage::Column::PipelineId.is_in(pipeline_ids))
         .all(db)
         .await?;
-    cards(db, deals, &stages, today()).await
+    cards(db, deals, &stages, crate::clock::today()).await
 }

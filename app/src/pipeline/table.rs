@@ -54,7 +54,7 @@ fn DealRows(table: DealTable, filter: BoardFilter, order: TableOrder) -> AnyView
                 sort.as_str(),
                 if descending { "&dir=desc" } else { "" }
             );
-            let marker = active.then(|| if order.descending { " ↓" } else { " ↑" });
+            let marker = active.then_some(if order.descending { " ↓" } else { " ↑" });
             let aria_sort = if active {
                 if order.descending {
                     "descending"
@@ -95,7 +95,7 @@ fn DealRows(table: DealTable, filter: BoardFilter, order: TableOrder) -> AnyView
     view! {
         <div class="list-meta">
             <p class="hint">{move || (i18n.t().pipeline.deals_count)(total)}</p>
-            <crate::customers::page::ExportLinks list="deals" query=export_query />
+            <crate::ui::ExportLinks list="deals" query=export_query />
         </div>
         <div class="table-wrap">
             <table class="table deal-table" data-testid="deal-table">

@@ -4,6 +4,8 @@ pub mod charts;
 pub mod page;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub use service::{month_targets, progress};
 
 use crate::domain::targets::{Metric, Progress};
 use crate::error::AppError;
@@ -104,7 +106,7 @@ pub struct TargetChange {
 /// `year` 0 is this year.
 #[server(endpoint = "targets/grid")]
 pub async fn load_target_grid(year: i32, metric: String) -> Result<TargetGrid, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::grid(
         &state.db,
         &actor,
@@ -125,7 +127,7 @@ pub async fn set_target(
     amount: String,
     version: i32,
 ) -> Result<i32, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     let change = service::Change {
         year,
         metric: service::metric(&metric)?,
@@ -143,7 +145,7 @@ pub async fn lock_target(
     locked: bool,
     version: i32,
 ) -> Result<i32, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     let change = service::Change {
         year,
         metric: service::metric(&metric)?,
@@ -161,7 +163,7 @@ pub async fn split_target(
     method: String,
     version: i32,
 ) -> Result<i32, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     let change = service::Change {
         year,
         metric: service::metric(&metric)?,
@@ -172,7 +174,7 @@ pub async fn split_target(
 
 #[server(endpoint = "targets/publish")]
 pub async fn publish_targets(year: i32, metric: String, version: i32) -> Result<i32, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     let change = service::Change {
         year,
         metric: service::metric(&metric)?,
@@ -184,7 +186,7 @@ pub async fn publish_targets(year: i32, metric: String, version: i32) -> Result<
 /// Who changed which published target when, newest first (the rows the viewer sees).
 #[server(endpoint = "targets/history")]
 pub async fn load_target_history(year: i32, metric: String) -> Result<Vec<TargetChange>, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     service::history(
         &state.db,
         &actor,
@@ -203,7 +205,7 @@ pub async fn load_target_progress(
     #[server(default)] node: String,
     #[server(default)] month: u8,
 ) -> Result<ProgressReport, AppError> {
-    let (state, actor) = crate::auth::service::current_actor().await?;
+    let (state, actor) = crate::auth::current_actor().await?;
     let month = (month != 0).then_some(month);
     service::progress(
         &state.db,
@@ -211,7 +213,7 @@ pub async fn load_target_progress(
         service::year_or_this(year),
         service::metric(&metric)?,
         &node,
-        crate::pipeline::service::today(),
+        crate::clock::today(),
         month,
     )
     .await

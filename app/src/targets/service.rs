@@ -6,7 +6,8 @@ use super::{
     TargetGrid,
 };
 use crate::auth::scope::across_owners;
-use crate::auth::service::Actor;
+use crate::auth::Actor;
+use crate::clock::{local_day, start_of_day};
 use crate::db::begin_write;
 use crate::domain::forms::{self, ErrorCode};
 use crate::domain::period::Period;
@@ -20,7 +21,6 @@ use crate::entities::{
     target_change, target_plan, team, user,
 };
 use crate::error::{AppError, AppResult};
-use crate::pipeline::service::{local_day, local_start};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::ActiveValue::Set;
@@ -936,8 +936,8 @@ pub async fn actuals(
                 .column(follow_up::Column::AuthorId)
                 .column(follow_up::Column::HappenedAt)
                 .filter(follow_up::Column::AuthorId.is_in(reps.to_vec()))
-                .filter(follow_up::Column::HappenedAt.gte(local_start(first)))
-                .filter(follow_up::Column::HappenedAt.lt(local_start(last + Duration::days(1))));
+                .filter(follow_up::Column::HappenedAt.gte(start_of_day(first)))
+                .filter(follow_up::Column::HappenedAt.lt(start_of_day(last + Duration::days(1))));
             if metric == Metric::Visits {
                 select = select.filter(
                     follow_up::Column::Kind
@@ -958,8 +958,8 @@ pub async fn actuals(
             .column(quote::Column::CreatedAt)
             .filter(quote::Column::OwnerId.is_in(reps.to_vec()))
             .filter(quote::Column::Revision.eq(1))
-            .filter(quote::Column::CreatedAt.gte(local_start(first)))
-            .filter(quote::Column::CreatedAt.lt(local_start(last + Duration::days(1))))
+            .filter(quote::Column::CreatedAt.gte(start_of_day(first)))
+            .filter(quote::Column::CreatedAt.lt(start_of_day(last + Duration::days(1))))
             .into_tuple::<(i64, chrono::DateTime<Utc>)>()
             .all(db)
             .await?

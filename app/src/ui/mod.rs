@@ -3,7 +3,10 @@ use crate::error::AppError;
 use crate::i18n::{tr, use_i18n, Texts};
 use leptos::prelude::*;
 
+pub mod badges;
 pub mod chart;
+pub mod query;
+pub use badges::{class_colour_css, class_css, AbcBadge};
 
 /// Sets the HTTP status of the server-rendered page (no effect in the browser).
 pub fn set_status(_code: u16) {
@@ -286,4 +289,15 @@ pub fn id_choices(values: &[(i64, String)]) -> Vec<(String, String)> {
 /// Choices whose value is their label.
 pub fn text_choices(values: &[String]) -> Vec<(String, String)> {
     values.iter().map(|v| (v.clone(), v.clone())).collect()
+}
+
+/// Download links for the list as shown (its filters and the viewer's visibility apply).
+#[component]
+pub fn ExportLinks(list: &'static str, query: String) -> impl IntoView {
+    view! {
+        <span class="export-links">
+            <a class="button small" rel="external" download="" data-testid="export-csv" href=format!("/api/export/{list}.csv?{query}")>{tr(|t| t.imports.export_csv)}</a>
+            <a class="button small" rel="external" download="" data-testid="export-xlsx" href=format!("/api/export/{list}.xlsx?{query}")>{tr(|t| t.imports.export_xlsx)}</a>
+        </span>
+    }
 }

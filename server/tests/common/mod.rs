@@ -3,14 +3,13 @@
 //! 127.0.0.1:0.
 #![allow(dead_code)]
 use app::error::AppError;
-use app::state::{AppState, Settings};
+use app::state::Settings;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::redirect::Policy;
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::de::DeserializeOwned;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
 
 pub struct TestApp {
     pub base: String,
@@ -126,13 +125,7 @@ impl TestApp {
                 scheduled_jobs: false,
                 ..settings
             };
-            let state = AppState {
-                db: db.clone(),
-                settings: Arc::new(settings),
-                live: Default::default(),
-                company: Default::default(),
-                analyses: Default::default(),
-            };
+            let state = jingxi::app_state(db.clone(), settings);
             let router = jingxi::router(state, options);
             ready.send((format!("http://{addr}"), db)).ok();
             axum::serve(
