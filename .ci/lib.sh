@@ -41,6 +41,9 @@ apt_install() {
 ensure_build_tools() {
   command -v cargo >/dev/null || { echo "Rust (rustup, cargo) is required: https://rustup.rs" >&2; exit 1; }
   rustup target list --installed | grep -qx wasm32-unknown-unknown || { say "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
+  # The test command runs rustfmt and clippy (a minimal rustup profile leaves them out).
+  rustup component list --installed | grep -q "^clippy" || rustup component add clippy
+  rustup component list --installed | grep -q "^rustfmt" || rustup component add rustfmt
   if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
     say "installing cargo-leptos $CARGO_LEPTOS_VERSION (first run on a new machine: about 30 minutes)"
     cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
