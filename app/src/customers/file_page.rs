@@ -507,7 +507,11 @@ fn ContactFormView(
         }
     };
     let role = c.buying_role;
-    let saved_id = if c.id > 0 { c.id.to_string() } else { String::new() };
+    let saved_id = if c.id > 0 {
+        c.id.to_string()
+    } else {
+        String::new()
+    };
     view! {
         <ActionForm action=saved attr:class="form grid-form" attr:novalidate=true>
             <input type="hidden" name="form[customer_id]" value=customer_id />
