@@ -189,7 +189,7 @@ pub async fn save_setting<T: serde::Serialize>(
     let row = company_setting::ActiveModel {
         value: Set(json),
         updated_by: Set(Some(actor_id)),
-        updated_at: Set(chrono::Utc::now()),
+        updated_at: Set(crate::clock::now()),
         ..Default::default()
     };
     if version == 0 {

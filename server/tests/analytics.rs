@@ -1483,9 +1483,9 @@ async fn alerts_flag_the_rep_the_customers_and_the_deal_worked_out_by_hand_and_a
         .unwrap();
     let kept = alert_on(&after, AlertKind::CustomerDrop, yi).unwrap();
     assert_eq!(
-        (kept.raised_at, kept.task.map(|t| t.note)),
+        (kept.raised_on, kept.task.map(|t| t.note)),
         (
-            yi_alert.raised_at,
+            yi_alert.raised_on,
             Some("本周拜访乙方，了解采购下降的原因".to_string())
         )
     );

@@ -6,6 +6,9 @@ mod common;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use common::TestApp;
 
+/// The clock is process-wide and tests run in parallel: each test that moves it holds this.
+static CLOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Moves the clock so that it reads `at` now.
 fn set_clock(at: chrono::DateTime<Utc>) {
     app::clock::set_offset(at - Utc::now());
@@ -13,6 +16,7 @@ fn set_clock(at: chrono::DateTime<Utc>) {
 
 #[tokio::test]
 async fn a_shanghai_day_begins_at_sixteen_hundred_utc_whatever_the_server_zone() {
+    let _clock = CLOCK.lock().await;
     let app = TestApp::demo().await;
     let rep = app.signed_in("rep").await;
     let utc_day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
@@ -81,4 +85,52 @@ async fn a_shanghai_day_begins_at_sixteen_hundred_utc_whatever_the_server_zone()
         .await
         .unwrap();
     app::clock::set_offset(Duration::zero());
+}
+
+#[tokio::test]
+async fn pages_show_the_day_of_a_late_evening_record_in_the_companys_calendar() {
+    let _clock = CLOCK.lock().await;
+    let app = TestApp::demo().await;
+    let rep = app.signed_in("rep").await;
+    let utc_day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let shanghai_day = utc_day + Duration::days(1);
+
+    // 16:30 UTC is 00:30 on the 2nd in Shanghai: a rep logging a visit just after midnight.
+    set_clock(Utc.from_utc_datetime(&utc_day.and_hms_opt(16, 30, 0).unwrap()));
+    let id: i64 = rep
+        .call("customers/save", &[("form[name]", "午夜拜访测试客户")])
+        .await
+        .unwrap();
+    let _: i64 = rep
+        .call(
+            "customers/follow_up",
+            &[
+                ("form[customer_id]", &id.to_string()),
+                ("form[kind]", "visit"),
+                ("form[summary]", "零点后补录的拜访"),
+                ("form[intent]", "medium"),
+                ("form[next_date]", ""),
+                ("form[next_action]", ""),
+            ],
+        )
+        .await
+        .unwrap();
+    let page: app::customers::CustomerPage = rep
+        .call("customers/list", &[("q", "午夜拜访测试客户")])
+        .await
+        .unwrap();
+    let detail: app::customers::CustomerDetail = rep
+        .call("customers/detail", &[("id", &id.to_string())])
+        .await
+        .unwrap();
+    app::clock::set_offset(Duration::zero());
+
+    assert_eq!(page.rows.len(), 1);
+    assert_eq!(page.rows[0].last_follow_up_on, Some(shanghai_day));
+    assert_eq!(detail.created_on, shanghai_day);
+    assert!(!detail.timeline.is_empty());
+    for entry in &detail.timeline {
+        assert_eq!(entry.at.date_naive(), utc_day, "stored in UTC");
+        assert_eq!(entry.day, shanghai_day, "shown in the company's calendar");
+    }
 }

@@ -457,7 +457,7 @@ async fn follow_ups_feed_the_timeline_and_the_agenda() {
             kind: "created".into()
         }
     );
-    assert!(list(&rep, &[]).await.rows[0].last_follow_up_at.is_some());
+    assert!(list(&rep, &[]).await.rows[0].last_follow_up_on.is_some());
 }
 
 #[tokio::test]

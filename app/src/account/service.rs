@@ -3,7 +3,6 @@ use crate::auth::{hash_password, password_matches, Actor};
 use crate::domain::forms::ErrorCode;
 use crate::entities::user;
 use crate::error::{AppError, AppResult};
-use chrono::Utc;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionSession,
 };
@@ -38,7 +37,7 @@ pub async fn change_own_password(
         )
         .col_expr(
             user::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
+            sea_orm::sea_query::Expr::value(crate::clock::now()),
         )
         .filter(user::Column::Id.eq(actor.user.id))
         .exec(&txn)

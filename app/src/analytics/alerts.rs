@@ -406,14 +406,14 @@ pub async fn alerts(
             customer_id,
             owner_id: row.owner_id,
             owner_name: users.get(&row.owner_id).cloned().unwrap_or_default(),
-            raised_at: row.raised_at,
+            raised_on: crate::clock::local_day(row.raised_at),
             task: row.task_at.map(|at| AlertTask {
                 note: row.task_note.clone(),
                 by_name: row
                     .task_by
                     .and_then(|id| users.get(&id).cloned())
                     .unwrap_or_default(),
-                at,
+                on: crate::clock::local_day(at),
             }),
         });
     }
@@ -466,7 +466,7 @@ pub async fn assign_task<C: ConnectionTrait + TransactionTrait>(
     let mut row: alert::ActiveModel = row.into();
     row.task_note = Set(note.clone());
     row.task_by = Set(Some(actor.user.id));
-    let at = Utc::now();
+    let at = crate::clock::now();
     row.task_at = Set(Some(at));
     row.update(&txn).await?;
     crate::notifications::notify(
@@ -481,7 +481,7 @@ pub async fn assign_task<C: ConnectionTrait + TransactionTrait>(
     Ok(AlertTask {
         note,
         by_name: actor.user.display_name.clone(),
-        at,
+        on: crate::clock::local_day(at),
     })
 }
 

@@ -158,7 +158,7 @@ fn AlertItem(alert: AlertView, can_assign: bool) -> impl IntoView {
     let kind = alert.alert.kind();
     let figures = alert.alert;
     let href = subject_href(&alert);
-    let raised = alert.raised_at.date_naive();
+    let raised = alert.raised_on;
     let action = match (kind, alert.customer_id) {
         (AlertKind::RepDrop, _) => view! { <a class="button small" href=href.clone()>{tr(|t| t.alerts.open_performance)}</a> }.into_any(),
         (_, Some(customer)) => view! { <a class="button small primary" href=format!("/customers/{customer}#follow-up") data-testid="log-follow-up">{tr(|t| t.alerts.log_follow_up)}</a> }.into_any(),
@@ -197,7 +197,7 @@ fn TaskPart(alert_id: i64, task: Option<super::AlertTask>, can_assign: bool) -> 
         sent().or_else(|| task.clone()).map(|task| {
             (i18n.t().alerts.task_done)(
                 &task.by_name,
-                &format_date(task.at.date_naive(), i18n.locale.get()),
+                &format_date(task.on, i18n.locale.get()),
                 &task.note,
             )
         })

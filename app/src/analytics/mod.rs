@@ -280,7 +280,8 @@ pub async fn load_funnel(#[server(default)] query: ReportQuery) -> Result<Funnel
 pub struct AlertTask {
     pub note: String,
     pub by_name: String,
-    pub at: chrono::DateTime<chrono::Utc>,
+    /// The company's calendar day it was asked.
+    pub on: chrono::NaiveDate,
 }
 
 /// One alert with the figures behind it and where to act on it.
@@ -297,7 +298,8 @@ pub struct AlertView {
     pub customer_name: Option<String>,
     pub owner_id: i64,
     pub owner_name: String,
-    pub raised_at: chrono::DateTime<chrono::Utc>,
+    /// The company's calendar day it was raised.
+    pub raised_on: chrono::NaiveDate,
     pub task: Option<AlertTask>,
 }
 
@@ -350,7 +352,7 @@ pub struct AlertRulesForm {
 pub async fn save_alert_rules(form: AlertRulesForm) -> Result<(), AppError> {
     let (state, actor) = crate::auth::current_actor().await?;
     alerts::save_rules(&state.db, &actor, &form).await?;
-    alerts::refresh_alerts(&state.db, chrono::Utc::now(), crate::clock::today()).await?;
+    alerts::refresh_alerts(&state.db, crate::clock::now(), crate::clock::today()).await?;
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use crate::domain::product::{average_inventory, parse_month, ProductFigures};
 use crate::domain::visibility::Role;
 use crate::entities::{inventory_snapshot, order_line, product, sales_order};
 use crate::error::{AppError, AppResult};
-use chrono::{Datelike, Months, NaiveDate, Utc};
+use chrono::{Datelike, Months, NaiveDate};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
@@ -172,7 +172,7 @@ pub async fn store_snapshot(
         .filter(inventory_snapshot::Column::Month.eq(month))
         .one(db)
         .await?;
-    let now = Utc::now();
+    let now = crate::clock::now();
     match found {
         None if version.is_some_and(|v| v != 0) => Err(AppError::Conflict),
         None => {
@@ -426,7 +426,7 @@ pub async fn seed_demo_stock(
         .into_iter()
         .map(|p| (p.id, Ord::max(p.cost_price_fen, 1)))
         .collect();
-    let now = Utc::now();
+    let now = crate::clock::now();
     let rows: Vec<inventory_snapshot::ActiveModel> = by_month
         .into_iter()
         .map(|((product_id, month), cost)| {

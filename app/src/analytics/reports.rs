@@ -708,7 +708,7 @@ fn alert_row(
             .map_or(Cell::Text(String::new()), Cell::Number),
         Cell::Number(row.owner_id),
         Cell::Text(row.owner_name.clone()),
-        Cell::Date(Some(crate::clock::local_day(row.raised_at))),
+        Cell::Date(Some(row.raised_on)),
     ];
     let tails = vec![
         Cell::Text(super::alerts_page::alert_text(texts, &row.alert, locale)),

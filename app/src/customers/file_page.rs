@@ -323,7 +323,7 @@ fn CustomerFile(customer: CustomerDetail, actions: FileActions) -> impl IntoView
         |section: ProfileSection| customer.profile.iter().any(|(f, _)| f.section() == section);
     let owner = customer.owner_name.clone();
     let source = customer.source;
-    let created = customer.created_at.date_naive();
+    let created = customer.created_on;
     let first_order = customer.first_order_on;
     let can_edit = customer.can_edit;
     let section = move |section: ProfileSection, body: AnyView| {
@@ -593,7 +593,7 @@ fn MergeForm(
 #[component]
 fn TimelineItem(entry: TimelineEntry) -> impl IntoView {
     let i18n = use_i18n();
-    let date = entry.at.date_naive();
+    let date = entry.day;
     let who = entry.actor_name.unwrap_or_default();
     let (title, body) = match entry.kind {
         TimelineKind::FollowUp {

@@ -391,7 +391,10 @@ pub mod service {
                     customer::Column::Version,
                     Expr::col(customer::Column::Version).add(1),
                 )
-                .col_expr(customer::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+                .col_expr(
+                    customer::Column::UpdatedAt,
+                    Expr::value(crate::clock::now()),
+                )
                 .filter(customer::Column::Id.eq(c.id))
                 .filter(customer::Column::Version.eq(c.version))
                 .exec(&txn)

@@ -44,7 +44,8 @@ pub struct CustomerRow {
     pub abc_class: Option<crate::domain::abc::AbcClass>,
     pub city: String,
     pub phone: String,
-    pub last_follow_up_at: Option<DateTime<Utc>>,
+    /// The company's calendar day of the last follow-up.
+    pub last_follow_up_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -252,6 +253,8 @@ pub enum TimelineKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineEntry {
     pub at: DateTime<Utc>,
+    /// The company's calendar day of `at`.
+    pub day: NaiveDate,
     pub actor_name: Option<String>,
     pub kind: TimelineKind,
     pub text: String,
@@ -278,7 +281,8 @@ pub struct CustomerDetail {
     pub first_order_on: Option<NaiveDate>,
     /// New or old customer; None until the first order.
     pub is_new: Option<bool>,
-    pub created_at: DateTime<Utc>,
+    /// The company's calendar day it was created.
+    pub created_on: NaiveDate,
     pub stage: LadderStage,
     pub owner_id: Option<i64>,
     pub owner_name: Option<String>,

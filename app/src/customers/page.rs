@@ -284,7 +284,7 @@ fn CustomerCard(
     selected: IdSelection,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let last = row.last_follow_up_at.map(|at| at.date_naive());
+    let last = row.last_follow_up_on;
     let id = row.id;
     let name_for_label = row.name.clone();
     view! {

@@ -34,7 +34,7 @@ pub async fn record_event(
         actor_id: Set(actor_id),
         kind: Set(kind.to_string()),
         detail: Set(detail),
-        at: Set(chrono::Utc::now()),
+        at: Set(crate::clock::now()),
         ..Default::default()
     }
     .insert(db)
@@ -446,7 +446,7 @@ pub async fn list(
 ) -> AppResult<CustomerPage> {
     let sort = CustomerSort::parse(&filter.sort).unwrap_or(CustomerSort::Updated);
     let search = customer_search(db, &filter.q).await?;
-    let select = filtered_with(actor, filter, search.as_ref(), true, chrono::Utc::now());
+    let select = filtered_with(actor, filter, search.as_ref(), true, crate::clock::now());
     let collected = match search {
         Some(_) => collect_search_page(db, &select, sort, filter.page).await?,
         None => None,
@@ -493,7 +493,7 @@ pub async fn list(
                 name: c.name,
                 city: c.city,
                 phone: c.phone,
-                last_follow_up_at: c.last_follow_up_at,
+                last_follow_up_on: c.last_follow_up_at.map(crate::clock::local_day),
             })
             .collect(),
     })
@@ -504,7 +504,7 @@ pub async fn stage_counts(
     actor: &Actor,
     filter: &CustomerFilter,
 ) -> AppResult<StageCounts> {
-    let counted: Vec<(String, i64)> = filtered(db, actor, filter, false, chrono::Utc::now())
+    let counted: Vec<(String, i64)> = filtered(db, actor, filter, false, crate::clock::now())
         .await?
         .select_only()
         .column(customer::Column::LadderStage)
@@ -625,7 +625,7 @@ pub async fn save_filter(
         user_id: Set(actor.user.id),
         name: Set(name),
         query: Set(query.chars().take(500).collect()),
-        created_at: Set(chrono::Utc::now()),
+        created_at: Set(crate::clock::now()),
         ..Default::default()
     }
     .insert(db)
@@ -765,6 +765,7 @@ pub async fn detail(
         .into_iter()
         .map(|f| TimelineEntry {
             at: f.happened_at,
+            day: crate::clock::local_day(f.happened_at),
             actor_name: people.get(&f.author_id).cloned(),
             kind: TimelineKind::FollowUp {
                 kind: FollowUpKind::parse(&f.kind).unwrap_or(FollowUpKind::Other),
@@ -775,6 +776,7 @@ pub async fn detail(
             text: f.summary,
         })
         .chain(events.into_iter().map(|e| TimelineEntry {
+            day: crate::clock::local_day(e.at),
             at: e.at,
             actor_name: e.actor_id.and_then(|id| people.get(&id).cloned()),
             kind: TimelineKind::Event { kind: e.kind },
@@ -799,7 +801,7 @@ pub async fn detail(
         owner_id: c.owner_id,
         source: Source::parse(&c.source),
         first_order_on: c.first_order_on,
-        created_at: c.created_at,
+        created_on: crate::clock::local_day(c.created_at),
         name: c.name,
         short_name: c.short_name,
         phone: c.phone,
@@ -1005,7 +1007,7 @@ pub async fn save(
             ));
         }
     }
-    let now = chrono::Utc::now();
+    let now = crate::clock::now();
     let mut row = customer_columns(&checked, now);
     let txn = crate::db::begin_write(db).await?;
     let id = match existing {
@@ -1173,7 +1175,7 @@ pub async fn save_contact(
         }
         None => {
             let mut row = row;
-            row.created_at = Set(chrono::Utc::now());
+            row.created_at = Set(crate::clock::now());
             let created = row.insert(&txn).await?;
             record_event(&txn, customer_id, Some(actor.user.id), "contact", name).await?;
             created.id
@@ -1227,7 +1229,10 @@ pub async fn delete_contact(
 /// Contact changes bump the customer's version, so an open edit form notices them.
 async fn touch_customer(db: &impl ConnectionTrait, customer_id: i64) -> AppResult<()> {
     customer::Entity::update_many()
-        .col_expr(customer::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .col_expr(
+            customer::Column::UpdatedAt,
+            Expr::value(crate::clock::now()),
+        )
         .col_expr(
             customer::Column::Version,
             Expr::col(customer::Column::Version).add(1),
@@ -1314,7 +1319,7 @@ pub async fn merge(
             .chain(gone.first_order_on)
             .min()),
         last_follow_up_at: Set(Ord::max(keep.last_follow_up_at, gone.last_follow_up_at)),
-        updated_at: Set(chrono::Utc::now()),
+        updated_at: Set(crate::clock::now()),
         ..Default::default()
     };
     let txn = crate::db::begin_write(db).await?;
@@ -1426,7 +1431,7 @@ pub async fn log_follow_up(
     let checked = check_follow_up(&form).map_err(AppError::Validation)?;
     let txn = crate::db::begin_write(db).await?;
     let created =
-        insert_follow_up(&txn, &customer, actor.user.id, checked, chrono::Utc::now()).await?;
+        insert_follow_up(&txn, &customer, actor.user.id, checked, crate::clock::now()).await?;
     txn.commit().await?;
     Ok(created.id)
 }
@@ -1463,7 +1468,7 @@ pub async fn insert_follow_up(
     }
     .insert(txn)
     .await?;
-    let now = chrono::Utc::now();
+    let now = crate::clock::now();
     let mut touch =
         customer::Entity::update_many().col_expr(customer::Column::UpdatedAt, Expr::value(now));
     // The lead pool's clock counts from the owner's latest follow-up, never moved backwards.
@@ -1550,7 +1555,7 @@ pub async fn claim(
             ));
         }
     }
-    let now = chrono::Utc::now();
+    let now = crate::clock::now();
     let txn = crate::db::begin_write(db).await?;
     let taken = change_owner(Some(actor.user.id), now)
         .col_expr(customer::Column::UpdatedAt, Expr::value(now))
@@ -1601,7 +1606,7 @@ pub async fn reassign(
         .map(|u| (u.id, u.display_name))
         .collect();
     let txn = crate::db::begin_write(db).await?;
-    let now = chrono::Utc::now();
+    let now = crate::clock::now();
     let mut moved = 0;
     for (index, &customer_id) in customer_ids.iter().enumerate() {
         let customer = find_for(&txn, actor, customer_id).await?;
@@ -1718,7 +1723,7 @@ pub async fn return_all_to_pool(
         .await?
         .remove(&from_user_id)
         .unwrap_or_default();
-    let now = chrono::Utc::now();
+    let now = crate::clock::now();
     let txn = crate::db::begin_write(db).await?;
     for c in &owned {
         let change = OwnerChange {
@@ -1813,7 +1818,7 @@ pub async fn export(
     use crate::exports::Cell;
     let sort = CustomerSort::parse(&filter.sort).unwrap_or(CustomerSort::Updated);
     let rows = order_page(
-        filtered(db, actor, filter, true, chrono::Utc::now()).await?,
+        filtered(db, actor, filter, true, crate::clock::now()).await?,
         sort,
     )
     .limit(crate::exports::EXPORT_LIMIT)

@@ -322,7 +322,7 @@ pub struct CheckInForm {
 #[server(endpoint = "fieldwork/check_in")]
 pub async fn check_in(form: CheckInForm) -> Result<i64, AppError> {
     let (state, actor) = crate::auth::current_actor().await?;
-    service::check_in(&state.db, &actor, &form, chrono::Utc::now()).await
+    service::check_in(&state.db, &actor, &form, crate::clock::now()).await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

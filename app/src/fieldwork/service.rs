@@ -563,11 +563,15 @@ async fn own_editable_sheet(
             Err(AppError::field("status", ErrorCode::SheetLocked))
         };
     }
-    Ok(
-        new_sheet(kind, actor.user.id, day, SheetStatus::Draft, Utc::now())
-            .insert(db)
-            .await?,
+    Ok(new_sheet(
+        kind,
+        actor.user.id,
+        day,
+        SheetStatus::Draft,
+        crate::clock::now(),
     )
+    .insert(db)
+    .await?)
 }
 
 /// A plan's content changed: its version moves on, so a manager approving an older view conflicts.
@@ -577,7 +581,7 @@ async fn touch(db: &impl ConnectionTrait, sheet: &day_sheet::Model) -> AppResult
             day_sheet::Column::Version,
             Expr::col(day_sheet::Column::Version).add(1),
         )
-        .col_expr(day_sheet::Column::UpdatedAt, Expr::val(Utc::now()))
+        .col_expr(day_sheet::Column::UpdatedAt, Expr::val(crate::clock::now()))
         .filter(day_sheet::Column::Id.eq(sheet.id))
         .exec(db)
         .await?;
@@ -775,7 +779,7 @@ async fn set_status(
     status: SheetStatus,
 ) -> AppResult<()> {
     changes.status = Set(status.as_str().into());
-    changes.updated_at = Set(Utc::now());
+    changes.updated_at = Set(crate::clock::now());
     update_versioned::<day_sheet::Entity>(
         db,
         changes,
@@ -814,7 +818,7 @@ pub async fn submit_plan<C: ConnectionTrait + TransactionTrait>(
     }
     let changes = day_sheet::ActiveModel {
         area: Set(area),
-        submitted_at: Set(Some(Utc::now())),
+        submitted_at: Set(Some(crate::clock::now())),
         ..Default::default()
     };
     set_status(&txn, &plan, version, changes, status).await?;
@@ -890,7 +894,7 @@ pub async fn save_report<C: ConnectionTrait + TransactionTrait>(
         ..Default::default()
     };
     let status = if submit {
-        changes.submitted_at = Set(Some(Utc::now()));
+        changes.submitted_at = Set(Some(crate::clock::now()));
         next_status(status_of(&report), SheetAction::Submit, true, false).map_err(sheet_error)?
     } else {
         status_of(&report)
@@ -955,7 +959,7 @@ pub async fn review<C: ConnectionTrait + TransactionTrait>(
     .map_err(sheet_error)?;
     let changes = day_sheet::ActiveModel {
         reviewed_by: Set(Some(actor.user.id)),
-        reviewed_at: Set(Some(Utc::now())),
+        reviewed_at: Set(Some(crate::clock::now())),
         review_comment: Set(comment.clone()),
         ..Default::default()
     };
@@ -1094,7 +1098,7 @@ pub async fn add_expense<C: ConnectionTrait + TransactionTrait>(
         kind: Set(kind.as_str().into()),
         amount_fen: Set(amount),
         note: Set(note),
-        created_at: Set(Utc::now()),
+        created_at: Set(crate::clock::now()),
         ..Default::default()
     }
     .insert(&txn)

@@ -331,7 +331,7 @@ mod upload_route {
         let Some((file_name, content)) = file.filter(|(_, bytes)| !bytes.is_empty()) else {
             return Redirect::to("/import?error=empty").into_response();
         };
-        let now = chrono::Utc::now();
+        let now = crate::clock::now();
         let saved = import_upload::ActiveModel {
             user_id: Set(actor.user.id),
             file_name: Set(file_name),

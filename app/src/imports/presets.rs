@@ -383,7 +383,7 @@ pub async fn import_online_retail(
     commit: bool,
     progress: Progress<'_>,
 ) -> AppResult<PresetReport> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let mut report = PresetReport::default();
     let file = "online_retail.csv";
     let mut invoices: Vec<(String, RetailInvoice)> = Vec::new();
@@ -681,7 +681,7 @@ pub async fn import_maven_crm(
     commit: bool,
     progress: Progress<'_>,
 ) -> AppResult<PresetReport> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let mut report = PresetReport::default();
 
     let mut teams: Vec<(String, String, String, u64)> = Vec::new();

@@ -628,7 +628,7 @@ pub(super) async fn import_opportunities<T: ConnectionTrait + TransactionTrait +
     };
     let mut customers = Customers::default();
     let mut seen = SeenKeys::default();
-    let now = Utc::now();
+    let now = crate::clock::now();
     for (done, row) in table.rows.iter().enumerate() {
         if !run.start_row(done, row, outcome) {
             continue;
@@ -923,7 +923,7 @@ pub(super) async fn import_orders<T: ConnectionTrait + TransactionTrait + Send +
         )
         .all(txn)
         .await?;
-    let now = Utc::now();
+    let now = crate::clock::now();
     for (number, draft) in drafts {
         if stored
             .iter()
@@ -1010,7 +1010,7 @@ pub(super) async fn import_users<T: ConnectionTrait + TransactionTrait + Send + 
         .map(|d| (d.name, d.id))
         .collect();
     let mut seen = SeenKeys::default();
-    let now = Utc::now();
+    let now = crate::clock::now();
     for (done, row) in table.rows.iter().enumerate() {
         if !run.start_row(done, row, outcome) {
             continue;

@@ -368,7 +368,7 @@ impl<'a> CustomerImport<'a> {
                 .iter()
                 .any(|f| request.mapping.columns.contains_key(f.as_str())),
             seen: SeenKeys::default(),
-            now: chrono::Utc::now(),
+            now: crate::clock::now(),
             deferred: Vec::new(),
             staged: 0,
         })
@@ -603,7 +603,7 @@ async fn commit_customers(
     outcome: &mut Outcome,
     progress: ProgressFn<'_>,
 ) -> AppResult<()> {
-    let now = chrono::Utc::now();
+    let now = crate::clock::now();
     staging::sweep(db, now, false).await?;
     let batch = staging::start(db, actor, now).await?;
     let published = stage_and_publish(db, batch, actor, table, request, outcome, progress).await;
@@ -734,7 +734,7 @@ async fn import_products(
 ) -> AppResult<()> {
     let mapping = &request.mapping;
     let mut seen = SeenKeys::default();
-    let now = chrono::Utc::now();
+    let now = crate::clock::now();
     let total = table.rows.len() as u64;
     for (done, row) in table.rows.iter().enumerate() {
         if !start_row(done, row, total, mapping, outcome, progress) {

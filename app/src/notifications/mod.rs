@@ -7,7 +7,7 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub use service::{notify, unread_badge, unread_count};
 
-use chrono::{DateTime, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,6 +17,7 @@ pub struct NotificationView {
     /// Filled into the sentence `kind` selects (`i18n` `notifications.text`).
     pub body: String,
     pub link: String,
-    pub created_at: DateTime<Utc>,
+    /// The company's calendar day it was sent.
+    pub created_on: NaiveDate,
     pub read: bool,
 }

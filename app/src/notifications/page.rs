@@ -57,7 +57,7 @@ pub fn NotificationsPage() -> impl IntoView {
                             })}
                             <ul class="notification-list" data-testid="notifications">
                                 {list.into_iter().map(|n| {
-                                    let date = n.created_at.date_naive();
+                                    let date = n.created_on;
                                     let (kind, body) = (n.kind, n.body);
                                     view! {
                                         <li class=if n.read { "notification card" } else { "notification card unread" }>

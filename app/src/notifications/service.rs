@@ -22,7 +22,7 @@ pub async fn notify(
         kind: Set(kind.to_string()),
         body: Set(body),
         link: Set(link.to_string()),
-        created_at: Set(chrono::Utc::now()),
+        created_at: Set(crate::clock::now()),
         read_at: Set(None),
         ..Default::default()
     }
@@ -62,7 +62,7 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Vec<Not
             kind: n.kind,
             body: n.body,
             link: n.link,
-            created_at: n.created_at,
+            created_on: crate::clock::local_day(n.created_at),
         })
         .collect())
 }
@@ -71,7 +71,7 @@ pub async fn mark_all_read(db: &impl ConnectionTrait, actor: &Actor) -> AppResul
     let result = notification::Entity::update_many()
         .col_expr(
             notification::Column::ReadAt,
-            Expr::value(chrono::Utc::now()),
+            Expr::value(crate::clock::now()),
         )
         .filter(notification::Column::UserId.eq(actor.user.id))
         .filter(notification::Column::ReadAt.is_null())

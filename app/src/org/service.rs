@@ -9,7 +9,6 @@ use crate::domain::forms::{self, Checks, ErrorCode};
 use crate::domain::visibility::Role;
 use crate::entities::{customer, department, team, user};
 use crate::error::{AppError, AppResult};
-use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -157,7 +156,7 @@ pub async fn insert_user_with_hash(
     new: NewUser,
     hash: String,
 ) -> AppResult<user::Model> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     user::ActiveModel {
         username: Set(new.username),
         display_name: Set(new.display_name),
@@ -269,7 +268,7 @@ pub async fn save_user(
                 role: Set(role.as_str().to_string()),
                 team_id: Set(team_id),
                 department_id: Set(department_id),
-                updated_at: Set(Utc::now()),
+                updated_at: Set(crate::clock::now()),
                 ..Default::default()
             };
             let password_changed = password.is_some();
@@ -371,7 +370,7 @@ pub async fn set_user_active(
     }
     let changes = user::ActiveModel {
         active: Set(active),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(crate::clock::now()),
         ..Default::default()
     };
     let txn = crate::db::begin_write(db).await?;
@@ -442,7 +441,7 @@ pub async fn save_team(db: &impl ConnectionTrait, actor: &Actor, form: TeamForm)
                 manager_id: Set(manager_id),
                 active: Set(true),
                 version: Set(1),
-                created_at: Set(Utc::now()),
+                created_at: Set(crate::clock::now()),
                 ..Default::default()
             }
             .insert(db)
@@ -503,7 +502,7 @@ pub async fn create_department(
     let name = forms::parse_name(name).map_err(|code| AppError::field("name", code))?;
     let row = department::ActiveModel {
         name: Set(name),
-        created_at: Set(Utc::now()),
+        created_at: Set(crate::clock::now()),
         ..Default::default()
     }
     .insert(db)

@@ -445,7 +445,6 @@ pub mod service {
     };
     use crate::error::AppResult;
     use crate::pipeline::service::{chosen_pipeline, pipeline_choices, stage_view, stages_of};
-    use chrono::Utc;
     use sea_orm::sea_query::{Expr, ExprTrait};
     use sea_orm::{
         ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
@@ -626,7 +625,7 @@ pub mod service {
             name: Set(name),
             position: Set(pipelines.iter().map(|p| p.position).max().unwrap_or(0) + 1),
             active: Set(true),
-            created_at: Set(Utc::now()),
+            created_at: Set(crate::clock::now()),
             ..Default::default()
         }
         .insert(&txn)
@@ -935,7 +934,7 @@ pub mod service {
                 product::ActiveModel {
                     active: Set(true),
                     version: Set(1),
-                    created_at: Set(Utc::now()),
+                    created_at: Set(crate::clock::now()),
                     ..fields
                 }
                 .insert(&txn)

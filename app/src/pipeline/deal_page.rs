@@ -108,7 +108,7 @@ fn DealView(
             <h2>{tr(|t| t.pipeline.history)}</h2>
             <ol class="timeline" data-testid="stage-history">
                 {history.into_iter().map(|step| {
-                    let at = step.at.date_naive();
+                    let at = step.on;
                     view! {
                         <li>
                             <span class="muted">{move || format_date(at, i18n.locale.get())}</span> " "

@@ -247,7 +247,8 @@ pub struct StageStep {
     pub from_stage: Option<i64>,
     pub to_stage: i64,
     pub actor_name: Option<String>,
-    pub at: chrono::DateTime<chrono::Utc>,
+    /// The company's calendar day of the move.
+    pub on: chrono::NaiveDate,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

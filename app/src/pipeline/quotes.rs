@@ -208,7 +208,6 @@ pub mod service {
         quote_line,
     };
     use crate::error::AppResult;
-    use chrono::Utc;
     use sea_orm::sea_query::Expr;
     use sea_orm::{
         ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -533,7 +532,7 @@ pub mod service {
         actor: &Actor,
         form: &QuoteForm,
     ) -> AppResult<i64> {
-        let now = Utc::now();
+        let now = crate::clock::now();
         let txn = begin_write(db).await?;
         let deal = visible_deal(&txn, actor, form.opportunity_id).await?;
         let mut checks = Checks::default();
@@ -760,7 +759,7 @@ pub mod service {
             }
             let changes = opportunity::ActiveModel {
                 amount_fen: Set(quote.total_fen),
-                updated_at: Set(Utc::now()),
+                updated_at: Set(crate::clock::now()),
                 ..Default::default()
             };
             update_versioned::<opportunity::Entity>(
@@ -771,7 +770,8 @@ pub mod service {
                 "status",
             )
             .await?;
-            crate::pipeline::service::publish(&txn, deal.id, deal.owner_id, Utc::now()).await?;
+            crate::pipeline::service::publish(&txn, deal.id, deal.owner_id, crate::clock::now())
+                .await?;
         }
         let changes = quote::ActiveModel {
             status: Set(next.as_str().to_string()),
@@ -804,7 +804,7 @@ pub mod service {
         id: i64,
         version: i32,
     ) -> AppResult<i64> {
-        let now = Utc::now();
+        let now = crate::clock::now();
         let txn = begin_write(db).await?;
         let (quote, deal) = editable_quote(&txn, actor, id).await?;
         if quote.version != version {
@@ -909,7 +909,7 @@ pub mod service {
         actor: &Actor,
         form: &ContractForm,
     ) -> AppResult<i64> {
-        let now = Utc::now();
+        let now = crate::clock::now();
         let mut checks = Checks::default();
         let signed_on = checks
             .check("signed_on", forms::parse_optional_date(&form.signed_on))

@@ -31,7 +31,7 @@ pub async fn ensure_defaults(db: &(impl ConnectionTrait + TransactionTrait)) -> 
             name: Set(String::new()),
             position: Set(0),
             active: Set(true),
-            created_at: Set(Utc::now()),
+            created_at: Set(crate::clock::now()),
             ..Default::default()
         }
         .insert(&txn)
@@ -942,7 +942,7 @@ pub async fn move_card(
     actor: &Actor,
     request: &MoveRequest,
 ) -> AppResult<Card> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let today = crate::clock::today();
     let deal = visible::<opportunity::Entity>(&actor.scope())
         .filter(opportunity::Column::Id.eq(request.id))
@@ -1246,7 +1246,7 @@ pub async fn save_deal(
     actor: &Actor,
     form: &DealForm,
 ) -> AppResult<i64> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let mut checks = Checks::default();
     let title = checks.check(
         "title",
@@ -1532,7 +1532,7 @@ pub async fn deal(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResul
             from_stage: h.from_stage_id,
             to_stage: h.to_stage_id,
             actor_name: h.actor_id.and_then(|a| actor_names.get(&a).cloned()),
-            at: h.at,
+            on: crate::clock::local_day(h.at),
         })
         .collect();
     let reasons = lost_reasons(db).await?;
@@ -1569,7 +1569,7 @@ pub async fn record_payment(
     actor: &Actor,
     form: &PaymentForm,
 ) -> AppResult<i64> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let mut checks = Checks::default();
     let amount = checks.check(
         "amount",

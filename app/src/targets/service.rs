@@ -486,7 +486,7 @@ async fn save(
     cells: Cells,
     what: Option<(&str, String, i64, i64)>,
 ) -> AppResult<i32> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let plan = match plan {
         Some(plan) => {
             let bumped = target_plan::Entity::update_many()
@@ -806,7 +806,7 @@ pub async fn publish(
     if plan.version != change.version {
         return Err(AppError::Conflict);
     }
-    let now = Utc::now();
+    let now = crate::clock::now();
     target_plan::ActiveModel {
         id: Set(plan.id),
         status: Set("published".into()),
@@ -1309,7 +1309,7 @@ pub async fn seed_demo_targets(
         .collect();
     let base_year = today.year() - 1;
     let (first, last) = Period::Year(base_year).bounds();
-    let now = Utc::now();
+    let now = crate::clock::now();
     let mut plans = 0;
     for metric in [
         Metric::Sales,
