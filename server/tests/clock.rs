@@ -123,8 +123,42 @@ async fn pages_show_the_day_of_a_late_evening_record_in_the_companys_calendar() 
         .call("customers/detail", &[("id", &id.to_string())])
         .await
         .unwrap();
+    let admin = app.signed_in("admin").await;
+    let org: app::org::OrgOverview = admin.call("org/overview", &[]).await.unwrap();
+    let wang = org
+        .users
+        .iter()
+        .find(|u| u.username == "wang.fang")
+        .unwrap()
+        .id;
+    let moved: u64 = admin
+        .call(
+            "customers/reassign",
+            &[("customer_ids", &id.to_string()), ("to", &wang.to_string())],
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved, 1);
+    let audit: Vec<app::audit::AuditEntry> = admin
+        .call(
+            "audit/search",
+            &[
+                ("query[kind]", "customer"),
+                ("query[record]", &id.to_string()),
+            ],
+        )
+        .await
+        .unwrap();
     app::clock::set_offset(Duration::zero());
 
+    assert!(!audit.is_empty());
+    for entry in &audit {
+        assert_eq!(
+            (entry.at.date_naive(), entry.local_at.date()),
+            (utc_day, shanghai_day),
+            "the audit log shows the company's time"
+        );
+    }
     assert_eq!(page.rows.len(), 1);
     assert_eq!(page.rows[0].last_follow_up_on, Some(shanghai_day));
     assert_eq!(detail.created_on, shanghai_day);

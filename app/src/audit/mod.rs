@@ -106,6 +106,8 @@ impl Subject {
 pub struct AuditEntry {
     pub id: i64,
     pub at: chrono::DateTime<chrono::Utc>,
+    /// `at` on the company's clock, as the page and the export show it.
+    pub local_at: chrono::NaiveDateTime,
     pub actor_id: Option<i64>,
     pub actor_name: String,
     pub address: String,

@@ -61,11 +61,11 @@ pub fn AuditPage() -> impl IntoView {
                                 </tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|e| {
-                                        let at = e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+                                        let (at, utc) = (e.local_at.format("%Y-%m-%d %H:%M:%S").to_string(), e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string());
                                         let (action, kind) = (e.action.clone(), e.subject_kind.clone());
                                         view! {
                                             <tr data-testid="audit-entry" data-action=e.action.clone()>
-                                                <td class="nowrap">{at}</td>
+                                                <td class="nowrap" title=utc>{at}</td>
                                                 <td>{e.actor_name.clone()}</td>
                                                 <td>{move || t().action_label(&action)}</td>
                                                 <td>{move || t().kind_label(&kind)} " " {e.subject_id.map(|id| format!("#{id}"))}</td>

@@ -114,6 +114,7 @@ pub async fn search(
         .map(|r| AuditEntry {
             id: r.id,
             at: r.at,
+            local_at: crate::clock::local_time(r.at),
             actor_id: r.actor_id,
             actor_name: r.actor_name,
             address: r.address,
@@ -148,11 +149,7 @@ pub async fn export(
             .into_iter()
             .map(|e| {
                 vec![
-                    Cell::Text(
-                        crate::clock::local_time(e.at)
-                            .format("%Y-%m-%d %H:%M:%S")
-                            .to_string(),
-                    ),
+                    Cell::Text(e.local_at.format("%Y-%m-%d %H:%M:%S").to_string()),
                     Cell::Text(e.actor_name),
                     Cell::Text(e.address),
                     Cell::Text(t.action_label(&e.action).to_string()),
