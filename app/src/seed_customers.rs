@@ -8,7 +8,8 @@ use crate::entities::{contact, customer, customer_event, follow_up, user};
 use crate::error::AppResult;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionSession, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
+    TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -111,6 +112,7 @@ pub async fn seed_customers(
     let reps: Vec<i64> = user::Entity::find()
         .filter(user::Column::Role.eq(Role::Rep.as_str()))
         .filter(user::Column::Active.eq(true))
+        .order_by_asc(user::Column::Id)
         .all(&txn)
         .await?
         .into_iter()

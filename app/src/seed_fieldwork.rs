@@ -14,7 +14,7 @@ use crate::seed_customers::Rng;
 use chrono::{Datelike, Duration, NaiveDate};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionSession, TransactionTrait,
+    QueryOrder, TransactionSession, TransactionTrait,
 };
 use std::collections::HashMap;
 
@@ -73,6 +73,7 @@ pub async fn seed_demo_field_work(
         .collect();
     let customers = across_owners::<customer::Entity>()
         .filter(customer::Column::LatitudeE6.is_null())
+        .order_by_asc(customer::Column::Id)
         .all(&txn)
         .await?;
     let mut by_owner: HashMap<i64, Vec<i64>> = HashMap::new();
@@ -96,6 +97,7 @@ pub async fn seed_demo_field_work(
         .collect();
     let reps: Vec<user::Model> = across_owners::<user::Entity>()
         .filter(user::Column::Active.eq(true))
+        .order_by_asc(user::Column::Id)
         .all(&txn)
         .await?
         .into_iter()

@@ -242,6 +242,7 @@ pub async fn seed_pipeline(
             .unwrap_or_default(),
     };
     let reasons: Vec<i64> = lost_reason::Entity::find()
+        .order_by_asc(lost_reason::Column::Id)
         .all(&txn)
         .await?
         .into_iter()

@@ -6,7 +6,7 @@ mod common;
 
 use app::domain::fieldwork::SheetStatus;
 use app::domain::forms::ErrorCode;
-use app::entities::user;
+use app::entities::{customer, user};
 use app::error::AppError;
 use app::fieldwork::{Efficiency, FieldDay, TeamDay};
 use common::{fields, Client, TestApp};
@@ -669,4 +669,118 @@ async fn the_suggested_order_groups_by_place_and_a_missing_report_is_late() {
     );
     let last_week = (app::clock::today() - chrono::Duration::days(7)).to_string();
     assert!(day(&rep, &last_week, "").await.unwrap().report.late);
+}
+
+#[tokio::test]
+async fn the_pool_waits_for_a_planned_visit_and_a_pool_visit_is_claimed_before_it_is_logged() {
+    let app = TestApp::demo().await;
+    let rep = app.signed_in("rep").await;
+    let zhang = person(&app, "rep").await;
+    let save = |name: &'static str| {
+        let rep = &rep;
+        async move {
+            rep.call::<i64>("customers/save", &[("form[name]", name)])
+                .await
+                .unwrap()
+        }
+    };
+    let planned = save("宁波港城机电设备有限公司").await;
+    let idle = save("绍兴柯桥纺机配件厂").await;
+    let today = app::clock::today().to_string();
+    add(&rep, &today, planned, "take_order", "09:00-10:00")
+        .await
+        .unwrap();
+    let owner = |id: i64| {
+        let db = &app.db;
+        async move {
+            customer::Entity::find_by_id(id)
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap()
+                .owner_id
+        }
+    };
+
+    // Two customers owned for 40 days without a follow-up are due under a 30-day rule; the rep
+    // walks in on one unplanned and checks in, so that one waits for the visit to be logged.
+    let now = app::clock::now();
+    let (stale, walked_in) = (
+        save("嘉兴南湖电缆厂").await,
+        save("温州瓯海阀门有限公司").await,
+    );
+    customer::Entity::update_many()
+        .col_expr(
+            customer::Column::OwnedSince,
+            sea_orm::sea_query::Expr::value(now - chrono::Duration::days(40)),
+        )
+        .filter(customer::Column::Id.is_in([stale, walked_in]))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    rep.call::<i64>(
+        "fieldwork/check_in",
+        &[("form[customer_id]", walked_in.to_string().as_str())],
+    )
+    .await
+    .unwrap();
+    app::customers::service::return_neglected_to_pool(&app.db, now, 30)
+        .await
+        .unwrap();
+    assert_eq!(owner(stale).await, None);
+    assert_eq!(owner(walked_in).await, Some(zhang.id), "checked in today");
+
+    // A rule of zero days takes every customer not worked on, but not one on today's plan.
+    app::customers::service::return_neglected_to_pool(&app.db, now, 0)
+        .await
+        .unwrap();
+    assert_eq!(owner(planned).await, Some(zhang.id), "planned for today");
+    assert_eq!(owner(idle).await, None);
+
+    // The rep plans the pool customer too and checks in: the visit asks for a claim, logging
+    // before it is refused, and after it the visit is logged as usual.
+    add(&rep, &today, idle, "develop", "10:30-11:30")
+        .await
+        .unwrap();
+    let plan = day(&rep, &today, "").await.unwrap();
+    let stop = plan.stops.iter().find(|s| s.customer_id == idle).unwrap();
+    rep.call::<i64>(
+        "fieldwork/check_in",
+        &[
+            ("form[customer_id]", idle.to_string().as_str()),
+            ("form[stop_id]", stop.id.to_string().as_str()),
+        ],
+    )
+    .await
+    .unwrap();
+    let visit_of = |day: &FieldDay| day.visits.iter().find(|v| v.customer_id == idle).cloned();
+    let visit = visit_of(&day(&rep, &today, "").await.unwrap()).unwrap();
+    assert!(visit.in_pool && visit.result.is_none());
+    let idle_id = idle.to_string();
+    let form = [
+        ("form[customer_id]", idle_id.as_str()),
+        ("form[kind]", "visit"),
+        ("form[summary]", "拜访：开发。对方有扩产计划"),
+        ("form[intent]", "high"),
+    ];
+    let log = || rep.call::<i64>("customers/follow_up", &form);
+    assert_eq!(log().await, Err(AppError::Forbidden));
+    rep.call::<()>("customers/claim", &[("id", &idle.to_string())])
+        .await
+        .unwrap();
+    log().await.unwrap();
+    let visit = visit_of(&day(&rep, &today, "").await.unwrap()).unwrap();
+    assert!(!visit.in_pool);
+    assert_eq!(
+        visit.result.map(|r| r.0),
+        Some("拜访：开发。对方有扩产计划".to_string())
+    );
+
+    // Once the planned day is behind the rep, the rule applies to that customer again.
+    let later = now + chrono::Duration::days(2);
+    app::customers::service::return_neglected_to_pool(&app.db, later, 0)
+        .await
+        .unwrap();
+    assert_eq!(owner(planned).await, None);
+    assert_eq!(owner(idle).await, None);
 }

@@ -1762,6 +1762,14 @@ pub async fn return_neglected_to_pool(
         .order_by_asc(customer::Column::Id)
         .all(&txn)
         .await?;
+    let worked = worked_in_the_field(&txn, cutoff, crate::clock::local_day(now)).await?;
+    let due: Vec<customer::Model> = due
+        .into_iter()
+        .filter(|c| {
+            c.owner_id
+                .is_none_or(|owner| !worked.contains(&(owner, c.id)))
+        })
+        .collect();
     let owners = names_of(&txn, due.iter().filter_map(|c| c.owner_id)).await?;
     let mut lost_by_owner: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
     for c in &due {
@@ -1805,6 +1813,38 @@ pub async fn return_neglected_to_pool(
     }
     txn.commit().await?;
     Ok(due.len() as u64)
+}
+
+/// (owner, customer) pairs the owner is working in the field: checked in there since `cutoff`,
+/// or planned a visit for `today` or later. Taking such a customer away would strand the rep at
+/// the door with a visit they cannot log, so the pool waits until the plan is behind them.
+async fn worked_in_the_field(
+    db: &impl ConnectionTrait,
+    cutoff: chrono::DateTime<chrono::Utc>,
+    today: chrono::NaiveDate,
+) -> AppResult<std::collections::HashSet<(i64, i64)>> {
+    use crate::entities::{check_in, day_sheet, visit_stop};
+    let plans: HashMap<i64, i64> = day_sheet::Entity::find()
+        .filter(day_sheet::Column::Kind.eq(crate::domain::fieldwork::SheetKind::Plan.as_str()))
+        .filter(day_sheet::Column::Day.gte(today))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|sheet| (sheet.id, sheet.owner_id))
+        .collect();
+    let planned = visit_stop::Entity::find()
+        .filter(visit_stop::Column::SheetId.is_in(plans.keys().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|stop| Some((*plans.get(&stop.sheet_id)?, stop.customer_id)));
+    let visited = check_in::Entity::find()
+        .filter(check_in::Column::At.gt(cutoff))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|visit| (visit.owner_id, visit.customer_id));
+    Ok(planned.chain(visited).collect())
 }
 
 /// The filtered list as a table for export (every matching customer the actor may see, in the

@@ -82,6 +82,9 @@ pub struct VisitView {
     pub at: String,
     pub planned: bool,
     pub located: bool,
+    /// The customer is in the lead pool (planned from it, or returned since): the rep claims it
+    /// before logging what the visit achieved.
+    pub in_pool: bool,
     pub result: Option<(String, Intent)>,
 }
 

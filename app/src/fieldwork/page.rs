@@ -3,7 +3,7 @@
 //! keeps what was typed and says why at the field.
 use super::*;
 use crate::analytics::page::{report_body, Loaded, ReportFilters};
-use crate::customers::api::LogFollowUp;
+use crate::customers::api::{ClaimCustomer, LogFollowUp};
 use crate::customers::FollowUpForm;
 use crate::domain::customer::FollowUpKind;
 use crate::domain::fieldwork::{Attendance, ExpenseKind, SheetKind, SheetStatus, VisitPurpose};
@@ -99,6 +99,7 @@ struct DayActions {
     check_in: ServerAction<CheckIn>,
     expense: ServerAction<AddExpense>,
     log: ServerAction<LogFollowUp>,
+    claim: ServerAction<ClaimCustomer>,
 }
 
 impl DayActions {
@@ -113,6 +114,7 @@ impl DayActions {
             check_in: ServerAction::new(),
             expense: ServerAction::new(),
             log: ServerAction::new(),
+            claim: ServerAction::new(),
         }
     }
 
@@ -126,6 +128,7 @@ impl DayActions {
             + self.check_in.version().get()
             + self.expense.version().get()
             + self.log.version().get()
+            + self.claim.version().get()
     }
 }
 
@@ -447,9 +450,11 @@ fn VisitsCard(view: FieldDay, actions: DayActions) -> impl IntoView {
         .map(|s| (s.customer_id, s.purpose))
         .collect();
     let mine = view.mine;
+    let claim_error = action_error(actions.claim);
     view! {
         <section class="card visits-card" data-testid="visits-card">
             <h2>{tr(|t| t.field.visits)}</h2>
+            <FormMessage error=claim_error />
             {view.visits.is_empty().then(|| view! { <p class="muted">{tr(|t| t.field.no_visits)}</p> })}
             <ul class="visits">
                 {view.visits.into_iter().map(|visit| {
@@ -470,6 +475,16 @@ fn VisitsCard(view: FieldDay, actions: DayActions) -> impl IntoView {
                             {match visit.result.clone() {
                                 Some((summary, intent)) => view! {
                                     <p class="visit-result" data-testid="visit-result">{summary} " · " {move || i18n.t().customers.intents[intent.index()]}</p>
+                                }.into_any(),
+                                // A pool customer takes a claim before the rep may write on it.
+                                None if mine && visit.in_pool => view! {
+                                    <div class="visit-claim" data-testid="visit-claim">
+                                        <p class="muted">{tr(|t| t.field.claim_to_log)}</p>
+                                        <ActionForm action=actions.claim attr:class="inline-form">
+                                            <input type="hidden" name="id" value=visit.customer_id />
+                                            <button type="submit" class="button small primary">{tr(|t| t.customers.claim)}</button>
+                                        </ActionForm>
+                                    </div>
                                 }.into_any(),
                                 None if mine => {
                                     let prefill = purpose.map(|p| (i18n.t().field.visit_summary)(i18n.t().field.purposes[p.index()])).unwrap_or_default();

@@ -480,6 +480,9 @@ pub async fn field_day(
                 at: clock(v.at),
                 planned: v.stop_id.is_some(),
                 located: v.latitude_e6.is_some(),
+                in_pool: customers
+                    .get(&v.customer_id)
+                    .is_some_and(|c| c.owner_id.is_none()),
                 result: results.get(&v.customer_id).map(|f| {
                     (
                         f.summary.clone(),

@@ -505,6 +505,7 @@ pub static TEXTS: Texts = Texts {
         unplanned: "unplanned",
         located: "location recorded",
         no_result: "No follow-up logged.",
+        claim_to_log: "This customer is in the lead pool: claim it to log the visit.",
         fig_planned_done: "Planned visits done",
         fig_visits: "Visits (check-ins)",
         fig_follow_ups: "Follow-ups logged",

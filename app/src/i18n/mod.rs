@@ -496,6 +496,7 @@ pub struct FieldTexts {
     pub unplanned: &'static str,
     pub located: &'static str,
     pub no_result: &'static str,
+    pub claim_to_log: &'static str,
     pub fig_planned_done: &'static str,
     pub fig_visits: &'static str,
     pub fig_follow_ups: &'static str,

@@ -505,6 +505,7 @@ pub static TEXTS: Texts = Texts {
         unplanned: "计划外",
         located: "已记录位置",
         no_result: "尚未填写跟进记录。",
+        claim_to_log: "该客户在公海中，领取后即可填写本次拜访的跟进记录。",
         fig_planned_done: "计划拜访完成",
         fig_visits: "拜访（签到）",
         fig_follow_ups: "跟进记录",
