@@ -148,3 +148,58 @@ pub async fn seed_demo(
     txn.commit().await?;
     Ok(SeedOutcome::Created)
 }
+
+/// What `seed_demo_company` created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoCompany {
+    pub customers: usize,
+    pub deals: usize,
+    pub target_plans: usize,
+    pub field_sheets: usize,
+}
+
+/// The whole demo company in one place: people, customers, deals, targets, ABC classes, field
+/// work and stock, then one audit entry saying so (the log starts with how the data got there).
+/// `None` when the database already has users (nothing is changed).
+pub async fn seed_demo_company(
+    db: &(impl sea_orm::ConnectionTrait + TransactionTrait),
+    production: bool,
+    deals: crate::seed_pipeline::DealPlan,
+) -> AppResult<Option<DemoCompany>> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    if seed_demo(db, production).await? == SeedOutcome::AlreadyPopulated {
+        return Ok(None);
+    }
+    let today = crate::clock::today();
+    let company = DemoCompany {
+        customers: crate::seed_customers::seed_demo_customers(db, Utc::now()).await?,
+        deals: crate::seed_pipeline::seed_pipeline(db, Utc::now(), deals).await?,
+        target_plans: crate::targets::service::seed_demo_targets(db, today).await?,
+        field_sheets: {
+            crate::analytics::service::refresh_customer_classes(db, today).await?;
+            crate::seed_fieldwork::seed_demo_field_work(db, today).await?
+        },
+    };
+    crate::analytics::products::seed_demo_stock(db, today).await?;
+    let admin = user::Entity::find()
+        .filter(user::Column::Username.eq("admin"))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal("the demo has no admin"))?;
+    let admin = crate::auth::load_actor(db, admin).await?;
+    crate::audit::record(
+        db,
+        &admin,
+        crate::audit::Action::DemoLoaded,
+        crate::audit::Subject::Import("demo".into()),
+        serde_json::Value::Null,
+        serde_json::json!({
+            "customers": company.customers,
+            "deals": company.deals,
+            "target_plans": company.target_plans,
+            "field_sheets": company.field_sheets,
+        }),
+    )
+    .await?;
+    Ok(Some(company))
+}

@@ -1,7 +1,6 @@
 //! `jingxi`: serve the app, migrate, seed the demo company, add users.
 use app::domain::visibility::Role;
 use app::org::{insert_user, NewUser};
-use app::seed::{seed_demo, SeedOutcome};
 use clap::{Parser, Subcommand};
 use jingxi::config::Config;
 use std::io::{IsTerminal, Read};
@@ -265,30 +264,19 @@ async fn seed(
     config: &Config,
     deals: app::seed_pipeline::DealPlan,
 ) -> Result<(), String> {
-    match seed_demo(db, config.settings.production).await {
-        Ok(SeedOutcome::Created) => {
-            let customers = app::seed_customers::seed_demo_customers(db, chrono::Utc::now())
-                .await
-                .map_err(|e| format!("seeding customers failed: {e}"))?;
-            let deals = app::seed_pipeline::seed_pipeline(db, chrono::Utc::now(), deals)
-                .await
-                .map_err(|e| format!("seeding deals failed: {e}"))?;
-            let plans = app::targets::service::seed_demo_targets(db, app::clock::today())
-                .await
-                .map_err(|e| format!("seeding targets failed: {e}"))?;
-            app::analytics::service::refresh_customer_classes(db, app::clock::today())
-                .await
-                .map_err(|e| format!("classing customers failed: {e}"))?;
-            let sheets = app::seed_fieldwork::seed_demo_field_work(db, app::clock::today())
-                .await
-                .map_err(|e| format!("seeding field work failed: {e}"))?;
-            app::analytics::products::seed_demo_stock(db, app::clock::today())
-                .await
-                .map_err(|e| format!("seeding stock failed: {e}"))?;
-            println!("demo company created with {customers} customers, {deals} deals, {plans} target plans and {sheets} field work plans and reports: log in as admin, manager or rep with password {}", app::seed::DEMO_PASSWORD);
+    match app::seed::seed_demo_company(db, config.settings.production, deals).await {
+        Ok(Some(company)) => {
+            println!(
+                "demo company created with {} customers, {} deals, {} target plans and {} field work plans and reports: log in as admin, manager or rep with password {}",
+                company.customers,
+                company.deals,
+                company.target_plans,
+                company.field_sheets,
+                app::seed::DEMO_PASSWORD
+            );
             Ok(())
         }
-        Ok(SeedOutcome::AlreadyPopulated) => {
+        Ok(None) => {
             println!("the database already has users; demo data not loaded");
             Ok(())
         }

@@ -72,6 +72,12 @@ fn the_demo_seed_is_refused_in_production_and_loaded_once_otherwise() {
     assert!(ok && out.contains("demo company created"), "{out}");
     let (ok, out) = jingxi(&url, &["seed", "demo"], "", &[]);
     assert!(ok && out.contains("already has users"), "{out}");
+    // The audit log starts with one entry saying how the data got there.
+    let audit_rows = fingerprint(&url)
+        .into_iter()
+        .find(|(table, _, _)| table == "audit_log")
+        .map(|(_, rows, _)| rows);
+    assert_eq!(audit_rows, Some(1));
     std::fs::remove_dir_all(dir).unwrap();
 }
 

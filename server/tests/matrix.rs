@@ -36,6 +36,7 @@ const ENDPOINTS: &[(&str, Access)] = &[
     ("analytics/recent_stock", SignedIn),
     ("analytics/reps", SignedIn),
     ("analytics/save_inventory", SignedIn),
+    ("audit/people", SignedIn),
     ("audit/search", SignedIn),
     ("customers/agenda", SignedIn),
     ("customers/claim", SignedIn),

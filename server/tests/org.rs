@@ -603,6 +603,19 @@ async fn deactivating_someone_who_owns_customers_asks_for_a_successor_who_takes_
             .await,
         1
     );
+    // The audit search still offers the person who left, marked as such, after everyone active.
+    let admin = app.signed_in("admin").await;
+    let people: Vec<app::audit::AuditPerson> = admin.call("audit/people", &[]).await.unwrap();
+    let left = people.iter().position(|p| p.id == rep).expect("listed");
+    assert!(!people[left].active);
+    assert!(people[..left].iter().all(|p| p.active));
+    assert_eq!(
+        app.signed_in("manager")
+            .await
+            .call::<Vec<app::audit::AuditPerson>>("audit/people", &[])
+            .await,
+        Err(AppError::Forbidden)
+    );
 
     // Someone else to the lead pool: the customers wait there, and whoever claims one takes its
     // open deals too.

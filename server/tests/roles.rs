@@ -154,6 +154,7 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("org/set_team_active", "id={team_id}&active=true&version={team.version}", ADMIN),
     ("org/save_user", "form[id]={zhou_id}&form[version]={zhou.version}&form[username]=zhou.jie&form[display_name]=周杰&form[role]=rep&form[team_id]={team_id}&form[department_id]={department_id}&form[password]=", ADMIN),
     ("audit/search", "", ADMIN),
+    ("audit/people", "", ADMIN),
     // Exports and reports, as files and as JSON.
     ("GET /api/export/customers.csv", "", EVERYONE),
     ("GET /api/export/deals.xlsx", "", EVERYONE),

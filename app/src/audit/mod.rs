@@ -29,10 +29,12 @@ pub enum Action {
     TargetPublished,
     SalesSettingsChanged,
     CompanySettingsChanged,
+    /// The demo company's data was loaded (the first entry of a demo's log).
+    DemoLoaded,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::CustomerMerged,
         Action::CustomerReassigned,
         Action::UserRoleChanged,
@@ -44,6 +46,7 @@ impl Action {
         Action::TargetPublished,
         Action::SalesSettingsChanged,
         Action::CompanySettingsChanged,
+        Action::DemoLoaded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +62,7 @@ impl Action {
             Action::TargetPublished => "target_published",
             Action::SalesSettingsChanged => "sales_settings_changed",
             Action::CompanySettingsChanged => "company_settings_changed",
+            Action::DemoLoaded => "demo_loaded",
         }
     }
 
@@ -116,6 +120,14 @@ pub struct AuditEntry {
     pub subject_id: Option<i64>,
     pub before: String,
     pub after: String,
+}
+
+/// A person in the search's "who" menu.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPerson {
+    pub id: i64,
+    pub name: String,
+    pub active: bool,
 }
 
 /// Every subject kind, for the search's choices.

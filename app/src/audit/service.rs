@@ -1,6 +1,6 @@
 //! Appending to the audit log (inside the caller's transaction, so a change and its entry commit
 //! together) and reading it back for administrators.
-use super::{Action, AuditEntry, AuditQuery, Subject, SUBJECT_KINDS};
+use super::{Action, AuditEntry, AuditPerson, AuditQuery, Subject, SUBJECT_KINDS};
 use crate::auth::Actor;
 use crate::domain::visibility::Role;
 use crate::entities::audit_log;
@@ -125,6 +125,25 @@ pub async fn search(
             after: r.after,
         })
         .collect())
+}
+
+/// Administrators only: every user, active ones first, each group by name.
+pub async fn people(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Vec<AuditPerson>> {
+    use crate::entities::user;
+    actor.require(&[Role::Admin])?;
+    let mut people: Vec<AuditPerson> = user::Entity::find()
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| AuditPerson {
+            id: u.id,
+            name: u.display_name,
+            active: u.active,
+        })
+        .collect();
+    people.sort_by(|a, b| b.active.cmp(&a.active).then_with(|| a.name.cmp(&b.name)));
+    Ok(people)
 }
 
 /// The search as a table for export (the entries on screen, newest first).

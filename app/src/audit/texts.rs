@@ -14,12 +14,14 @@ pub struct AuditTexts {
     pub record_id: &'static str,
     pub kind: &'static str,
     pub any: &'static str,
+    /// After the name of someone who has left.
+    pub inactive: &'static str,
     pub from: &'static str,
     pub to: &'static str,
     pub search: &'static str,
     pub before: &'static str,
     pub after: &'static str,
-    pub actions: [(&'static str, &'static str); 11],
+    pub actions: [(&'static str, &'static str); 12],
     pub kinds: [(&'static str, &'static str); 6],
 }
 
@@ -59,6 +61,7 @@ const ZH_CN: AuditTexts = AuditTexts {
     record_id: "对象编号",
     kind: "对象类型",
     any: "全部",
+    inactive: "（已停用）",
     from: "开始日期",
     to: "结束日期",
     search: "查询",
@@ -76,6 +79,7 @@ const ZH_CN: AuditTexts = AuditTexts {
         ("target_published", "发布目标"),
         ("sales_settings_changed", "销售设置变更"),
         ("company_settings_changed", "公司设置变更"),
+        ("demo_loaded", "载入演示数据"),
     ],
     kinds: [("customer", "客户"), ("user", "人员"), ("target_plan", "目标"), ("import", "导入"), ("export", "导出"), ("setting", "设置")],
 };
@@ -93,6 +97,7 @@ const EN: AuditTexts = AuditTexts {
     record_id: "Record id",
     kind: "Record type",
     any: "Any",
+    inactive: " (left)",
     from: "From",
     to: "To",
     search: "Search",
@@ -110,6 +115,7 @@ const EN: AuditTexts = AuditTexts {
         ("target_published", "Targets published"),
         ("sales_settings_changed", "Sales settings changed"),
         ("company_settings_changed", "Company settings changed"),
+        ("demo_loaded", "Demo data loaded"),
     ],
     kinds: [("customer", "Customer"), ("user", "Person"), ("target_plan", "Target plan"), ("import", "Import"), ("export", "Export"), ("setting", "Setting")],
 };
