@@ -174,9 +174,9 @@ pub async fn seed_demo_company(
     let company = DemoCompany {
         customers: crate::seed_customers::seed_demo_customers(db, Utc::now()).await?,
         deals: crate::seed_pipeline::seed_pipeline(db, Utc::now(), deals).await?,
-        target_plans: crate::targets::service::seed_demo_targets(db, today).await?,
+        target_plans: crate::targets::seed_demo_targets(db, today).await?,
         field_sheets: {
-            crate::analytics::service::refresh_customer_classes(db, today).await?;
+            crate::analytics::refresh_customer_classes(db, today).await?;
             crate::seed_fieldwork::seed_demo_field_work(db, today).await?
         },
     };

@@ -41,9 +41,9 @@ pub use performance::rep_performance;
 #[cfg(feature = "ssr")]
 pub use sales_trend::{monthly_figures, sales_trend};
 #[cfg(feature = "ssr")]
-pub use service::abc;
-#[cfg(feature = "ssr")]
 pub use service::KeptAnalyses;
+#[cfg(feature = "ssr")]
+pub use service::{abc, refresh_customer_classes};
 
 /// A report's filters as they arrive in a URL (`from=2026-01-01&team=3&basis=gross_profit`);
 /// the service checks them and names the field of a bad one.

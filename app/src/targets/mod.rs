@@ -5,7 +5,7 @@ pub mod page;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
-pub use service::{month_targets, progress};
+pub use service::{month_targets, progress, seed_demo_targets};
 
 use crate::domain::targets::{Metric, Progress};
 use crate::error::AppError;
