@@ -100,6 +100,36 @@ for (const project of PROJECTS) {
       await context.close();
     });
 
+    test('Settings fits the screen, and the audit search finds entries by who made them', async () => {
+      const { context, page } = await open(browser, project);
+      await login(page, 'admin');
+      await page.waitForURL(`${BASE_URL}/dashboard`);
+      await page.goto(`${BASE_URL}/settings`);
+      await waitForHydration(page);
+      const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.equal(await overflow(), 0, 'no sideways scrolling on /settings');
+      await page.goto(`${BASE_URL}/settings/audit`);
+      await waitForHydration(page);
+      const filters = page.getByTestId('audit-filters');
+      // Every control sits under its own label.
+      for (const name of ['actor', 'kind', 'record', 'from', 'to']) {
+        assert.ok(await filters.locator(`label.field [name="${name}"]`).count(), `${name} is labelled`);
+      }
+      assert.equal(await overflow(), 0, 'no sideways scrolling on /settings/audit');
+      await filters.locator('select[name="actor"]').selectOption({ label: '系统管理员' });
+      await press(filters.locator('button[type="submit"]'), project);
+      await page.waitForURL(/actor=\d+/);
+      await page.locator('[data-testid="audit-entry"][data-action="demo_loaded"]').waitFor();
+      // A date range that ends before it starts is refused at its field.
+      await filters.locator('input[name="from"]').fill('2026-03-02');
+      await filters.locator('input[name="to"]').fill('2026-03-01');
+      await press(filters.locator('button[type="submit"]'), project);
+      await filters.locator('.field-error[data-field="to"]').waitFor();
+      await shot(page, `audit-${project.name}.png`);
+      assert.deepEqual(page.errors, []);
+      await context.close();
+    });
+
     test('with JavaScript disabled, sign-in and the dashboard still work', async () => {
       const { context, page } = await open(browser, project, { javaScriptEnabled: false });
       await page.goto(`${BASE_URL}/login`);

@@ -114,8 +114,8 @@ fn entries_table(list: Vec<AuditEntry>) -> impl IntoView {
     let i18n = use_i18n();
     let t = move || texts(i18n.locale.get());
     view! {
-        <div class="table-scroll">
-            <table class="data-table" data-testid="audit-entries">
+        <div class="table-wrap">
+            <table class="table compact audit-table" data-testid="audit-entries">
                 <thead><tr>
                     <th>{move || t().at}</th><th>{move || t().actor}</th><th>{move || t().action}</th><th>{move || t().record}</th>
                     <th>{move || t().before}</th><th>{move || t().after}</th><th>{move || t().address}</th>
