@@ -131,7 +131,8 @@ pub async fn search(
 pub async fn people(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Vec<AuditPerson>> {
     use crate::entities::user;
     actor.require(&[Role::Admin])?;
-    let mut people: Vec<AuditPerson> = user::Entity::find()
+    // An administrator's scope is everyone, people who have left included.
+    let mut people: Vec<AuditPerson> = crate::auth::scope::visible::<user::Entity>(&actor.scope())
         .order_by_asc(user::Column::Id)
         .all(db)
         .await?
