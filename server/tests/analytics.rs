@@ -1462,8 +1462,8 @@ async fn alerts_flag_the_rep_the_customers_and_the_deal_worked_out_by_hand_and_a
     let notes: Vec<app::notifications::NotificationView> =
         rep.call("notifications/list", &[]).await.unwrap();
     assert!(
-        notes.iter().any(|n| n.kind == "task"
-            && n.body.ends_with("|本周拜访乙方，了解采购下降的原因")
+        notes.iter().any(|n| matches!(&n.notice,
+                app::domain::events::Notice::Task { note, .. } if note == "本周拜访乙方，了解采购下降的原因")
             && n.link == format!("/customers/{yi}#follow-up")),
         "{notes:?}"
     );

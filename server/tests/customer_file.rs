@@ -4,6 +4,7 @@ mod common;
 
 use app::customers::{CustomerDetail, CustomerPage, FilterOptions, LadderBreakdown, StageCounts};
 use app::domain::customer::{BuyingRole, LadderStage, ProfileField, Source};
+use app::domain::events::{CustomerEvent, Notice};
 use app::domain::forms::ErrorCode;
 use app::error::AppError;
 use app::notifications::NotificationView;
@@ -261,10 +262,7 @@ async fn contacts_are_managed_on_the_file_with_one_primary_and_only_by_the_owner
     let file = detail(&rep, id).await.unwrap();
     assert_eq!(file.contacts.len(), 1);
     assert!(file.timeline.iter().any(|e| e.kind
-        == app::customers::TimelineKind::Event {
-            kind: "contact_removed".into()
-        }
-        && e.text == "吴建国"));
+        == app::customers::TimelineKind::Event(CustomerEvent::ContactRemoved("吴建国".into()))));
     assert_eq!(
         app.client()
             .call::<()>("customers/delete_contact", &[("id", "1")])
@@ -620,10 +618,7 @@ async fn a_manager_merges_a_duplicate_keeping_all_its_history() {
         app::customers::TimelineKind::FollowUp { .. }
     ) && e.text == "电话确认需求"));
     assert!(file.timeline.iter().any(|e| e.kind
-        == app::customers::TimelineKind::Event {
-            kind: "merged".into()
-        }
-        && e.text == "宁波港口物流"));
+        == app::customers::TimelineKind::Event(CustomerEvent::Merged("宁波港口物流".into()))));
     let found: app::customers::CustomerPage = rep
         .call("customers/list", &[("filter[q]", "钱主管")])
         .await
@@ -658,12 +653,11 @@ async fn the_pool_job_tells_each_rep_which_customers_they_lost() {
     let mine: Vec<NotificationView> = rep.call("notifications/list", &[]).await.unwrap();
     assert_eq!(mine.len(), 1);
     assert_eq!(
+        (&mine[0].notice, mine[0].link.as_str()),
         (
-            mine[0].kind.as_str(),
-            mine[0].body.as_str(),
-            mine[0].link.as_str()
-        ),
-        ("pool_return", "30|1|厦门鼓浪屿茶社", "/customers?view=pool")
+            &Notice::pool_return(30, &["厦门鼓浪屿茶社"]),
+            "/customers?view=pool"
+        )
     );
     let wang: Vec<NotificationView> = app
         .signed_in("wang.fang")
@@ -673,7 +667,7 @@ async fn the_pool_job_tells_each_rep_which_customers_they_lost() {
         .unwrap();
     assert_eq!(wang.len(), 1);
     assert!(
-        !wang[0].body.contains("鼓浪屿"),
+        !format!("{:?}", wang[0].notice).contains("鼓浪屿"),
         "nobody reads another rep's notifications"
     );
     assert!(app

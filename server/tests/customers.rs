@@ -4,6 +4,7 @@ mod common;
 
 use app::customers::{Agenda, CustomerDetail, CustomerPage, TimelineKind};
 use app::domain::customer::LadderStage;
+use app::domain::events::CustomerEvent;
 use app::domain::forms::ErrorCode;
 use app::error::AppError;
 use app::state::Settings;
@@ -382,11 +383,11 @@ async fn concurrent_edits_are_refused_not_overwritten() {
     assert_eq!(edit("manager", "lost").await, Err(AppError::Conflict));
     let now = detail(&manager, id).await.unwrap();
     assert_eq!(now.stage, LadderStage::Prospect);
-    assert!(now.timeline.iter().any(|e| e.kind
-        == TimelineKind::Event {
-            kind: "stage".into()
-        }
-        && e.text == "target→prospect"));
+    assert!(now.timeline.iter().any(|e| matches!(
+        &e.kind,
+        TimelineKind::Event(CustomerEvent::Stage(change))
+            if change.from == LadderStage::Target && change.to == LadderStage::Prospect
+    )));
 }
 
 #[tokio::test]
@@ -453,9 +454,7 @@ async fn follow_ups_feed_the_timeline_and_the_agenda() {
     assert_eq!(follow_ups, 2);
     assert_eq!(
         customer.timeline.last().unwrap().kind,
-        TimelineKind::Event {
-            kind: "created".into()
-        }
+        TimelineKind::Event(CustomerEvent::Created)
     );
     assert!(list(&rep, &[]).await.rows[0].last_follow_up_on.is_some());
 }
@@ -491,11 +490,10 @@ async fn neglected_customers_return_to_the_pool_and_can_be_claimed_once() {
         .await
         .unwrap();
     assert_eq!(history.owner_id, None);
-    assert!(history.timeline.iter().any(|e| e.kind
-        == TimelineKind::Event {
-            kind: "pool".into()
-        }
-        && e.text == "张伟"));
+    assert!(history
+        .timeline
+        .iter()
+        .any(|e| e.kind == TimelineKind::Event(CustomerEvent::ReturnedToPool("张伟".into()))));
 
     let wang = app.signed_in("wang.fang").await;
     let li = app.signed_in("li.na").await;
@@ -640,11 +638,10 @@ async fn a_manager_hands_a_leaving_reps_customers_over_with_their_history() {
         .iter()
         .any(|e| matches!(e.kind, TimelineKind::FollowUp { .. })
             && e.actor_name.as_deref() == Some("张伟")));
-    assert!(history.timeline.iter().any(|e| e.kind
-        == TimelineKind::Event {
-            kind: "owner".into()
-        }
-        && e.text == "张伟→王芳"));
+    assert!(history
+        .timeline
+        .iter()
+        .any(|e| e.kind == TimelineKind::Event(CustomerEvent::Owner("张伟→王芳".into()))));
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 //! also tried by someone who may not take it.
 mod common;
 
+use app::domain::events::Notice;
 use app::domain::fieldwork::SheetStatus;
 use app::domain::forms::ErrorCode;
 use app::entities::{customer, user};
@@ -200,9 +201,12 @@ async fn a_day_goes_from_plan_to_signed_off_report_and_every_step_is_guarded() {
     let notes: Vec<app::notifications::NotificationView> =
         manager.call("notifications/list", &[]).await.unwrap();
     assert!(
-        notes
-            .iter()
-            .any(|n| n.kind == "sheet_submitted" && n.body == format!("张伟|plan|{today}")),
+        notes.iter().any(|n| n.notice
+            == Notice::SheetSubmitted {
+                who: "张伟".into(),
+                sheet: "plan".into(),
+                day: today.to_string()
+            }),
         "{notes:?}"
     );
 
@@ -279,9 +283,13 @@ async fn a_day_goes_from_plan_to_signed_off_report_and_every_step_is_guarded() {
     let notes: Vec<app::notifications::NotificationView> =
         rep.call("notifications/list", &[]).await.unwrap();
     assert!(
-        notes
-            .iter()
-            .any(|n| n.kind == "sheet_reviewed" && n.body == "陈志强|plan|approved|注意回款"),
+        notes.iter().any(|n| n.notice
+            == Notice::SheetReviewed {
+                who: "陈志强".into(),
+                sheet: "plan".into(),
+                approved: true,
+                comment: "注意回款".into()
+            }),
         "{notes:?}"
     );
 

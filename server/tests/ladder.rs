@@ -6,6 +6,7 @@ mod common;
 use app::customers::ladder::LadderSuggestions;
 use app::customers::{CustomerDetail, TimelineKind};
 use app::domain::customer::{LadderReason, LadderStage, StageChange};
+use app::domain::events::CustomerEvent;
 use app::domain::forms::ErrorCode;
 use app::error::AppError;
 use app::pipeline::{Board, Card};
@@ -151,16 +152,13 @@ async fn a_first_order_is_suggested_with_its_date_and_a_manager_confirms_it_once
     let event = after
         .timeline
         .iter()
-        .find(|e| {
-            e.kind
-                == TimelineKind::Event {
-                    kind: "stage".into(),
-                }
-        })
+        .find(|e| matches!(e.kind, TimelineKind::Event(CustomerEvent::Stage(_))))
         .unwrap();
-    let change = StageChange::decode(&event.text).unwrap();
+    let TimelineKind::Event(CustomerEvent::Stage(change)) = &event.kind else {
+        unreachable!("found as a stage change")
+    };
     assert_eq!(
-        change,
+        *change,
         StageChange {
             from: LadderStage::Prospect,
             to: LadderStage::Customer,
@@ -269,7 +267,10 @@ async fn a_stage_changed_by_hand_keeps_its_reason() {
     let change = after
         .timeline
         .iter()
-        .find_map(|e| StageChange::decode(&e.text))
+        .find_map(|e| match &e.kind {
+            TimelineKind::Event(CustomerEvent::Stage(change)) => Some(change.clone()),
+            _ => None,
+        })
         .unwrap();
     assert_eq!(
         change.reason,

@@ -472,8 +472,10 @@ pub async fn assign_task<C: ConnectionTrait + TransactionTrait>(
     crate::notifications::notify(
         &txn,
         owner_id,
-        "task",
-        format!("{}|{note}", actor.user.display_name),
+        &crate::domain::events::Notice::Task {
+            who: actor.user.display_name.clone(),
+            note: note.clone(),
+        },
         &link,
     )
     .await?;

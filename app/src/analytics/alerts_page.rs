@@ -134,13 +134,8 @@ fn AlertsList(view: AlertsView, query: ReportQuery) -> impl IntoView {
                     <ul class="alert-list" data-testid="alerts">
                         {view.alerts.into_iter().map(|alert| view! { <AlertItem alert can_assign /> }).collect_view()}
                     </ul>
-                    {(pages > 1).then(|| view! {
-                        <nav class="pager">
-                            {(page > 1).then(|| view! { <a class="button small" href=page_href(page - 1)>{tr(|t| t.analytics.previous)}</a> })}
-                            <span class="muted">{page} " / " {pages}</span>
-                            {(page < pages).then(|| view! { <a class="button small" href=page_href(page + 1)>{tr(|t| t.analytics.next)}</a> })}
-                        </nav>
-                    })}
+                    // The alerts' address counts pages from 1.
+                    {crate::ui::pager(page.saturating_sub(1), pages, move |p| page_href(p + 1))}
                 </section>
             }.into_any()
         }}

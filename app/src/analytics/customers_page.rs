@@ -2,7 +2,6 @@
 //! new/returning, with the sales share of each group as a chart and a table, the company's
 //! retention and a customer's lifetime value with its formula; and, on a customer's file, their
 //! trend and shares.
-use super::funnel_page::or_dash as dash;
 use super::page::{filter_error, report_body, share_of, AnalyticsTabs, Loaded, ReportFilters};
 use super::{
     load_customer_composition, load_customer_trend, CompositionLine, CustomerComposition,
@@ -10,6 +9,7 @@ use super::{
 };
 use crate::domain::customer::LadderStage;
 use crate::domain::customer_value::{CustomerAge, Dimension, PurchaseSize};
+use crate::domain::format::or_dash as dash;
 use crate::domain::format::{format_count, format_date, format_money, percent_text, tenths_text};
 use crate::i18n::{tr, use_i18n, Texts};
 use crate::ui::chart::{palette, ChartWithTable};
@@ -135,7 +135,7 @@ fn ValueTiles(value: CustomerValue) -> impl IntoView {
         </div>
         <div class="figure">
             <span class="figure-label">{tr(|t| t.customer_analysis.remaining_years)}</span>
-            <strong class="figure-value" data-testid="remaining-years">{move || remaining.map_or("—".to_string(), |tenths| (i18n.t().customer_analysis.years)(&tenths_text(tenths)))}</strong>
+            <strong class="figure-value" data-testid="remaining-years">{move || dash(remaining, |tenths| (i18n.t().customer_analysis.years)(&tenths_text(tenths)))}</strong>
         </div>
         <div class="figure">
             <span class="figure-label">{tr(|t| t.customer_analysis.average_yearly_gp)}</span>

@@ -2,7 +2,9 @@
 //! team with the stage where they fall furthest behind named.
 use super::page::{report_body, AnalyticsTabs, Loaded, ReportFilters};
 use super::{load_funnel, FunnelLine, FunnelReport, ReportQuery};
-use crate::domain::format::{format_count, format_date, percent_text, points_text, tenths_text};
+use crate::domain::format::{
+    format_count, format_date, or_dash, percent_text, points_text, tenths_text,
+};
 use crate::domain::funnel::Step;
 use crate::i18n::{tr, use_i18n, Texts};
 use crate::pipeline::board::{pipeline_label, stage_label};
@@ -13,11 +15,6 @@ use charming::element::{AxisType, ItemStyle, Tooltip, Trigger};
 use charming::series::Bar;
 use charming::Chart;
 use leptos::prelude::*;
-
-/// A figure, or "—" when nothing was measured for it.
-pub fn or_dash(value: Option<i64>, text: impl Fn(i64) -> String) -> String {
-    value.map_or("—".into(), text)
-}
 
 /// The stage names of the funnel's steps, then "won".
 fn step_names(t: &Texts, report: &FunnelReport) -> Vec<String> {

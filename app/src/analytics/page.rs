@@ -32,8 +32,10 @@ pub fn class_colour(class: AbcClass) -> &'static str {
 
 /// part ÷ whole as a percentage ("—" without a whole).
 pub fn share_of(part: i64, whole: i64) -> String {
-    crate::domain::share_bp(part, whole)
-        .map_or("—".to_string(), crate::domain::format::percent_text)
+    crate::domain::format::or_dash(
+        crate::domain::share_bp(part, whole),
+        crate::domain::format::percent_text,
+    )
 }
 
 /// Share "0.7993" as "79.93%".
@@ -246,16 +248,16 @@ pub fn AnalyticsTabs(current: &'static str) -> impl IntoView {
         ("/analytics/alerts", |t| t.alerts.tab),
     ];
     let open_alerts = use_context::<crate::auth::CurrentUser>().map_or(0, |user| user.open_alerts);
-    view! {
-        <nav class="tabs" aria-label=tr(|t| t.nav_analytics)>
-            {tabs.into_iter().map(|(href, label)| view! {
-                <a href=href class="tab" aria-current=(href == current).then_some("page")>
-                    {tr(label)}
-                    {(href == "/analytics/alerts" && open_alerts > 0).then(|| view! { <AlertBadge count=open_alerts /> })}
-                </a>
-            }).collect_view()}
-        </nav>
-    }
+    crate::ui::tab_bar(
+        |t| t.nav_analytics,
+        tabs.into_iter()
+            .map(|(href, label)| crate::ui::Tab {
+                badge: (href == "/analytics/alerts" && open_alerts > 0)
+                    .then(|| view! { <AlertBadge count=open_alerts /> }.into_any()),
+                ..crate::ui::Tab::new(href, label, href == current)
+            })
+            .collect(),
+    )
 }
 
 /// The number of alerts nobody has acted on yet.
@@ -421,13 +423,7 @@ fn CardList(view: AbcView, query: ReportQuery) -> impl IntoView {
             <ul class="abc-cards" data-testid="abc-cards">
                 {view.cards.into_iter().map(|c| view! { <CustomerCard customer=c /> }).collect_view()}
             </ul>
-            {(view.pages > 1).then(|| view! {
-                <nav class="pager">
-                    {(view.page > 0).then(|| view! { <a class="button small" href=page_href(view.page - 1)>{tr(|t| t.analytics.previous)}</a> })}
-                    <span class="muted">{view.page + 1} " / " {view.pages}</span>
-                    {(view.page + 1 < view.pages).then(|| view! { <a class="button small" href=page_href(view.page + 1)>{tr(|t| t.analytics.next)}</a> })}
-                </nav>
-            })}
+            {crate::ui::pager(view.page, view.pages, page_href)}
         </section>
     }
 }

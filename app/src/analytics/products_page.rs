@@ -1,7 +1,6 @@
 //! Product analysis: products ranked by sales with cumulative share and class (a Pareto chart and
 //! its table), gross margin, stock turnover, cross ratio and contribution; month-end stock entered
 //! here by administrators and directors; and a customer's product mix on their file.
-use super::funnel_page::or_dash as dash;
 use super::page::{
     class_css, pareto_chart, reloading_report_body, share_of, AnalyticsTabs, Loaded, ParetoPoint,
     ReportFilters,
@@ -10,6 +9,7 @@ use super::{
     load_product_report, load_recent_stock, CustomerProduct, InventoryRow, ProductReport,
     ProductRow, ReportQuery, SaveInventory,
 };
+use crate::domain::format::or_dash as dash;
 use crate::domain::format::{format_count, format_date, format_money, percent_text};
 use crate::domain::product::ProductFigures;
 use crate::i18n::{tr, use_i18n};

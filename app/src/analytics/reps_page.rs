@@ -1,8 +1,8 @@
 //! Rep performance: the leaderboard of everyone the viewer sees, ranked by a chosen figure, with
 //! the figure's bar chart and the team total.
-use super::funnel_page::or_dash;
 use super::page::{report_body, AnalyticsTabs, Loaded, ReportFilters};
 use super::{load_rep_performance, RepPerformance, ReportQuery};
+use crate::domain::format::or_dash;
 use crate::domain::format::{format_count, format_date, format_money, percent_text, tenths_text};
 use crate::domain::performance::{Activity, RankBy};
 use crate::i18n::{tr, use_i18n};
@@ -181,7 +181,7 @@ fn Leaderboard(report: RepPerformance, query: ReportQuery) -> AnyView {
             }).collect_view()}
             <div class="figure">
                 <span class="figure-label">{tr(|t| t.analytics.sales_cycle)}</span>
-                <strong class="figure-value">{move || total.sales_cycle_tenths().map_or("—".to_string(), |tenths| (i18n.t().analytics.days)(&tenths_text(tenths)))}</strong>
+                <strong class="figure-value">{move || or_dash(total.sales_cycle_tenths(), |tenths| (i18n.t().analytics.days)(&tenths_text(tenths)))}</strong>
                 <crate::ui::ExportLinks list="reps" query=export_query />
             </div>
         </section>

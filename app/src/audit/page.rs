@@ -110,6 +110,15 @@ fn AuditFilters(
     }
 }
 
+/// A change's values as the table shows them: a creation has nothing before it and a deletion
+/// nothing after, which the log stores as JSON `null`; the table says so with a dash.
+fn shown_values(json: &str) -> String {
+    match json.trim() {
+        "" | "null" | "{}" => crate::domain::format::DASH.to_string(),
+        values => values.to_string(),
+    }
+}
+
 fn entries_table(list: Vec<AuditEntry>) -> impl IntoView {
     let i18n = use_i18n();
     let t = move || texts(i18n.locale.get());
@@ -130,8 +139,8 @@ fn entries_table(list: Vec<AuditEntry>) -> impl IntoView {
                                 <td>{e.actor_name.clone()}</td>
                                 <td>{move || t().action_label(&action)}</td>
                                 <td>{move || t().kind_label(&kind)} " " {e.subject_id.map(|id| format!("#{id}"))}</td>
-                                <td><code class="audit-json">{e.before.clone()}</code></td>
-                                <td><code class="audit-json">{e.after.clone()}</code></td>
+                                <td><code class="audit-json">{shown_values(&e.before)}</code></td>
+                                <td><code class="audit-json">{shown_values(&e.after)}</code></td>
                                 <td class="muted">{e.address.clone()}</td>
                             </tr>
                         }
@@ -139,5 +148,18 @@ fn entries_table(list: Vec<AuditEntry>) -> impl IntoView {
                 </tbody>
             </table>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_values;
+
+    #[test]
+    fn missing_values_show_as_a_dash_and_values_as_stored() {
+        assert_eq!(shown_values("null"), "—");
+        assert_eq!(shown_values(""), "—");
+        assert_eq!(shown_values("{}"), "—");
+        assert_eq!(shown_values(r#"{"owner":3}"#), r#"{"owner":3}"#);
     }
 }

@@ -7,8 +7,8 @@ use super::page::{stage_label, NewnessBadge, StageBadge};
 use super::{ContactView, CustomerDetail, CustomerForm, TimelineEntry, TimelineKind};
 use crate::domain::customer::{
     BuyingRole, FollowUpKind, Intent, LadderStage, ProfileField, ProfileSection, Source,
-    StageChange,
 };
+use crate::domain::events::CustomerEvent;
 use crate::domain::format::format_date;
 use crate::domain::forms::ErrorCode;
 use crate::error::AppError;
@@ -615,37 +615,30 @@ fn TimelineItem(entry: TimelineEntry) -> impl IntoView {
                 Some((entry.text, next)),
             )
         }
-        TimelineKind::Event { kind } => {
-            let detail = entry.text;
-            (
-                Signal::derive(move || {
-                    let t = &i18n.t().customers;
-                    // Stage changes are stored as codes ("target→potential|note:…") and shown in words.
-                    let detail = match (kind.as_str(), StageChange::decode(&detail)) {
-                        ("stage", Some(change)) => {
-                            let stages = (t.stage_change)(
-                                t.stages[change.from.index()],
-                                t.stages[change.to.index()],
-                            );
-                            match change.reason {
-                                Some(reason) => format!(
-                                    "{stages}（{}）",
-                                    super::ladder::reason_text(
-                                        i18n.t(),
-                                        &reason,
-                                        i18n.locale.get()
-                                    )
-                                ),
-                                None => stages,
-                            }
-                        }
-                        _ => detail.clone(),
-                    };
-                    (t.event)(&kind, &detail)
-                }),
-                None,
-            )
-        }
+        TimelineKind::Event(event) => (
+            Signal::derive(move || {
+                let t = &i18n.t().customers;
+                match &event {
+                    // Stage changes are shown with the stage names and the reason in words.
+                    CustomerEvent::Stage(change) => {
+                        let stages = (t.stage_change)(
+                            t.stages[change.from.index()],
+                            t.stages[change.to.index()],
+                        );
+                        let stages = match &change.reason {
+                            Some(reason) => format!(
+                                "{stages}（{}）",
+                                super::ladder::reason_text(i18n.t(), reason, i18n.locale.get())
+                            ),
+                            None => stages,
+                        };
+                        (t.stage_event)(&stages)
+                    }
+                    other => (t.event)(other),
+                }
+            }),
+            None,
+        ),
     };
     view! {
         <li class="timeline-item">

@@ -409,8 +409,7 @@ pub mod service {
                     &txn,
                     c.id,
                     Some(actor.user.id),
-                    "stage",
-                    change.encode(),
+                    crate::domain::events::CustomerEvent::Stage(change),
                 )
                 .await?;
                 applied += 1;

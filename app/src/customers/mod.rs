@@ -246,8 +246,8 @@ pub enum TimelineKind {
         next_date: Option<NaiveDate>,
         next_action: String,
     },
-    /// created, updated, stage, owner, pool
-    Event { kind: String },
+    /// A change to the customer (created, stage, owner, deal won, …); the entry's text is empty.
+    Event(crate::domain::events::CustomerEvent),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

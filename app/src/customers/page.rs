@@ -40,25 +40,42 @@ pub fn NewnessBadge(is_new: Option<bool>) -> impl IntoView {
 /// The customer views as tabs; managers also get the ladder and handover.
 #[component]
 pub fn CustomerTabs(active: &'static str) -> impl IntoView {
-    let i18n = use_i18n();
     let manages = use_context::<crate::auth::CurrentUser>().is_some_and(|u| u.role.leads_people());
-    let tab = move |href: &'static str,
-                    key: &'static str,
-                    label: fn(&crate::i18n::Texts) -> &'static str| {
-        view! { <a class="tab" href=href aria-current=(key == active).then_some("page")>{move || label(i18n.t())}</a> }
-    };
-    view! {
-        <nav class="tabs">
-            {tab("/customers", "mine", |t| t.customers.mine)}
-            {tab("/customers?view=pool", "pool", |t| t.customers.pool)}
-            {tab("/customers/follow-ups", "agenda", |t| t.customers.follow_ups)}
-            {manages.then(|| view! {
-                {tab("/customers/ladder", "ladder", |t| t.customers.ladder)}
-                {tab("/customers/handover", "handover", |t| t.customers.handover)}
-                {tab("/import", "import", |t| t.imports.tab)}
-            })}
-        </nav>
-    }
+    let tabs: [(
+        &'static str,
+        &'static str,
+        fn(&crate::i18n::Texts) -> &'static str,
+        bool,
+    ); 6] = [
+        ("/customers", "mine", |t| t.customers.mine, true),
+        ("/customers?view=pool", "pool", |t| t.customers.pool, true),
+        (
+            "/customers/follow-ups",
+            "agenda",
+            |t| t.customers.follow_ups,
+            true,
+        ),
+        (
+            "/customers/ladder",
+            "ladder",
+            |t| t.customers.ladder,
+            manages,
+        ),
+        (
+            "/customers/handover",
+            "handover",
+            |t| t.customers.handover,
+            manages,
+        ),
+        ("/import", "import", |t| t.imports.tab, manages),
+    ];
+    crate::ui::tab_bar(
+        |t| t.nav_customers,
+        tabs.into_iter()
+            .filter(|(_, _, _, shown)| *shown)
+            .map(|(href, key, label, _)| crate::ui::Tab::new(href, label, key == active))
+            .collect(),
+    )
 }
 
 #[component]
@@ -127,7 +144,7 @@ pub fn CustomersPage() -> impl IntoView {
                             <ul class="customer-list" data-testid="customer-list">
                                 {page.rows.into_iter().map(|row| view! { <CustomerCard row pool claim selectable=can_assign selected /> }).collect_view()}
                             </ul>
-                            <Pager total current filter />
+                            {pager(total, current, filter)}
                         }.into_any()
                     }
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
@@ -322,22 +339,13 @@ fn CustomerCard(
     }
 }
 
-#[component]
-fn Pager(total: u64, current: u64, filter: Memo<CustomerFilter>) -> impl IntoView {
-    let pages = total.div_ceil(PAGE_SIZE).max(1);
-    let href = move |page: u64| {
+fn pager(total: u64, current: u64, filter: Memo<CustomerFilter>) -> impl IntoView {
+    crate::ui::pager(current, total.div_ceil(PAGE_SIZE), move |page| {
         format!(
             "/customers?{}&page={page}",
             filter.get_untracked().query_string()
         )
-    };
-    view! {
-        <nav class="pager">
-            {(current > 0).then(|| view! { <a class="button small" href=href(current - 1)>{tr(|t| t.customers.previous)}</a> })}
-            <span class="muted">{format!("{} / {}", current + 1, pages)}</span>
-            {(current + 1 < pages).then(|| view! { <a class="button small" href=href(current + 1)>{tr(|t| t.customers.next)}</a> })}
-        </nav>
-    }
+    })
 }
 
 /// One group of next steps (overdue, today, upcoming), nothing when it is empty.

@@ -2,12 +2,12 @@
 //! column on phones, two on wide screens. The trend chart has its table beside it.
 use super::{load_dashboard, AbcSummary, DashboardView, MonthFigures};
 use crate::analytics::alerts_page::alert_text;
-use crate::analytics::funnel_page::or_dash;
 use crate::analytics::page::ClassTile;
 use crate::analytics::{AlertsView, FunnelReport, RepPerformance, ReportQuery};
 use crate::auth::CurrentUser;
 use crate::customers::page::AgendaGroup;
 use crate::customers::Agenda;
+use crate::domain::format::or_dash;
 use crate::domain::format::{format_count, format_money, percent_text, Locale};
 use crate::domain::visibility::Role;
 use crate::i18n::{tr, use_i18n, Texts};

@@ -269,7 +269,7 @@ impl LadderReason {
 }
 
 /// A stage change as it is stored in the customer's history: `from→to`, then `|` and the reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StageChange {
     pub from: LadderStage,
     pub to: LadderStage,

@@ -64,6 +64,14 @@ fn group_thousands(mut value: u64) -> String {
 }
 
 /// An integer with thousands separators, e.g. `1,234,567` (both locales group by three).
+/// What a table shows where there is no value.
+pub const DASH: &str = "—";
+
+/// A figure in words, or [`DASH`] when nothing was measured for it.
+pub fn or_dash<T>(value: Option<T>, show: impl FnOnce(T) -> String) -> String {
+    value.map_or_else(|| DASH.to_string(), show)
+}
+
 pub fn format_count(value: i64) -> String {
     let sign = if value < 0 { "-" } else { "" };
     format!("{sign}{}", group_thousands(value.unsigned_abs()))

@@ -49,6 +49,7 @@ pub mod abc;
 pub mod alerts;
 pub mod customer;
 pub mod customer_value;
+pub mod events;
 pub mod fieldwork;
 pub mod forecast;
 pub mod format;

@@ -7,7 +7,9 @@ use crate::customers::api::{ClaimCustomer, LogFollowUp};
 use crate::customers::FollowUpForm;
 use crate::domain::customer::FollowUpKind;
 use crate::domain::fieldwork::{Attendance, ExpenseKind, SheetKind, SheetStatus, VisitPurpose};
-use crate::domain::format::{format_count, format_date, format_money, percent_text, tenths_text};
+use crate::domain::format::{
+    format_count, format_date, format_money, or_dash, percent_text, tenths_text,
+};
 use crate::i18n::{tr, use_i18n, Texts};
 use crate::ui::{
     action_error, EmptyState, ErrorPanel, Field, FormActions, FormMessage, Loading, PageHeader,
@@ -26,13 +28,13 @@ fn FieldTabs(current: &'static str) -> impl IntoView {
         ("/fieldwork/team", |t| t.field.tab_team, leads),
         ("/fieldwork/efficiency", |t| t.field.tab_efficiency, true),
     ];
-    view! {
-        <nav class="tabs" aria-label=tr(|t| t.nav_fieldwork)>
-            {tabs.into_iter().filter(|(_, _, shown)| *shown).map(|(href, label, _)| view! {
-                <a href=href class="tab" aria-current=(href == current).then_some("page")>{tr(label)}</a>
-            }).collect_view()}
-        </nav>
-    }
+    crate::ui::tab_bar(
+        |t| t.nav_fieldwork,
+        tabs.into_iter()
+            .filter(|(_, _, shown)| *shown)
+            .map(|(href, label, _)| crate::ui::Tab::new(href, label, href == current))
+            .collect(),
+    )
 }
 
 /// A sheet's status ("missing" before it exists) and, when it is late, a late badge.
@@ -844,10 +846,6 @@ pub fn EfficiencyPage() -> impl IntoView {
             Loaded::Refused(errors) => view! { <ReportFilters action="/fieldwork/efficiency" query options errors period=None><span></span></ReportFilters> }.into_any(),
         })}
     }
-}
-
-fn or_dash(value: Option<i64>, show: fn(i64) -> String) -> String {
-    value.map(show).unwrap_or_else(|| "—".into())
 }
 
 fn efficiency_cells(f: &crate::domain::fieldwork::FieldFigures) -> Vec<String> {

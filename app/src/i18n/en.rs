@@ -8,6 +8,8 @@ pub static TEXTS: Texts = Texts {
     app_name: "Jingxi",
     tagline: "Sales management: targets before, follow-ups during, analysis after",
     loading: "Loading…",
+    previous_page: "Previous",
+    next_page: "Next",
     language: "Language",
     nav_dashboard: "Dashboard",
     nav_customers: "Customers",
@@ -157,8 +159,6 @@ pub static TEXTS: Texts = Texts {
         last_follow_up: "Last follow-up",
         never: "Never",
         total: |n| format!("{n} customers"),
-        previous: "Previous",
-        next: "Next",
         empty_title: "No customers yet",
         empty_body: "Create the first customer or claim one from the lead pool. If a search finds nothing, try other words.",
         pool_empty: "The lead pool is empty.",
@@ -238,61 +238,58 @@ pub static TEXTS: Texts = Texts {
         ),
         reload_changes: "Someone changed this file meanwhile. Reopen it to see their changes, then edit again",
         stage_change: |from, to| format!("{from} → {to}"),
-        event: |kind, detail| match kind {
-            "created" => "Created the customer".to_string(),
-            "updated" => "Edited the customer file".to_string(),
-            "stage" => format!("Changed the ladder stage: {detail}"),
-            "owner" => format!("Changed the owner: {detail}"),
-            "claimed" => format!("Claimed from the lead pool: {detail}"),
-            "pool" => format!("Returned to the lead pool: no follow-up by {detail}"),
-            "left_to_pool" => format!("Returned to the lead pool: {detail} was deactivated"),
-            "contact" => format!("added contact {detail}"),
-            "contact_removed" => format!("removed contact {detail}"),
-            "deal_created" => format!("New deal: {detail}"),
-            "deal_won" => match detail.split('|').collect::<Vec<_>>().as_slice() {
-                [title, fen, order] => format!("Won {title} for {}, order {order}", crate::domain::format::format_money(fen.parse().unwrap_or(0))),
-                _ => format!("Won: {detail}"),
-            },
-            "deal_lost" => format!("Lost: {detail}"),
-            "order" => match detail.split_once('|') {
-                Some((order, fen)) => format!("Order {order}, {}", crate::domain::format::format_money(fen.parse().unwrap_or(0))),
-                None => format!("Order: {detail}"),
-            },
-            "payment" => match detail.split_once('|') {
-                Some((order, fen)) => format!("Payment of {} on order {order}", crate::domain::format::format_money(fen.parse().unwrap_or(0))),
-                None => format!("Payment: {detail}"),
-            },
-            "merged" => format!("merged duplicate {detail}"),
-            "quote" => match detail.split('|').collect::<Vec<_>>().as_slice() {
-                [number, revision, status] => format!("Quote {number} revision {revision}: {status}"),
-                _ => format!("Quote: {detail}"),
-            },
-            "contract" => match detail.split_once('|') {
-                Some((number, fen)) => format!("Contract {number} for {}", crate::domain::format::format_money(fen.parse().unwrap_or(0))),
-                None => format!("Contract: {detail}"),
-            },
-            other => other.to_string(),
+        stage_event: |stages| format!("Changed the ladder stage: {stages}"),
+        event: |event| {
+            use crate::domain::events::CustomerEvent as E;
+            use crate::domain::format::format_money;
+            match event {
+                E::Created => "Created the customer".to_string(),
+                E::Updated => "Edited the customer file".to_string(),
+                E::Stage(change) => format!("Changed the ladder stage: {}→{}", change.from.as_str(), change.to.as_str()),
+                E::Owner(change) => format!("Changed the owner: {change}"),
+                E::Claimed(who) => format!("Claimed from the lead pool: {who}"),
+                E::ReturnedToPool(owner) => format!("Returned to the lead pool: no follow-up by {owner}"),
+                E::OwnerLeft(owner) => format!("Returned to the lead pool: {owner} was deactivated"),
+                E::ContactAdded(name) => format!("added contact {name}"),
+                E::ContactRemoved(name) => format!("removed contact {name}"),
+                E::DealCreated(title) => format!("New deal: {title}"),
+                E::DealWon { title, amount_fen, order } => format!("Won {title} for {}, order {order}", format_money(*amount_fen)),
+                E::DealLost(title) => format!("Lost: {title}"),
+                E::Order { number, amount_fen } => format!("Order {number}, {}", format_money(*amount_fen)),
+                E::Payment { order, amount_fen } => format!("Payment of {} on order {order}", format_money(*amount_fen)),
+                E::Merged(name) => format!("merged duplicate {name}"),
+                E::Quote { number, revision, status } => format!(
+                    "Quote {number} revision {revision}: {}",
+                    crate::domain::pipeline::QuoteStatus::parse(status).map_or(status.as_str(), |s| ["draft", "sent", "accepted by the customer", "declined by the customer", "expired"][s.index()])
+                ),
+                E::Contract { number, amount_fen } => format!("Contract {number} for {}", format_money(*amount_fen)),
+                E::Other { kind, detail } => if detail.is_empty() { kind.clone() } else { format!("{kind}: {detail}") },
+            }
         },
     },
     notifications: NotificationTexts {
         title: "Notifications",
         empty: "No new notifications.",
         mark_read: "Mark all as read",
+        open: "Open",
         unread: |n| format!("{n} unread notifications"),
-        text: |kind, body| match (kind, body.splitn(3, '|').collect::<Vec<_>>().as_slice()) {
-            ("pool_return", [days, count, names]) => {
-                let more = if count.parse::<usize>().is_ok_and(|n| n > 10) { " and others" } else { "" };
-                format!("{count} customers had no follow-up from you for {days} days and went back to the lead pool: {names}{more}")
+        text: |notice| {
+            use crate::domain::events::Notice as N;
+            let sheet = |kind: &str| if kind == "plan" { "visit plan" } else { "daily report" };
+            match notice {
+                N::PoolReturn { days, count, names } => format!(
+                    "{count} customers had no follow-up from you for {days} days and went back to the lead pool: {}{}",
+                    names.join(", "),
+                    if notice.is_shortened() { " and others" } else { "" }
+                ),
+                N::SheetSubmitted { who, sheet: kind, day } => format!("{who} submitted the {} for {day}", sheet(kind)),
+                N::SheetReviewed { who, sheet: kind, approved, comment } => {
+                    let verb = if *approved { "approved" } else { "sent back" };
+                    if comment.is_empty() { format!("{who} {verb} your {}", sheet(kind)) } else { format!("{who} {verb} your {}: {comment}", sheet(kind)) }
+                }
+                N::Task { who, note } => format!("{who} assigned you a task: {note}"),
+                N::Other { body, .. } => body.clone(),
             }
-            ("sheet_submitted", [who, kind, day]) => format!("{who} submitted the {} for {day}", if *kind == "plan" { "visit plan" } else { "daily report" }),
-            ("sheet_reviewed", [who, kind, rest]) => {
-                let (status, comment) = rest.split_once('|').unwrap_or((rest, ""));
-                let what = if *kind == "plan" { "visit plan" } else { "daily report" };
-                let verb = if status == "approved" { "approved" } else { "sent back" };
-                if comment.is_empty() { format!("{who} {verb} your {what}") } else { format!("{who} {verb} your {what}: {comment}") }
-            }
-            ("task", [who, note @ ..]) => format!("{who} assigned you a task: {}", note.join("|")),
-            _ => body.to_string(),
         },
     },
     pipeline: PipelineTexts {
@@ -368,8 +365,6 @@ pub static TEXTS: Texts = Texts {
         board_view: "Board",
         table_view: "Table",
         days_in_stage_header: "Days in stage",
-        previous_page: "Previous",
-        next_page: "Next",
         stage_name: |key| match key { "lead" => "Lead", "first_visit" => "First visit", "needs_confirmed" => "Needs confirmed", "proposal" => "Proposal / quote", "negotiation" => "Negotiation", "won" => "Won", "lost" => "Lost", _ => "" },
         lost_reason_name: |key| match key { "price" => "Price", "competitor" => "Lost to a competitor", "no_budget" => "No budget", "timing" => "Bad timing", "no_decision" => "No decision", "other" => "Other", _ => "" },
         deals_count: |n| if n == 1 { "1 deal".to_string() } else { format!("{n} deals") },
@@ -629,8 +624,6 @@ pub static TEXTS: Texts = Texts {
         customers_count: |n| if n == 1 { "1 customer".into() } else { format!("{n} customers") },
         empty_title: "No sales in this period",
         empty_body: "ABC analysis ranks customers by their sales orders. Choose a longer period or fewer filters.",
-        previous: "Previous",
-        next: "Next",
         tab_abc: "ABC analysis",
         tab_reps: "Rep performance",
         reps_title: "Rep performance",

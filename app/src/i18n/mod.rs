@@ -15,6 +15,9 @@ pub struct Texts {
     pub app_name: &'static str,
     pub tagline: &'static str,
     pub loading: &'static str,
+    /// A list's pager.
+    pub previous_page: &'static str,
+    pub next_page: &'static str,
     pub language: &'static str,
     pub nav_dashboard: &'static str,
     pub nav_customers: &'static str,
@@ -299,8 +302,6 @@ pub struct AnalyticsTexts {
     pub customers_count: fn(u64) -> String,
     pub empty_title: &'static str,
     pub empty_body: &'static str,
-    pub previous: &'static str,
-    pub next: &'static str,
     /// Tabs between the analysis pages.
     pub tab_abc: &'static str,
     pub tab_reps: &'static str,
@@ -710,8 +711,6 @@ pub struct CustomerTexts {
     pub last_follow_up: &'static str,
     pub never: &'static str,
     pub total: fn(u64) -> String,
-    pub previous: &'static str,
-    pub next: &'static str,
     pub empty_title: &'static str,
     pub empty_body: &'static str,
     pub pool_empty: &'static str,
@@ -732,7 +731,9 @@ pub struct CustomerTexts {
     pub upcoming: &'static str,
     pub nothing_due: &'static str,
     /// Timeline events: created, updated, stage, owner, claimed, pool, contact, contact_removed, merged.
-    pub event: fn(&str, &str) -> String,
+    pub event: fn(&crate::domain::events::CustomerEvent) -> String,
+    /// A ladder stage change, given the stages (and reason) in words.
+    pub stage_event: fn(&str) -> String,
     pub profile_fields: [&'static str; 13],
     pub profile_sections: [&'static str; 3],
     pub sources: [&'static str; 7],
@@ -866,8 +867,6 @@ pub struct PipelineTexts {
     pub board_view: &'static str,
     pub table_view: &'static str,
     pub days_in_stage_header: &'static str,
-    pub previous_page: &'static str,
-    pub next_page: &'static str,
     pub stage_name: fn(&str) -> &'static str,
     pub lost_reason_name: fn(&str) -> &'static str,
     pub deals_count: fn(u64) -> String,
@@ -882,9 +881,10 @@ pub struct NotificationTexts {
     pub title: &'static str,
     pub empty: &'static str,
     pub mark_read: &'static str,
+    /// The link of a notice that is not about the lead pool.
+    pub open: &'static str,
     pub unread: fn(u64) -> String,
-    /// (kind, body) as stored by the server.
-    pub text: fn(&str, &str) -> String,
+    pub text: fn(&crate::domain::events::Notice) -> String,
 }
 
 pub fn texts(locale: Locale) -> &'static Texts {
@@ -1068,22 +1068,32 @@ mod tests {
 
     #[test]
     fn pool_return_notifications_say_how_many_and_mark_a_shortened_list() {
+        use crate::domain::events::Notice;
         let zh = texts(Locale::ZhCn).notifications.text;
         assert_eq!(
-            zh("pool_return", "30|2|甲公司、乙公司"),
+            zh(&Notice::pool_return(30, &["甲公司", "乙公司"])),
             "2 家客户超过 30 天没有你的跟进，已退回公海：甲公司、乙公司"
         );
-        assert!(zh("pool_return", "30|12|甲公司").ends_with("甲公司 等"));
-        let en = texts(Locale::En).notifications.text;
+        let twelve: Vec<String> = (0..12).map(|i| format!("公司{i}")).collect();
+        let twelve: Vec<&str> = twelve.iter().map(String::as_str).collect();
+        assert!(zh(&Notice::pool_return(30, &twelve)).ends_with("公司9 等"));
+        let en = (texts(Locale::En).notifications.text)(&Notice::pool_return(45, &twelve));
         assert!(
-            en("pool_return", "45|12|A Ltd")
-                .contains("12 customers had no follow-up from you for 45 days")
-                && en("pool_return", "45|12|A Ltd").ends_with("and others")
+            en.contains("12 customers had no follow-up from you for 45 days")
+                && en.ends_with("and others")
         );
         assert_eq!(
-            zh("something_new", "plain text"),
+            zh(&Notice::Other {
+                kind: "something_new".into(),
+                body: "plain text".into()
+            }),
             "plain text",
             "unknown kinds show their body"
         );
+        let task = Notice::Task {
+            who: "王芳".into(),
+            note: "A|B 两家".into(),
+        };
+        assert_eq!(zh(&task), "王芳 给你布置了任务：A|B 两家");
     }
 }

@@ -8,6 +8,8 @@ pub static TEXTS: Texts = Texts {
     app_name: "精细",
     tagline: "销售过程管理：事前有目标，事中有跟进，事后有分析",
     loading: "加载中…",
+    previous_page: "上一页",
+    next_page: "下一页",
     language: "语言",
     nav_dashboard: "工作台",
     nav_customers: "客户",
@@ -157,8 +159,6 @@ pub static TEXTS: Texts = Texts {
         last_follow_up: "最近跟进",
         never: "从未跟进",
         total: |n| format!("共 {n} 家"),
-        previous: "上一页",
-        next: "下一页",
         empty_title: "还没有客户",
         empty_body: "新建第一家客户，或从公海领取。没有匹配的客户时，请换个关键词。",
         pool_empty: "公海里现在没有客户。",
@@ -238,61 +238,58 @@ pub static TEXTS: Texts = Texts {
         ),
         reload_changes: "这份资料刚被别人修改过。重新打开以查看最新内容，再做修改",
         stage_change: |from, to| format!("{from} → {to}"),
-        event: |kind, detail| match kind {
-            "created" => "创建了客户".to_string(),
-            "updated" => "修改了客户资料".to_string(),
-            "stage" => format!("调整客户阶段：{detail}"),
-            "owner" => format!("更换负责人：{detail}"),
-            "claimed" => format!("从公海领取：{detail}"),
-            "pool" => format!("负责人 {detail} 长期未跟进，退回公海"),
-            "left_to_pool" => format!("负责人 {detail} 已停用，客户退回公海"),
-            "contact" => format!("添加联系人：{detail}"),
-            "contact_removed" => format!("删除联系人：{detail}"),
-            "deal_created" => format!("新建商机：{detail}"),
-            "deal_won" => match detail.split('|').collect::<Vec<_>>().as_slice() {
-                [title, fen, order] => format!("赢单：{title}，{}，生成订单 {order}", crate::domain::format::format_money(fen.parse().unwrap_or(0))),
-                _ => format!("赢单：{detail}"),
-            },
-            "deal_lost" => format!("输单：{detail}"),
-            "order" => match detail.split_once('|') {
-                Some((order, fen)) => format!("订单 {order}，{}", crate::domain::format::format_money(fen.parse().unwrap_or(0))),
-                None => format!("订单：{detail}"),
-            },
-            "payment" => match detail.split_once('|') {
-                Some((order, fen)) => format!("订单 {order} 回款 {}", crate::domain::format::format_money(fen.parse().unwrap_or(0))),
-                None => format!("回款：{detail}"),
-            },
-            "merged" => format!("合并了重复客户：{detail}"),
-            "quote" => match detail.split('|').collect::<Vec<_>>().as_slice() {
-                [number, revision, status] => format!("报价单 {number} 第 {revision} 版：{}", crate::domain::pipeline::QuoteStatus::parse(status).map(|s| ["草稿", "已发送", "客户已接受", "客户已拒绝", "已过期"][s.index()]).unwrap_or(status)),
-                _ => format!("报价：{detail}"),
-            },
-            "contract" => match detail.split_once('|') {
-                Some((number, fen)) => format!("生成合同 {number}，{}", crate::domain::format::format_money(fen.parse().unwrap_or(0))),
-                None => format!("合同：{detail}"),
-            },
-            other => other.to_string(),
+        stage_event: |stages| format!("调整客户阶段：{stages}"),
+        event: |event| {
+            use crate::domain::events::CustomerEvent as E;
+            use crate::domain::format::format_money;
+            match event {
+                E::Created => "创建了客户".to_string(),
+                E::Updated => "修改了客户资料".to_string(),
+                E::Stage(change) => format!("调整客户阶段：{}→{}", change.from.as_str(), change.to.as_str()),
+                E::Owner(change) => format!("更换负责人：{change}"),
+                E::Claimed(who) => format!("从公海领取：{who}"),
+                E::ReturnedToPool(owner) => format!("负责人 {owner} 长期未跟进，退回公海"),
+                E::OwnerLeft(owner) => format!("负责人 {owner} 已停用，客户退回公海"),
+                E::ContactAdded(name) => format!("添加联系人：{name}"),
+                E::ContactRemoved(name) => format!("删除联系人：{name}"),
+                E::DealCreated(title) => format!("新建商机：{title}"),
+                E::DealWon { title, amount_fen, order } => format!("赢单：{title}，{}，生成订单 {order}", format_money(*amount_fen)),
+                E::DealLost(title) => format!("输单：{title}"),
+                E::Order { number, amount_fen } => format!("订单 {number}，{}", format_money(*amount_fen)),
+                E::Payment { order, amount_fen } => format!("订单 {order} 回款 {}", format_money(*amount_fen)),
+                E::Merged(name) => format!("合并了重复客户：{name}"),
+                E::Quote { number, revision, status } => format!(
+                    "报价单 {number} 第 {revision} 版：{}",
+                    crate::domain::pipeline::QuoteStatus::parse(status).map_or(status.as_str(), |s| ["草稿", "已发送", "客户已接受", "客户已拒绝", "已过期"][s.index()])
+                ),
+                E::Contract { number, amount_fen } => format!("生成合同 {number}，{}", format_money(*amount_fen)),
+                E::Other { kind, detail } => if detail.is_empty() { kind.clone() } else { format!("{kind}：{detail}") },
+            }
         },
     },
     notifications: NotificationTexts {
         title: "通知",
         empty: "没有新通知。",
         mark_read: "全部标为已读",
+        open: "打开",
         unread: |n| format!("{n} 条未读通知"),
-        text: |kind, body| match (kind, body.splitn(3, '|').collect::<Vec<_>>().as_slice()) {
-            ("pool_return", [days, count, names]) if count.parse::<usize>().is_ok_and(|n| n > 10) => {
-                format!("{count} 家客户超过 {days} 天没有你的跟进，已退回公海：{names} 等")
+        text: |notice| {
+            use crate::domain::events::Notice as N;
+            let sheet = |kind: &str| if kind == "plan" { "拜访计划" } else { "日报" };
+            match notice {
+                N::PoolReturn { days, count, names } => format!(
+                    "{count} 家客户超过 {days} 天没有你的跟进，已退回公海：{}{}",
+                    names.join("、"),
+                    if notice.is_shortened() { " 等" } else { "" }
+                ),
+                N::SheetSubmitted { who, sheet: kind, day } => format!("{who} 提交了 {day} 的{}", sheet(kind)),
+                N::SheetReviewed { who, sheet: kind, approved, comment } => {
+                    let verb = if *approved { "批准了" } else { "退回了" };
+                    if comment.is_empty() { format!("{who} {verb}你的{}", sheet(kind)) } else { format!("{who} {verb}你的{}：{comment}", sheet(kind)) }
+                }
+                N::Task { who, note } => format!("{who} 给你布置了任务：{note}"),
+                N::Other { body, .. } => body.clone(),
             }
-            ("pool_return", [days, count, names]) => format!("{count} 家客户超过 {days} 天没有你的跟进，已退回公海：{names}"),
-            ("sheet_submitted", [who, kind, day]) => format!("{who} 提交了 {day} 的{}", if *kind == "plan" { "拜访计划" } else { "日报" }),
-            ("sheet_reviewed", [who, kind, rest]) => {
-                let (status, comment) = rest.split_once('|').unwrap_or((rest, ""));
-                let what = if *kind == "plan" { "拜访计划" } else { "日报" };
-                let verb = if status == "approved" { "批准了" } else { "退回了" };
-                if comment.is_empty() { format!("{who} {verb}你的{what}") } else { format!("{who} {verb}你的{what}：{comment}") }
-            }
-            ("task", [who, note @ ..]) => format!("{who} 给你布置了任务：{}", note.join("|")),
-            _ => body.to_string(),
         },
     },
     pipeline: PipelineTexts {
@@ -368,8 +365,6 @@ pub static TEXTS: Texts = Texts {
         board_view: "看板",
         table_view: "列表",
         days_in_stage_header: "停留天数",
-        previous_page: "上一页",
-        next_page: "下一页",
         stage_name: |key| match key { "lead" => "线索", "first_visit" => "初次拜访", "needs_confirmed" => "需求确认", "proposal" => "方案报价", "negotiation" => "商务谈判", "won" => "赢单", "lost" => "输单", _ => "" },
         lost_reason_name: |key| match key { "price" => "价格", "competitor" => "输给竞争对手", "no_budget" => "没有预算", "timing" => "时机不对", "no_decision" => "客户未决策", "other" => "其他", _ => "" },
         deals_count: |n| format!("{n} 个"),
@@ -629,8 +624,6 @@ pub static TEXTS: Texts = Texts {
         customers_count: |n| format!("{n} 位客户"),
         empty_title: "该期间没有销售",
         empty_body: "ABC 分析按销售订单给客户排序。请选择更长的期间或减少筛选条件。",
-        previous: "上一页",
-        next: "下一页",
         tab_abc: "ABC 分析",
         tab_reps: "销售业绩",
         reps_title: "销售业绩",

@@ -10,6 +10,7 @@ use crate::auth::Actor;
 use crate::customers::{check_follow_up, find_owned_for, insert_follow_up, save_contact};
 use crate::customers::{ContactForm, FollowUpForm};
 use crate::domain::customer::{company_name_key, BuyingRole, FollowUpKind, Intent};
+use crate::domain::events::CustomerEvent;
 use crate::domain::format::Locale;
 use crate::domain::forms::{self, ErrorCode, FieldError};
 use crate::domain::import::{line_fen, parse_import_date, parse_yes_no, Mapping, SeenKeys};
@@ -726,7 +727,13 @@ async fn save_imported_deal(
             columns.version = Set(1);
             columns.created_at = Set(now);
             let created = columns.insert(txn).await?;
-            record_on_customer(txn, customer_id, actor, "deal_created", deal.title).await?;
+            record_on_customer(
+                txn,
+                customer_id,
+                actor,
+                CustomerEvent::DealCreated(deal.title),
+            )
+            .await?;
             created.id
         }
     };
@@ -973,8 +980,10 @@ pub(super) async fn import_orders<T: ConnectionTrait + TransactionTrait + Send +
             txn,
             draft.customer_id,
             actor,
-            "order",
-            format!("{number}|{amount_fen}"),
+            CustomerEvent::Order {
+                number: number.clone(),
+                amount_fen,
+            },
         )
         .await?;
         outcome.report.created += 1;

@@ -10,6 +10,7 @@ use crate::customers::{
     check_customer, customer_columns, may_edit, record_event, refresh_search_text,
 };
 use crate::domain::customer::{self as rules, LadderStage, ProfileField, Source};
+use crate::domain::events::CustomerEvent;
 use crate::domain::format::Locale;
 use crate::domain::forms::{ErrorCode, FieldError};
 use crate::domain::import::{check_product, ImportKind, Mapping, MatchBy, RowError, SeenKeys};
@@ -512,17 +513,15 @@ impl<'a> CustomerImport<'a> {
                         txn,
                         found.id,
                         Some(actor.user.id),
-                        "stage",
-                        rules::StageChange {
+                        CustomerEvent::Stage(rules::StageChange {
                             from: before,
                             to: after,
                             reason,
-                        }
-                        .encode(),
+                        }),
                     )
                     .await?;
                 } else {
-                    record_event(txn, found.id, Some(actor.user.id), "updated", String::new())
+                    record_event(txn, found.id, Some(actor.user.id), CustomerEvent::Updated)
                         .await?;
                 }
                 outcome.report.updated += 1;
@@ -538,14 +537,7 @@ impl<'a> CustomerImport<'a> {
                     .insert(txn)
                     .await
                     .map_err(|e| crate::db::taken_or_internal(e, match_field))?;
-                record_event(
-                    txn,
-                    created.id,
-                    Some(actor.user.id),
-                    "created",
-                    String::new(),
-                )
-                .await?;
+                record_event(txn, created.id, Some(actor.user.id), CustomerEvent::Created).await?;
                 if !form.contact_name.is_empty() {
                     contact::ActiveModel {
                         customer_id: Set(created.id),

@@ -13,9 +13,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationView {
     pub id: i64,
-    pub kind: String,
-    /// Filled into the sentence `kind` selects (`i18n` `notifications.text`).
-    pub body: String,
+    /// What it says, put into words by `i18n` `notifications.text`.
+    pub notice: crate::domain::events::Notice,
     pub link: String,
     /// The company's calendar day it was sent.
     pub created_on: NaiveDate,

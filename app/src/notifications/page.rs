@@ -1,4 +1,5 @@
 use super::api::{list_notifications, MarkNotificationsRead};
+use crate::domain::events::Notice;
 use crate::domain::format::format_date;
 use crate::i18n::{tr, use_i18n};
 use crate::ui::{EmptyState, ErrorPanel, Loading, PageHeader};
@@ -58,11 +59,13 @@ pub fn NotificationsPage() -> impl IntoView {
                             <ul class="notification-list" data-testid="notifications">
                                 {list.into_iter().map(|n| {
                                     let date = n.created_on;
-                                    let (kind, body) = (n.kind, n.body);
+                                    let notice = n.notice;
+                                    let to_pool = matches!(notice, Notice::PoolReturn { .. });
+                                    let link_text = move || if to_pool { i18n.t().customers.pool } else { i18n.t().notifications.open };
                                     view! {
                                         <li class=if n.read { "notification card" } else { "notification card unread" }>
-                                            <p>{move || (i18n.t().notifications.text)(&kind, &body)}</p>
-                                            <p class="muted">{move || format_date(date, i18n.locale.get())} " · " <a href=n.link.clone()>{tr(|t| t.customers.pool)}</a></p>
+                                            <p>{move || (i18n.t().notifications.text)(&notice)}</p>
+                                            <p class="muted">{move || format_date(date, i18n.locale.get())} " · " <a href=n.link.clone()>{link_text}</a></p>
                                         </li>
                                     }
                                 }).collect_view()}

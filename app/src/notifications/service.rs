@@ -1,5 +1,6 @@
 use super::NotificationView;
 use crate::auth::Actor;
+use crate::domain::events::Notice;
 use crate::entities::notification;
 use crate::error::AppResult;
 use sea_orm::sea_query::Expr;
@@ -8,19 +9,18 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
-/// `kind` selects the translated sentence, `body` fills it (names, numbers), `link` is where the
-/// user acts on it.
+/// The notice's kind selects the translated sentence and its parts fill it (names, numbers);
+/// `link` is where the user acts on it.
 pub async fn notify(
     db: &impl ConnectionTrait,
     user_id: i64,
-    kind: &str,
-    body: String,
+    notice: &Notice,
     link: &str,
 ) -> AppResult<()> {
     notification::ActiveModel {
         user_id: Set(user_id),
-        kind: Set(kind.to_string()),
-        body: Set(body),
+        kind: Set(notice.kind().to_string()),
+        body: Set(notice.body()),
         link: Set(link.to_string()),
         created_at: Set(crate::clock::now()),
         read_at: Set(None),
@@ -59,8 +59,7 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Vec<Not
         .map(|n| NotificationView {
             id: n.id,
             read: n.read_at.is_some(),
-            kind: n.kind,
-            body: n.body,
+            notice: Notice::read(&n.kind, &n.body),
             link: n.link,
             created_on: crate::clock::local_day(n.created_at),
         })

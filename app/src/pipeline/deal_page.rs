@@ -44,9 +44,9 @@ pub fn DealPage() -> impl IntoView {
 }
 
 fn stage_name(t: &Texts, stages: &[StageView], id: Option<i64>) -> String {
-    id.and_then(|id| stages.iter().find(|s| s.id == id))
-        .map(|s| stage_label(t, s))
-        .unwrap_or_else(|| "—".into())
+    crate::domain::format::or_dash(id.and_then(|id| stages.iter().find(|s| s.id == id)), |s| {
+        stage_label(t, s)
+    })
 }
 
 #[component]

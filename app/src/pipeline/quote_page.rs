@@ -280,7 +280,7 @@ fn QuoteSheet(
                 <dt>{tr(|t| t.pipeline.customer)}</dt><dd><a href=format!("/customers/{}", quote.customer_id)>{quote.customer_name.clone()}</a></dd>
                 <dt>{tr(|t| t.pipeline.owner)}</dt><dd>{quote.owner_name.clone()}</dd>
                 <dt>{tr(|t| t.quotes.created_on)}</dt><dd>{move || format_date(created_on, i18n.locale.get())}</dd>
-                <dt>{tr(|t| t.quotes.valid_until)}</dt><dd>{move || valid_until.map(|d| format_date(d, i18n.locale.get())).unwrap_or_else(|| "—".into())}</dd>
+                <dt>{tr(|t| t.quotes.valid_until)}</dt><dd>{move || crate::domain::format::or_dash(valid_until, |d| format_date(d, i18n.locale.get()))}</dd>
             </dl>
             <div class="table-wrap">
                 <table class="table">
@@ -343,7 +343,7 @@ fn QuoteSheet(
                         <p><span class="badge" data-testid="contract-status">{move || ContractStatus::parse(&status_text).map(|s| i18n.t().quotes.contract_status[s.index()]).unwrap_or("")}</span></p>
                         <dl class="facts">
                             <dt>{tr(|t| t.pipeline.amount)}</dt><dd>{format_money(c.amount_fen)}</dd>
-                            <dt>{tr(|t| t.quotes.signed_on)}</dt><dd>{move || c.signed_on.map(|d| format_date(d, i18n.locale.get())).unwrap_or_else(|| "—".into())}</dd>
+                            <dt>{tr(|t| t.quotes.signed_on)}</dt><dd>{move || crate::domain::format::or_dash(c.signed_on, |d| format_date(d, i18n.locale.get()))}</dd>
                             <dt>{tr(|t| t.quotes.term)}</dt><dd>{move || format!("{} – {}", c.starts_on.map(|d| format_date(d, i18n.locale.get())).unwrap_or_default(), c.ends_on.map(|d| format_date(d, i18n.locale.get())).unwrap_or_default())}</dd>
                         </dl>
                         <div class="quote-actions no-print">{buttons}</div>

@@ -128,13 +128,7 @@ fn DealRows(table: DealTable, filter: BoardFilter, order: TableOrder) -> AnyView
                 </tbody>
             </table>
         </div>
-        {(pages > 1).then(|| view! {
-            <nav class="pager">
-                {(page > 0).then(|| view! { <a class="button" rel="prev" href=page_href(page - 1)>{tr(|t| t.pipeline.previous_page)}</a> })}
-                <span>{format!("{} / {pages}", page + 1)}</span>
-                {(page + 1 < pages).then(|| view! { <a class="button" rel="next" href=page_href(page + 1)>{tr(|t| t.pipeline.next_page)}</a> })}
-            </nav>
-        })}
+        {crate::ui::pager(page, pages, page_href)}
     }
     .into_any()
 }

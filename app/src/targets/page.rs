@@ -468,7 +468,7 @@ pub fn PeriodCard(period: PeriodProgress, metric: Metric) -> AnyView {
             </header>
             {figure(|t| t.targets.target, shown(metric, p.target))}
             {figure(|t| t.targets.actual, shown(metric, p.actual))}
-            {figure(|t| t.targets.achievement, p.achievement_permille.map(permille).unwrap_or_else(|| "—".into()))}
+            {figure(|t| t.targets.achievement, crate::domain::format::or_dash(p.achievement_permille, permille))}
             {figure(|t| t.targets.elapsed, permille(p.elapsed_permille))}
             {figure(|t| t.targets.projection, shown(metric, p.projection))}
             {figure(|t| t.targets.gap, shown(metric, p.gap))}
@@ -521,7 +521,7 @@ fn progress_table(
                                 <td>{row.label}</td>
                                 <td class="num">{shown(metric, p.target)}</td>
                                 <td class="num">{shown(metric, p.actual)}</td>
-                                <td class="num">{p.achievement_permille.map(permille).unwrap_or_else(|| "—".into())}</td>
+                                <td class="num">{crate::domain::format::or_dash(p.achievement_permille, permille)}</td>
                                 <td class="num">{shown(metric, p.gap)}</td>
                                 <td><span class=light_class(p.light)>{move || i18n.t().targets.lights[light_index(p.light)]}</span></td>
                             </tr>

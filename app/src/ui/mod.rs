@@ -74,6 +74,58 @@ fn StatusPage(
     }
 }
 
+/// One tab of a section's tab bar.
+pub struct Tab {
+    pub href: &'static str,
+    pub label: fn(&Texts) -> &'static str,
+    /// The page shown now.
+    pub current: bool,
+    /// Drawn after the label (a count of open items).
+    pub badge: Option<AnyView>,
+}
+
+impl Tab {
+    pub fn new(href: &'static str, label: fn(&Texts) -> &'static str, current: bool) -> Tab {
+        Tab {
+            href,
+            label,
+            current,
+            badge: None,
+        }
+    }
+}
+
+/// The links between the pages of one section, the current one marked for screen readers too.
+pub fn tab_bar(section: fn(&Texts) -> &'static str, tabs: Vec<Tab>) -> impl IntoView {
+    view! {
+        <nav class="tabs" aria-label=tr(section)>
+            {tabs.into_iter().map(|tab| view! {
+                <a href=tab.href class="tab" aria-current=tab.current.then_some("page")>
+                    {tr(tab.label)}
+                    {tab.badge}
+                </a>
+            }).collect_view()}
+        </nav>
+    }
+}
+
+/// Previous and next links around "page / pages" for a list shown a page at a time. `page`
+/// counts from 0; `href` gives the address of a page (the list's own filters kept). Nothing
+/// when everything fits on one page.
+pub fn pager(page: u64, pages: u64, href: impl Fn(u64) -> String) -> impl IntoView {
+    (pages > 1).then(|| {
+        let previous = (page > 0).then(|| href(page - 1));
+        let next = (page + 1 < pages).then(|| href(page + 1));
+        view! {
+            <nav class="pager">
+                {previous.map(|href| view! { <a class="button small" rel="prev" href=href>{crate::i18n::tr(|t| t.previous_page)}</a> })}
+                <span class="muted">{format!("{} / {pages}", page + 1)}</span>
+                {next.map(|href| view! { <a class="button small" rel="next" href=href>{crate::i18n::tr(|t| t.next_page)}</a> })}
+            </nav>
+        }
+    })
+}
+
 #[component]
 pub fn Forbidden() -> impl IntoView {
     view! { <StatusPage code=403 title=|t| t.forbidden_title body=|t| t.forbidden_body /> }

@@ -134,8 +134,8 @@ pub async fn detail(
             day: crate::clock::local_day(e.at),
             at: e.at,
             actor_name: e.actor_id.and_then(|id| people.get(&id).cloned()),
-            kind: TimelineKind::Event { kind: e.kind },
-            text: e.detail,
+            kind: TimelineKind::Event(CustomerEvent::read(&e.kind, &e.detail)),
+            text: String::new(),
         }))
         .collect();
     timeline.sort_by_key(|entry| std::cmp::Reverse(entry.at));
@@ -376,8 +376,7 @@ pub async fn save(
                 &txn,
                 created.id,
                 Some(actor.user.id),
-                "created",
-                String::new(),
+                CustomerEvent::Created,
             )
             .await?;
             let contact_name = form.contact_name.trim();
@@ -422,19 +421,11 @@ pub async fn save(
                     &txn,
                     before.id,
                     Some(actor.user.id),
-                    "stage",
-                    change.encode(),
+                    CustomerEvent::Stage(change),
                 )
                 .await?;
             } else {
-                record_event(
-                    &txn,
-                    before.id,
-                    Some(actor.user.id),
-                    "updated",
-                    String::new(),
-                )
-                .await?;
+                record_event(&txn, before.id, Some(actor.user.id), CustomerEvent::Updated).await?;
             }
             before.id
         }
@@ -532,7 +523,13 @@ pub async fn save_contact(
             let mut row = row;
             row.created_at = Set(crate::clock::now());
             let created = row.insert(&txn).await?;
-            record_event(&txn, customer_id, Some(actor.user.id), "contact", name).await?;
+            record_event(
+                &txn,
+                customer_id,
+                Some(actor.user.id),
+                CustomerEvent::ContactAdded(name),
+            )
+            .await?;
             created.id
         }
     };
@@ -571,8 +568,7 @@ pub async fn delete_contact(
         &txn,
         found.customer_id,
         Some(actor.user.id),
-        "contact_removed",
-        found.name,
+        CustomerEvent::ContactRemoved(found.name),
     )
     .await?;
     touch_customer(&txn, found.customer_id).await?;

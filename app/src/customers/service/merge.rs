@@ -125,7 +125,13 @@ pub async fn merge(
         serde_json::json!({ "moved": moved }),
     )
     .await?;
-    record_event(&txn, keep.id, Some(actor.user.id), "merged", gone.name).await?;
+    record_event(
+        &txn,
+        keep.id,
+        Some(actor.user.id),
+        CustomerEvent::Merged(gone.name),
+    )
+    .await?;
     refresh_search_text(&txn, keep.id).await?;
     txn.commit().await?;
     Ok(keep.id)

@@ -9,6 +9,7 @@ use crate::domain::customer::{
     self as rules, BuyingRole, CustomerSort, FollowUpKind, Intent, LadderStage, ProfileField,
     Source,
 };
+use crate::domain::events::{CustomerEvent, Notice};
 use crate::domain::forms::{self, Checks, ErrorCode, FieldError};
 use crate::domain::visibility::Role;
 use crate::entities::{contact, customer, customer_event, follow_up, saved_filter, user};
@@ -26,14 +27,13 @@ pub async fn record_event(
     db: &impl ConnectionTrait,
     customer_id: i64,
     actor_id: Option<i64>,
-    kind: &str,
-    detail: String,
+    event: CustomerEvent,
 ) -> AppResult<()> {
     customer_event::ActiveModel {
         customer_id: Set(customer_id),
         actor_id: Set(actor_id),
-        kind: Set(kind.to_string()),
-        detail: Set(detail),
+        kind: Set(event.kind().to_string()),
+        detail: Set(event.detail()),
         at: Set(crate::clock::now()),
         ..Default::default()
     }

@@ -38,8 +38,7 @@ pub async fn claim(
         &txn,
         id,
         Some(actor.user.id),
-        "claimed",
-        actor.user.display_name.clone(),
+        CustomerEvent::Claimed(actor.user.display_name.clone()),
     )
     .await?;
     txn.commit().await?;
@@ -88,7 +87,7 @@ pub async fn reassign(
             to: Some(to),
             at: now,
             recorded: serde_json::json!({ "owner_id": to, "open_deals_moved": deals }),
-            event: ("owner", format!("{from}→{}", names[&to])),
+            event: CustomerEvent::Owner(format!("{from}→{}", names[&to])),
         };
         change_owner_of(&txn, actor, &customer, change).await?;
         moved += 1;
@@ -103,7 +102,7 @@ struct OwnerChange {
     to: Option<i64>,
     at: chrono::DateTime<chrono::Utc>,
     recorded: serde_json::Value,
-    event: (&'static str, String),
+    event: CustomerEvent,
 }
 
 /// Changes one customer's owner by hand (a reassignment, a handover, a deactivation): the row,
@@ -129,14 +128,7 @@ async fn change_owner_of(
         change.recorded,
     )
     .await?;
-    record_event(
-        txn,
-        customer.id,
-        Some(actor.user.id),
-        change.event.0,
-        change.event.1,
-    )
-    .await
+    record_event(txn, customer.id, Some(actor.user.id), change.event).await
 }
 
 /// Hands every customer of `from_user_id` over to `to_user_ids` (a rep leaving).
@@ -195,7 +187,7 @@ pub async fn return_all_to_pool(
             to: None,
             at: now,
             recorded: serde_json::json!({ "owner_id": null }),
-            event: ("left_to_pool", from.clone()),
+            event: CustomerEvent::OwnerLeft(from.clone()),
         };
         change_owner_of(&txn, actor, c, change).await?;
     }
@@ -257,24 +249,13 @@ pub async fn return_neglected_to_pool(
             .owner_id
             .and_then(|id| owners.get(&id).cloned())
             .unwrap_or_default();
-        record_event(&txn, c.id, None, "pool", owner).await?;
+        record_event(&txn, c.id, None, CustomerEvent::ReturnedToPool(owner)).await?;
     }
     // The rep is told which customers they lost and why, once per run.
     for (owner, names) in lost_by_owner {
-        // A long list would bury the message: the first ten names and the count.
-        let body = format!(
-            "{}|{}|{}",
-            days,
-            names.len(),
-            names
-                .iter()
-                .take(10)
-                .copied()
-                .collect::<Vec<_>>()
-                .join("、")
-        );
-        crate::notifications::notify(&txn, owner, "pool_return", body, "/customers?view=pool")
-            .await?;
+        // A long list would bury the message: the first names and the count.
+        let notice = Notice::pool_return(days as i64, &names);
+        crate::notifications::notify(&txn, owner, &notice, "/customers?view=pool").await?;
     }
     txn.commit().await?;
     Ok(due.len() as u64)

@@ -208,8 +208,11 @@ pub(super) async fn tell_manager(
     crate::notifications::notify(
         db,
         manager,
-        "sheet_submitted",
-        format!("{}|{}|{day}", author.display_name, kind.as_str()),
+        &crate::domain::events::Notice::SheetSubmitted {
+            who: author.display_name.clone(),
+            sheet: kind.as_str().to_string(),
+            day: day.to_string(),
+        },
         &link,
     )
     .await

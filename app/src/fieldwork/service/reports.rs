@@ -142,13 +142,12 @@ pub async fn review<C: ConnectionTrait + TransactionTrait>(
     crate::notifications::notify(
         &txn,
         author.id,
-        "sheet_reviewed",
-        format!(
-            "{}|{}|{}|{comment}",
-            actor.user.display_name,
-            sheet.kind,
-            status.as_str()
-        ),
+        &crate::domain::events::Notice::SheetReviewed {
+            who: actor.user.display_name.clone(),
+            sheet: sheet.kind.clone(),
+            approved: status == SheetStatus::Approved,
+            comment: comment.clone(),
+        },
         &link,
     )
     .await?;

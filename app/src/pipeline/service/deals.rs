@@ -189,7 +189,7 @@ pub async fn save_deal(
             }
             .insert(&txn)
             .await?;
-            record_on_customer(&txn, customer_id, actor, "deal_created", title).await?;
+            record_on_customer(&txn, customer_id, actor, CustomerEvent::DealCreated(title)).await?;
             publish(&txn, created.id, owner_id, now).await?;
             created.id
         }
@@ -404,8 +404,10 @@ pub async fn record_payment(
         &txn,
         order.customer_id,
         actor,
-        "payment",
-        format!("{}|{}", order.number, amount),
+        CustomerEvent::Payment {
+            order: order.number.clone(),
+            amount_fen: amount,
+        },
     )
     .await?;
     txn.commit().await?;

@@ -6,6 +6,7 @@ use crate::auth::scope::{across_owners, visible};
 use crate::auth::Actor;
 use crate::customers::{customer_search, CustomerSearch};
 use crate::db::{begin_write, update_versioned};
+use crate::domain::events::CustomerEvent;
 use crate::domain::forms::{self, Checks, ErrorCode};
 use crate::domain::pipeline::{self as rules, card_alert, weighted_fen, DeliveryStatus};
 use crate::entities::{

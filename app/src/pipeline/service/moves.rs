@@ -350,8 +350,11 @@ pub async fn move_card(
                     &txn,
                     deal.customer_id,
                     actor,
-                    "deal_won",
-                    format!("{}|{}|{}", deal.title, amount_fen, order.number),
+                    CustomerEvent::DealWon {
+                        title: deal.title.clone(),
+                        amount_fen,
+                        order: order.number.clone(),
+                    },
                 )
                 .await?;
                 mark_first_order(&txn, deal.customer_id, on).await?;
@@ -361,8 +364,7 @@ pub async fn move_card(
                     &txn,
                     deal.customer_id,
                     actor,
-                    "deal_lost",
-                    deal.title.clone(),
+                    CustomerEvent::DealLost(deal.title.clone()),
                 )
                 .await?
             }

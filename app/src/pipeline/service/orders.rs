@@ -13,10 +13,9 @@ pub(crate) async fn record_on_customer(
     db: &impl ConnectionTrait,
     customer_id: i64,
     actor: &Actor,
-    kind: &str,
-    detail: String,
+    event: CustomerEvent,
 ) -> AppResult<()> {
-    crate::customers::record_event(db, customer_id, Some(actor.user.id), kind, detail).await
+    crate::customers::record_event(db, customer_id, Some(actor.user.id), event).await
 }
 
 pub async fn mark_first_order(
