@@ -1,10 +1,12 @@
 // Other people's writes while a big import runs (docs/benchmarks.md): sign-ins, follow-ups and card
 // moves in three loops, first for a quiet baseline, then while a manager's CSV import of ROWS new
 // customers is checked and then committed through the app (upload, mapping, check, commit: the
-// path a manager takes). Prints p50/p99/max and failures per phase as a markdown table.
-//   node writes-during-import.mjs http://127.0.0.1:3100 500000
+// path a manager takes). Prints p50/p99/max and failures per phase as a markdown table. With KIND
+// `orders` the file is ROWS order lines instead (20 per order, for the manager's customers and one
+// product the administrator imports first), as the UCI Online Retail set would come in.
+//   node writes-during-import.mjs http://127.0.0.1:3100 500000 [customers|orders]
 import { request } from 'node:http';
-const [base = 'http://127.0.0.1:3100', rowsArg = '500000'] = process.argv.slice(2);
+const [base = 'http://127.0.0.1:3100', rowsArg = '500000', KIND = 'customers'] = process.argv.slice(2);
 const ROWS = Number(rowsArg);
 const PASSWORD = 'demo1234';
 
@@ -99,30 +101,51 @@ const loops = [
 
 await new Promise((resolve) => setTimeout(resolve, 10_000));
 
-// The manager's import: a CSV of ROWS new customers, uploaded, checked, committed.
+// Uploads a CSV the way the import page does; the upload's id.
+async function uploadCsv(session, name, csv) {
+  const form = new FormData();
+  form.append('file', new Blob([csv], { type: 'text/csv' }), name);
+  const upload = await fetch(`${base}/api/imports/upload`, { method: 'POST', headers: { cookie: session.cookie }, body: form, redirect: 'manual' });
+  const location = upload.headers.get('location') ?? '';
+  const uploadId = location.replace('/import/', '');
+  if (!/^\d+$/.test(uploadId)) throw new Error(`upload answered ${upload.status} ${location}`);
+  return uploadId;
+}
+
+// The manager's import: a CSV of ROWS new customers (or order lines), uploaded, checked, committed.
 const manager = await Session.signIn('manager');
-let csv = '客户名称,电话\n';
-for (let i = 0; i < ROWS; i += 1) csv += `导入压测客户${String(i).padStart(6, '0')},138${String(i).padStart(8, '0')}\n`;
-const form = new FormData();
-form.append('file', new Blob([csv], { type: 'text/csv' }), 'customers.csv');
-const upload = await fetch(`${base}/api/imports/upload`, { method: 'POST', headers: { cookie: manager.cookie }, body: form, redirect: 'manual' });
-const location = upload.headers.get('location') ?? '';
-const uploadId = location.replace('/import/', '');
-if (!/^\d+$/.test(uploadId)) throw new Error(`upload answered ${upload.status} ${location}`);
-const run = { upload_id: uploadId, kind: 'customers', match_by: 'name', choices: 'name,phone' };
+let csv;
+let run;
+if (KIND === 'orders') {
+  const admin = await Session.signIn('admin');
+  const products = await uploadCsv(admin, 'products.csv', '产品编码,产品名称,成本价\nBENCH-P,压测产品,2\n');
+  await slowPost('/api/imports/run', admin.cookie, { upload_id: products, kind: 'products', match_by: 'external_id', choices: 'code,name,cost_price', commit: 'true' });
+  const names = (await manager.call('customers/list', {})).rows.map((r) => r.name.replaceAll('"', '""'));
+  const lines = ['订单号,客户,订单日期,产品编码,数量,单价'];
+  for (let i = 0; i < ROWS; i += 1) {
+    const order = Math.floor(i / 20);
+    lines.push(`BENCH-${String(order).padStart(6, '0')},"${names[order % names.length]}",2026/10/${String(1 + (order % 28)).padStart(2, '0')},BENCH-P,${1 + (i % 5)},3.5`);
+  }
+  csv = `${lines.join('\n')}\n`;
+  run = { upload_id: await uploadCsv(manager, 'orders.csv', csv), kind: 'orders', match_by: 'external_id', choices: 'order,customer,ordered_on,product,quantity,unit_price' };
+} else {
+  csv = '客户名称,电话\n';
+  for (let i = 0; i < ROWS; i += 1) csv += `导入压测客户${String(i).padStart(6, '0')},138${String(i).padStart(8, '0')}\n`;
+  run = { upload_id: await uploadCsv(manager, 'customers.csv', csv), kind: 'customers', match_by: 'name', choices: 'name,phone' };
+}
 const durations = {};
 for (const [name, commit] of [['check', false], ['commit', true]]) {
   phase = name;
   const started = performance.now();
   const report = await slowPost('/api/imports/run', manager.cookie, { ...run, commit: String(commit) });
   durations[name] = ((performance.now() - started) / 1000).toFixed(1);
-  if (commit && !report) throw new Error('no report');
+  if (commit && !report?.committed) throw new Error(`not committed: ${JSON.stringify(report).slice(0, 300)}`);
 }
 running = false;
 await Promise.all(loops);
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-console.log(`import of ${ROWS.toLocaleString('en')} customers: check ${durations.check} s, commit ${durations.commit} s`);
+console.log(`import of ${ROWS.toLocaleString('en')} ${KIND === 'orders' ? 'order lines' : 'customers'}: check ${durations.check} s, commit ${durations.commit} s`);
 console.log('| phase | request | n | failed | p50 | p99 | max |');
 console.log('|---|---|---:|---:|---:|---:|---:|');
 for (const [name, kinds] of Object.entries(samples)) {

@@ -3,9 +3,9 @@ use crate::domain::forms::ErrorCode;
 use crate::error::{AppError, AppResult};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExecResult, QueryFilter,
-    QueryResult, SqlErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionSession,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExecResult,
+    QueryFilter, QueryResult, SqlErr, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionSession, TransactionTrait,
 };
 
 /// `column LIKE '%needle%'` with the needle taken literally: a `%`, `_` or `\` that someone types
@@ -220,4 +220,28 @@ pub async fn save_setting<T: serde::Serialize>(
     } else {
         Err(AppError::Conflict)
     }
+}
+
+/// Bound parameters per multi-row insert: under SQLite's 32,766 and PostgreSQL's 65,535.
+const PARAMETERS_PER_STATEMENT: usize = 30_000;
+
+/// Inserts `rows` (each setting `columns` values) in as few multi-row statements as the
+/// databases' limits on bound parameters allow.
+pub async fn insert_in_chunks<A>(
+    db: &impl ConnectionTrait,
+    rows: Vec<A>,
+    columns: usize,
+) -> AppResult<()>
+where
+    A: ActiveModelTrait + Send,
+{
+    let per_statement = (PARAMETERS_PER_STATEMENT / columns).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(per_statement).collect();
+        A::Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
 }

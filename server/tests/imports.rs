@@ -1914,3 +1914,217 @@ async fn a_failed_commit_leaves_nothing_staged_and_a_dead_batch_is_swept() {
     );
     assert_eq!((customers(&app).await, staged(&app).await), (before, 0));
 }
+
+/// A large order file is checked without the database writer (others keep writing while it is
+/// read), its commit writes in bulk, and more orders than one lookup takes (10,000) are all
+/// found again by a second import.
+#[tokio::test]
+async fn checking_an_order_file_does_not_wait_for_the_writer_and_a_second_import_finds_every_order()
+{
+    const ORDERS: usize = 10_050;
+    const CHOICES: &str = "order,customer,ordered_on,product,quantity,unit_price";
+    let app = TestApp::demo().await;
+    let admin = app.signed_in("admin").await;
+    let report = import_text(
+        &admin,
+        "products",
+        "external_id",
+        "产品编码,产品名称,成本价\nP-BULK,批量件,2\n",
+        "code,name,cost_price",
+        true,
+    )
+    .await;
+    assert!(report.committed);
+    let rep = user_id(&app, "rep").await;
+    let bought_by = rep_customer(&app, "批量订单测试客户有限公司").await;
+    let mut file = String::from("订单号,客户,订单日期,产品编码,数量,单价\n");
+    for i in 0..ORDERS {
+        file.push_str(&format!(
+            "BULK-{i:05},\"{}\",2026/10/{:02},P-BULK,{},3.5\n",
+            bought_by.name,
+            1 + i % 28,
+            1 + i % 3
+        ));
+    }
+    let manager = app.signed_in("manager").await;
+    let id = upload(&manager, "订单.csv", file.clone().into_bytes())
+        .await
+        .unwrap();
+    let orders_before = sales_order::Entity::find().count(&app.db).await.unwrap();
+
+    let writer = app::db::begin_write(&app.db).await.unwrap();
+    let check = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        run(&manager, id, "orders", "external_id", CHOICES, false),
+    )
+    .await
+    .expect("the check finished while another write was under way")
+    .unwrap();
+    assert_eq!(
+        (
+            check.created,
+            check.unchanged,
+            check.error_count,
+            check.committed
+        ),
+        (ORDERS as u64, 0, 0, false)
+    );
+    drop(writer);
+
+    let commit = run(&manager, id, "orders", "external_id", CHOICES, true)
+        .await
+        .unwrap();
+    assert_eq!(counts(&commit), (ORDERS as u64, 0, 0, true), "as checked");
+    assert_eq!(
+        sales_order::Entity::find().count(&app.db).await.unwrap(),
+        orders_before + ORDERS as u64
+    );
+    let last = sales_order::Entity::find()
+        .filter(sales_order::Column::Number.eq(format!("BULK-{:05}", ORDERS - 1)))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    // Line 10,050: 3 × 3.50 = 10.50 sold at a cost of 3 × 2.00, by the customer's owner.
+    assert_eq!(
+        (
+            last.amount_fen,
+            last.cost_fen,
+            last.owner_id,
+            last.customer_id
+        ),
+        (1_050, 600, rep, bought_by.id)
+    );
+    let lines: u64 = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.eq(last.id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(lines, 1);
+    let timeline = app::entities::customer_event::Entity::find()
+        .filter(app::entities::customer_event::Column::CustomerId.eq(bought_by.id))
+        .filter(app::entities::customer_event::Column::Kind.eq("order"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert!(timeline >= ORDERS as u64, "each order is on the timeline");
+
+    // A committed upload is gone: the same file comes again.
+    let id = upload(&manager, "订单.csv", file.into_bytes())
+        .await
+        .unwrap();
+    let again = run(&manager, id, "orders", "external_id", CHOICES, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        counts(&again),
+        (0, 0, ORDERS as u64, true),
+        "every order is found again, past the first 10,000"
+    );
+}
+
+/// A follow-up history written in bulk leaves what logging it row by row would: later follow-ups
+/// by the same author settle earlier next steps (stored ones too), others' stay open, and the
+/// lead pool's clock moves to the owner's latest follow-up, never back.
+#[tokio::test]
+async fn an_imported_follow_up_history_settles_next_steps_as_if_logged_one_by_one() {
+    use app::entities::follow_up;
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    let app = TestApp::demo().await;
+    let rep = user_id(&app, "rep").await;
+    let customer = rep_customer(&app, "跟进历史测试客户有限公司").await;
+    let at = |day: &str| {
+        chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(2, 0, 0)
+            .unwrap()
+            .and_utc()
+    };
+    let mut pool_clock = customer.clone().into_active_model();
+    pool_clock.last_follow_up_at = Set(Some(at("2026-09-11")));
+    pool_clock.update(&app.db).await.unwrap();
+    follow_up::ActiveModel {
+        customer_id: Set(customer.id),
+        author_id: Set(rep),
+        kind: Set("call".into()),
+        contact_id: Set(None),
+        summary: Set("九月初的电话".into()),
+        intent: Set("medium".into()),
+        next_done: Set(false),
+        next_date: Set(chrono::NaiveDate::from_ymd_opt(2026, 9, 3)),
+        next_action: Set(String::new()),
+        happened_at: Set(at("2026-09-01")),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+
+    let name = &customer.name;
+    let file = format!(
+        "客户,跟进方式,跟进内容,日期,跟进人,下次跟进日期\n\
+         \"{name}\",拜访,甲,2026/09/10,rep,2026-09-20\n\
+         \"{name}\",电话,乙,2026/09/12,rep,\n\
+         \"{name}\",电话,丙,2026/09/05,rep,2026-09-08\n\
+         \"{name}\",拜访,丁,2026/09/15,wang.fang,2026-09-30\n"
+    );
+    let manager = app.signed_in("manager").await;
+    let id = upload(&manager, "跟进.csv", file.into_bytes())
+        .await
+        .unwrap();
+    const CHOICES: &str = "customer,kind,summary,happened_on,author,next_date";
+    let report = run(&manager, id, "follow_ups", "", CHOICES, true)
+        .await
+        .unwrap();
+    assert_eq!(counts(&report), (4, 0, 0, true), "{:?}", report.errors);
+
+    let settled = |summary: &'static str| {
+        let db = app.db.clone();
+        async move {
+            follow_up::Entity::find()
+                .filter(follow_up::Column::CustomerId.eq(customer.id))
+                .filter(follow_up::Column::Summary.eq(summary))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .next_done
+        }
+    };
+    assert_eq!(
+        (
+            settled("九月初的电话").await,
+            settled("甲").await,
+            settled("乙").await,
+            settled("丙").await,
+            settled("丁").await,
+        ),
+        (true, true, true, false, false),
+        "the stored step and 甲 are settled by 乙 (09-12); 丙 (09-05) comes after it; 丁 is wang.fang's"
+    );
+    let after = customer::Entity::find_by_id(customer.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        after.last_follow_up_at,
+        Some(at("2026-09-12")),
+        "the owner's latest imported follow-up, not the last row's date, nor wang.fang's"
+    );
+}
+
+/// A new customer of `rep`'s, added through the form.
+async fn rep_customer(app: &TestApp, name: &str) -> customer::Model {
+    let id: i64 = app
+        .signed_in("rep")
+        .await
+        .call("customers/save", &[("form[name]", name)])
+        .await
+        .unwrap();
+    customer::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}

@@ -9,8 +9,9 @@ pub mod records;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub use service::{
-    agenda, check_follow_up, export, export_agenda, export_ladder, handover_all, insert_follow_up,
-    list, name_initials, record_event, return_all_to_pool, save_contact,
+    agenda, check_follow_up, event_row, export, export_agenda, export_ladder, handover_all,
+    insert_follow_up, insert_follow_ups, list, name_initials, record_event, return_all_to_pool,
+    save_contact, PastFollowUp,
 };
 #[cfg(feature = "ssr")]
 pub(crate) use service::{

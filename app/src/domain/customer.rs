@@ -422,6 +422,25 @@ pub fn pool_return_due(
     now - last_touch >= chrono::Duration::days(i64::from(days))
 }
 
+/// Which follow-ups of a history logged in this order have their next step settled: a follow-up
+/// settles the same author's open next steps on the same customer planned at or before it, as
+/// when each was logged by hand one after the other. Each entry is (who on whom, when, whether
+/// it plans a next step); the answer is true for entries with nothing left to do.
+pub fn settled_next_steps<K: Eq + std::hash::Hash, T: PartialOrd + Copy>(
+    history: &[(K, T, bool)],
+) -> Vec<bool> {
+    let mut latest_after: std::collections::HashMap<&K, T> = std::collections::HashMap::new();
+    let mut settled = vec![false; history.len()];
+    for (index, (key, at, plans_next)) in history.iter().enumerate().rev() {
+        let later = latest_after.get(key).copied();
+        settled[index] = !plans_next || later.is_some_and(|later| *at <= later);
+        if later.is_none_or(|later| later < *at) {
+            latest_after.insert(key, *at);
+        }
+    }
+    settled
+}
+
 /// What a customer holds, and so what merging it into another moves (shown before the merge is
 /// confirmed, and recorded in the audit log after).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -438,6 +457,23 @@ pub struct RecordCounts {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_later_follow_up_by_the_same_author_settles_the_next_step() {
+        // (author and customer, day, plans a next step)
+        let history = [
+            ("a", 5, true),
+            ("a", 3, true), // earlier than the first: settles nothing of it
+            ("b", 9, true), // someone else
+            ("a", 7, false),
+            ("a", 7, true),
+        ];
+        assert_eq!(
+            settled_next_steps(&history),
+            [true, true, false, true, false],
+            "5 and 3 are settled by the 7s; the last 7 and b's step stay open"
+        );
+        assert!(settled_next_steps::<&str, i32>(&[]).is_empty());
+    }
     #[test]
     fn search_text_holds_names_initials_and_phone_digits_of_customer_and_contacts() {
         let text = search_text(
@@ -691,6 +727,24 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn settling_in_one_pass_agrees_with_logging_one_by_one(
+            history in proptest::collection::vec((0u8..3, 0u8..6, any::<bool>()), 0..40)
+        ) {
+            // Logging one by one: each new entry settles the open, no later, entries of its key.
+            let mut open: Vec<bool> = Vec::new();
+            for (index, (key, at, plans_next)) in history.iter().enumerate() {
+                for earlier in 0..index {
+                    let (k, t, _) = history[earlier];
+                    if k == *key && t <= *at {
+                        open[earlier] = false;
+                    }
+                }
+                open.push(*plans_next);
+            }
+            let settled: Vec<bool> = open.iter().map(|o| !o).collect();
+            prop_assert_eq!(settled_next_steps(&history), settled);
+        }
         #[test]
         fn name_keys_ignore_spacing_and_punctuation(name in "[\u{4e00}-\u{9fa5}a-z]{1,12}", spaces in 0usize..4) {
             let spaced: String = name.chars().flat_map(|c| std::iter::once(c).chain(std::iter::repeat_n(' ', spaces))).collect();

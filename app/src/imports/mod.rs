@@ -1,5 +1,11 @@
 //! Data in: upload a CSV or XLSX file, map its columns to fields, dry-run, commit (all rows or
 //! none). The CLI's presets for public data sets live in `presets`.
+#[cfg(feature = "ssr")]
+mod bulk;
+#[cfg(feature = "ssr")]
+mod follow_ups;
+#[cfg(feature = "ssr")]
+mod orders;
 pub mod page;
 #[cfg(feature = "ssr")]
 pub mod presets;

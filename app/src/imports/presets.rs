@@ -63,24 +63,6 @@ impl PresetReport {
 /// Called with a phase name, rows done and rows in all.
 pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Send + Sync);
 
-/// Bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535.
-const PARAMETERS_PER_STATEMENT: usize = 30_000;
-
-async fn insert_all<A>(db: &impl ConnectionTrait, rows: Vec<A>, columns: usize) -> AppResult<()>
-where
-    A: ActiveModelTrait + Send,
-{
-    let per_statement = (PARAMETERS_PER_STATEMENT / columns).max(1);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(per_statement).collect();
-        A::Entity::insert_many(chunk)
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
-}
-
 /// A table of a preset's file with its columns found by header name.
 struct Columns {
     file: String,
@@ -211,7 +193,7 @@ async fn with_created_events(
         .filter(|(key, _)| !before.contains_key(*key))
         .map(|(_, &id)| created_event(id, None, now))
         .collect();
-    insert_all(db, events, 5).await?;
+    crate::db::insert_in_chunks(db, events, 5).await?;
     Ok(after)
 }
 
@@ -529,7 +511,7 @@ pub async fn import_online_retail(
         .collect();
     report.already_there += (customers.len() - new_customers.len()) as u64;
     report.count("customers", new_customers.len());
-    insert_all(&txn, new_customers, 26).await?;
+    crate::db::insert_in_chunks(&txn, new_customers, 26).await?;
     customer_ids = with_created_events(&txn, customer_ids, RETAIL, now).await?;
     progress("customers", 1, 1);
 
@@ -554,7 +536,7 @@ pub async fn import_online_retail(
         .collect();
     report.already_there += (products.len() - new_products.len()) as u64;
     report.count("products", new_products.len());
-    insert_all(&txn, new_products, 9).await?;
+    crate::db::insert_in_chunks(&txn, new_products, 9).await?;
     product_ids = self::product_ids(&txn).await?;
     progress("products", 1, 1);
 
@@ -586,7 +568,7 @@ pub async fn import_online_retail(
         })
         .collect();
     report.count("sales orders", orders.len());
-    insert_all(&txn, orders, 13).await?;
+    crate::db::insert_in_chunks(&txn, orders, 13).await?;
     progress("orders", 1, 1);
     let order_ids = order_ids(&txn, RETAIL).await?;
     let total_lines: usize = new_invoices.iter().map(|(_, i)| i.lines.len()).sum();
@@ -609,7 +591,7 @@ pub async fn import_online_retail(
     while lines.peek().is_some() {
         let batch: Vec<_> = lines.by_ref().take(50_000).collect();
         written += batch.len() as u64;
-        insert_all(&txn, batch, 7).await?;
+        crate::db::insert_in_chunks(&txn, batch, 7).await?;
         progress("order lines", written, total_lines as u64);
     }
     finish(txn, report, commit).await
@@ -948,7 +930,7 @@ pub async fn import_maven_crm(
         .collect();
     report.already_there += (products.len() - new_products.len()) as u64;
     report.count("products", new_products.len());
-    insert_all(&txn, new_products, 9).await?;
+    crate::db::insert_in_chunks(&txn, new_products, 9).await?;
     product_ids = self::product_ids(&txn).await?;
 
     // Deals are checked against the people, products and accounts above.
@@ -1083,7 +1065,7 @@ pub async fn import_maven_crm(
         ));
     }
     report.count("customers", new_customers.len());
-    insert_all(&txn, new_customers, 26).await?;
+    crate::db::insert_in_chunks(&txn, new_customers, 26).await?;
     customer_ids = with_created_events(&txn, customer_ids, MAVEN, now).await?;
     progress("customers", 1, 1);
 
@@ -1214,7 +1196,7 @@ pub async fn import_maven_crm(
         });
     }
     report.count("opportunities", rows.len());
-    insert_all(&txn, rows, 23).await?;
+    crate::db::insert_in_chunks(&txn, rows, 23).await?;
     let deal_ids: HashMap<String, (i64, i64)> = across_owners::<opportunity::Entity>()
         .select_only()
         .column(opportunity::Column::ExternalId)
@@ -1276,8 +1258,8 @@ pub async fn import_maven_crm(
             ));
         }
     }
-    insert_all(&txn, history, 5).await?;
-    insert_all(&txn, deal_lines, 4).await?;
+    crate::db::insert_in_chunks(&txn, history, 5).await?;
+    crate::db::insert_in_chunks(&txn, deal_lines, 4).await?;
     report.count("sales orders", orders.len());
     let order_lines: Vec<(String, i64, i64)> = orders
         .iter()
@@ -1289,7 +1271,7 @@ pub async fn import_maven_crm(
             )
         })
         .collect();
-    insert_all(
+    crate::db::insert_in_chunks(
         &txn,
         orders.into_iter().map(|(_, _, row)| row).collect(),
         13,
@@ -1302,7 +1284,7 @@ pub async fn import_maven_crm(
             line_row(order_ids[&key], product_id, 1, cents * (MICROS / 100), 0)
         })
         .collect();
-    insert_all(&txn, lines, 7).await?;
+    crate::db::insert_in_chunks(&txn, lines, 7).await?;
     progress("opportunities", 1, 1);
     finish(txn, report, commit).await
 }

@@ -7,18 +7,18 @@ use super::service::{choice_code, Outcome, Run};
 use super::table::Row;
 use crate::auth::scope::across_owners;
 use crate::auth::Actor;
-use crate::customers::{check_follow_up, find_owned_for, insert_follow_up, save_contact};
-use crate::customers::{ContactForm, FollowUpForm};
-use crate::domain::customer::{company_name_key, BuyingRole, FollowUpKind, Intent};
+use crate::customers::ContactForm;
+use crate::customers::{find_owned_for, save_contact};
+use crate::db::WriteTxn;
+use crate::domain::customer::{company_name_key, BuyingRole};
 use crate::domain::events::CustomerEvent;
 use crate::domain::format::Locale;
 use crate::domain::forms::{self, ErrorCode, FieldError};
-use crate::domain::import::{line_fen, parse_import_date, parse_yes_no, Mapping, SeenKeys};
-use crate::domain::pipeline::DeliveryStatus;
+use crate::domain::import::{parse_import_date, parse_yes_no, Mapping, SeenKeys};
 use crate::domain::visibility::{Role, Scope};
 use crate::entities::{
-    contact, customer, department, follow_up, lost_reason, opportunity, payment, pipeline_stage,
-    product, sales_order, stage_history, team, user,
+    contact, customer, department, lost_reason, opportunity, payment, pipeline_stage, product,
+    sales_order, stage_history, team, user,
 };
 use crate::error::{AppError, AppResult};
 use crate::i18n::texts;
@@ -26,7 +26,6 @@ use crate::org::{insert_user_with_hash, NewUser};
 use crate::pipeline::PaymentForm;
 use crate::pipeline::{
     chosen_pipeline, publish, record_on_customer, record_payment, stages_of, top_position,
-    OrderColumns,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ActiveValue::Set;
@@ -79,7 +78,7 @@ impl Users {
 
 /// Customers named by rows, looked up once per distinct cell.
 #[derive(Default)]
-struct Customers(HashMap<String, Result<customer::Model, ErrorCode>>);
+pub(super) struct Customers(HashMap<String, Result<customer::Model, ErrorCode>>);
 
 impl Customers {
     /// The customer a cell names by external id or by name, if the importer may add to it.
@@ -120,7 +119,7 @@ impl Customers {
 
 /// A date cell as spreadsheets write it, in the ISO form the forms read (or as typed when it is
 /// no date, so the form reports it at its field).
-fn iso_date(raw: &str) -> String {
+pub(super) fn iso_date(raw: &str) -> String {
     match parse_import_date(raw) {
         Ok(Some(day)) => day.to_string(),
         _ => raw.trim().to_string(),
@@ -142,7 +141,7 @@ fn refused(outcome: &mut Outcome, line: u64, reference: &str, error: AppError) -
 }
 
 /// Rows of this many kinds check their customer cell the same way.
-async fn row_customer(
+pub(super) async fn row_customer(
     customers: &mut Customers,
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -165,7 +164,7 @@ async fn row_customer(
 }
 
 pub(super) async fn import_contacts<T: ConnectionTrait + TransactionTrait + Send + Sync>(
-    run: &Run<'_, T>,
+    run: &Run<'_, WriteTxn<T>>,
     outcome: &mut Outcome,
 ) -> AppResult<()> {
     let Run {
@@ -261,114 +260,8 @@ pub(super) async fn import_contacts<T: ConnectionTrait + TransactionTrait + Send
     Ok(())
 }
 
-/// An intent as typed: its code, its label ("意向高", "High"), or the one character spreadsheets
-/// use ("高", "中", "低", "无"); empty is none.
-fn intent_code(raw: &str) -> String {
-    match raw.trim() {
-        "" | "无" => Intent::None.as_str().into(),
-        "高" => Intent::High.as_str().into(),
-        "中" => Intent::Medium.as_str().into(),
-        "低" => Intent::Low.as_str().into(),
-        raw => choice_code(raw, Intent::ALL, Intent::as_str, |l, i| {
-            texts(l).customers.intents[i.index()]
-        }),
-    }
-}
-
-/// When a follow-up imported with only a date happened: 10:00 Beijing time that day.
-fn imported_time(day: NaiveDate) -> DateTime<Utc> {
-    day.and_hms_opt(2, 0, 0).unwrap_or_default().and_utc()
-}
-
-pub(super) async fn import_follow_ups<T: ConnectionTrait + TransactionTrait + Send + Sync>(
-    run: &Run<'_, T>,
-    outcome: &mut Outcome,
-) -> AppResult<()> {
-    let Run {
-        txn,
-        actor,
-        table,
-        request,
-        ..
-    } = *run;
-    let mapping = &request.mapping;
-    let scope = actor.scope();
-    let users = Users::load(txn).await?;
-    let mut customers = Customers::default();
-    let mut seen = SeenKeys::default();
-    let today = crate::clock::today();
-    for (done, row) in table.rows.iter().enumerate() {
-        if !run.start_row(done, row, outcome) {
-            continue;
-        }
-        let mut errors = Vec::new();
-        let customer = row_customer(&mut customers, txn, actor, mapping, row, outcome).await?;
-        let author = users
-            .named(&scope, mapping.value(row, "author"))
-            .map_err(|code| errors.push(FieldError::new("author", code)))
-            .ok()
-            .flatten()
-            .map_or(actor.user.id, |u| u.id);
-        let day = match parse_import_date(mapping.value(row, "happened_on")) {
-            Ok(day) if day.is_some_and(|d| d > today) => {
-                errors.push(FieldError::new("happened_on", ErrorCode::InvalidDate));
-                today
-            }
-            Ok(day) => day.unwrap_or(today),
-            Err(code) => {
-                errors.push(FieldError::new("happened_on", code));
-                today
-            }
-        };
-        let kind = mapping.value(row, "kind");
-        let intent = mapping.value(row, "intent");
-        let form = FollowUpForm {
-            customer_id: String::new(),
-            kind: choice_code(kind, FollowUpKind::ALL, FollowUpKind::as_str, |l, k| {
-                texts(l).customers.follow_up_kinds[k.index()]
-            }),
-            summary: mapping.value(row, "summary").to_string(),
-            intent: intent_code(intent),
-            next_date: iso_date(mapping.value(row, "next_date")),
-            next_action: mapping.value(row, "next_action").to_string(),
-        };
-        let checked = check_follow_up(&form).map_err(|mut found| errors.append(&mut found));
-        let (Some(customer), Ok(checked), true) = (customer, checked, errors.is_empty()) else {
-            outcome.row_errors(row.line, errors);
-            continue;
-        };
-        let happened_at = imported_time(day);
-        let key = format!(
-            "{}\u{1f}{author}\u{1f}{day}\u{1f}{}\u{1f}{}",
-            customer.id,
-            checked.kind.as_str(),
-            checked.summary
-        );
-        if let Err(code) = seen.check(&key, row.line) {
-            outcome.row_error(row.line, "summary", code);
-            continue;
-        }
-        let stored = across_owners::<follow_up::Entity>()
-            .filter(follow_up::Column::CustomerId.eq(customer.id))
-            .filter(follow_up::Column::AuthorId.eq(author))
-            .filter(follow_up::Column::Kind.eq(checked.kind.as_str()))
-            .filter(follow_up::Column::Summary.eq(checked.summary.as_str()))
-            .filter(follow_up::Column::HappenedAt.eq(happened_at))
-            .one(txn)
-            .await?;
-        if stored.is_some() {
-            outcome.report.unchanged += 1;
-            continue;
-        }
-        insert_follow_up(txn, &customer, author, checked, happened_at).await?;
-        outcome.report.created += 1;
-    }
-    run.finished();
-    Ok(())
-}
-
 pub(super) async fn import_payments<T: ConnectionTrait + TransactionTrait + Send + Sync>(
-    run: &Run<'_, T>,
+    run: &Run<'_, WriteTxn<T>>,
     outcome: &mut Outcome,
 ) -> AppResult<()> {
     let Run {
@@ -525,7 +418,7 @@ impl DealContext {
 }
 
 /// The key a second import finds a record again by (an external id, an order number).
-fn record_key(raw: &str) -> Result<String, ErrorCode> {
+pub(super) fn record_key(raw: &str) -> Result<String, ErrorCode> {
     match raw {
         "" => Err(ErrorCode::Required),
         key if key.chars().count() > 60 => Err(ErrorCode::TooLong { max: 60 }),
@@ -608,7 +501,7 @@ fn check_deal(
 }
 
 pub(super) async fn import_opportunities<T: ConnectionTrait + TransactionTrait + Send + Sync>(
-    run: &Run<'_, T>,
+    run: &Run<'_, WriteTxn<T>>,
     outcome: &mut Outcome,
 ) -> AppResult<()> {
     let Run {
@@ -753,248 +646,10 @@ async fn save_imported_deal(
     Ok(())
 }
 
-/// An order as its lines in the file describe it.
-struct OrderDraft {
-    first_line: u64,
-    customer_id: i64,
-    owner_id: i64,
-    on: NaiveDate,
-    opportunity_id: Option<i64>,
-    delivery: DeliveryStatus,
-    /// (product id, quantity, unit price in millionths, unit cost in fen)
-    lines: Vec<(i64, i64, i64, i64)>,
-}
-
-/// Sales orders, one row per line. An order already imported (by its number as external id) is
-/// left alone: orders are what was sold, and imports never rewrite them.
-pub(super) async fn import_orders<T: ConnectionTrait + TransactionTrait + Send + Sync>(
-    run: &Run<'_, T>,
-    outcome: &mut Outcome,
-) -> AppResult<()> {
-    let Run {
-        txn,
-        actor,
-        table,
-        request,
-        ..
-    } = *run;
-    let mapping = &request.mapping;
-    let scope = actor.scope();
-    let users = Users::load(txn).await?;
-    let products: HashMap<String, product::Model> = product::Entity::find()
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|p| (p.code.clone(), p))
-        .collect();
-    let mut customers = Customers::default();
-    let mut drafts: Vec<(String, OrderDraft)> = Vec::new();
-    let mut draft_of: HashMap<String, usize> = HashMap::new();
-    for (done, row) in table.rows.iter().enumerate() {
-        if !run.start_row(done, row, outcome) {
-            continue;
-        }
-        let customer = row_customer(&mut customers, txn, actor, mapping, row, outcome).await?;
-        let mut checks = forms::Checks::default();
-        let value = |field: &str| mapping.value(row, field);
-        let number = checks.check("order", record_key(value("order")));
-        let on = checks.check(
-            "ordered_on",
-            parse_import_date(value("ordered_on")).and_then(|d| d.ok_or(ErrorCode::Required)),
-        );
-        let product = checks.check(
-            "product",
-            products
-                .get(value("product"))
-                .ok_or(ErrorCode::UnknownReference),
-        );
-        let quantity = checks.check(
-            "quantity",
-            value("quantity")
-                .parse::<i64>()
-                .ok()
-                .filter(|q| *q > 0)
-                .ok_or(ErrorCode::InvalidAmount),
-        );
-        let unit_micros = checks.check(
-            "unit_price",
-            crate::domain::import::parse_micros(value("unit_price")).and_then(|m| {
-                if m >= 0 {
-                    Ok(m)
-                } else {
-                    Err(ErrorCode::InvalidAmount)
-                }
-            }),
-        );
-        let owner = checks.check("owner", users.named(&scope, value("owner")));
-        let delivery = checks.check(
-            "delivery",
-            match value("delivery") {
-                "" => Ok(DeliveryStatus::Delivered),
-                raw => forms::parse_choice(
-                    &choice_code(raw, DeliveryStatus::ALL, DeliveryStatus::as_str, |l, d| {
-                        (texts(l).pipeline.delivery)(d.as_str())
-                    }),
-                    DeliveryStatus::parse,
-                ),
-            },
-        );
-        let opportunity = match value("opportunity") {
-            "" => None,
-            key => match across_owners::<opportunity::Entity>()
-                .filter(opportunity::Column::ExternalId.eq(key))
-                .one(txn)
-                .await?
-            {
-                None => checks.check::<i64>("opportunity", Err(ErrorCode::UnknownReference)),
-                Some(deal) if !scope.allows(deal.owner_id, users.team_of(deal.owner_id)) => {
-                    checks.check::<i64>("opportunity", Err(ErrorCode::NotVisible))
-                }
-                Some(deal) => Some(deal.id),
-            },
-        };
-        if let Err(errors) = checks.into_result() {
-            outcome.row_errors(row.line, errors);
-            continue;
-        }
-        let (
-            Some(customer),
-            Some(number),
-            Some(on),
-            Some(product),
-            Some(quantity),
-            Some(unit_micros),
-            Some(owner),
-            Some(delivery),
-        ) = (
-            customer,
-            number,
-            on,
-            product,
-            quantity,
-            unit_micros,
-            owner,
-            delivery,
-        )
-        else {
-            continue;
-        };
-        let owner_id = owner
-            .map(|u| u.id)
-            .or(customer.owner_id)
-            .unwrap_or(actor.user.id);
-        let line = (product.id, quantity, unit_micros, product.cost_price_fen);
-        match draft_of.get(&number) {
-            Some(&index) => {
-                let draft = &mut drafts[index].1;
-                let differs = [
-                    ("customer", draft.customer_id != customer.id),
-                    ("ordered_on", draft.on != on),
-                    ("owner", draft.owner_id != owner_id),
-                ];
-                match differs.iter().find(|(_, differs)| *differs) {
-                    Some((field, _)) => outcome.row_error(
-                        row.line,
-                        field,
-                        ErrorCode::DiffersWithinOrder {
-                            line: draft.first_line,
-                        },
-                    ),
-                    None => draft.lines.push(line),
-                }
-            }
-            None => {
-                draft_of.insert(number.clone(), drafts.len());
-                drafts.push((
-                    number,
-                    OrderDraft {
-                        first_line: row.line,
-                        customer_id: customer.id,
-                        owner_id,
-                        on,
-                        opportunity_id: opportunity,
-                        delivery,
-                        lines: vec![line],
-                    },
-                ));
-            }
-        }
-    }
-    run.finished();
-    let numbers: Vec<&str> = drafts.iter().map(|(n, _)| n.as_str()).collect();
-    let stored: Vec<sales_order::Model> = across_owners::<sales_order::Entity>()
-        .filter(
-            sea_orm::Condition::any()
-                .add(sales_order::Column::ExternalId.is_in(numbers.clone()))
-                .add(sales_order::Column::Number.is_in(numbers)),
-        )
-        .all(txn)
-        .await?;
-    let now = crate::clock::now();
-    for (number, draft) in drafts {
-        if stored
-            .iter()
-            .any(|o| o.external_id.as_deref() == Some(number.as_str()))
-        {
-            outcome.report.unchanged += 1;
-            continue;
-        }
-        if stored.iter().any(|o| o.number == number) {
-            // Another order already has this number: payments name orders by it.
-            outcome.row_error(draft.first_line, "order", ErrorCode::Taken);
-            continue;
-        }
-        if outcome.report.error_count > 0 {
-            continue;
-        }
-        let amount_fen: i64 = draft
-            .lines
-            .iter()
-            .map(|&(_, quantity, micros, _)| line_fen(quantity, micros))
-            .sum();
-        let cost_fen: i64 = draft
-            .lines
-            .iter()
-            .map(|&(_, quantity, _, unit_cost)| quantity * unit_cost)
-            .sum();
-        let order = OrderColumns {
-            number: number.clone(),
-            external_id: Some(number.clone()),
-            customer_id: draft.customer_id,
-            opportunity_id: draft.opportunity_id,
-            owner_id: draft.owner_id,
-            on: draft.on,
-            amount_fen,
-            cost_fen,
-            delivery: draft.delivery,
-        }
-        .into_active_model(now)
-        .insert(txn)
-        .await?;
-        for (product_id, quantity, micros, unit_cost) in draft.lines {
-            super::presets::line_row(order.id, product_id, quantity, micros, unit_cost)
-                .insert(txn)
-                .await?;
-        }
-        record_on_customer(
-            txn,
-            draft.customer_id,
-            actor,
-            CustomerEvent::Order {
-                number: number.clone(),
-                amount_fen,
-            },
-        )
-        .await?;
-        outcome.report.created += 1;
-    }
-    Ok(())
-}
-
 /// People, by username: new ones cannot sign in until an administrator sets their password;
 /// teams and departments named in the file are created when they do not exist yet.
 pub(super) async fn import_users<T: ConnectionTrait + TransactionTrait + Send + Sync>(
-    run: &Run<'_, T>,
+    run: &Run<'_, WriteTxn<T>>,
     outcome: &mut Outcome,
 ) -> AppResult<()> {
     let Run {
@@ -1175,7 +830,7 @@ pub(super) async fn import_users<T: ConnectionTrait + TransactionTrait + Send + 
 /// Month-end stock, one row per product and month: a month already on record is overwritten (the
 /// dry run shows how many), a product named twice for one month in the file is refused.
 pub(super) async fn import_inventory<T: ConnectionTrait + TransactionTrait + Send + Sync>(
-    run: &Run<'_, T>,
+    run: &Run<'_, WriteTxn<T>>,
     outcome: &mut Outcome,
 ) -> AppResult<()> {
     let Run {

@@ -69,16 +69,17 @@ pub fn check_match(request: &ImportRequest) -> AppResult<()> {
 /// Called as rows are processed with (rows done, rows in all).
 pub(super) type ProgressFn<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
 
-/// What every kind's import works with.
-pub(super) struct Run<'a, T> {
-    pub txn: &'a crate::db::WriteTxn<T>,
+/// What every kind's import works with: `txn` is the import's write transaction, or a read
+/// snapshot for the kinds that are checked before they take the writer's turn.
+pub(super) struct Run<'a, C> {
+    pub txn: &'a C,
     pub actor: &'a Actor,
     pub table: &'a Table,
     pub request: &'a ImportRequest,
     pub progress: ProgressFn<'a>,
 }
 
-impl<T> Run<'_, T> {
+impl<C> Run<'_, C> {
     /// Before each row: see [`start_row`].
     pub(super) fn start_row(&self, done: usize, row: &Row, outcome: &mut Outcome) -> bool {
         start_row(
@@ -97,13 +98,13 @@ impl<T> Run<'_, T> {
     }
 }
 
-impl<T> Clone for Run<'_, T> {
+impl<C> Clone for Run<'_, C> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<T> Copy for Run<'_, T> {}
+impl<C> Copy for Run<'_, C> {}
 
 #[derive(Default)]
 pub(super) struct Outcome {
@@ -151,6 +152,10 @@ pub async fn run(
         }
         return Ok(outcome.report);
     }
+    if checked_before_writing(request.kind) {
+        check_then_write(db, actor, table, request, commit, &mut outcome, progress).await?;
+        return Ok(outcome.report);
+    }
     let txn = crate::db::begin_write(db).await?;
     let run = Run {
         txn: &txn,
@@ -160,15 +165,16 @@ pub async fn run(
         progress,
     };
     match request.kind {
-        ImportKind::Customers => unreachable!("customer imports are staged above"),
+        ImportKind::Customers | ImportKind::Orders | ImportKind::FollowUps => {
+            tracing::error!(kind = request.kind.as_str(), "imported above, not here");
+            return Err(AppError::Internal);
+        }
         ImportKind::Products => {
             import_products(&txn, table, request, &mut outcome, progress).await?
         }
         ImportKind::Contacts => related::import_contacts(&run, &mut outcome).await?,
-        ImportKind::FollowUps => related::import_follow_ups(&run, &mut outcome).await?,
         ImportKind::Opportunities => related::import_opportunities(&run, &mut outcome).await?,
         ImportKind::Payments => related::import_payments(&run, &mut outcome).await?,
-        ImportKind::Orders => related::import_orders(&run, &mut outcome).await?,
         ImportKind::Users => related::import_users(&run, &mut outcome).await?,
         ImportKind::Inventory => related::import_inventory(&run, &mut outcome).await?,
     }
@@ -178,6 +184,70 @@ pub async fn run(
         outcome.report.committed = true;
     }
     Ok(outcome.report)
+}
+
+/// Kinds whose files are checked against a read snapshot and then written in one short
+/// transaction (see [`check_then_write`]); the others are checked and written row by row
+/// inside the writer's turn, because later rows build on what earlier ones wrote.
+fn checked_before_writing(kind: ImportKind) -> bool {
+    matches!(kind, ImportKind::Orders | ImportKind::FollowUps)
+}
+
+/// A file checked without writing, ready to be written.
+enum Checked {
+    Orders(super::orders::NewOrders),
+    FollowUps(super::follow_ups::NewFollowUps),
+}
+
+/// Checks a file against a read snapshot (on SQLite others keep writing meanwhile), then, on
+/// commit and when no row has an error, writes it in one transaction that holds the writer's
+/// turn only for the writes.
+async fn check_then_write(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    actor: &Actor,
+    table: &Table,
+    request: &ImportRequest,
+    commit: bool,
+    outcome: &mut Outcome,
+    progress: ProgressFn<'_>,
+) -> AppResult<()> {
+    let snapshot = db.begin().await?;
+    let run = Run {
+        txn: &snapshot,
+        actor,
+        table,
+        request,
+        progress,
+    };
+    let checked = match request.kind {
+        ImportKind::Orders => Checked::Orders(super::orders::check_orders(&run, outcome).await?),
+        ImportKind::FollowUps => {
+            Checked::FollowUps(super::follow_ups::check_follow_ups(&run, outcome).await?)
+        }
+        other => {
+            tracing::error!(kind = other.as_str(), "not a kind checked before writing");
+            return Err(AppError::Internal);
+        }
+    };
+    snapshot.rollback().await?;
+    if !commit || outcome.report.error_count > 0 {
+        return Ok(());
+    }
+    let txn = crate::db::begin_write(db).await?;
+    match checked {
+        Checked::Orders(orders) => {
+            super::orders::write_orders(&txn, actor, orders, outcome).await?
+        }
+        Checked::FollowUps(follow_ups) => {
+            super::follow_ups::write_follow_ups(&txn, follow_ups, outcome).await?
+        }
+    }
+    if outcome.report.error_count == 0 {
+        record_commit(&txn, actor, table, request, &outcome.report).await?;
+        txn.commit().await?;
+        outcome.report.committed = true;
+    }
+    Ok(())
 }
 
 /// The audit row of a committed import, written in its committing transaction.

@@ -29,17 +29,27 @@ pub async fn record_event(
     actor_id: Option<i64>,
     event: CustomerEvent,
 ) -> AppResult<()> {
+    event_row(customer_id, actor_id, &event, crate::clock::now())
+        .insert(db)
+        .await?;
+    Ok(())
+}
+
+/// A timeline row not yet written, for callers that insert many at once (imports).
+pub fn event_row(
+    customer_id: i64,
+    actor_id: Option<i64>,
+    event: &CustomerEvent,
+    at: chrono::DateTime<chrono::Utc>,
+) -> customer_event::ActiveModel {
     customer_event::ActiveModel {
         customer_id: Set(customer_id),
         actor_id: Set(actor_id),
         kind: Set(event.kind().to_string()),
         detail: Set(event.detail()),
-        at: Set(crate::clock::now()),
+        at: Set(at),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 /// Moves a customer to `owner` (None: the lead pool), restarting the ownership clock and bumping
@@ -71,7 +81,10 @@ pub use exports::{export, export_agenda, export_ladder};
 pub(crate) use file::{check_customer, customer_columns, find_for, find_owned_for, may_edit};
 pub use file::{delete_contact, detail, save, save_contact};
 use file::{newness, stage_of};
-pub use follow_ups::{agenda, check_follow_up, insert_follow_up, log_follow_up, CheckedFollowUp};
+pub use follow_ups::{
+    agenda, check_follow_up, insert_follow_up, insert_follow_ups, log_follow_up, CheckedFollowUp,
+    PastFollowUp,
+};
 pub use merge::{merge, merge_preview};
 pub use ownership::{claim, handover_all, reassign, return_all_to_pool, return_neglected_to_pool};
 pub(crate) use search::{customer_search, refresh_search_text, CustomerSearch};
