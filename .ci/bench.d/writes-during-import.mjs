@@ -118,13 +118,18 @@ let csv;
 let run;
 if (KIND === 'orders') {
   const admin = await Session.signIn('admin');
-  const products = await uploadCsv(admin, 'products.csv', '产品编码,产品名称,成本价\nBENCH-P,压测产品,2\n');
+  const products = await uploadCsv(admin, 'products.csv', '产品编码,产品名称,成本价\nBP,压测产品,2\n');
   await slowPost('/api/imports/run', admin.cookie, { upload_id: products, kind: 'products', match_by: 'external_id', choices: 'code,name,cost_price', commit: 'true' });
+  // The upload limit is 20 MB: short customer keys keep 500,000 lines under it, so the manager's
+  // customers get external ids C1, C2, … first.
   const names = (await manager.call('customers/list', {})).rows.map((r) => r.name.replaceAll('"', '""'));
+  const keys = names.map((name, i) => `C${i + 1},"${name}"`);
+  const customersCsv = await uploadCsv(manager, 'keys.csv', `客户编号,客户名称\n${keys.join('\n')}\n`);
+  await slowPost('/api/imports/run', manager.cookie, { upload_id: customersCsv, kind: 'customers', match_by: 'name', choices: 'external_id,name', commit: 'true' });
   const lines = ['订单号,客户,订单日期,产品编码,数量,单价'];
   for (let i = 0; i < ROWS; i += 1) {
     const order = Math.floor(i / 20);
-    lines.push(`BENCH-${String(order).padStart(6, '0')},"${names[order % names.length]}",2026/10/${String(1 + (order % 28)).padStart(2, '0')},BENCH-P,${1 + (i % 5)},3.5`);
+    lines.push(`B${String(order).padStart(6, '0')},C${1 + (order % names.length)},2026/10/${String(1 + (order % 28)).padStart(2, '0')},BP,${1 + (i % 5)},3.5`);
   }
   csv = `${lines.join('\n')}\n`;
   run = { upload_id: await uploadCsv(manager, 'orders.csv', csv), kind: 'orders', match_by: 'external_id', choices: 'order,customer,ordered_on,product,quantity,unit_price' };

@@ -14,7 +14,7 @@ use crate::entities::{customer, follow_up};
 use crate::error::AppResult;
 use crate::i18n::texts;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashSet;
 
 /// An intent as typed: its code, its label ("意向高", "High"), or the one character spreadsheets

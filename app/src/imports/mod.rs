@@ -3,6 +3,8 @@
 #[cfg(feature = "ssr")]
 mod bulk;
 #[cfg(feature = "ssr")]
+mod customers;
+#[cfg(feature = "ssr")]
 mod follow_ups;
 #[cfg(feature = "ssr")]
 mod orders;
